@@ -1,0 +1,25 @@
+// PaddlePaddle's default initialisation, which the tutorial relies on (with PyTorch's default init this sigmoid
+// LeNet does not learn in 5 epochs): conv weights N(0, sqrt(2 / fan_in)), linear weights Xavier-uniform, zero biases.
+import { PARAMS, type ParamSpec } from './lenet.js';
+import { normal } from './random.js';
+
+export type Params = Map<string, Float32Array>;
+
+function initParam(spec: ParamSpec, rng: () => number): Float32Array {
+  const size = spec.shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(size);
+  if (spec.init === 'conv') {
+    const fanIn = size / spec.shape[0]; // in_channels × k × k
+    const std = Math.sqrt(2 / fanIn);
+    for (let i = 0; i < size; i++) values[i] = std * normal(rng);
+  } else if (spec.init === 'linear') {
+    const [fanOut, fanIn] = spec.shape;
+    const limit = Math.sqrt(6 / (fanIn + fanOut));
+    for (let i = 0; i < size; i++) values[i] = (2 * rng() - 1) * limit;
+  }
+  return values;
+}
+
+export function initParams(rng: () => number): Params {
+  return new Map(PARAMS.map((spec) => [spec.name, initParam(spec, rng)]));
+}

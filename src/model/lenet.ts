@@ -1,0 +1,57 @@
+// LeNet, defined once. The trainer differentiates this forward pass; the exporter freezes it with trained weights.
+import type { Tape, Value } from './autodiff.js';
+
+export const IMAGE_SHAPE = [1, 28, 28] as const;
+export const CLASSES = 10;
+export const LABELS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  /** How it is initialised: see init.ts. */
+  init: 'conv' | 'linear' | 'zeros';
+}
+
+// conv 1→6 k5, pool, conv 6→16 k5, pool, conv 16→120 k4, fc 120→64, fc 64→10 (28→24→12→8→4→1).
+export const PARAMS: readonly ParamSpec[] = [
+  { name: 'conv1.weight', shape: [6, 1, 5, 5], init: 'conv' },
+  { name: 'conv1.bias', shape: [6], init: 'zeros' },
+  { name: 'conv2.weight', shape: [16, 6, 5, 5], init: 'conv' },
+  { name: 'conv2.bias', shape: [16], init: 'zeros' },
+  { name: 'conv3.weight', shape: [120, 16, 4, 4], init: 'conv' },
+  { name: 'conv3.bias', shape: [120], init: 'zeros' },
+  { name: 'fc1.weight', shape: [64, 120], init: 'linear' },
+  { name: 'fc1.bias', shape: [64], init: 'zeros' },
+  { name: 'fc2.weight', shape: [10, 64], init: 'linear' },
+  { name: 'fc2.bias', shape: [10], init: 'zeros' },
+];
+
+export type Activation = 'sigmoid' | 'relu';
+
+/**
+ * Where the activations go.
+ * - `paddle`: the PaddlePaddle tutorial exactly: conv1 → act → pool → act → conv2 → pool → conv3 → fc1 → act → fc2.
+ * - `lenet5`: one activation after every conv and fc1 (LeCun's arrangement), which trains better with ReLU.
+ */
+export type Layout = 'paddle' | 'lenet5';
+
+export interface Architecture {
+  activation: Activation;
+  layout: Layout;
+}
+
+/** Emits the forward pass from `image` [N,1,28,28] to logits [N,10]; parameters are values named as in PARAMS. */
+export function lenetForward(t: Tape, image: Value, arch: Architecture): Value {
+  const act = (x: Value) => (arch.activation === 'relu' ? t.relu(x) : t.sigmoid(x));
+  const afterConv = (x: Value) => (arch.layout === 'lenet5' ? act(x) : x);
+
+  let x = t.maxPool2(act(t.conv(image, 'conv1.weight', 'conv1.bias')));
+  if (arch.layout === 'paddle') x = act(x);
+  x = t.maxPool2(afterConv(t.conv(x, 'conv2.weight', 'conv2.bias')));
+  x = afterConv(t.conv(x, 'conv3.weight', 'conv3.bias'));
+  x = act(t.linear(t.flatten(x), 'fc1.weight', 'fc1.bias'));
+  return t.linear(x, 'fc2.weight', 'fc2.bias');
+}
+
+export const paramCount = (): number =>
+  PARAMS.reduce((sum, p) => sum + p.shape.reduce((a, b) => a * b, 1), 0);
