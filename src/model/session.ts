@@ -1,5 +1,8 @@
 // Opens an ONNX Runtime session on the requested execution provider. onnxruntime-node does not fall back by itself
 // (creating a session with the CUDA EP throws where CUDA is missing), so `auto` does the falling back, and says so.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import ort from 'onnxruntime-node';
 
 export type Device = 'auto' | 'cpu' | 'cuda';
@@ -22,12 +25,31 @@ function providerOptions(provider: Provider, opts: SessionOptions): ort.Inferenc
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
+    // ORT logs a failed CUDA load as an error itself; we report it once, our way, so keep its log to fatal.
+    logSeverityLevel: provider === 'cuda' ? 4 : 2,
     ...(provider === 'cpu' && opts.threads ? { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } : {}),
   };
 }
 
 const create = (model: string | Uint8Array, options: ort.InferenceSession.SessionOptions) =>
   typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);
+
+/**
+ * Where onnxruntime-node keeps the CUDA provider library. npm installs it only with ONNXRUNTIME_NODE_INSTALL=cuda12
+ * (the Docker image does); elsewhere it is absent, and saying so beats ORT's "failed to load shared library".
+ */
+export function cudaProviderLibrary(): string {
+  const root = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+  return path.join(root, 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so');
+}
+
+async function openCuda(model: string | Uint8Array, opts: SessionOptions): Promise<ort.InferenceSession> {
+  const library = cudaProviderLibrary();
+  if (process.platform === 'linux' && !existsSync(library)) {
+    throw new Error(`the CUDA provider library is not installed (${library} is missing; install with ONNXRUNTIME_NODE_INSTALL=cuda12)`);
+  }
+  return create(model, providerOptions('cuda', opts));
+}
 
 export async function openSession(
   model: string | Uint8Array,
@@ -36,7 +58,7 @@ export async function openSession(
 ): Promise<OpenedSession> {
   if (device === 'cpu') return { session: await create(model, providerOptions('cpu', opts)), provider: 'cpu' };
   try {
-    return { session: await create(model, providerOptions('cuda', opts)), provider: 'cuda' };
+    return { session: await openCuda(model, opts), provider: 'cuda' };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     if (device === 'cuda') {

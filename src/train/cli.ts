@@ -1,0 +1,106 @@
+// `npm run train -- [flags]`: trains LeNet on MNIST and writes models/lenet.onnx, its card and its report picture.
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { checkpointPathFor, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { formatConfusion } from './evaluate.js';
+import { cardPathFor, exportModel } from './export.js';
+import { DataError, loadMnist } from './mnist.js';
+import { createProgressReporter } from './progress.js';
+import { USAGE, parseFlags, recipeFromFlags, type Flags } from './flags.js';
+import { writeReport } from './report.js';
+import { DivergedError, train } from './trainer.js';
+
+async function main(argv: string[]): Promise<number> {
+  let flags: Flags;
+  try {
+    flags = parseFlags(argv);
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (flags.help) {
+    console.log(USAGE);
+    return 0;
+  }
+
+  const out = path.resolve(flags.out);
+  mkdirSync(path.dirname(out), { recursive: true });
+  const checkpointFile = checkpointPathFor(out);
+  let resume;
+  if (flags.resume) {
+    if (!existsSync(checkpointFile)) {
+      console.error(`error: --resume: no checkpoint at ${checkpointFile} (Ctrl-C during training writes one)`);
+      return 2;
+    }
+    resume = loadCheckpoint(checkpointFile);
+  }
+  const recipe = resume?.recipe ?? recipeFromFlags(flags);
+
+  let data;
+  try {
+    data = loadMnist(flags.data);
+  } catch (err) {
+    if (err instanceof DataError) {
+      console.error(`error: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+  const trainImages = Math.min(flags['train-limit'] ?? data.train.count, data.train.count);
+  console.error(`recipe ${recipe.name}: ${JSON.stringify({ ...recipe, name: undefined })}`);
+  console.error(`data: ${trainImages} training and ${data.test.count} test images from ${data.source}`);
+
+  // First Ctrl-C: finish the current step, write a checkpoint, exit. Second: exit at once.
+  const stop = new AbortController();
+  process.once('SIGINT', () => {
+    console.error('\ninterrupted: writing a checkpoint (Ctrl-C again to quit without one)');
+    stop.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+
+  let result;
+  try {
+    result = await train({
+      recipe,
+      data,
+      device: flags.device,
+      trainLimit: flags['train-limit'],
+      resume,
+      signal: stop.signal,
+      onEvent: createProgressReporter(recipe.epochs),
+    });
+  } catch (err) {
+    if (err instanceof DivergedError || (err instanceof Error && /CUDA execution provider/.test(err.message))) {
+      console.error(`error: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+
+  if (result.status === 'interrupted') {
+    await saveCheckpoint(checkpointFile, result.checkpoint);
+    console.error(`checkpoint written to ${checkpointFile}\ncontinue with: npm run train -- --resume --out ${flags.out}`);
+    return 130;
+  }
+
+  const command = ['npm run train --', ...argv.filter((a) => a !== '--resume')].join(' ').trim();
+  const card = await exportModel(out, { ...result, recipe, command, trainImages });
+  const reportFile = out.replace(/\.onnx$/i, '') + '.report.png';
+  await writeReport(reportFile, {
+    title: `LeNet · recipe ${recipe.name} · test accuracy ${(100 * result.final.accuracy).toFixed(2)}% · ${recipe.epochs} epochs · seed ${recipe.seed}`,
+    history: result.history,
+    lossCurve: result.lossCurve,
+    stepsPerEpoch: Math.ceil(trainImages / recipe.batchSize),
+    final: result.final,
+    test: data.test,
+  });
+  if (existsSync(checkpointFile)) rmSync(checkpointFile);
+
+  console.log(`\nconfusion matrix (test set):\n${formatConfusion(result.final.confusion)}`);
+  console.log(`per-class recall: ${result.final.recall.map((r, c) => `${c}: ${(100 * r).toFixed(1)}%`).join('  ')}`);
+  console.log(`test accuracy ${(100 * result.final.accuracy).toFixed(2)}%, loss ${result.final.loss.toFixed(4)}`);
+  console.log(`wrote ${out} (sha256 ${card.sha256.slice(0, 12)}…), ${cardPathFor(out)}, ${reportFile}`);
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,95 @@
+// Writes the served model (models/lenet.onnx) and its card (models/lenet.json), each atomically: a temp file renamed
+// over the old one, so a running server (or a reload) never sees half a model.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { buildInferenceModel, INPUT_NAME, OUTPUT_NAMES } from '../model/inference-graph.js';
+import type { Params } from '../model/init.js';
+import { LABELS, paramCount } from '../model/lenet.js';
+import { OPSET } from '../model/onnx-builder.js';
+import type { Provider } from '../model/session.js';
+import type { Evaluation } from './evaluate.js';
+import type { Recipe } from './recipes.js';
+import type { EpochRecord } from './trainer.js';
+
+export const INPUT_CONTRACT = 'float32 [N,1,28,28], pixels in [0,1], white digit on black background (MNIST)';
+
+export interface ModelCard {
+  name: string;
+  version: string;
+  file: string;
+  sha256: string;
+  opset: number;
+  parameters: number;
+  input: { name: string; contract: string };
+  outputs: string[];
+  labels: string[];
+  recipe: Recipe;
+  seed: number;
+  command: string;
+  trainImages: number;
+  executionProvider: Provider;
+  testAccuracy: number;
+  testLoss: number;
+  perClassRecall: number[];
+  confusion: number[][];
+  history: EpochRecord[];
+  createdAt: string;
+}
+
+export interface ExportInput {
+  recipe: Recipe;
+  params: Params;
+  history: EpochRecord[];
+  final: Evaluation;
+  command: string;
+  trainImages: number;
+  provider: Provider;
+}
+
+/** models/lenet.onnx → models/lenet.json */
+export const cardPathFor = (modelPath: string) => modelPath.replace(/\.onnx$/i, '') + '.json';
+
+export async function exportModel(modelPath: string, input: ExportInput): Promise<ModelCard> {
+  const createdAt = new Date().toISOString();
+  const name = path.basename(modelPath).replace(/\.onnx$/i, '');
+  const version = `${input.recipe.name}-${createdAt.slice(0, 10).replaceAll('-', '')}-s${input.recipe.seed}`;
+  const metadata: Record<string, string> = {
+    name,
+    version,
+    labels: JSON.stringify(LABELS),
+    input: `${INPUT_NAME}: ${INPUT_CONTRACT}`,
+    outputs: `${OUTPUT_NAMES.join(', ')}: float32 [N,10]`,
+    recipe: JSON.stringify(input.recipe),
+    seed: String(input.recipe.seed),
+    test_accuracy: input.final.accuracy.toFixed(4),
+    created_at: createdAt,
+    command: input.command,
+  };
+  const bytes = buildInferenceModel(input.recipe.arch, input.params, metadata);
+  const card: ModelCard = {
+    name,
+    version,
+    file: path.basename(modelPath),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    opset: OPSET,
+    parameters: paramCount(),
+    input: { name: INPUT_NAME, contract: INPUT_CONTRACT },
+    outputs: [...OUTPUT_NAMES],
+    labels: LABELS,
+    recipe: input.recipe,
+    seed: input.recipe.seed,
+    command: input.command,
+    trainImages: input.trainImages,
+    executionProvider: input.provider,
+    testAccuracy: input.final.accuracy,
+    testLoss: input.final.loss,
+    perClassRecall: input.final.recall,
+    confusion: input.final.confusion,
+    history: input.history,
+    createdAt,
+  };
+  await writeFileAtomic(modelPath, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  await writeFileAtomic(cardPathFor(modelPath), JSON.stringify(card, null, 2) + '\n');
+  return card;
+}

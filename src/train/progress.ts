@@ -1,0 +1,48 @@
+// Training progress for people: a bar per epoch on a terminal, plain log lines when output goes to a file or CI.
+import cliProgress from 'cli-progress';
+import type { TrainEvent } from './trainer.js';
+
+export function createProgressReporter(epochs: number, out: NodeJS.WriteStream = process.stderr): (e: TrainEvent) => void {
+  const tty = Boolean(out.isTTY);
+  let bar: cliProgress.SingleBar | undefined;
+  let lastLogged = -1;
+
+  return (event) => {
+    if (event.type === 'start') {
+      const resumed = event.resumedAt ? `, resuming after step ${event.resumedAt}` : '';
+      out.write(`training on ${event.provider.toUpperCase()}: ${event.steps} steps${resumed}\n`);
+      if (event.fallbackReason) out.write(`  (CUDA unavailable, using the CPU: ${event.fallbackReason.split('\n')[0]})\n`);
+    } else if (event.type === 'batch') {
+      const payload = { epoch: event.epoch + 1, loss: event.loss.toFixed(4), ips: Math.round(event.imagesPerSecond) };
+      if (tty) {
+        if (!bar) {
+          bar = new cliProgress.SingleBar(
+            {
+              format: `epoch {epoch}/${epochs} {bar} {percentage}% | {value}/{total} img | {ips} img/s | loss {loss} | ETA {eta_formatted}`,
+              hideCursor: true,
+              stream: out,
+            },
+            cliProgress.Presets.shades_classic,
+          );
+          bar.start(event.total, 0, payload);
+        }
+        bar.update(event.seen, payload);
+      } else {
+        const tenth = Math.floor((10 * event.seen) / event.total);
+        if (tenth !== lastLogged && tenth > 0) {
+          lastLogged = tenth;
+          out.write(`epoch ${payload.epoch}/${epochs} ${tenth * 10}% ${event.seen}/${event.total} img, ${payload.ips} img/s, loss ${payload.loss}\n`);
+        }
+      }
+    } else {
+      bar?.stop();
+      bar = undefined;
+      lastLogged = -1;
+      const r = event.record;
+      out.write(
+        `epoch ${r.epoch}/${event.epochs}: train loss ${r.trainLoss.toFixed(4)} acc ${(100 * r.trainAccuracy).toFixed(2)}% | ` +
+          `test loss ${r.testLoss.toFixed(4)} acc ${(100 * r.testAccuracy).toFixed(2)}% | ${r.seconds.toFixed(1)} s, ${Math.round(r.imagesPerSecond)} img/s\n`,
+      );
+    }
+  };
+}

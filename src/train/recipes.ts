@@ -1,0 +1,54 @@
+// Named training recipes. Flags on the command line override single fields.
+import type { Architecture } from '../model/lenet.js';
+import type { OptimizerConfig } from '../model/optimizers.js';
+
+export type RecipeName = 'paddle' | 'default';
+
+export interface Recipe {
+  name: RecipeName;
+  arch: Architecture;
+  optimizer: OptimizerConfig;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  /** cosine: lr decays to 0 over the run; constant: as given. */
+  schedule: 'constant' | 'cosine';
+  /** Random shifts of up to this many pixels in each direction (0 = none). */
+  shift: number;
+  seed: number;
+}
+
+const optimizer = (name: OptimizerConfig['name']): OptimizerConfig => ({ name, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+
+export const RECIPES: Record<RecipeName, Recipe> = {
+  // The PaddlePaddle tutorial exactly: sigmoid LeNet, Momentum(lr 0.001, 0.9), batch 10, 5 epochs, no augmentation.
+  paddle: {
+    name: 'paddle',
+    arch: { activation: 'sigmoid', layout: 'paddle' },
+    optimizer: optimizer('momentum'),
+    epochs: 5,
+    batchSize: 10,
+    lr: 0.001,
+    schedule: 'constant',
+    shift: 0,
+    seed: 42,
+  },
+  // What we serve: ReLU after every layer, Adam with cosine decay, batch 64, ±2 px random shifts.
+  default: {
+    name: 'default',
+    arch: { activation: 'relu', layout: 'lenet5' },
+    optimizer: optimizer('adam'),
+    epochs: 8,
+    batchSize: 64,
+    lr: 0.002,
+    schedule: 'cosine',
+    shift: 2,
+    seed: 42,
+  },
+};
+
+/** The learning rate at a step, under the recipe's schedule. */
+export function learningRate(recipe: Recipe, step: number, totalSteps: number): number {
+  if (recipe.schedule === 'constant') return recipe.lr;
+  return 0.5 * recipe.lr * (1 + Math.cos((Math.PI * step) / totalSteps));
+}

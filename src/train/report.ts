@@ -1,0 +1,138 @@
+// The training report picture: loss and accuracy curves, the confusion matrix, and the test digits the model got
+// wrong. Drawn as SVG and rasterised by sharp (librsvg), so it needs no canvas library.
+import sharp from 'sharp';
+import writeFileAtomic from 'write-file-atomic';
+import type { Evaluation } from './evaluate.js';
+import { PIXELS, type Split } from './mnist.js';
+import type { EpochRecord } from './trainer.js';
+
+export interface ReportInput {
+  title: string;
+  history: EpochRecord[];
+  lossCurve: Array<[number, number]>;
+  stepsPerEpoch: number;
+  final: Evaluation;
+  test: Split;
+}
+
+const W = 1200;
+const H = 960;
+const FONT = 'font-family="DejaVu Sans, Arial, sans-serif"';
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+const text = (x: number, y: number, s: string, attrs = '') =>
+  `<text x="${x}" y="${y}" ${FONT} ${attrs.includes('font-size') ? '' : 'font-size="13"'} ${attrs.includes('fill=') ? '' : 'fill="#222"'} ${attrs}>${esc(s)}</text>`;
+
+interface Series {
+  points: Array<[number, number]>;
+  color: string;
+  label: string;
+  dots?: boolean;
+}
+
+/** A line chart in the box (x, y, w, h). */
+function lineChart(x: number, y: number, w: number, h: number, title: string, series: Series[], yFormat: (v: number) => string, log = false): string {
+  const all = series.flatMap((s) => s.points);
+  const tf = (v: number) => (log ? Math.log10(Math.max(v, 1e-6)) : v);
+  const xs = all.map((p) => p[0]);
+  const ys = all.map((p) => tf(p[1]));
+  const [x0, x1] = [Math.min(0, ...xs), Math.max(1, ...xs)];
+  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  if (y1 - y0 < 1e-9) [y0, y1] = [y0 - 0.5, y1 + 0.5];
+  const pad = { l: 60, r: 16, t: 34, b: 36 };
+  const px = (v: number) => x + pad.l + ((v - x0) / (x1 - x0)) * (w - pad.l - pad.r);
+  const py = (v: number) => y + h - pad.b - ((tf(v) - y0) / (y1 - y0)) * (h - pad.t - pad.b);
+  const out = [`<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="#fff" stroke="#ddd"/>`, text(x + 12, y + 22, title, 'font-weight="bold" font-size="15"')];
+  for (let i = 0; i <= 4; i++) {
+    const tv = y0 + ((y1 - y0) * i) / 4;
+    const v = log ? 10 ** tv : tv;
+    const gy = py(v);
+    out.push(`<line x1="${x + pad.l}" x2="${x + w - pad.r}" y1="${gy}" y2="${gy}" stroke="#eee"/>`);
+    out.push(text(x + pad.l - 6, gy + 4, yFormat(v), 'text-anchor="end" font-size="11" fill="#666"'));
+  }
+  series.forEach((s, i) => {
+    if (s.points.length === 0) return;
+    const d = s.points.map((p, j) => `${j ? 'L' : 'M'}${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(' ');
+    out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
+    if (s.dots) for (const p of s.points) out.push(`<circle cx="${px(p[0])}" cy="${py(p[1])}" r="3.5" fill="${s.color}"/>`);
+    const lx = x + w - pad.r - 170;
+    out.push(`<rect x="${lx}" y="${y + 12 + i * 16}" width="12" height="4" fill="${s.color}"/>`);
+    out.push(text(lx + 18, y + 18 + i * 16, s.label, 'font-size="12"'));
+  });
+  out.push(text(x + w / 2, y + h - 10, 'epoch', 'text-anchor="middle" font-size="12" fill="#666"'));
+  return out.join('\n');
+}
+
+function confusionMatrix(x: number, y: number, size: number, confusion: number[][]): string {
+  const cell = (size - 60) / 10;
+  const ox = x + 40;
+  const oy = y + 46;
+  const max = Math.max(...confusion.flat().filter((_, i) => i % 11 !== 0), 1);
+  const out = [`<rect x="${x}" y="${y}" width="${size}" height="${size + 30}" fill="#fff" stroke="#ddd"/>`, text(x + 12, y + 22, 'Confusion matrix (rows: true digit, columns: predicted)', 'font-weight="bold" font-size="15"')];
+  confusion.forEach((row, t) =>
+    row.forEach((count, p) => {
+      const diag = t === p;
+      // Mistakes are shaded by how common they are (log scale), so rare ones still show.
+      const a = diag ? 0.85 : count === 0 ? 0 : 0.15 + 0.85 * (Math.log1p(count) / Math.log1p(max));
+      const fill = diag ? `rgba(46,139,87,${a})` : `rgba(214,39,40,${a.toFixed(3)})`;
+      const cx = ox + p * cell;
+      const cy = oy + t * cell;
+      out.push(`<rect x="${cx}" y="${cy}" width="${cell}" height="${cell}" fill="${fill}" stroke="#f4f4f4"/>`);
+      if (count > 0) out.push(text(cx + cell / 2, cy + cell / 2 + 4, String(count), `text-anchor="middle" font-size="${diag ? 11 : 12}" fill="${diag || a > 0.6 ? '#fff' : '#222'}"`));
+    }),
+  );
+  for (let i = 0; i < 10; i++) {
+    out.push(text(ox + i * cell + cell / 2, oy - 6, String(i), 'text-anchor="middle" font-weight="bold"'));
+    out.push(text(ox - 10, oy + i * cell + cell / 2 + 4, String(i), 'text-anchor="middle" font-weight="bold"'));
+  }
+  return out.join('\n');
+}
+
+async function digitDataUri(split: Split, index: number): Promise<string> {
+  const raw = Buffer.from(split.images.subarray(index * PIXELS, (index + 1) * PIXELS));
+  const png = await sharp(raw, { raw: { width: 28, height: 28, channels: 1 } }).resize(56, 56, { kernel: 'nearest' }).png().toBuffer();
+  return `data:image/png;base64,${png.toString('base64')}`;
+}
+
+async function mistakesGrid(x: number, y: number, w: number, h: number, final: Evaluation, test: Split): Promise<string> {
+  const wrong: number[] = [];
+  for (let i = 0; i < test.count; i++) if (final.predicted[i] !== test.labels[i]) wrong.push(i);
+  const cols = 8;
+  const tile = (w - 24) / cols;
+  const rows = Math.floor((h - 40) / (tile + 4));
+  const shown = wrong.slice(0, cols * rows);
+  const out = [`<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="#fff" stroke="#ddd"/>`, text(x + 12, y + 22, `Misclassified test digits (${shown.length} of ${wrong.length}): true → predicted`, 'font-weight="bold" font-size="15"')];
+  for (const [k, index] of shown.entries()) {
+    const tx = x + 12 + (k % cols) * tile;
+    const ty = y + 36 + Math.floor(k / cols) * (tile + 4);
+    const img = tile - 22;
+    out.push(`<image x="${tx + 11}" y="${ty}" width="${img}" height="${img}" href="${await digitDataUri(test, index)}"/>`);
+    out.push(text(tx + tile / 2, ty + img + 15, `${test.labels[index]} → ${final.predicted[index]}`, 'text-anchor="middle" font-size="12"'));
+  }
+  return out.join('\n');
+}
+
+export async function renderReport(input: ReportInput): Promise<Buffer> {
+  const { history, lossCurve, stepsPerEpoch } = input;
+  const epochOf = (step: number) => step / stepsPerEpoch;
+  const svg = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">`,
+    `<rect width="${W}" height="${H}" fill="#f7f7f9"/>`,
+    text(20, 34, input.title, 'font-size="20" font-weight="bold"'),
+    lineChart(20, 50, 570, 340, 'Loss (cross-entropy, log scale)', [
+      { points: lossCurve.map(([s, l]) => [epochOf(s), l]), color: '#1f77b4', label: 'train (running mean)' },
+      { points: history.map((r) => [r.epoch, r.testLoss]), color: '#d62728', label: 'test', dots: true },
+    ], (v) => v.toPrecision(2), true),
+    lineChart(610, 50, 570, 340, 'Accuracy per epoch', [
+      { points: history.map((r) => [r.epoch, 100 * r.trainAccuracy]), color: '#1f77b4', label: 'train', dots: true },
+      { points: history.map((r) => [r.epoch, 100 * r.testAccuracy]), color: '#d62728', label: 'test', dots: true },
+    ], (v) => `${v.toFixed(2)}%`),
+    confusionMatrix(20, 410, 530, input.final.confusion),
+    await mistakesGrid(570, 410, 610, 530, input.final, input.test),
+    '</svg>',
+  ].join('\n');
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+export async function writeReport(file: string, input: ReportInput): Promise<void> {
+  await writeFileAtomic(file, await renderReport(input));
+}

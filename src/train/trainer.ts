@@ -1,0 +1,208 @@
+// The training loop. Each step feeds a batch, the parameters and the optimizer state to the training-step graph
+// (src/model/train-step.ts) and takes back the loss and the updated parameters and state.
+import ort from 'onnxruntime-node';
+import { buildInferenceModel } from '../model/inference-graph.js';
+import { initParams, type Params } from '../model/init.js';
+import { PARAMS } from '../model/lenet.js';
+import { createRng, permutation } from '../model/random.js';
+import { openSession, type Device, type Provider } from '../model/session.js';
+import { buildTrainStep, next, type TrainStepModel } from '../model/train-step.js';
+import { shiftedInto } from './augment.js';
+import { evaluate, type Evaluation } from './evaluate.js';
+import { PIXELS, type Mnist, type Split } from './mnist.js';
+import { learningRate, type Recipe } from './recipes.js';
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+/** Everything needed to continue a run exactly where it stopped. */
+export interface Checkpoint {
+  recipe: Recipe;
+  epoch: number; // 0-based epoch in progress
+  batch: number; // next batch within it
+  step: number; // optimizer steps taken
+  params: Params;
+  state: Params;
+  history: EpochRecord[];
+  lossCurve: Array<[number, number]>; // [step, mean loss since the previous point]
+}
+
+export type TrainEvent =
+  | { type: 'start'; provider: Provider; fallbackReason?: string; steps: number; resumedAt?: number }
+  | { type: 'batch'; epoch: number; seen: number; total: number; loss: number; imagesPerSecond: number }
+  | { type: 'epoch'; record: EpochRecord; epochs: number };
+
+export interface TrainOptions {
+  recipe: Recipe;
+  data: Mnist;
+  device: Device;
+  /** Train on only the first n training images (tests, quick looks). */
+  trainLimit?: number;
+  resume?: Checkpoint;
+  /** Aborting stops after the current step and returns a checkpoint. */
+  signal?: AbortSignal;
+  onEvent?: (event: TrainEvent) => void;
+}
+
+export type TrainResult =
+  | { status: 'done'; params: Params; history: EpochRecord[]; lossCurve: Checkpoint['lossCurve']; final: Evaluation; provider: Provider }
+  | { status: 'interrupted'; checkpoint: Checkpoint };
+
+export class DivergedError extends Error {}
+
+const CURVE_POINTS_PER_EPOCH = 20;
+
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const { recipe, data, device } = opts;
+  const trainCount = Math.min(opts.trainLimit ?? data.train.count, data.train.count);
+  const batchesPerEpoch = Math.ceil(trainCount / recipe.batchSize);
+  const totalSteps = batchesPerEpoch * recipe.epochs;
+
+  const ckpt: Checkpoint = opts.resume ?? {
+    recipe,
+    epoch: 0,
+    batch: 0,
+    step: 0,
+    params: initParams(createRng(recipe.seed)),
+    state: new Map(),
+    history: [],
+    lossCurve: [],
+  };
+  const graph = buildTrainStep(recipe.arch, recipe.optimizer);
+  for (const s of graph.state) if (!ckpt.state.has(s.name)) ckpt.state.set(s.name, new Float32Array(size(s.shape)));
+
+  const { session, provider, fallbackReason } = await openSession(graph.bytes, device, { threads: 1 });
+  opts.onEvent?.({ type: 'start', provider, fallbackReason, steps: totalSteps, resumedAt: opts.resume ? ckpt.step : undefined });
+
+  for (; ckpt.epoch < recipe.epochs; ckpt.epoch++, ckpt.batch = 0) {
+    // The epoch's order depends only on (seed, epoch), so a resumed run sees the same batches.
+    const order = permutation(trainCount, createRng(recipe.seed * 7919 + ckpt.epoch + 1));
+    const started = performance.now();
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    let curveSum = 0;
+    let curveCount = 0;
+    const curveEvery = Math.max(1, Math.floor(batchesPerEpoch / CURVE_POINTS_PER_EPOCH));
+
+    for (; ckpt.batch < batchesPerEpoch; ckpt.batch++) {
+      if (opts.signal?.aborted) return { status: 'interrupted', checkpoint: ckpt };
+      const indices = order.subarray(ckpt.batch * recipe.batchSize, (ckpt.batch + 1) * recipe.batchSize);
+      const shifts = createRng(recipe.seed * 104729 + ckpt.step);
+      const batch = makeBatch(data.train, indices, recipe.shift, shifts);
+
+      const lr = learningRate(recipe, ckpt.step, totalSteps);
+      ckpt.step++;
+      const out = await runStep(session, graph, ckpt, batch, lr, recipe);
+
+      if (!Number.isFinite(out.loss)) {
+        throw new DivergedError(
+          `loss became ${out.loss} at epoch ${ckpt.epoch + 1}, step ${ckpt.step}: training diverged (try a lower --lr); nothing was written`,
+        );
+      }
+      lossSum += out.loss * indices.length;
+      correct += out.correct;
+      seen += indices.length;
+      curveSum += out.loss;
+      if (++curveCount === curveEvery) {
+        ckpt.lossCurve.push([ckpt.step, curveSum / curveCount]);
+        curveSum = curveCount = 0;
+      }
+      const seconds = (performance.now() - started) / 1000;
+      opts.onEvent?.({ type: 'batch', epoch: ckpt.epoch, seen, total: trainCount, loss: lossSum / seen, imagesPerSecond: seen / seconds });
+    }
+
+    const seconds = (performance.now() - started) / 1000;
+    const test = await evaluateParams(recipe, ckpt.params, data.test, provider);
+    const record: EpochRecord = {
+      epoch: ckpt.epoch + 1,
+      trainLoss: lossSum / seen,
+      trainAccuracy: correct / seen,
+      testLoss: test.loss,
+      testAccuracy: test.accuracy,
+      seconds,
+      imagesPerSecond: seen / seconds,
+    };
+    ckpt.history.push(record);
+    opts.onEvent?.({ type: 'epoch', record, epochs: recipe.epochs });
+  }
+
+  await session.release();
+  const final = await evaluateParams(recipe, ckpt.params, data.test, provider);
+  return { status: 'done', params: ckpt.params, history: ckpt.history, lossCurve: ckpt.lossCurve, final, provider };
+}
+
+interface Batch {
+  image: Float32Array;
+  label: BigInt64Array;
+  n: number;
+}
+
+function makeBatch(split: Split, indices: Uint32Array, shift: number, rng: () => number): Batch {
+  const n = indices.length;
+  const image = new Float32Array(n * PIXELS);
+  const label = new BigInt64Array(n);
+  const offset = () => Math.floor(rng() * (2 * shift + 1)) - shift;
+  indices.forEach((index, i) => {
+    const src = split.images.subarray(index * PIXELS, (index + 1) * PIXELS);
+    shiftedInto(image, i * PIXELS, src, shift ? offset() : 0, shift ? offset() : 0);
+    label[i] = BigInt(split.labels[index]);
+  });
+  return { image, label, n };
+}
+
+async function runStep(
+  session: ort.InferenceSession,
+  graph: TrainStepModel,
+  ckpt: Checkpoint,
+  batch: Batch,
+  lr: number,
+  recipe: Recipe,
+): Promise<{ loss: number; correct: number }> {
+  const { beta1, beta2 } = recipe.optimizer;
+  const hyper: Record<string, number> = {
+    lr,
+    bias_correction1: 1 - beta1 ** ckpt.step,
+    bias_correction2: 1 - beta2 ** ckpt.step,
+  };
+  const feeds: Record<string, ort.Tensor> = {
+    image: new ort.Tensor('float32', batch.image, [batch.n, 1, 28, 28]),
+    label: new ort.Tensor('int64', batch.label, [batch.n]),
+  };
+  for (const name of graph.hyperInputs) feeds[name] = new ort.Tensor('float32', [hyper[name]], []);
+  for (const p of PARAMS) feeds[p.name] = new ort.Tensor('float32', ckpt.params.get(p.name)!, p.shape);
+  for (const s of graph.state) feeds[s.name] = new ort.Tensor('float32', ckpt.state.get(s.name)!, s.shape);
+
+  const out = await session.run(feeds);
+  for (const p of PARAMS) ckpt.params.set(p.name, out[next(p.name)].data as Float32Array);
+  for (const s of graph.state) ckpt.state.set(s.name, out[next(s.name)].data as Float32Array);
+  return { loss: (out.loss.data as Float32Array)[0], correct: countCorrect(out.logits.data as Float32Array, batch.label) };
+}
+
+function countCorrect(logits: Float32Array, labels: BigInt64Array): number {
+  let correct = 0;
+  labels.forEach((label, i) => {
+    const row = logits.subarray(i * 10, i * 10 + 10);
+    if (row.indexOf(Math.max(...row)) === Number(label)) correct++;
+  });
+  return correct;
+}
+
+/** Test-set metrics of the model these parameters make: exactly the graph that would be exported. */
+export async function evaluateParams(recipe: Recipe, params: Params, split: Split, device: Device): Promise<Evaluation> {
+  const { session } = await openSession(buildInferenceModel(recipe.arch, params, {}), device);
+  try {
+    return await evaluate(session, split);
+  } finally {
+    await session.release();
+  }
+}
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
