@@ -51,7 +51,7 @@ export class Tape {
     return this.constant(values, [values.length], DataType.INT64);
   }
 
-  /** Gives a value a public name (a graph output, say), everywhere it appears. */
+  /** Gives a value a public name (a graph output, say), everywhere it appears. Call it after backward(). */
   rename(from: Value, to: Value): Value {
     for (const node of this.nodes) {
       node.input = node.input!.map((n) => (n === from ? to : n));

@@ -23,3 +23,28 @@ function initParam(spec: ParamSpec, rng: () => number): Float32Array {
 export function initParams(rng: () => number): Params {
   return new Map(PARAMS.map((spec) => [spec.name, initParam(spec, rng)]));
 }
+
+/** All parameters as one vector, in PARAMS order (the training graph's `params` input). */
+export function flattenParams(params: Params): Float32Array {
+  const flat = new Float32Array(PARAMS.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0));
+  let offset = 0;
+  for (const p of PARAMS) {
+    const values = params.get(p.name);
+    if (!values) throw new Error(`missing parameter ${p.name}`);
+    flat.set(values, offset);
+    offset += values.length;
+  }
+  return flat;
+}
+
+/** Named views into a flat parameter vector. */
+export function unflattenParams(flat: Float32Array): Params {
+  const params: Params = new Map();
+  let offset = 0;
+  for (const p of PARAMS) {
+    const size = p.shape.reduce((a, b) => a * b, 1);
+    params.set(p.name, flat.subarray(offset, offset + size));
+    offset += size;
+  }
+  return params;
+}

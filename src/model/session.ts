@@ -62,7 +62,7 @@ export async function openSession(
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     if (device === 'cuda') {
-      throw new Error(`the CUDA execution provider could not be loaded (${reason}); use device auto or cpu to run without a GPU`);
+      throw new Error(`the CUDA execution provider could not be loaded (${reason}); use device auto or cpu to run without a GPU`, { cause: err });
     }
     return { session: await create(model, providerOptions('cpu', opts)), provider: 'cpu', fallbackReason: reason };
   }

@@ -20,7 +20,7 @@ const FlagsSchema = z
     recipe: z.enum(['paddle', 'default']).default('default'),
     epochs: positiveInt.optional(),
     'batch-size': positiveInt.max(60000).optional(),
-    lr: z.coerce.number().positive().max(10).optional(),
+    lr: z.coerce.number().positive().finite().optional(),
     optimizer: z.enum(['momentum', 'adam']).optional(),
     activation: z.enum(['sigmoid', 'relu']).optional(),
     seed: z.coerce.number().int().nonnegative().optional(),

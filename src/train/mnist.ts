@@ -28,7 +28,8 @@ const IDX_UBYTE = 0x08;
 export function parseIdx(bytes: Uint8Array, file: string): { dims: number[]; data: Uint8Array } {
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      bytes = gunzipSync(bytes);
+      const plain = gunzipSync(bytes);
+      bytes = new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
     } catch (err) {
       throw new DataError(`${file}: corrupt gzip data (${(err as Error).message})`);
     }
@@ -66,8 +67,8 @@ function readIdx(file: string) {
 
 function loadSplit(dir: string, prefix: 'train' | 't10k'): Split {
   const imageFile = findFile(dir, `${prefix}-images-idx3-ubyte`);
-  const labelFile = findFile(dir, `${prefix}-labels-idx1-ubyte`);
   const images = readIdx(imageFile);
+  const labelFile = findFile(dir, `${prefix}-labels-idx1-ubyte`);
   const labels = readIdx(labelFile);
   if (images.dims.length !== 3 || images.dims[1] !== 28 || images.dims[2] !== 28) {
     throw new DataError(`${imageFile}: expected images of 28×28, got dimensions [${images.dims}]`);

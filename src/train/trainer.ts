@@ -2,11 +2,11 @@
 // (src/model/train-step.ts) and takes back the loss and the updated parameters and state.
 import ort from 'onnxruntime-node';
 import { buildInferenceModel } from '../model/inference-graph.js';
-import { initParams, type Params } from '../model/init.js';
-import { PARAMS } from '../model/lenet.js';
+import { flattenParams, initParams, unflattenParams, type Params } from '../model/init.js';
+import { paramCount } from '../model/lenet.js';
 import { createRng, permutation } from '../model/random.js';
 import { openSession, type Device, type Provider } from '../model/session.js';
-import { buildTrainStep, next, type TrainStepModel } from '../model/train-step.js';
+import { buildTrainStep, next, PARAMS_INPUT, type TrainStepModel } from '../model/train-step.js';
 import { shiftedInto } from './augment.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { PIXELS, type Mnist, type Split } from './mnist.js';
@@ -28,8 +28,10 @@ export interface Checkpoint {
   epoch: number; // 0-based epoch in progress
   batch: number; // next batch within it
   step: number; // optimizer steps taken
-  params: Params;
-  state: Params;
+  /** All parameters, flattened in PARAMS order. */
+  params: Float32Array;
+  /** Optimizer slots (e.g. exp_avg), each as long as params. */
+  state: Map<string, Float32Array>;
   history: EpochRecord[];
   lossCurve: Array<[number, number]>; // [step, mean loss since the previous point]
 }
@@ -70,13 +72,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     epoch: 0,
     batch: 0,
     step: 0,
-    params: initParams(createRng(recipe.seed)),
+    params: flattenParams(initParams(createRng(recipe.seed))),
     state: new Map(),
     history: [],
     lossCurve: [],
   };
   const graph = buildTrainStep(recipe.arch, recipe.optimizer);
-  for (const s of graph.state) if (!ckpt.state.has(s.name)) ckpt.state.set(s.name, new Float32Array(size(s.shape)));
+  for (const slot of graph.slots) if (!ckpt.state.has(slot)) ckpt.state.set(slot, new Float32Array(paramCount()));
 
   const { session, provider, fallbackReason } = await openSession(graph.bytes, device, { threads: 1 });
   opts.onEvent?.({ type: 'start', provider, fallbackReason, steps: totalSteps, resumedAt: opts.resume ? ckpt.step : undefined });
@@ -120,7 +122,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     }
 
     const seconds = (performance.now() - started) / 1000;
-    const test = await evaluateParams(recipe, ckpt.params, data.test, provider);
+    const test = await evaluateParams(recipe, unflattenParams(ckpt.params), data.test, provider);
     const record: EpochRecord = {
       epoch: ckpt.epoch + 1,
       trainLoss: lossSum / seen,
@@ -135,8 +137,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
 
   await session.release();
-  const final = await evaluateParams(recipe, ckpt.params, data.test, provider);
-  return { status: 'done', params: ckpt.params, history: ckpt.history, lossCurve: ckpt.lossCurve, final, provider };
+  const final = await evaluateParams(recipe, unflattenParams(ckpt.params), data.test, provider);
+  return { status: 'done', params: unflattenParams(ckpt.params), history: ckpt.history, lossCurve: ckpt.lossCurve, final, provider };
 }
 
 interface Batch {
@@ -177,12 +179,12 @@ async function runStep(
     label: new ort.Tensor('int64', batch.label, [batch.n]),
   };
   for (const name of graph.hyperInputs) feeds[name] = new ort.Tensor('float32', [hyper[name]], []);
-  for (const p of PARAMS) feeds[p.name] = new ort.Tensor('float32', ckpt.params.get(p.name)!, p.shape);
-  for (const s of graph.state) feeds[s.name] = new ort.Tensor('float32', ckpt.state.get(s.name)!, s.shape);
+  feeds[PARAMS_INPUT] = new ort.Tensor('float32', ckpt.params, [ckpt.params.length]);
+  for (const slot of graph.slots) feeds[slot] = new ort.Tensor('float32', ckpt.state.get(slot)!, [ckpt.params.length]);
 
   const out = await session.run(feeds);
-  for (const p of PARAMS) ckpt.params.set(p.name, out[next(p.name)].data as Float32Array);
-  for (const s of graph.state) ckpt.state.set(s.name, out[next(s.name)].data as Float32Array);
+  ckpt.params = out[next(PARAMS_INPUT)].data as Float32Array;
+  for (const slot of graph.slots) ckpt.state.set(slot, out[next(slot)].data as Float32Array);
   return { loss: (out.loss.data as Float32Array)[0], correct: countCorrect(out.logits.data as Float32Array, batch.label) };
 }
 
@@ -204,5 +206,3 @@ export async function evaluateParams(recipe: Recipe, params: Params, split: Spli
     await session.release();
   }
 }
-
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);

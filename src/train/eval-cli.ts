@@ -1,0 +1,62 @@
+// `npm run eval -- MODEL.onnx [--data DIR] [--device auto|cpu|cuda]`: accuracy, per-class recall and the confusion
+// matrix of any model with the served input contract, on the MNIST test set.
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { openSession } from '../model/session.js';
+import { evaluate, formatConfusion } from './evaluate.js';
+import { DataError, loadMnist } from './mnist.js';
+
+const USAGE = 'usage: npm run eval -- MODEL.onnx [--data DIR] [--device auto|cpu|cuda]';
+const Device = z.enum(['auto', 'cpu', 'cuda']);
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { data: { type: 'string' }, device: { type: 'string', default: 'auto' } } });
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const [model, ...rest] = parsed.positionals;
+  const device = Device.safeParse(parsed.values.device);
+  if (!model || rest.length > 0 || !device.success) {
+    console.error(`error: ${!device.success ? `--device must be one of auto, cpu, cuda` : 'give exactly one model file'}\n${USAGE}`);
+    return 2;
+  }
+  if (!existsSync(model)) {
+    console.error(`error: ${model}: no such file`);
+    return 1;
+  }
+  let data;
+  try {
+    data = loadMnist(parsed.values.data);
+  } catch (err) {
+    if (!(err instanceof DataError)) throw err;
+    console.error(`error: ${err.message}`);
+    return 1;
+  }
+  let opened;
+  try {
+    opened = await openSession(model, device.data);
+  } catch (err) {
+    console.error(`error: ${model}: cannot load as an ONNX model (${(err as Error).message.split('\n')[0]})`);
+    return 1;
+  }
+  const { session, provider } = opened;
+  if (!session.inputNames.includes('image') || !session.outputNames.includes('logits')) {
+    console.error(`error: ${model}: expected input "image" and output "logits", found inputs [${session.inputNames}] outputs [${session.outputNames}]`);
+    return 1;
+  }
+  const started = performance.now();
+  const result = await evaluate(session, data.test);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`${model} on ${data.test.count} MNIST test images (${provider.toUpperCase()}, ${seconds.toFixed(2)} s)`);
+  console.log(`accuracy ${(100 * result.accuracy).toFixed(2)}%, mean cross-entropy ${result.loss.toFixed(4)}\n`);
+  console.log('per-class recall:');
+  result.recall.forEach((r, c) => console.log(`  ${c}: ${(100 * r).toFixed(2)}%`));
+  console.log(`\nconfusion matrix:\n${formatConfusion(result.confusion)}`);
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

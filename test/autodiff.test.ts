@@ -1,0 +1,68 @@
+// Every autodiff rule against central finite differences, on small random shapes.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { gradCheck, randomValues, type GradInput } from './helpers/gradcheck.js';
+
+const input = (name: string, shape: number[], seed: number, gap = 0): GradInput => ({
+  name,
+  shape,
+  values: randomValues(shape.reduce((a, b) => a * b, 1), seed, -1, 1, gap),
+});
+
+// float32 forward passes: a step of 1e-2 keeps rounding error around 1e-4 and curvature error small.
+const TOLERANCE = 5e-3;
+
+function assertClose(results: Awaited<ReturnType<typeof gradCheck>>) {
+  for (const r of results) {
+    assert.ok(r.checked > 0);
+    assert.ok(r.maxRelError < TOLERANCE, `d/d${r.name}: max error ${r.maxRelError.toExponential(2)} over ${r.checked} samples`);
+  }
+}
+
+describe('autodiff rules match finite differences', () => {
+  it('conv: dX, dW, db', async () => {
+    const inputs = [input('x', [2, 3, 7, 6], 1), input('w', [4, 3, 3, 3], 2), input('b', [4], 3)];
+    assertClose(await gradCheck(inputs, (t, [x, w, b]) => t.conv(x, w, b), [2, 4, 5, 4]));
+  });
+
+  it('max-pool 2×2: gradient to each window maximum', async () => {
+    // Distinct values, so no window has a tie within ε.
+    const values = Float32Array.from({ length: 2 * 3 * 6 * 4 }, (_, i) => ((i * 37) % 144) / 10 - 7);
+    const inputs: GradInput[] = [{ name: 'x', shape: [2, 3, 6, 4], values }];
+    assertClose(await gradCheck(inputs, (t, [x]) => t.maxPool2(x), [2, 3, 3, 2], { eps: 1e-2 }));
+  });
+
+  it('sigmoid', async () => {
+    assertClose(await gradCheck([input('x', [3, 5], 4)], (t, [x]) => t.sigmoid(x), [3, 5]));
+  });
+
+  it('relu (away from the kink)', async () => {
+    assertClose(await gradCheck([input('x', [3, 5], 5, 0.05)], (t, [x]) => t.relu(x), [3, 5]));
+  });
+
+  it('flatten', async () => {
+    assertClose(await gradCheck([input('x', [2, 3, 2, 2], 6)], (t, [x]) => t.flatten(x), [2, 12]));
+  });
+
+  it('linear: dX, dW, db', async () => {
+    const inputs = [input('x', [4, 6], 7), input('w', [3, 6], 8), input('b', [3], 9)];
+    assertClose(await gradCheck(inputs, (t, [x, w, b]) => t.linear(x, w, b), [4, 3]));
+  });
+
+  it('softmax cross-entropy: d logits', async () => {
+    const labels: GradInput = { name: 'label', shape: [5], values: Float32Array.from([3, 0, 9, 9, 4]), int64: true };
+    const inputs = [{ ...input('logits', [5, 10], 10), values: randomValues(50, 10, -3, 3) }, labels];
+    assertClose(await gradCheck(inputs, (t, [z, l]) => t.softmaxCrossEntropy(z, l, 10), []));
+  });
+
+  it('a composed chain (conv → relu → pool → flatten → linear) accumulates correctly', async () => {
+    const inputs = [input('x', [2, 1, 8, 8], 11), input('w', [2, 1, 3, 3], 12), input('b', [2], 13), input('v', [4, 18], 14), input('c', [4], 15)];
+    const results = await gradCheck(
+      inputs,
+      (t, [x, w, b, v, c]) => t.linear(t.flatten(t.maxPool2(t.relu(t.conv(x, w, b)))), v, c),
+      [2, 4],
+      { eps: 1e-3, samples: 16 },
+    );
+    assertClose(results);
+  });
+});

@@ -1,0 +1,183 @@
+// The trainer end to end: real ONNX Runtime, real MNIST.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import ort from 'onnxruntime-node';
+import { flattenParams, initParams, unflattenParams } from '../src/model/init.js';
+import { decodeModel, readMetadata } from '../src/model/onnx-builder.js';
+import { createRng } from '../src/model/random.js';
+import { buildTrainStep, next, PARAMS_INPUT } from '../src/model/train-step.js';
+import { buildInferenceModel } from '../src/model/inference-graph.js';
+import { loadCheckpoint, saveCheckpoint } from '../src/train/checkpoint.js';
+import { loadMnist, toFloat } from '../src/train/mnist.js';
+import { RECIPES, type Recipe } from '../src/train/recipes.js';
+import { train, type Checkpoint } from '../src/train/trainer.js';
+import { runCli } from './helpers/cli.js';
+
+const data = loadMnist();
+const CLI = 'src/train/cli.ts';
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'lenet-train-'));
+
+/** Runs the training-step graph on a fixed batch; returns the loss before the update, logits, and new params. */
+async function step(recipe: Recipe, session: ort.InferenceSession, params: Float32Array, state: Map<string, Float32Array>, n: number, lr: number, t = 1) {
+  const feeds: Record<string, ort.Tensor> = {
+    image: new ort.Tensor('float32', toFloat(data.train, 0, n), [n, 1, 28, 28]),
+    label: new ort.Tensor('int64', BigInt64Array.from(data.train.labels.subarray(0, n), BigInt), [n]),
+    lr: new ort.Tensor('float32', [lr], []),
+    bias_correction1: new ort.Tensor('float32', [1 - recipe.optimizer.beta1 ** t], []),
+    bias_correction2: new ort.Tensor('float32', [1 - recipe.optimizer.beta2 ** t], []),
+    [PARAMS_INPUT]: new ort.Tensor('float32', params, [params.length]),
+  };
+  for (const [slot, v] of state) feeds[slot] = new ort.Tensor('float32', v, [v.length]);
+  const names = session.inputNames;
+  const out = await session.run(Object.fromEntries(Object.entries(feeds).filter(([k]) => names.includes(k))));
+  return { loss: (out.loss.data as Float32Array)[0], logits: out.logits.data as Float32Array, params: out[next(PARAMS_INPUT)].data as Float32Array, out };
+}
+
+describe('training step graph', () => {
+  for (const recipe of [RECIPES.default, RECIPES.paddle]) {
+    it(`one ${recipe.name} step on a fixed batch lowers that batch's loss`, async () => {
+      const graph = buildTrainStep(recipe.arch, recipe.optimizer);
+      const session = await ort.InferenceSession.create(graph.bytes);
+      const params = flattenParams(initParams(createRng(7)));
+      const state = new Map(graph.slots.map((s) => [s, new Float32Array(params.length)]));
+      // A larger lr than the recipe's, so a single step moves the loss measurably.
+      const first = await step(recipe, session, params, state, 32, recipe.optimizer.name === 'adam' ? 1e-3 : 0.1);
+      const second = await step(recipe, session, first.params, state, 32, 0);
+      assert.ok(second.loss < first.loss, `loss ${first.loss} → ${second.loss}`);
+    });
+  }
+
+  it('the exported model reproduces the training graph forward pass exactly', async () => {
+    const recipe = RECIPES.default;
+    const graph = buildTrainStep(recipe.arch, recipe.optimizer);
+    const session = await ort.InferenceSession.create(graph.bytes);
+    const params = flattenParams(initParams(createRng(3)));
+    const state = new Map(graph.slots.map((s) => [s, new Float32Array(params.length)]));
+    const trained = await step(recipe, session, params, state, 16, 1e-3); // some non-initial weights
+    const probe = await step(recipe, session, trained.params, state, 16, 0); // lr 0: logits of those weights
+
+    const dir = tmp();
+    const file = path.join(dir, 'm.onnx');
+    writeFileSync(file, buildInferenceModel(recipe.arch, unflattenParams(trained.params), {}));
+    const exported = await ort.InferenceSession.create(file);
+    assert.deepEqual(exported.inputNames, ['image']);
+    assert.deepEqual(exported.outputNames, ['logits', 'probabilities']);
+    const out = await exported.run({ image: new ort.Tensor('float32', toFloat(data.train, 0, 16), [16, 1, 28, 28]) });
+    const logits = out.logits.data as Float32Array;
+    for (let i = 0; i < logits.length; i++) assert.ok(Math.abs(logits[i] - probe.logits[i]) < 1e-4, `logit ${i}: ${logits[i]} vs ${probe.logits[i]}`);
+    const probs = out.probabilities.data as Float32Array;
+    for (let r = 0; r < 16; r++) {
+      const sum = probs.subarray(r * 10, r * 10 + 10).reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(sum - 1) < 1e-5);
+    }
+  });
+});
+
+describe('training runs', () => {
+  it('a short run on 6,000 images beats chance (10%) by far', async () => {
+    const result = await train({ recipe: { ...RECIPES.default, epochs: 1 }, data, device: 'cpu', trainLimit: 6000 });
+    assert.equal(result.status, 'done');
+    if (result.status !== 'done') return;
+    assert.ok(result.final.accuracy > 0.85, `test accuracy ${result.final.accuracy}`);
+    assert.equal(result.history.length, 1);
+    assert.equal(result.final.confusion.flat().reduce((a, b) => a + b, 0), 10000);
+  });
+
+  it('an interrupted run resumed from its checkpoint ends with exactly the uninterrupted weights', async () => {
+    const recipe = { ...RECIPES.default, epochs: 2 };
+    const opts = { recipe, data, device: 'cpu' as const, trainLimit: 640 };
+    const straight = await train(opts);
+    assert.equal(straight.status, 'done');
+
+    const stop = new AbortController();
+    let batches = 0;
+    const first = await train({ ...opts, signal: stop.signal, onEvent: (e) => e.type === 'batch' && ++batches === 13 && stop.abort() });
+    assert.equal(first.status, 'interrupted');
+    if (first.status !== 'interrupted' || straight.status !== 'done') return;
+    assert.equal(first.checkpoint.step, 13);
+
+    const file = path.join(tmp(), 'ckpt.json');
+    await saveCheckpoint(file, first.checkpoint);
+    const resumed = await train({ ...opts, resume: loadCheckpoint(file) as Checkpoint });
+    assert.equal(resumed.status, 'done');
+    if (resumed.status !== 'done') return;
+    for (const [name, values] of straight.params) assert.deepEqual(resumed.params.get(name), values, name);
+    assert.equal(resumed.history.length, 2);
+  });
+});
+
+describe('train CLI', () => {
+  it('trains, then writes the model, its card and its report atomically', async () => {
+    const dir = tmp();
+    const out = path.join(dir, 'lenet.onnx');
+    const run = await runCli(CLI, ['--epochs', '1', '--train-limit', '2000', '--out', out, '--device', 'cpu']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /confusion matrix/);
+    assert.match(run.stderr, /epoch 1\/1: train loss/);
+
+    const bytes = readFileSync(out);
+    const card = JSON.parse(readFileSync(path.join(dir, 'lenet.json'), 'utf8'));
+    assert.equal(card.sha256, createHash('sha256').update(bytes).digest('hex'));
+    assert.ok(card.opset >= 17);
+    assert.equal(card.history.length, 1);
+    const png = readFileSync(path.join(dir, 'lenet.report.png'));
+    assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')]);
+
+    const model = decodeModel(bytes);
+    assert.ok(Number(model.opsetImport[0].version) >= 17);
+    const meta = readMetadata(model);
+    assert.deepEqual(JSON.parse(meta.labels), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    for (const key of ['input', 'recipe', 'seed', 'test_accuracy', 'created_at', 'version']) assert.ok(meta[key], key);
+    assert.equal(Number(meta.test_accuracy), Number(card.testAccuracy.toFixed(4)));
+    const input = model.graph!.input![0];
+    assert.equal(input.name, 'image');
+    assert.equal(input.type!.tensorType!.shape!.dim![0].dimParam, 'N');
+  });
+
+  const badFlags: Array<[string[], RegExp]> = [
+    [['--recipe', 'resnet'], /--recipe: Invalid option/],
+    [['--epochs', '0'], /--epochs: .*>0|--epochs: Too small/],
+    [['--batch-size', 'ten'], /--batch-size/],
+    [['--lr', '-1'], /--lr/],
+    [['--device', 'tpu'], /--device/],
+    [['--frobnicate'], /Unknown option '--frobnicate'/],
+  ];
+  for (const [args, message] of badFlags) {
+    it(`rejects ${args.join(' ')} with exit code 2 and usage`, async () => {
+      const run = await runCli(CLI, args);
+      assert.equal(run.code, 2);
+      assert.match(run.stderr, message);
+      assert.match(run.stderr, /usage: npm run train/);
+    });
+  }
+
+  it('a bad data directory is an error naming the file, exit 1', async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, 'train-images-idx3-ubyte'), Buffer.from('not mnist at all'));
+    const run = await runCli(CLI, ['--data', dir, '--out', path.join(dir, 'x.onnx')]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /train-images-idx3-ubyte: not an IDX file/);
+  });
+
+  it('a diverging run stops with a clear message and leaves the existing model untouched', async () => {
+    const dir = tmp();
+    const out = path.join(dir, 'lenet.onnx');
+    writeFileSync(out, 'the previous model');
+    const run = await runCli(CLI, ['--optimizer', 'momentum', '--lr', '1e4', '--epochs', '1', '--train-limit', '2000', '--out', out, '--device', 'cpu']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /loss became (NaN|Infinity|-Infinity) .* training diverged .* nothing was written/);
+    assert.equal(readFileSync(out, 'utf8'), 'the previous model');
+    assert.equal(existsSync(path.join(dir, 'lenet.json')), false);
+  });
+
+  it('--resume without a checkpoint says where it looked', async () => {
+    const dir = tmp();
+    const run = await runCli(CLI, ['--resume', '--out', path.join(dir, 'lenet.onnx')]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /no checkpoint at .*lenet\.ckpt\.json/);
+  });
+});
