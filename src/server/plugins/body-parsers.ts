@@ -1,0 +1,12 @@
+// Request bodies: an image as the raw body (image/png, image/jpeg, image/webp, ...), or multipart/form-data.
+import multipart from '@fastify/multipart';
+import fp from 'fastify-plugin';
+
+export default fp(async (app) => {
+  app.addContentTypeParser(/^image\/[\w.+-]+$/, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  await app.register(multipart, {
+    // files: 2 so that a second file reaches the route and gets a clear error rather than being dropped.
+    limits: { fileSize: app.config.BODY_LIMIT_BYTES, files: 2, fields: 10, parts: 12 },
+  });
+});

@@ -1,0 +1,15 @@
+// One error shape for everything: { error: { code, message } }. Client mistakes are 4xx; only our bugs are 500.
+import fp from 'fastify-plugin';
+import { errorBody, toHttpError } from '../errors.js';
+
+export default fp(async (app) => {
+  app.setErrorHandler((err, req, reply) => {
+    const http = toHttpError(err);
+    if (http.statusCode >= 500) req.log.error({ err }, 'unhandled error');
+    else req.log.info({ code: http.code, status: http.statusCode }, http.message);
+    return reply.status(http.statusCode).send(errorBody(http.code, http.message));
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send(errorBody('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`)),
+  );
+});

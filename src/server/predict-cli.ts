@@ -1,0 +1,52 @@
+// `npm run predict -- FILE.png [FILE…] [--json]`: the tutorial's predict step, with the service's preprocessing and
+// model but no server. Prints each file's digit and its ten probabilities as a small bar chart.
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { loadConfig } from './config.js';
+import { HttpError } from './errors.js';
+import { loadModel } from './model.js';
+import { preprocess } from './preprocess.js';
+
+const USAGE = 'usage: npm run predict -- FILE [FILE…] [--json]   (MODEL_PATH and EXECUTION_PROVIDER as for the service)';
+
+const bar = (p: number, width = 40) => '█'.repeat(Math.round(p * width)).padEnd(width, '·');
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.positionals.length === 0) {
+    console.error(USAGE);
+    return 2;
+  }
+  const config = loadConfig();
+  const model = await loadModel(config.MODEL_PATH, config.EXECUTION_PROVIDER, config.CPU_THREADS);
+  let failures = 0;
+  const results = [];
+  for (const file of parsed.positionals) {
+    try {
+      const { tensor } = await preprocess(await readFile(file), { maxPixels: config.MAX_INPUT_PIXELS });
+      const probabilities = Array.from(await model.run(tensor, 1));
+      const digit = probabilities.indexOf(Math.max(...probabilities));
+      results.push({ file, digit, confidence: probabilities[digit], probabilities });
+      if (!parsed.values.json) {
+        console.log(`${file}: ${digit} (${(100 * probabilities[digit]).toFixed(1)}%)`);
+        probabilities.forEach((p, d) => console.log(`  ${d} ${bar(p)} ${(100 * p).toFixed(1).padStart(5)}%${d === digit ? '  ◀' : ''}`));
+      }
+    } catch (err) {
+      failures++;
+      const message = err instanceof HttpError ? `${err.code}: ${err.message}` : (err as Error).message;
+      results.push({ file, error: message });
+      if (!parsed.values.json) console.error(`${file}: ${message}`);
+    }
+  }
+  if (parsed.values.json) console.log(JSON.stringify(results, null, 2));
+  await model.release();
+  return failures ? 1 : 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,15 @@
+// Liveness never depends on the model; readiness says which model and which execution provider really serve.
+import type { FastifyPluginAsync } from 'fastify';
+
+const health: FastifyPluginAsync = async (app) => {
+  app.get('/health', async () => ({ status: 'ok' }));
+
+  app.get('/health/ready', async (_req, reply) => {
+    const { state } = app.lifecycle;
+    if (state !== 'ready') return reply.status(503).send({ status: state });
+    const { name, version, sha256, inputs, outputs } = app.model.info;
+    return { status: 'ready', model: { name, version, sha256, inputs, outputs }, executionProvider: app.model.provider };
+  });
+};
+
+export default health;

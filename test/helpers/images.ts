@@ -1,0 +1,55 @@
+// Real MNIST test digits rendered the ways people actually send them.
+import { crc32, deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+import type { Split } from '../../src/train/mnist.js';
+
+const raw28 = (pixels: Uint8Array) => sharp(Buffer.from(pixels), { raw: { width: 28, height: 28, channels: 1 } });
+const digit = (split: Split, i: number) => split.images.subarray(i * 784, (i + 1) * 784);
+
+export const variants = {
+  /** The MNIST image itself, as a 28×28 greyscale PNG. */
+  plain: (split: Split, i: number) => raw28(digit(split, i)).png().toBuffer(),
+  /** Black ink on white paper. */
+  inverted: (split: Split, i: number) => raw28(digit(split, i).map((v) => 255 - v)).png().toBuffer(),
+  /** Scaled up to 280×280 RGB. */
+  rgb280: (split: Split, i: number) => raw28(digit(split, i)).resize(280, 280).toColourspace('srgb').png().toBuffer(),
+  /** Black strokes on a transparent canvas, as a browser canvas exports them. */
+  rgbaTransparent: (split: Split, i: number) => {
+    const d = digit(split, i);
+    const rgba = new Uint8Array(784 * 4);
+    d.forEach((v, k) => (rgba[4 * k + 3] = v));
+    return sharp(Buffer.from(rgba), { raw: { width: 28, height: 28, channels: 4 } }).resize(140, 140).png().toBuffer();
+  },
+  /** Small and off-centre on a large white page. */
+  smallOffCentre: async (split: Split, i: number) => {
+    const ink = await raw28(digit(split, i).map((v) => 255 - v)).png().toBuffer();
+    return sharp({ create: { width: 400, height: 300, channels: 3, background: '#ffffff' } })
+      .composite([{ input: ink, left: 40, top: 210 }])
+      .png()
+      .toBuffer();
+  },
+};
+
+function chunk(type: string, data: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+/** A tiny, valid-looking PNG whose header declares width × height pixels (a decompression bomb's shape). */
+export function pngDeclaring(width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // greyscale
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(1024))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
