@@ -7,6 +7,7 @@ import bodyParsers from './plugins/body-parsers.js';
 import healthRoutes from './routes/health.js';
 import predictRoutes from './routes/predict.js';
 import openapiRoutes from './routes/openapi.js';
+import pageRoutes from './routes/page.js';
 
 export type Lifecycle = 'starting' | 'ready' | 'draining';
 
@@ -51,6 +52,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(healthRoutes);
   await app.register(predictRoutes);
   await app.register(openapiRoutes);
+  await app.register(pageRoutes);
   app.addHook('onReady', async () => {
     app.lifecycle.state = 'ready';
   });

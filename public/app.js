@@ -1,0 +1,137 @@
+// The draw-a-digit page: strokes on a canvas, debounced calls to POST /predict?debug=1, probabilities as bars.
+const pad = document.getElementById('pad');
+const ctx = pad.getContext('2d');
+const bars = document.getElementById('bars');
+const digitEl = document.getElementById('digit');
+const confidenceEl = document.getElementById('confidence');
+const seen = document.getElementById('seen');
+const message = document.getElementById('message');
+
+for (let d = 0; d < 10; d++) {
+  bars.insertAdjacentHTML('beforeend', `<li data-digit="${d}"><span>${d}</span><div class="bar"><span></span></div><span class="p">0.0%</span></li>`);
+}
+
+function clearPad() {
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, pad.width, pad.height);
+  digitEl.textContent = '–';
+  confidenceEl.textContent = '';
+  seen.removeAttribute('src');
+  showBars(new Array(10).fill(0), -1);
+  say('Draw a digit in the box, or upload a picture of one.');
+  hasInk = false;
+}
+
+function say(text, isError = false) {
+  message.textContent = text;
+  message.classList.toggle('error', isError);
+}
+
+function showBars(probabilities, winner) {
+  bars.querySelectorAll('li').forEach((li, d) => {
+    li.classList.toggle('win', d === winner);
+    li.querySelector('.bar span').style.width = `${(100 * probabilities[d]).toFixed(1)}%`;
+    li.querySelector('.p').textContent = `${(100 * probabilities[d]).toFixed(1)}%`;
+  });
+}
+
+let pending = null;
+let inFlight = false;
+async function predict(blob) {
+  if (inFlight) return void (pending = blob);
+  inFlight = true;
+  try {
+    const res = await fetch('/predict?debug=1', { method: 'POST', headers: { 'content-type': blob.type || 'image/png' }, body: blob });
+    const body = await res.json();
+    if (!res.ok) {
+      const hint = body.error?.code === 'no_digit_found' ? 'No digit yet: draw one.' : body.error?.message ?? `error ${res.status}`;
+      return say(hint, body.error?.code !== 'no_digit_found');
+    }
+    digitEl.textContent = String(body.digit);
+    confidenceEl.textContent = `${(100 * body.confidence).toFixed(1)}% sure`;
+    seen.src = body.input;
+    showBars(body.probabilities, body.digit);
+    document.getElementById('provider').textContent = body.executionProvider;
+    say(`Model ${body.model.name} ${body.model.version}`);
+  } catch (err) {
+    say(`The service did not answer: ${err.message}`, true);
+  } finally {
+    inFlight = false;
+    if (pending) {
+      const next = pending;
+      pending = null;
+      predict(next);
+    }
+  }
+}
+
+let timer = null;
+function predictSoon(delay = 120) {
+  clearTimeout(timer);
+  timer = setTimeout(() => pad.toBlob((blob) => blob && predict(blob), 'image/png'), delay);
+}
+
+// Drawing: pointer events cover mouse, touch and pen alike.
+let drawing = false;
+let hasInk = false;
+let last = null;
+const point = (e) => {
+  const r = pad.getBoundingClientRect();
+  return { x: ((e.clientX - r.left) * pad.width) / r.width, y: ((e.clientY - r.top) * pad.height) / r.height };
+};
+pad.addEventListener('pointerdown', (e) => {
+  drawing = true;
+  pad.setPointerCapture(e.pointerId);
+  last = point(e);
+  stroke(last, last);
+});
+pad.addEventListener('pointermove', (e) => {
+  if (!drawing) return;
+  const p = point(e);
+  stroke(last, p);
+  last = p;
+  predictSoon();
+});
+const end = () => {
+  if (!drawing) return;
+  drawing = false;
+  predictSoon(0);
+};
+pad.addEventListener('pointerup', end);
+pad.addEventListener('pointercancel', end);
+
+function stroke(a, b) {
+  ctx.strokeStyle = '#111';
+  ctx.lineWidth = 20;
+  ctx.lineCap = 'round';
+  ctx.lineJoin = 'round';
+  ctx.beginPath();
+  ctx.moveTo(a.x, a.y);
+  ctx.lineTo(b.x, b.y);
+  ctx.stroke();
+  hasInk = true;
+}
+
+document.getElementById('clear').addEventListener('click', clearPad);
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape') clearPad();
+});
+document.getElementById('file').addEventListener('change', (e) => {
+  const file = e.target.files?.[0];
+  if (!file) return;
+  const img = new Image();
+  img.onload = () => {
+    // Show the upload on the pad too, fitted, so people see what they sent.
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, pad.width, pad.height);
+    const s = Math.min(pad.width / img.width, pad.height / img.height);
+    ctx.drawImage(img, (pad.width - img.width * s) / 2, (pad.height - img.height * s) / 2, img.width * s, img.height * s);
+    URL.revokeObjectURL(img.src);
+  };
+  img.src = URL.createObjectURL(file);
+  predict(file);
+  e.target.value = '';
+});
+
+clearPad();
+fetch('/health/ready').then((r) => r.json()).then((b) => b.executionProvider && (document.getElementById('provider').textContent = b.executionProvider)).catch(() => {});

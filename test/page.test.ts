@@ -1,0 +1,84 @@
+// The draw-a-digit page in real headless Chromium against the real service on a real port.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { buildApp } from '../src/server/app.js';
+import { loadConfig } from '../src/server/config.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does)`;
+
+type Stroke = Array<[number, number]>; // points in the 280×280 canvas
+const DIGITS: Record<string, Stroke[]> = {
+  '1': [[[140, 40], [140, 240]]],
+  '7': [[[70, 50], [210, 50], [120, 240]]],
+  '0': [Array.from({ length: 33 }, (_, i) => [140 + 65 * Math.sin((i / 32) * 2 * Math.PI), 140 - 95 * Math.cos((i / 32) * 2 * Math.PI)] as [number, number])],
+  '4': [[[170, 240], [170, 40], [60, 170], [220, 170]]],
+};
+
+describe('draw-a-digit page', { skip }, () => {
+  let app: FastifyInstance;
+  let browser: Browser;
+  let page: Page;
+  let url: string;
+
+  before(async () => {
+    app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }), { logger: false });
+    url = await app.listen({ port: 0, host: '127.0.0.1' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    });
+    page = await browser.newPage({ viewport: { width: 800, height: 640 } });
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  async function draw(strokes: Stroke[]) {
+    const box = (await page.locator('#pad').boundingBox())!;
+    const at = ([x, y]: [number, number]) => [box.x + (x * box.width) / 280, box.y + (y * box.height) / 280] as const;
+    for (const stroke of strokes) {
+      await page.mouse.move(...at(stroke[0]));
+      await page.mouse.down();
+      for (const p of stroke.slice(1)) await page.mouse.move(...at(p), { steps: 8 });
+      await page.mouse.up();
+    }
+  }
+
+  it('shows the right digit for each drawn digit, with bars and the model input', async () => {
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Clear' }).waitFor();
+    for (const [digit, strokes] of Object.entries(DIGITS)) {
+      await page.getByRole('button', { name: 'Clear' }).click();
+      await draw(strokes);
+      await page.waitForFunction((d) => document.querySelector('[data-testid=digit]')?.textContent === d, digit, { timeout: 5000 });
+      assert.equal(await page.locator('.bars li.win').getAttribute('data-digit'), digit);
+      assert.match((await page.locator('#seen').getAttribute('src')) ?? '', /^data:image\/png;base64,/);
+      assert.equal(await page.locator('#provider').textContent(), 'cpu');
+      if (digit === '7') {
+        mkdirSync('test-output', { recursive: true });
+        await page.waitForTimeout(300); // let the bars' transition finish
+        await page.screenshot({ path: 'test-output/page.png' });
+      }
+    }
+  });
+
+  it('works at phone width and says so when there is nothing to recognise', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await draw([[[10, 10], [11, 10]]]); // a speck, not a digit
+    await page.waitForFunction(() => /No digit|Draw/.test(document.getElementById('message')?.textContent ?? ''));
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `no horizontal scrolling at phone width (page is ${width}px)`);
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await draw(DIGITS['1']);
+    await page.waitForFunction(() => document.querySelector('[data-testid=digit]')?.textContent === '1');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: 'test-output/page-phone.png', fullPage: true });
+  });
+});
