@@ -1,8 +1,9 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'public/vendor/'] },
+  { ignores: ['dist/', 'node_modules/', 'test-output/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -10,4 +11,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  // The page's script runs in the browser.
+  { files: ['public/**/*.js'], languageOptions: { globals: globals.browser } },
 );

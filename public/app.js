@@ -19,7 +19,6 @@ function clearPad() {
   seen.removeAttribute('src');
   showBars(new Array(10).fill(0), -1);
   say('Draw a digit in the box, or upload a picture of one.');
-  hasInk = false;
 }
 
 function say(text, isError = false) {
@@ -73,7 +72,6 @@ function predictSoon(delay = 120) {
 
 // Drawing: pointer events cover mouse, touch and pen alike.
 let drawing = false;
-let hasInk = false;
 let last = null;
 const point = (e) => {
   const r = pad.getBoundingClientRect();
@@ -109,7 +107,6 @@ function stroke(a, b) {
   ctx.moveTo(a.x, a.y);
   ctx.lineTo(b.x, b.y);
   ctx.stroke();
-  hasInk = true;
 }
 
 document.getElementById('clear').addEventListener('click', clearPad);
