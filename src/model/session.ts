@@ -31,6 +31,7 @@ function providerOptions(provider: Provider, opts: SessionOptions): ort.Inferenc
   };
 }
 
+// Two branches because create() is overloaded on path vs bytes, and TypeScript picks an overload per call site.
 const create = (model: string | Uint8Array, options: ort.InferenceSession.SessionOptions) =>
   typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);
 
