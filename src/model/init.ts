@@ -1,12 +1,13 @@
 // PaddlePaddle's default initialisation, which the tutorial relies on (with PyTorch's default init this sigmoid
 // LeNet does not learn in 5 epochs): conv weights N(0, sqrt(2 / fan_in)), linear weights Xavier-uniform, zero biases.
-import { PARAMS, type ParamSpec } from './lenet.js';
+import { PARAMS, paramCount, type ParamSpec } from './lenet.js';
+import { numel } from './onnx-builder.js';
 import { normal } from './random.js';
 
 export type Params = Map<string, Float32Array>;
 
 function initParam(spec: ParamSpec, rng: () => number): Float32Array {
-  const size = spec.shape.reduce((a, b) => a * b, 1);
+  const size = numel(spec.shape);
   const values = new Float32Array(size);
   if (spec.init === 'conv') {
     const fanIn = size / spec.shape[0]; // in_channels × k × k
@@ -26,7 +27,7 @@ export function initParams(rng: () => number): Params {
 
 /** All parameters as one vector, in PARAMS order (the training graph's `params` input). */
 export function flattenParams(params: Params): Float32Array {
-  const flat = new Float32Array(PARAMS.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0));
+  const flat = new Float32Array(paramCount());
   let offset = 0;
   for (const p of PARAMS) {
     const values = params.get(p.name);
@@ -42,7 +43,7 @@ export function unflattenParams(flat: Float32Array): Params {
   const params: Params = new Map();
   let offset = 0;
   for (const p of PARAMS) {
-    const size = p.shape.reduce((a, b) => a * b, 1);
+    const size = numel(p.shape);
     params.set(p.name, flat.subarray(offset, offset + size));
     offset += size;
   }

@@ -1,5 +1,6 @@
 // LeNet, defined once. The trainer differentiates this forward pass; the exporter freezes it with trained weights.
 import type { Tape, Value } from './autodiff.js';
+import { numel } from './onnx-builder.js';
 
 export const IMAGE_SHAPE = [1, 28, 28] as const;
 export const CLASSES = 10;
@@ -54,4 +55,4 @@ export function lenetForward(t: Tape, image: Value, arch: Architecture): Value {
 }
 
 export const paramCount = (): number =>
-  PARAMS.reduce((sum, p) => sum + p.shape.reduce((a, b) => a * b, 1), 0);
+  PARAMS.reduce((sum, p) => sum + numel(p.shape), 0);

@@ -45,6 +45,9 @@ export function makeNode(
   };
 }
 
+/** Number of elements of a tensor with these dimensions. */
+export const numel = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
+
 export function makeTensor(
   name: string,
   dims: number[],
@@ -59,7 +62,7 @@ export function makeTensor(
       : values instanceof Float32Array
         ? values
         : Float32Array.from(values as number[]);
-  const expected = dims.reduce((a, b) => a * b, 1);
+  const expected = numel(dims);
   if (typed.length !== expected) throw new Error(`tensor ${name}: ${typed.length} values for dims [${dims}]`);
   // raw_data is little-endian, which is what typed arrays are on every platform Node runs on.
   const rawData = new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength).slice();

@@ -6,7 +6,7 @@
 // ORT's per-node overhead, not arithmetic, dominates a model this small.
 import { Tape } from './autodiff.js';
 import { CLASSES, IMAGE_SHAPE, PARAMS, lenetForward, paramCount, type Architecture } from './lenet.js';
-import { DataType, encodeModel, makeGraph, makeModel, makeValueInfo } from './onnx-builder.js';
+import { DataType, encodeModel, makeGraph, makeModel, makeValueInfo, numel } from './onnx-builder.js';
 import { HYPER_INPUTS, STATE_SLOTS, emitUpdate, type OptimizerConfig } from './optimizers.js';
 
 export interface TrainStepModel {
@@ -21,7 +21,7 @@ export const next = (name: string): string => `${name}.next`;
 
 export function buildTrainStep(arch: Architecture, optimizer: OptimizerConfig): TrainStepModel {
   const t = new Tape();
-  const sizes = PARAMS.map((p) => p.shape.reduce((a, b) => a * b, 1));
+  const sizes = PARAMS.map((p) => numel(p.shape));
   const pieces = t.emit('Split', [PARAMS_INPUT, t.int64s(sizes)], { axis: 0 }, PARAMS.length);
   PARAMS.forEach((p, i) => t.requireGrad(t.rename(t.op('Reshape', [pieces[i], t.int64s(p.shape)]), p.name)));
 

@@ -1,6 +1,6 @@
 // POST /predict: an image (raw body or multipart field "image") → the digit and its ten probabilities.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { HttpError } from '../errors.js';
+import { errorBody, HttpError } from '../errors.js';
 import { pixelsToPng, preprocess } from '../preprocess.js';
 
 async function imageFrom(req: FastifyRequest): Promise<Buffer> {
@@ -68,7 +68,7 @@ const predict: FastifyPluginAsync = async (app) => {
     method: ['GET', 'PUT', 'DELETE', 'PATCH'],
     url: '/predict',
     handler: async (req, reply) =>
-      reply.status(405).header('allow', 'POST').send({ error: { code: 'method_not_allowed', message: `${req.method} is not allowed on /predict; use POST` } }),
+      reply.status(405).header('allow', 'POST').send(errorBody('method_not_allowed', `${req.method} is not allowed on /predict; use POST`)),
   });
 };
 
