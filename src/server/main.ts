@@ -1,15 +1,15 @@
-// `npm start`: configuration from the environment, the app, a listening socket, and a graceful drain on SIGTERM/SIGINT.
+// `npm start`: configuration from the environment, the app, a listening socket, a graceful drain on SIGTERM/SIGINT,
+// and a hot model reload on SIGHUP.
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { ModelLoadError } from './model.js';
 
-const DRAIN_TIMEOUT_MS = Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 10_000);
-
 async function main(): Promise<void> {
   let app;
+  let config;
   try {
-    const config = loadConfig();
+    config = loadConfig();
     app = await buildApp(config);
     await app.listen({ port: config.PORT, host: config.HOST });
   } catch (err) {
@@ -21,7 +21,13 @@ async function main(): Promise<void> {
     throw err;
   }
   const server = app;
-  closeWithGrace({ delay: DRAIN_TIMEOUT_MS }, async ({ signal, err }) => {
+  // SIGHUP means "reload the model" here (the daemon convention), not "shut down"; a rejected file is logged and the
+  // current model keeps serving.
+  process.on('SIGHUP', () => {
+    server.log.info('SIGHUP: reloading the model');
+    server.reloadModel().catch(() => {});
+  });
+  closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS, skip: ['SIGHUP'] }, async ({ signal, err }) => {
     server.lifecycle.state = 'draining'; // /health/ready answers 503 from now on
     if (err) server.log.error({ err }, 'shutting down after an error');
     else server.log.info({ signal }, 'draining: finishing in-flight requests');

@@ -62,10 +62,11 @@ export async function loadModel(file: string, device: Device, threads: number): 
     const out = await session.run({ [INPUT]: new ort.Tensor('float32', images, [n, 1, 28, 28]) }, [OUTPUT]);
     return out[OUTPUT].data as Float32Array;
   };
-  // Warm-up: the first run allocates and plans; do it before we say we are ready. It also proves the shapes work.
+  // Warm-up: the first run allocates and plans; do it before we say we are ready. A batch of 2 also proves the shapes
+  // work and that the batch dimension is dynamic, which the batcher relies on.
   try {
-    const probs = await run(new Float32Array(PIXELS), 1);
-    if (probs.length !== 10) throw new Error(`output has ${probs.length} values per image, expected 10`);
+    const probs = await run(new Float32Array(2 * PIXELS), 2);
+    if (probs.length !== 20) throw new Error(`output has ${probs.length / 2} values per image, expected 10`);
   } catch (err) {
     await session.release();
     throw new ModelLoadError(`${file}: warm-up inference failed (${(err as Error).message.split('\n')[0]})`, { cause: err });

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from './config.js';
 import { HttpError } from './errors.js';
 import { loadModel } from './model.js';
-import { preprocess } from './preprocess.js';
+import { Preprocessor } from './preprocess/index.js';
 
 const USAGE = 'usage: npm run predict -- FILE [FILE…] [--json]   (MODEL_PATH and EXECUTION_PROVIDER as for the service)';
 
@@ -25,11 +25,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   const model = await loadModel(config.MODEL_PATH, config.EXECUTION_PROVIDER, config.CPU_THREADS);
+  // No worker threads: one file at a time, nothing to overlap.
+  const preprocessor = new Preprocessor({ maxPixels: config.MAX_INPUT_PIXELS, threads: 0, inlineMaxPixels: Infinity, maxQueue: 1 });
   let failures = 0;
   const results = [];
   for (const file of parsed.positionals) {
     try {
-      const { tensor } = await preprocess(await readFile(file), { maxPixels: config.MAX_INPUT_PIXELS });
+      const { tensor } = await preprocessor.run(await readFile(file));
       const probabilities = Array.from(await model.run(tensor, 1));
       const digit = probabilities.indexOf(Math.max(...probabilities));
       results.push({ file, digit, confidence: probabilities[digit], probabilities });

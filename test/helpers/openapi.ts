@@ -12,10 +12,12 @@ ajv.addSchema({ ...spec, $id: 'openapi' });
 export function assertMatchesContract(path: string, method: string, status: number, body: unknown): void {
   const responses = spec.paths[path]?.[method]?.responses;
   if (!responses) throw new Error(`openapi.yaml documents no ${method.toUpperCase()} ${path}`);
-  let response = responses[String(status)];
+  const response = responses[String(status)];
   if (!response) throw new Error(`openapi.yaml documents no ${status} for ${method.toUpperCase()} ${path}`);
-  if (response.$ref) response = spec.components.responses[response.$ref.split('/').pop()];
-  const schema = response.content['application/json'].schema;
-  const validate = ajv.compile({ $ref: schema.$ref ? `openapi${schema.$ref}` : undefined, ...(!schema.$ref ? schema : {}) });
+  // Validate through a JSON pointer into the whole document, so that nested $refs resolve.
+  const at = response.$ref ? response.$ref.slice(2).split('/') : ['paths', path, method, 'responses', String(status)];
+  const pointer = [...at, 'content', 'application/json', 'schema'].map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+  const validate = ajv.getSchema(`openapi#/${pointer}`);
+  if (!validate) throw new Error(`openapi.yaml has no JSON schema at ${pointer}`);
   if (!validate(body)) throw new Error(`${method.toUpperCase()} ${path} ${status} breaks the contract: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 300)}`);
 }

@@ -5,8 +5,10 @@ import { errorBody, toHttpError } from '../errors.js';
 export default fp(async (app) => {
   app.setErrorHandler((err, req, reply) => {
     const http = toHttpError(err);
-    if (http.statusCode >= 500) req.log.error({ err }, 'unhandled error');
+    if (http.statusCode >= 500 && http.statusCode !== 503) req.log.error({ err }, 'unhandled error');
     else req.log.info({ code: http.code, status: http.statusCode }, http.message);
+    // Overload is temporary: tell clients and load balancers when to come back rather than letting them hammer us.
+    if (http.statusCode === 503) reply.header('retry-after', '1');
     return reply.status(http.statusCode).send(errorBody(http.code, http.message));
   });
   app.setNotFoundHandler((req, reply) =>

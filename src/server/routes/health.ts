@@ -7,8 +7,9 @@ const health: FastifyPluginAsync = async (app) => {
   app.get('/health/ready', async (_req, reply) => {
     const { state } = app.lifecycle;
     if (state !== 'ready') return reply.status(503).send({ status: state });
-    const { name, version, sha256, inputs, outputs } = app.model.info;
-    return { status: 'ready', model: { name, version, sha256, inputs, outputs }, executionProvider: app.model.provider };
+    const { info, provider } = app.models.current;
+    const { name, version, sha256, inputs, outputs } = info;
+    return { status: 'ready', model: { name, version, sha256, inputs, outputs }, executionProvider: provider };
   });
 };
 

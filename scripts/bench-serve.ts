@@ -1,0 +1,108 @@
+// `npm run bench:serve`: the service on a real port, driven by wrk (or autocannon where wrk is missing) at concurrency
+// 1, 16 and 64 with a 28×28 MNIST PNG and a 280×280 RGB drawing. A bare Fastify route answering a constant is measured
+// in the same run, and every result is printed as a ratio of it. BENCH_SECONDS sets each run's length (default 10).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import sharp from 'sharp';
+import { loadMnist } from '../src/train/mnist.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
+const LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
+const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
+
+interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function start(args: string[], env: Record<string, string>, command = process.execPath): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(command, args, { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`);
+    const ok = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(pngs.mnist28) })
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) return { child, url };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${args.join(' ')} never answered`);
+}
+
+const ms = (s: string) => {
+  const [, value, unit] = /([\d.]+)(us|ms|s)/.exec(s)!;
+  return Number(value) * { us: 0.001, ms: 1, s: 1000 }[unit as 'us' | 'ms' | 's'];
+};
+
+async function drive(url: string, body: Buffer, connections: number): Promise<Result> {
+  if (hasWrk) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bench-serve-'));
+    writeFileSync(path.join(dir, 'body.png'), body);
+    const lua = path.join(dir, 'post.lua');
+    writeFileSync(lua, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "image/png"\nlocal f = io.open("${dir}/body.png", "rb")\nwrk.body = f:read("*all")\nf:close()\n`);
+    const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${SECONDS}s`, '--latency', '-s', lua, `${url}/predict`], { encoding: 'utf8' });
+    const out = run.stdout;
+    const field = (re: RegExp) => re.exec(out)?.[1];
+    return {
+      rps: Number(field(/Requests\/sec:\s+([\d.]+)/)),
+      p50: ms(field(/50%\s+(\S+)/)!),
+      p99: ms(field(/99%\s+(\S+)/)!),
+      errors:
+        Number(field(/Non-2xx or 3xx responses:\s+(\d+)/) ?? 0) +
+        (/Socket errors:(.*)/.exec(out)?.[1].match(/\d+/g) ?? []).reduce((sum, n) => sum + Number(n), 0),
+    };
+  }
+  const r = await autocannon({ url: `${url}/predict`, method: 'POST', headers: { 'content-type': 'image/png' }, body, connections, duration: SECONDS });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+}
+
+const { test } = loadMnist();
+const digit = Buffer.from(test.images.subarray(0, 784));
+const raw = () => sharp(digit, { raw: { width: 28, height: 28, channels: 1 } });
+const pngs = {
+  mnist28: await raw().png().toBuffer(),
+  // What the page's canvas sends: a digit drawn large, as an RGB picture.
+  drawing280: await raw().resize(280, 280).toColourspace('srgb').png().toBuffer(),
+};
+
+console.log(`bench:serve — ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run, LOG_LEVEL=${LOG_LEVEL}, ${pngs.mnist28.length} B and ${pngs.drawing280.length} B PNGs\n`);
+const baseline = await start(['--import', 'tsx', 'scripts/bench/constant-server.ts'], {});
+const service = await start(['dist/server/main.js'], {});
+// The Python stack people would otherwise pick, where Debian's python3-fastapi, -uvicorn, -torch and -pil are installed.
+const hasPython = spawnSync('/usr/bin/python3', ['-c', 'import fastapi, uvicorn, torch, PIL']).status === 0;
+const python = hasPython ? await start(['scripts/bench/python-server.py'], {}, '/usr/bin/python3') : undefined;
+if (!python) console.log('(no Python baseline: apt-get install python3-fastapi python3-uvicorn python3-torch python3-pil)\n');
+const fmt = (name: string, c: number, r: Result) =>
+  `${name.padEnd(34)} c${String(c).padEnd(3)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms` +
+  (r.errors ? `  ERRORS ${r.errors}` : '');
+const ratio = (r: Result, to: Result, name: string) => `  ${(r.rps / to.rps).toFixed(2).padStart(5)}× ${name}`;
+try {
+  for (const c of CONCURRENCY) {
+    const ceiling = await drive(baseline.url, pngs.mnist28, c);
+    console.log(fmt('constant route (ceiling)', c, ceiling));
+    for (const [name, body] of [['28×28 MNIST PNG', pngs.mnist28], ['280×280 RGB drawing', pngs.drawing280]] as const) {
+      const ours = await drive(service.url, body, c);
+      const theirs = python && (await drive(python.url, body, c));
+      console.log(fmt(name, c, ours) + ratio(ours, ceiling, 'of the constant route') + (theirs ? ratio(ours, theirs, 'the Python stack') : ''));
+      if (theirs) console.log(fmt(`  Python stack, ${name}`, c, theirs));
+    }
+  }
+} finally {
+  for (const server of [baseline, service, python]) server?.child.kill();
+}

@@ -1,0 +1,42 @@
+// Prometheus metrics (prom-client), one registry per app so that tests can build many apps in one process.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ModelSlot } from './model-slot.js';
+
+// Latency buckets from 0.1 ms: a 28×28 request is served in well under a millisecond.
+const SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+export function createMetrics(sources: { slot: () => ModelSlot; queueDepth: () => number }) {
+  const registry = new Registry();
+  const registers = [registry];
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    requests: new Counter({ name: 'http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers }),
+    latency: new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route'], buckets: SECONDS, registers }),
+    preprocess: new Histogram({ name: 'lenet_preprocess_duration_seconds', help: 'Image decoding and MNIST normalisation, by path (inline, worker, sharp)', labelNames: ['path'], buckets: SECONDS, registers }),
+    inference: new Histogram({ name: 'lenet_inference_duration_seconds', help: 'ONNX Runtime time per batch', buckets: SECONDS, registers }),
+    batchSize: new Histogram({ name: 'lenet_batch_size', help: 'Images per ONNX Runtime run', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], registers }),
+    reloads: new Counter({ name: 'lenet_model_reloads_total', help: 'Hot model reloads by result', labelNames: ['result'], registers }),
+    queueDepth: new Gauge({
+      name: 'lenet_queue_depth',
+      help: 'Requests waiting for the next inference batch',
+      registers,
+      collect() {
+        this.set(sources.queueDepth());
+      },
+    }),
+    model: new Gauge({
+      name: 'lenet_model_info',
+      help: 'The model being served (value 1) and the execution provider that really runs it',
+      labelNames: ['name', 'version', 'sha256', 'execution_provider'],
+      registers,
+      collect() {
+        const { info, provider } = sources.slot().current;
+        this.reset();
+        this.set({ name: info.name, version: info.version, sha256: info.sha256, execution_provider: provider }, 1);
+      },
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,53 @@
+// The model being served, replaceable while requests are in flight (hot reload): each batch holds on to the model it
+// started with, and a replaced model's session is released only after its last batch has finished.
+import type { LoadedModel } from './model.js';
+
+interface Entry {
+  model: LoadedModel;
+  users: number;
+  retired: boolean;
+  /** Whether we loaded it (and so release it); a model handed in by a test is shared and not ours to release. */
+  owned: boolean;
+}
+
+export class ModelSlot {
+  #entry: Entry;
+
+  constructor(model: LoadedModel, owned = true) {
+    this.#entry = { model, users: 0, retired: false, owned };
+  }
+
+  get current(): LoadedModel {
+    return this.#entry.model;
+  }
+
+  async use<T>(fn: (model: LoadedModel) => Promise<T>): Promise<T> {
+    const entry = this.#entry;
+    entry.users++;
+    try {
+      return await fn(entry.model);
+    } finally {
+      entry.users--;
+      releaseIfIdle(entry);
+    }
+  }
+
+  /** Serves `next` from now on; the previous model finishes what it is running, then is released. */
+  swap(next: LoadedModel): void {
+    const previous = this.#entry;
+    this.#entry = { model: next, users: 0, retired: false, owned: true };
+    previous.retired = true;
+    releaseIfIdle(previous);
+  }
+
+  close(): void {
+    this.#entry.retired = true;
+    releaseIfIdle(this.#entry);
+  }
+}
+
+function releaseIfIdle(entry: Entry): void {
+  if (!entry.retired || entry.users > 0 || !entry.owned) return;
+  entry.owned = false; // release once
+  entry.model.release().catch(() => {}); // nothing useful to do if freeing an unused session fails
+}

@@ -1,0 +1,19 @@
+// `Authorization: Bearer <key>` on the routes of the calling plugin only (Fastify encapsulation), compared in constant
+// time by @fastify/bearer-auth. Checked in onRequest, so an unauthenticated client cannot make us parse its body.
+import bearerAuth from '@fastify/bearer-auth';
+import type { FastifyInstance } from 'fastify';
+import { errorBody } from '../errors.js';
+
+export async function requireBearer(app: FastifyInstance, key: string, what: string): Promise<void> {
+  await app.register(bearerAuth, {
+    keys: new Set([key]),
+    verifyErrorLogLevel: 'info', // a client's mistake, not our error
+    // The plugin's types expect { error: string }; it sends whatever we return, and we keep our one error shape.
+    errorResponse: ((err: Error) => errorBody('unauthorized', `${err.message}: send "Authorization: Bearer <${what}>"`)) as unknown as (
+      err: Error,
+    ) => { error: string },
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (reply.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="lenet-service"');
+  });
+}

@@ -1,0 +1,89 @@
+// Uploaded bytes → the model's 28×28 input, by the cheapest path that keeps the event loop free:
+//   small PNG        → pngjs + normalisation on the main thread (tens of µs; a worker hop would cost more)
+//   PNG ≤ 512×512    → pngjs + normalisation in a worker thread
+//   anything else    → sharp (its own threads) decodes and shrinks to ≤ 512, then normalisation in a worker
+// Every path ends in the same toMnist(), so they agree to the decoder's rounding (test/preprocess.test.ts).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { HttpError } from '../errors.js';
+import { toMnist, toTensor, type Rgba } from './mnist-normalise.js';
+import { decodePng, pngSize } from './png-decode.js';
+import { decodeWithSharp, WORKING_SIZE } from './sharp-codec.js';
+import type { WorkerResult, WorkerTask } from './worker.js';
+
+export { SIDE } from './mnist-normalise.js';
+export { pixelsToPng } from './sharp-codec.js';
+
+export type PreprocessPath = 'inline' | 'worker' | 'sharp';
+
+export interface Preprocessed {
+  /** The 28×28 input as bytes, for a debug picture. */
+  pixels: Uint8Array;
+  /** The same as the model's float input in [0,1]. */
+  tensor: Float32Array;
+  path: PreprocessPath;
+}
+
+export interface PreprocessorOptions {
+  /** Largest accepted picture, width × height. */
+  maxPixels: number;
+  /** Worker threads for per-pixel work; 0 does everything on the calling thread (CLIs, tests of the pure function). */
+  threads: number;
+  /** PNGs up to this many pixels are decoded on the main thread. */
+  inlineMaxPixels: number;
+  /** Tasks waiting for a worker before new ones are refused with 503. */
+  maxQueue: number;
+}
+
+// Run the worker from the same tree as this file: dist/**.js in production, src/**.ts under tsx.
+const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), `worker${path.extname(fileURLToPath(import.meta.url))}`);
+
+export class Preprocessor {
+  readonly #pool?: Piscina<WorkerTask, WorkerResult>;
+
+  constructor(readonly options: PreprocessorOptions) {
+    if (options.threads > 0) {
+      this.#pool = new Piscina({ filename: WORKER, minThreads: options.threads, maxThreads: options.threads, maxQueue: options.maxQueue });
+    }
+  }
+
+  async run(input: Buffer): Promise<Preprocessed> {
+    if (input.length === 0) throw new HttpError(400, 'missing_image', 'the request has no image');
+    const { maxPixels, inlineMaxPixels } = this.options;
+    const size = pngSize(input);
+    if (size && size.width * size.height > maxPixels) {
+      throw new HttpError(413, 'image_too_large', `the image has ${size.width}×${size.height} pixels, more than ${maxPixels}`);
+    }
+    if (size && size.width <= WORKING_SIZE && size.height <= WORKING_SIZE) {
+      if (size.width * size.height <= inlineMaxPixels || !this.#pool) return done(toMnist(decodePng(input)), 'inline');
+      return done(await this.#offload({ png: input }), 'worker');
+    }
+    const rgba = await decodeWithSharp(input, maxPixels);
+    return done(this.#pool ? await this.#offload({ rgba }) : toMnist(rgba), 'sharp');
+  }
+
+  async #offload(task: WorkerTask): Promise<Uint8Array> {
+    let result: WorkerResult;
+    try {
+      result = await this.#pool!.run(task);
+    } catch (err) {
+      if (/queue is at limit/i.test((err as Error).message)) {
+        throw new HttpError(503, 'overloaded', 'too many images waiting for preprocessing; retry shortly');
+      }
+      throw err;
+    }
+    if ('error' in result) throw new HttpError(result.error.statusCode, result.error.code, result.error.message);
+    return result.pixels;
+  }
+
+  async close(): Promise<void> {
+    await this.#pool?.destroy();
+  }
+}
+
+function done(pixels: Uint8Array, path: PreprocessPath): Preprocessed {
+  return { pixels, tensor: toTensor(pixels), path };
+}
+
+export type { Rgba };

@@ -1,0 +1,144 @@
+// From decoded pixels to the model's input: 28×28, white digit on black, normalised as MNIST was (LeCun et al.): the
+// ink's bounding box fitted into 20×20 with its aspect ratio kept, then placed in 28×28 so that its centre of mass sits
+// at the centre. Pure and synchronous: it runs the same on the main thread, in a worker, after pngjs or after sharp.
+import { HttpError } from '../errors.js';
+import { resample } from './resample.js';
+
+export const SIDE = 28;
+const BOX = 20;
+/** Less contrast than this (out of 255) between ink and background is treated as a blank picture. */
+const MIN_CONTRAST = 40;
+
+/** Decoded pixels, 4 bytes (RGBA) per pixel. */
+export interface Rgba {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  /** The decoder knows there is no alpha channel: skip looking for transparency. */
+  opaque?: boolean;
+}
+
+/** A greyscale ink map: 0 = background, 255 = full ink. */
+interface InkMap {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** Ink intensity per pixel, whatever the picture's polarity or transparency. */
+function toInk({ data: rgba, width, height, opaque }: Rgba): InkMap {
+  const n = width * height;
+  const ink = new Uint8Array(n);
+  let transparent = false;
+  for (let i = 3; i < rgba.length && !opaque; i += 4) {
+    if (rgba[i] < 250) {
+      transparent = true;
+      break;
+    }
+  }
+  if (transparent) {
+    // Strokes on a transparent canvas: the alpha channel is the ink, whatever colour it was drawn in.
+    for (let i = 0; i < n; i++) ink[i] = rgba[4 * i + 3];
+    return { data: ink, width, height };
+  }
+  // Rec. 601 luma in integer arithmetic (this loop runs over every pixel of pictures up to 512×512).
+  for (let i = 0, j = 0; i < n; i++, j += 4) ink[i] = (299 * rgba[j] + 587 * rgba[j + 1] + 114 * rgba[j + 2] + 500) / 1000;
+  // Paper is light and the border is mostly paper: dark ink on light paper is inverted to MNIST's white on black.
+  const border = borderValues({ data: ink, width, height });
+  if (border.reduce((a, b) => a + b, 0) / border.length > 127) for (let i = 0; i < n; i++) ink[i] = 255 - ink[i];
+  return { data: ink, width, height };
+}
+
+/** The outermost ring of pixels, where the paper (not the digit) is. */
+function borderValues({ data, width, height }: InkMap): number[] {
+  const values: number[] = [];
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    if (y === 0 || y === height - 1) for (let x = 0; x < width; x++) values.push(data[row + x]);
+    else {
+      values.push(data[row]);
+      if (width > 1) values.push(data[row + width - 1]);
+    }
+  }
+  return values;
+}
+
+/** The ink's bounding box and a lookup table that maps ink levels to MNIST's: background at 0, the strongest ink at
+ * 255, faint noise on paper removed. Only the box is ever mapped, so large pictures cost one pass here, not three. */
+function inkLevels(map: InkMap) {
+  const { data, width, height } = map;
+  const border = borderValues(map).sort((a, b) => a - b);
+  const background = border[border.length >> 1];
+  let max = 0;
+  for (let i = 0; i < data.length; i++) if (data[i] > max) max = data[i];
+  const range = max - background;
+  if (range < MIN_CONTRAST) throw new HttpError(422, 'no_digit_found', 'the image is blank: no ink stands out from the background');
+  // A perfectly clean background (digital drawings, MNIST itself) keeps every shade; a photo's paper grain does not.
+  const floor = background > 0 ? 0.15 : 0;
+  const level = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) {
+    const x = (v - background) / range;
+    level[v] = x > floor ? Math.round(Math.min(1, x) * 255) : 0;
+  }
+  let [left, top, right, bottom] = [width, height, -1, -1];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0, i = y * width; x < width; x++, i++) {
+      if (level[data[i]] === 0) continue;
+      if (x < left) left = x;
+      if (x > right) right = x;
+      if (y < top) top = y;
+      if (y > bottom) bottom = y;
+    }
+  }
+  return { level, box: { left, top, width: right - left + 1, height: bottom - top + 1 } };
+}
+
+/** The box cut out of the ink map, with every pixel mapped through `level`. */
+function cropMapped(map: InkMap, box: ReturnType<typeof inkLevels>['box'], level: Uint8Array): InkMap {
+  const data = new Uint8Array(box.width * box.height);
+  for (let y = 0; y < box.height; y++) {
+    const from = (box.top + y) * map.width + box.left;
+    for (let x = 0; x < box.width; x++) data[y * box.width + x] = level[map.data[from + x]];
+  }
+  return { data, width: box.width, height: box.height };
+}
+
+/** The 20×20-fitted digit placed in 28×28 with its centre of mass at the centre. Returns bytes 0..255. */
+function centreByMass(digit: InkMap): Uint8Array {
+  let mass = 0;
+  let mx = 0;
+  let my = 0;
+  for (let y = 0; y < digit.height; y++) {
+    for (let x = 0; x < digit.width; x++) {
+      const v = digit.data[y * digit.width + x];
+      mass += v;
+      mx += v * (x + 0.5);
+      my += v * (y + 0.5);
+    }
+  }
+  const clamp = (v: number, hi: number) => Math.max(0, Math.min(hi, v));
+  const ox = clamp(Math.round(SIDE / 2 - mx / mass), SIDE - digit.width);
+  const oy = clamp(Math.round(SIDE / 2 - my / mass), SIDE - digit.height);
+  const out = new Uint8Array(SIDE * SIDE);
+  for (let y = 0; y < digit.height; y++) out.set(digit.data.subarray(y * digit.width, (y + 1) * digit.width), (y + oy) * SIDE + ox);
+  return out;
+}
+
+/** Any decoded picture → the 28×28 MNIST-style digit as bytes 0..255. Throws 422 when there is no digit. */
+export function toMnist(rgba: Rgba): Uint8Array {
+  const ink = toInk(rgba);
+  const { level, box } = inkLevels(ink);
+  const digit = cropMapped(ink, box, level);
+  const scale = BOX / Math.max(digit.width, digit.height);
+  const width = Math.max(1, Math.round(digit.width * scale));
+  const height = Math.max(1, Math.round(digit.height * scale));
+  const fitted = width === digit.width && height === digit.height ? digit.data : resample(digit.data, digit.width, digit.height, width, height);
+  return centreByMass({ data: fitted, width, height });
+}
+
+/** Bytes 0..255 → the model's float input in [0,1]. */
+export function toTensor(pixels: Uint8Array): Float32Array {
+  const tensor = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) tensor[i] = pixels[i] / 255;
+  return tensor;
+}

@@ -1,0 +1,102 @@
+// The two decoding paths (pngjs on small PNGs, sharp on the rest) must give the model the same input; and the
+// preprocessor must route each picture to the path the design says.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { Preprocessor } from '../src/server/preprocess/index.js';
+import { toMnist } from '../src/server/preprocess/mnist-normalise.js';
+import { decodePng } from '../src/server/preprocess/png-decode.js';
+import { resample } from '../src/server/preprocess/resample.js';
+import { decodeWithSharp } from '../src/server/preprocess/sharp-codec.js';
+import { loadMnist } from '../src/train/mnist.js';
+import { variants } from './helpers/images.js';
+
+const { test: mnist } = loadMnist();
+const MAX_PIXELS = 25_000_000;
+
+const cosine = (a: Uint8Array, b: Uint8Array) => {
+  const dot = (x: Uint8Array, y: Uint8Array) => x.reduce((s, v, i) => s + v * y[i], 0);
+  return dot(a, b) / Math.sqrt(dot(a, a) * dot(b, b));
+};
+const maxDiff = (a: Uint8Array, b: Uint8Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+// More PNG flavours than the variants: palette, 16-bit and interlaced files decode differently in each library.
+const encodings = {
+  ...variants,
+  palette: (i: number) => sharp(Buffer.from(mnist.images.subarray(i * 784, (i + 1) * 784)), { raw: { width: 28, height: 28, channels: 1 } }).png({ palette: true, colours: 16 }).toBuffer(),
+  sixteenBit: (i: number) => sharp(Buffer.from(mnist.images.subarray(i * 784, (i + 1) * 784)), { raw: { width: 28, height: 28, channels: 1 } }).resize(84, 84).toColourspace('grey16').png().toBuffer(),
+  interlaced: (i: number) => sharp(Buffer.from(mnist.images.subarray(i * 784, (i + 1) * 784)), { raw: { width: 28, height: 28, channels: 1 } }).resize(200, 200).png({ progressive: true }).toBuffer(),
+};
+
+describe('pngjs and sharp give the same 28×28 input', () => {
+  for (const [name, render] of Object.entries(encodings)) {
+    it(`${name}: 50 MNIST digits agree within 1/255 per pixel`, async () => {
+      let worst = 0;
+      for (let i = 0; i < 50; i++) {
+        const png = await (render as (s: typeof mnist | number, i?: number) => Promise<Buffer>)(name in variants ? mnist : i, i);
+        const fast = toMnist(decodePng(png));
+        const general = toMnist(await decodeWithSharp(png, MAX_PIXELS));
+        worst = Math.max(worst, maxDiff(fast, general));
+      }
+      assert.ok(worst <= 1, `largest pixel difference ${worst}/255`);
+    });
+  }
+});
+
+describe('Preprocessor routing', () => {
+  const pre = new Preprocessor({ maxPixels: MAX_PIXELS, threads: 2, inlineMaxPixels: 4096, maxQueue: 64 });
+  const inline = new Preprocessor({ maxPixels: MAX_PIXELS, threads: 0, inlineMaxPixels: 4096, maxQueue: 64 });
+  after(() => pre.close());
+
+  it('28×28 PNG → inline, 280×280 PNG → worker, JPEG and PNGs over 512 px → sharp; all give the same digit', async () => {
+    const big = await sharp(await variants.plain(mnist, 3)).resize(700, 700).png().toBuffer();
+    const jpeg = await sharp(await variants.plain(mnist, 3)).resize(280, 280).jpeg({ quality: 95 }).toBuffer();
+    const cases: Array<[Buffer, string]> = [
+      [await variants.plain(mnist, 3), 'inline'],
+      [await variants.rgb280(mnist, 3), 'worker'],
+      [big, 'sharp'],
+      [jpeg, 'sharp'],
+    ];
+    const reference = (await inline.run(cases[0][0])).pixels;
+    for (const [bytes, path] of cases) {
+      const out = await pre.run(bytes);
+      assert.equal(out.path, path);
+      assert.equal(out.tensor.length, 784);
+      assert.ok(out.tensor.every((v, i) => Math.abs(v - out.pixels[i] / 255) < 1e-7));
+      // Resized copies of one digit, so not identical, but the same shape in the same place: the same normalisation ran.
+      assert.ok(cosine(out.pixels, reference) > 0.9, `${path}: cosine similarity ${cosine(out.pixels, reference)} to the 28×28 original`);
+    }
+  });
+
+  it('the worker path equals the inline path exactly', async () => {
+    for (let i = 0; i < 20; i++) {
+      const png = await variants.rgb280(mnist, i);
+      assert.deepEqual((await pre.run(png)).pixels, (await inline.run(png)).pixels);
+    }
+  });
+
+  it('client errors cross the thread boundary as the same 4xx', async () => {
+    const blank = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#fff' } }).png().toBuffer();
+    await assert.rejects(pre.run(blank), { statusCode: 422, code: 'no_digit_found' });
+    const truncated = (await variants.rgb280(mnist, 0)).subarray(0, 400);
+    await assert.rejects(pre.run(truncated), { statusCode: 400, code: 'invalid_image' });
+  });
+});
+
+describe('resample', () => {
+  it('downscaling averages areas: a 4×2 image to 2×1 gives each half’s mean', () => {
+    assert.deepEqual(resample(Uint8Array.from([0, 100, 200, 200, 100, 0, 200, 200]), 4, 2, 2, 1), Uint8Array.from([50, 200]));
+  });
+  it('a non-integer factor keeps a flat image flat and conserves the mean', () => {
+    const flat = resample(new Uint8Array(37 * 23).fill(90), 37, 23, 20, 12);
+    assert.ok(flat.every((v) => v === 90));
+    const ramp = Uint8Array.from({ length: 30 }, (_, i) => i * 8);
+    const out = resample(ramp, 30, 1, 7, 1);
+    const mean = (a: Uint8Array) => a.reduce((s, v) => s + v, 0) / a.length;
+    assert.ok(Math.abs(mean(out) - mean(ramp)) < 1);
+  });
+  it('upscaling interpolates linearly between pixel centres and keeps the ends', () => {
+    assert.deepEqual(resample(Uint8Array.from([0, 200]), 2, 1, 4, 1), Uint8Array.from([0, 50, 150, 200]));
+    assert.deepEqual(resample(Uint8Array.from([77]), 1, 1, 3, 2), new Uint8Array(6).fill(77));
+  });
+});
