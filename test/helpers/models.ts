@@ -1,0 +1,22 @@
+// Model files for reload tests: the committed model, and a second valid LeNet (untrained, other weights) to swap in.
+import { copyFileSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { initParams } from '../../src/model/init.js';
+import { buildInferenceModel } from '../../src/model/inference-graph.js';
+import { createRng } from '../../src/model/random.js';
+
+export function modelDir(): { dir: string; modelPath: string; other: Uint8Array } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lenet-reload-'));
+  const modelPath = path.join(dir, 'lenet.onnx');
+  copyFileSync('models/lenet.onnx', modelPath);
+  const other = buildInferenceModel({ activation: 'relu', layout: 'lenet5' }, initParams(createRng(7)), { name: 'lenet', version: 'reload-test' });
+  return { dir, modelPath, other };
+}
+
+/** Replace the file the way a deploy should: write beside it, then rename over it. */
+export function replaceModel(modelPath: string, bytes: Uint8Array | string): void {
+  const tmp = `${modelPath}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, modelPath);
+}
