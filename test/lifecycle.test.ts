@@ -1,0 +1,103 @@
+// The service as a process under real conditions: a graceful drain on SIGTERM, hot reload on SIGHUP, and a bounded
+// soak at c64 over loopback (SOAK_SECONDS, default 60) with zero errors and bounded memory growth.
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { describe, it } from 'node:test';
+import autocannon from 'autocannon';
+import { loadMnist } from '../src/train/mnist.js';
+import { variants } from './helpers/images.js';
+import { modelDir, replaceModel } from './helpers/models.js';
+import { rssOf, startService } from './helpers/service.js';
+
+const { test: mnist } = loadMnist();
+const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('graceful drain on SIGTERM', () => {
+  it('a request in flight completes with 200, new connections are refused, then the process exits 0', async () => {
+    const service = await startService({ SHUTDOWN_TIMEOUT_MS: '10000' });
+    const png = await variants.plain(mnist, 0);
+    const { port } = new URL(service.url);
+    // A client in the middle of uploading: headers and half the body sent before the signal.
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    let response = '';
+    socket.on('data', (d) => (response += d));
+    socket.write(`POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: ${png.length}\r\n\r\n`);
+    socket.write(png.subarray(0, 100));
+    await sleep(200);
+
+    service.child.kill('SIGTERM');
+    await sleep(300);
+    await assert.rejects(fetch(`${service.url}/health`), 'a new connection was accepted while draining');
+    socket.end(png.subarray(100));
+    const code = await service.exited;
+    assert.match(response, /^HTTP\/1\.1 200/);
+    assert.equal(JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)).digit, mnist.labels[0]);
+    assert.equal(code, 0);
+    assert.match(service.log(), /draining: finishing in-flight requests/);
+  });
+});
+
+describe('hot reload on SIGHUP', () => {
+  it('swaps in a good file with no downtime and keeps the model when the file is bad', async () => {
+    const { modelPath, other } = modelDir();
+    const service = await startService({ MODEL_PATH: modelPath });
+    const ready = async () => (await (await fetch(`${service.url}/health/ready`)).json()).model;
+    try {
+      const first = await ready();
+      replaceModel(modelPath, other);
+      service.child.kill('SIGHUP');
+      let now = first;
+      for (let i = 0; i < 100 && now.sha256 === first.sha256; i++) {
+        await sleep(100);
+        now = await ready(); // the service answers throughout
+      }
+      assert.equal(now.version, 'reload-test');
+
+      replaceModel(modelPath, 'garbage');
+      service.child.kill('SIGHUP');
+      for (let i = 0; i < 100 && !/model reload rejected/.test(service.log()); i++) await sleep(100);
+      assert.match(service.log(), /model reload rejected: still serving the previous model/);
+      assert.equal((await ready()).sha256, now.sha256);
+      assert.equal(service.child.exitCode, null, 'SIGHUP must not stop the service');
+    } finally {
+      service.child.kill('SIGTERM');
+      await service.exited;
+    }
+  });
+});
+
+describe('soak', () => {
+  it(`${SOAK_SECONDS} s at c64 with a mix of picture sizes: no errors, bounded memory growth`, async () => {
+    const service = await startService({ LOG_LEVEL: 'warn' });
+    const bodies = [await variants.plain(mnist, 0), await variants.plain(mnist, 1), await variants.rgb280(mnist, 2), await variants.rgbaTransparent(mnist, 3)];
+    const pid = service.child.pid!;
+    try {
+      const load = (seconds: number) =>
+        autocannon({
+          url: `${service.url}/predict`,
+          connections: 64,
+          duration: seconds,
+          requests: bodies.map((body) => ({ method: 'POST' as const, headers: { 'content-type': 'image/png' }, body })),
+        });
+      await load(Math.min(5, SOAK_SECONDS)); // warm-up: pools, JIT, allocator
+      const rssBefore = await rssOf(pid);
+      const result = await load(SOAK_SECONDS);
+      const rssAfter = await rssOf(pid);
+      const growthMiB = (rssAfter - rssBefore) / 2 ** 20;
+      console.log(
+        `soak: ${result.requests.total} requests, ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms, ` +
+          `RSS ${(rssBefore / 2 ** 20).toFixed(0)} → ${(rssAfter / 2 ** 20).toFixed(0)} MiB (${growthMiB >= 0 ? '+' : ''}${growthMiB.toFixed(1)} MiB)`,
+      );
+      assert.equal(result.errors, 0, 'connection errors');
+      assert.equal(result.timeouts, 0, 'timeouts');
+      assert.equal(result.non2xx, 0, 'non-2xx answers');
+      assert.ok(result.requests.total > 1000);
+      assert.ok(growthMiB < 64, `RSS grew by ${growthMiB.toFixed(1)} MiB`);
+    } finally {
+      service.child.kill('SIGTERM');
+      await service.exited;
+    }
+  });
+});
