@@ -45,9 +45,9 @@ async function start(args: string[], env: Record<string, string>, command = proc
   throw new Error(`${args.join(' ')} never answered`);
 }
 
-const ms = (s: string) => {
-  const [, value, unit] = /([\d.]+)(us|ms|s)/.exec(s)!;
-  return Number(value) * { us: 0.001, ms: 1, s: 1000 }[unit as 'us' | 'ms' | 's'];
+const ms = (s: string | undefined) => {
+  const m = /([\d.]+)(us|ms|s)/.exec(s ?? '');
+  return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'] : Number.NaN;
 };
 
 async function drive(url: string, body: Buffer, connections: number): Promise<Result> {
@@ -58,11 +58,12 @@ async function drive(url: string, body: Buffer, connections: number): Promise<Re
     writeFileSync(lua, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "image/png"\nlocal f = io.open("${dir}/body.png", "rb")\nwrk.body = f:read("*all")\nf:close()\n`);
     const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${SECONDS}s`, '--latency', '-s', lua, `${url}/predict`], { encoding: 'utf8' });
     const out = run.stdout;
+    if (!/Requests\/sec/.test(out)) throw new Error(`wrk failed: ${run.stderr || out}`);
     const field = (re: RegExp) => re.exec(out)?.[1];
     return {
       rps: Number(field(/Requests\/sec:\s+([\d.]+)/)),
-      p50: ms(field(/50%\s+(\S+)/)!),
-      p99: ms(field(/99%\s+(\S+)/)!),
+      p50: ms(field(/50%\s+(\S+)/)),
+      p99: ms(field(/99%\s+(\S+)/)),
       errors:
         Number(field(/Non-2xx or 3xx responses:\s+(\d+)/) ?? 0) +
         (/Socket errors:(.*)/.exec(out)?.[1].match(/\d+/g) ?? []).reduce((sum, n) => sum + Number(n), 0),
