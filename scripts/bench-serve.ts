@@ -3,12 +3,12 @@
 // in the same run, and every result is printed as a ratio of it. BENCH_SECONDS sets each run's length (default 10).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
 import { loadMnist } from '../src/train/mnist.js';
+import { freePort } from '../test/helpers/service.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
@@ -20,14 +20,6 @@ interface Result {
   p50: number;
   p99: number;
   errors: number;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 async function start(args: string[], env: Record<string, string>, command = process.execPath): Promise<{ child: ChildProcess; url: string }> {

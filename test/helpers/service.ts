@@ -11,7 +11,8 @@ export interface Service {
   exited: Promise<number | null>;
 }
 
-async function freePort(): Promise<number> {
+/** A port nobody listens on right now (the kernel picks it). */
+export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const { port } = server.address() as { port: number };
