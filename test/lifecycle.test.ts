@@ -81,20 +81,26 @@ describe('soak', () => {
           duration: seconds,
           requests: bodies.map((body) => ({ method: 'POST' as const, headers: { 'content-type': 'image/png' }, body })),
         });
-      await load(Math.min(5, SOAK_SECONDS)); // warm-up: pools, JIT, allocator
-      const rssBefore = await rssOf(pid);
+      await load(Math.min(10, SOAK_SECONDS)); // warm-up: worker pools, JIT, allocator arenas
+      // RSS sampled every second. A leak keeps climbing; a working set reaches its level and holds. So compare the
+      // peak of the second half of the run with the peak of the first (measured here: within a few MiB, around
+      // 400 MiB, while the end-to-start difference swings by ±50 MiB with GC timing).
+      const samples: number[] = [];
+      const sampler = setInterval(() => void rssOf(pid).then((b) => samples.push(b), () => {}), 1000);
       const result = await load(SOAK_SECONDS);
-      const rssAfter = await rssOf(pid);
-      const growthMiB = (rssAfter - rssBefore) / 2 ** 20;
+      clearInterval(sampler);
+      const half = samples.length >> 1;
+      const peak = (xs: number[]) => Math.max(...xs) / 2 ** 20;
+      const [first, second] = [peak(samples.slice(0, half)), peak(samples.slice(half))];
       console.log(
         `soak: ${result.requests.total} requests, ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms, ` +
-          `RSS ${(rssBefore / 2 ** 20).toFixed(0)} → ${(rssAfter / 2 ** 20).toFixed(0)} MiB (${growthMiB >= 0 ? '+' : ''}${growthMiB.toFixed(1)} MiB)`,
+          `peak RSS first half ${first.toFixed(0)} MiB, second half ${second.toFixed(0)} MiB (${second >= first ? '+' : ''}${(second - first).toFixed(1)})`,
       );
       assert.equal(result.errors, 0, 'connection errors');
       assert.equal(result.timeouts, 0, 'timeouts');
       assert.equal(result.non2xx, 0, 'non-2xx answers');
       assert.ok(result.requests.total > 1000);
-      assert.ok(growthMiB < 64, `RSS grew by ${growthMiB.toFixed(1)} MiB`);
+      assert.ok(second - first < 32, `peak RSS grew by ${(second - first).toFixed(1)} MiB from the first half of the run to the second`);
     } finally {
       service.child.kill('SIGTERM');
       await service.exited;
