@@ -4,6 +4,7 @@
 // Run from the project root after `npm ci && npm run build`: scripts/gpu-check.sh  (GPU_CHECK_PROVIDER=cpu to dry-run)
 import { spawn, type ChildProcess } from 'node:child_process';
 import sharp from 'sharp';
+import { argmax } from '../src/model/lenet.js';
 import { loadMnist } from '../src/train/mnist.js';
 
 const N = Number(process.env.GPU_CHECK_IMAGES ?? 10000);
@@ -61,7 +62,6 @@ try {
   if (g.executionProvider !== gpuProvider) throw new Error(`expected ${gpuProvider}, /health/ready says ${g.executionProvider}`);
   const a = await sendAll(3901, pngs);
   const b = await sendAll(3902, pngs);
-  const argmax = (p: number[]) => p.indexOf(Math.max(...p));
   let agree = 0;
   let correct = 0;
   let maxDiff = 0;

@@ -3,7 +3,16 @@ import type { Tape, Value } from './autodiff.js';
 import { numel } from './onnx-builder.js';
 
 export const IMAGE_SHAPE = [1, 28, 28] as const;
+/** Values per image: 28 × 28. */
+export const PIXELS = numel(IMAGE_SHAPE);
 export const CLASSES = 10;
+
+/** The index of the largest score: the predicted digit. The first maximum wins a tie. */
+export function argmax(scores: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
+  return best;
+}
 export const LABELS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 export interface ParamSpec {

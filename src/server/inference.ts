@@ -1,11 +1,9 @@
 // Inference for the service: single-image requests gathered by the dynamic batcher into one ORT run on whichever
 // model the slot serves when the batch starts.
+import { CLASSES, PIXELS } from '../model/lenet.js';
 import { Batcher, type BatcherOptions } from './batcher.js';
 import type { LoadedModel } from './model.js';
 import type { ModelSlot } from './model-slot.js';
-
-const PIXELS = 28 * 28;
-const CLASSES = 10;
 
 export interface Prediction {
   probabilities: Float32Array;

@@ -3,12 +3,12 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
+import { INPUT_NAME as INPUT } from '../model/inference-graph.js';
+import { IMAGE_SHAPE, PIXELS } from '../model/lenet.js';
 import { decodeModel, readMetadata } from '../model/onnx-builder.js';
 import { openSession, type Device, type Provider } from '../model/session.js';
 
-export const INPUT = 'image';
-export const OUTPUT = 'probabilities';
-const PIXELS = 28 * 28;
+const OUTPUT = 'probabilities';
 
 export interface ModelInfo {
   name: string;
@@ -59,7 +59,7 @@ export async function loadModel(file: string, device: Device, threads: number): 
   }
 
   const run = async (images: Float32Array, n: number) => {
-    const out = await session.run({ [INPUT]: new ort.Tensor('float32', images, [n, 1, 28, 28]) }, [OUTPUT]);
+    const out = await session.run({ [INPUT]: new ort.Tensor('float32', images, [n, ...IMAGE_SHAPE]) }, [OUTPUT]);
     return out[OUTPUT].data as Float32Array;
   };
   // Warm-up: the first run allocates and plans; do it before we say we are ready. A batch of 2 also proves the shapes

@@ -2,6 +2,7 @@
 // model but no server. Prints each file's digit and its ten probabilities as a small bar chart.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { argmax } from '../model/lenet.js';
 import { loadConfig } from './config.js';
 import { HttpError } from './errors.js';
 import { loadModel } from './model.js';
@@ -33,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       const { tensor } = await preprocessor.run(await readFile(file));
       const probabilities = Array.from(await model.run(tensor, 1));
-      const digit = probabilities.indexOf(Math.max(...probabilities));
+      const digit = argmax(probabilities);
       results.push({ file, digit, confidence: probabilities[digit], probabilities });
       if (!parsed.values.json) {
         console.log(`${file}: ${digit} (${(100 * probabilities[digit]).toFixed(1)}%)`);

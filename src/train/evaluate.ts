@@ -1,6 +1,7 @@
 // Test-set evaluation of any model with the served input contract (image [N,1,28,28] in [0,1] → logits).
 import ort from 'onnxruntime-node';
-import { CLASSES } from '../model/lenet.js';
+import { argmax, CLASSES } from '../model/lenet.js';
+import { INPUT_NAME } from '../model/inference-graph.js';
 import { toFloat, type Split } from './mnist.js';
 
 export interface Evaluation {
@@ -21,12 +22,11 @@ export async function evaluate(session: ort.InferenceSession, split: Split, batc
   for (let start = 0; start < split.count; start += batchSize) {
     const n = Math.min(batchSize, split.count - start);
     const image = new ort.Tensor('float32', toFloat(split, start, n), [n, 1, 28, 28]);
-    const { logits } = await session.run({ image }, ['logits']);
+    const { logits } = await session.run({ [INPUT_NAME]: image }, ['logits']);
     const z = logits.data as Float32Array;
     for (let i = 0; i < n; i++) {
       const row = z.subarray(i * CLASSES, (i + 1) * CLASSES);
-      let best = 0;
-      for (let c = 1; c < CLASSES; c++) if (row[c] > row[best]) best = c;
+      const best = argmax(row);
       // cross-entropy = logsumexp(z) − z[label], computed stably
       let sum = 0;
       for (let c = 0; c < CLASSES; c++) sum += Math.exp(row[c] - row[best]);

@@ -4,6 +4,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { PIXELS } from '../model/lenet.js';
+import { numel } from '../model/onnx-builder.js';
+
+export { PIXELS };
 
 export interface Split {
   /** count × 28 × 28 bytes, 0 = background, 255 = ink. */
@@ -17,8 +21,6 @@ export interface Mnist {
   test: Split;
   source: string;
 }
-
-export const PIXELS = 28 * 28;
 
 export class DataError extends Error {}
 
@@ -44,7 +46,7 @@ export function parseIdx(bytes: Uint8Array, file: string): { dims: number[]; dat
   if (bytes.length < headerSize) throw new DataError(`${file}: truncated in its header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i, false));
-  const size = dims.reduce((a, b) => a * b, 1);
+  const size = numel(dims);
   const actual = bytes.length - headerSize;
   if (actual < size) throw new DataError(`${file}: truncated: header declares ${size} bytes of data, file has ${actual}`);
   if (actual > size) throw new DataError(`${file}: ${actual - size} unexpected bytes after the declared data`);

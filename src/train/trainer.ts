@@ -3,7 +3,7 @@
 import ort from 'onnxruntime-node';
 import { buildInferenceModel } from '../model/inference-graph.js';
 import { flattenParams, initParams, unflattenParams, type Params } from '../model/init.js';
-import { paramCount } from '../model/lenet.js';
+import { argmax, CLASSES, paramCount } from '../model/lenet.js';
 import { createRng, permutation } from '../model/random.js';
 import { openSession, type Device, type Provider } from '../model/session.js';
 import { buildTrainStep, next, PARAMS_INPUT, type TrainStepModel } from '../model/train-step.js';
@@ -191,8 +191,7 @@ async function runStep(
 function countCorrect(logits: Float32Array, labels: BigInt64Array): number {
   let correct = 0;
   labels.forEach((label, i) => {
-    const row = logits.subarray(i * 10, i * 10 + 10);
-    if (row.indexOf(Math.max(...row)) === Number(label)) correct++;
+    if (argmax(logits.subarray(i * CLASSES, (i + 1) * CLASSES)) === Number(label)) correct++;
   });
   return correct;
 }

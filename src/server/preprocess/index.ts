@@ -7,12 +7,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { HttpError } from '../errors.js';
-import { toMnist, toTensor, type Rgba } from './mnist-normalise.js';
+import { toMnist, toTensor } from './mnist-normalise.js';
 import { decodePng, pngSize } from './png-decode.js';
 import { decodeWithSharp, WORKING_SIZE } from './sharp-codec.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
 
-export { SIDE } from './mnist-normalise.js';
 export { pixelsToPng } from './sharp-codec.js';
 
 export type PreprocessPath = 'inline' | 'worker' | 'sharp';
@@ -85,5 +84,3 @@ export class Preprocessor {
 function done(pixels: Uint8Array, path: PreprocessPath): Preprocessed {
   return { pixels, tensor: toTensor(pixels), path };
 }
-
-export type { Rgba };

@@ -1,5 +1,6 @@
 // POST /predict: an image (raw body or multipart field "image") → the digit and its ten probabilities.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { argmax } from '../../model/lenet.js';
 import { QueueFullError } from '../batcher.js';
 import { errorBody, HttpError } from '../errors.js';
 import type { Prediction } from '../inference.js';
@@ -63,7 +64,7 @@ const predict: FastifyPluginAsync = async (app) => {
       app.metrics.preprocess.observe({ path }, (preprocessed - started) / 1000);
       const { probabilities: p, model } = await infer(tensor);
       const probabilities = Array.from(p);
-      const digit = probabilities.indexOf(Math.max(...probabilities));
+      const digit = argmax(probabilities);
       const { name, version, sha256 } = model.info;
       // Per-request detail at debug: at thousands of requests a second, info keeps to Fastify's one line per request.
       req.log.debug(
