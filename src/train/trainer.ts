@@ -83,6 +83,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { session, provider, fallbackReason } = await openSession(graph.bytes, device, { threads: 1 });
   opts.onEvent?.({ type: 'start', provider, fallbackReason, steps: totalSteps, resumedAt: opts.resume ? ckpt.step : undefined });
 
+  let test: Evaluation | undefined; // the latest epoch's test-set evaluation
   for (; ckpt.epoch < recipe.epochs; ckpt.epoch++, ckpt.batch = 0) {
     // The epoch's order depends only on (seed, epoch), so a resumed run sees the same batches.
     const order = permutation(trainCount, createRng(recipe.seed * 7919 + ckpt.epoch + 1));
@@ -122,7 +123,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     }
 
     const seconds = (performance.now() - started) / 1000;
-    const test = await evaluateParams(recipe, unflattenParams(ckpt.params), data.test, provider);
+    test = await evaluateParams(recipe, unflattenParams(ckpt.params), data.test, provider);
     const record: EpochRecord = {
       epoch: ckpt.epoch + 1,
       trainLoss: lossSum / seen,
@@ -137,8 +138,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
 
   await session.release();
-  const final = await evaluateParams(recipe, unflattenParams(ckpt.params), data.test, provider);
-  return { status: 'done', params: unflattenParams(ckpt.params), history: ckpt.history, lossCurve: ckpt.lossCurve, final, provider };
+  const params = unflattenParams(ckpt.params);
+  // The last epoch already evaluated these exact parameters; only a run resumed after its last epoch has not.
+  const final = test ?? (await evaluateParams(recipe, params, data.test, provider));
+  return { status: 'done', params, history: ckpt.history, lossCurve: ckpt.lossCurve, final, provider };
 }
 
 interface Batch {
