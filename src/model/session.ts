@@ -5,7 +5,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 
-export type Device = 'auto' | 'cpu' | 'cuda';
+/** What a user may ask for: `auto` tries CUDA and falls back to the CPU, saying so. */
+export const DEVICES = ['auto', 'cpu', 'cuda'] as const;
+export type Device = (typeof DEVICES)[number];
 export type Provider = 'cpu' | 'cuda';
 
 export interface OpenedSession {

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEVICES } from '../model/session.js';
 
 /** The package root, so default paths work from any working directory (and from dist/). */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -15,7 +16,7 @@ export const ConfigSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   MODEL_PATH: z.string().min(1).default(path.join(PROJECT_ROOT, 'models', 'lenet.onnx')),
-  EXECUTION_PROVIDER: z.enum(['auto', 'cuda', 'cpu']).default('auto'),
+  EXECUTION_PROVIDER: z.enum(DEVICES).default('auto'),
   /** ORT intra-op threads on the CPU. 1 leaves the other cores to sharp and the event loop (measured: spinning ORT threads cost 20–25 % throughput). */
   CPU_THREADS: int(0, 256).default(1),
   /** Largest accepted request body. */

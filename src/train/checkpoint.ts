@@ -1,10 +1,11 @@
 // Ctrl-C checkpoints: everything `--resume` needs, as JSON with base64 float32 tensors, written atomically.
 import { readFileSync } from 'node:fs';
 import writeFileAtomic from 'write-file-atomic';
+import { besideModel } from './export.js';
 import type { Checkpoint } from './trainer.js';
 
 /** models/lenet.onnx → models/lenet.ckpt.json */
-export const checkpointPathFor = (modelPath: string) => modelPath.replace(/\.onnx$/i, '') + '.ckpt.json';
+export const checkpointPathFor = (modelPath: string) => besideModel(modelPath, '.ckpt.json');
 
 const encode = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
 

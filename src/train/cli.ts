@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { checkpointPathFor, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { formatConfusion } from './evaluate.js';
-import { cardPathFor, exportModel } from './export.js';
+import { besideModel, cardPathFor, exportModel } from './export.js';
 import { DataError, loadMnist } from './mnist.js';
 import { createProgressReporter } from './progress.js';
 import { USAGE, parseFlags, recipeFromFlags, type Flags } from './flags.js';
@@ -85,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
 
   const command = ['npm run train --', ...argv.filter((a) => a !== '--resume')].join(' ').trim();
   const card = await exportModel(out, { ...result, recipe, command, trainImages });
-  const reportFile = out.replace(/\.onnx$/i, '') + '.report.png';
+  const reportFile = besideModel(out, '.report.png');
   await writeReport(reportFile, {
     title: `LeNet · recipe ${recipe.name} · test accuracy ${(100 * result.final.accuracy).toFixed(2)}% · ${recipe.epochs} epochs · seed ${recipe.seed}`,
     history: result.history,

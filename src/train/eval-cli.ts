@@ -4,12 +4,12 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { INPUT_NAME } from '../model/inference-graph.js';
-import { openSession } from '../model/session.js';
+import { DEVICES, openSession } from '../model/session.js';
 import { evaluate, formatConfusion } from './evaluate.js';
 import { DataError, loadMnist } from './mnist.js';
 
 const USAGE = 'usage: npm run eval -- MODEL.onnx [--data DIR] [--device auto|cpu|cuda]';
-const Device = z.enum(['auto', 'cpu', 'cuda']);
+const Device = z.enum(DEVICES);
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -22,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
   const [model, ...rest] = parsed.positionals;
   const device = Device.safeParse(parsed.values.device);
   if (!model || rest.length > 0 || !device.success) {
-    console.error(`error: ${!device.success ? `--device must be one of auto, cpu, cuda` : 'give exactly one model file'}\n${USAGE}`);
+    console.error(`error: ${!device.success ? `--device must be one of ${DEVICES.join(', ')}` : 'give exactly one model file'}\n${USAGE}`);
     return 2;
   }
   if (!existsSync(model)) {

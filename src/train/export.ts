@@ -47,12 +47,13 @@ export interface ExportInput {
   provider: Provider;
 }
 
-/** models/lenet.onnx → models/lenet.json */
-export const cardPathFor = (modelPath: string) => modelPath.replace(/\.onnx$/i, '') + '.json';
+/** The files that travel with a model: models/lenet.onnx + '.json' → models/lenet.json. */
+export const besideModel = (modelPath: string, suffix: string) => modelPath.replace(/\.onnx$/i, '') + suffix;
+export const cardPathFor = (modelPath: string) => besideModel(modelPath, '.json');
 
 export async function exportModel(modelPath: string, input: ExportInput): Promise<ModelCard> {
   const createdAt = new Date().toISOString();
-  const name = path.basename(modelPath).replace(/\.onnx$/i, '');
+  const name = besideModel(path.basename(modelPath), '');
   const version = `${input.recipe.name}-${createdAt.slice(0, 10).replaceAll('-', '')}-s${input.recipe.seed}`;
   const metadata: Record<string, string> = {
     name,

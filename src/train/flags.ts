@@ -1,6 +1,7 @@
 // The trainer's command line: flags validated by zod, and the recipe they select.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { DEVICES } from '../model/session.js';
 import { RECIPES, type Recipe } from './recipes.js';
 
 export const USAGE = `usage: npm run train -- [flags]
@@ -26,7 +27,7 @@ const FlagsSchema = z
     seed: z.coerce.number().int().nonnegative().optional(),
     data: z.string().optional(),
     out: z.string().default('models/lenet.onnx'),
-    device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+    device: z.enum(DEVICES).default('auto'),
     resume: z.boolean().default(false),
     'train-limit': positiveInt.optional(),
     help: z.boolean().default(false),
