@@ -1,14 +1,14 @@
 // `npm run bench:serve`: the service on a real port, driven by wrk (or autocannon where wrk is missing) at concurrency
 // 1, 16 and 64 with a 28×28 MNIST PNG and a 280×280 RGB drawing. A bare Fastify route answering a constant is measured
 // in the same run, and every result is printed as a ratio of it. BENCH_SECONDS sets each run's length (default 10).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
 import { loadMnist } from '../src/train/mnist.js';
-import { freePort } from '../test/helpers/service.js';
+import { startService } from '../test/helpers/service.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
@@ -22,20 +22,16 @@ interface Result {
   errors: number;
 }
 
-async function start(args: string[], env: Record<string, string>, command = process.execPath): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(command, args, { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL }, stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(pngs.mnist28) })
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) return { child, url };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${args.join(' ')} never answered`);
-}
+/** Every server here (ours and the baselines) is ready once it answers a prediction. */
+const start = (args: string[], command = process.execPath) =>
+  startService(
+    { LOG_LEVEL, EXECUTION_PROVIDER: process.env.EXECUTION_PROVIDER ?? 'auto' },
+    {
+      command,
+      args,
+      ready: (url) => fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(pngs.mnist28) }).then((r) => r.ok),
+    },
+  );
 
 const ms = (s: string | undefined) => {
   const m = /([\d.]+)(us|ms|s)/.exec(s ?? '');
@@ -75,11 +71,11 @@ const pngs = {
 };
 
 console.log(`bench:serve — ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run, LOG_LEVEL=${LOG_LEVEL}, ${pngs.mnist28.length} B and ${pngs.drawing280.length} B PNGs\n`);
-const baseline = await start(['--import', 'tsx', 'scripts/bench/constant-server.ts'], {});
-const service = await start(['dist/server/main.js'], {});
+const baseline = await start(['--import', 'tsx', 'scripts/bench/constant-server.ts']);
+const service = await start(['dist/server/main.js']);
 // The Python stack people would otherwise pick, where Debian's python3-fastapi, -uvicorn, -torch and -pil are installed.
 const hasPython = spawnSync('/usr/bin/python3', ['-c', 'import fastapi, uvicorn, torch, PIL']).status === 0;
-const python = hasPython ? await start(['scripts/bench/python-server.py'], {}, '/usr/bin/python3') : undefined;
+const python = hasPython ? await start(['scripts/bench/python-server.py'], '/usr/bin/python3') : undefined;
 if (!python) console.log('(no Python baseline: apt-get install python3-fastapi python3-uvicorn python3-torch python3-pil)\n');
 const fmt = (name: string, c: number, r: Result) =>
   `${name.padEnd(34)} c${String(c).padEnd(3)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms` +

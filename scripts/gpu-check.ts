@@ -2,38 +2,23 @@
 // that the CUDA one really reports cuda, sends the 10k MNIST test images as PNGs through both, and prints argmax
 // agreement (must be 100 %), the largest probability difference, and the throughput of each.
 // Run from the project root after `npm ci && npm run build`: scripts/gpu-check.sh  (GPU_CHECK_PROVIDER=cpu to dry-run)
-import { spawn, type ChildProcess } from 'node:child_process';
 import sharp from 'sharp';
 import { argmax } from '../src/model/lenet.js';
 import { loadMnist } from '../src/train/mnist.js';
+import { startService, type Service } from '../test/helpers/service.js';
 
 const N = Number(process.env.GPU_CHECK_IMAGES ?? 10000);
 const CONCURRENCY = Number(process.env.GPU_CHECK_CONCURRENCY ?? 32);
 const gpuProvider = process.env.GPU_CHECK_PROVIDER ?? 'cuda';
 
-function start(provider: string, port: number): ChildProcess {
-  const child = spawn(process.execPath, ['dist/server/main.js'], {
-    env: { ...process.env, EXECUTION_PROVIDER: provider, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  child.on('exit', (code) => code && console.error(`${provider} instance exited with ${code}`));
-  return child;
+/** The built service on `provider`, and the execution provider it reports once ready. */
+async function start(provider: string): Promise<{ service: Service; executionProvider: string }> {
+  const service = await startService({ EXECUTION_PROVIDER: provider, LOG_LEVEL: 'warn' }, { args: ['dist/server/main.js'] });
+  const { executionProvider } = (await (await fetch(`${service.url}/health/ready`)).json()) as { executionProvider: string };
+  return { service, executionProvider };
 }
 
-async function ready(port: number): Promise<{ executionProvider: string }> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/health/ready`);
-      if (res.ok) return (await res.json()) as { executionProvider: string };
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`instance on port ${port} never became ready`);
-}
-
-async function sendAll(port: number, pngs: Buffer[]): Promise<{ probs: number[][]; seconds: number }> {
+async function sendAll(url: string, pngs: Buffer[]): Promise<{ probs: number[][]; seconds: number }> {
   const probs: number[][] = new Array(pngs.length);
   let next = 0;
   const started = performance.now();
@@ -41,7 +26,7 @@ async function sendAll(port: number, pngs: Buffer[]): Promise<{ probs: number[][
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < pngs.length) {
         const i = next++;
-        const res = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(pngs[i]) });
+        const res = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(pngs[i]) });
         if (!res.ok) throw new Error(`image ${i}: HTTP ${res.status} ${await res.text()}`);
         probs[i] = ((await res.json()) as { probabilities: number[] }).probabilities;
       }
@@ -54,14 +39,12 @@ const { test } = loadMnist();
 const pngs = await Promise.all(
   Array.from({ length: N }, (_, i) => sharp(Buffer.from(test.images.subarray(i * 784, (i + 1) * 784)), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer()),
 );
-const gpu = start(gpuProvider, 3901);
-const cpu = start('cpu', 3902);
+const [g, c] = await Promise.all([start(gpuProvider), start('cpu')]);
 try {
-  const [g, c] = await Promise.all([ready(3901), ready(3902)]);
   console.log(`instances ready: ${g.executionProvider} and ${c.executionProvider}`);
   if (g.executionProvider !== gpuProvider) throw new Error(`expected ${gpuProvider}, /health/ready says ${g.executionProvider}`);
-  const a = await sendAll(3901, pngs);
-  const b = await sendAll(3902, pngs);
+  const a = await sendAll(g.service.url, pngs);
+  const b = await sendAll(c.service.url, pngs);
   let agree = 0;
   let correct = 0;
   let maxDiff = 0;
@@ -77,6 +60,6 @@ try {
   console.log(`throughput: ${gpuProvider} ${(N / a.seconds).toFixed(0)} req/s, cpu ${(N / b.seconds).toFixed(0)} req/s`);
   process.exitCode = agree === N ? 0 : 1;
 } finally {
-  gpu.kill('SIGTERM');
-  cpu.kill('SIGTERM');
+  g.service.child.kill('SIGTERM');
+  c.service.child.kill('SIGTERM');
 }

@@ -1,4 +1,5 @@
-// The service as a real process on a real port, ready when /health/ready says so.
+// A server as a real process on a free port: the service from source by default, or any command (the benchmarks'
+// baselines, the built service). Ready when `ready(url)` says so: for the service, /health/ready answers 200.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -12,7 +13,7 @@ export interface Service {
 }
 
 /** A port nobody listens on right now (the kernel picks it). */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const { port } = server.address() as { port: number };
@@ -20,9 +21,18 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startService(env: Record<string, string> = {}): Promise<Service> {
+export interface StartOptions {
+  command?: string;
+  args?: string[];
+  ready?: (url: string) => Promise<boolean>;
+}
+
+const serviceReady = (url: string) => fetch(`${url}/health/ready`).then((r) => r.ok);
+
+export async function startService(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<Service> {
+  const { command = process.execPath, args = ['--import', 'tsx', 'src/server/main.ts'], ready = serviceReady } = opts;
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+  const child = spawn(command, args, {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', EXECUTION_PROVIDER: 'cpu', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -32,12 +42,11 @@ export async function startService(env: Record<string, string> = {}): Promise<Se
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600 && child.exitCode === null; i++) {
-    const ready = await fetch(`${url}/health/ready`).then((r) => r.ok, () => false);
-    if (ready) return { child, url, log: () => output, exited };
+    if (await ready(url).catch(() => false)) return { child, url, log: () => output, exited };
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL'); // never leave a stray server holding the test runner open
-  throw new Error(`service did not become ready:\n${output}`);
+  throw new Error(`${[command, ...args].join(' ')} did not become ready:\n${output}`);
 }
 
 /** Resident memory of a process, in bytes (Linux). */
