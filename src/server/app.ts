@@ -58,7 +58,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   }
   app.log.info({ model: model.info, executionProvider: model.provider }, 'model loaded and warmed up');
   const models = new ModelSlot(model, !opts.model);
-  const metrics = createMetrics({ slot: () => models, queueDepth: () => inference.queued });
+  const metrics = createMetrics({ models, queueDepth: () => inference.queued });
   const inference = createInference(
     models,
     { maxBatchSize: config.BATCH_MAX_SIZE, maxDelayMs: config.BATCH_MAX_DELAY_MS, maxQueue: config.QUEUE_MAX },

@@ -5,7 +5,7 @@ import type { ModelSlot } from './model-slot.js';
 // Latency buckets from 0.1 ms: a 28×28 request is served in well under a millisecond.
 const SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
-export function createMetrics(sources: { slot: () => ModelSlot; queueDepth: () => number }) {
+export function createMetrics(sources: { models: ModelSlot; queueDepth: () => number }) {
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry });
@@ -31,7 +31,7 @@ export function createMetrics(sources: { slot: () => ModelSlot; queueDepth: () =
       labelNames: ['name', 'version', 'sha256', 'execution_provider'],
       registers,
       collect() {
-        const { info, provider } = sources.slot().current;
+        const { info, provider } = sources.models.current;
         this.reset();
         this.set({ name: info.name, version: info.version, sha256: info.sha256, execution_provider: provider }, 1);
       },
