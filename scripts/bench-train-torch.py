@@ -1,5 +1,8 @@
 # Baseline for `npm run bench:train`: the same LeNet, loss, optimizer and batch size in PyTorch on the CPU, 2 threads.
-# Prints seconds per epoch (60k images, random data: only speed is measured). Optional: needs python3-torch.
+# A long-lived worker, so the benchmark can alternate short blocks of it with blocks of ours: this machine's speed
+# drifts by tens of percent from minute to minute, and only interleaving makes the ratio mean something.
+# Protocol: prints "ready"; then for each line "IMAGES" on stdin trains on that many images (random data: only speed
+# is measured) and prints the seconds it took. Optional: needs python3-torch.
 import sys, time, torch, torch.nn as nn, torch.nn.functional as F
 
 recipe, batch = sys.argv[1], int(sys.argv[2])
@@ -24,9 +27,17 @@ class LeNet(nn.Module):
 model = LeNet()
 opt = torch.optim.Adam(model.parameters(), 1e-3) if recipe == "default" else torch.optim.SGD(model.parameters(), 1e-3, momentum=0.9)
 images, labels = torch.rand(60000, 1, 28, 28), torch.randint(0, 10, (60000,))
-start = time.perf_counter()
-for i in range(0, 60000, batch):
-    opt.zero_grad()
-    F.cross_entropy(model(images[i:i + batch]), labels[i:i + batch]).backward()
-    opt.step()
-print(time.perf_counter() - start)
+
+def train(count):
+    for i in range(0, count, batch):
+        j = i % 60000
+        opt.zero_grad()
+        F.cross_entropy(model(images[j:j + batch]), labels[j:j + batch]).backward()
+        opt.step()
+
+train(20 * batch)  # warm-up, as our side's session creation warms ORT
+print("ready", flush=True)
+for line in sys.stdin:
+    start = time.perf_counter()
+    train(int(line))
+    print(time.perf_counter() - start, flush=True)

@@ -1,37 +1,86 @@
-// `npm run bench:train`: seconds per epoch and images/s of the ONNX Runtime trainer at batch 64 (default recipe) and
-// batch 10 (paddle recipe), on the full 60k training set. Where Debian's python3-torch is installed, the same LeNet,
-// optimizer and batch size in PyTorch (2 threads) is measured in the same run as the baseline, and ratios are printed.
-import { spawnSync } from 'node:child_process';
+// `npm run bench:train`: training speed of the ONNX Runtime trainer at batch 64 (default recipe) and batch 10 (paddle
+// recipe), in seconds per 60k-image epoch, against the same LeNet, optimizer and batch size in PyTorch (2 threads)
+// where Debian's python3-torch is installed.
+// This machine's speed drifts by tens of percent from one minute to the next, so the two are measured in alternating
+// blocks (BENCH_ROUNDS rounds of BENCH_IMAGES images each, order flipped every round) and the ratio is the median of
+// the per-round ratios: each compares two blocks run seconds apart.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadMnist } from '../src/train/mnist.js';
 import { RECIPES, type Recipe } from '../src/train/recipes.js';
 import { train } from '../src/train/trainer.js';
 
-const epochs = Number(process.env.BENCH_EPOCHS ?? 1);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const images = Number(process.env.BENCH_IMAGES ?? 12_800);
+const EPOCH = 60_000;
 const data = loadMnist();
 const configs: Array<[string, Recipe]> = [
-  ['batch 64 (default: relu, adam)', { ...RECIPES.default, epochs }],
-  ['batch 10 (paddle: sigmoid, momentum)', { ...RECIPES.paddle, epochs }],
+  ['batch 64 (default: relu, adam)', { ...RECIPES.default, epochs: 1 }],
+  ['batch 10 (paddle: sigmoid, momentum)', { ...RECIPES.paddle, epochs: 1 }],
 ];
 
-function torchBaseline(recipe: Recipe): number | undefined {
+/** A PyTorch worker that trains on N images per request and answers with the seconds it took. */
+async function startTorch(recipe: Recipe): Promise<((n: number) => Promise<number>) & { stop(): void } | undefined> {
   const script = fileURLToPath(new URL('./bench-train-torch.py', import.meta.url));
   // Debian's python3-torch lives under the system python, which a pyenv shim on PATH may hide.
   for (const python of ['/usr/bin/python3', 'python3']) {
-    const run = spawnSync(python, [script, recipe.name, String(recipe.batchSize)], { encoding: 'utf8' });
-    if (run.status === 0) return Number(run.stdout.trim().split('\n').pop());
+    const child: ChildProcessWithoutNullStreams = spawn(python, [script, recipe.name, String(recipe.batchSize)]);
+    child.on('error', () => {});
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const first = await lines.next();
+    if (first.done || first.value !== 'ready') {
+      child.kill();
+      continue;
+    }
+    const run = async (n: number) => {
+      child.stdin.write(`${n}\n`);
+      const answer = await lines.next();
+      if (answer.done) throw new Error('the PyTorch baseline exited');
+      return Number(answer.value);
+    };
+    return Object.assign(run, { stop: () => child.kill() });
   }
   return undefined;
 }
 
-console.log(`ONNX Runtime trainer, ${epochs} epoch(s) of ${data.train.count} images, CPU\n`);
-const rows: string[] = [];
-for (const [label, recipe] of configs) {
-  const result = await train({ recipe, data, device: 'cpu' });
+async function ours(recipe: Recipe, trainLimit = images): Promise<number> {
+  const result = await train({ recipe, data, device: 'cpu', trainLimit });
   if (result.status !== 'done') throw new Error('interrupted');
-  const seconds = result.history.reduce((s, r) => s + r.seconds, 0) / result.history.length;
-  const torch = torchBaseline(recipe);
-  const ratio = torch ? `${(torch / seconds).toFixed(2)}× (PyTorch ${torch.toFixed(2)} s/epoch)` : 'no PyTorch baseline here (python3-torch not installed)';
-  rows.push(`${label.padEnd(38)} ${seconds.toFixed(2).padStart(6)} s/epoch  ${Math.round(data.train.count / seconds).toString().padStart(6)} img/s  test acc ${(100 * result.final.accuracy).toFixed(2)}%  speed-up vs PyTorch: ${ratio}`);
-  console.log(rows.at(-1));
+  return result.history[0].seconds;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const perEpoch = (seconds: number) => (seconds * EPOCH) / images;
+
+console.log(`ONNX Runtime trainer vs PyTorch, CPU: ${rounds} alternating rounds of ${images} images each\n`);
+for (const [label, recipe] of configs) {
+  const torch = await startTorch(recipe);
+  const oursTimes: number[] = [];
+  const torchTimes: number[] = [];
+  const ratios: number[] = [];
+  await ours(recipe, 20 * recipe.batchSize); // warm-up, as the PyTorch worker warms up before it says ready
+  for (let round = 0; round < rounds; round++) {
+    let a: number, b: number | undefined;
+    if (round % 2 === 0 || !torch) {
+      a = await ours(recipe);
+      b = await torch?.(images);
+    } else {
+      b = await torch(images);
+      a = await ours(recipe);
+    }
+    oursTimes.push(a);
+    if (b !== undefined) {
+      torchTimes.push(b);
+      ratios.push(b / a);
+    }
+    const vs = b === undefined ? '' : `, PyTorch ${perEpoch(b).toFixed(2)} s/epoch, ${(b / a).toFixed(2)}×`;
+    console.log(`  ${label}, round ${round + 1}: ours ${perEpoch(a).toFixed(2)} s/epoch${vs}`);
+  }
+  torch?.stop();
+  const s = perEpoch(median(oursTimes));
+  const vs = torch
+    ? `speed-up vs PyTorch: ${median(ratios).toFixed(2)}× (median of rounds; PyTorch ${perEpoch(median(torchTimes)).toFixed(2)} s/epoch)`
+    : 'no PyTorch baseline here (python3-torch not installed)';
+  console.log(`${label.padEnd(38)} ${s.toFixed(2).padStart(6)} s/epoch  ${Math.round(EPOCH / s).toString().padStart(6)} img/s  ${vs}\n`);
 }
