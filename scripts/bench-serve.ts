@@ -1,6 +1,9 @@
 // `npm run bench:serve`: the service on a real port, driven by wrk (or autocannon where wrk is missing) at concurrency
 // 1, 16 and 64 with a 28×28 MNIST PNG and a 280×280 RGB drawing. A bare Fastify route answering a constant is measured
-// in the same run, and every result is printed as a ratio of it. BENCH_SECONDS sets each run's length (default 10).
+// in the same run, and every result is printed as a ratio of it and of the Python stack.
+// This VM's speed drifts from minute to minute, so ours and the Python stack run in alternating rounds (BENCH_ROUNDS,
+// default 3, order flipped every round, BENCH_SECONDS each, default 5) and the printed ratio is the median of the
+// per-round ratios; the req/s and latencies shown are those of each side's median round.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +13,8 @@ import sharp from 'sharp';
 import { loadMnist } from '../src/train/mnist.js';
 import { startService } from '../test/helpers/service.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
 const LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
 const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
@@ -80,16 +84,34 @@ if (!python) console.log('(no Python baseline: apt-get install python3-fastapi p
 const fmt = (name: string, c: number, r: Result) =>
   `${name.padEnd(34)} c${String(c).padEnd(3)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms` +
   (r.errors ? `  ERRORS ${r.errors}` : '');
-const ratio = (r: Result, to: Result, name: string) => `  ${(r.rps / to.rps).toFixed(2).padStart(5)}× ${name}`;
+const ratio = (value: number, name: string) => `  ${value.toFixed(2).padStart(5)}× ${name}`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const medianRun = (runs: Result[]) => runs.find((r) => r.rps === median(runs.map((x) => x.rps)))!;
+
+/** ROUNDS alternating runs of ours and the Python stack on the same body; ratios are taken within each round. */
+async function rounds(body: Buffer, c: number) {
+  const ours: Result[] = [];
+  const theirs: Result[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const pythonFirst = python && round % 2 === 1;
+    if (pythonFirst) theirs.push(await drive(python.url, body, c));
+    ours.push(await drive(service.url, body, c));
+    if (python && !pythonFirst) theirs.push(await drive(python.url, body, c));
+  }
+  return { ours, theirs, ratio: python ? median(ours.map((r, i) => r.rps / theirs[i].rps)) : undefined };
+}
+
+console.log(`${ROUNDS} round(s) per case; ratios to the Python stack are medians of per-round ratios\n`);
 try {
   for (const c of CONCURRENCY) {
     const ceiling = await drive(baseline.url, pngs.mnist28, c);
     console.log(fmt('constant route (ceiling)', c, ceiling));
     for (const [name, body] of [['28×28 MNIST PNG', pngs.mnist28], ['280×280 RGB drawing', pngs.drawing280]] as const) {
-      const ours = await drive(service.url, body, c);
-      const theirs = python && (await drive(python.url, body, c));
-      console.log(fmt(name, c, ours) + ratio(ours, ceiling, 'of the constant route') + (theirs ? ratio(ours, theirs, 'the Python stack') : ''));
-      if (theirs) console.log(fmt(`  Python stack, ${name}`, c, theirs));
+      const result = await rounds(body, c);
+      const ours = medianRun(result.ours);
+      const vsPython = result.ratio === undefined ? '' : ratio(result.ratio, 'the Python stack');
+      console.log(fmt(name, c, ours) + ratio(ours.rps / ceiling.rps, 'of the constant route') + vsPython);
+      if (python) console.log(fmt(`  Python stack, ${name}`, c, medianRun(result.theirs)));
     }
   }
 } finally {

@@ -25,8 +25,8 @@ interface InkMap {
   height: number;
 }
 
-/** Ink intensity per pixel, whatever the picture's polarity or transparency. */
-function toInk({ data: rgba, width, height, opaque }: Rgba): InkMap {
+/** Ink intensity per pixel, whatever the picture's polarity or transparency; `max` is its largest value. */
+function toInk({ data: rgba, width, height, opaque }: Rgba): InkMap & { max: number } {
   const n = width * height;
   const ink = new Uint8Array(n);
   let transparent = false;
@@ -38,15 +38,25 @@ function toInk({ data: rgba, width, height, opaque }: Rgba): InkMap {
   }
   if (transparent) {
     // Strokes on a transparent canvas: the alpha channel is the ink, whatever colour it was drawn in.
-    for (let i = 0; i < n; i++) ink[i] = rgba[4 * i + 3];
-    return { data: ink, width, height };
+    let max = 0;
+    for (let i = 0; i < n; i++) max = Math.max(max, (ink[i] = rgba[4 * i + 3]));
+    return { data: ink, width, height, max };
   }
-  // Rec. 601 luma in integer arithmetic (this loop runs over every pixel of pictures up to 512×512).
-  for (let i = 0, j = 0; i < n; i++, j += 4) ink[i] = (299 * rgba[j] + 587 * rgba[j + 1] + 114 * rgba[j + 2] + 500) / 1000;
+  // Rec. 601 luma in 16-bit fixed point (this loop runs over every pixel of pictures up to 512×512), tracking the
+  // darkest and lightest values on the way so that no other pass over the whole picture is needed for them.
+  let lo = 255;
+  let hi = 0;
+  for (let i = 0, j = 0; i < n; i++, j += 4) {
+    const v = (19595 * rgba[j] + 38470 * rgba[j + 1] + 7471 * rgba[j + 2] + 32768) >>> 16;
+    ink[i] = v;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
   // Paper is light and the border is mostly paper: dark ink on light paper is inverted to MNIST's white on black.
   const border = borderValues({ data: ink, width, height });
-  if (border.reduce((a, b) => a + b, 0) / border.length > 127) for (let i = 0; i < n; i++) ink[i] = 255 - ink[i];
-  return { data: ink, width, height };
+  if (border.reduce((a, b) => a + b, 0) / border.length <= 127) return { data: ink, width, height, max: hi };
+  for (let i = 0; i < n; i++) ink[i] = 255 - ink[i];
+  return { data: ink, width, height, max: 255 - lo };
 }
 
 /** The outermost ring of pixels, where the paper (not the digit) is. */
@@ -65,12 +75,10 @@ function borderValues({ data, width, height }: InkMap): number[] {
 
 /** The ink's bounding box and a lookup table that maps ink levels to MNIST's: background at 0, the strongest ink at
  * 255, faint noise on paper removed. Only the box is ever mapped, so large pictures cost one pass here, not three. */
-function inkLevels(map: InkMap) {
-  const { data, width, height } = map;
+function inkLevels(map: InkMap & { max: number }) {
+  const { data, width, height, max } = map;
   const border = borderValues(map).sort((a, b) => a - b);
   const background = border[border.length >> 1];
-  let max = 0;
-  for (let i = 0; i < data.length; i++) if (data[i] > max) max = data[i];
   const range = max - background;
   if (range < MIN_CONTRAST) throw new HttpError(422, 'no_digit_found', 'the image is blank: no ink stands out from the background');
   // A perfectly clean background (digital drawings, MNIST itself) keeps every shade; a photo's paper grain does not.
@@ -80,14 +88,24 @@ function inkLevels(map: InkMap) {
     const x = (v - background) / range;
     level[v] = x > floor ? Math.round(Math.min(1, x) * 255) : 0;
   }
+  // Levels rise with ink, so "mapped to more than 0" is "above a threshold": the box scan is a plain comparison.
+  let threshold = 0;
+  while (threshold < 255 && level[threshold + 1] === 0) threshold++;
+  // Each row is scanned from the left up to its first ink and from the right down to the box's right edge so far.
   let [left, top, right, bottom] = [width, height, -1, -1];
   for (let y = 0; y < height; y++) {
-    for (let x = 0, i = y * width; x < width; x++, i++) {
-      if (level[data[i]] === 0) continue;
-      if (x < left) left = x;
-      if (x > right) right = x;
-      if (y < top) top = y;
-      if (y > bottom) bottom = y;
+    const row = y * width;
+    let x = 0;
+    while (x < width && data[row + x] <= threshold) x++;
+    if (x === width) continue;
+    if (x < left) left = x;
+    if (top > y) top = y;
+    bottom = y;
+    for (let r = width - 1; r > right; r--) {
+      if (data[row + r] > threshold) {
+        right = r;
+        break;
+      }
     }
   }
   return { level, box: { left, top, width: right - left + 1, height: bottom - top + 1 } };
