@@ -83,6 +83,34 @@ describe('Preprocessor routing', () => {
   });
 });
 
+describe('Preprocessor queue', () => {
+  it('serves waiting pictures first come, first served under sustained load', async () => {
+    // One worker, 16 clients each sending its next picture as soon as the last is done: every task waits in the queue.
+    // Without piscina's stricterFIFO, a task that could not be handed out went back to the tail and could lose its turn
+    // again and again; in order, none is overtaken by more than the other clients' tasks already queued.
+    const pool = new Preprocessor({ maxPixels: MAX_PIXELS, threads: 1, inlineMaxPixels: 0, maxQueue: 64 });
+    const png = await variants.rgb280(mnist, 0);
+    const clients = 16;
+    let submitted = 0;
+    let worstOvertaken = 0;
+    const finished: number[] = [];
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (submitted < 400) {
+          const ticket = submitted++;
+          await pool.run(png);
+          // Tasks submitted after this one that finished before it.
+          worstOvertaken = Math.max(worstOvertaken, finished.filter((t) => t > ticket).length);
+          finished.push(ticket);
+        }
+      }),
+    );
+    await pool.close();
+    assert.equal(finished.length, 400);
+    assert.ok(worstOvertaken < clients, `a task was overtaken by ${worstOvertaken} later ones`);
+  });
+});
+
 describe('resample', () => {
   it('downscaling averages areas: a 4×2 image to 2×1 gives each half’s mean', () => {
     assert.deepEqual(resample(Uint8Array.from([0, 100, 200, 200, 100, 0, 200, 200]), 4, 2, 2, 1), Uint8Array.from([50, 200]));
