@@ -54,8 +54,8 @@ async function drive(url: string, body: Buffer, connections: number): Promise<Re
     const field = (re: RegExp) => re.exec(out)?.[1];
     return {
       rps: Number(field(/Requests\/sec:\s+([\d.]+)/)),
-      p50: ms(field(/50%\s+(\S+)/)),
-      p99: ms(field(/99%\s+(\S+)/)),
+      p50: ms(field(/^\s*50%\s+(\S+)/m)),
+      p99: ms(field(/^\s*99%\s+(\S+)/m)),
       errors:
         Number(field(/Non-2xx or 3xx responses:\s+(\d+)/) ?? 0) +
         (/Socket errors:(.*)/.exec(out)?.[1].match(/\d+/g) ?? []).reduce((sum, n) => sum + Number(n), 0),
@@ -74,7 +74,10 @@ const pngs = {
   drawing280: await raw().resize(280, 280).toColourspace('srgb').png().toBuffer(),
 };
 
-console.log(`bench:serve — ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run, LOG_LEVEL=${LOG_LEVEL}, ${pngs.mnist28.length} B and ${pngs.drawing280.length} B PNGs\n`);
+console.log(
+  `bench:serve — ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run, LOG_LEVEL=${LOG_LEVEL}, WORKERS=${process.env.WORKERS ?? 1}, ` +
+    `${pngs.mnist28.length} B and ${pngs.drawing280.length} B PNGs\n`,
+);
 const baseline = await start(['--import', 'tsx', 'scripts/bench/constant-server.ts']);
 const service = await start(['dist/server/main.js']);
 // The Python stack people would otherwise pick, where Debian's python3-fastapi, -uvicorn, -torch and -pil are installed.

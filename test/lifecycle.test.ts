@@ -68,6 +68,59 @@ describe('hot reload on SIGHUP', () => {
   });
 });
 
+describe('cluster (WORKERS=2)', () => {
+  it('two workers share the port; metrics, reloads, a crash and the drain are handled for all of them', async () => {
+    const { modelPath, other } = modelDir();
+    const token = 'cluster-admin-token-0123';
+    const service = await startService({ WORKERS: '2', MODEL_PATH: modelPath, ADMIN_TOKEN: token });
+    // Each worker logs its own "Server listening" with its pid.
+    const listening = () =>
+      new Set(
+        service
+          .log()
+          .split('\n')
+          .filter((line) => line.includes('Server listening'))
+          .map((line) => JSON.parse(line).pid as number),
+      );
+    const metric = async (pattern: RegExp) => (await (await fetch(`${service.url}/metrics`)).text()).match(pattern);
+    try {
+      for (let i = 0; i < 100 && listening().size < 2; i++) await sleep(100);
+      assert.equal(listening().size, 2);
+
+      const png = await variants.plain(mnist, 0);
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => fetch(`${service.url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png })),
+      );
+      for (const answer of answers) assert.equal((await answer.json()).digit, mnist.labels[0]);
+      // Whichever worker answers the scrape reports the sum over both.
+      assert.equal(Number((await metric(/^http_requests_total\{method="POST",route="\/predict",status="200"\} (\d+)/m))?.[1]), 20);
+      assert.equal((await metric(/^lenet_model_info\{.*\} (\d+)/m))?.[1], '1');
+
+      // One worker's /admin/reload has the other load the file too.
+      replaceModel(modelPath, other);
+      const reload = await fetch(`${service.url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      assert.equal(reload.status, 200);
+      for (let i = 0; i < 100 && !(await metric(/^lenet_model_reloads_total\{result="swapped"\} 2$/m)); i++) await sleep(100);
+      assert.ok(await metric(/^lenet_model_reloads_total\{result="swapped"\} 2$/m), 'both workers reloaded');
+      assert.ok(await metric(/^lenet_model_info\{[^}]*version="reload-test"[^}]*\} 1$/m));
+      assert.equal(await metric(/^lenet_model_info\{[^}]*version="default/m), null, 'no worker serves the old model');
+
+      // A worker that dies is replaced, and the service answers meanwhile.
+      const [victim] = listening();
+      process.kill(victim, 'SIGKILL');
+      for (let i = 0; i < 100 && listening().size < 3; i++) await sleep(100);
+      assert.equal(listening().size, 3);
+      assert.match(service.log(), /a worker died; starting another/);
+      const after = await fetch(`${service.url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+      assert.equal(after.status, 200);
+    } finally {
+      service.child.kill('SIGTERM');
+    }
+    assert.equal(await service.exited, 0);
+    assert.equal(service.log().match(/draining: finishing in-flight requests/g)?.length, 2);
+  });
+});
+
 describe('soak', () => {
   it(`${SOAK_SECONDS} s at c64 with a mix of picture sizes: no errors, bounded memory growth`, async () => {
     const service = await startService({ LOG_LEVEL: 'warn' });

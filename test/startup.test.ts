@@ -24,6 +24,13 @@ describe('service start-up', () => {
     assert.match(run.stderr, /cannot start: cannot read model file \/nonexistent\/lenet\.onnx: ENOENT/);
   });
 
+  it('with WORKERS=2 a worker that cannot start stops the whole service with the same error', async () => {
+    const run = await runCli(MAIN, [], { env: { MODEL_PATH: '/nonexistent/lenet.onnx', PORT: '0', WORKERS: '2' } });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /cannot start: cannot read model file \/nonexistent\/lenet\.onnx: ENOENT/);
+    assert.match(run.stdout, /a worker failed to start; stopping/);
+  });
+
   it('a corrupt model file is a clear error', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'lenet-')), 'bad.onnx');
     writeFileSync(file, 'definitely not protobuf');

@@ -25,10 +25,14 @@ export const ConfigSchema = z.object({
   MAX_INPUT_PIXELS: int(1, 268_402_689).default(25_000_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  /** Worker threads for per-pixel preprocessing of larger pictures (0 = all on the event loop). One more than the
-   * cores: the event loop's share is bursty and the extra worker fills its gaps (2 cores, 280×280 PNGs: 2 → ~640
-   * req/s, 3 → ~720, 4 → ~620). */
-  PREPROCESS_THREADS: int(0, 64).default(Math.min(8, availableParallelism() + 1)),
+  /** Server processes sharing the port (Node's cluster module). 1 suits a GPU: one CUDA context, and the batcher
+   * fills bigger batches. On a CPU host one per core lets every core parse HTTP, which pays for small images (2 cores,
+   * c64: 28×28 PNGs 1 → ~8,300 req/s, 2 → ~12,500) but not for large ones (280×280: ~950 → ~800). */
+  WORKERS: int(1, 64).default(1),
+  /** Worker threads per process for per-pixel preprocessing of larger pictures (0 = all on the event loop). Default:
+   * the cores plus one, shared out among the processes. The extra thread fills the event loop's bursty gaps (2 cores,
+   * one process, 280×280 PNGs: 2 → ~640 req/s, 3 → ~720, 4 → ~620). */
+  PREPROCESS_THREADS: int(0, 64).optional(),
   /** PNGs up to this many pixels are decoded on the event loop: a worker hop would cost more than the work. */
   INLINE_MAX_PIXELS: int(0, 262_144).default(4096),
   /** Most images per ORT run. Under load the batcher fills batches up to this; a GPU gains most from large ones. */
@@ -48,7 +52,9 @@ export const ConfigSchema = z.object({
   ADMIN_TOKEN: secret(),
 });
 
-export type Config = z.infer<typeof ConfigSchema>;
+export type Config = Omit<z.infer<typeof ConfigSchema>, 'PREPROCESS_THREADS'> & { PREPROCESS_THREADS: number };
+
+const defaultPreprocessThreads = (workers: number) => Math.max(1, Math.min(8, Math.ceil((availableParallelism() + 1) / workers)));
 
 export class ConfigError extends Error {}
 
@@ -58,5 +64,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   }
-  return parsed.data;
+  return { ...parsed.data, PREPROCESS_THREADS: parsed.data.PREPROCESS_THREADS ?? defaultPreprocessThreads(parsed.data.WORKERS) };
 }

@@ -1,7 +1,10 @@
 // `npm start`: configuration from the environment, the app, a listening socket, a graceful drain on SIGTERM/SIGINT,
-// and a hot model reload on SIGHUP.
+// and a hot model reload on SIGHUP. With WORKERS > 1 this process becomes the cluster's primary (cluster.ts) and each
+// worker runs this same file as the server.
+import cluster from 'node:cluster';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
+import { isClusterWorker, onDrainRequest, runPrimary } from './cluster.js';
 import { ConfigError, loadConfig } from './config.js';
 import { ModelLoadError } from './model.js';
 
@@ -10,6 +13,7 @@ async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
+    if (config.WORKERS > 1 && cluster.isPrimary) return runPrimary(config);
     app = await buildApp(config);
     await app.listen({ port: config.PORT, host: config.HOST });
   } catch (err) {
@@ -27,12 +31,19 @@ async function main(): Promise<void> {
     server.log.info('SIGHUP: reloading the model');
     server.reloadModel().catch(() => {});
   });
-  closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS, skip: ['SIGHUP'] }, async ({ signal, err }) => {
+  // A terminal's Ctrl-C reaches every process in its group; in a cluster the primary turns it into one orderly drain
+  // request per worker, so a worker ignores SIGINT itself (a second signal would make close-with-grace exit at once).
+  const skip: Array<'SIGHUP' | 'SIGINT'> = isClusterWorker ? ['SIGHUP', 'SIGINT'] : ['SIGHUP'];
+  const grace = closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS, skip }, async ({ signal, err }) => {
     server.lifecycle.state = 'draining'; // /health/ready answers 503 from now on
     if (err) server.log.error({ err }, 'shutting down after an error');
     else server.log.info({ signal }, 'draining: finishing in-flight requests');
     await server.close();
   });
+  if (isClusterWorker) {
+    process.on('SIGINT', () => {});
+    onDrainRequest(() => void grace.close());
+  }
 }
 
 await main();

@@ -29,6 +29,7 @@ export function createMetrics(sources: { models: ModelSlot; queueDepth: () => nu
       name: 'lenet_model_info',
       help: 'The model being served (value 1) and the execution provider that really runs it',
       labelNames: ['name', 'version', 'sha256', 'execution_provider'],
+      aggregator: 'max', // summed over cluster workers it would read N, not 1
       registers,
       collect() {
         const { info, provider } = sources.models.current;

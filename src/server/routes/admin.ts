@@ -1,5 +1,6 @@
 // POST /admin/reload: load MODEL_PATH again and swap it in with no downtime. Exists only when ADMIN_TOKEN is set.
 import type { FastifyPluginAsync } from 'fastify';
+import { announceReload } from '../cluster.js';
 import { errorBody } from '../errors.js';
 import { ModelLoadError } from '../model.js';
 import { requireBearer } from '../plugins/require-bearer.js';
@@ -11,6 +12,7 @@ const admin: FastifyPluginAsync = async (app) => {
   app.post('/admin/reload', async (_req, reply) => {
     try {
       const model = await app.reloadModel();
+      announceReload(); // in a cluster, the other workers load the same file (asynchronously, logged by each)
       const { name, version, sha256 } = model.info;
       return { status: 'reloaded', model: { name, version, sha256 }, executionProvider: model.provider };
     } catch (err) {
