@@ -54,7 +54,7 @@ export function runPrimary(config: Config): void {
   cluster.on('exit', (worker, code, signal) => {
     if (code) exitCode = code;
     if (draining) {
-      if (workers().length === 0) process.exit(exitCode);
+      if (workers().every((w) => w === worker || w.isDead())) process.exit(exitCode);
       return;
     }
     if (!started.has(worker.id)) {
