@@ -12,6 +12,7 @@ import autocannon from 'autocannon';
 import sharp from 'sharp';
 import { loadMnist } from '../src/train/mnist.js';
 import { startService } from '../test/helpers/service.js';
+import { alternate, median } from './bench/rounds.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -88,20 +89,12 @@ const fmt = (name: string, c: number, r: Result) =>
   `${name.padEnd(34)} c${String(c).padEnd(3)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms` +
   (r.errors ? `  ERRORS ${r.errors}` : '');
 const ratio = (value: number, name: string) => `  ${value.toFixed(2).padStart(5)}× ${name}`;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const medianRun = (runs: Result[]) => runs.find((r) => r.rps === median(runs.map((x) => x.rps)))!;
 
 /** ROUNDS alternating runs of ours and the Python stack on the same body; ratios are taken within each round. */
 async function rounds(body: Buffer, c: number) {
-  const ours: Result[] = [];
-  const theirs: Result[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const pythonFirst = python && round % 2 === 1;
-    if (pythonFirst) theirs.push(await drive(python.url, body, c));
-    ours.push(await drive(service.url, body, c));
-    if (python && !pythonFirst) theirs.push(await drive(python.url, body, c));
-  }
-  return { ours, theirs, ratio: python ? median(ours.map((r, i) => r.rps / theirs[i].rps)) : undefined };
+  const runs = await alternate(ROUNDS, () => drive(service.url, body, c), python && (() => drive(python.url, body, c)));
+  return { ...runs, ratio: python ? median(runs.ours.map((r, i) => r.rps / runs.baseline[i].rps)) : undefined };
 }
 
 console.log(`${ROUNDS} round(s) per case; ratios to the Python stack are medians of per-round ratios\n`);
@@ -114,7 +107,7 @@ try {
       const ours = medianRun(result.ours);
       const vsPython = result.ratio === undefined ? '' : ratio(result.ratio, 'the Python stack');
       console.log(fmt(name, c, ours) + ratio(ours.rps / ceiling.rps, 'of the constant route') + vsPython);
-      if (python) console.log(fmt(`  Python stack, ${name}`, c, medianRun(result.theirs)));
+      if (python) console.log(fmt(`  Python stack, ${name}`, c, medianRun(result.baseline)));
     }
   }
 } finally {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { loadMnist } from '../src/train/mnist.js';
 import { RECIPES, type Recipe } from '../src/train/recipes.js';
 import { train } from '../src/train/trainer.js';
+import { alternate, median } from './bench/rounds.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const images = Number(process.env.BENCH_IMAGES ?? 12_800);
@@ -50,37 +51,21 @@ async function ours(recipe: Recipe, trainLimit = images): Promise<number> {
   return result.history[0].seconds;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const perEpoch = (seconds: number) => (seconds * EPOCH) / images;
 
 console.log(`ONNX Runtime trainer vs PyTorch, CPU: ${rounds} alternating rounds of ${images} images each\n`);
 for (const [label, recipe] of configs) {
   const torch = await startTorch(recipe);
-  const oursTimes: number[] = [];
-  const torchTimes: number[] = [];
-  const ratios: number[] = [];
   await ours(recipe, 20 * recipe.batchSize); // warm-up, as the PyTorch worker warms up before it says ready
-  for (let round = 0; round < rounds; round++) {
-    let a: number, b: number | undefined;
-    if (round % 2 === 0 || !torch) {
-      a = await ours(recipe);
-      b = await torch?.(images);
-    } else {
-      b = await torch(images);
-      a = await ours(recipe);
-    }
-    oursTimes.push(a);
-    if (b !== undefined) {
-      torchTimes.push(b);
-      ratios.push(b / a);
-    }
+  const times = await alternate(rounds, () => ours(recipe), torch && (() => torch(images)), (a, b, round) => {
     const vs = b === undefined ? '' : `, PyTorch ${perEpoch(b).toFixed(2)} s/epoch, ${(b / a).toFixed(2)}×`;
     console.log(`  ${label}, round ${round + 1}: ours ${perEpoch(a).toFixed(2)} s/epoch${vs}`);
-  }
+  });
   torch?.stop();
-  const s = perEpoch(median(oursTimes));
+  const s = perEpoch(median(times.ours));
+  const ratios = times.baseline.map((b, i) => b / times.ours[i]);
   const vs = torch
-    ? `speed-up vs PyTorch: ${median(ratios).toFixed(2)}× (median of rounds; PyTorch ${perEpoch(median(torchTimes)).toFixed(2)} s/epoch)`
+    ? `speed-up vs PyTorch: ${median(ratios).toFixed(2)}× (median of rounds; PyTorch ${perEpoch(median(times.baseline)).toFixed(2)} s/epoch)`
     : 'no PyTorch baseline here (python3-torch not installed)';
   console.log(`${label.padEnd(38)} ${s.toFixed(2).padStart(6)} s/epoch  ${Math.round(EPOCH / s).toString().padStart(6)} img/s  ${vs}\n`);
 }
