@@ -91,9 +91,12 @@ export function shareMetrics(registry: Registry): void {
 
 let nextId = 0;
 const pending = new Map<number, (answer: { text?: string; error?: string }) => void>();
+let drainRequested: (() => void) | undefined;
 if (isClusterWorker) {
   process.on('message', (message: unknown) => {
-    if (isMessage(message) && message.type === 'lenet:metrics') pending.get(message.id)?.(message);
+    if (!isMessage(message)) return;
+    if (message.type === 'lenet:metrics') pending.get(message.id)?.(message);
+    else if (message.type === 'lenet:drain') drainRequested?.();
   });
 }
 
@@ -120,7 +123,5 @@ export function announceReload(): void {
 
 /** Calls `drain` when the primary asks this worker to shut down. */
 export function onDrainRequest(drain: () => void): void {
-  process.on('message', (message: unknown) => {
-    if (isMessage(message) && message.type === 'lenet:drain') drain();
-  });
+  drainRequested = drain;
 }
