@@ -25,8 +25,11 @@ interface InkMap {
   height: number;
 }
 
-/** Ink intensity per pixel, whatever the picture's polarity or transparency; `max` is its largest value. */
-function toInk({ data: rgba, width, height, opaque }: Rgba): InkMap & { max: number } {
+/** An ink map with what its one pass learned: the largest value and the outermost ring of pixels (the paper). */
+type Ink = InkMap & { max: number; border: number[] };
+
+/** Ink intensity per pixel, whatever the picture's polarity or transparency. */
+function toInk({ data: rgba, width, height, opaque }: Rgba): Ink {
   const n = width * height;
   const ink = new Uint8Array(n);
   let transparent = false;
@@ -40,7 +43,7 @@ function toInk({ data: rgba, width, height, opaque }: Rgba): InkMap & { max: num
     // Strokes on a transparent canvas: the alpha channel is the ink, whatever colour it was drawn in.
     let max = 0;
     for (let i = 0; i < n; i++) max = Math.max(max, (ink[i] = rgba[4 * i + 3]));
-    return { data: ink, width, height, max };
+    return { data: ink, width, height, max, border: borderValues({ data: ink, width, height }) };
   }
   // Rec. 601 luma in 16-bit fixed point (this loop runs over every pixel of pictures up to 512×512), tracking the
   // darkest and lightest values on the way so that no other pass over the whole picture is needed for them.
@@ -54,9 +57,9 @@ function toInk({ data: rgba, width, height, opaque }: Rgba): InkMap & { max: num
   }
   // Paper is light and the border is mostly paper: dark ink on light paper is inverted to MNIST's white on black.
   const border = borderValues({ data: ink, width, height });
-  if (border.reduce((a, b) => a + b, 0) / border.length <= 127) return { data: ink, width, height, max: hi };
+  if (border.reduce((a, b) => a + b, 0) / border.length <= 127) return { data: ink, width, height, max: hi, border };
   for (let i = 0; i < n; i++) ink[i] = 255 - ink[i];
-  return { data: ink, width, height, max: 255 - lo };
+  return { data: ink, width, height, max: 255 - lo, border: border.map((v) => 255 - v) };
 }
 
 /** The outermost ring of pixels, where the paper (not the digit) is. */
@@ -75,9 +78,8 @@ function borderValues({ data, width, height }: InkMap): number[] {
 
 /** The ink's bounding box and a lookup table that maps ink levels to MNIST's: background at 0, the strongest ink at
  * 255, faint noise on paper removed. Only the box is ever mapped, so large pictures cost one pass here, not three. */
-function inkLevels(map: InkMap & { max: number }) {
-  const { data, width, height, max } = map;
-  const border = borderValues(map).sort((a, b) => a - b);
+function inkLevels({ data, width, height, max, border: ring }: Ink) {
+  const border = [...ring].sort((a, b) => a - b);
   const background = border[border.length >> 1];
   const range = max - background;
   if (range < MIN_CONTRAST) throw new HttpError(422, 'no_digit_found', 'the image is blank: no ink stands out from the background');
