@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 
 /** What a user may ask for: `auto` tries CUDA and falls back to the CPU, saying so. */
 export const DEVICES = ['auto', 'cpu', 'cuda'] as const;

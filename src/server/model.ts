@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 import { INPUT_NAME as INPUT } from '../model/inference-graph.js';
 import { IMAGE_SHAPE, PIXELS } from '../model/lenet.js';
 import { decodeModel, readMetadata } from '../model/onnx-builder.js';

@@ -1,5 +1,5 @@
 // Test-set evaluation of any model with the served input contract (image [N,1,28,28] in [0,1] → logits).
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 import { argmax, CLASSES } from '../model/lenet.js';
 import { INPUT_NAME } from '../model/inference-graph.js';
 import { toFloat, type Split } from './mnist.js';

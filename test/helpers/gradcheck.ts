@@ -1,5 +1,5 @@
 // Checks one autodiff rule against central finite differences, both run by ONNX Runtime on the same graph.
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 import { Tape, type Value } from '../../src/model/autodiff.js';
 import { DataType, encodeModel, makeGraph, makeModel, makeValueInfo } from '../../src/model/onnx-builder.js';
 import { createRng } from '../../src/model/random.js';
