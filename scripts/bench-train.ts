@@ -5,10 +5,12 @@
 // blocks (BENCH_ROUNDS rounds of BENCH_IMAGES images each, order flipped every round) and the ratio is the median of
 // the per-round ratios: each compares two blocks run seconds apart.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadMnist } from '../src/train/mnist.js';
 import { RECIPES, type Recipe } from '../src/train/recipes.js';
+import { defaultThreads } from '../src/train/step-runner.js';
 import { train } from '../src/train/trainer.js';
 import { alternate, median } from './bench/rounds.js';
 
@@ -46,7 +48,8 @@ async function startTorch(recipe: Recipe): Promise<((n: number) => Promise<numbe
 }
 
 async function ours(recipe: Recipe, trainLimit = images): Promise<number> {
-  const result = await train({ recipe, data, device: 'cpu', trainLimit });
+  // The threads `npm run train` would use here: as many as the recipe has shards, up to the cores.
+  const result = await train({ recipe, data, device: 'cpu', trainLimit, threads: defaultThreads(recipe, availableParallelism()) });
   if (result.status !== 'done') throw new Error('interrupted');
   return result.history[0].seconds;
 }

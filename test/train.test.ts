@@ -5,15 +5,18 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 import { flattenParams, initParams, unflattenParams } from '../src/model/init.js';
 import { decodeModel, readMetadata } from '../src/model/onnx-builder.js';
 import { createRng } from '../src/model/random.js';
-import { buildTrainStep, next, PARAMS_INPUT } from '../src/model/train-step.js';
+import { buildGradientStep, buildTrainStep, next, PARAMS_INPUT } from '../src/model/train-step.js';
 import { buildInferenceModel } from '../src/model/inference-graph.js';
 import { loadCheckpoint, saveCheckpoint } from '../src/train/checkpoint.js';
 import { loadMnist, toFloat } from '../src/train/mnist.js';
 import { RECIPES, type Recipe } from '../src/train/recipes.js';
+import { runShard } from '../src/train/shard.js';
+import { ShardHelper } from '../src/train/shard-helper.js';
+import { shardBounds } from '../src/train/step-runner.js';
 import { train, type Checkpoint } from '../src/train/trainer.js';
 import { runCli } from './helpers/cli.js';
 
@@ -107,6 +110,44 @@ describe('training runs', () => {
     if (resumed.status !== 'done') return;
     for (const [name, values] of straight.params) assert.deepEqual(resumed.params.get(name), values, name);
     assert.equal(resumed.history.length, 2);
+  });
+});
+
+describe('data-parallel shards', () => {
+  it('the shards\' scaled gradients add up to the whole batch\'s gradient', async () => {
+    const session = await ort.InferenceSession.create(buildGradientStep(RECIPES.default.arch));
+    const params = flattenParams(initParams(createRng(5)));
+    const n = 24;
+    const image = toFloat(data.train, 0, n);
+    const label = BigInt64Array.from(data.train.labels.subarray(0, n), BigInt);
+    const whole = await runShard(session, { image, label, params, scale: 1 });
+    const sum = new Float32Array(params.length);
+    let loss = 0;
+    for (const [start, end] of shardBounds(n, 3)) {
+      const part = await runShard(session, { image: image.subarray(start * 784, end * 784), label: label.subarray(start, end), params, scale: (end - start) / n });
+      sum.forEach((_, i) => (sum[i] += part.grad[i]));
+      loss += (part.loss * (end - start)) / n;
+    }
+    const largest = whole.grad.reduce((m, g) => Math.max(m, Math.abs(g)), 0);
+    assert.ok(largest > 1e-3, 'a gradient worth comparing');
+    whole.grad.forEach((g, i) => assert.ok(Math.abs(g - sum[i]) <= 1e-6 + 1e-4 * Math.abs(g), `grad[${i}]: ${g} vs ${sum[i]}`));
+    assert.ok(Math.abs(whole.loss - loss) < 1e-5, `loss ${whole.loss} vs ${loss}`);
+  });
+
+  it('shards give bit for bit the same weights on two threads as on one, a short last batch with an empty shard too', async () => {
+    // 641 images at batch 64: the last batch has one image, so one of its two shards is empty.
+    const opts = { recipe: { ...RECIPES.default, epochs: 1 }, data, device: 'cpu' as const, trainLimit: 641 };
+    const events: number[] = [];
+    const one = await train({ ...opts, threads: 1 });
+    const two = await train({ ...opts, threads: 2, onEvent: (e) => e.type === 'start' && events.push(e.threads) });
+    assert.deepEqual(events, [2]);
+    assert.ok(one.status === 'done' && two.status === 'done');
+    for (const [name, values] of one.params) assert.deepEqual(two.params.get(name), values, name);
+    assert.equal(two.history[0].trainLoss, one.history[0].trainLoss);
+  });
+
+  it('a helper thread that cannot open its session fails with the reason', async () => {
+    await assert.rejects(ShardHelper.start(new Uint8Array([8, 1, 2, 3])), /training helper thread: .*(protobuf|parse|model)/i);
   });
 });
 

@@ -32,6 +32,8 @@ export function loadCheckpoint(file: string): Checkpoint {
   }
   return {
     ...json,
+    // Checkpoints from before recipes had shards were trained with one (the whole batch in one graph).
+    recipe: { shards: 1, ...json.recipe },
     params: decode(json.params),
     state: new Map(Object.entries(json.state as Record<string, string>).map(([slot, b64]) => [slot, decode(b64)])),
   };

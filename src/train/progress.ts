@@ -10,7 +10,8 @@ export function createProgressReporter(epochs: number, out: NodeJS.WriteStream =
   return (event) => {
     if (event.type === 'start') {
       const resumed = event.resumedAt ? `, resuming after step ${event.resumedAt}` : '';
-      out.write(`training on ${event.provider.toUpperCase()}: ${event.steps} steps${resumed}\n`);
+      const threads = event.threads > 1 ? ` (${event.threads} threads)` : '';
+      out.write(`training on ${event.provider.toUpperCase()}${threads}: ${event.steps} steps${resumed}\n`);
       if (event.fallbackReason) out.write(`  (CUDA unavailable, using the CPU: ${event.fallbackReason.split('\n')[0]})\n`);
     } else if (event.type === 'batch') {
       const payload = { epoch: event.epoch + 1, loss: event.loss.toFixed(4), ips: Math.round(event.imagesPerSecond) };

@@ -16,6 +16,11 @@ export interface Recipe {
   /** Random shifts of up to this many pixels in each direction (0 = none). */
   shift: number;
   seed: number;
+  /**
+   * Parts each batch is cut into, whose gradients are computed separately (at once, on as many threads as there are)
+   * and summed. Part of the recipe, not of the machine: the sum's rounding depends on it, the thread count does not.
+   */
+  shards: number;
 }
 
 const optimizer = (name: OptimizerConfig['name']): OptimizerConfig => ({ name, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
@@ -32,6 +37,7 @@ export const RECIPES: Record<RecipeName, Recipe> = {
     schedule: 'constant',
     shift: 0,
     seed: 42,
+    shards: 1, // 10 images: too few to share out
   },
   // What we serve: ReLU after every layer, Adam with cosine decay, batch 64, ±2 px random shifts.
   default: {
@@ -44,6 +50,7 @@ export const RECIPES: Record<RecipeName, Recipe> = {
     schedule: 'cosine',
     shift: 2,
     seed: 42,
+    shards: 2, // two cores' worth
   },
 };
 

@@ -1,16 +1,15 @@
 // The training loop. Each step feeds a batch, the parameters and the optimizer state to the training-step graph
 // (src/model/train-step.ts) and takes back the loss and the updated parameters and state.
-import ort from 'onnxruntime-node';
 import { buildInferenceModel } from '../model/inference-graph.js';
 import { flattenParams, initParams, unflattenParams, type Params } from '../model/init.js';
-import { argmax, CLASSES, paramCount } from '../model/lenet.js';
+import { paramCount } from '../model/lenet.js';
 import { createRng, permutation } from '../model/random.js';
 import { openSession, type Device, type Provider } from '../model/session.js';
-import { buildTrainStep, next, PARAMS_INPUT, type TrainStepModel } from '../model/train-step.js';
 import { shiftedInto } from './augment.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { PIXELS, type Mnist, type Split } from './mnist.js';
 import { learningRate, type Recipe } from './recipes.js';
+import { openStepRunner, type Batch } from './step-runner.js';
 
 export interface EpochRecord {
   epoch: number;
@@ -37,7 +36,7 @@ export interface Checkpoint {
 }
 
 export type TrainEvent =
-  | { type: 'start'; provider: Provider; fallbackReason?: string; steps: number; resumedAt?: number }
+  | { type: 'start'; provider: Provider; fallbackReason?: string; threads: number; steps: number; resumedAt?: number }
   | { type: 'batch'; epoch: number; seen: number; total: number; loss: number; imagesPerSecond: number }
   | { type: 'epoch'; record: EpochRecord; epochs: number };
 
@@ -45,6 +44,8 @@ export interface TrainOptions {
   recipe: Recipe;
   data: Mnist;
   device: Device;
+  /** Threads computing the recipe's gradient shards at once (CPU only; default 1). */
+  threads?: number;
   /** Train on only the first n training images (tests, quick looks). */
   trainLimit?: number;
   resume?: Checkpoint;
@@ -77,80 +78,76 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     history: [],
     lossCurve: [],
   };
-  const graph = buildTrainStep(recipe.arch, recipe.optimizer);
   const buffers = batchBuffers(recipe.batchSize);
-  for (const slot of graph.slots) if (!ckpt.state.has(slot)) ckpt.state.set(slot, new Float32Array(paramCount()));
+  const runner = await openStepRunner(recipe, device, opts.threads ?? 1);
+  for (const slot of runner.slots) if (!ckpt.state.has(slot)) ckpt.state.set(slot, new Float32Array(paramCount()));
+  const { provider, fallbackReason, threads } = runner;
+  opts.onEvent?.({ type: 'start', provider, fallbackReason, threads, steps: totalSteps, resumedAt: opts.resume ? ckpt.step : undefined });
+  // The runner holds sessions and helper threads: close it however training ends (done, Ctrl-C, divergence).
+  try {
+    let test: Evaluation | undefined; // the latest epoch's test-set evaluation
+    for (; ckpt.epoch < recipe.epochs; ckpt.epoch++, ckpt.batch = 0) {
+      // The epoch's order depends only on (seed, epoch), so a resumed run sees the same batches.
+      const order = permutation(trainCount, createRng(recipe.seed * 7919 + ckpt.epoch + 1));
+      const started = performance.now();
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      let curveSum = 0;
+      let curveCount = 0;
+      const curveEvery = Math.max(1, Math.floor(batchesPerEpoch / CURVE_POINTS_PER_EPOCH));
 
-  const { session, provider, fallbackReason } = await openSession(graph.bytes, device, { threads: 1 });
-  opts.onEvent?.({ type: 'start', provider, fallbackReason, steps: totalSteps, resumedAt: opts.resume ? ckpt.step : undefined });
+      for (; ckpt.batch < batchesPerEpoch; ckpt.batch++) {
+        if (opts.signal?.aborted) return { status: 'interrupted', checkpoint: ckpt };
+        const indices = order.subarray(ckpt.batch * recipe.batchSize, (ckpt.batch + 1) * recipe.batchSize);
+        const shifts = createRng(recipe.seed * 104729 + ckpt.step);
+        const batch = makeBatch(buffers, data.train, indices, recipe.shift, shifts);
 
-  let test: Evaluation | undefined; // the latest epoch's test-set evaluation
-  for (; ckpt.epoch < recipe.epochs; ckpt.epoch++, ckpt.batch = 0) {
-    // The epoch's order depends only on (seed, epoch), so a resumed run sees the same batches.
-    const order = permutation(trainCount, createRng(recipe.seed * 7919 + ckpt.epoch + 1));
-    const started = performance.now();
-    let lossSum = 0;
-    let correct = 0;
-    let seen = 0;
-    let curveSum = 0;
-    let curveCount = 0;
-    const curveEvery = Math.max(1, Math.floor(batchesPerEpoch / CURVE_POINTS_PER_EPOCH));
+        const lr = learningRate(recipe, ckpt.step, totalSteps);
+        ckpt.step++;
+        const { beta1, beta2 } = recipe.optimizer;
+        const hyper = { lr, bias_correction1: 1 - beta1 ** ckpt.step, bias_correction2: 1 - beta2 ** ckpt.step };
+        const out = await runner.step(batch, hyper, ckpt);
 
-    for (; ckpt.batch < batchesPerEpoch; ckpt.batch++) {
-      if (opts.signal?.aborted) return { status: 'interrupted', checkpoint: ckpt };
-      const indices = order.subarray(ckpt.batch * recipe.batchSize, (ckpt.batch + 1) * recipe.batchSize);
-      const shifts = createRng(recipe.seed * 104729 + ckpt.step);
-      const batch = makeBatch(buffers, data.train, indices, recipe.shift, shifts);
-
-      const lr = learningRate(recipe, ckpt.step, totalSteps);
-      ckpt.step++;
-      const out = await runStep(session, graph, ckpt, batch, lr, recipe);
-
-      if (!Number.isFinite(out.loss)) {
-        throw new DivergedError(
-          `loss became ${out.loss} at epoch ${ckpt.epoch + 1}, step ${ckpt.step}: training diverged (try a lower --lr); nothing was written`,
-        );
+        if (!Number.isFinite(out.loss)) {
+          throw new DivergedError(
+            `loss became ${out.loss} at epoch ${ckpt.epoch + 1}, step ${ckpt.step}: training diverged (try a lower --lr); nothing was written`,
+          );
+        }
+        lossSum += out.loss * indices.length;
+        correct += out.correct;
+        seen += indices.length;
+        curveSum += out.loss;
+        if (++curveCount === curveEvery) {
+          ckpt.lossCurve.push([ckpt.step, curveSum / curveCount]);
+          curveSum = curveCount = 0;
+        }
+        const seconds = (performance.now() - started) / 1000;
+        opts.onEvent?.({ type: 'batch', epoch: ckpt.epoch, seen, total: trainCount, loss: lossSum / seen, imagesPerSecond: seen / seconds });
       }
-      lossSum += out.loss * indices.length;
-      correct += out.correct;
-      seen += indices.length;
-      curveSum += out.loss;
-      if (++curveCount === curveEvery) {
-        ckpt.lossCurve.push([ckpt.step, curveSum / curveCount]);
-        curveSum = curveCount = 0;
-      }
+
       const seconds = (performance.now() - started) / 1000;
-      opts.onEvent?.({ type: 'batch', epoch: ckpt.epoch, seen, total: trainCount, loss: lossSum / seen, imagesPerSecond: seen / seconds });
+      test = await evaluateParams(recipe, unflattenParams(ckpt.params), data.test, provider);
+      const record: EpochRecord = {
+        epoch: ckpt.epoch + 1,
+        trainLoss: lossSum / seen,
+        trainAccuracy: correct / seen,
+        testLoss: test.loss,
+        testAccuracy: test.accuracy,
+        seconds,
+        imagesPerSecond: seen / seconds,
+      };
+      ckpt.history.push(record);
+      opts.onEvent?.({ type: 'epoch', record, epochs: recipe.epochs });
     }
 
-    const seconds = (performance.now() - started) / 1000;
-    test = await evaluateParams(recipe, unflattenParams(ckpt.params), data.test, provider);
-    const record: EpochRecord = {
-      epoch: ckpt.epoch + 1,
-      trainLoss: lossSum / seen,
-      trainAccuracy: correct / seen,
-      testLoss: test.loss,
-      testAccuracy: test.accuracy,
-      seconds,
-      imagesPerSecond: seen / seconds,
-    };
-    ckpt.history.push(record);
-    opts.onEvent?.({ type: 'epoch', record, epochs: recipe.epochs });
+    const params = unflattenParams(ckpt.params);
+    // The last epoch already evaluated these exact parameters; only a run resumed after its last epoch has not.
+    const final = test ?? (await evaluateParams(recipe, params, data.test, provider));
+    return { status: 'done', params, history: ckpt.history, lossCurve: ckpt.lossCurve, final, provider };
+  } finally {
+    await runner.close();
   }
-
-  await session.release();
-  const params = unflattenParams(ckpt.params);
-  // The last epoch already evaluated these exact parameters; only a run resumed after its last epoch has not.
-  const final = test ?? (await evaluateParams(recipe, params, data.test, provider));
-  return { status: 'done', params, history: ckpt.history, lossCurve: ckpt.lossCurve, final, provider };
-}
-
-interface Batch {
-  image: Float32Array;
-  label: BigInt64Array;
-  /** The plain label numbers, for counting correct answers without BigInt. */
-  digits: Uint8Array;
-  n: number;
 }
 
 /** One batch's buffers, reused every step (a fresh 200 KB per step only fed the garbage collector). */
@@ -170,40 +167,6 @@ function makeBatch(into: Batch, split: Split, indices: Uint32Array, shift: numbe
   }
   // A short last batch uses the front of the buffers.
   return n === into.n ? into : { image: into.image.subarray(0, n * PIXELS), label: into.label.subarray(0, n), digits: into.digits.subarray(0, n), n };
-}
-
-async function runStep(
-  session: ort.InferenceSession,
-  graph: TrainStepModel,
-  ckpt: Checkpoint,
-  batch: Batch,
-  lr: number,
-  recipe: Recipe,
-): Promise<{ loss: number; correct: number }> {
-  const { beta1, beta2 } = recipe.optimizer;
-  const hyper: Record<string, number> = {
-    lr,
-    bias_correction1: 1 - beta1 ** ckpt.step,
-    bias_correction2: 1 - beta2 ** ckpt.step,
-  };
-  const feeds: Record<string, ort.Tensor> = {
-    image: new ort.Tensor('float32', batch.image, [batch.n, 1, 28, 28]),
-    label: new ort.Tensor('int64', batch.label, [batch.n]),
-  };
-  for (const name of graph.hyperInputs) feeds[name] = new ort.Tensor('float32', [hyper[name]], []);
-  feeds[PARAMS_INPUT] = new ort.Tensor('float32', ckpt.params, [ckpt.params.length]);
-  for (const slot of graph.slots) feeds[slot] = new ort.Tensor('float32', ckpt.state.get(slot)!, [ckpt.params.length]);
-
-  const out = await session.run(feeds);
-  ckpt.params = out[next(PARAMS_INPUT)].data as Float32Array;
-  for (const slot of graph.slots) ckpt.state.set(slot, out[next(slot)].data as Float32Array);
-  return { loss: (out.loss.data as Float32Array)[0], correct: countCorrect(out.logits.data as Float32Array, batch.digits) };
-}
-
-function countCorrect(logits: Float32Array, digits: Uint8Array): number {
-  let correct = 0;
-  for (let i = 0; i < digits.length; i++) if (argmax(logits.subarray(i * CLASSES, (i + 1) * CLASSES)) === digits[i]) correct++;
-  return correct;
 }
 
 /** Test-set metrics of the model these parameters make: exactly the graph that would be exported. */

@@ -1,0 +1,31 @@
+// One shard's gradient: the part of a training step that data-parallel threads share out (src/model/train-step.ts).
+import * as ort from 'onnxruntime-node';
+import { IMAGE_SHAPE } from '../model/lenet.js';
+import { GRAD_SCALE, PARAMS_INPUT } from '../model/train-step.js';
+
+export interface ShardTask {
+  image: Float32Array;
+  label: BigInt64Array;
+  params: Float32Array;
+  /** The shard's share of the batch: its images / the batch's. */
+  scale: number;
+}
+
+export interface ShardResult {
+  /** Mean loss over the shard's images. */
+  loss: number;
+  logits: Float32Array;
+  /** scale × the gradient of the shard's mean loss: the shards' gradients sum to the batch's. */
+  grad: Float32Array;
+}
+
+export async function runShard(session: ort.InferenceSession, task: ShardTask): Promise<ShardResult> {
+  const n = task.label.length;
+  const out = await session.run({
+    image: new ort.Tensor('float32', task.image, [n, ...IMAGE_SHAPE]),
+    label: new ort.Tensor('int64', task.label, [n]),
+    [PARAMS_INPUT]: new ort.Tensor('float32', task.params, [task.params.length]),
+    [GRAD_SCALE]: new ort.Tensor('float32', [task.scale], []),
+  });
+  return { loss: (out.loss.data as Float32Array)[0], logits: out.logits.data as Float32Array, grad: out.grad.data as Float32Array };
+}

@@ -1,0 +1,155 @@
+// Runs training steps on ONNX Runtime: one graph per step when the recipe has one shard; otherwise each shard's
+// gradient (on this thread and on helper threads at once, one ONNX Runtime session each), then the update graph.
+// A single ORT session uses one core well but not two (2 intra-op threads were slower here: LeNet's ops are too
+// small to split), so data parallelism across sessions is what puts a second core to work.
+// Shards are part of the recipe, threads are not: the same shards give the same numbers however many threads run
+// them, so a model reproduces bit for bit on any machine.
+import * as ort from 'onnxruntime-node';
+import { argmax, CLASSES, IMAGE_SHAPE, paramCount } from '../model/lenet.js';
+import { openSession, type Device, type Provider } from '../model/session.js';
+import { buildGradientStep, buildTrainStep, buildUpdateStep, next, PARAMS_INPUT, shardGrad } from '../model/train-step.js';
+import { PIXELS } from './mnist.js';
+import type { Recipe } from './recipes.js';
+import { runShard, type ShardResult, type ShardTask } from './shard.js';
+import { ShardHelper } from './shard-helper.js';
+
+export interface Batch {
+  image: Float32Array;
+  label: BigInt64Array;
+  /** The plain label numbers, for counting correct answers without BigInt. */
+  digits: Uint8Array;
+  n: number;
+}
+
+/** What a step reads and replaces: the parameters and the optimizer state (a Checkpoint is one). */
+export interface TrainState {
+  params: Float32Array;
+  state: Map<string, Float32Array>;
+}
+
+export interface StepRunner {
+  provider: Provider;
+  fallbackReason?: string;
+  /** Threads computing gradients (1 on a GPU: its one device runs the shards in turn). */
+  threads: number;
+  /** Optimizer state slots the step reads and writes, each as long as the parameters. */
+  slots: string[];
+  /** One optimizer step on a batch; replaces state.params and state.state. */
+  step(batch: Batch, hyper: Record<string, number>, state: TrainState): Promise<{ loss: number; correct: number }>;
+  close(): Promise<void>;
+}
+
+/** Threads to use when the user does not say: one per shard, up to the cores there are. */
+export const defaultThreads = (recipe: Recipe, cores: number): number => Math.max(1, Math.min(recipe.shards, cores));
+
+export async function openStepRunner(recipe: Recipe, device: Device, threads: number): Promise<StepRunner> {
+  return recipe.shards === 1 ? openFused(recipe, device) : openSharded(recipe, device, threads);
+}
+
+const vector = (data: Float32Array) => new ort.Tensor('float32', data, [data.length]);
+const scalars = (names: string[], values: Record<string, number>) =>
+  Object.fromEntries(names.map((name) => [name, new ort.Tensor('float32', [values[name]], [])]));
+
+function optimizerFeeds(hyperInputs: string[], slots: string[], hyper: Record<string, number>, s: TrainState): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = { ...scalars(hyperInputs, hyper), [PARAMS_INPUT]: vector(s.params) };
+  for (const slot of slots) feeds[slot] = vector(s.state.get(slot)!);
+  return feeds;
+}
+
+function takeUpdate(out: ort.InferenceSession.ReturnType, slots: string[], s: TrainState): void {
+  s.params = out[next(PARAMS_INPUT)].data as Float32Array;
+  for (const slot of slots) s.state.set(slot, out[next(slot)].data as Float32Array);
+}
+
+/** One shard: the whole step is one graph run. */
+async function openFused(recipe: Recipe, device: Device): Promise<StepRunner> {
+  const graph = buildTrainStep(recipe.arch, recipe.optimizer);
+  const { session, provider, fallbackReason } = await openSession(graph.bytes, device, { threads: 1 });
+  return {
+    provider,
+    fallbackReason,
+    threads: 1,
+    slots: graph.slots,
+    async step(batch, hyper, s) {
+      const out = await session.run({
+        image: new ort.Tensor('float32', batch.image, [batch.n, ...IMAGE_SHAPE]),
+        label: new ort.Tensor('int64', batch.label, [batch.n]),
+        ...optimizerFeeds(graph.hyperInputs, graph.slots, hyper, s),
+      });
+      takeUpdate(out, graph.slots, s);
+      return { loss: (out.loss.data as Float32Array)[0], correct: countCorrect(out.logits.data as Float32Array, batch.digits) };
+    },
+    close: () => session.release(),
+  };
+}
+
+/** K shards: gradients on `threads` threads (this one and helpers), then one update run. */
+async function openSharded(recipe: Recipe, device: Device, threads: number): Promise<StepRunner> {
+  const shards = recipe.shards;
+  const gradient = buildGradientStep(recipe.arch);
+  const update = buildUpdateStep(recipe.optimizer, shards);
+  const { session, provider, fallbackReason } = await openSession(gradient, device, { threads: 1 });
+  const updater = (await openSession(update.bytes, provider, { threads: 1 })).session;
+  const used = provider === 'cpu' ? Math.max(1, Math.min(threads, shards)) : 1;
+  const helpers = await Promise.all(Array.from({ length: used - 1 }, () => ShardHelper.start(gradient)));
+  const zeros = new Float32Array(paramCount());
+
+  return {
+    provider,
+    fallbackReason,
+    threads: used,
+    slots: update.slots,
+    async step(batch, hyper, s) {
+      const parts = shardBounds(batch.n, shards);
+      const task = ([start, end]: [number, number]): ShardTask => ({
+        image: batch.image.subarray(start * PIXELS, end * PIXELS),
+        label: batch.label.subarray(start, end),
+        params: s.params,
+        scale: (end - start) / batch.n,
+      });
+      // Shard k runs on thread k mod `used` (0: this one). Hand the helpers theirs first, then run ours.
+      const results: Array<Promise<ShardResult> | ShardResult | undefined> = parts.map((part, k) => {
+        const helper = helpers[(k % used) - 1];
+        if (part[1] === part[0] || !helper) return undefined;
+        const t = task(part);
+        // Copies, moved to the helper (a subarray's buffer is the whole batch's; params stay ours).
+        const result = helper.run({ ...t, image: t.image.slice(), label: t.label.slice(), params: t.params.slice() });
+        result.catch(() => {}); // awaited below, after our own shards; until then a failure must not count as unhandled
+        return result;
+      });
+      for (const [k, part] of parts.entries()) {
+        if (part[1] > part[0] && results[k] === undefined) results[k] = await runShard(session, task(part));
+      }
+      const done = await Promise.all(results);
+
+      const feeds = optimizerFeeds(update.hyperInputs, update.slots, hyper, s);
+      done.forEach((r, k) => (feeds[shardGrad(k)] = vector(r?.grad ?? zeros)));
+      takeUpdate(await updater.run(feeds), update.slots, s);
+
+      let loss = 0;
+      let correct = 0;
+      done.forEach((r, k) => {
+        if (!r) return;
+        const [start, end] = parts[k];
+        loss += r.loss * ((end - start) / batch.n);
+        correct += countCorrect(r.logits, batch.digits.subarray(start, end));
+      });
+      return { loss, correct };
+    },
+    async close() {
+      await Promise.all(helpers.map((helper) => helper.close()));
+      await Promise.all([session.release(), updater.release()]);
+    },
+  };
+}
+
+/** [start, end) of each of k shards of n images, as even as can be (a short last batch may leave some empty). */
+export function shardBounds(n: number, k: number): Array<[number, number]> {
+  return Array.from({ length: k }, (_, i) => [Math.floor((i * n) / k), Math.floor(((i + 1) * n) / k)]);
+}
+
+function countCorrect(logits: Float32Array, digits: Uint8Array): number {
+  let correct = 0;
+  for (let i = 0; i < digits.length; i++) if (argmax(logits.subarray(i * CLASSES, (i + 1) * CLASSES)) === digits[i]) correct++;
+  return correct;
+}
