@@ -111,9 +111,7 @@ async function openSharded(recipe: Recipe, device: Device, threads: number): Pro
       const results: Array<Promise<ShardResult> | ShardResult | undefined> = parts.map((part, k) => {
         const helper = helpers[(k % used) - 1];
         if (part[1] === part[0] || !helper) return undefined;
-        const t = task(part);
-        // Copies, moved to the helper (a subarray's buffer is the whole batch's; params stay ours).
-        const result = helper.run({ ...t, image: t.image.slice(), label: t.label.slice(), params: t.params.slice() });
+        const result = helper.run(task(part));
         result.catch(() => {}); // awaited below, after our own shards; until then a failure must not count as unhandled
         return result;
       });
