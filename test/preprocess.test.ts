@@ -2,10 +2,13 @@
 // preprocessor must route each picture to the path the design says.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { Preprocessor } from '../src/server/preprocess/index.js';
-import { toMnist } from '../src/server/preprocess/mnist-normalise.js';
-import { decodePng } from '../src/server/preprocess/png-decode.js';
+import { PNG } from 'pngjs';
+import { greyOf, toMnist } from '../src/server/preprocess/mnist-normalise.js';
+import { decodePng, decodePngToRgba } from '../src/server/preprocess/png-decode.js';
+import { decodeCommonPng } from '../src/server/preprocess/png-grey.js';
 import { resample } from '../src/server/preprocess/resample.js';
 import { decodeWithSharp } from '../src/server/preprocess/sharp-codec.js';
 import { loadMnist } from '../src/train/mnist.js';
@@ -41,6 +44,67 @@ describe('pngjs and sharp give the same 28×28 input', () => {
       assert.ok(worst <= 1, `largest pixel difference ${worst}/255`);
     });
   }
+});
+
+/** The PNG with one more chunk right after IHDR. */
+function withChunk(png: Buffer, type: string, data: Buffer): Buffer {
+  const chunk = Buffer.alloc(12 + data.length);
+  chunk.writeUInt32BE(data.length, 0);
+  chunk.write(type, 4, 'latin1');
+  data.copy(chunk, 8);
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
+  const afterIhdr = 8 + 12 + png.readUInt32BE(8);
+  return Buffer.concat([png.subarray(0, afterIhdr), chunk, png.subarray(afterIhdr)]);
+}
+
+describe('the direct PNG path (png-grey.ts)', () => {
+  // A digit drawn with noise and, for half the pictures, see-through strokes: every filter has varied bytes to undo.
+  const picture = (i: number, transparent: boolean) => {
+    const width = 37;
+    const height = 29;
+    const data = Buffer.alloc(width * height * 4);
+    for (let p = 0; p < width * height; p++) {
+      const ink = mnist.images[i * 784 + (p % height) * 28 + (p % 28)];
+      data[4 * p] = (ink * 3 + p * 7) & 255;
+      data[4 * p + 1] = 255 - ink;
+      data[4 * p + 2] = (p * 13) & 255;
+      data[4 * p + 3] = transparent ? ink : 255;
+    }
+    return { data, width, height };
+  };
+
+  for (const colorType of [0, 2, 4, 6] as const) {
+    it(`colour type ${colorType}: every filter type gives exactly what pngjs + RGBA→grey gives`, () => {
+      for (const filterType of [0, 1, 2, 3, 4, -1]) {
+        for (const transparent of [false, true]) {
+          const { data, width, height } = picture(filterType + 2, transparent);
+          const png = new PNG({ width, height, colorType, inputColorType: 6, filterType });
+          data.copy(png.data);
+          const bytes = PNG.sync.write(png, { colorType, inputColorType: 6, filterType });
+          const direct = decodeCommonPng(bytes);
+          assert.ok(direct, `colour type ${colorType}, filter ${filterType}: taken`);
+          assert.deepEqual(direct, greyOf(decodePngToRgba(bytes)), `colour type ${colorType}, filter ${filterType}, transparent ${transparent}`);
+        }
+      }
+    });
+  }
+
+  it('leaves palette, 16-bit, interlaced and tRNS PNGs, and damaged data, to pngjs', async () => {
+    const digit = (i: number) => sharp(Buffer.from(mnist.images.subarray(i * 784, (i + 1) * 784)), { raw: { width: 28, height: 28, channels: 1 } });
+    const plain = await digit(1).png().toBuffer();
+    assert.ok(decodeCommonPng(plain), 'a plain grey PNG is taken');
+    for (const [what, png] of [
+      ['palette', await encodings.palette(1)],
+      ['16-bit', await encodings.sixteenBit(1)],
+      ['interlaced', await encodings.interlaced(1)],
+      ['tRNS', withChunk(plain, 'tRNS', Buffer.from([0, 0]))], // grey 0 is see-through: pngjs makes it alpha 0
+      ['truncated', plain.subarray(0, plain.length - 30)],
+    ] as const) {
+      assert.equal(decodeCommonPng(png), undefined, what);
+    }
+    // …and a damaged file still gets pngjs's error, as a 400.
+    assert.throws(() => decodePng(plain.subarray(0, plain.length - 30)), /could not be decoded/);
+  });
 });
 
 describe('Preprocessor routing', () => {

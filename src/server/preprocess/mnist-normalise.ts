@@ -18,6 +18,22 @@ export interface Rgba {
   opaque?: boolean;
 }
 
+/**
+ * One byte per pixel: luma, or, for a picture with transparency, its alpha (on a transparent canvas the strokes are the
+ * ink, whatever colour they were drawn in). lo and hi are its extremes, found on the way by whoever made it.
+ */
+export interface Grey {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  alphaIsInk: boolean;
+  lo: number;
+  hi: number;
+}
+
+/** What the decoders hand over: RGBA (pngjs, sharp) or already one byte per pixel (png-grey.ts). */
+export type Picture = Rgba | Grey;
+
 /** A greyscale ink map: 0 = background, 255 = full ink. */
 interface InkMap {
   data: Uint8Array;
@@ -28,10 +44,10 @@ interface InkMap {
 /** An ink map with what its one pass learned: the largest value and the outermost ring of pixels (the paper). */
 type Ink = InkMap & { max: number; border: number[] };
 
-/** Ink intensity per pixel, whatever the picture's polarity or transparency. */
-function toInk({ data: rgba, width, height, opaque }: Rgba): Ink {
+/** RGBA → luma, or the alpha channel when the picture has transparency. */
+export function greyOf({ data: rgba, width, height, opaque }: Rgba): Grey {
   const n = width * height;
-  const ink = new Uint8Array(n);
+  const grey = new Uint8Array(n);
   let transparent = false;
   for (let i = 3; i < rgba.length && !opaque; i += 4) {
     if (rgba[i] < 250) {
@@ -39,27 +55,27 @@ function toInk({ data: rgba, width, height, opaque }: Rgba): Ink {
       break;
     }
   }
-  if (transparent) {
-    // Strokes on a transparent canvas: the alpha channel is the ink, whatever colour it was drawn in.
-    let max = 0;
-    for (let i = 0; i < n; i++) max = Math.max(max, (ink[i] = rgba[4 * i + 3]));
-    return { data: ink, width, height, max, border: borderValues({ data: ink, width, height }) };
-  }
   // Rec. 601 luma in 16-bit fixed point (this loop runs over every pixel of pictures up to 512×512), tracking the
   // darkest and lightest values on the way so that no other pass over the whole picture is needed for them.
   let lo = 255;
   let hi = 0;
   for (let i = 0, j = 0; i < n; i++, j += 4) {
-    const v = (19595 * rgba[j] + 38470 * rgba[j + 1] + 7471 * rgba[j + 2] + 32768) >>> 16;
-    ink[i] = v;
+    const v = transparent ? rgba[j + 3] : (19595 * rgba[j] + 38470 * rgba[j + 1] + 7471 * rgba[j + 2] + 32768) >>> 16;
+    grey[i] = v;
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
+  return { data: grey, width, height, alphaIsInk: transparent, lo, hi };
+}
+
+/** Ink intensity per pixel, whatever the picture's polarity. Inverts `grey` in place when it is dark ink on paper. */
+function toInk(grey: Grey): Ink {
+  const { data, width, height } = grey;
+  const border = borderValues(grey);
   // Paper is light and the border is mostly paper: dark ink on light paper is inverted to MNIST's white on black.
-  const border = borderValues({ data: ink, width, height });
-  if (border.reduce((a, b) => a + b, 0) / border.length <= 127) return { data: ink, width, height, max: hi, border };
-  for (let i = 0; i < n; i++) ink[i] = 255 - ink[i];
-  return { data: ink, width, height, max: 255 - lo, border: border.map((v) => 255 - v) };
+  if (grey.alphaIsInk || border.reduce((a, b) => a + b, 0) / border.length <= 127) return { data, width, height, max: grey.hi, border };
+  for (let i = 0; i < data.length; i++) data[i] = 255 - data[i];
+  return { data, width, height, max: 255 - grey.lo, border: border.map((v) => 255 - v) };
 }
 
 /** The outermost ring of pixels, where the paper (not the digit) is. */
@@ -145,8 +161,8 @@ function centreByMass(digit: InkMap): Uint8Array {
 }
 
 /** Any decoded picture → the 28×28 MNIST-style digit as bytes 0..255. Throws 422 when there is no digit. */
-export function toMnist(rgba: Rgba): Uint8Array {
-  const ink = toInk(rgba);
+export function toMnist(picture: Picture): Uint8Array {
+  const ink = toInk('alphaIsInk' in picture ? picture : greyOf(picture));
   const { level, box } = inkLevels(ink);
   const digit = cropMapped(ink, box, level);
   const scale = BOX / Math.max(digit.width, digit.height);

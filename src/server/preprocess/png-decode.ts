@@ -2,7 +2,8 @@
 // for a 250-byte PNG, measured) which otherwise dominates a 28×28 request.
 import { PNG } from 'pngjs';
 import { HttpError } from '../errors.js';
-import type { Rgba } from './mnist-normalise.js';
+import type { Picture, Rgba } from './mnist-normalise.js';
+import { decodeCommonPng } from './png-grey.js';
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -12,8 +13,13 @@ export function pngSize(bytes: Buffer): { width: number; height: number } | unde
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
 
+/** Any PNG → pixels for normalisation: the common kinds straight to one byte per pixel, the rest through pngjs. */
+export function decodePng(bytes: Uint8Array): Picture {
+  return decodeCommonPng(bytes) ?? decodePngToRgba(bytes);
+}
+
 /** Any PNG (palette, grey, 16-bit, interlaced, tRNS) → 8-bit RGBA, as sharp would give it. */
-export function decodePng(bytes: Uint8Array): Rgba {
+export function decodePngToRgba(bytes: Uint8Array): Rgba {
   try {
     // No CRC check (it costs a third of the decode in JS): the pixel data is still verified by zlib's Adler-32, and a
     // damaged header fails to parse either way.
