@@ -1,5 +1,6 @@
-// Runs training steps on ONNX Runtime: one graph per step when the recipe has one shard; otherwise each shard's
-// gradient (on this thread and on helper threads at once, one ONNX Runtime session each), then the update graph.
+// Runs training steps on ONNX Runtime: one graph per step when the recipe has one shard or the step runs on CUDA;
+// otherwise each shard's gradient (on this thread and on helper threads at once, one ONNX Runtime session each), then
+// the update graph.
 // A single ORT session uses one core well but not two (2 intra-op threads were slower here: LeNet's ops are too
 // small to split), so data parallelism across sessions is what puts a second core to work.
 // Shards are part of the recipe, threads are not: the same shards give the same numbers however many threads run
@@ -30,7 +31,7 @@ export interface TrainState {
 export interface StepRunner {
   provider: Provider;
   fallbackReason?: string;
-  /** Threads computing gradients (1 on a GPU: its one device runs the shards in turn). */
+  /** Threads computing gradients (1 on a GPU, which runs the whole batch as one graph). */
   threads: number;
   /** Optimizer state slots the step reads and writes, each as long as the parameters. */
   slots: string[];
@@ -43,7 +44,13 @@ export interface StepRunner {
 export const defaultThreads = (recipe: Recipe, cores: number): number => Math.max(1, Math.min(recipe.shards, cores));
 
 export async function openStepRunner(recipe: Recipe, device: Device, threads: number): Promise<StepRunner> {
-  return recipe.shards === 1 ? openFused(recipe, device) : openSharded(recipe, device, threads);
+  if (recipe.shards > 1 && device === 'cpu') return openSharded(recipe, threads);
+  const fused = await openFused(recipe, device);
+  // Shards are how a CPU puts its cores to work. A GPU takes the whole batch in one run, and its sums round their own
+  // way anyway, so on CUDA the step stays one graph.
+  if (recipe.shards === 1 || fused.provider === 'cuda') return fused;
+  await fused.close();
+  return { ...(await openSharded(recipe, threads)), fallbackReason: fused.fallbackReason };
 }
 
 const vector = (data: Float32Array) => new ort.Tensor('float32', data, [data.length]);
@@ -83,20 +90,19 @@ async function openFused(recipe: Recipe, device: Device): Promise<StepRunner> {
   };
 }
 
-/** K shards: gradients on `threads` threads (this one and helpers), then one update run. */
-async function openSharded(recipe: Recipe, device: Device, threads: number): Promise<StepRunner> {
+/** K shards on the CPU: gradients on `threads` threads (this one and helpers), then one update run. */
+async function openSharded(recipe: Recipe, threads: number): Promise<StepRunner> {
   const shards = recipe.shards;
   const gradient = buildGradientStep(recipe.arch);
   const update = buildUpdateStep(recipe.optimizer, shards);
-  const { session, provider, fallbackReason } = await openSession(gradient, device, { threads: 1 });
-  const updater = (await openSession(update.bytes, provider, { threads: 1 })).session;
-  const used = provider === 'cpu' ? Math.max(1, Math.min(threads, shards)) : 1;
+  const { session } = await openSession(gradient, 'cpu', { threads: 1 });
+  const updater = (await openSession(update.bytes, 'cpu', { threads: 1 })).session;
+  const used = Math.max(1, Math.min(threads, shards));
   const helpers = await Promise.all(Array.from({ length: used - 1 }, () => ShardHelper.start(gradient)));
   const zeros = new Float32Array(paramCount());
 
   return {
-    provider,
-    fallbackReason,
+    provider: 'cpu',
     threads: used,
     slots: update.slots,
     async step(batch, hyper, s) {
