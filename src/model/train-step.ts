@@ -73,7 +73,7 @@ function model(t: Tape, name: string, inputs: ValueInfoProto[], outputs: ValueIn
   return encodeModel(makeModel(makeGraph(t.nodes, name, inputs, outputs, t.constants)));
 }
 
-/** The whole step in one graph: the one-shard case, and the only one on a GPU-sized batch of one device. */
+/** The whole step in one graph: for a one-shard recipe, and for any recipe on CUDA. */
 export function buildTrainStep(arch: Architecture, optimizer: OptimizerConfig): TrainStepModel {
   const t = new Tape();
   const { slots } = emitOptimizerStep(t, optimizer, emitGradient(t, arch, t.constant([1], [])));

@@ -33,11 +33,9 @@ export class ShardHelper {
     worker.on('message', (reply: Reply) => {
       if ('ready' in reply) return;
       const task = this.#pending.shift();
-      if ('result' in reply) {
-        this.#spare = reply.task;
-        task?.resolve(reply.result);
-      }
-      else task?.reject(new Error(`training helper thread: ${reply.error}`));
+      if ('error' in reply) return task?.reject(new Error(`training helper thread: ${reply.error}`));
+      this.#spare = reply.task;
+      task?.resolve(reply.result);
     });
     const fail = (err: Error) => {
       this.#failure ??= err;

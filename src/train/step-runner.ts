@@ -68,7 +68,7 @@ function takeUpdate(out: ort.InferenceSession.ReturnType, slots: string[], s: Tr
   for (const slot of slots) s.state.set(slot, out[next(slot)].data as Float32Array);
 }
 
-/** One shard: the whole step is one graph run. */
+/** The whole step as one graph run: a one-shard recipe, or any recipe on CUDA. */
 async function openFused(recipe: Recipe, device: Device): Promise<StepRunner> {
   const graph = buildTrainStep(recipe.arch, recipe.optimizer);
   const { session, provider, fallbackReason } = await openSession(graph.bytes, device, { threads: 1 });
