@@ -56,7 +56,11 @@ async function ours(recipe: Recipe, trainLimit = images): Promise<number> {
 
 const perEpoch = (seconds: number) => (seconds * EPOCH) / images;
 
-console.log(`ONNX Runtime trainer vs PyTorch, CPU: ${rounds} alternating rounds of ${images} images each\n`);
+console.log(`ONNX Runtime trainer vs PyTorch, CPU: ${rounds} alternating rounds of ${images} images each`);
+for (const [label, recipe] of configs) {
+  console.log(`  ${label}: ours on ${defaultThreads(recipe, availableParallelism())} thread(s) (${recipe.shards} shard(s)), PyTorch on 2`);
+}
+console.log();
 for (const [label, recipe] of configs) {
   const torch = await startTorch(recipe);
   await ours(recipe, 20 * recipe.batchSize); // warm-up, as the PyTorch worker warms up before it says ready
