@@ -1,5 +1,6 @@
-// The training loop. Each step feeds a batch, the parameters and the optimizer state to the training-step graph
-// (src/model/train-step.ts) and takes back the loss and the updated parameters and state.
+// The training loop. Each step hands a batch, the parameters and the optimizer state to the step runner (one training
+// graph, or the recipe's gradient shards on several threads: step-runner.ts) and takes back the loss and the updated
+// parameters and state.
 import { buildInferenceModel } from '../model/inference-graph.js';
 import { flattenParams, initParams, unflattenParams, type Params } from '../model/init.js';
 import { paramCount } from '../model/lenet.js';
