@@ -185,6 +185,8 @@ describe('train CLI', () => {
     [['--batch-size', 'ten'], /--batch-size/],
     [['--lr', '-1'], /--lr/],
     [['--device', 'tpu'], /--device/],
+    [['--threads', '0'], /--threads/],
+    [['--shards', '1.5'], /--shards/],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
   ];
   for (const [args, message] of badFlags) {

