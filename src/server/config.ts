@@ -26,12 +26,15 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   /** Server processes sharing the port (Node's cluster module). 1 suits a GPU: one CUDA context, and the batcher
-   * fills bigger batches. On a CPU host one per core lets every core parse HTTP, which pays for small images (2 cores,
-   * c64: 28×28 PNGs 1 → ~8,300 req/s, 2 → ~12,500) but not for large ones (280×280: ~950 → ~800). */
+   * fills bigger batches. On a CPU host one per core lets every core parse HTTP and decode (2 cores, c64, bench:serve:
+   * 28×28 PNGs 1 → ~10,600 req/s, 2 → ~15,000; 280×280 ~1,700 → ~2,300). Not the default: a container's CPU quota
+   * is not what the host's core count says, and a process per host core under a 2-CPU quota would thrash. */
   WORKERS: int(1, 64).default(1),
   /** Worker threads per process for per-pixel preprocessing of larger pictures (0 = all on the event loop). Default:
-   * the cores plus one, shared out among the processes. The extra thread fills the event loop's bursty gaps (2 cores,
-   * one process, 280×280 PNGs: 2 → ~640 req/s, 3 → ~720, 4 → ~620). */
+   * the cores plus one, shared out among the processes; the extra thread fills the event loop's bursty gaps (2 cores,
+   * one process, 280×280 PNGs: 0 or 1 → ~830 req/s, 3 → ~1,410–1,520). None once there is a process per core: the
+   * processes already keep every core busy, and a thread hop only adds work (2 cores, 2 processes, 280×280: 0 →
+   * ~1,540–2,150 req/s, 1 → ~1,060–1,220, 2 → ~1,130). */
   PREPROCESS_THREADS: int(0, 64).optional(),
   /** PNGs up to this many pixels are decoded on the event loop: a worker hop would cost more than the work. */
   INLINE_MAX_PIXELS: int(0, 262_144).default(4096),
@@ -54,7 +57,10 @@ export const ConfigSchema = z.object({
 
 export type Config = Omit<z.infer<typeof ConfigSchema>, 'PREPROCESS_THREADS'> & { PREPROCESS_THREADS: number };
 
-const defaultPreprocessThreads = (workers: number) => Math.max(1, Math.min(8, Math.ceil((availableParallelism() + 1) / workers)));
+function defaultPreprocessThreads(workers: number): number {
+  const cores = availableParallelism();
+  return workers >= cores ? 0 : Math.min(8, Math.ceil((cores + 1) / workers));
+}
 
 export class ConfigError extends Error {}
 
