@@ -44,23 +44,28 @@ interface InkMap {
 /** An ink map with what its one pass learned: the largest value and the outermost ring of pixels (the paper). */
 type Ink = InkMap & { max: number; border: number[] };
 
+/** Rec. 601 luma in 16-bit fixed point: these run over every pixel of pictures up to 512×512. */
+export const luma = (r: number, g: number, b: number): number => (19595 * r + 38470 * g + 7471 * b + 32768) >>> 16;
+
+/** A picture with any pixel less opaque than this is strokes on a transparent canvas: its alpha is the ink. */
+export const SEE_THROUGH_BELOW = 250;
+
 /** RGBA → luma, or the alpha channel when the picture has transparency. */
 export function greyOf({ data: rgba, width, height, opaque }: Rgba): Grey {
   const n = width * height;
   const grey = new Uint8Array(n);
   let transparent = false;
   for (let i = 3; i < rgba.length && !opaque; i += 4) {
-    if (rgba[i] < 250) {
+    if (rgba[i] < SEE_THROUGH_BELOW) {
       transparent = true;
       break;
     }
   }
-  // Rec. 601 luma in 16-bit fixed point (this loop runs over every pixel of pictures up to 512×512), tracking the
-  // darkest and lightest values on the way so that no other pass over the whole picture is needed for them.
+  // The darkest and lightest values are tracked on the way, so that no other pass over the picture is needed for them.
   let lo = 255;
   let hi = 0;
   for (let i = 0, j = 0; i < n; i++, j += 4) {
-    const v = transparent ? rgba[j + 3] : (19595 * rgba[j] + 38470 * rgba[j + 1] + 7471 * rgba[j + 2] + 32768) >>> 16;
+    const v = transparent ? rgba[j + 3] : luma(rgba[j], rgba[j + 1], rgba[j + 2]);
     grey[i] = v;
     if (v < lo) lo = v;
     if (v > hi) hi = v;

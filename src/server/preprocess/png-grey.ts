@@ -5,7 +5,7 @@
 // (measured); this path takes ~0.25 ms. Anything else (palette, 16-bit, interlaced, tRNS, damaged data) returns
 // undefined and goes to pngjs, which decodes it or says what is wrong with it.
 import { inflateSync } from 'node:zlib';
-import type { Grey } from './mnist-normalise.js';
+import { luma, SEE_THROUGH_BELOW, type Grey } from './mnist-normalise.js';
 
 /** Bytes per pixel of each 8-bit colour type this path takes: grey, RGB, grey+alpha, RGBA. */
 const CHANNELS = new Map([
@@ -98,12 +98,11 @@ function unfilter(raw: Uint8Array, height: number, stride: number, bpp: number):
   return true;
 }
 
-/** Unfiltered rows → luma (Rec. 601, the same fixed point as greyOf), or alpha if any pixel is see-through. */
+/** Unfiltered rows → luma, or alpha if any pixel is see-through: what greyOf makes of the same pixels as RGBA. */
 function toGrey(raw: Uint8Array, width: number, height: number, channels: number): Grey {
   const n = width * height;
-  const luma = new Uint8Array(n);
-  const hasAlpha = channels === 2 || channels === 4;
-  const alpha = hasAlpha ? new Uint8Array(n) : luma;
+  const lumas = new Uint8Array(n);
+  const alpha = channels === 2 || channels === 4 ? new Uint8Array(n) : undefined;
   const colour = channels >= 3;
   // One loop per row and kind of pixel, with no per-pixel branching on the kind: this is the hot loop of a drawing.
   for (let y = 0; y < height; y++) {
@@ -111,15 +110,15 @@ function toGrey(raw: Uint8Array, width: number, height: number, channels: number
     const from = y * (width * channels + 1) + 1;
     if (colour) {
       for (let x = 0, j = from; x < width; x++, j += channels) {
-        luma[row + x] = (19595 * raw[j] + 38470 * raw[j + 1] + 7471 * raw[j + 2] + 32768) >>> 16;
+        lumas[row + x] = luma(raw[j], raw[j + 1], raw[j + 2]);
       }
     } else {
-      for (let x = 0, j = from; x < width; x++, j += channels) luma[row + x] = raw[j];
+      for (let x = 0, j = from; x < width; x++, j += channels) lumas[row + x] = raw[j];
     }
-    if (hasAlpha) for (let x = 0, j = from + channels - 1; x < width; x++, j += channels) alpha[row + x] = raw[j];
+    if (alpha) for (let x = 0, j = from + channels - 1; x < width; x++, j += channels) alpha[row + x] = raw[j];
   }
-  // As greyOf: a picture with any pixel below 250 alpha is strokes on a transparent canvas, and its alpha is the ink.
-  const ink = hasAlpha && alpha.some((a) => a < 250) ? alpha : luma;
+  const alphaIsInk = alpha !== undefined && alpha.some((a) => a < SEE_THROUGH_BELOW);
+  const ink = alphaIsInk ? alpha : lumas;
   let lo = 255;
   let hi = 0;
   for (let i = 0; i < n; i++) {
@@ -127,5 +126,5 @@ function toGrey(raw: Uint8Array, width: number, height: number, channels: number
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  return { data: ink, width, height, alphaIsInk: ink === alpha && hasAlpha, lo, hi };
+  return { data: ink, width, height, alphaIsInk, lo, hi };
 }
