@@ -1,6 +1,6 @@
 // Uploaded bytes → the model's 28×28 input, by the cheapest path that keeps the event loop free:
-//   small PNG        → pngjs + normalisation on the main thread (tens of µs; a worker hop would cost more)
-//   PNG ≤ 512×512    → pngjs + normalisation in a worker thread
+//   small PNG        → JS decode (png-decode.ts) + normalisation on the main thread (tens of µs; a hop costs more)
+//   PNG ≤ 512×512    → JS decode + normalisation in a worker thread (or on the event loop with no threads)
 //   anything else    → sharp (its own threads) decodes and shrinks to ≤ 512, then normalisation in a worker
 // Every path ends in the same toMnist(), so they agree to the decoder's rounding (test/preprocess.test.ts).
 import path from 'node:path';

@@ -1,5 +1,5 @@
-// The fast path: PNGs small enough to decode in pure JS (pngjs), skipping sharp's fixed per-call cost (~0.4–0.8 ms even
-// for a 250-byte PNG, measured) which otherwise dominates a 28×28 request.
+// The fast path: PNGs small enough to decode in JS (png-grey.ts for the common kinds, pngjs for the rest), skipping
+// sharp's fixed per-call cost (~0.4–0.8 ms even for a 250-byte PNG, measured) which otherwise dominates a 28×28 request.
 import { PNG } from 'pngjs';
 import { HttpError } from '../errors.js';
 import type { Picture, Rgba } from './mnist-normalise.js';
