@@ -19,11 +19,15 @@ export interface ShardResult {
   grad: Float32Array;
 }
 
+/** The images and labels of a batch (or a shard of one) as the training graphs' inputs. */
+export function batchFeeds(image: Float32Array, label: BigInt64Array): Record<'image' | 'label', ort.Tensor> {
+  const n = label.length;
+  return { image: new ort.Tensor('float32', image, [n, ...IMAGE_SHAPE]), label: new ort.Tensor('int64', label, [n]) };
+}
+
 export async function runShard(session: ort.InferenceSession, task: ShardTask): Promise<ShardResult> {
-  const n = task.label.length;
   const out = await session.run({
-    image: new ort.Tensor('float32', task.image, [n, ...IMAGE_SHAPE]),
-    label: new ort.Tensor('int64', task.label, [n]),
+    ...batchFeeds(task.image, task.label),
     [PARAMS_INPUT]: new ort.Tensor('float32', task.params, [task.params.length]),
     [GRAD_SCALE]: new ort.Tensor('float32', [task.scale], []),
   });

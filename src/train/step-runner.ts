@@ -6,12 +6,12 @@
 // Shards are part of the recipe, threads are not: the same shards give the same numbers however many threads run
 // them, so a model reproduces bit for bit on any machine.
 import * as ort from 'onnxruntime-node';
-import { argmax, CLASSES, IMAGE_SHAPE, paramCount } from '../model/lenet.js';
+import { argmax, CLASSES, paramCount } from '../model/lenet.js';
 import { openSession, type Device, type Provider } from '../model/session.js';
 import { buildGradientStep, buildTrainStep, buildUpdateStep, next, PARAMS_INPUT, shardGrad } from '../model/train-step.js';
 import { PIXELS } from './mnist.js';
 import type { Recipe } from './recipes.js';
-import { runShard, type ShardResult, type ShardTask } from './shard.js';
+import { batchFeeds, runShard, type ShardResult, type ShardTask } from './shard.js';
 import { ShardHelper } from './shard-helper.js';
 
 export interface Batch {
@@ -79,8 +79,7 @@ async function openFused(recipe: Recipe, device: Device): Promise<StepRunner> {
     slots: graph.slots,
     async step(batch, hyper, s) {
       const out = await session.run({
-        image: new ort.Tensor('float32', batch.image, [batch.n, ...IMAGE_SHAPE]),
-        label: new ort.Tensor('int64', batch.label, [batch.n]),
+        ...batchFeeds(batch.image, batch.label),
         ...optimizerFeeds(graph.hyperInputs, graph.slots, hyper, s),
       });
       takeUpdate(out, graph.slots, s);
@@ -107,23 +106,24 @@ async function openSharded(recipe: Recipe, threads: number): Promise<StepRunner>
     slots: update.slots,
     async step(batch, hyper, s) {
       const parts = shardBounds(batch.n, shards);
-      const task = ([start, end]: [number, number]): ShardTask => ({
-        image: batch.image.subarray(start * PIXELS, end * PIXELS),
-        label: batch.label.subarray(start, end),
+      const share = ([start, end]: [number, number]) => (end - start) / batch.n;
+      const task = (part: [number, number]): ShardTask => ({
+        image: batch.image.subarray(part[0] * PIXELS, part[1] * PIXELS),
+        label: batch.label.subarray(part[0], part[1]),
         params: s.params,
-        scale: (end - start) / batch.n,
+        scale: share(part),
       });
-      // Shard k runs on thread k mod `used` (0: this one). Hand the helpers theirs first, then run ours.
+      // Shard k runs on thread k mod `used`: 0 is this one, i > 0 is helpers[i − 1]. An empty shard runs nowhere.
+      const thread = (k: number) => (share(parts[k]) === 0 ? undefined : k % used);
+      // Hand the helpers their shards first, then run ours.
       const results: Array<Promise<ShardResult> | ShardResult | undefined> = parts.map((part, k) => {
-        const helper = helpers[(k % used) - 1];
-        if (part[1] === part[0] || !helper) return undefined;
-        const result = helper.run(task(part));
+        const on = thread(k);
+        if (on === undefined || on === 0) return undefined; // empty, or ours
+        const result = helpers[on - 1].run(task(part));
         result.catch(() => {}); // awaited below, after our own shards; until then a failure must not count as unhandled
         return result;
       });
-      for (const [k, part] of parts.entries()) {
-        if (part[1] > part[0] && results[k] === undefined) results[k] = await runShard(session, task(part));
-      }
+      for (const [k, part] of parts.entries()) if (thread(k) === 0) results[k] = await runShard(session, task(part));
       const done = await Promise.all(results);
 
       const feeds = optimizerFeeds(update.hyperInputs, update.slots, hyper, s);
@@ -134,9 +134,8 @@ async function openSharded(recipe: Recipe, threads: number): Promise<StepRunner>
       let correct = 0;
       done.forEach((r, k) => {
         if (!r) return;
-        const [start, end] = parts[k];
-        loss += r.loss * ((end - start) / batch.n);
-        correct += countCorrect(r.logits, batch.digits.subarray(start, end));
+        loss += r.loss * share(parts[k]);
+        correct += countCorrect(r.logits, batch.digits.subarray(...parts[k]));
       });
       return { loss, correct };
     },
