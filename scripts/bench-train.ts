@@ -5,7 +5,6 @@
 // blocks (BENCH_ROUNDS rounds of BENCH_IMAGES images each, order flipped every round) and the ratio is the median of
 // the per-round ratios: each compares two blocks run seconds apart.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadMnist } from '../src/train/mnist.js';
@@ -48,8 +47,8 @@ async function startTorch(recipe: Recipe): Promise<((n: number) => Promise<numbe
 }
 
 async function ours(recipe: Recipe, trainLimit = images): Promise<number> {
-  // The threads `npm run train` would use here: as many as the recipe has shards, up to the cores.
-  const result = await train({ recipe, data, device: 'cpu', trainLimit, threads: defaultThreads(recipe, availableParallelism()) });
+  // The threads `npm run train` would use here (the default): as many as the recipe has shards, up to the cores.
+  const result = await train({ recipe, data, device: 'cpu', trainLimit });
   if (result.status !== 'done') throw new Error('interrupted');
   return result.history[0].seconds;
 }
@@ -58,7 +57,7 @@ const perEpoch = (seconds: number) => (seconds * EPOCH) / images;
 
 console.log(`ONNX Runtime trainer vs PyTorch, CPU: ${rounds} alternating rounds of ${images} images each`);
 for (const [label, recipe] of configs) {
-  console.log(`  ${label}: ours on ${defaultThreads(recipe, availableParallelism())} thread(s) (${recipe.shards} shard(s)), PyTorch on 2`);
+  console.log(`  ${label}: ours on ${defaultThreads(recipe)} thread(s) (${recipe.shards} shard(s)), PyTorch on 2`);
 }
 console.log();
 for (const [label, recipe] of configs) {

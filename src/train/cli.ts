@@ -1,6 +1,5 @@
 // `npm run train -- [flags]`: trains LeNet on MNIST and writes models/lenet.onnx, its card and its report picture.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { checkpointPathFor, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { formatConfusion } from './evaluate.js';
@@ -9,7 +8,6 @@ import { DataError, loadMnist } from './mnist.js';
 import { createProgressReporter } from './progress.js';
 import { USAGE, parseFlags, recipeFromFlags, type Flags } from './flags.js';
 import { writeReport } from './report.js';
-import { defaultThreads } from './step-runner.js';
 import { DivergedError, train } from './trainer.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -66,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
       recipe,
       data,
       device: flags.device,
-      threads: flags.threads ?? defaultThreads(recipe, availableParallelism()),
+      threads: flags.threads,
       trainLimit: flags['train-limit'],
       resume,
       signal: stop.signal,

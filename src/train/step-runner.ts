@@ -5,6 +5,7 @@
 // small to split), so data parallelism across sessions is what puts a second core to work.
 // Shards are part of the recipe, threads are not: the same shards give the same numbers however many threads run
 // them, so a model reproduces bit for bit on any machine.
+import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { argmax, CLASSES, paramCount } from '../model/lenet.js';
 import { openSession, type Device, type Provider } from '../model/session.js';
@@ -41,7 +42,7 @@ export interface StepRunner {
 }
 
 /** Threads to use when the user does not say: one per shard, up to the cores there are. */
-export const defaultThreads = (recipe: Recipe, cores: number): number => Math.max(1, Math.min(recipe.shards, cores));
+export const defaultThreads = (recipe: Recipe): number => Math.max(1, Math.min(recipe.shards, availableParallelism()));
 
 export async function openStepRunner(recipe: Recipe, device: Device, threads: number): Promise<StepRunner> {
   if (recipe.shards > 1 && device === 'cpu') return openSharded(recipe, threads);

@@ -10,7 +10,7 @@ import { shiftedInto } from './augment.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { PIXELS, type Mnist, type Split } from './mnist.js';
 import { learningRate, type Recipe } from './recipes.js';
-import { openStepRunner, type Batch } from './step-runner.js';
+import { defaultThreads, openStepRunner, type Batch } from './step-runner.js';
 
 export interface EpochRecord {
   epoch: number;
@@ -45,7 +45,7 @@ export interface TrainOptions {
   recipe: Recipe;
   data: Mnist;
   device: Device;
-  /** Threads computing the recipe's gradient shards at once (CPU only; default 1). */
+  /** Threads computing the recipe's gradient shards at once (CPU only; default: one per shard, up to the cores). */
   threads?: number;
   /** Train on only the first n training images (tests, quick looks). */
   trainLimit?: number;
@@ -80,7 +80,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     lossCurve: [],
   };
   const buffers = batchBuffers(recipe.batchSize);
-  const runner = await openStepRunner(recipe, device, opts.threads ?? 1);
+  const runner = await openStepRunner(recipe, device, opts.threads ?? defaultThreads(recipe));
   for (const slot of runner.slots) if (!ckpt.state.has(slot)) ckpt.state.set(slot, new Float32Array(paramCount()));
   const { provider, fallbackReason, threads } = runner;
   opts.onEvent?.({ type: 'start', provider, fallbackReason, threads, steps: totalSteps, resumedAt: opts.resume ? ckpt.step : undefined });
