@@ -48,6 +48,21 @@ describe('Batcher with the real model', () => {
     assert.deepEqual(sizes, [3]);
     results.forEach((r, i) => assert.ok(close(r.probabilities, alone[i])));
   });
+
+  it('the inference time it reports is the run, not the wait for the event loop to reach it', async () => {
+    const seconds: number[] = [];
+    const inference = createInference(new ModelSlot(model, false), { maxBatchSize: 8, maxDelayMs: 0, maxQueue: 1000 }, (b) => seconds.push(b.seconds));
+    // Other work queued on the event loop before the batch: 100 ms of it, which a clock started at run() would count.
+    setImmediate(() => {
+      const until = performance.now() + 100;
+      while (performance.now() < until);
+    });
+    const started = performance.now();
+    await inference.submit(image(0));
+    assert.ok(performance.now() - started >= 100, 'the batch did not wait for the busy callback; the test proves nothing');
+    assert.equal(seconds.length, 1);
+    assert.ok(seconds[0] < 0.05, `reported ${(seconds[0] * 1000).toFixed(1)} ms for one image`);
+  });
 });
 
 describe('Batcher failure handling', () => {
