@@ -1,12 +1,14 @@
 // The service as a process under real conditions: a graceful drain on SIGTERM, hot reload on SIGHUP, and a bounded
 // soak at c64 over loopback (SOAK_SECONDS, default 60) with zero errors and bounded memory growth.
 import assert from 'node:assert/strict';
+import { get } from 'node:http';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import autocannon from 'autocannon';
 import { loadMnist } from '../src/train/mnist.js';
 import { variants } from './helpers/images.js';
 import { modelDir, replaceModel } from './helpers/models.js';
+import { assertMatchesContract } from './helpers/openapi.js';
 import { rssOf, startService } from './helpers/service.js';
 
 const { test: mnist } = loadMnist();
@@ -105,6 +107,24 @@ describe('cluster (WORKERS=2)', () => {
       assert.ok(await metric(/^lenet_model_info\{[^}]*version="reload-test"[^}]*\} 1$/m));
       assert.equal(await metric(/^lenet_model_info\{[^}]*version="default/m), null, 'no worker serves the old model');
 
+      // A worker that cannot answer (stopped here) leaves the sum unknown: 503, not a 500 and not one worker's share.
+      // Each scrape on a new connection: the primary hands the first one to the stopped worker, where it waits.
+      const [stopped] = listening();
+      process.kill(stopped, 'SIGSTOP');
+      let scrape: { status: number; retryAfter?: string; body: string } | undefined;
+      try {
+        for (let i = 0; i < 3 && !scrape; i++) scrape = await freshGet(`${service.url}/metrics`, 15_000);
+      } finally {
+        process.kill(stopped, 'SIGCONT');
+      }
+      assert.ok(scrape, 'no worker answered the scrape');
+      assert.equal(scrape.status, 503);
+      assert.equal(scrape.retryAfter, '1');
+      const refusal = JSON.parse(scrape.body);
+      assert.equal(refusal.error.code, 'metrics_unavailable');
+      assertMatchesContract('/metrics', 'get', 503, refusal);
+      assert.ok(await metric(/^lenet_model_info\{.*\} 1$/m), 'the sum is back once the worker answers again');
+
       // A worker that dies is replaced, and the service answers meanwhile.
       const [victim] = listening();
       process.kill(victim, 'SIGKILL');
@@ -120,6 +140,19 @@ describe('cluster (WORKERS=2)', () => {
     assert.equal(service.log().match(/draining: finishing in-flight requests/g)?.length, 2);
   });
 });
+
+/** A GET on a connection of its own; undefined when no answer comes within `ms`. */
+function freshGet(url: string, ms: number): Promise<{ status: number; retryAfter?: string; body: string } | undefined> {
+  return new Promise((resolve) => {
+    const req = get(url, { agent: false, timeout: ms }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'], body }));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
+}
 
 describe('soak', () => {
   it(`${SOAK_SECONDS} s at c64 with a mix of picture sizes: no errors, bounded memory growth`, async () => {
