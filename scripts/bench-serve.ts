@@ -4,6 +4,9 @@
 // This VM's speed drifts from minute to minute, so ours and the Python stack run in alternating rounds (BENCH_ROUNDS,
 // default 3, order flipped every round, BENCH_SECONDS each, default 5) and the printed ratio is the median of the
 // per-round ratios; the req/s and latencies shown are those of each side's median round.
+// Before each case every server gets an unmeasured warm-up run (BENCH_WARMUP seconds, default 2) at the same
+// concurrency with the same body: a fresh set of connections on a cold code path put a p99 of 80–120 ms into the first
+// 5 s run even for the constant route, against 4–6 ms once warm (measured).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +19,7 @@ import { alternate, median } from './bench/rounds.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
 const LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
 const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
@@ -43,13 +47,13 @@ const ms = (s: string | undefined) => {
   return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'] : Number.NaN;
 };
 
-async function drive(url: string, body: Buffer, connections: number): Promise<Result> {
+async function drive(url: string, body: Buffer, connections: number, seconds = SECONDS): Promise<Result> {
   if (hasWrk) {
     const dir = mkdtempSync(path.join(tmpdir(), 'bench-serve-'));
     writeFileSync(path.join(dir, 'body.png'), body);
     const lua = path.join(dir, 'post.lua');
     writeFileSync(lua, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "image/png"\nlocal f = io.open("${dir}/body.png", "rb")\nwrk.body = f:read("*all")\nf:close()\n`);
-    const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${SECONDS}s`, '--latency', '-s', lua, `${url}/predict`], { encoding: 'utf8' });
+    const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', lua, `${url}/predict`], { encoding: 'utf8' });
     const out = run.stdout;
     if (!/Requests\/sec/.test(out)) throw new Error(`wrk failed: ${run.stderr || out}`);
     const field = (re: RegExp) => re.exec(out)?.[1];
@@ -62,7 +66,7 @@ async function drive(url: string, body: Buffer, connections: number): Promise<Re
         (/Socket errors:(.*)/.exec(out)?.[1].match(/\d+/g) ?? []).reduce((sum, n) => sum + Number(n), 0),
     };
   }
-  const r = await autocannon({ url: `${url}/predict`, method: 'POST', headers: { 'content-type': 'image/png' }, body, connections, duration: SECONDS });
+  const r = await autocannon({ url: `${url}/predict`, method: 'POST', headers: { 'content-type': 'image/png' }, body, connections, duration: seconds });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
 }
 
@@ -76,7 +80,7 @@ const pngs = {
 };
 
 console.log(
-  `bench:serve — ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run, LOG_LEVEL=${LOG_LEVEL}, WORKERS=${process.env.WORKERS ?? 1}, ` +
+  `bench:serve — ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run after ${WARMUP} s of warm-up, LOG_LEVEL=${LOG_LEVEL}, WORKERS=${process.env.WORKERS ?? 1}, ` +
     `${pngs.mnist28.length} B and ${pngs.drawing280.length} B PNGs\n`,
 );
 const baseline = await start(['--import', 'tsx', 'scripts/bench/constant-server.ts']);
@@ -93,6 +97,7 @@ const medianRun = (runs: Result[]) => runs.find((r) => r.rps === median(runs.map
 
 /** ROUNDS alternating runs of ours and the Python stack on the same body; ratios are taken within each round. */
 async function rounds(body: Buffer, c: number) {
+  for (const server of [service, python]) if (server && WARMUP > 0) await drive(server.url, body, c, WARMUP);
   const runs = await alternate(ROUNDS, () => drive(service.url, body, c), python && (() => drive(python.url, body, c)));
   return { ...runs, ratio: python ? median(runs.ours.map((r, i) => r.rps / runs.baseline[i].rps)) : undefined };
 }
@@ -100,6 +105,7 @@ async function rounds(body: Buffer, c: number) {
 console.log(`${ROUNDS} round(s) per case; ratios to the Python stack are medians of per-round ratios\n`);
 try {
   for (const c of CONCURRENCY) {
+    if (WARMUP > 0) await drive(baseline.url, pngs.mnist28, c, WARMUP);
     const ceiling = await drive(baseline.url, pngs.mnist28, c);
     console.log(fmt('constant route (ceiling)', c, ceiling));
     for (const [name, body] of [['28×28 MNIST PNG', pngs.mnist28], ['280×280 RGB drawing', pngs.drawing280]] as const) {
