@@ -113,6 +113,8 @@ try {
       const ours = medianRun(result.ours);
       const vsPython = result.ratio === undefined ? '' : ratio(result.ratio, 'the Python stack');
       console.log(fmt(name, c, ours) + ratio(ours.rps / ceiling.rps, 'of the constant route') + vsPython);
+      // One 5 s run's p99 swings by 2× on this VM: show every round's, not only the median round's.
+      if (ROUNDS > 1) console.log(`${''.padEnd(40)}p99 by round: ${result.ours.map((r) => r.p99.toFixed(1)).join(' / ')} ms`);
       if (python) console.log(fmt(`  Python stack, ${name}`, c, medianRun(result.baseline)));
     }
   }
