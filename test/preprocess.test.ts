@@ -2,7 +2,7 @@
 // preprocessor must route each picture to the path the design says.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { crc32 } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { Preprocessor } from '../src/server/preprocess/index.js';
 import { PNG } from 'pngjs';
@@ -12,7 +12,7 @@ import { decodeCommonPng } from '../src/server/preprocess/png-grey.js';
 import { resample } from '../src/server/preprocess/resample.js';
 import { decodeWithSharp } from '../src/server/preprocess/sharp-codec.js';
 import { loadMnist } from '../src/train/mnist.js';
-import { variants } from './helpers/images.js';
+import { pngDeclaring, variants } from './helpers/images.js';
 
 const { test: mnist } = loadMnist();
 const MAX_PIXELS = 25_000_000;
@@ -104,6 +104,14 @@ describe('the direct PNG path (png-grey.ts)', () => {
     }
     // …and a damaged file still gets pngjs's error, as a 400.
     assert.throws(() => decodePng(plain.subarray(0, plain.length - 30)), /could not be decoded/);
+  });
+
+  it('stops inflating at the size the header declares: 16 KB of deflate claiming 16 MB is not taken, and is a 4xx', async () => {
+    const bomb = pngDeclaring(28, 28, deflateSync(Buffer.alloc(16 << 20), { level: 9 }));
+    assert.ok(bomb.length < 32 * 1024);
+    assert.equal(decodeCommonPng(bomb), undefined);
+    const preprocessor = new Preprocessor({ maxPixels: 1e6, threads: 0, inlineMaxPixels: 4096, maxQueue: 4 });
+    await assert.rejects(preprocessor.run(bomb), (err: { statusCode?: number }) => err.statusCode! >= 400 && err.statusCode! < 500);
   });
 });
 

@@ -39,8 +39,9 @@ function chunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([len, body, crc]);
 }
 
-/** A tiny, valid-looking PNG whose header declares width × height pixels (a decompression bomb's shape). */
-export function pngDeclaring(width: number, height: number): Buffer {
+/** A tiny, valid-looking PNG whose header declares width × height pixels (a decompression bomb's shape), with `idat` as
+ * its compressed pixels. */
+export function pngDeclaring(width: number, height: number, idat: Buffer = deflateSync(Buffer.alloc(1024))): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
@@ -49,7 +50,7 @@ export function pngDeclaring(width: number, height: number): Buffer {
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(1024))),
+    chunk('IDAT', idat),
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
