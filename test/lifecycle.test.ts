@@ -1,8 +1,10 @@
 // The service as a process under real conditions: a graceful drain on SIGTERM, hot reload on SIGHUP, and a bounded
 // soak at c64 over loopback (SOAK_SECONDS, default 60) with zero errors and bounded memory growth.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { connect } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import autocannon from 'autocannon';
 import { loadMnist } from '../src/train/mnist.js';
@@ -88,6 +90,11 @@ describe('cluster (WORKERS=2)', () => {
     try {
       for (let i = 0; i < 100 && listening().size < 2; i++) await sleep(100);
       assert.equal(listening().size, 2);
+      // With a worker on every core, V8's GC runs on each worker's own thread (helper threads would only compete).
+      for (const pid of listening()) {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        assert.equal(argv.includes('--single-threaded-gc'), 2 >= availableParallelism(), argv.join(' '));
+      }
 
       const png = await variants.plain(mnist, 0);
       const answers = await Promise.all(

@@ -2,6 +2,7 @@
 // port, replaces one that dies, and relays what concerns them all: a drain on SIGTERM/SIGINT, a model reload on SIGHUP
 // or after one worker's POST /admin/reload, and /metrics summed over every worker (prom-client's AggregatorRegistry).
 import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { pino } from 'pino';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Config } from './config.js';
@@ -75,8 +76,20 @@ export function runPrimary(config: Config): void {
     for (const worker of workers()) worker.process.kill('SIGHUP');
   });
 
-  log.info({ workers: config.WORKERS, port: config.PORT }, 'starting workers');
+  const gc = workerGcFlags(config.WORKERS, availableParallelism());
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...gc] });
+  log.info({ workers: config.WORKERS, port: config.PORT, v8Flags: gc }, 'starting workers');
   for (let i = 0; i < config.WORKERS; i++) fork();
+}
+
+/**
+ * V8 flags for the workers. With a process on every core, no core is left for V8's parallel GC helper threads: they
+ * are descheduled mid-scavenge while the event loop waits for them. Measured (2 cores, 2 workers, wrk at c64 on the same
+ * cores, 3 alternating pairs): scavenge pauses p90 6.4–7.0 → 3.3–3.5 ms, 28×28 p99 12.6–16.9 → 10.7–12.0 ms, 280×280
+ * drawings 9–27 % more req/s. With a core to spare the helpers do help, so the default stays.
+ */
+export function workerGcFlags(workers: number, cores: number): string[] {
+  return workers >= cores ? ['--single-threaded-gc'] : [];
 }
 
 // ---- in a worker ----
