@@ -38,6 +38,27 @@ describe('Batcher with the real model', () => {
     }
   });
 
+  it('under load, requests arriving in one turn of the event loop form one batch; a lone request starts at once', async () => {
+    const sizes: number[] = [];
+    const inference = createInference(new ModelSlot(model, false), { maxBatchSize: 32, maxDelayMs: 0, maxQueue: 1000 }, ({ size }) => sizes.push(size));
+    // Arrivals spread over one turn, as the requests an HTTP server parses in one poll phase are.
+    const inOneTurn = async (images: number[]) => {
+      const pending: Promise<unknown>[] = [];
+      for (const i of images) {
+        pending.push(inference.submit(image(i)));
+        await Promise.resolve(); // the next arrival comes in a later callback of the same turn
+      }
+      await Promise.all(pending);
+    };
+    await inOneTurn([0]);
+    await inOneTurn([1]);
+    assert.deepEqual(sizes, [1, 1], 'a lone request runs alone, at once');
+    await inOneTurn([2, 3, 4]);
+    assert.deepEqual(sizes.slice(2), [1, 2], 'after a lone request the next starts at once; the rest follow together');
+    await inOneTurn([5, 6, 7, 8]);
+    assert.deepEqual(sizes.slice(4), [4], 'after a batch of several, the whole turn waits and runs as one batch');
+  });
+
   it('maxDelayMs holds an idle batch open for stragglers', async () => {
     const sizes: number[] = [];
     const inference = createInference(new ModelSlot(model, false), { maxBatchSize: 64, maxDelayMs: 30, maxQueue: 1000 }, ({ size }) => sizes.push(size));

@@ -1,6 +1,6 @@
 // Dynamic batching: requests that arrive while the model is busy are run together as one batch, the way Triton's
-// dynamic batcher does. With maxDelayMs 0 (the default, as Triton recommends) an idle model starts at once, so a lone
-// request never waits; under load the queue fills while a batch runs and the next batch takes all of it, up to
+// dynamic batcher does. With maxDelayMs 0 (the default, as Triton recommends) there is no timer: a lone request starts
+// at once, and under load a batch takes every request that arrived in the same turn of the event loop, up to
 // maxBatchSize. The queue is bounded: when it is full, submit() refuses at once instead of growing memory.
 
 export class QueueFullError extends Error {
@@ -28,6 +28,9 @@ export class Batcher<In, Out> {
   readonly #queue: Waiting<In, Out>[] = [];
   #running = false;
   #timer?: NodeJS.Timeout;
+  #immediate?: NodeJS.Immediate;
+  /** The size of the last batch: more than one means requests are arriving together. */
+  #lastSize = 1;
 
   constructor(
     private readonly run: (items: In[]) => Promise<Out[]>,
@@ -43,20 +46,36 @@ export class Batcher<In, Out> {
     if (this.#queue.length >= this.options.maxQueue) return Promise.reject(new QueueFullError(this.options.maxQueue));
     return new Promise((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
-      this.#schedule();
+      this.#schedule(true);
     });
   }
 
-  #schedule(): void {
+  #schedule(arriving = false): void {
     if (this.#running || this.#queue.length === 0) return;
-    if (this.#queue.length >= this.options.maxBatchSize || this.options.maxDelayMs === 0) return this.#flush();
-    this.#timer ??= setTimeout(() => this.#flush(), this.options.maxDelayMs);
+    if (this.#queue.length >= this.options.maxBatchSize) return this.#flush();
+    if (this.options.maxDelayMs > 0) {
+      this.#timer ??= setTimeout(() => this.#flush(), this.options.maxDelayMs);
+      return;
+    }
+    // Under load a batch is formed at the end of a loop turn (setImmediate), so that it takes every request parsed in
+    // that turn. Starting at the first arrival split each turn into a batch of one and a batch of the rest (measured
+    // at c64: 38 % of batches were single). Waiting costs a loop turn, then doubled the mean batch (12.5 → 25 images)
+    // for 2–9 % more req/s and a lower p99 in 4 of 4 pairs. After a lone request no company is expected: start at once
+    // (c1 latency unchanged).
+    if (!arriving || this.#lastSize > 1) {
+      this.#immediate ??= setImmediate(() => this.#flush());
+      return;
+    }
+    this.#flush();
   }
 
   #flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    clearImmediate(this.#immediate);
+    this.#immediate = undefined;
     const batch = this.#queue.splice(0, this.options.maxBatchSize);
+    this.#lastSize = batch.length;
     this.#running = true;
     // One batch at a time: ORT already uses its own threads within a run, and requests arriving meanwhile make the
     // next batch bigger, which is where the per-image cost drops.
