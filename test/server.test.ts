@@ -188,3 +188,33 @@ describe('health and contract', () => {
     assert.match(res.body, /^openapi: 3\.1/);
   });
 });
+
+describe('request logs', () => {
+  it('at info, one JSON line per answered request: id, method, URL, status and latency', async () => {
+    const lines: string[] = [];
+    const stream = { write: (line: string) => lines.push(line) };
+    const logged = await buildApp(config, { logger: { level: 'info', stream }, model: await loadModel(config.MODEL_PATH, 'cpu', 1) });
+    await logged.ready();
+    try {
+      lines.length = 0;
+      const png = await variants.plain(mnist, 0);
+      const ok = await logged.inject({ method: 'POST', url: '/predict', headers: { 'content-type': 'image/png', 'x-request-id': 'log-test-1' }, payload: png });
+      const missing = await logged.inject({ method: 'GET', url: '/nowhere', headers: { 'x-request-id': 'log-test-2' } });
+      assert.equal(ok.statusCode, 200);
+      assert.equal(missing.statusCode, 404);
+      const records = lines.map((line) => JSON.parse(line));
+      const perRequest = (id: string) => records.filter((r) => r.reqId === id);
+      for (const [id, method, url, status] of [['log-test-1', 'POST', '/predict', 200], ['log-test-2', 'GET', '/nowhere', 404]] as const) {
+        const [line, ...more] = perRequest(id).filter((r) => r.level === 30);
+        assert.equal(more.length, 0, `more than one info line for ${id}: ${JSON.stringify(perRequest(id))}`);
+        assert.equal(line.msg, 'request completed');
+        assert.equal(line.req.method, method);
+        assert.equal(line.req.url, url);
+        assert.equal(line.res.statusCode, status);
+        assert.ok(line.responseTime > 0);
+      }
+    } finally {
+      await logged.close();
+    }
+  });
+});

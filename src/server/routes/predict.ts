@@ -66,7 +66,7 @@ const predict: FastifyPluginAsync = async (app) => {
       const probabilities = Array.from(p);
       const digit = argmax(probabilities);
       const { name, version, sha256 } = model.info;
-      // Per-request detail at debug: at thousands of requests a second, info keeps to Fastify's one line per request.
+      // Per-request detail at debug: at thousands of requests a second, info keeps to one line per request.
       req.log.debug(
         { digit, path, preprocessMs: +(preprocessed - started).toFixed(3), inferenceMs: +(performance.now() - preprocessed).toFixed(3) },
         'prediction',
