@@ -2,10 +2,9 @@
 // port, replaces one that dies, and relays what concerns them all: a drain on SIGTERM/SIGINT, a model reload on SIGHUP
 // or after one worker's POST /admin/reload, and /metrics summed over every worker (prom-client's AggregatorRegistry).
 import cluster, { type Worker } from 'node:cluster';
-import { availableParallelism } from 'node:os';
 import { pino } from 'pino';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import type { Config } from './config.js';
+import { processPerCore, type Config } from './config.js';
 
 /** What the primary and its workers tell each other over the cluster's IPC channel. */
 type Message =
@@ -76,20 +75,14 @@ export function runPrimary(config: Config): void {
     for (const worker of workers()) worker.process.kill('SIGHUP');
   });
 
-  const gc = workerGcFlags(config.WORKERS, availableParallelism());
+  // With a process on every core, V8's parallel GC helper threads have no core to run on: they were descheduled
+  // mid-scavenge while the event loop waited for them. Measured (2 cores, 2 workers, wrk at c64 on the same cores, 3
+  // alternating pairs): scavenge pauses p90 6.4–7.0 → 3.3–3.5 ms, 28×28 p99 12.6–16.9 → 10.7–12.0 ms, 280×280 drawings
+  // 9–27 % more req/s. With a core to spare the helpers do help, so the default stays.
+  const gc = processPerCore(config.WORKERS) ? ['--single-threaded-gc'] : [];
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...gc] });
   log.info({ workers: config.WORKERS, port: config.PORT, v8Flags: gc }, 'starting workers');
   for (let i = 0; i < config.WORKERS; i++) fork();
-}
-
-/**
- * V8 flags for the workers. With a process on every core, no core is left for V8's parallel GC helper threads: they
- * are descheduled mid-scavenge while the event loop waits for them. Measured (2 cores, 2 workers, wrk at c64 on the same
- * cores, 3 alternating pairs): scavenge pauses p90 6.4–7.0 → 3.3–3.5 ms, 28×28 p99 12.6–16.9 → 10.7–12.0 ms, 280×280
- * drawings 9–27 % more req/s. With a core to spare the helpers do help, so the default stays.
- */
-export function workerGcFlags(workers: number, cores: number): string[] {
-  return workers >= cores ? ['--single-threaded-gc'] : [];
 }
 
 // ---- in a worker ----

@@ -57,9 +57,11 @@ export const ConfigSchema = z.object({
 
 export type Config = Omit<z.infer<typeof ConfigSchema>, 'PREPROCESS_THREADS'> & { PREPROCESS_THREADS: number };
 
+/** WORKERS puts a server process on every core: no core is left for helper threads (preprocessing, V8's GC). */
+export const processPerCore = (workers: number): boolean => workers >= availableParallelism();
+
 function defaultPreprocessThreads(workers: number): number {
-  const cores = availableParallelism();
-  return workers >= cores ? 0 : Math.min(8, Math.ceil((cores + 1) / workers));
+  return processPerCore(workers) ? 0 : Math.min(8, Math.ceil((availableParallelism() + 1) / workers));
 }
 
 export class ConfigError extends Error {}
