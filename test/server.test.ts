@@ -12,6 +12,9 @@ import { pngDeclaring, variants } from './helpers/images.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 
 const config = loadConfig({ LOG_LEVEL: 'silent' });
+// Every warning the process emits while this file builds and drives apps: a deprecation is printed at each start.
+const warnings: Error[] = [];
+process.on('warning', (w) => warnings.push(w));
 const card = JSON.parse(readFileSync('models/lenet.json', 'utf8'));
 const { test: mnist } = loadMnist();
 let app: FastifyInstance;
@@ -216,5 +219,11 @@ describe('request logs', () => {
     } finally {
       await logged.close();
     }
+  });
+
+  it('building and serving the app uses no deprecated Fastify or Node option', async () => {
+    await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    const deprecations = warnings.filter((w) => /deprecation/i.test(w.name));
+    assert.deepEqual(deprecations.map((w) => `${w.name}: ${w.message}`), []);
   });
 });

@@ -7,10 +7,10 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { loadModel, type LoadedModel } from './model.js';
 import { ModelSlot } from './model-slot.js';
 import { Preprocessor } from './preprocess/index.js';
+import { OneLinePerRequest } from './request-log.js';
 import errorsPlugin from './plugins/errors.js';
 import bodyParsers from './plugins/body-parsers.js';
 import modelReload from './plugins/model-reload.js';
-import requestLog from './plugins/request-log.js';
 import requestMetrics from './plugins/request-metrics.js';
 import adminRoutes from './routes/admin.js';
 import healthRoutes from './routes/health.js';
@@ -43,7 +43,7 @@ export interface BuildOptions {
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? { level: config.LOG_LEVEL },
-    disableRequestLogging: true, // plugins/request-log.ts writes one line per request instead of two
+    logController: new OneLinePerRequest(),
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     // A slow client must not hold a connection forever.
@@ -85,7 +85,6 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   });
 
   await app.register(errorsPlugin);
-  await app.register(requestLog);
   await app.register(requestMetrics);
   await app.register(bodyParsers);
   await app.register(modelReload);
