@@ -66,11 +66,14 @@ const predict: FastifyPluginAsync = async (app) => {
       const probabilities = Array.from(p);
       const digit = argmax(probabilities);
       const { name, version, sha256 } = model.info;
-      // Per-request detail at debug: at thousands of requests a second, info keeps to one line per request.
-      req.log.debug(
-        { digit, path, preprocessMs: +(preprocessed - started).toFixed(3), inferenceMs: +(performance.now() - preprocessed).toFixed(3) },
-        'prediction',
-      );
+      // Per-request detail at debug: at thousands of requests a second, info keeps to one line per request. Checked
+      // first, so that the other levels do not build (and then drop) the record for every request.
+      if (req.log.level === 'debug' || req.log.level === 'trace') {
+        req.log.debug(
+          { digit, path, preprocessMs: +(preprocessed - started).toFixed(3), inferenceMs: +(performance.now() - preprocessed).toFixed(3) },
+          'prediction',
+        );
+      }
       const debug = req.query.debug === '1' || req.query.debug === 'true';
       return {
         digit,
