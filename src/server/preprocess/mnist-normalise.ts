@@ -87,19 +87,20 @@ export function greyOf({ data: rgba, width, height, opaque }: Rgba): Grey {
 function toInk(grey: Grey): Ink {
   const { data, width, height } = grey;
   const ring = ringCounts(grey);
-  const n = ringSize(width, height);
   let sum = 0;
-  for (let v = 1; v < 256; v++) sum += v * ring[v];
+  let n = 0;
+  for (let v = 0; v < 256; v++) {
+    sum += v * ring[v];
+    n += ring[v];
+  }
   // Paper is light and the border is mostly paper: dark ink on light paper is inverted to MNIST's white on black.
   if (grey.alphaIsInk || sum / n <= 127) return { data, width, height, max: grey.hi, background: median(ring, n) };
   for (let i = 0; i < data.length; i++) data[i] = 255 - data[i];
   return { data, width, height, max: 255 - grey.lo, background: median(ring.reverse(), n) }; // level v is now 255 − v
 }
 
-/** Pixels on the outermost ring of a width × height picture, where the paper (not the digit) is. */
-const ringSize = (width: number, height: number) => (height === 1 ? width : 2 * width + (height - 2) * Math.min(width, 2));
-
-/** How often each level 0..255 occurs on the ring. Valid until the next call. */
+/** How often each level 0..255 occurs on the outermost ring of pixels, where the paper (not the digit) is. Valid until
+ * the next call. */
 function ringCounts({ data, width, height }: InkMap): Uint32Array {
   const counts = RING_COUNTS.fill(0);
   for (let y = 0; y < height; y++) {
