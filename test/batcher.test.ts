@@ -38,6 +38,17 @@ describe('Batcher with the real model', () => {
     }
   });
 
+  it('submitAll queues its items together: one batch, each answer in its place, the queue limit counting every item', async () => {
+    const sizes: number[] = [];
+    const inference = createInference(new ModelSlot(model, false), { maxBatchSize: 32, maxDelayMs: 0, maxQueue: 40 }, ({ size }) => sizes.push(size));
+    const ids = [9, 4, 1, 7, 3];
+    const results = await inference.submitAll(ids.map(image));
+    assert.deepEqual(sizes, [5], 'the items ran as one batch');
+    ids.forEach((i, k) => assert.ok(close(results[k].probabilities, alone[i]), `item ${k} got another image's answer`));
+    assert.deepEqual(await inference.submitAll([]), []);
+    await assert.rejects(inference.submitAll(Array.from({ length: 41 }, (_, i) => image(i))), QueueFullError);
+  });
+
   it('under load, requests arriving in one turn of the event loop form one batch; a lone request starts at once', async () => {
     const sizes: number[] = [];
     const inference = createInference(new ModelSlot(model, false), { maxBatchSize: 32, maxDelayMs: 0, maxQueue: 1000 }, ({ size }) => sizes.push(size));

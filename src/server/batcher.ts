@@ -50,6 +50,18 @@ export class Batcher<In, Out> {
     });
   }
 
+  /**
+   * Several items that belong together (a number's digits, a client's tensor batch): queued at once, so they share one
+   * batch when they fit in maxBatchSize. The queue limit counts every item.
+   */
+  submitAll(items: readonly In[]): Promise<Out[]> {
+    if (items.length === 0) return Promise.resolve([]);
+    if (this.#queue.length + items.length > this.options.maxQueue) return Promise.reject(new QueueFullError(this.options.maxQueue));
+    const results = items.map((item) => new Promise<Out>((resolve, reject) => this.#queue.push({ item, resolve, reject })));
+    this.#schedule(true);
+    return Promise.all(results);
+  }
+
   #schedule(arriving = false): void {
     if (this.#running || this.#queue.length === 0) return;
     if (this.#queue.length >= this.options.maxBatchSize) return this.#flush();
