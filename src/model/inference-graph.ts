@@ -1,18 +1,15 @@
 // The served model: LeNet's forward pass with the trained weights frozen in as initializers, plus a softmax.
-//   input  image [N,1,28,28] float32, pixels in [0,1], white digit on black
-//   output logits [N,10], probabilities [N,10]
+// Its inputs and outputs are the ones input-contract.ts names.
 import { Tape } from './autodiff.js';
 import type { Params } from './init.js';
-import { CLASSES, IMAGE_SHAPE, PARAMS, lenetForward, type Architecture } from './lenet.js';
+import { CLASSES, IMAGE_SHAPE, INPUT_NAME, LOGITS, OUTPUT_NAMES, PROBABILITIES } from './input-contract.js';
+import { PARAMS, lenetForward, type Architecture } from './lenet.js';
 import { DataType, encodeModel, makeGraph, makeModel, makeTensor, makeValueInfo } from './onnx-builder.js';
-
-export const INPUT_NAME = 'image';
-export const OUTPUT_NAMES = ['logits', 'probabilities'] as const;
 
 export function buildInferenceModel(arch: Architecture, params: Params, metadata: Record<string, string>): Uint8Array {
   const t = new Tape();
-  const logits = t.rename(lenetForward(t, INPUT_NAME, arch), 'logits');
-  t.rename(t.op('Softmax', [logits], { axis: 1 }), 'probabilities');
+  const logits = t.rename(lenetForward(t, INPUT_NAME, arch), LOGITS);
+  t.rename(t.op('Softmax', [logits], { axis: 1 }), PROBABILITIES);
 
   const F = DataType.FLOAT;
   const weights = PARAMS.map((p) => {

@@ -2,11 +2,6 @@
 import type { Tape, Value } from './autodiff.js';
 import { numel } from './onnx-builder.js';
 
-export const IMAGE_SHAPE = [1, 28, 28] as const;
-/** Values per image: 28 × 28. */
-export const PIXELS = numel(IMAGE_SHAPE);
-export const CLASSES = 10;
-
 /** The index of the largest score: the predicted digit. The first maximum wins a tie. */
 export function argmax(scores: ArrayLike<number>): number {
   let best = 0;
@@ -22,7 +17,8 @@ export interface ParamSpec {
   init: 'conv' | 'linear' | 'zeros';
 }
 
-// conv 1→6 k5, pool, conv 6→16 k5, pool, conv 16→120 k4, fc 120→64, fc 64→10 (28→24→12→8→4→1).
+// conv 1→6 k5, pool, conv 6→16 k5, pool, conv 16→120 k4, fc 120→64, fc 64→10 (side 28→24→12→8→4→1: the
+// kernels are sized for input-contract.ts's SIDE).
 export const PARAMS: readonly ParamSpec[] = [
   { name: 'conv1.weight', shape: [6, 1, 5, 5], init: 'conv' },
   { name: 'conv1.bias', shape: [6], init: 'zeros' },
@@ -50,7 +46,7 @@ export interface Architecture {
   layout: Layout;
 }
 
-/** Emits the forward pass from `image` [N,1,28,28] to logits [N,10]; parameters are values named as in PARAMS. */
+/** Emits the forward pass from an image batch (input-contract.ts) to logits [N,10]; parameters are values named as in PARAMS. */
 export function lenetForward(t: Tape, image: Value, arch: Architecture): Value {
   const act = (x: Value) => (arch.activation === 'relu' ? t.relu(x) : t.sigmoid(x));
   const fc = (x: Value) => t.linear(act(t.linear(t.flatten(x), 'fc1.weight', 'fc1.bias')), 'fc2.weight', 'fc2.bias');

@@ -3,7 +3,7 @@
 // per-node overhead, not arithmetic, dominates a model this small.
 //
 // One shard (the whole batch at once): ONE graph, forward + mean cross-entropy + backward + optimizer update.
-//   inputs:  image [N,1,28,28], label [N] (int64), hyper-parameter scalars, params [P], one [P] per optimizer slot
+//   inputs:  image [N,1,side,side] (input-contract.ts), label [N] (int64), hyper-parameter scalars, params [P], one [P] per optimizer slot
 //   outputs: loss (scalar), logits [N,10], params.next [P], <slot>.next [P]
 // K shards (data parallel): the batch is cut into K parts whose gradients are computed by the gradient graph, on
 // as many threads as there are, and summed by the update graph.
@@ -11,7 +11,8 @@
 //   update:   grad.0 … grad.K-1, hyper-parameters, params, slots → params.next, <slot>.next
 // grad_scale makes each shard's gradient its part of the whole batch's mean gradient, so the update just sums them.
 import { Tape, type Value } from './autodiff.js';
-import { CLASSES, IMAGE_SHAPE, PARAMS, lenetForward, paramCount, type Architecture } from './lenet.js';
+import { CLASSES, IMAGE_SHAPE, INPUT_NAME, LOGITS } from './input-contract.js';
+import { PARAMS, lenetForward, paramCount, type Architecture } from './lenet.js';
 import { DataType, encodeModel, makeGraph, makeModel, makeValueInfo, numel, type ValueInfoProto } from './onnx-builder.js';
 import { HYPER_INPUTS, STATE_SLOTS, emitUpdate, type OptimizerConfig } from './optimizers.js';
 
@@ -29,8 +30,8 @@ export const shardGrad = (k: number): string => `grad.${k}`;
 
 const F = DataType.FLOAT;
 const vector = (name: string) => makeValueInfo(name, F, [paramCount()]);
-const batchInputs = (): ValueInfoProto[] => [makeValueInfo('image', F, ['N', ...IMAGE_SHAPE]), makeValueInfo('label', DataType.INT64, ['N'])];
-const batchOutputs = (): ValueInfoProto[] => [makeValueInfo('loss', F, []), makeValueInfo('logits', F, ['N', CLASSES])];
+const batchInputs = (): ValueInfoProto[] => [makeValueInfo(INPUT_NAME, F, ['N', ...IMAGE_SHAPE]), makeValueInfo('label', DataType.INT64, ['N'])];
+const batchOutputs = (): ValueInfoProto[] => [makeValueInfo('loss', F, []), makeValueInfo(LOGITS, F, ['N', CLASSES])];
 
 /** Forward, loss and backward for a batch; returns the flat gradient of `seed` × mean loss. */
 function emitGradient(t: Tape, arch: Architecture, seed: Value): Value {
@@ -38,7 +39,7 @@ function emitGradient(t: Tape, arch: Architecture, seed: Value): Value {
   const pieces = t.emit('Split', [PARAMS_INPUT, t.int64s(sizes)], { axis: 0 }, PARAMS.length);
   PARAMS.forEach((p, i) => t.requireGrad(t.rename(t.op('Reshape', [pieces[i], t.int64s(p.shape)]), p.name)));
 
-  const logits = lenetForward(t, 'image', arch);
+  const logits = lenetForward(t, INPUT_NAME, arch);
   const loss = t.softmaxCrossEntropy(logits, 'label', CLASSES);
   t.backward(loss, seed);
 
@@ -49,7 +50,7 @@ function emitGradient(t: Tape, arch: Architecture, seed: Value): Value {
     return t.op('Reshape', [grad, flat]);
   });
   t.rename(loss, 'loss');
-  t.rename(logits, 'logits');
+  t.rename(logits, LOGITS);
   return t.op('Concat', grads, { axis: 0 });
 }
 

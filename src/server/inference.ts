@@ -1,6 +1,6 @@
 // Inference for the service: single-image requests gathered by the dynamic batcher into one ORT run on whichever
 // model the slot serves when the batch starts.
-import { CLASSES, PIXELS } from '../model/lenet.js';
+import { CLASSES, PIXELS } from '../model/input-contract.js';
 import { Batcher, type BatcherOptions } from './batcher.js';
 import type { LoadedModel } from './model.js';
 import type { ModelSlot } from './model-slot.js';

@@ -1,14 +1,12 @@
-// The served model: loaded and checked against the input contract, warmed up, then run on batches of 28×28 images.
+// The served model: loaded and checked against the input contract (src/model/input-contract.ts), warmed up, then run
+// on batches of images.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { INPUT_NAME as INPUT } from '../model/inference-graph.js';
-import { IMAGE_SHAPE, PIXELS } from '../model/lenet.js';
+import { batchShape, CLASSES, INPUT_NAME as INPUT, PIXELS, PROBABILITIES as OUTPUT } from '../model/input-contract.js';
 import { decodeModel, readMetadata } from '../model/onnx-builder.js';
 import { openSession, type Device, type Provider } from '../model/session.js';
-
-const OUTPUT = 'probabilities';
 
 export interface ModelInfo {
   name: string;
@@ -25,7 +23,7 @@ export interface LoadedModel {
   info: ModelInfo;
   provider: Provider;
   fallbackReason?: string;
-  /** Probabilities [n,10] for n images given as n×784 floats in [0,1]. */
+  /** Probabilities [n, CLASSES] for n images given as n × PIXELS floats in [0,1]. */
   run(images: Float32Array, n: number): Promise<Float32Array>;
   release(): Promise<void>;
 }
@@ -59,14 +57,14 @@ export async function loadModel(file: string, device: Device, threads: number): 
   }
 
   const run = async (images: Float32Array, n: number) => {
-    const out = await session.run({ [INPUT]: new ort.Tensor('float32', images, [n, ...IMAGE_SHAPE]) }, [OUTPUT]);
+    const out = await session.run({ [INPUT]: new ort.Tensor('float32', images, batchShape(n)) }, [OUTPUT]);
     return out[OUTPUT].data as Float32Array;
   };
   // Warm-up: the first run allocates and plans; do it before we say we are ready. A batch of 2 also proves the shapes
   // work and that the batch dimension is dynamic, which the batcher relies on.
   try {
     const probs = await run(new Float32Array(2 * PIXELS), 2);
-    if (probs.length !== 20) throw new Error(`output has ${probs.length / 2} values per image, expected 10`);
+    if (probs.length !== 2 * CLASSES) throw new Error(`output has ${probs.length / 2} values per image, expected ${CLASSES}`);
   } catch (err) {
     await session.release();
     throw new ModelLoadError(`${file}: warm-up inference failed (${(err as Error).message.split('\n')[0]})`, { cause: err });

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { INPUT_NAME } from '../model/inference-graph.js';
+import { INPUT_NAME, LOGITS } from '../model/input-contract.js';
 import { DEVICES, openSession } from '../model/session.js';
 import { evaluate, formatConfusion } from './evaluate.js';
 import { DataError, loadMnist } from './mnist.js';
@@ -45,8 +45,8 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const { session, provider } = opened;
-  if (!session.inputNames.includes(INPUT_NAME) || !session.outputNames.includes('logits')) {
-    console.error(`error: ${model}: expected input "${INPUT_NAME}" and output "logits", found inputs [${session.inputNames}] outputs [${session.outputNames}]`);
+  if (!session.inputNames.includes(INPUT_NAME) || !session.outputNames.includes(LOGITS)) {
+    console.error(`error: ${model}: expected input "${INPUT_NAME}" and output "${LOGITS}", found inputs [${session.inputNames}] outputs [${session.outputNames}]`);
     return 1;
   }
   const started = performance.now();

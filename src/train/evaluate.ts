@@ -1,7 +1,7 @@
-// Test-set evaluation of any model with the served input contract (image [N,1,28,28] in [0,1] → logits).
+// Test-set evaluation of any model with the served input contract (input-contract.ts: image → logits).
 import * as ort from 'onnxruntime-node';
-import { argmax, CLASSES } from '../model/lenet.js';
-import { INPUT_NAME } from '../model/inference-graph.js';
+import { batchShape, CLASSES, INPUT_NAME, LOGITS } from '../model/input-contract.js';
+import { argmax } from '../model/lenet.js';
 import { toFloat, type Split } from './mnist.js';
 
 export interface Evaluation {
@@ -21,9 +21,8 @@ export async function evaluate(session: ort.InferenceSession, split: Split, batc
   let lossSum = 0;
   for (let start = 0; start < split.count; start += batchSize) {
     const n = Math.min(batchSize, split.count - start);
-    const image = new ort.Tensor('float32', toFloat(split, start, n), [n, 1, 28, 28]);
-    const { logits } = await session.run({ [INPUT_NAME]: image }, ['logits']);
-    const z = logits.data as Float32Array;
+    const image = new ort.Tensor('float32', toFloat(split, start, n), batchShape(n));
+    const z = (await session.run({ [INPUT_NAME]: image }, [LOGITS]))[LOGITS].data as Float32Array;
     for (let i = 0; i < n; i++) {
       const row = z.subarray(i * CLASSES, (i + 1) * CLASSES);
       const best = argmax(row);

@@ -3,16 +3,15 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { buildInferenceModel, INPUT_NAME, OUTPUT_NAMES } from '../model/inference-graph.js';
+import { buildInferenceModel } from '../model/inference-graph.js';
 import type { Params } from '../model/init.js';
+import { CLASSES, INPUT_DESCRIPTION, INPUT_NAME, OUTPUT_NAMES } from '../model/input-contract.js';
 import { LABELS, paramCount } from '../model/lenet.js';
 import { OPSET } from '../model/onnx-builder.js';
 import type { Provider } from '../model/session.js';
 import type { Evaluation } from './evaluate.js';
 import type { Recipe } from './recipes.js';
 import type { EpochRecord } from './trainer.js';
-
-export const INPUT_CONTRACT = 'float32 [N,1,28,28], pixels in [0,1], white digit on black background (MNIST)';
 
 export interface ModelCard {
   name: string;
@@ -59,8 +58,8 @@ export async function exportModel(modelPath: string, input: ExportInput): Promis
     name,
     version,
     labels: JSON.stringify(LABELS),
-    input: `${INPUT_NAME}: ${INPUT_CONTRACT}`,
-    outputs: `${OUTPUT_NAMES.join(', ')}: float32 [N,10]`,
+    input: `${INPUT_NAME}: ${INPUT_DESCRIPTION}`,
+    outputs: `${OUTPUT_NAMES.join(', ')}: float32 [N,${CLASSES}]`,
     recipe: JSON.stringify(input.recipe),
     seed: String(input.recipe.seed),
     test_accuracy: input.final.accuracy.toFixed(4),
@@ -75,7 +74,7 @@ export async function exportModel(modelPath: string, input: ExportInput): Promis
     sha256: createHash('sha256').update(bytes).digest('hex'),
     opset: OPSET,
     parameters: paramCount(),
-    input: { name: INPUT_NAME, contract: INPUT_CONTRACT },
+    input: { name: INPUT_NAME, contract: INPUT_DESCRIPTION },
     outputs: [...OUTPUT_NAMES],
     labels: LABELS,
     recipe: input.recipe,

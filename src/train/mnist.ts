@@ -4,13 +4,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { PIXELS } from '../model/lenet.js';
+import { PIXELS, SIDE, toModelInput } from '../model/input-contract.js';
 import { numel } from '../model/onnx-builder.js';
 
-export { PIXELS };
-
 export interface Split {
-  /** count × 28 × 28 bytes, 0 = background, 255 = ink. */
+  /** count × SIDE × SIDE bytes, 0 = background, 255 = ink. */
   images: Uint8Array;
   labels: Uint8Array;
   count: number;
@@ -72,8 +70,8 @@ function loadSplit(dir: string, prefix: 'train' | 't10k'): Split {
   const images = readIdx(imageFile);
   const labelFile = findFile(dir, `${prefix}-labels-idx1-ubyte`);
   const labels = readIdx(labelFile);
-  if (images.dims.length !== 3 || images.dims[1] !== 28 || images.dims[2] !== 28) {
-    throw new DataError(`${imageFile}: expected images of 28×28, got dimensions [${images.dims}]`);
+  if (images.dims.length !== 3 || images.dims[1] !== SIDE || images.dims[2] !== SIDE) {
+    throw new DataError(`${imageFile}: expected images of ${SIDE}×${SIDE}, got dimensions [${images.dims}]`);
   }
   if (labels.dims.length !== 1) throw new DataError(`${labelFile}: expected a list of labels, got dimensions [${labels.dims}]`);
   if (images.dims[0] !== labels.dims[0]) {
@@ -94,10 +92,10 @@ export function loadMnist(dir: string = embeddedMnistDir()): Mnist {
   return { train: loadSplit(dir, 'train'), test: loadSplit(dir, 't10k'), source: dir };
 }
 
-/** Images index..index+n as float32 in [0, 1], the model's input contract. */
+/** Image `index`'s bytes. */
+export const imageAt = (split: Split, index: number): Uint8Array => split.images.subarray(index * PIXELS, (index + 1) * PIXELS);
+
+/** Images start..start+n as the model's input. */
 export function toFloat(split: Split, start: number, n: number): Float32Array {
-  const out = new Float32Array(n * PIXELS);
-  const src = split.images.subarray(start * PIXELS, (start + n) * PIXELS);
-  for (let i = 0; i < out.length; i++) out[i] = src[i] / 255;
-  return out;
+  return toModelInput(split.images.subarray(start * PIXELS, (start + n) * PIXELS));
 }

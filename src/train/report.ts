@@ -3,7 +3,8 @@
 import sharp from 'sharp';
 import writeFileAtomic from 'write-file-atomic';
 import type { Evaluation } from './evaluate.js';
-import { PIXELS, type Split } from './mnist.js';
+import { SIDE } from '../model/input-contract.js';
+import { imageAt, type Split } from './mnist.js';
 import type { EpochRecord } from './trainer.js';
 
 export interface ReportInput {
@@ -88,8 +89,8 @@ function confusionMatrix(x: number, y: number, size: number, confusion: number[]
 }
 
 async function digitDataUri(split: Split, index: number): Promise<string> {
-  const raw = Buffer.from(split.images.subarray(index * PIXELS, (index + 1) * PIXELS));
-  const png = await sharp(raw, { raw: { width: 28, height: 28, channels: 1 } }).resize(56, 56, { kernel: 'nearest' }).png().toBuffer();
+  const raw = Buffer.from(imageAt(split, index));
+  const png = await sharp(raw, { raw: { width: SIDE, height: SIDE, channels: 1 } }).resize(2 * SIDE, 2 * SIDE, { kernel: 'nearest' }).png().toBuffer();
   return `data:image/png;base64,${png.toString('base64')}`;
 }
 

@@ -1,6 +1,6 @@
 // One shard's gradient: the part of a training step that data-parallel threads share out (src/model/train-step.ts).
 import * as ort from 'onnxruntime-node';
-import { IMAGE_SHAPE } from '../model/lenet.js';
+import { batchShape, INPUT_NAME } from '../model/input-contract.js';
 import { GRAD_SCALE, PARAMS_INPUT } from '../model/train-step.js';
 
 export interface ShardTask {
@@ -20,9 +20,9 @@ export interface ShardResult {
 }
 
 /** The images and labels of a batch (or a shard of one) as the training graphs' inputs. */
-export function batchFeeds(image: Float32Array, label: BigInt64Array): Record<'image' | 'label', ort.Tensor> {
+export function batchFeeds(image: Float32Array, label: BigInt64Array): Record<string, ort.Tensor> {
   const n = label.length;
-  return { image: new ort.Tensor('float32', image, [n, ...IMAGE_SHAPE]), label: new ort.Tensor('int64', label, [n]) };
+  return { [INPUT_NAME]: new ort.Tensor('float32', image, batchShape(n)), label: new ort.Tensor('int64', label, [n]) };
 }
 
 export async function runShard(session: ort.InferenceSession, task: ShardTask): Promise<ShardResult> {

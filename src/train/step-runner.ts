@@ -7,10 +7,10 @@
 // them, so a model reproduces bit for bit on any machine.
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { argmax, CLASSES, paramCount } from '../model/lenet.js';
+import { CLASSES, PIXELS } from '../model/input-contract.js';
+import { argmax, paramCount } from '../model/lenet.js';
 import { openSession, type Device, type Provider } from '../model/session.js';
 import { buildGradientStep, buildTrainStep, buildUpdateStep, next, PARAMS_INPUT, shardGrad } from '../model/train-step.js';
-import { PIXELS } from './mnist.js';
 import type { Recipe } from './recipes.js';
 import { batchFeeds, runShard, type ShardResult, type ShardTask } from './shard.js';
 import { ShardHelper } from './shard-helper.js';

@@ -3,12 +3,13 @@
 // parameters and state.
 import { buildInferenceModel } from '../model/inference-graph.js';
 import { flattenParams, initParams, unflattenParams, type Params } from '../model/init.js';
+import { PIXELS } from '../model/input-contract.js';
 import { paramCount } from '../model/lenet.js';
 import { createRng, permutation } from '../model/random.js';
 import { openSession, type Device, type Provider } from '../model/session.js';
 import { shiftedInto } from './augment.js';
 import { evaluate, type Evaluation } from './evaluate.js';
-import { PIXELS, type Mnist, type Split } from './mnist.js';
+import { imageAt, type Mnist, type Split } from './mnist.js';
 import { learningRate, type Recipe } from './recipes.js';
 import { defaultThreads, openStepRunner, type Batch } from './step-runner.js';
 
@@ -161,8 +162,7 @@ function makeBatch(into: Batch, split: Split, indices: Uint32Array, shift: numbe
   const offset = () => Math.floor(rng() * (2 * shift + 1)) - shift;
   for (let i = 0; i < n; i++) {
     const index = indices[i];
-    const src = split.images.subarray(index * PIXELS, (index + 1) * PIXELS);
-    shiftedInto(into.image, i * PIXELS, src, shift ? offset() : 0, shift ? offset() : 0);
+    shiftedInto(into.image, i * PIXELS, imageAt(split, index), shift ? offset() : 0, shift ? offset() : 0);
     into.digits[i] = split.labels[index];
     into.label[i] = BigInt(split.labels[index]);
   }
