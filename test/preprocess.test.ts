@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { Preprocessor } from '../src/server/preprocess/index.js';
+import { PreprocessError, Preprocessor } from '../src/server/preprocess/index.js';
 import { PNG } from 'pngjs';
 import { greyOf, toMnist } from '../src/server/preprocess/mnist-normalise.js';
 import { decodePng, decodePngToRgba } from '../src/server/preprocess/png-decode.js';
@@ -102,16 +102,16 @@ describe('the direct PNG path (png-grey.ts)', () => {
     ] as const) {
       assert.equal(decodeCommonPng(png), undefined, what);
     }
-    // …and a damaged file still gets pngjs's error, as a 400.
+    // …and a damaged file still gets pngjs's error, as invalid_image.
     assert.throws(() => decodePng(plain.subarray(0, plain.length - 30)), /could not be decoded/);
   });
 
-  it('stops inflating at the size the header declares: 16 KB of deflate claiming 16 MB is not taken, and is a 4xx', async () => {
+  it('stops inflating at the size the header declares: 16 KB of deflate claiming 16 MB is not taken, and is invalid_image', async () => {
     const bomb = pngDeclaring(28, 28, deflateSync(Buffer.alloc(16 << 20), { level: 9 }));
     assert.ok(bomb.length < 32 * 1024);
     assert.equal(decodeCommonPng(bomb), undefined);
     const preprocessor = new Preprocessor({ maxPixels: 1e6, threads: 0, inlineMaxPixels: 4096, maxQueue: 4 });
-    await assert.rejects(preprocessor.run(bomb), (err: { statusCode?: number }) => err.statusCode! >= 400 && err.statusCode! < 500);
+    await assert.rejects(preprocessor.run(bomb), (err) => err instanceof PreprocessError && err.code === 'invalid_image');
   });
 });
 
@@ -147,11 +147,11 @@ describe('Preprocessor routing', () => {
     }
   });
 
-  it('client errors cross the thread boundary as the same 4xx', async () => {
+  it('client errors cross the thread boundary as the same PreprocessError', async () => {
     const blank = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#fff' } }).png().toBuffer();
-    await assert.rejects(pre.run(blank), { statusCode: 422, code: 'no_digit_found' });
+    await assert.rejects(pre.run(blank), (err) => err instanceof PreprocessError && err.code === 'no_digit_found');
     const truncated = (await variants.rgb280(mnist, 0)).subarray(0, 400);
-    await assert.rejects(pre.run(truncated), { statusCode: 400, code: 'invalid_image' });
+    await assert.rejects(pre.run(truncated), (err) => err instanceof PreprocessError && err.code === 'invalid_image');
   });
 });
 

@@ -4,9 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { argmax } from '../model/lenet.js';
 import { loadConfig } from './config.js';
-import { HttpError } from './errors.js';
 import { loadModel } from './model.js';
-import { Preprocessor } from './preprocess/index.js';
+import { PreprocessError, Preprocessor } from './preprocess/index.js';
 
 const USAGE = 'usage: npm run predict -- FILE [FILE…] [--json]   (MODEL_PATH and EXECUTION_PROVIDER as for the service)';
 
@@ -42,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
       }
     } catch (err) {
       failures++;
-      const message = err instanceof HttpError ? `${err.code}: ${err.message}` : (err as Error).message;
+      const message = err instanceof PreprocessError ? `${err.code}: ${err.message}` : (err as Error).message;
       results.push({ file, error: message });
       if (!parsed.values.json) console.error(`${file}: ${message}`);
     }

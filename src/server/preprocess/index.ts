@@ -1,4 +1,4 @@
-// Uploaded bytes → the model's 28×28 input, by the cheapest path that keeps the event loop free:
+// Uploaded bytes → the model's input (src/model/input-contract.ts), by the cheapest path that keeps the event loop free:
 //   small PNG        → JS decode (png-decode.ts) + normalisation on the main thread (tens of µs; a hop costs more)
 //   PNG ≤ 512×512    → JS decode + normalisation in a worker thread (or on the event loop with no threads)
 //   anything else    → sharp (its own threads) decodes and shrinks to ≤ 512, then normalisation in a worker
@@ -6,18 +6,21 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { HttpError } from '../errors.js';
-import { toMnist, toTensor } from './mnist-normalise.js';
+import { QueueFullError } from '../batcher.js';
+import { toModelInput } from '../../model/input-contract.js';
+import { PreprocessError } from './errors.js';
+import { toMnist } from './mnist-normalise.js';
 import { decodePng, pngSize } from './png-decode.js';
 import { decodeWithSharp, WORKING_SIZE } from './sharp-codec.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
 
+export { PreprocessError, type PreprocessErrorCode } from './errors.js';
 export { pixelsToPng } from './sharp-codec.js';
 
 export type PreprocessPath = 'inline' | 'worker' | 'sharp';
 
 export interface Preprocessed {
-  /** The 28×28 input as bytes, for a debug picture. */
+  /** The model's input as bytes, for a debug picture. */
   pixels: Uint8Array;
   /** The same as the model's float input in [0,1]. */
   tensor: Float32Array;
@@ -31,7 +34,7 @@ export interface PreprocessorOptions {
   threads: number;
   /** PNGs up to this many pixels are decoded on the main thread. */
   inlineMaxPixels: number;
-  /** Tasks waiting for a worker before new ones are refused with 503. */
+  /** Tasks waiting for a worker before new ones are refused with QueueFullError. */
   maxQueue: number;
 }
 
@@ -57,11 +60,11 @@ export class Preprocessor {
   }
 
   async run(input: Buffer): Promise<Preprocessed> {
-    if (input.length === 0) throw new HttpError(400, 'missing_image', 'the request has no image');
+    if (input.length === 0) throw new PreprocessError('missing_image', 'the request has no image');
     const { maxPixels, inlineMaxPixels } = this.options;
     const size = pngSize(input);
     if (size && size.width * size.height > maxPixels) {
-      throw new HttpError(413, 'image_too_large', `the image has ${size.width}×${size.height} pixels, more than ${maxPixels}`);
+      throw new PreprocessError('image_too_large', `the image has ${size.width}×${size.height} pixels, more than ${maxPixels}`);
     }
     if (size && size.width <= WORKING_SIZE && size.height <= WORKING_SIZE) {
       if (size.width * size.height <= inlineMaxPixels || !this.#pool) return done(toMnist(decodePng(input)), 'inline');
@@ -76,12 +79,11 @@ export class Preprocessor {
     try {
       result = await this.#pool!.run(task);
     } catch (err) {
-      if (/queue is at limit/i.test((err as Error).message)) {
-        throw new HttpError(503, 'overloaded', 'too many images waiting for preprocessing; retry shortly');
-      }
+      // piscina says so only in words; the service answers every full queue the same way (the errors plugin).
+      if (/queue is at limit/i.test((err as Error).message)) throw new QueueFullError(this.options.maxQueue, 'too many images waiting for preprocessing');
       throw err;
     }
-    if ('error' in result) throw new HttpError(result.error.statusCode, result.error.code, result.error.message);
+    if ('error' in result) throw PreprocessError.fromData(result.error);
     return result.pixels;
   }
 
@@ -91,5 +93,5 @@ export class Preprocessor {
 }
 
 function done(pixels: Uint8Array, path: PreprocessPath): Preprocessed {
-  return { pixels, tensor: toTensor(pixels), path };
+  return { pixels, tensor: toModelInput(pixels), path };
 }

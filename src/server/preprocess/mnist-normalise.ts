@@ -1,10 +1,11 @@
-// From decoded pixels to the model's input: 28×28, white digit on black, normalised as MNIST was (LeCun et al.): the
-// ink's bounding box fitted into 20×20 with its aspect ratio kept, then placed in 28×28 so that its centre of mass sits
-// at the centre. Pure and synchronous: it runs the same on the main thread, in a worker, after pngjs or after sharp.
-import { HttpError } from '../errors.js';
+// From decoded pixels to the model's input (input-contract.ts), white digit on black, normalised as MNIST was (LeCun et
+// al.): the ink's bounding box fitted into 20×20 with its aspect ratio kept, then placed in SIDE×SIDE so that its centre
+// of mass sits at the centre. Pure and synchronous: it runs the same on the main thread, in a worker, after pngjs or after sharp.
+import { SIDE } from '../../model/input-contract.js';
+import { PreprocessError } from './errors.js';
 import { resample } from './resample.js';
 
-export const SIDE = 28;
+/** MNIST's digits fill a 20×20 box inside their 28×28 frame. */
 const BOX = 20;
 /** Less contrast than this (out of 255) between ink and background is treated as a blank picture. */
 const MIN_CONTRAST = 40;
@@ -126,7 +127,7 @@ function median(counts: Uint32Array, n: number): number {
  * The table is LEVELS, valid until the next picture. */
 function inkLevels({ data, width, height, max, background }: Ink) {
   const range = max - background;
-  if (range < MIN_CONTRAST) throw new HttpError(422, 'no_digit_found', 'the image is blank: no ink stands out from the background');
+  if (range < MIN_CONTRAST) throw new PreprocessError('no_digit_found', 'the image is blank: no ink stands out from the background');
   // A perfectly clean background (digital drawings, MNIST itself) keeps every shade; a photo's paper grain does not.
   const floor = background > 0 ? 0.15 : 0;
   const level = LEVELS;
@@ -167,7 +168,7 @@ function cropMapped(map: InkMap, box: ReturnType<typeof inkLevels>['box'], level
   return { data, width: box.width, height: box.height };
 }
 
-/** The 20×20-fitted digit placed in 28×28 with its centre of mass at the centre. Returns bytes 0..255. */
+/** The BOX-fitted digit placed in SIDE×SIDE with its centre of mass at the centre. Returns bytes 0..255. */
 function centreByMass(digit: InkMap): Uint8Array {
   let mass = 0;
   let mx = 0;
@@ -191,7 +192,7 @@ function centreByMass(digit: InkMap): Uint8Array {
   return out;
 }
 
-/** Any decoded picture → the 28×28 MNIST-style digit as bytes 0..255. Throws 422 when there is no digit. */
+/** Any decoded picture → the MNIST-style digit as SIDE×SIDE bytes 0..255. Throws no_digit_found when there is none. */
 export function toMnist(picture: Picture): Uint8Array {
   const ink = toInk('alphaIsInk' in picture ? picture : greyOf(picture));
   const { level, box } = inkLevels(ink);
@@ -201,11 +202,4 @@ export function toMnist(picture: Picture): Uint8Array {
   const height = Math.max(1, Math.round(digit.height * scale));
   const fitted = width === digit.width && height === digit.height ? digit.data : resample(digit.data, digit.width, digit.height, width, height);
   return centreByMass({ data: fitted, width, height });
-}
-
-/** Bytes 0..255 → the model's float input in [0,1]. */
-export function toTensor(pixels: Uint8Array): Float32Array {
-  const tensor = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) tensor[i] = pixels[i] / 255;
-  return tensor;
 }

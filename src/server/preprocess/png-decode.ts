@@ -1,7 +1,7 @@
 // The fast path: PNGs small enough to decode in JS (png-grey.ts for the common kinds, pngjs for the rest), skipping
 // sharp's fixed per-call cost (~0.4–0.8 ms even for a 250-byte PNG, measured) which otherwise dominates a 28×28 request.
 import { PNG } from 'pngjs';
-import { HttpError } from '../errors.js';
+import { decodeFailure } from './errors.js';
 import type { Picture, Rgba } from './mnist-normalise.js';
 import { decodeCommonPng } from './png-grey.js';
 
@@ -26,6 +26,6 @@ export function decodePngToRgba(bytes: Uint8Array): Rgba {
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), { checkCRC: false });
     return { data: png.data, width: png.width, height: png.height, opaque: !png.alpha };
   } catch (err) {
-    throw new HttpError(400, 'invalid_image', `the image could not be decoded: ${(err as Error).message}`);
+    throw decodeFailure(err);
   }
 }

@@ -1,7 +1,8 @@
 // The general path: sharp (libvips) decodes every format and shrinks large pictures, off the main thread.
 import sharp from 'sharp';
-import { HttpError } from '../errors.js';
-import { SIDE, type Rgba } from './mnist-normalise.js';
+import { SIDE } from '../../model/input-contract.js';
+import { decodeFailure } from './errors.js';
+import type { Rgba } from './mnist-normalise.js';
 
 /** Large pictures are reduced to this before any per-pixel work: plenty for a 20×20 result, and bounded cost. */
 export const WORKING_SIZE = 512;
@@ -17,12 +18,7 @@ export async function decodeWithSharp(input: Buffer, maxPixels: number): Promise
       .toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   } catch (err) {
-    const message = (err as Error).message;
-    if (/unsupported image format/i.test(message)) {
-      throw new HttpError(415, 'unsupported_image_format', 'the body is not an image in a supported format (PNG, JPEG, WebP, GIF, TIFF, AVIF, SVG)');
-    }
-    if (/pixel limit/i.test(message)) throw new HttpError(413, 'image_too_large', `the image has more than ${maxPixels} pixels`);
-    throw new HttpError(400, 'invalid_image', `the image could not be decoded: ${message}`);
+    throw decodeFailure(err, maxPixels);
   }
 }
 

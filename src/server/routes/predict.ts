@@ -1,9 +1,7 @@
 // POST /predict: an image (raw body or multipart field "image") → the digit and its ten probabilities.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { argmax } from '../../model/lenet.js';
-import { QueueFullError } from '../batcher.js';
 import { errorBody, HttpError } from '../errors.js';
-import type { Prediction } from '../inference.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 import { pixelsToPng } from '../preprocess/index.js';
 
@@ -40,15 +38,6 @@ async function imageFrom(req: FastifyRequest): Promise<Buffer> {
 const predict: FastifyPluginAsync = async (app) => {
   if (app.config.API_KEY) await requireBearer(app, app.config.API_KEY, 'API_KEY');
 
-  async function infer(tensor: Float32Array): Promise<Prediction> {
-    try {
-      return await app.inference.submit(tensor);
-    } catch (err) {
-      if (err instanceof QueueFullError) throw new HttpError(503, 'overloaded', `${err.message}; retry shortly`);
-      throw err;
-    }
-  }
-
   app.post<{ Querystring: { debug?: string } }>(
     '/predict',
     {
@@ -62,7 +51,7 @@ const predict: FastifyPluginAsync = async (app) => {
       const { pixels, tensor, path } = await app.preprocessor.run(image);
       const preprocessed = performance.now();
       app.metrics.preprocess.observe({ path }, (preprocessed - started) / 1000);
-      const { probabilities: p, model } = await infer(tensor);
+      const { probabilities: p, model } = await app.inference.submit(tensor);
       const probabilities = Array.from(p);
       const digit = argmax(probabilities);
       const { name, version, sha256 } = model.info;
