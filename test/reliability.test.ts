@@ -149,7 +149,7 @@ describe('overload', () => {
 });
 
 describe('GET /metrics', () => {
-  it('counts requests by route and status, and reports batches, preprocessing paths, queue and provider', async () => {
+  it('counts requests by route and status, and reports batches, preprocessing paths, queue depth and wait, and provider', async () => {
     const app = await appWith({});
     try {
       await Promise.all([predict(app), predict(app), predict(app, {}, await variants.rgb280(mnist, 1)), predict(app, {}, Buffer.from('nope'))]);
@@ -165,6 +165,7 @@ describe('GET /metrics', () => {
       assert.match(text, /lenet_batch_size_sum 3/);
       assert.match(text, /lenet_inference_duration_seconds_count \d+/);
       assert.match(text, /lenet_queue_depth 0/);
+      assert.match(text, /lenet_queue_wait_seconds_count 3/, 'every image that reached the model says how long it waited');
       assert.match(text, new RegExp(`lenet_model_info\\{name="lenet",version="${card.version}",sha256="${card.sha256}",execution_provider="cpu"\\} 1`));
       assert.match(text, /process_resident_memory_bytes \d+/);
     } finally {

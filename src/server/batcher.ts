@@ -19,10 +19,14 @@ export interface BatcherOptions {
   maxDelayMs: number;
   /** Requests waiting (not yet running) beyond which submit() throws QueueFullError. */
   maxQueue: number;
+  /** Told how long each item waited in the queue, when its batch starts. */
+  onQueueWait?: (seconds: number) => void;
 }
 
 interface Waiting<In, Out> {
   item: In;
+  /** performance.now() when it was queued. */
+  since: number;
   resolve(value: Out): void;
   reject(reason: unknown): void;
 }
@@ -49,7 +53,7 @@ export class Batcher<In, Out> {
   submit(item: In): Promise<Out> {
     if (this.#queue.length >= this.options.maxQueue) return Promise.reject(new QueueFullError(this.options.maxQueue));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ item, resolve, reject });
+      this.#queue.push({ item, since: performance.now(), resolve, reject });
       this.#schedule(true);
     });
   }
@@ -61,7 +65,8 @@ export class Batcher<In, Out> {
   submitAll(items: readonly In[]): Promise<Out[]> {
     if (items.length === 0) return Promise.resolve([]);
     if (this.#queue.length + items.length > this.options.maxQueue) return Promise.reject(new QueueFullError(this.options.maxQueue));
-    const results = items.map((item) => new Promise<Out>((resolve, reject) => this.#queue.push({ item, resolve, reject })));
+    const since = performance.now();
+    const results = items.map((item) => new Promise<Out>((resolve, reject) => this.#queue.push({ item, since, resolve, reject })));
     this.#schedule(true);
     return Promise.all(results);
   }
@@ -93,6 +98,11 @@ export class Batcher<In, Out> {
     const batch = this.#queue.splice(0, this.options.maxBatchSize);
     this.#lastSize = batch.length;
     this.#running = true;
+    const { onQueueWait } = this.options;
+    if (onQueueWait) {
+      const now = performance.now();
+      for (const w of batch) onQueueWait((now - w.since) / 1000);
+    }
     // One batch at a time: ORT already uses its own threads within a run, and requests arriving meanwhile make the
     // next batch bigger, which is where the per-image cost drops.
     Promise.resolve()

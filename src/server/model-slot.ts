@@ -1,6 +1,15 @@
 // The model being served, replaceable while requests are in flight (hot reload): each batch holds on to the model it
 // started with, and a replaced model's session is released only after its last batch has finished.
-import type { LoadedModel } from './model.js';
+import type { LoadedModel, ModelInfo } from './model.js';
+
+/** What clients are told about a model: enough to tell versions apart, nothing of its file or session. */
+export interface ModelSummary {
+  name: string;
+  version: string;
+  sha256: string;
+}
+
+export const summaryOf = ({ name, version, sha256 }: ModelInfo): ModelSummary => ({ name, version, sha256 });
 
 interface Entry {
   model: LoadedModel;

@@ -9,4 +9,4 @@ export default fp(async (app) => {
     // files: 2 so that a second file reaches the route and gets a clear error rather than being dropped.
     limits: { fileSize: app.config.BODY_LIMIT_BYTES, files: 2, fields: 10, parts: 12 },
   });
-});
+}, { name: 'body-parsers' });

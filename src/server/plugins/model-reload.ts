@@ -14,10 +14,10 @@ export default fp(async (app) => {
 
   async function reload(): Promise<LoadedModel> {
     const { MODEL_PATH, EXECUTION_PROVIDER, CPU_THREADS } = app.config;
-    const previous = app.models.current.info;
+    const previous = app.modelSlot.current.info;
     try {
       const next = await loadModel(MODEL_PATH, EXECUTION_PROVIDER, CPU_THREADS);
-      app.models.swap(next);
+      app.modelSlot.swap(next);
       app.metrics.reloads.inc({ result: 'swapped' });
       app.log.info({ previous: previous.sha256, model: next.info, executionProvider: next.provider }, 'model reloaded');
       return next;
@@ -30,4 +30,4 @@ export default fp(async (app) => {
 
   // Two reloads at once (a SIGHUP during an admin call) share one load rather than racing to swap.
   app.decorate('reloadModel', () => (inProgress ??= reload().finally(() => (inProgress = undefined))));
-});
+}, { name: 'model-reload', dependencies: ['model-slot', 'metrics'] });

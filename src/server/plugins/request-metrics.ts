@@ -7,4 +7,4 @@ export default fp(async (app) => {
     app.metrics.requests.inc({ method: req.method, route, status: reply.statusCode });
     app.metrics.latency.observe({ method: req.method, route }, reply.elapsedTime / 1000);
   });
-});
+}, { name: 'request-metrics', dependencies: ['metrics'] });

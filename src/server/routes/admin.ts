@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { announceReload } from '../cluster.js';
 import { errorBody } from '../errors.js';
 import { ModelLoadError } from '../model.js';
+import { summaryOf } from '../model-slot.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 
 const admin: FastifyPluginAsync = async (app) => {
@@ -13,8 +14,7 @@ const admin: FastifyPluginAsync = async (app) => {
     try {
       const model = await app.reloadModel();
       announceReload(); // in a cluster, the other workers load the same file (asynchronously, logged by each)
-      const { name, version, sha256 } = model.info;
-      return { status: 'reloaded', model: { name, version, sha256 }, executionProvider: model.provider };
+      return { status: 'reloaded', model: summaryOf(model.info), executionProvider: model.provider };
     } catch (err) {
       if (!(err instanceof ModelLoadError)) throw err;
       // The file on disk is the problem, not the request; the previous model keeps serving.

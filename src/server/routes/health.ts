@@ -1,5 +1,6 @@
 // Liveness never depends on the model; readiness says which model and which execution provider really serve.
 import type { FastifyPluginAsync } from 'fastify';
+import { summaryOf } from '../model-slot.js';
 
 const health: FastifyPluginAsync = async (app) => {
   app.get('/health', async () => ({ status: 'ok' }));
@@ -7,9 +8,8 @@ const health: FastifyPluginAsync = async (app) => {
   app.get('/health/ready', async (_req, reply) => {
     const { state } = app.lifecycle;
     if (state !== 'ready') return reply.status(503).send({ status: state });
-    const { info, provider } = app.models.current;
-    const { name, version, sha256, inputs, outputs } = info;
-    return { status: 'ready', model: { name, version, sha256, inputs, outputs }, executionProvider: provider };
+    const { info, provider } = app.modelSlot.current;
+    return { status: 'ready', model: { ...summaryOf(info), inputs: info.inputs, outputs: info.outputs }, executionProvider: provider };
   });
 };
 

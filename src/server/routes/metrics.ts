@@ -1,14 +1,13 @@
 // GET /metrics: Prometheus text format. Open like /health unless METRICS_REQUIRE_KEY asks for the API key.
 // In a cluster (WORKERS > 1) whichever worker gets the scrape answers for all of them: the primary sums their metrics.
 import type { FastifyPluginAsync } from 'fastify';
-import { clusterMetrics, isClusterWorker, shareMetrics } from '../cluster.js';
+import { clusterMetrics, isClusterWorker } from '../cluster.js';
 import { HttpError } from '../errors.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 
 const metrics: FastifyPluginAsync = async (app) => {
   if (app.config.METRICS_REQUIRE_KEY && app.config.API_KEY) await requireBearer(app, app.config.API_KEY, 'API_KEY');
   const { registry } = app.metrics;
-  if (isClusterWorker) shareMetrics(registry);
 
   /** The sum over every worker. One that does not answer (stopped, stuck) makes the sum unknowable for now: a 503, so
    * the scraper records a failed scrape, rather than this worker's share passed off as the total (counters would

@@ -1,6 +1,5 @@
 // POST /predict: an image (raw body or multipart field "image") → the digit and its ten probabilities.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { argmax } from '../../model/lenet.js';
 import { errorBody, HttpError } from '../errors.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 import { pixelsToPng } from '../preprocess/index.js';
@@ -51,10 +50,7 @@ const predict: FastifyPluginAsync = async (app) => {
       const { pixels, tensor, path } = await app.preprocessor.run(image);
       const preprocessed = performance.now();
       app.metrics.preprocess.observe({ path }, (preprocessed - started) / 1000);
-      const { probabilities: p, model } = await app.inference.submit(tensor);
-      const probabilities = Array.from(p);
-      const digit = argmax(probabilities);
-      const { name, version, sha256 } = model.info;
+      const { digit, probabilities, model, executionProvider } = await app.inference.predict(tensor);
       // Per-request detail at debug: at thousands of requests a second, info keeps to one line per request. Checked
       // first, so that the other levels do not build (and then drop) the record for every request.
       if (req.log.level === 'debug' || req.log.level === 'trace') {
@@ -68,8 +64,8 @@ const predict: FastifyPluginAsync = async (app) => {
         digit,
         confidence: probabilities[digit],
         probabilities,
-        model: { name, version, sha256 },
-        executionProvider: model.provider,
+        model,
+        executionProvider,
         ...(debug ? { input: `data:image/png;base64,${(await pixelsToPng(pixels)).toString('base64')}` } : {}),
       };
     },
