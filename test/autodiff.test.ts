@@ -55,7 +55,12 @@ describe('autodiff rules match finite differences', () => {
     assertClose(await gradCheck(inputs, (t, [z, l]) => t.softmaxCrossEntropy(z, l, 10), []));
   });
 
-  it('a composed chain (conv → relu → pool → flatten → linear) accumulates correctly', async () => {
+  it('a value used twice (one weight shared by two layers) gets the sum of both paths\' gradients', async () => {
+    const inputs = [input('x', [4, 3], 16), input('w', [3, 3], 17), input('b', [3], 18)];
+    assertClose(await gradCheck(inputs, (t, [x, w, b]) => t.linear(t.sigmoid(t.linear(x, w, b)), w, b), [4, 3]));
+  });
+
+  it('a composed chain (conv → relu → pool → flatten → linear) chains correctly', async () => {
     const inputs = [input('x', [2, 1, 8, 8], 11), input('w', [2, 1, 3, 3], 12), input('b', [2], 13), input('v', [4, 18], 14), input('c', [4], 15)];
     const results = await gradCheck(
       inputs,

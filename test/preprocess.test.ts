@@ -5,11 +5,9 @@ import { after, describe, it } from 'node:test';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { PreprocessError, Preprocessor } from '../src/server/preprocess/index.js';
-import { PNG } from 'pngjs';
-import { greyOf, toMnist } from '../src/server/preprocess/mnist-normalise.js';
-import { decodePng, decodePngToRgba } from '../src/server/preprocess/png-decode.js';
+import { toMnist } from '../src/server/preprocess/mnist-normalise.js';
+import { decodePng } from '../src/server/preprocess/png-decode.js';
 import { decodeCommonPng } from '../src/server/preprocess/png-grey.js';
-import { resample } from '../src/server/preprocess/resample.js';
 import { decodeWithSharp } from '../src/server/preprocess/sharp-codec.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { pngDeclaring, variants } from './helpers/images.js';
@@ -58,37 +56,7 @@ function withChunk(png: Buffer, type: string, data: Buffer): Buffer {
 }
 
 describe('the direct PNG path (png-grey.ts)', () => {
-  // A digit drawn with noise and, for half the pictures, see-through strokes: every filter has varied bytes to undo.
-  const picture = (i: number, transparent: boolean) => {
-    const width = 37;
-    const height = 29;
-    const data = Buffer.alloc(width * height * 4);
-    for (let p = 0; p < width * height; p++) {
-      const ink = mnist.images[i * 784 + (p % height) * 28 + (p % 28)];
-      data[4 * p] = (ink * 3 + p * 7) & 255;
-      data[4 * p + 1] = 255 - ink;
-      data[4 * p + 2] = (p * 13) & 255;
-      data[4 * p + 3] = transparent ? ink : 255;
-    }
-    return { data, width, height };
-  };
-
-  for (const colorType of [0, 2, 4, 6] as const) {
-    it(`colour type ${colorType}: every filter type gives exactly what pngjs + RGBA→grey gives`, () => {
-      for (const filterType of [0, 1, 2, 3, 4, -1]) {
-        for (const transparent of [false, true]) {
-          const { data, width, height } = picture(filterType + 2, transparent);
-          const png = new PNG({ width, height, colorType, inputColorType: 6, filterType });
-          data.copy(png.data);
-          const bytes = PNG.sync.write(png, { colorType, inputColorType: 6, filterType });
-          const direct = decodeCommonPng(bytes);
-          assert.ok(direct, `colour type ${colorType}, filter ${filterType}: taken`);
-          assert.deepEqual(direct, greyOf(decodePngToRgba(bytes)), `colour type ${colorType}, filter ${filterType}, transparent ${transparent}`);
-        }
-      }
-    });
-  }
-
+  // Every filter type against pngjs: test/unit/png.test.ts.
   it('leaves palette, 16-bit, interlaced and tRNS PNGs, and damaged data, to pngjs', async () => {
     const digit = (i: number) => sharp(Buffer.from(mnist.images.subarray(i * 784, (i + 1) * 784)), { raw: { width: 28, height: 28, channels: 1 } });
     const plain = await digit(1).png().toBuffer();
@@ -180,23 +148,5 @@ describe('Preprocessor queue', () => {
     await pool.close();
     assert.equal(finished.length, 400);
     assert.ok(worstOvertaken < clients, `a task was overtaken by ${worstOvertaken} later ones`);
-  });
-});
-
-describe('resample', () => {
-  it('downscaling averages areas: a 4×2 image to 2×1 gives each half’s mean', () => {
-    assert.deepEqual(resample(Uint8Array.from([0, 100, 200, 200, 100, 0, 200, 200]), 4, 2, 2, 1), Uint8Array.from([50, 200]));
-  });
-  it('a non-integer factor keeps a flat image flat and conserves the mean', () => {
-    const flat = resample(new Uint8Array(37 * 23).fill(90), 37, 23, 20, 12);
-    assert.ok(flat.every((v) => v === 90));
-    const ramp = Uint8Array.from({ length: 30 }, (_, i) => i * 8);
-    const out = resample(ramp, 30, 1, 7, 1);
-    const mean = (a: Uint8Array) => a.reduce((s, v) => s + v, 0) / a.length;
-    assert.ok(Math.abs(mean(out) - mean(ramp)) < 1);
-  });
-  it('upscaling interpolates linearly between pixel centres and keeps the ends', () => {
-    assert.deepEqual(resample(Uint8Array.from([0, 200]), 2, 1, 4, 1), Uint8Array.from([0, 50, 150, 200]));
-    assert.deepEqual(resample(Uint8Array.from([77]), 1, 1, 3, 2), new Uint8Array(6).fill(77));
   });
 });

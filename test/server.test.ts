@@ -52,7 +52,9 @@ async function accuracy(render: (i: number) => Promise<Buffer>, count: number): 
 }
 
 describe('POST /predict with MNIST test digits', () => {
-  let plain1000 = 0;
+  // The variants are held to the plain pictures' accuracy, measured once by whichever test asks first.
+  let plain: Promise<number> | undefined;
+  const plain1000 = () => (plain ??= accuracy((i) => variants.plain(mnist, i), 1000));
 
   it('the whole 10k test set sent as PNGs matches the model card within 0.3 pp', async () => {
     const acc = await accuracy((i) => variants.plain(mnist, i), mnist.count);
@@ -60,14 +62,14 @@ describe('POST /predict with MNIST test digits', () => {
   });
 
   it('reference: the first 1,000 as plain PNGs', async () => {
-    plain1000 = await accuracy((i) => variants.plain(mnist, i), 1000);
-    assert.ok(plain1000 > 0.98);
+    assert.ok((await plain1000()) > 0.98);
   });
 
   for (const name of ['inverted', 'rgb280', 'rgbaTransparent', 'smallOffCentre'] as const) {
     it(`${name}: at least 97% of the plain accuracy`, async () => {
       const acc = await accuracy((i) => variants[name](mnist, i), 1000);
-      assert.ok(acc >= 0.97 * plain1000, `${name} ${acc} vs plain ${plain1000}`);
+      const reference = await plain1000();
+      assert.ok(acc >= 0.97 * reference, `${name} ${acc} vs plain ${reference}`);
     });
   }
 

@@ -1,0 +1,91 @@
+// MNIST normalisation's geometry on drawn pictures (no decoder, no model): the ink fitted into 20×20 keeping its
+// aspect ratio, centred by mass in the contract's side, whatever the polarity; blank pictures refused; the resampler.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PIXELS, SIDE, toModelInput } from '../../src/model/input-contract.js';
+import { PreprocessError } from '../../src/server/preprocess/errors.js';
+import { toMnist, type Rgba } from '../../src/server/preprocess/mnist-normalise.js';
+import { resample } from '../../src/server/preprocess/resample.js';
+
+/** A width × height RGBA picture: `paper` everywhere, `ink` inside the rectangle, with the given alpha outside it. */
+function rectangle(width: number, height: number, box: { x: number; y: number; w: number; h: number }, colours: { paper: number; ink: number; paperAlpha?: number }): Rgba {
+  const data = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const inside = x >= box.x && x < box.x + box.w && y >= box.y && y < box.y + box.h;
+      const p = 4 * (y * width + x);
+      data.fill(inside ? colours.ink : colours.paper, p, p + 3);
+      data[p + 3] = inside ? 255 : (colours.paperAlpha ?? 255);
+    }
+  }
+  return { data, width, height };
+}
+
+/** The ink's bounding box and centre of mass in a SIDE×SIDE result. */
+function geometry(pixels: Uint8Array) {
+  let [left, top, right, bottom, mass, mx, my] = [SIDE, SIDE, -1, -1, 0, 0, 0];
+  for (let y = 0; y < SIDE; y++) {
+    for (let x = 0; x < SIDE; x++) {
+      const v = pixels[y * SIDE + x];
+      if (!v) continue;
+      [left, top, right, bottom] = [Math.min(left, x), Math.min(top, y), Math.max(right, x), Math.max(bottom, y)];
+      mass += v;
+      mx += v * (x + 0.5);
+      my += v * (y + 0.5);
+    }
+  }
+  return { width: right - left + 1, height: bottom - top + 1, cx: mx / mass, cy: my / mass };
+}
+
+describe('MNIST normalisation geometry', () => {
+  const box = { x: 10, y: 40, w: 30, h: 10 };
+
+  it('dark ink on paper, anywhere on the page: fitted into 20×20 keeping its aspect ratio, centred by mass', () => {
+    const out = toMnist(rectangle(100, 60, box, { paper: 255, ink: 0 }));
+    assert.equal(out.length, PIXELS);
+    const g = geometry(out);
+    assert.deepEqual([g.width, g.height], [20, 7]);
+    assert.ok(Math.abs(g.cx - SIDE / 2) <= 0.5 && Math.abs(g.cy - SIDE / 2) <= 0.5, `centre of mass at (${g.cx}, ${g.cy})`);
+  });
+
+  it('white on black and strokes on a transparent canvas give the same input as black on white', () => {
+    const reference = toMnist(rectangle(100, 60, box, { paper: 255, ink: 0 }));
+    assert.deepEqual(toMnist(rectangle(100, 60, box, { paper: 0, ink: 255 })), reference);
+    assert.deepEqual(toMnist(rectangle(100, 60, box, { paper: 0, ink: 0, paperAlpha: 0 })), reference);
+  });
+
+  it('a tall thin stroke keeps its shape: 20 high, narrow', () => {
+    const g = geometry(toMnist(rectangle(50, 200, { x: 20, y: 10, w: 8, h: 160 }, { paper: 255, ink: 0 })));
+    assert.equal(g.height, 20);
+    assert.equal(g.width, 1);
+  });
+
+  it('a blank picture, or ink too faint to tell from the paper, is no_digit_found', () => {
+    for (const picture of [rectangle(40, 40, box, { paper: 255, ink: 255 }), rectangle(60, 60, box, { paper: 200, ink: 180 })]) {
+      assert.throws(() => toMnist(picture), (err) => err instanceof PreprocessError && err.code === 'no_digit_found');
+    }
+  });
+
+  it('bytes become the model input as byte / 255', () => {
+    const bytes = Uint8Array.from([0, 1, 127, 128, 255]);
+    assert.deepEqual(Array.from(toModelInput(bytes)), Array.from(Float32Array.from(bytes, (b) => b / 255)));
+  });
+});
+
+describe('resample', () => {
+  it('downscaling averages areas: a 4×2 image to 2×1 gives each half’s mean', () => {
+    assert.deepEqual(resample(Uint8Array.from([0, 100, 200, 200, 100, 0, 200, 200]), 4, 2, 2, 1), Uint8Array.from([50, 200]));
+  });
+  it('a non-integer factor keeps a flat image flat and conserves the mean', () => {
+    const flat = resample(new Uint8Array(37 * 23).fill(90), 37, 23, 20, 12);
+    assert.ok(flat.every((v) => v === 90));
+    const ramp = Uint8Array.from({ length: 30 }, (_, i) => i * 8);
+    const out = resample(ramp, 30, 1, 7, 1);
+    const mean = (a: Uint8Array) => a.reduce((s, v) => s + v, 0) / a.length;
+    assert.ok(Math.abs(mean(out) - mean(ramp)) < 1);
+  });
+  it('upscaling interpolates linearly between pixel centres and keeps the ends', () => {
+    assert.deepEqual(resample(Uint8Array.from([0, 200]), 2, 1, 4, 1), Uint8Array.from([0, 50, 150, 200]));
+    assert.deepEqual(resample(Uint8Array.from([77]), 1, 1, 3, 2), new Uint8Array(6).fill(77));
+  });
+});
