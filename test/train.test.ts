@@ -7,7 +7,9 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { flattenParams, initParams, unflattenParams } from '../src/model/init.js';
+import { batchShape } from '../src/model/input-contract.js';
 import { decodeModel, readMetadata } from '../src/model/onnx-builder.js';
+import { hyperInputs } from '../src/model/optimizers.js';
 import { createRng } from '../src/model/random.js';
 import { buildGradientStep, buildTrainStep, next, PARAMS_INPUT } from '../src/model/train-step.js';
 import { buildInferenceModel } from '../src/model/inference-graph.js';
@@ -27,11 +29,9 @@ const tmp = () => mkdtempSync(path.join(tmpdir(), 'lenet-train-'));
 /** Runs the training-step graph on a fixed batch; returns the loss before the update, logits, and new params. */
 async function step(recipe: Recipe, session: ort.InferenceSession, params: Float32Array, state: Map<string, Float32Array>, n: number, lr: number, t = 1) {
   const feeds: Record<string, ort.Tensor> = {
-    image: new ort.Tensor('float32', toFloat(data.train, 0, n), [n, 1, 28, 28]),
+    image: new ort.Tensor('float32', toFloat(data.train, 0, n), batchShape(n)),
     label: new ort.Tensor('int64', BigInt64Array.from(data.train.labels.subarray(0, n), BigInt), [n]),
-    lr: new ort.Tensor('float32', [lr], []),
-    bias_correction1: new ort.Tensor('float32', [1 - recipe.optimizer.beta1 ** t], []),
-    bias_correction2: new ort.Tensor('float32', [1 - recipe.optimizer.beta2 ** t], []),
+    ...Object.fromEntries(Object.entries(hyperInputs(recipe.optimizer, lr, t)).map(([name, v]) => [name, new ort.Tensor('float32', [v], [])])),
     [PARAMS_INPUT]: new ort.Tensor('float32', params, [params.length]),
   };
   for (const [slot, v] of state) feeds[slot] = new ort.Tensor('float32', v, [v.length]);
@@ -69,7 +69,7 @@ describe('training step graph', () => {
     const exported = await ort.InferenceSession.create(file);
     assert.deepEqual(exported.inputNames, ['image']);
     assert.deepEqual(exported.outputNames, ['logits', 'probabilities']);
-    const out = await exported.run({ image: new ort.Tensor('float32', toFloat(data.train, 0, 16), [16, 1, 28, 28]) });
+    const out = await exported.run({ image: new ort.Tensor('float32', toFloat(data.train, 0, 16), batchShape(16)) });
     const logits = out.logits.data as Float32Array;
     for (let i = 0; i < logits.length; i++) assert.ok(Math.abs(logits[i] - probe.logits[i]) < 1e-4, `logit ${i}: ${logits[i]} vs ${probe.logits[i]}`);
     const probs = out.probabilities.data as Float32Array;

@@ -1,5 +1,6 @@
-// Optimizer updates as graph nodes, appended after the backward pass so one run does the whole step.
-// They are not differentiated, so they use Tape.op directly.
+// Optimizers: their updates as graph nodes, appended after the backward pass so one run does the whole step (not
+// differentiated, so they use Tape.op directly), and the per-step scalars the graph reads: the scheduled learning rate
+// and Adam's bias corrections.
 import type { Tape, Value } from './autodiff.js';
 
 export type OptimizerName = 'momentum' | 'adam';
@@ -24,6 +25,20 @@ export const STATE_SLOTS: Record<OptimizerName, string[]> = {
   momentum: ['velocity'],
   adam: ['exp_avg', 'exp_avg_sq'],
 };
+
+export type Schedule = 'constant' | 'cosine';
+
+/** The learning rate at step `step` (0-based) of `totalSteps`: constant, or cosine-decayed from `lr` to 0. */
+export function scheduledLr(schedule: Schedule, lr: number, step: number, totalSteps: number): number {
+  if (schedule === 'constant') return lr;
+  return 0.5 * lr * (1 + Math.cos((Math.PI * step) / totalSteps));
+}
+
+/** The HYPER_INPUTS values for optimizer step t (1-based): the learning rate, and Adam's bias corrections 1 − β^t. */
+export function hyperInputs(cfg: OptimizerConfig, lr: number, t: number): Record<string, number> {
+  if (cfg.name === 'momentum') return { lr };
+  return { lr, bias_correction1: 1 - cfg.beta1 ** t, bias_correction2: 1 - cfg.beta2 ** t };
+}
 
 /** Emits one parameter's update; returns the new parameter and new state values, in STATE_SLOTS order. */
 export function emitUpdate(

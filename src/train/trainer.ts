@@ -1,17 +1,18 @@
-// The training loop. Each step hands a batch, the parameters and the optimizer state to the step runner (one training
-// graph, or the recipe's gradient shards on several threads: step-runner.ts) and takes back the loss and the updated
-// parameters and state.
+// The training loop, in the shape of PyTorch's examples/mnist: for each epoch, a step per batch, then the test set. Each
+// step hands a batch, the parameters and the optimizer state to the step runner (one training graph, or the recipe's
+// gradient shards on several threads: step-runner.ts) and takes back the loss and the updated parameters and state.
 import { buildInferenceModel } from '../model/inference-graph.js';
 import { flattenParams, initParams, unflattenParams, type Params } from '../model/init.js';
 import { PIXELS } from '../model/input-contract.js';
 import { paramCount } from '../model/lenet.js';
+import { hyperInputs, scheduledLr } from '../model/optimizers.js';
 import { createRng, permutation } from '../model/random.js';
 import { openSession, type Device, type Provider } from '../model/session.js';
 import { shiftedInto } from './augment.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { imageAt, type Mnist, type Split } from './mnist.js';
-import { learningRate, type Recipe } from './recipes.js';
-import { defaultThreads, openStepRunner, type Batch } from './step-runner.js';
+import type { Recipe } from './recipes.js';
+import { defaultThreads, openStepRunner, type Batch, type StepRunner } from './step-runner.js';
 
 export interface EpochRecord {
   epoch: number;
@@ -64,92 +65,87 @@ export class DivergedError extends Error {}
 
 const CURVE_POINTS_PER_EPOCH = 20;
 
+/** Trains recipe on data: an epoch of optimizer steps, then the test set, until the recipe's epochs are done. */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { recipe, data, device } = opts;
   const trainCount = Math.min(opts.trainLimit ?? data.train.count, data.train.count);
-  const batchesPerEpoch = Math.ceil(trainCount / recipe.batchSize);
-  const totalSteps = batchesPerEpoch * recipe.epochs;
-
-  const ckpt: Checkpoint = opts.resume ?? {
-    recipe,
-    epoch: 0,
-    batch: 0,
-    step: 0,
-    params: flattenParams(initParams(createRng(recipe.seed))),
-    state: new Map(),
-    history: [],
-    lossCurve: [],
-  };
-  const buffers = batchBuffers(recipe.batchSize);
+  const totalSteps = Math.ceil(trainCount / recipe.batchSize) * recipe.epochs;
+  const run = opts.resume ?? startRun(recipe);
   const runner = await openStepRunner(recipe, device, opts.threads ?? defaultThreads(recipe));
-  for (const slot of runner.slots) if (!ckpt.state.has(slot)) ckpt.state.set(slot, new Float32Array(paramCount()));
+  for (const slot of runner.slots) if (!run.state.has(slot)) run.state.set(slot, new Float32Array(paramCount()));
   const { provider, fallbackReason, threads } = runner;
-  opts.onEvent?.({ type: 'start', provider, fallbackReason, threads, steps: totalSteps, resumedAt: opts.resume ? ckpt.step : undefined });
+  opts.onEvent?.({ type: 'start', provider, fallbackReason, threads, steps: totalSteps, resumedAt: opts.resume ? run.step : undefined });
   // The runner holds sessions and helper threads: close it however training ends (done, Ctrl-C, divergence).
   try {
     let test: Evaluation | undefined; // the latest epoch's test-set evaluation
-    for (; ckpt.epoch < recipe.epochs; ckpt.epoch++, ckpt.batch = 0) {
-      // The epoch's order depends only on (seed, epoch), so a resumed run sees the same batches.
-      const order = permutation(trainCount, createRng(recipe.seed * 7919 + ckpt.epoch + 1));
-      const started = performance.now();
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      let curveSum = 0;
-      let curveCount = 0;
-      const curveEvery = Math.max(1, Math.floor(batchesPerEpoch / CURVE_POINTS_PER_EPOCH));
-
-      for (; ckpt.batch < batchesPerEpoch; ckpt.batch++) {
-        if (opts.signal?.aborted) return { status: 'interrupted', checkpoint: ckpt };
-        const indices = order.subarray(ckpt.batch * recipe.batchSize, (ckpt.batch + 1) * recipe.batchSize);
-        const shifts = createRng(recipe.seed * 104729 + ckpt.step);
-        const batch = makeBatch(buffers, data.train, indices, recipe.shift, shifts);
-
-        const lr = learningRate(recipe, ckpt.step, totalSteps);
-        ckpt.step++;
-        const { beta1, beta2 } = recipe.optimizer;
-        const hyper = { lr, bias_correction1: 1 - beta1 ** ckpt.step, bias_correction2: 1 - beta2 ** ckpt.step };
-        const out = await runner.step(batch, hyper, ckpt);
-
-        if (!Number.isFinite(out.loss)) {
-          throw new DivergedError(
-            `loss became ${out.loss} at epoch ${ckpt.epoch + 1}, step ${ckpt.step}: training diverged (try a lower --lr); nothing was written`,
-          );
-        }
-        lossSum += out.loss * indices.length;
-        correct += out.correct;
-        seen += indices.length;
-        curveSum += out.loss;
-        if (++curveCount === curveEvery) {
-          ckpt.lossCurve.push([ckpt.step, curveSum / curveCount]);
-          curveSum = curveCount = 0;
-        }
-        const seconds = (performance.now() - started) / 1000;
-        opts.onEvent?.({ type: 'batch', epoch: ckpt.epoch, seen, total: trainCount, loss: lossSum / seen, imagesPerSecond: seen / seconds });
-      }
-
-      const seconds = (performance.now() - started) / 1000;
-      test = await evaluateParams(recipe, unflattenParams(ckpt.params), data.test, provider);
-      const record: EpochRecord = {
-        epoch: ckpt.epoch + 1,
-        trainLoss: lossSum / seen,
-        trainAccuracy: correct / seen,
-        testLoss: test.loss,
-        testAccuracy: test.accuracy,
-        seconds,
-        imagesPerSecond: seen / seconds,
-      };
-      ckpt.history.push(record);
+    for (; run.epoch < recipe.epochs; run.epoch++, run.batch = 0) {
+      const epoch = await trainEpoch(runner, run, { ...opts, trainCount, totalSteps });
+      if (!epoch) return { status: 'interrupted', checkpoint: run };
+      test = await evaluateParams(recipe, unflattenParams(run.params), data.test, provider);
+      const { trainLoss, trainAccuracy, seconds, imagesPerSecond } = epoch;
+      const record: EpochRecord = { epoch: run.epoch + 1, trainLoss, trainAccuracy, testLoss: test.loss, testAccuracy: test.accuracy, seconds, imagesPerSecond };
+      run.history.push(record);
       opts.onEvent?.({ type: 'epoch', record, epochs: recipe.epochs });
     }
 
-    const params = unflattenParams(ckpt.params);
+    const params = unflattenParams(run.params);
     // The last epoch already evaluated these exact parameters; only a run resumed after its last epoch has not.
     const final = test ?? (await evaluateParams(recipe, params, data.test, provider));
-    return { status: 'done', params, history: ckpt.history, lossCurve: ckpt.lossCurve, final, provider };
+    return { status: 'done', params, history: run.history, lossCurve: run.lossCurve, final, provider };
   } finally {
     await runner.close();
   }
+}
+
+/** A run at its start: the recipe's initial parameters, zero optimizer state, nothing done yet. */
+function startRun(recipe: Recipe): Checkpoint {
+  return { recipe, epoch: 0, batch: 0, step: 0, params: flattenParams(initParams(createRng(recipe.seed))), state: new Map(), history: [], lossCurve: [] };
+}
+
+type EpochStats = Omit<EpochRecord, 'epoch' | 'testLoss' | 'testAccuracy'>;
+
+/** The rest of run's current epoch, one optimizer step per batch, updating run as it goes; undefined if aborted. */
+async function trainEpoch(runner: StepRunner, run: Checkpoint, opts: TrainOptions & { trainCount: number; totalSteps: number }): Promise<EpochStats | undefined> {
+  const { recipe, data, trainCount, totalSteps } = opts;
+  const batchesPerEpoch = Math.ceil(trainCount / recipe.batchSize);
+  // The epoch's order depends only on (seed, epoch), so a resumed run sees the same batches.
+  const order = permutation(trainCount, createRng(recipe.seed * 7919 + run.epoch + 1));
+  const buffers = batchBuffers(recipe.batchSize);
+  const curve = lossCurve(run.lossCurve, Math.max(1, Math.floor(batchesPerEpoch / CURVE_POINTS_PER_EPOCH)));
+  const started = performance.now();
+  let [lossSum, correct, seen] = [0, 0, 0];
+
+  for (; run.batch < batchesPerEpoch; run.batch++) {
+    if (opts.signal?.aborted) return undefined;
+    const indices = order.subarray(run.batch * recipe.batchSize, (run.batch + 1) * recipe.batchSize);
+    const batch = makeBatch(buffers, data.train, indices, recipe.shift, createRng(recipe.seed * 104729 + run.step));
+    const lr = scheduledLr(recipe.schedule, recipe.lr, run.step, totalSteps);
+    run.step++;
+    const out = await runner.step(batch, hyperInputs(recipe.optimizer, lr, run.step), run);
+    if (!Number.isFinite(out.loss)) {
+      throw new DivergedError(`loss became ${out.loss} at epoch ${run.epoch + 1}, step ${run.step}: training diverged (try a lower --lr); nothing was written`);
+    }
+    lossSum += out.loss * batch.n;
+    correct += out.correct;
+    seen += batch.n;
+    curve(run.step, out.loss);
+    const seconds = (performance.now() - started) / 1000;
+    opts.onEvent?.({ type: 'batch', epoch: run.epoch, seen, total: trainCount, loss: lossSum / seen, imagesPerSecond: seen / seconds });
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { trainLoss: lossSum / seen, trainAccuracy: correct / seen, seconds, imagesPerSecond: seen / seconds };
+}
+
+/** Appends to `points` the mean loss of every `every` steps. */
+function lossCurve(points: Checkpoint['lossCurve'], every: number): (step: number, loss: number) => void {
+  let [sum, count] = [0, 0];
+  return (step, loss) => {
+    sum += loss;
+    if (++count === every) {
+      points.push([step, sum / count]);
+      [sum, count] = [0, 0];
+    }
+  };
 }
 
 /** One batch's buffers, reused every step (a fresh 200 KB per step only fed the garbage collector). */
