@@ -29,7 +29,7 @@ const encodings = {
   interlaced: (i: number) => sharp(Buffer.from(mnist.images.subarray(i * 784, (i + 1) * 784)), { raw: { width: 28, height: 28, channels: 1 } }).resize(200, 200).png({ progressive: true }).toBuffer(),
 };
 
-describe('pngjs and sharp give the same 28×28 input', () => {
+describe('the JS PNG decoders and sharp give the same model input', () => {
   for (const [name, render] of Object.entries(encodings)) {
     it(`${name}: 50 MNIST digits agree within 1/255 per pixel`, async () => {
       let worst = 0;

@@ -79,10 +79,8 @@ export class Batcher<In, Out> {
       return;
     }
     // Under load a batch is formed at the end of a loop turn (setImmediate), so that it takes every request parsed in
-    // that turn. Starting at the first arrival split each turn into a batch of one and a batch of the rest (measured
-    // at c64: 38 % of batches were single). Waiting costs a loop turn, and doubled the mean batch (12.5 → 25 images):
-    // 4–14 % more req/s and a lower p99 in 4 of 5 alternating pairs (2 workers, c64). After a lone request no company
-    // is expected: start at once (c1 latency unchanged).
+    // that turn rather than splitting it into a batch of one and the rest (docs/performance.md). After a lone request
+    // no company is expected: start at once.
     if (!arriving || this.#lastSize > 1) {
       this.#immediate ??= setImmediate(() => this.#flush());
       return;

@@ -76,9 +76,7 @@ export function runPrimary(config: Config): void {
   });
 
   // With a process on every core, V8's parallel GC helper threads have no core to run on: they were descheduled
-  // mid-scavenge while the event loop waited for them. Measured (2 cores, 2 workers, wrk at c64 on the same cores, 3
-  // alternating pairs): scavenge pauses p90 6.4–7.0 → 3.3–3.5 ms, 28×28 p99 12.6–16.9 → 10.7–12.0 ms, 280×280 drawings
-  // 9–27 % more req/s. With a core to spare the helpers do help, so the default stays.
+  // mid-scavenge while the event loop waited for them (docs/performance.md). With a core to spare they help.
   const gc = processPerCore(config.WORKERS) ? ['--single-threaded-gc'] : [];
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...gc] });
   log.info({ workers: config.WORKERS, port: config.PORT, v8Flags: gc }, 'starting workers');

@@ -17,7 +17,7 @@ export const ConfigSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   MODEL_PATH: z.string().min(1).default(path.join(PROJECT_ROOT, 'models', 'lenet.onnx')),
   EXECUTION_PROVIDER: z.enum(DEVICES).default('auto'),
-  /** ORT intra-op threads on the CPU. 1 leaves the other cores to sharp and the event loop (measured: spinning ORT threads cost 20–25 % throughput). */
+  /** ORT intra-op threads on the CPU. 1 leaves the other cores to sharp and the event loop (docs/performance.md). */
   CPU_THREADS: int(0, 256).default(1),
   /** Largest accepted request body. */
   BODY_LIMIT_BYTES: int(1024, 1024 ** 3).default(4 * 1024 * 1024),
@@ -26,15 +26,12 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   /** Server processes sharing the port (Node's cluster module). 1 suits a GPU: one CUDA context, and the batcher
-   * fills bigger batches. On a CPU host one per core lets every core parse HTTP and decode (2 cores, c64, bench:serve:
-   * 28×28 PNGs 1 → ~10,600 req/s, 2 → ~15,000; 280×280 ~1,700 → ~2,300). Not the default: a container's CPU quota
-   * is not what the host's core count says, and a process per host core under a 2-CPU quota would thrash. */
+   * fills bigger batches. On a CPU host one per core lets every core parse HTTP and decode. Not the default: a
+   * container's CPU quota is not what the host's core count says (docs/performance.md). */
   WORKERS: int(1, 64).default(1),
   /** Worker threads per process for per-pixel preprocessing of larger pictures (0 = all on the event loop). Default:
-   * the cores plus one, shared out among the processes; the extra thread fills the event loop's bursty gaps (2 cores,
-   * one process, 280×280 PNGs: 0 or 1 → ~830 req/s, 3 → ~1,410–1,520). None once there is a process per core: the
-   * processes already keep every core busy, and a thread hop only adds work (2 cores, 2 processes, 280×280: 0 →
-   * ~1,540–2,150 req/s, 1 → ~1,060–1,220, 2 → ~1,130). */
+   * the cores plus one, shared out among the processes, the extra thread filling the event loop's bursty gaps; none
+   * once there is a process per core, where a thread hop only adds work (docs/performance.md). */
   PREPROCESS_THREADS: int(0, 64).optional(),
   /** PNGs up to this many pixels are decoded on the event loop: a worker hop would cost more than the work. */
   INLINE_MAX_PIXELS: int(0, 262_144).default(4096),

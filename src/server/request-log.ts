@@ -1,7 +1,6 @@
 // One JSON line per request, at info, when it is answered. Fastify's default also writes an "incoming request" line
-// before it: twice the log volume, and 4–31 % less throughput at c64 (28×28 PNGs, WORKERS=1, LOG_LEVEL=info, 3
-// alternating pairs), for nothing the answered line does not say but that a request is in flight, which the request
-// timeout bounds. A LogController changes just these two lines; the older disableRequestLogging option
+// before it: twice the log volume and less throughput (docs/performance.md), for nothing the answered line does not
+// say but that a request is in flight, which the request timeout bounds. A LogController changes just these two lines; the older disableRequestLogging option
 // is deprecated (a warning at every start) and silenced Fastify's error lines too.
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 

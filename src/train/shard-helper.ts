@@ -1,6 +1,5 @@
 // The main thread's handle on one training helper thread (shard-worker.ts): send a shard, get its gradient back.
-// A plain worker thread, not a pool: piscina's bookkeeping added ~0.5 ms each way to a ~2.5 ms shard here (measured
-// against a bare worker's ~0.15 ms), which ate the whole gain of the second core.
+// A plain worker thread, not a pool: a pool's bookkeeping ate the whole gain of the second core (docs/performance.md).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';

@@ -18,8 +18,7 @@ opened.then(
 port.on('message', async (task: ShardTask) => {
   try {
     const result = await runShard((await opened).session, task);
-    // Move, don't copy: the results, and the task's buffers back for the next step (a fresh ~170 KB buffer cost
-    // ~0.1 ms here, the copy into a kept one microseconds).
+    // Move, don't copy: the results, and the task's buffers back for the next step (docs/performance.md).
     const buffers = [result.grad, result.logits, task.image, task.label, task.params].map((a) => a.buffer as ArrayBuffer);
     port.postMessage({ result, task }, buffers);
   } catch (err) {

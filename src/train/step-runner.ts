@@ -1,8 +1,8 @@
 // Runs training steps on ONNX Runtime: one graph per step when the recipe has one shard or the step runs on CUDA;
 // otherwise each shard's gradient (on this thread and on helper threads at once, one ONNX Runtime session each), then
 // the update graph.
-// A single ORT session uses one core well but not two (2 intra-op threads were slower here: LeNet's ops are too
-// small to split), so data parallelism across sessions is what puts a second core to work.
+// A single ORT session uses one core well but not two (docs/performance.md), so data parallelism across sessions is
+// what puts a second core to work.
 // Shards are part of the recipe, threads are not: the same shards give the same numbers however many threads run
 // them, so a model reproduces bit for bit on any machine.
 import { availableParallelism } from 'node:os';

@@ -47,8 +47,7 @@ export class Preprocessor {
   constructor(readonly options: PreprocessorOptions) {
     if (options.threads > 0) {
       // stricterFIFO: by default piscina puts a task it could not hand out back at the tail of its queue, so under
-      // sustained load one request can lose its turn again and again (piscina#1031; measured here: 280×280 at c64, p99
-      // 380 → 160 ms, a 5 s worst case gone, same throughput).
+      // sustained load one request can lose its turn again and again (piscina#1031; docs/performance.md).
       this.#pool = new Piscina({
         filename: WORKER,
         minThreads: options.threads,

@@ -45,13 +45,9 @@ interface InkMap {
 /** An ink map with its largest value and the level of its paper (the median of its outermost ring of pixels). */
 type Ink = InkMap & { max: number; background: number };
 
-// Two tables reused for every picture instead of allocated for each: toMnist runs synchronously from start to end, and
-// each worker thread has its own copy of this module. Every small typed array is an ArrayBuffer to allocate and later
-// sweep, a few µs each on this VM. The ring's levels are counted, not listed: the median needs no sort, and the JS
-// array of a 28×28 picture's 108 ring levels was 2.3 KB of garbage per request, the most any one function made (V8's
-// sampling heap profiler). With these and centreByMass's copy, a 28×28 PNG's whole preprocessing fell from ~34 to
-// ~27.5 µs (alternating rounds in one process; 280×280: 2–3 % less), with identical output on 3,000 MNIST pictures
-// drawn plain, inverted and on grainy paper.
+// Two tables reused for every picture rather than garbage per request (docs/performance.md): safe because toMnist runs
+// synchronously from start to end and each worker thread has its own copy of this module. The ring's levels are
+// counted, not listed, so the median needs no sort.
 const RING_COUNTS = new Uint32Array(256);
 const LEVELS = new Uint8Array(256);
 
@@ -185,7 +181,7 @@ function centreByMass(digit: InkMap): Uint8Array {
   const ox = clamp(Math.round(SIDE / 2 - mx / mass), SIDE - digit.width);
   const oy = clamp(Math.round(SIDE / 2 - my / mass), SIDE - digit.height);
   const out = new Uint8Array(SIDE * SIDE);
-  // Row by row without subarray(): a view per row was ~2 KB of garbage per request (V8's sampling heap profiler).
+  // Row by row without subarray(): a view per row is garbage per request (docs/performance.md).
   for (let y = 0; y < digit.height; y++) {
     for (let x = 0; x < digit.width; x++) out[(y + oy) * SIDE + ox + x] = digit.data[y * digit.width + x];
   }
