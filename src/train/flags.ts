@@ -48,13 +48,14 @@ const entries = Object.entries(FLAGS) as Array<[FlagName, FlagSpec]>;
 const FlagsSchema = z.object(Object.fromEntries(entries.map(([name, f]) => [name, f.schema])) as { [K in FlagName]: (typeof FLAGS)[K]['schema'] }).strict();
 export type Flags = z.infer<typeof FlagsSchema>;
 
-const COLUMN = 28;
+const syntax = (name: string, f: FlagSpec) => `  --${name}${f.value ? ` ${f.value}` : ''}${f.short ? `, -${f.short}` : ''}`;
+/** Where the descriptions start: two spaces after the longest flag. */
+const column = Math.max(...entries.map(([name, f]) => syntax(name, f).length)) + 2;
 export const USAGE = [
   'usage: npm run train -- [flags]',
   ...entries.map(([name, f]) => {
     const [first, ...more] = f.help.split('\n');
-    const flag = `  --${name}${f.value ? ` ${f.value}` : ''}${f.short ? `, -${f.short}` : ''}`;
-    return [`${flag.padEnd(COLUMN - 1)} ${first}`, ...more.map((line) => `${' '.repeat(COLUMN)}${line}`)].join('\n');
+    return [syntax(name, f).padEnd(column) + first, ...more.map((line) => ' '.repeat(column) + line)].join('\n');
   }),
 ].join('\n');
 
