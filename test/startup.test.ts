@@ -1,10 +1,9 @@
 // The service as a process: start-up failures are a clear sentence and a non-zero exit; predict CLI works on files.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../src/server/config.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { runCli } from './helpers/cli.js';
 import { variants } from './helpers/images.js';
@@ -46,16 +45,6 @@ describe('service start-up', () => {
     assert.match(run.stderr, /invalid configuration/);
     assert.match(run.stderr, /PORT="eighty"/);
     assert.match(run.stderr, /EXECUTION_PROVIDER="tpu"/);
-  });
-});
-
-describe('configuration defaults', () => {
-  const cores = availableParallelism();
-  it('preprocessing threads: the cores plus one shared out, none once there is a process per core, or as set', () => {
-    assert.equal(loadConfig({}).PREPROCESS_THREADS, Math.min(8, cores + 1));
-    assert.equal(loadConfig({ WORKERS: String(cores) }).PREPROCESS_THREADS, 0);
-    assert.equal(loadConfig({ WORKERS: String(cores + 1) }).PREPROCESS_THREADS, 0);
-    assert.equal(loadConfig({ WORKERS: String(cores), PREPROCESS_THREADS: '2' }).PREPROCESS_THREADS, 2);
   });
 });
 
