@@ -1,26 +1,27 @@
-// `npm run bench:serve`: the service on a real port, driven by wrk (or autocannon where wrk is missing) at concurrency
-// 1, 16 and 64 with a 28×28 MNIST PNG and a 280×280 RGB drawing. A bare Fastify route answering a constant is measured
-// in the same run, and every result is printed as a ratio of it and of the Python stack.
+// `npm run bench:serve`: the service on a real port, driven by wrk (or autocannon where wrk is missing) with what users
+// send (scripts/bench/pictures.ts): a 28×28 MNIST PNG, a 280×280 drawing with adaptive row filters, a Chromium canvas
+// upload and a 12 Mpx phone-photo JPEG. Every case runs with N server processes (BENCH_WORKERS, default "1,2") next to the
+// Python stack with as many uvicorn workers, at each concurrency of BENCH_CONCURRENCY (default 64). A bare Fastify
+// route answering a constant is measured in the same run as a ceiling.
 // This VM's speed drifts from minute to minute, so ours and the Python stack run in alternating rounds (BENCH_ROUNDS,
 // default 3, order flipped every round, BENCH_SECONDS each, default 5) and the printed ratio is the median of the
 // per-round ratios; the req/s and latencies shown are those of each side's median round.
 // Before each case every server gets an unmeasured warm-up run (BENCH_WARMUP seconds, default 2) at the same
-// concurrency with the same body: a fresh set of connections on a cold code path put a p99 of 80–120 ms into the first
-// 5 s run even for the constant route, against 4–6 ms once warm (measured).
+// concurrency with the same body: fresh connections on a cold code path inflate the first run's p99.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import sharp from 'sharp';
-import { loadMnist } from '../src/train/mnist.js';
 import { startService } from '../test/helpers/service.js';
+import { benchPictures, describe, type Picture } from './bench/pictures.js';
 import { alternate, median } from './bench/rounds.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
-const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '64').split(',').map(Number);
+const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? '1,2').split(',').map(Number);
 const LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
 const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
 
@@ -32,13 +33,13 @@ interface Result {
 }
 
 /** Every server here (ours and the baselines) is ready once it answers a prediction. */
-const start = (args: string[], command = process.execPath) =>
+const start = (args: string[], command = process.execPath, workers = 1) =>
   startService(
-    { LOG_LEVEL, EXECUTION_PROVIDER: process.env.EXECUTION_PROVIDER ?? 'auto' },
+    { LOG_LEVEL, EXECUTION_PROVIDER: process.env.EXECUTION_PROVIDER ?? 'auto', WORKERS: String(workers) },
     {
       command,
       args,
-      ready: (url) => fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(pngs.mnist28) }).then((r) => r.ok),
+      ready: (url) => fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(pictures[0].body) }).then((r) => r.ok),
     },
   );
 
@@ -47,12 +48,12 @@ const ms = (s: string | undefined) => {
   return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'] : Number.NaN;
 };
 
-async function drive(url: string, body: Buffer, connections: number, seconds = SECONDS): Promise<Result> {
+async function drive(url: string, { body, type }: Picture, connections: number, seconds = SECONDS): Promise<Result> {
   if (hasWrk) {
     const dir = mkdtempSync(path.join(tmpdir(), 'bench-serve-'));
-    writeFileSync(path.join(dir, 'body.png'), body);
+    writeFileSync(path.join(dir, 'body'), body);
     const lua = path.join(dir, 'post.lua');
-    writeFileSync(lua, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "image/png"\nlocal f = io.open("${dir}/body.png", "rb")\nwrk.body = f:read("*all")\nf:close()\n`);
+    writeFileSync(lua, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "${type}"\nlocal f = io.open("${dir}/body", "rb")\nwrk.body = f:read("*all")\nf:close()\n`);
     const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', lua, `${url}/predict`], { encoding: 'utf8' });
     const out = run.stdout;
     if (!/Requests\/sec/.test(out)) throw new Error(`wrk failed: ${run.stderr || out}`);
@@ -66,58 +67,60 @@ async function drive(url: string, body: Buffer, connections: number, seconds = S
         (/Socket errors:(.*)/.exec(out)?.[1].match(/\d+/g) ?? []).reduce((sum, n) => sum + Number(n), 0),
     };
   }
-  const r = await autocannon({ url: `${url}/predict`, method: 'POST', headers: { 'content-type': 'image/png' }, body, connections, duration: seconds });
+  const r = await autocannon({ url: `${url}/predict`, method: 'POST', headers: { 'content-type': type }, body, connections, duration: seconds });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
 }
 
-const { test } = loadMnist();
-const digit = Buffer.from(test.images.subarray(0, 784));
-const raw = () => sharp(digit, { raw: { width: 28, height: 28, channels: 1 } });
-const pngs = {
-  mnist28: await raw().png().toBuffer(),
-  // What the page's canvas sends: a digit drawn large, as an RGB picture.
-  drawing280: await raw().resize(280, 280).toColourspace('srgb').png().toBuffer(),
-};
-
+const pictures = await benchPictures();
 console.log(
-  `bench:serve — ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run after ${WARMUP} s of warm-up, LOG_LEVEL=${LOG_LEVEL}, WORKERS=${process.env.WORKERS ?? 1}, ` +
-    `${pngs.mnist28.length} B and ${pngs.drawing280.length} B PNGs\n`,
+  `bench:serve — ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run after ${WARMUP} s of warm-up, LOG_LEVEL=${LOG_LEVEL}, ` +
+    `${ROUNDS} round(s) per case; ratios to the Python stack are medians of per-round ratios\n${pictures.map((p) => `  ${describe(p)}`).join('\n')}\n`,
 );
 const baseline = await start(['--import', 'tsx', 'scripts/bench/constant-server.ts']);
-const service = await start(['dist/server/main.js']);
 // The Python stack people would otherwise pick, where Debian's python3-fastapi, -uvicorn, -torch and -pil are installed.
 const hasPython = spawnSync('/usr/bin/python3', ['-c', 'import fastapi, uvicorn, torch, PIL']).status === 0;
-const python = hasPython ? await start(['scripts/bench/python-server.py'], '/usr/bin/python3') : undefined;
-if (!python) console.log('(no Python baseline: apt-get install python3-fastapi python3-uvicorn python3-torch python3-pil)\n');
+if (!hasPython) console.log('(no Python baseline: apt-get install python3-fastapi python3-uvicorn python3-torch python3-pil)\n');
+// uvicorn's own process manager for N workers; the shell hands it the port the helper picked.
+const startPython = (workers: number) =>
+  start(['-c', `exec /usr/bin/python3 -m uvicorn --app-dir scripts/bench python_server:app --host 127.0.0.1 --port "$PORT" --workers ${workers} --log-level warning --no-access-log`], '/bin/sh');
 const fmt = (name: string, c: number, r: Result) =>
-  `${name.padEnd(34)} c${String(c).padEnd(3)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms` +
+  `${name.padEnd(44)} c${String(c).padEnd(3)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms` +
   (r.errors ? `  ERRORS ${r.errors}` : '');
 const ratio = (value: number, name: string) => `  ${value.toFixed(2).padStart(5)}× ${name}`;
 const medianRun = (runs: Result[]) => runs.find((r) => r.rps === median(runs.map((x) => x.rps)))!;
 
 /** ROUNDS alternating runs of ours and the Python stack on the same body; ratios are taken within each round. */
-async function rounds(body: Buffer, c: number) {
-  for (const server of [service, python]) if (server && WARMUP > 0) await drive(server.url, body, c, WARMUP);
-  const runs = await alternate(ROUNDS, () => drive(service.url, body, c), python && (() => drive(python.url, body, c)));
+async function rounds(ours: string, python: string | undefined, picture: Picture, c: number) {
+  for (const url of [ours, python]) if (url && WARMUP > 0) await drive(url, picture, c, WARMUP);
+  const runs = await alternate(ROUNDS, () => drive(ours, picture, c), python ? () => drive(python, picture, c) : undefined);
   return { ...runs, ratio: python ? median(runs.ours.map((r, i) => r.rps / runs.baseline[i].rps)) : undefined };
 }
 
-console.log(`${ROUNDS} round(s) per case; ratios to the Python stack are medians of per-round ratios\n`);
 try {
   for (const c of CONCURRENCY) {
-    if (WARMUP > 0) await drive(baseline.url, pngs.mnist28, c, WARMUP);
-    const ceiling = await drive(baseline.url, pngs.mnist28, c);
-    console.log(fmt('constant route (ceiling)', c, ceiling));
-    for (const [name, body] of [['28×28 MNIST PNG', pngs.mnist28], ['280×280 RGB drawing', pngs.drawing280]] as const) {
-      const result = await rounds(body, c);
-      const ours = medianRun(result.ours);
-      const vsPython = result.ratio === undefined ? '' : ratio(result.ratio, 'the Python stack');
-      console.log(fmt(name, c, ours) + ratio(ours.rps / ceiling.rps, 'of the constant route') + vsPython);
-      // One 5 s run's p99 swings by 2× on this VM: show every round's, not only the median round's.
-      if (ROUNDS > 1) console.log(`${''.padEnd(40)}p99 by round: ${result.ours.map((r) => r.p99.toFixed(1)).join(' / ')} ms`);
-      if (python) console.log(fmt(`  Python stack, ${name}`, c, medianRun(result.baseline)));
+    if (WARMUP > 0) await drive(baseline.url, pictures[0], c, WARMUP);
+    console.log(fmt('constant route (ceiling)', c, await drive(baseline.url, pictures[0], c)));
+  }
+  for (const workers of WORKER_COUNTS) {
+    console.log(`\n— ${workers} process(es): ours WORKERS=${workers}, Python uvicorn --workers ${workers}`);
+    const service = await start(['dist/server/main.js'], process.execPath, workers);
+    const python = hasPython ? await startPython(workers) : undefined;
+    try {
+      for (const c of CONCURRENCY) {
+        for (const picture of pictures) {
+          const result = await rounds(service.url, python?.url, picture, c);
+          const vsPython = result.ratio === undefined ? '' : ratio(result.ratio, 'the Python stack');
+          console.log(fmt(picture.name, c, medianRun(result.ours)) + vsPython);
+          // One 5 s run's p99 swings by 2× on this VM: show every round's, not only the median round's.
+          if (ROUNDS > 1) console.log(`${''.padEnd(50)}p99 by round: ${result.ours.map((r) => r.p99.toFixed(1)).join(' / ')} ms`);
+          if (python) console.log(fmt(`  Python stack`, c, medianRun(result.baseline)));
+        }
+      }
+    } finally {
+      for (const server of [service, python]) server?.child.kill();
+      await Promise.all([service.exited, python?.exited]);
     }
   }
 } finally {
-  for (const server of [baseline, service, python]) server?.child.kill();
+  baseline.child.kill();
 }

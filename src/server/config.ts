@@ -1,9 +1,10 @@
 // Service configuration from environment variables, validated by zod. Every default just works on a laptop.
-import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEVICES } from '../model/session.js';
+import { cudaProviderLibrary, DEVICES, type Device } from '../model/session.js';
+import { cpuBudget } from './cpu-budget.js';
 
 /** The package root, so default paths work from any working directory (and from dist/). */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -25,13 +26,12 @@ export const ConfigSchema = z.object({
   MAX_INPUT_PIXELS: int(1, 268_402_689).default(25_000_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  /** Server processes sharing the port (Node's cluster module). 1 suits a GPU: one CUDA context, and the batcher
-   * fills bigger batches. On a CPU host one per core lets every core parse HTTP and decode. Not the default: a
-   * container's CPU quota is not what the host's core count says (docs/performance.md). */
-  WORKERS: int(1, 64).default(1),
+  /** Server processes sharing the port (Node's cluster module). `auto`: one per CPU this process may use (the cores,
+   * capped by a cgroup CPU quota), or 1 when serving on a GPU: one CUDA context, and one batcher fills bigger batches. */
+  WORKERS: z.preprocess((v) => (v === '' ? undefined : v), z.union([z.literal('auto'), int(1, 64)]).default('auto')),
   /** Worker threads per process for per-pixel preprocessing of larger pictures (0 = all on the event loop). Default:
-   * the cores plus one, shared out among the processes, the extra thread filling the event loop's bursty gaps; none
-   * once there is a process per core, where a thread hop only adds work (docs/performance.md). */
+   * the CPUs plus one, shared out among the processes (the extra thread fills the event loop's gaps); none once there
+   * is a process per CPU, where a thread hop only adds work. */
   PREPROCESS_THREADS: int(0, 64).optional(),
   /** PNGs up to this many pixels are decoded on the event loop: a worker hop would cost more than the work. */
   INLINE_MAX_PIXELS: int(0, 262_144).default(4096),
@@ -52,22 +52,43 @@ export const ConfigSchema = z.object({
   ADMIN_TOKEN: secret(),
 });
 
-export type Config = Omit<z.infer<typeof ConfigSchema>, 'PREPROCESS_THREADS'> & { PREPROCESS_THREADS: number };
+export type Config = Omit<z.infer<typeof ConfigSchema>, 'WORKERS' | 'PREPROCESS_THREADS'> & {
+  WORKERS: number;
+  PREPROCESS_THREADS: number;
+};
 
-/** WORKERS puts a server process on every core: no core is left for helper threads (preprocessing, V8's GC). */
-export const processPerCore = (workers: number): boolean => workers >= availableParallelism();
+/** What the defaults depend on: the CPUs this process may use, and whether a GPU will serve. */
+export interface Host {
+  cpus: number;
+  gpu: boolean;
+}
 
-function defaultPreprocessThreads(workers: number): number {
-  return processPerCore(workers) ? 0 : Math.min(8, Math.ceil((availableParallelism() + 1) / workers));
+/** A GPU serves when CUDA is asked for, or under `auto` when the CUDA provider is installed and a GPU is visible. */
+export const detectHost = (provider: Device): Host => ({
+  cpus: cpuBudget(),
+  gpu: provider === 'cuda' || (provider === 'auto' && existsSync('/dev/nvidiactl') && existsSync(cudaProviderLibrary())),
+});
+
+/** WORKERS puts a server process on every CPU: none is left for helper threads (preprocessing, V8's GC). */
+export const processPerCore = (workers: number, cpus = cpuBudget()): boolean => workers >= cpus;
+
+function defaultPreprocessThreads(workers: number, cpus: number): number {
+  return processPerCore(workers, cpus) ? 0 : Math.min(8, Math.ceil((cpus + 1) / workers));
 }
 
 export class ConfigError extends Error {}
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, host?: Host): Config {
   const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   }
-  return { ...parsed.data, PREPROCESS_THREADS: parsed.data.PREPROCESS_THREADS ?? defaultPreprocessThreads(parsed.data.WORKERS) };
+  const { cpus, gpu } = host ?? detectHost(parsed.data.EXECUTION_PROVIDER);
+  const workers = parsed.data.WORKERS === 'auto' ? (gpu ? 1 : cpus) : parsed.data.WORKERS;
+  return {
+    ...parsed.data,
+    WORKERS: workers,
+    PREPROCESS_THREADS: parsed.data.PREPROCESS_THREADS ?? defaultPreprocessThreads(workers, cpus),
+  };
 }

@@ -33,7 +33,8 @@ export async function startService(env: Record<string, string> = {}, opts: Start
   const { command = process.execPath, args = ['--import', 'tsx', 'src/server/main.ts'], ready = serviceReady } = opts;
   const port = await freePort();
   const child = spawn(command, args, {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', EXECUTION_PROVIDER: 'cpu', ...env },
+    // One server process unless a test asks for more: WORKERS=auto would fork one per core.
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', EXECUTION_PROVIDER: 'cpu', WORKERS: process.env.WORKERS ?? '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,18 +1,7 @@
 // Configuration from the environment: defaults that work on a laptop, and a bad value named with what is wrong.
 import assert from 'node:assert/strict';
-import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/server/config.js';
-
-describe('configuration defaults', () => {
-  const cores = availableParallelism();
-  it('preprocessing threads: the cores plus one shared out, none once there is a process per core, or as set', () => {
-    assert.equal(loadConfig({}).PREPROCESS_THREADS, Math.min(8, cores + 1));
-    assert.equal(loadConfig({ WORKERS: String(cores) }).PREPROCESS_THREADS, 0);
-    assert.equal(loadConfig({ WORKERS: String(cores + 1) }).PREPROCESS_THREADS, 0);
-    assert.equal(loadConfig({ WORKERS: String(cores), PREPROCESS_THREADS: '2' }).PREPROCESS_THREADS, 2);
-  });
-});
 
 describe('configuration errors', () => {
   it('names every bad variable with the value it had', () => {

@@ -1,12 +1,10 @@
 # The stack people would otherwise pick, for `npm run bench:serve` to compare against: FastAPI + uvicorn + PyTorch + PIL,
 # written the way the tutorials write it. Same LeNet topology; random weights (only speed is measured here).
+# bench:serve runs it as `python3 -m uvicorn --app-dir scripts/bench python_server:app --workers N`.
 import io
-import os
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-import uvicorn
 from fastapi import FastAPI, Request
 from PIL import Image
 
@@ -42,6 +40,3 @@ async def predict(request: Request):
     digit = int(probabilities.argmax())
     return {"digit": digit, "confidence": float(probabilities[digit]), "probabilities": probabilities.tolist()}
 
-
-if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=int(os.environ["PORT"]), log_level="warning", access_log=False)
