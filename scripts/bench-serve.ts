@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
-import { loadMnist } from '../src/train/mnist.js';
+import { loadMnist, toFloat } from '../src/train/mnist.js';
+import { binaryInferBody, jsonInferBody } from '../test/helpers/oip-requests.js';
 import { startService } from '../test/helpers/service.js';
 import { alternate, median } from './bench/rounds.js';
 
@@ -47,13 +48,21 @@ const ms = (s: string | undefined) => {
   return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'] : Number.NaN;
 };
 
-async function drive(url: string, body: Buffer, connections: number, seconds = SECONDS): Promise<Result> {
+/** Where a body goes: /predict as a PNG by default. */
+interface Target {
+  path: string;
+  headers: Record<string, string>;
+}
+const PREDICT: Target = { path: '/predict', headers: { 'content-type': 'image/png' } };
+
+async function drive(url: string, body: Buffer, connections: number, seconds = SECONDS, target = PREDICT): Promise<Result> {
   if (hasWrk) {
     const dir = mkdtempSync(path.join(tmpdir(), 'bench-serve-'));
-    writeFileSync(path.join(dir, 'body.png'), body);
+    writeFileSync(path.join(dir, 'body'), body);
     const lua = path.join(dir, 'post.lua');
-    writeFileSync(lua, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "image/png"\nlocal f = io.open("${dir}/body.png", "rb")\nwrk.body = f:read("*all")\nf:close()\n`);
-    const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', lua, `${url}/predict`], { encoding: 'utf8' });
+    const headers = Object.entries(target.headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"\n`).join('');
+    writeFileSync(lua, `wrk.method = "POST"\n${headers}local f = io.open("${dir}/body", "rb")\nwrk.body = f:read("*all")\nf:close()\n`);
+    const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', lua, `${url}${target.path}`], { encoding: 'utf8' });
     const out = run.stdout;
     if (!/Requests\/sec/.test(out)) throw new Error(`wrk failed: ${run.stderr || out}`);
     const field = (re: RegExp) => re.exec(out)?.[1];
@@ -66,7 +75,7 @@ async function drive(url: string, body: Buffer, connections: number, seconds = S
         (/Socket errors:(.*)/.exec(out)?.[1].match(/\d+/g) ?? []).reduce((sum, n) => sum + Number(n), 0),
     };
   }
-  const r = await autocannon({ url: `${url}/predict`, method: 'POST', headers: { 'content-type': 'image/png' }, body, connections, duration: seconds });
+  const r = await autocannon({ url: `${url}${target.path}`, method: 'POST', headers: target.headers, body, connections, duration: seconds });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
 }
 
@@ -116,6 +125,25 @@ try {
       // One 5 s run's p99 swings by 2× on this VM: show every round's, not only the median round's.
       if (ROUNDS > 1) console.log(`${''.padEnd(40)}p99 by round: ${result.ours.map((r) => r.p99.toFixed(1)).join(' / ')} ms`);
       if (python) console.log(fmt(`  Python stack, ${name}`, c, medianRun(result.baseline)));
+    }
+  }
+  // Open Inference Protocol v2 infer: tensors (no image decoding), one image or 64 per request, as JSON or in the binary
+  // form both ways. At most QUEUE_MAX / 2 images in flight, so that the queue limit does not turn load into 503s.
+  console.log('\nOIP v2 infer (tensors in, probabilities out; images/s = req/s × batch)');
+  for (const batch of [1, 64]) {
+    const images = toFloat(test, 0, batch);
+    const binary = binaryInferBody(images, batch, { parameters: { binary_data_output: true } });
+    const forms = [
+      ['JSON', Buffer.from(jsonInferBody(images, batch)), { 'content-type': 'application/json' }],
+      ['binary', binary.body, { 'content-type': 'application/octet-stream', ...binary.headers }],
+    ] as const;
+    for (const c of CONCURRENCY.map((c) => Math.min(c, Math.max(1, Math.floor(512 / batch))))) {
+      for (const [form, body, headers] of forms) {
+        const target = { path: '/v2/models/lenet/infer', headers };
+        if (WARMUP > 0) await drive(service.url, body, c, WARMUP, target);
+        const r = await drive(service.url, body, c, SECONDS, target);
+        console.log(fmt(`OIP batch ${batch}, ${form}`, c, r) + `  ${Math.round(r.rps * batch).toString().padStart(7)} images/s`);
+      }
     }
   }
 } finally {

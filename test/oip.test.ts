@@ -10,6 +10,7 @@ import { loadConfig } from '../src/server/config.js';
 import { loadModel, type LoadedModel } from '../src/server/model.js';
 import { loadMnist, toFloat } from '../src/train/mnist.js';
 import { variants } from './helpers/images.js';
+import { binaryInferBody, jsonInferBody } from './helpers/oip-requests.js';
 import { assertOip } from './helpers/oip-schema.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 
@@ -42,21 +43,8 @@ interface Tensor {
 }
 
 /** An OIP JSON request for the MNIST test images [start, start + n) as FP32 in [0, 1]. */
-function jsonRequest(start: number, n: number, extra: Record<string, unknown> = {}) {
-  return { inputs: [{ name: 'image', shape: [n, 1, 28, 28], datatype: 'FP32', data: Array.from(toFloat(mnist, start, n)) }], ...extra };
-}
-
-/** The same images in Triton's binary form: the JSON header, then the raw little-endian FP32 bytes. */
-function binaryRequest(images: Float32Array, n: number, extra: Record<string, unknown> = {}, input: Tensor = {}) {
-  const bytes = Buffer.from(images.buffer, images.byteOffset, images.byteLength);
-  const header = Buffer.from(
-    JSON.stringify({
-      inputs: [{ name: 'image', shape: [n, 1, 28, 28], datatype: 'FP32', parameters: { binary_data_size: bytes.length }, ...input }],
-      ...extra,
-    }),
-  );
-  return { header, body: Buffer.concat([header, bytes]) };
-}
+const jsonRequest = (start: number, n: number, extra: Record<string, unknown> = {}) => JSON.parse(jsonInferBody(toFloat(mnist, start, n), n, extra));
+const binaryRequest = binaryInferBody;
 
 const inferUrl = (v?: string) => `/v2/models/${name}${v ? `/versions/${v}` : ''}/infer`;
 const CONTRACT_INFER = '/v2/models/{name}/infer';
