@@ -238,6 +238,10 @@ describe('OIP v2 inference', () => {
     assert.equal(body.outputs[0].datatype, 'FP32');
     assert.equal('id' in body, false);
     probabilitiesOf(res);
+    // clients that send no Content-Type at all are served too (the body is read as bytes whatever its type)
+    const untyped = await app.inject({ method: 'POST', url: inferUrl(), payload: Buffer.from(JSON.stringify(jsonRequest(0, 1))) });
+    assert.equal(untyped.raw.req.headers['content-type'], undefined);
+    assert.deepEqual(probabilitiesOf(untyped), body.outputs[0].data);
     // the versioned URL serves the same
     assert.deepEqual(probabilitiesOf(await infer(jsonRequest(0, 1), { url: inferUrl(version) })), body.outputs[0].data);
   });
