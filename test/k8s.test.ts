@@ -202,6 +202,7 @@ describe('deploy/k8s manifests', () => {
     assert.equal(runtime.spec.containers.length, 1);
     const [c] = runtime.spec.containers;
     assert.equal(c.name, 'kserve-container', "KServe's name for the serving container");
+    assert.equal(c.ports?.[0].name, 'http1', 'Knative reads the protocol from the port name: the service speaks HTTP/1.1');
     new Pod({ metadata: { name: 'kserve-runtime' }, spec: { containers: runtime.spec.containers as never } }).validate();
     await assertMatchesApp(c, 'kserve');
     for (const probe of probes(c)) assert.match(probe.httpGet!.path, /^\/v2\/health\//, 'the OIP health routes');
