@@ -42,8 +42,12 @@ interface Tensor {
   parameters?: Record<string, unknown>;
 }
 
-/** An OIP JSON request for the MNIST test images [start, start + n) as FP32 in [0, 1]. */
-const jsonRequest = (start: number, n: number, extra: Record<string, unknown> = {}) => JSON.parse(jsonInferBody(toFloat(mnist, start, n), n, extra));
+/** An OIP JSON request for the MNIST test images [start, start + n) as FP32 in [0, 1]: a request the protocol's schema accepts. */
+function jsonRequest(start: number, n: number, extra: Record<string, unknown> = {}) {
+  const request = JSON.parse(jsonInferBody(toFloat(mnist, start, n), n, extra));
+  assertOip('inference_request', request);
+  return request;
+}
 const binaryRequest = binaryInferBody;
 
 const inferUrl = (v?: string) => `/v2/models/${name}${v ? `/versions/${v}` : ''}/infer`;
