@@ -13,6 +13,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { loadMnist, toFloat } from '../src/train/mnist.js';
+import { binaryInferBody, jsonInferBody } from '../test/helpers/oip-requests.js';
 import { startService } from '../test/helpers/service.js';
 import { benchPictures, describe, type Picture } from './bench/pictures.js';
 import { alternate, median } from './bench/rounds.js';
@@ -48,13 +50,21 @@ const ms = (s: string | undefined) => {
   return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'] : Number.NaN;
 };
 
-async function drive(url: string, { body, type }: Picture, connections: number, seconds = SECONDS): Promise<Result> {
+/** Where a body goes, with which headers. */
+interface Target {
+  path: string;
+  headers: Record<string, string>;
+}
+const predictTarget = ({ type }: Picture): Target => ({ path: '/predict', headers: { 'content-type': type } });
+
+async function drive(url: string, body: Buffer, connections: number, seconds: number, target: Target): Promise<Result> {
   if (hasWrk) {
     const dir = mkdtempSync(path.join(tmpdir(), 'bench-serve-'));
     writeFileSync(path.join(dir, 'body'), body);
     const lua = path.join(dir, 'post.lua');
-    writeFileSync(lua, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "${type}"\nlocal f = io.open("${dir}/body", "rb")\nwrk.body = f:read("*all")\nf:close()\n`);
-    const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', lua, `${url}/predict`], { encoding: 'utf8' });
+    const headers = Object.entries(target.headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"\n`).join('');
+    writeFileSync(lua, `wrk.method = "POST"\n${headers}local f = io.open("${dir}/body", "rb")\nwrk.body = f:read("*all")\nf:close()\n`);
+    const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', lua, `${url}${target.path}`], { encoding: 'utf8' });
     const out = run.stdout;
     if (!/Requests\/sec/.test(out)) throw new Error(`wrk failed: ${run.stderr || out}`);
     const field = (re: RegExp) => re.exec(out)?.[1];
@@ -67,7 +77,7 @@ async function drive(url: string, { body, type }: Picture, connections: number, 
         (/Socket errors:(.*)/.exec(out)?.[1].match(/\d+/g) ?? []).reduce((sum, n) => sum + Number(n), 0),
     };
   }
-  const r = await autocannon({ url: `${url}/predict`, method: 'POST', headers: { 'content-type': type }, body, connections, duration: seconds });
+  const r = await autocannon({ url: `${url}${target.path}`, method: 'POST', headers: target.headers, body, connections, duration: seconds });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
 }
 
@@ -91,15 +101,42 @@ const medianRun = (runs: Result[]) => runs.find((r) => r.rps === median(runs.map
 
 /** ROUNDS alternating runs of ours and the Python stack on the same body; ratios are taken within each round. */
 async function rounds(ours: string, python: string | undefined, picture: Picture, c: number) {
-  for (const url of [ours, python]) if (url && WARMUP > 0) await drive(url, picture, c, WARMUP);
-  const runs = await alternate(ROUNDS, () => drive(ours, picture, c), python ? () => drive(python, picture, c) : undefined);
+  const run = (url: string, seconds = SECONDS) => drive(url, picture.body, c, seconds, predictTarget(picture));
+  for (const url of [ours, python]) if (url && WARMUP > 0) await run(url, WARMUP);
+  const runs = await alternate(ROUNDS, () => run(ours), python ? () => run(python) : undefined);
   return { ...runs, ratio: python ? median(runs.ours.map((r, i) => r.rps / runs.baseline[i].rps)) : undefined };
+}
+
+/**
+ * Open Inference Protocol v2 infer: tensors (no image decoding), one image or 64 per request, as JSON or in the binary
+ * form both ways. At most 512 images in flight, so that the queue limit does not turn load into 503s.
+ */
+async function oipCases(url: string) {
+  console.log('OIP v2 infer (tensors in, probabilities out; images/s = req/s × batch)');
+  const { test } = loadMnist();
+  for (const batch of [1, 64]) {
+    const images = toFloat(test, 0, batch);
+    const binary = binaryInferBody(images, batch, { parameters: { binary_data_output: true } });
+    const forms = [
+      ['JSON', Buffer.from(jsonInferBody(images, batch)), { 'content-type': 'application/json' }],
+      ['binary', binary.body, { 'content-type': 'application/octet-stream', ...binary.headers }],
+    ] as const;
+    for (const c of CONCURRENCY.map((c) => Math.min(c, Math.max(1, Math.floor(512 / batch))))) {
+      for (const [form, body, headers] of forms) {
+        const target = { path: '/v2/models/lenet/infer', headers };
+        if (WARMUP > 0) await drive(url, body, c, WARMUP, target);
+        const r = await drive(url, body, c, SECONDS, target);
+        console.log(fmt(`OIP batch ${batch}, ${form}`, c, r) + `  ${Math.round(r.rps * batch).toString().padStart(7)} images/s`);
+      }
+    }
+  }
 }
 
 try {
   for (const c of CONCURRENCY) {
-    if (WARMUP > 0) await drive(baseline.url, pictures[0], c, WARMUP);
-    console.log(fmt('constant route (ceiling)', c, await drive(baseline.url, pictures[0], c)));
+    const constant = (seconds: number) => drive(baseline.url, pictures[0].body, c, seconds, predictTarget(pictures[0]));
+    if (WARMUP > 0) await constant(WARMUP);
+    console.log(fmt('constant route (ceiling)', c, await constant(SECONDS)));
   }
   for (const workers of WORKER_COUNTS) {
     console.log(`\n— ${workers} process(es): ours WORKERS=${workers}, Python uvicorn --workers ${workers}`);
@@ -116,6 +153,7 @@ try {
           if (python) console.log(fmt(`  Python stack`, c, medianRun(result.baseline)));
         }
       }
+      await oipCases(service.url);
     } finally {
       for (const server of [service, python]) server?.child.kill();
       await Promise.all([service.exited, python?.exited]);

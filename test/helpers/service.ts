@@ -13,7 +13,7 @@ export interface Service {
 }
 
 /** A port nobody listens on right now (the kernel picks it). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const { port } = server.address() as { port: number };
@@ -25,13 +25,15 @@ export interface StartOptions {
   command?: string;
   args?: string[];
   ready?: (url: string) => Promise<boolean>;
+  /** Listen on this port (a replacement taking over its predecessor's) instead of a free one. */
+  port?: number;
 }
 
 const serviceReady = (url: string) => fetch(`${url}/health/ready`).then((r) => r.ok);
 
 export async function startService(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<Service> {
   const { command = process.execPath, args = ['--import', 'tsx', 'src/server/main.ts'], ready = serviceReady } = opts;
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const child = spawn(command, args, {
     // One server process unless a test asks for more: WORKERS=auto would fork one per core.
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', EXECUTION_PROVIDER: 'cpu', WORKERS: process.env.WORKERS ?? '1', ...env },

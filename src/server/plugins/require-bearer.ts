@@ -4,12 +4,17 @@ import bearerAuth from '@fastify/bearer-auth';
 import type { FastifyInstance } from 'fastify';
 import { errorBody } from '../errors.js';
 
-export async function requireBearer(app: FastifyInstance, key: string, what: string): Promise<void> {
+export async function requireBearer(
+  app: FastifyInstance,
+  key: string,
+  what: string,
+  body: (message: string) => object = (message) => errorBody('unauthorized', message),
+): Promise<void> {
   await app.register(bearerAuth, {
     keys: new Set([key]),
     verifyErrorLogLevel: 'info', // a client's mistake, not our error
     // The plugin's types expect { error: string }; it sends whatever we return, and we keep our one error shape.
-    errorResponse: ((err: Error) => errorBody('unauthorized', `${err.message}: send "Authorization: Bearer <${what}>"`)) as unknown as (
+    errorResponse: ((err: Error) => body(`${err.message}: send "Authorization: Bearer <${what}>"`)) as unknown as (
       err: Error,
     ) => { error: string },
   });

@@ -1,0 +1,174 @@
+// An OIP v2 inference request's body → the images to run, and the probabilities → the response body. Both forms of the
+// protocol: tensors as JSON `data` (flat or nested), and Triton's binary tensor data extension (a JSON header of
+// Inference-Header-Content-Length bytes, then raw little-endian FP32). Every size the request declares is checked
+// against the model's shape and the body's real length before anything is allocated or read.
+import { endianness } from 'node:os';
+import { z } from 'zod';
+import { INPUT, OipError, OUTPUT } from './contract.js';
+
+const FP32_MAX = 3.4028234663852886e38;
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+export interface Limits {
+  /** Most images in one request (the batcher's BATCH_MAX_SIZE). */
+  maxBatch: number;
+}
+
+export interface RequestedOutput {
+  name: string;
+  binary: boolean;
+}
+
+export interface InferRequest {
+  id?: string;
+  /** n images of INPUT.perItem floats each, back to back. */
+  images: Float32Array;
+  n: number;
+  outputs: RequestedOutput[];
+}
+
+const parameters = z.record(z.string(), z.unknown()).optional();
+const dim = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const RequestSchema = z.object({
+  id: z.string().optional(),
+  parameters,
+  inputs: z.array(z.object({ name: z.string(), shape: z.array(dim), datatype: z.string(), parameters, data: z.unknown().optional() })),
+  outputs: z.array(z.object({ name: z.string(), parameters })).optional(),
+});
+
+const bad = (message: string) => new OipError(400, message);
+
+/** Splits the body at Inference-Header-Content-Length (absent: all of it is JSON). */
+function splitBody(body: Buffer, headerLength: string | string[] | undefined): { json: Buffer; binary: Buffer } {
+  if (headerLength === undefined) return { json: body, binary: body.subarray(body.length) };
+  const text = Array.isArray(headerLength) ? headerLength.join(',') : headerLength;
+  if (!/^\d{1,15}$/.test(text)) throw bad(`Inference-Header-Content-Length must be a byte count, got "${text.slice(0, 40)}"`);
+  const length = Number(text);
+  if (length > body.length) throw bad(`Inference-Header-Content-Length is ${length} but the body has only ${body.length} bytes`);
+  return { json: body.subarray(0, length), binary: body.subarray(length) };
+}
+
+function parseJson(json: Buffer): z.infer<typeof RequestSchema> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json.toString('utf8'));
+  } catch (err) {
+    throw bad(`the inference request is not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = RequestSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw bad(`invalid inference request: ${issue.path.join('.') || 'body'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** Nested `data` copied into `out` in row-major order; nesting may go no deeper than the shape's rank. */
+function flattenInto(data: unknown[], out: Float32Array, depth: number, at: { i: number }): void {
+  for (const v of data) {
+    if (typeof v === 'number') {
+      if (at.i >= out.length) throw bad(`data holds more than the ${out.length} values its shape declares`);
+      out[at.i++] = v;
+    } else if (Array.isArray(v)) {
+      if (depth <= 1) throw bad('data is nested deeper than its shape');
+      flattenInto(v, out, depth - 1, at);
+    } else {
+      throw bad(`FP32 data must be numbers, found ${JSON.stringify(v)?.slice(0, 40) ?? typeof v}`);
+    }
+  }
+}
+
+/** Raw little-endian FP32 bytes as floats (a copy: the bytes may sit at any offset in the body). */
+function floatsFromLE(bytes: Buffer): Float32Array {
+  const out = new Float32Array(bytes.length / 4);
+  if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes);
+  else for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
+  return out;
+}
+
+export function floatsToLE(floats: Float32Array): Buffer {
+  if (LITTLE_ENDIAN) return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength);
+  const out = Buffer.allocUnsafe(floats.length * 4);
+  floats.forEach((v, i) => out.writeFloatLE(v, i * 4));
+  return out;
+}
+
+function requestedOutputs(request: z.infer<typeof RequestSchema>): RequestedOutput[] {
+  const all = request.parameters?.binary_data_output ?? false;
+  if (typeof all !== 'boolean') throw bad('parameters.binary_data_output must be true or false');
+  if (!request.outputs) return [{ name: OUTPUT.name, binary: all }];
+  const seen = new Set<string>();
+  return request.outputs.map(({ name, parameters: p }) => {
+    if (name !== OUTPUT.name) throw bad(`unknown output "${name}": the model's output is "${OUTPUT.name}"`);
+    if (seen.has(name)) throw bad(`output "${name}" is requested twice`);
+    seen.add(name);
+    const binary = p?.binary_data ?? all;
+    if (typeof binary !== 'boolean') throw bad(`outputs.${name}.parameters.binary_data must be true or false`);
+    return { name, binary };
+  });
+}
+
+export function parseInferRequest(body: Buffer, headerLength: string | string[] | undefined, limits: Limits): InferRequest {
+  const { json, binary } = splitBody(body, headerLength);
+  const request = parseJson(json);
+  if (request.inputs.length !== 1) throw bad(`expected one input tensor "${INPUT.name}", got ${request.inputs.length}`);
+  const [input] = request.inputs;
+  if (input.name !== INPUT.name) throw bad(`unknown input "${input.name}": the model's input is "${INPUT.name}"`);
+  if (input.datatype !== INPUT.datatype) throw bad(`input "${INPUT.name}" must be ${INPUT.datatype}, got ${input.datatype}`);
+  const { shape } = input;
+  const itemShape = INPUT.shape.slice(1);
+  if (shape.length !== INPUT.shape.length || itemShape.some((d, i) => shape[i + 1] !== d)) {
+    throw bad(`input "${INPUT.name}" has shape [${shape.join(',').slice(0, 80)}]; the model takes [${INPUT.shape}] (-1: any batch size)`);
+  }
+  const n = shape[0];
+  if (n < 1) throw bad('the batch is empty: shape[0] must be at least 1');
+  if (n > limits.maxBatch) throw bad(`a batch of ${n} images is over this server's limit of ${limits.maxBatch} (BATCH_MAX_SIZE)`);
+  const count = n * INPUT.perItem;
+
+  let images: Float32Array;
+  const binarySize = input.parameters?.binary_data_size;
+  if (binarySize !== undefined) {
+    if (headerLength === undefined) throw bad('binary_data_size needs the Inference-Header-Content-Length header');
+    if (input.data !== undefined) throw bad(`input "${INPUT.name}" has both data and binary_data_size`);
+    if (binarySize !== count * 4) throw bad(`binary_data_size is ${JSON.stringify(binarySize)?.slice(0, 20)}; shape [${shape}] of FP32 is ${count * 4} bytes`);
+    if (binary.length !== binarySize) throw bad(`binary_data_size is ${binarySize} but ${binary.length} bytes follow the JSON header`);
+    images = floatsFromLE(binary);
+  } else {
+    if (binary.length > 0) throw bad(`${binary.length} bytes follow the JSON header, but no input declares binary_data_size`);
+    if (!Array.isArray(input.data)) throw bad(`input "${INPUT.name}" has no data array`);
+    images = new Float32Array(count);
+    const at = { i: 0 };
+    flattenInto(input.data, images, shape.length, at);
+    if (at.i !== count) throw bad(`shape [${shape}] needs ${count} values, data has ${at.i}`);
+  }
+  for (const v of images) {
+    if (!(Math.abs(v) <= FP32_MAX)) throw bad(`input "${INPUT.name}" holds ${v}: every value must be a finite FP32 number`);
+  }
+  return { id: request.id, images, n, outputs: requestedOutputs(request) };
+}
+
+export interface InferResult {
+  modelName: string;
+  modelVersion: string;
+  id?: string;
+  outputs: RequestedOutput[];
+  /** n × OUTPUT.perItem probabilities. */
+  probabilities: Float32Array;
+  n: number;
+}
+
+/** JSON alone when no output goes as binary; otherwise the JSON header, its length, and the raw tensors after it. */
+export function encodeInferResponse(result: InferResult): { json: object } | { body: Buffer; headerLength: number } {
+  const shape = [result.n, OUTPUT.perItem];
+  const head = { model_name: result.modelName, model_version: result.modelVersion, ...(result.id !== undefined ? { id: result.id } : {}) };
+  const outputs = result.outputs.map(({ name, binary }) => ({
+    name,
+    datatype: OUTPUT.datatype,
+    shape,
+    ...(binary ? { parameters: { binary_data_size: result.probabilities.byteLength } } : { data: Array.from(result.probabilities) }),
+  }));
+  if (!result.outputs.some((o) => o.binary)) return { json: { ...head, outputs } };
+  const header = Buffer.from(JSON.stringify({ ...head, outputs }));
+  const tensors = result.outputs.filter((o) => o.binary).map(() => floatsToLE(result.probabilities));
+  return { body: Buffer.concat([header, ...tensors]), headerLength: header.length };
+}
