@@ -135,7 +135,7 @@ describe('draw-a-digit page', { skip }, () => {
     assert.ok(sent.length >= 3, `the page asked while drawing (${sent.length} requests)`);
     // Each answer on screen is the answer to the newest request sent before it appeared, never an older one's.
     const answerOf = ({ t, digit, confidence }: Shown) => {
-      const newest = sent.findLastIndex((r) => r.at < t);
+      const newest = sent.filter((r) => r.at < t).length - 1; // sent is in sending order
       const { answer } = sent[newest];
       assert.ok(answer, `request ${newest} was answered`);
       assert.equal(`${digit} ${confidence}`, `${answer.digit} ${(100 * answer.confidence).toFixed(1)}% sure`,

@@ -61,7 +61,7 @@ export class Preprocessor {
     const { maxPixels, inlineMaxPixels } = this.options;
     const size = pngSize(input);
     if (size && size.width * size.height > maxPixels) {
-      throw new HttpError(413, 'image_too_large', `the image has ${size.width}×${size.height} pixels, more than ${maxPixels}`);
+      throw new HttpError(413, 'image_too_large', `the image has ${size.width}×${size.height} pixels, more than ${maxPixels}, the service's limit (MAX_INPUT_PIXELS); send a smaller picture`);
     }
     if (size && size.width <= WORKING_SIZE && size.height <= WORKING_SIZE) {
       if (size.width * size.height <= inlineMaxPixels || !this.#pool) return done(toMnist(decodePng(input)), 'inline');
@@ -81,7 +81,7 @@ export class Preprocessor {
       }
       throw err;
     }
-    if ('error' in result) throw new HttpError(result.error.statusCode, result.error.code, result.error.message);
+    if ('error' in result) throw new HttpError(result.error.statusCode, result.error.code, result.error.message, { cause: result.error.cause });
     return result.pixels;
   }
 

@@ -5,6 +5,8 @@ import { HttpError } from '../errors.js';
 import type { Picture, Rgba } from './mnist-normalise.js';
 import { decodeCommonPng } from './png-grey.js';
 
+export const INVALID_PNG = 'the PNG could not be decoded: it is damaged or cut short; send the whole file again';
+
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** Width and height from a PNG's IHDR without decoding anything; undefined when the bytes are not a PNG. */
@@ -26,6 +28,6 @@ export function decodePngToRgba(bytes: Uint8Array): Rgba {
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), { checkCRC: false });
     return { data: png.data, width: png.width, height: png.height, opaque: !png.alpha };
   } catch (err) {
-    throw new HttpError(400, 'invalid_image', `the image could not be decoded: ${(err as Error).message}`);
+    throw new HttpError(400, 'invalid_image', INVALID_PNG, { cause: err });
   }
 }

@@ -19,10 +19,12 @@ export async function decodeWithSharp(input: Buffer, maxPixels: number): Promise
   } catch (err) {
     const message = (err as Error).message;
     if (/unsupported image format/i.test(message)) {
-      throw new HttpError(415, 'unsupported_image_format', 'the body is not an image in a supported format (PNG, JPEG, WebP, GIF, TIFF, AVIF, SVG)');
+      throw new HttpError(415, 'unsupported_image_format', 'the body is not an image in a supported format; send a PNG, JPEG, WebP, GIF, TIFF, AVIF or SVG');
     }
-    if (/pixel limit/i.test(message)) throw new HttpError(413, 'image_too_large', `the image has more than ${maxPixels} pixels`);
-    throw new HttpError(400, 'invalid_image', `the image could not be decoded: ${message}`);
+    if (/pixel limit/i.test(message)) {
+      throw new HttpError(413, 'image_too_large', `the image has more than ${maxPixels} pixels, the service's limit (MAX_INPUT_PIXELS); send a smaller picture`);
+    }
+    throw new HttpError(400, 'invalid_image', 'the image could not be decoded: it is damaged, cut short or not what its format says; send the whole file again', { cause: err });
   }
 }
 

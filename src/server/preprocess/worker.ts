@@ -5,13 +5,15 @@ import { toMnist, type Rgba } from './mnist-normalise.js';
 
 export type WorkerTask = { png: Uint8Array } | { rgba: Rgba };
 /** HttpError does not survive the thread boundary as a class, so client errors travel as plain data. */
-export type WorkerResult = { pixels: Uint8Array } | { error: { statusCode: number; code: string; message: string } };
+export type WorkerResult = { pixels: Uint8Array } | { error: { statusCode: number; code: string; message: string; cause?: string } };
 
 export default function preprocessTask(task: WorkerTask): WorkerResult {
   try {
     return { pixels: toMnist('png' in task ? decodePng(task.png) : task.rgba) };
   } catch (err) {
-    if (err instanceof HttpError) return { error: { statusCode: err.statusCode, code: err.code, message: err.message } };
+    if (err instanceof HttpError) {
+      return { error: { statusCode: err.statusCode, code: err.code, message: err.message, cause: (err.cause as Error | undefined)?.message } };
+    }
     throw err;
   }
 }
