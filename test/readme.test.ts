@@ -30,6 +30,19 @@ describe("the README's curl examples against a started service", () => {
   before(async () => (service = await startService()));
   after(() => service?.child.kill('SIGTERM'));
 
+  it('the start-up log says which address to open', () => {
+    assert.ok(service.log().includes(`open ${service.url}/ to draw a digit`), service.log());
+  });
+
+  it('the page has an icon, so browsers do not ask for a missing /favicon.ico', async () => {
+    const page = await (await fetch(service.url)).text();
+    const icon = /<link rel="icon" href="([^"]+)"/.exec(page)?.[1];
+    assert.ok(icon, 'index.html links an icon');
+    const res = await fetch(new URL(icon, service.url));
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^image\/svg\+xml/);
+  });
+
   const examples = curlExamples();
   it('finds curl examples for /predict and /health', () => {
     assert.ok(examples.some((e) => e.route === '/predict') && examples.some((e) => e.route === '/health'), JSON.stringify(examples));
