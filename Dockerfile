@@ -8,8 +8,12 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 # The flag's name is historic: onnxruntime-node >= 1.27 fetches the CUDA 13 + cuDNN 9 build of the provider.
 ENV ONNXRUNTIME_NODE_INSTALL=cuda12
-# npm ci runs `prepare` (the TypeScript build); then drop the dev dependencies and check the provider landed.
+# npm ci runs `prepare` (the TypeScript build). package.json's allowScripts keeps npm >= 11 from running
+# onnxruntime-node's download (it fails where NuGet is out of reach), so run it here unless an older npm already did;
+# then drop the dev dependencies and check the provider landed.
 RUN npm ci \
+ && (test -f node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so \
+     || node node_modules/onnxruntime-node/script/install) \
  && npm prune --omit=dev \
  && test -f node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so \
  || (echo "libonnxruntime_providers_cuda.so is missing: the CUDA provider download failed" >&2; exit 1)

@@ -12,6 +12,8 @@ for (let d = 0; d < 10; d++) {
 }
 
 function clearPad() {
+  latest++; // an answer still on its way is for the drawing just cleared
+  clearTimeout(timer);
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, pad.width, pad.height);
   digitEl.textContent = '–';
@@ -34,14 +36,15 @@ function showBars(probabilities, winner) {
   });
 }
 
-let pending = null;
-let inFlight = false;
+// Every request gets a number; an answer to any but the newest one is dropped, so the page never shows the answer for
+// an older drawing after a newer one was sent (answers can come back out of order).
+let latest = 0;
 async function predict(blob) {
-  if (inFlight) return void (pending = blob);
-  inFlight = true;
+  const id = ++latest;
   try {
     const res = await fetch('/predict?debug=1', { method: 'POST', headers: { 'content-type': blob.type || 'image/png' }, body: blob });
     const body = await res.json();
+    if (id !== latest) return;
     if (!res.ok) {
       const hint = body.error?.code === 'no_digit_found' ? 'No digit yet: draw one.' : body.error?.message ?? `error ${res.status}`;
       return say(hint, body.error?.code !== 'no_digit_found');
@@ -53,21 +56,21 @@ async function predict(blob) {
     document.getElementById('provider').textContent = body.executionProvider;
     say(`Model ${body.model.name} ${body.model.version}`);
   } catch (err) {
-    say(`The service did not answer: ${err.message}`, true);
-  } finally {
-    inFlight = false;
-    if (pending) {
-      const next = pending;
-      pending = null;
-      predict(next);
-    }
+    if (id === latest) say(`The service did not answer: ${err.message}`, true);
   }
+}
+
+// The PNG of what is on the pad now. Not canvas.toBlob: Chromium encodes it in idle time, up to a second later after a
+// slow stroke, and the page showed the answer for the half-drawn digit meanwhile. toDataURL encodes at once.
+function padPng() {
+  const base64 = pad.toDataURL('image/png').slice('data:image/png;base64,'.length);
+  return new Blob([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], { type: 'image/png' });
 }
 
 let timer = null;
 function predictSoon(delay = 120) {
   clearTimeout(timer);
-  timer = setTimeout(() => pad.toBlob((blob) => blob && predict(blob), 'image/png'), delay);
+  timer = setTimeout(() => predict(padPng()), delay);
 }
 
 // Drawing: pointer events cover mouse, touch and pen alike.

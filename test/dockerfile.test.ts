@@ -34,6 +34,10 @@ describe('Dockerfile', () => {
 
   it('installs the CUDA provider, checks it landed, and runs as a non-root user with EP auto', () => {
     assert.match(dockerfile, /ENV ONNXRUNTIME_NODE_INSTALL=cuda12/);
+    // npm >= 11 skips the download (allowScripts denies it, for machines without NuGet): the build runs it itself.
+    assert.equal(pkg.allowScripts['onnxruntime-node'], false);
+    assert.match(dockerfile, /node node_modules\/onnxruntime-node\/script\/install/);
+    assert.ok(existsSync('node_modules/onnxruntime-node/script/install.js'), 'the install script the Dockerfile runs exists');
     assert.match(dockerfile, /test -f node_modules\/onnxruntime-node\/bin\/napi-v6\/linux\/x64\/libonnxruntime_providers_cuda\.so/);
     assert.match(dockerfile, /nvidia\/cuda:13[.\d]*-cudnn-runtime-ubuntu24\.04/);
     assert.match(dockerfile, /^USER (?!root)\w+/m);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Request as PwRequest, type Response as PwResponse } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 
@@ -65,6 +66,92 @@ describe('draw-a-digit page', { skip }, () => {
         await page.screenshot({ path: 'test-output/page.png' });
       }
     }
+  });
+
+  it('shows the digit of a slow multi-stroke drawing within 300 ms of the last stroke, never an older drawing\'s answer', async () => {
+    // Every request the page sends, with the picture it carried and the service's answer. Requests sent while the pen
+    // is still drawing are held back 400 ms by the network, so their answers arrive after newer ones.
+    const sent: Array<{ at: number; png: Buffer; answer?: { digit: number; confidence: number } }> = [];
+    const index = new Map<PwRequest, number>();
+    const onRequest = (request: PwRequest) => {
+      if (request.url().includes('/predict')) index.set(request, sent.push({ at: Date.now(), png: request.postDataBuffer()! }) - 1);
+    };
+    const onResponse = async (response: PwResponse) => {
+      const n = index.get(response.request());
+      if (n !== undefined) sent[n].answer = await response.json();
+    };
+    let holdBack = true;
+    await page.route('**/predict*', async (route) => {
+      if (!holdBack) return route.continue();
+      const response = await route.fetch();
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await route.fulfill({ response });
+    });
+    page.on('request', onRequest);
+    page.on('response', onResponse);
+    await page.goto(url);
+    await page.evaluate(() => {
+      const log: Array<{ t: number; digit: string; confidence: string }> = [];
+      Object.assign(window, { shown: log });
+      new MutationObserver(() => {
+        const confidence = document.getElementById('confidence')!.textContent ?? '';
+        if (confidence) log.push({ t: Date.now(), digit: document.getElementById('digit')!.textContent ?? '', confidence });
+      }).observe(document.getElementById('confidence')!, { childList: true, characterData: true, subtree: true });
+    });
+
+    // A "3" in two slow strokes (upper arc, lift, lower arc), a quarter of a second per segment: Chromium's toBlob
+    // deferred its PNG by ~1 s after such strokes.
+    const arc = (cy: number, r: number, from: number, to: number) =>
+      Array.from({ length: 9 }, (_, i) => {
+        const a = from + ((to - from) * i) / 8;
+        return [140 + r * Math.sin(a), cy - r * Math.cos(a)] as [number, number];
+      });
+    const strokes = [arc(90, 50, -1.4, Math.PI), arc(190, 50, 0, Math.PI + 1.4)];
+    const box = (await page.locator('#pad').boundingBox())!;
+    const at = ([x, y]: [number, number]) => [box.x + (x * box.width) / 280, box.y + (y * box.height) / 280] as const;
+    let liftedAt = 0;
+    for (const [s, stroke] of strokes.entries()) {
+      await page.mouse.move(...at(stroke[0]));
+      await page.mouse.down();
+      for (const p of stroke.slice(1)) {
+        await page.mouse.move(...at(p), { steps: 4 });
+        await page.waitForTimeout(250);
+      }
+      if (s === strokes.length - 1) holdBack = false;
+      liftedAt = Date.now();
+      await page.mouse.up();
+      await page.waitForTimeout(600);
+    }
+    await page.waitForTimeout(1500); // every held-back or deferred request has been answered by now
+    await page.unroute('**/predict*');
+    page.off('request', onRequest);
+    page.off('response', onResponse);
+
+    type Shown = { t: number; digit: string; confidence: string };
+    const shown = await page.evaluate(() => (window as unknown as { shown: Shown[] }).shown);
+    const drawn = await page.evaluate(() => (document.getElementById('pad') as HTMLCanvasElement).toDataURL('image/png'));
+    const pixels = (png: Buffer) => PNG.sync.read(png).data;
+    const finalPixels = pixels(Buffer.from(drawn.split(',')[1], 'base64'));
+    assert.ok(sent.length >= 3, `the page asked while drawing (${sent.length} requests)`);
+    // Each answer on screen is the answer to the newest request sent before it appeared, never an older one's.
+    const answerOf = ({ t, digit, confidence }: Shown) => {
+      const newest = sent.filter((r) => r.at < t).length - 1; // sent is in sending order
+      const { answer } = sent[newest];
+      assert.ok(answer, `request ${newest} was answered`);
+      assert.equal(`${digit} ${confidence}`, `${answer.digit} ${(100 * answer.confidence).toFixed(1)}% sure`,
+        `${t - liftedAt} ms after the last stroke the page showed an answer other than the one to the newest request`);
+      return newest;
+    };
+    shown.forEach(answerOf);
+    // The first answer after the pen lifted is for the whole drawing, and it came within 300 ms.
+    const first = shown.find((s) => s.t > liftedAt);
+    assert.ok(first, 'an answer appeared after the last stroke');
+    assert.ok(pixels(sent[answerOf(first)].png).equals(finalPixels), `the answer shown ${first.t - liftedAt} ms after the last stroke is for an older drawing`);
+    assert.equal(first.digit, '3');
+    assert.ok(first.t - liftedAt <= 300, `the digit appeared ${first.t - liftedAt} ms after the pen lifted`);
+    assert.deepEqual(shown.at(-1), first, 'nothing replaced it');
+    mkdirSync('test-output', { recursive: true });
+    await page.screenshot({ path: 'test-output/page-slow-strokes.png' });
   });
 
   it('works at phone width and says so when there is nothing to recognise', async () => {

@@ -154,7 +154,12 @@ describe('errors are 4xx JSON in the documented shape', () => {
       assert.equal(res.statusCode, status, res.body);
       const body = res.json();
       assert.equal(body.error.code, code, res.body);
-      assert.ok(body.error.message.length > 0);
+      // Written for people: what to do next, and no library's internals (pngjs said "There are some read requests
+      // waitng on finished stream" for a truncated PNG).
+      assert.match(body.error.message, /\b(send|use|see|lists|retry)\b/, `${code}: the message says what to do`);
+      assert.doesNotMatch(body.error.message, /stream|waitng|Unsupported Media Type|Request body is too large|FST_/i, res.body);
+      if (code === 'payload_too_large') assert.match(body.error.message, new RegExp(`${config.BODY_LIMIT_BYTES} bytes.*BODY_LIMIT_BYTES`));
+      if (code === 'image_too_large') assert.match(body.error.message, new RegExp(`${config.MAX_INPUT_PIXELS}.*MAX_INPUT_PIXELS`));
       if (res.statusCode !== 404) assertMatchesContract('/predict', 'post', status, body);
     });
   }
@@ -218,6 +223,21 @@ describe('request logs', () => {
         assert.equal(line.res.statusCode, status);
         assert.ok(line.responseTime > 0);
       }
+    } finally {
+      await logged.close();
+    }
+  });
+
+  it('at debug, a client error also logs what the library said, which the response leaves out', async () => {
+    const lines: string[] = [];
+    const logged = await buildApp(config, { logger: { level: 'debug', stream: { write: (line: string) => lines.push(line) } }, model: await loadModel(config.MODEL_PATH, 'cpu', 1) });
+    try {
+      const png = await variants.plain(mnist, 0);
+      const res = await logged.inject({ method: 'POST', url: '/predict', headers: { 'content-type': 'image/png', 'x-request-id': 'truncated' }, payload: png.subarray(0, png.length - 30) });
+      assert.equal(res.statusCode, 400);
+      const said = lines.map((line) => JSON.parse(line)).find((r) => r.reqId === 'truncated' && r.msg === 'what the library said');
+      assert.ok(said?.cause, `a debug line with the library's words: ${lines.join('')}`);
+      assert.ok(!res.body.includes(said.cause), res.body);
     } finally {
       await logged.close();
     }

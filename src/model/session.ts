@@ -49,7 +49,7 @@ export function cudaProviderLibrary(): string {
 async function openCuda(model: string | Uint8Array, opts: SessionOptions): Promise<ort.InferenceSession> {
   const library = cudaProviderLibrary();
   if (process.platform === 'linux' && !existsSync(library)) {
-    throw new Error(`the CUDA provider library is not installed (${library} is missing; install with ONNXRUNTIME_NODE_INSTALL=cuda12)`);
+    throw new Error(`the CUDA provider library is not installed (${library} is missing; fetch it with ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install)`);
   }
   return create(model, providerOptions('cuda', opts));
 }

@@ -4,7 +4,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { pino } from 'pino';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import { processPerCore, type Config } from './config.js';
+import { pageUrl, processPerCore, type Config } from './config.js';
 
 /** What the primary and its workers tell each other over the cluster's IPC channel. */
 type Message =
@@ -24,7 +24,10 @@ export function runPrimary(config: Config): void {
 
   const fork = () => {
     const worker = cluster.fork();
-    worker.on('listening', () => started.add(worker.id));
+    worker.on('listening', () => {
+      started.add(worker.id);
+      if (started.size === config.WORKERS) log.info({ url: pageUrl(config) }, `ready: open ${pageUrl(config)} to draw a digit`);
+    });
     worker.on('message', (message: unknown) => {
       if (!isMessage(message)) return; // prom-client's own requests and answers pass by here too
       if (message.type === 'lenet:reloaded') {

@@ -76,6 +76,10 @@ function defaultPreprocessThreads(workers: number, cpus: number): number {
   return processPerCore(workers, cpus) ? 0 : Math.min(8, Math.ceil((cpus + 1) / workers));
 }
 
+/** The draw page's address for the start-up log: a wildcard listening address is not one a person can open. */
+export const pageUrl = ({ HOST, PORT }: Pick<Config, 'HOST' | 'PORT'>): string =>
+  `http://${['0.0.0.0', '::', ''].includes(HOST) ? 'localhost' : HOST.includes(':') ? `[${HOST}]` : HOST}:${PORT}/`;
+
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, host?: Host): Config {

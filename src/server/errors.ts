@@ -5,8 +5,9 @@ export class HttpError extends Error {
     readonly statusCode: number,
     readonly code: string,
     message: string,
+    options?: ErrorOptions, // cause: what a library said, for the debug log only
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

@@ -5,7 +5,7 @@ import cluster from 'node:cluster';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { isClusterWorker, onDrainRequest, runPrimary } from './cluster.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, pageUrl } from './config.js';
 import { ModelLoadError } from './model.js';
 
 async function main(): Promise<void> {
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     if (config.WORKERS > 1 && cluster.isPrimary) return runPrimary(config);
     app = await buildApp(config);
     await app.listen({ port: config.PORT, host: config.HOST });
+    if (!isClusterWorker) app.log.info({ url: pageUrl(config) }, `ready: open ${pageUrl(config)} to draw a digit`);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof ModelLoadError) {
       // A clear sentence on stderr and a non-zero exit, for people and for orchestrators alike.

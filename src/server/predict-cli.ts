@@ -7,17 +7,28 @@ import { loadConfig } from './config.js';
 import { loadModel } from './model.js';
 import { PreprocessError, Preprocessor } from './preprocess/index.js';
 
-const USAGE = 'usage: npm run predict -- FILE [FILE…] [--json]   (MODEL_PATH and EXECUTION_PROVIDER as for the service)';
+const USAGE = `usage: npm run predict -- FILE [FILE…] [--json]
+  Reads each picture (PNG, JPEG, WebP, …) the way the service does and prints its digit and ten probabilities.
+  --json       one JSON array of {file, digit, confidence, probabilities} (or {file, error}) instead of bar charts
+  -h, --help   this text
+  The model and where it runs come from the environment, as for the service:
+  MODEL_PATH (default models/lenet.onnx), EXECUTION_PROVIDER auto|cuda|cpu (default auto), CPU_THREADS.
+  example: npm run predict -- examples/digit-28x28.png examples/photo.jpg
+  exit status: 0 all read, 1 some file could not be read, 2 bad usage`;
 
 const bar = (p: number, width = 40) => '█'.repeat(Math.round(p * width)).padEnd(width, '·');
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
   } catch (err) {
     console.error(`error: ${(err as Error).message}\n${USAGE}`);
     return 2;
+  }
+  if (parsed.values.help) {
+    console.log(USAGE);
+    return 0;
   }
   if (parsed.positionals.length === 0) {
     console.error(USAGE);

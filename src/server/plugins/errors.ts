@@ -13,42 +13,51 @@ const PREPROCESS_STATUS: Record<PreprocessErrorCode, number> = {
   no_digit_found: 422,
 };
 
-// Fastify's and @fastify/multipart's own client errors, with our codes.
-const KNOWN: Record<string, [number, string]> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload_too_large'],
-  FST_REQ_FILE_TOO_LARGE: [413, 'payload_too_large'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad_request'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'missing_image'],
-  FST_FILES_LIMIT: [400, 'too_many_files'],
-  FST_PARTS_LIMIT: [400, 'too_many_parts'],
-  FST_FIELDS_LIMIT: [400, 'too_many_parts'],
-  FST_INVALID_MULTIPART_CONTENT_TYPE: [415, 'unsupported_media_type'],
-  FST_ERR_VALIDATION: [400, 'invalid_request'],
+const SEND_AN_IMAGE = 'send the image as the body with Content-Type image/png, image/jpeg or image/webp, or as multipart/form-data field "image"';
+const tooLarge = (bodyLimit: number) =>
+  `the body is larger than ${bodyLimit} bytes (${(bodyLimit / 1024 ** 2).toFixed(1)} MiB), the service's limit (BODY_LIMIT_BYTES); send a smaller picture`;
+
+// Fastify's and @fastify/multipart's own client errors, with our codes and our words (their text goes to the debug log).
+const KNOWN: Record<string, [number, string, (bodyLimit: number) => string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload_too_large', tooLarge],
+  FST_REQ_FILE_TOO_LARGE: [413, 'payload_too_large', tooLarge],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', () => `this Content-Type is not accepted here; ${SEND_AN_IMAGE}`],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad_request', () => 'the Content-Length header does not match the body; send the request again'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'missing_image', () => `the request has no image; ${SEND_AN_IMAGE}`],
+  FST_FILES_LIMIT: [400, 'too_many_files', () => 'send one image per request'],
+  FST_PARTS_LIMIT: [400, 'too_many_parts', () => 'the multipart form has too many parts; send only the field "image"'],
+  FST_FIELDS_LIMIT: [400, 'too_many_parts', () => 'the multipart form has too many fields; send only the field "image"'],
+  FST_INVALID_MULTIPART_CONTENT_TYPE: [415, 'unsupported_media_type', () => `the body is not multipart/form-data; ${SEND_AN_IMAGE}`],
 };
 
-/** Maps any thrown error to a status and body; unknown errors are the server's fault (500, details only in logs). */
-export function toHttpError(err: unknown): HttpError {
+/**
+ * Maps any thrown error to a status and body; unknown errors are the server's fault (500, details only in logs).
+ * bodyLimit is BODY_LIMIT_BYTES, for the 413's message.
+ */
+export function toHttpError(err: unknown, bodyLimit = 0): HttpError {
   if (err instanceof HttpError) return err;
-  if (err instanceof PreprocessError) return new HttpError(PREPROCESS_STATUS[err.code], err.code, err.message);
+  if (err instanceof PreprocessError) return new HttpError(PREPROCESS_STATUS[err.code], err.code, err.message, { cause: err.cause });
   if (err instanceof QueueFullError) return new HttpError(503, 'overloaded', `${err.message}; retry shortly`);
   const e = err as { code?: string; statusCode?: number; message?: string };
   const known = e.code ? KNOWN[e.code] : undefined;
-  if (known) return new HttpError(known[0], known[1], e.message ?? known[1]);
+  if (known) return new HttpError(known[0], known[1], known[2](bodyLimit), { cause: err });
+  // Our own route schemas' words ("querystring/debug must be ...").
+  if (e.code === 'FST_ERR_VALIDATION') return new HttpError(400, 'invalid_request', `${e.message}; see GET /openapi.yaml`);
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new HttpError(e.statusCode, 'bad_request', e.message ?? 'bad request');
   return new HttpError(500, 'internal_error', 'internal error');
 }
 
 export default fp(async (app) => {
   app.setErrorHandler((err, req, reply) => {
-    const http = toHttpError(err);
+    const http = toHttpError(err, app.config.BODY_LIMIT_BYTES);
     if (http.statusCode >= 500 && http.statusCode !== 503) req.log.error({ err }, 'unhandled error');
     else req.log.info({ code: http.code, status: http.statusCode }, http.message);
+    if (http.cause !== undefined) req.log.debug({ code: http.code, cause: String((http.cause as Error).message ?? http.cause) }, 'what the library said');
     // Overload is temporary: tell clients and load balancers when to come back rather than letting them hammer us.
     if (http.statusCode === 503) reply.header('retry-after', '1');
     return reply.status(http.statusCode).send(errorBody(http.code, http.message));
   });
   app.setNotFoundHandler((req, reply) =>
-    reply.status(404).send(errorBody('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`)),
+    reply.status(404).send(errorBody('not_found', `no route for ${req.method} ${req.url.split('?')[0]}; GET /openapi.yaml lists the routes`)),
   );
 }, { name: 'errors' });

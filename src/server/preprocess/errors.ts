@@ -7,32 +7,40 @@ export class PreprocessError extends Error {
   constructor(
     readonly code: PreprocessErrorCode,
     message: string,
+    options?: ErrorOptions, // cause: what a library said, for the debug log only
   ) {
-    super(message);
+    super(message, options);
     this.name = 'PreprocessError';
   }
 
   /** Classes do not survive a worker thread's boundary: errors cross it as this. */
   toData(): PreprocessErrorData {
-    return { code: this.code, message: this.message };
+    return { code: this.code, message: this.message, cause: (this.cause as Error | undefined)?.message };
   }
 
-  static fromData({ code, message }: PreprocessErrorData): PreprocessError {
-    return new PreprocessError(code, message);
+  static fromData({ code, message, cause }: PreprocessErrorData): PreprocessError {
+    return new PreprocessError(code, message, cause === undefined ? undefined : { cause: new Error(cause) });
   }
 }
 
 export interface PreprocessErrorData {
   code: PreprocessErrorCode;
   message: string;
+  cause?: string;
 }
+
+/** What every limit's message ends with: the limit, the variable that sets it, and what to do. */
+export const tooManyPixels = (what: string, maxPixels: number) =>
+  `${what}, more than ${maxPixels}, the service's limit (MAX_INPUT_PIXELS); send a smaller picture`;
 
 /** The one place a decoder library's complaint (sharp, pngjs) is read: what it says becomes one of our codes. */
 export function decodeFailure(err: unknown, maxPixels?: number): PreprocessError {
   const message = (err as Error).message;
   if (/unsupported image format/i.test(message)) {
-    return new PreprocessError('unsupported_image_format', 'the body is not an image in a supported format (PNG, JPEG, WebP, GIF, TIFF, AVIF, SVG)');
+    return new PreprocessError('unsupported_image_format', 'the body is not an image in a supported format; send a PNG, JPEG, WebP, GIF, TIFF, AVIF or SVG', { cause: err });
   }
-  if (maxPixels !== undefined && /pixel limit/i.test(message)) return new PreprocessError('image_too_large', `the image has more than ${maxPixels} pixels`);
-  return new PreprocessError('invalid_image', `the image could not be decoded: ${message}`);
+  if (maxPixels !== undefined && /pixel limit/i.test(message)) {
+    return new PreprocessError('image_too_large', tooManyPixels('the image has', maxPixels), { cause: err });
+  }
+  return new PreprocessError('invalid_image', 'the image could not be decoded: it is damaged, cut short or not what its format says; send the whole file again', { cause: err });
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { QueueFullError } from '../batcher.js';
 import { toModelInput } from '../../model/input-contract.js';
-import { PreprocessError } from './errors.js';
+import { PreprocessError, tooManyPixels } from './errors.js';
 import { toMnist } from './mnist-normalise.js';
 import { decodePng, pngSize } from './png-decode.js';
 import { decodeWithSharp, WORKING_SIZE } from './sharp-codec.js';
@@ -63,7 +63,7 @@ export class Preprocessor {
     const { maxPixels, inlineMaxPixels } = this.options;
     const size = pngSize(input);
     if (size && size.width * size.height > maxPixels) {
-      throw new PreprocessError('image_too_large', `the image has ${size.width}×${size.height} pixels, more than ${maxPixels}`);
+      throw new PreprocessError('image_too_large', tooManyPixels(`the image has ${size.width}×${size.height} pixels`, maxPixels));
     }
     if (size && size.width <= WORKING_SIZE && size.height <= WORKING_SIZE) {
       if (size.width * size.height <= inlineMaxPixels || !this.#pool) return done(toMnist(decodePng(input)), 'inline');

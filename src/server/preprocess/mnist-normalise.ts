@@ -123,7 +123,7 @@ function median(counts: Uint32Array, n: number): number {
  * The table is LEVELS, valid until the next picture. */
 function inkLevels({ data, width, height, max, background }: Ink) {
   const range = max - background;
-  if (range < MIN_CONTRAST) throw new PreprocessError('no_digit_found', 'the image is blank: no ink stands out from the background');
+  if (range < MIN_CONTRAST) throw new PreprocessError('no_digit_found', 'the image is blank: no ink stands out from the background; send a picture of a digit');
   // A perfectly clean background (digital drawings, MNIST itself) keeps every shade; a photo's paper grain does not.
   const floor = background > 0 ? 0.15 : 0;
   const level = LEVELS;

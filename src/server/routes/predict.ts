@@ -12,14 +12,19 @@ async function imageFrom(req: FastifyRequest): Promise<Buffer> {
         if (part.type !== 'file') continue;
         // A second file is an error, not something to ignore silently.
         if (image) throw new HttpError(400, 'too_many_files', 'send one image per request');
-        if (part.fieldname !== 'image') throw new HttpError(400, 'missing_image', `expected the file in the field "image", got "${part.fieldname}"`);
+        if (part.fieldname !== 'image') throw new HttpError(400, 'missing_image', `the file is in the field "${part.fieldname}"; send it in the field "image"`);
         image = await part.toBuffer();
       }
     } catch (err) {
       // Our own errors and Fastify's coded ones (limits) keep their status; the parser's own complaints about a
       // malformed body (found by test/fuzz.test.ts: "Unexpected end of multipart data") are the client's, not a 500.
       if (err instanceof HttpError || String((err as { code?: string }).code).startsWith('FST_')) throw err;
-      throw new HttpError(400, 'invalid_multipart', `the multipart body could not be parsed: ${(err as Error).message}`);
+      throw new HttpError(
+        400,
+        'invalid_multipart',
+        'the multipart body could not be parsed: it is cut short or malformed; send the picture as field "image" of a well-formed multipart/form-data body',
+        { cause: err },
+      );
     }
     if (!image) throw new HttpError(400, 'missing_image', 'the multipart form has no file; send it in the field "image"');
     return image;

