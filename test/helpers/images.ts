@@ -42,15 +42,32 @@ function chunk(type: string, data: Buffer): Buffer {
 /** A tiny, valid-looking PNG whose header declares width × height pixels (a decompression bomb's shape), with `idat` as
  * its compressed pixels. */
 export function pngDeclaring(width: number, height: number, idat: Buffer = deflateSync(Buffer.alloc(1024))): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // greyscale
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', idat),
-    chunk('IEND', Buffer.alloc(0)),
+  return pngOf([
+    ['IHDR', ihdr(width, height)],
+    ['IDAT', idat],
+    ['IEND', Buffer.alloc(0)],
   ]);
+}
+
+/** IHDR's 13 bytes. */
+export function ihdr(width: number, height: number, bitDepth = 8, colourType = 0, interlace = 0): Buffer {
+  const data = Buffer.alloc(13);
+  data.writeUInt32BE(width, 0);
+  data.writeUInt32BE(height, 4);
+  data.set([bitDepth, colourType, 0, 0, interlace], 8);
+  return data;
+}
+
+/** A PNG file made of exactly these chunks, in this order (valid or not: the structural attacks are built with it). */
+export function pngOf(chunks: Array<[type: string, data: Buffer]>): Buffer {
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), ...chunks.map(([type, data]) => chunk(type, data))]);
+}
+
+/** The chunks of a PNG file, in order. */
+export function chunksOf(png: Buffer): Array<[type: string, data: Buffer]> {
+  const chunks: Array<[string, Buffer]> = [];
+  for (let at = 8; at + 12 <= png.length; at += 12 + png.readUInt32BE(at)) {
+    chunks.push([png.toString('latin1', at + 4, at + 8), png.subarray(at + 8, at + 8 + png.readUInt32BE(at))]);
+  }
+  return chunks;
 }

@@ -8,8 +8,12 @@ export const WORKING_SIZE = 512;
 
 export async function decodeWithSharp(input: Buffer, maxPixels: number): Promise<Rgba> {
   try {
-    const { data, info } = await sharp(input, { limitInputPixels: maxPixels })
-      .rotate() // honour EXIF orientation (phone photos)
+    const image = sharp(input, { limitInputPixels: maxPixels });
+    // The size the file declares, checked before anything is decoded (limitInputPixels is the second line of defence).
+    const { width = 0, height = 0 } = await image.metadata();
+    if (width * height > maxPixels) throw new HttpError(413, 'image_too_large', `the image has ${width}×${height} pixels, more than ${maxPixels}`);
+    const { data, info } = await image
+      .rotate() // honour EXIF orientation (phone photos; a PNG's eXIf chunk too), as orientation.ts does on our path
       .resize({ width: WORKING_SIZE, height: WORKING_SIZE, fit: 'inside', withoutEnlargement: true })
       .toColourspace('srgb')
       .ensureAlpha()
@@ -17,6 +21,7 @@ export async function decodeWithSharp(input: Buffer, maxPixels: number): Promise
       .toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   } catch (err) {
+    if (err instanceof HttpError) throw err;
     const message = (err as Error).message;
     if (/unsupported image format/i.test(message)) {
       throw new HttpError(415, 'unsupported_image_format', 'the body is not an image in a supported format (PNG, JPEG, WebP, GIF, TIFF, AVIF, SVG)');
