@@ -1,10 +1,13 @@
 // A PNG's pixel data straight to one byte per pixel (luma, or alpha when the picture has see-through pixels), for every
-// layout the PNG spec allows: grey at 1–16 bits, RGB, palette, grey+alpha, RGBA, tRNS, interlaced or not. Node's zlib
-// inflates exactly the size the (already checked, png-header.ts) header declares, the five scanline filters are undone
-// row by row, and each row goes straight to the byte normalisation needs.
+// layout the PNG spec allows: grey at 1–16 bits, RGB, palette, grey+alpha, RGBA, tRNS, interlaced or not. The pixel data
+// is inflated into exactly the size the (already checked, png-header.ts) header declares, the five scanline filters are
+// undone row by row, and each row goes straight to the byte normalisation needs.
 // Why by hand, not pngjs: pngjs expands every pixel to RGBA first (~0.6 ms of its ~0.8 ms on a 280×280 drawing), and
 // its synchronous inflate returned uninitialised memory for short data and leaked its zlib handle on errors.
-import { constants as zlibConstants, inflateSync } from 'node:zlib';
+// Why fflate, not node:zlib's inflateSync: on Node 20 every inflateSync that fails (truncated or corrupt data) leaks
+// its zlib state outside the JS heap, finishFlush and close() or not (7–80 KB a call, measured): an attacker's memory
+// pump. fflate is JavaScript writing into a buffer we allocate, so a failure leaves only garbage the GC collects.
+import { unzlibSync } from 'fflate';
 import { luma, SEE_THROUGH_BELOW, type Grey } from './mnist-normalise.js';
 import { ADAM7, invalidPng, passSize, WHOLE, type PngHeader } from './png-header.js';
 
@@ -38,23 +41,17 @@ export function decodePngPixels(header: PngHeader): Grey {
   return { data: ink, width, height, alphaIsInk, lo, hi };
 }
 
-/** Inflates to exactly `size` bytes: less data is an error, and so is more (it stops at size + 1, never later). */
+/** Inflates into a buffer we allocated (zeroed) of exactly `size` + 1 bytes: it cannot write past it, and anything but
+ * exactly `size` bytes (short data, or data running into the last byte) is an error. */
 function inflateExact(idat: Uint8Array[], size: number): Uint8Array {
-  let inflated: Buffer;
+  let inflated: Uint8Array;
   try {
-    // One output chunk that fits the whole image (+1 byte, so that a full chunk is not taken as a sign of more to come):
-    // node:zlib otherwise fills 16 KB chunks and concatenates them. Node's sync zlib closes its handle when it throws.
-    inflated = inflateSync(idat.length === 1 ? idat[0] : Buffer.concat(idat), {
-      maxOutputLength: size,
-      chunkSize: Math.max(zlibConstants.Z_MIN_CHUNK, size + 1),
-    });
+    inflated = unzlibSync(idat.length === 1 ? idat[0] : Buffer.concat(idat), { out: new Uint8Array(size + 1) });
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    throw invalidPng(code === 'ERR_BUFFER_TOO_LARGE' ? 'the image data is longer than the header declares' : `the image data does not inflate (${(err as Error).message})`);
+    throw invalidPng(`the image data does not inflate (${(err as Error).message})`);
   }
-  if (inflated.length !== size) throw invalidPng(`the image data is ${inflated.length} bytes, the header declares ${size}`);
-  // A plain Uint8Array view: the loops run over it, and one element kind keeps them monomorphic.
-  return new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.length);
+  if (inflated.length !== size) throw invalidPng(`the image data inflates to ${inflated.length > size ? 'more' : `${inflated.length}`} bytes, the header declares ${size}`);
+  return inflated;
 }
 
 /** Undoes each row's filter in place (PNG spec §9). Rows are [filter byte, stride bytes], from `offset`. */
