@@ -1,5 +1,5 @@
 // Real MNIST test digits rendered the ways people actually send them.
-import { crc32, deflateSync } from 'node:zlib';
+import { constants as zlibConstants, crc32, deflateRawSync, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import type { Split } from '../../src/train/mnist.js';
 
@@ -70,4 +70,15 @@ export function chunksOf(png: Buffer): Array<[type: string, data: Buffer]> {
     chunks.push([png.toString('latin1', at + 4, at + 8), png.subarray(at + 8, at + 8 + png.readUInt32BE(at))]);
   }
   return chunks;
+}
+
+/** A zlib stream that inflates to `size` zero bytes (a decompression bomb), built from one repeated deflate block so
+ * that gigabytes need not be compressed to make it. `size` is rounded down to whole MiB. */
+export function zeroBomb(size: number): Buffer {
+  const mib = 1 << 20;
+  const block = deflateRawSync(Buffer.alloc(mib), { level: 9, finishFlush: zlibConstants.Z_FULL_FLUSH }); // byte-aligned, not final
+  const count = Math.floor(size / mib);
+  const adler = Buffer.alloc(4);
+  adler.writeUInt32BE(((((count * mib) % 65521) << 16) | 1) >>> 0); // Adler-32 of n zeros: a = 1, b = n mod 65521
+  return Buffer.concat([Buffer.from([0x78, 0xda]), ...Array<Buffer>(count).fill(block), deflateRawSync(Buffer.alloc(0)), adler]);
 }
