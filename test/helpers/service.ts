@@ -25,17 +25,20 @@ export interface StartOptions {
   command?: string;
   args?: string[];
   ready?: (url: string) => Promise<boolean>;
+  /** Called as soon as the process is spawned, before it is ready. */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 const serviceReady = (url: string) => fetch(`${url}/health/ready`).then((r) => r.ok);
 
 export async function startService(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<Service> {
-  const { command = process.execPath, args = ['--import', 'tsx', 'src/server/main.ts'], ready = serviceReady } = opts;
+  const { command = process.execPath, args = ['--import', 'tsx', 'src/server/main.ts'], ready = serviceReady, onSpawn } = opts;
   const port = await freePort();
   const child = spawn(command, args, {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', EXECUTION_PROVIDER: 'cpu', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  onSpawn?.(child);
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -53,4 +56,11 @@ export async function startService(env: Record<string, string> = {}, opts: Start
 export async function rssOf(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+/** Whether a process has a handler installed for a signal (Linux: SigCgt in /proc/PID/status). */
+export async function catches(pid: number, signal: number): Promise<boolean> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const mask = /SigCgt:\s+([0-9a-f]+)/.exec(status)?.[1];
+  return mask !== undefined && (BigInt(`0x${mask}`) & (1n << BigInt(signal - 1))) !== 0n;
 }
