@@ -2,6 +2,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Batcher } from './batcher.js';
 import type { Config } from './config.js';
+import { clientErrorHandler, frameworkErrors } from './errors.js';
 import { createInference, type Prediction } from './inference.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { loadModel, type LoadedModel } from './model.js';
@@ -46,10 +47,15 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     logController: new OneLinePerRequest(),
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
-    // A slow client must not hold a connection forever.
+    // A slow client must not hold a connection forever: the whole request within REQUEST_TIMEOUT_MS, its headers within a
+    // third of it, checked every second (Node checks every 30 s by default: a "30 s" timeout was really 60–90 s).
     connectionTimeout: 30_000,
-    requestTimeout: 30_000,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: { headersTimeout: Math.round(config.REQUEST_TIMEOUT_MS / 3), connectionsCheckingInterval: 1_000 },
     return503OnClosing: true,
+    // Errors found before a route runs (a malformed URL, an unparsable request) answer in our error shape too.
+    frameworkErrors,
+    clientErrorHandler,
   });
   app.decorate('config', config);
   app.decorate('lifecycle', { state: 'starting' as Lifecycle });

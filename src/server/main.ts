@@ -15,7 +15,9 @@ async function main(): Promise<void> {
     config = loadConfig();
     if (config.WORKERS > 1 && cluster.isPrimary) return runPrimary(config);
     app = await buildApp(config);
-    await app.listen({ port: config.PORT, host: config.HOST });
+    // A cold burst of connections waits in the kernel's accept queue: 511 (Node's default) reset a few of 2,000; Linux
+    // caps this at net.core.somaxconn (4096 on current kernels).
+    await app.listen({ port: config.PORT, host: config.HOST, backlog: 4096 });
   } catch (err) {
     if (err instanceof ConfigError || err instanceof ModelLoadError) {
       // A clear sentence on stderr and a non-zero exit, for people and for orchestrators alike.
