@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
-import sharp, { type Sharp } from 'sharp';
+import sharp from 'sharp';
 import { PNG } from 'pngjs';
 import { Preprocessor } from '../src/server/preprocess/index.js';
 import { greyOf, toMnist } from '../src/server/preprocess/mnist-normalise.js';
@@ -14,7 +14,7 @@ import { decodePngPixels } from '../src/server/preprocess/png-grey.js';
 import { resample } from '../src/server/preprocess/resample.js';
 import { decodeWithSharp } from '../src/server/preprocess/sharp-codec.js';
 import { loadMnist } from '../src/train/mnist.js';
-import { chunksOf, pngDeclaring, pngOf, variants } from './helpers/images.js';
+import { chunksOf, pngDeclaring, pngOf, storedAs, variants } from './helpers/images.js';
 
 const { test: mnist } = loadMnist();
 const MAX_PIXELS = 25_000_000;
@@ -69,19 +69,8 @@ describe('our PNG decoder and sharp give the same 28×28 input', () => {
     const upright = await digit(0).resize(140, 84, { fit: 'fill' }).png().toBuffer();
     const reference = toMnist(decodePng(upright, MAX_PIXELS));
     const jpegReference = toMnist(await decodeWithSharp(await sharp(upright).jpeg({ quality: 98 }).toBuffer(), MAX_PIXELS));
-    // The stored picture for orientation o is the upright one turned by o's inverse.
-    const stored: Record<number, (s: Sharp) => Sharp> = {
-      1: (s) => s,
-      2: (s) => s.flop(),
-      3: (s) => s.rotate(180),
-      4: (s) => s.flip(),
-      5: (s) => s.rotate(-90).flop(), // sharp mirrors before it rotates, whatever the order of the calls
-      6: (s) => s.rotate(-90),
-      7: (s) => s.rotate(90).flop(),
-      8: (s) => s.rotate(90),
-    };
     for (let orientation = 1; orientation <= 8; orientation++) {
-      const turned = await stored[orientation](sharp(upright)).png().toBuffer();
+      const turned = await storedAs[orientation](sharp(upright)).png().toBuffer();
       const png = await sharp(turned).withMetadata({ orientation }).png().toBuffer();
       assert.ok(chunksOf(png).some(([type]) => type === 'eXIf'), 'sharp wrote an eXIf chunk');
       const jpeg = await sharp(turned).withMetadata({ orientation }).jpeg({ quality: 98 }).toBuffer();

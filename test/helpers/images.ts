@@ -1,6 +1,6 @@
 // Real MNIST test digits rendered the ways people actually send them.
 import { constants as zlibConstants, crc32, deflateRawSync, deflateSync } from 'node:zlib';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import type { Split } from '../../src/train/mnist.js';
 
 const raw28 = (pixels: Uint8Array) => sharp(Buffer.from(pixels), { raw: { width: 28, height: 28, channels: 1 } });
@@ -82,3 +82,16 @@ export function zeroBomb(size: number): Buffer {
   adler.writeUInt32BE(((((count * mib) % 65521) << 16) | 1) >>> 0); // Adler-32 of n zeros: a = 1, b = n mod 65521
   return Buffer.concat([Buffer.from([0x78, 0xda]), ...Array<Buffer>(count).fill(block), deflateRawSync(Buffer.alloc(0)), adler]);
 }
+
+/** What a camera stores for EXIF orientation 1–8 given the upright picture: the inverse of the turn the tag asks for
+ * (sharp mirrors before it rotates, whatever the order of the calls). */
+export const storedAs: Record<number, (upright: Sharp) => Sharp> = {
+  1: (s) => s,
+  2: (s) => s.flop(),
+  3: (s) => s.rotate(180),
+  4: (s) => s.flip(),
+  5: (s) => s.rotate(-90).flop(),
+  6: (s) => s.rotate(-90),
+  7: (s) => s.rotate(90).flop(),
+  8: (s) => s.rotate(90),
+};

@@ -5,8 +5,8 @@
 // Why by hand, not pngjs: pngjs expands every pixel to RGBA first (~0.6 ms of its ~0.8 ms on a 280×280 drawing), and
 // its synchronous inflate returned uninitialised memory for short data and leaked its zlib handle on errors.
 // Why fflate, not node:zlib's inflateSync: on Node 20 every inflateSync that fails (truncated or corrupt data) leaks
-// its zlib state outside the JS heap, finishFlush and close() or not (7–80 KB a call, measured): an attacker's memory
-// pump. fflate is JavaScript writing into a buffer we allocate, so a failure leaves only garbage the GC collects.
+// its zlib state outside the JS heap, whatever finishFlush or close() (an attacker's memory pump; test/security.test.ts
+// sends 5,000). fflate is JavaScript writing into a buffer we allocate, so a failure leaves only garbage the GC collects.
 import { unzlibSync } from 'fflate';
 import { luma, SEE_THROUGH_BELOW, type Grey } from './mnist-normalise.js';
 import { ADAM7, invalidPng, passSize, WHOLE, type PngHeader } from './png-header.js';
