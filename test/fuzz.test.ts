@@ -1,20 +1,140 @@
 // Whatever a client sends, the answer is a valid prediction or a 4xx JSON error, never a 5xx, and the service lives on.
-// fast-check generates the requests: random bytes, truncated and bit-flipped real images, wrong content types, empty
-// bodies, degenerate and bomb-shaped PNGs, broken multipart. 1,200 cases per run (FUZZ_RUNS to change), seeded by
-// fast-check and printed on failure so a failing case can be replayed.
+// First a corpus of structural PNG attacks (chunk order, duplicate and missing chunks, short and long IDAT, interlace,
+// every bit depth × colour type), each with its expected status, a time bound and, over the whole corpus, a memory
+// bound. Then fast-check generates requests: random bytes, truncated and bit-flipped real images (the corpus among
+// them), wrong content types, empty bodies, degenerate and bomb-shaped PNGs, broken multipart. 1,200 cases per run
+// (FUZZ_RUNS to change), seeded by fast-check and printed on failure so a failing case can be replayed.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { deflateSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
 import sharp from 'sharp';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { loadMnist } from '../src/train/mnist.js';
-import { pngDeclaring, variants } from './helpers/images.js';
+import { ihdr, pngDeclaring, pngOf, variants, zeroBomb } from './helpers/images.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1200);
 const { test: mnist } = loadMnist();
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+// ---- structural attacks: PNGs built chunk by chunk ----
+type Chunks = Array<[string, Buffer]>;
+const END: [string, Buffer] = ['IEND', Buffer.alloc(0)];
+const digit = mnist.images.subarray(0, 784);
+
+/** The digit's rows at any bit depth and colour type, unfiltered (filter byte 0), inflated (before deflate). */
+function rows(bitDepth: number, colourType: number, width = 28, height = 28): Buffer {
+  const channels = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colourType]!;
+  const stride = Math.ceil((width * channels * bitDepth) / 8);
+  const out = Buffer.alloc(height * (stride + 1));
+  const max = (1 << bitDepth) - 1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = digit[(y % 28) * 28 + (x % 28)];
+      // Grey, RGB, palette index (a grey palette) or grey+alpha: the level scaled to the depth; alpha opaque.
+      const samples = colourType === 4 || colourType === 6 ? [...Array<number>(channels - 1).fill(v), 255] : Array<number>(channels).fill(v);
+      samples.forEach((sample, c) => {
+        const level = Math.round((sample * max) / 255);
+        const bit = (x * channels + c) * bitDepth;
+        const at = y * (stride + 1) + 1 + (bit >> 3);
+        if (bitDepth === 16) out.writeUInt16BE(level, at);
+        else out[at] |= level << (8 - bitDepth - (bit & 7));
+      });
+    }
+  }
+  return out;
+}
+const greyPalette = (bitDepth: number) => Buffer.from(Array.from({ length: 1 << bitDepth }, (_, i) => Array(3).fill(Math.round((i * 255) / ((1 << bitDepth) - 1)))).flat());
+/** A valid PNG of the digit in this layout. */
+function layout(bitDepth: number, colourType: number): Buffer {
+  const chunks: Chunks = [['IHDR', ihdr(28, 28, bitDepth, colourType)]];
+  if (colourType === 3) chunks.push(['PLTE', greyPalette(bitDepth)]);
+  return pngOf([...chunks, ['IDAT', deflateSync(rows(bitDepth, colourType))], END]);
+}
+/** The digit's 8-bit grey rows in Adam7's seven passes, unfiltered. */
+function adam7(): Buffer {
+  const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+  const out: number[] = [];
+  for (const [x0, y0, dx, dy] of passes) {
+    for (let y = y0; y < 28; y += dy) {
+      out.push(0);
+      for (let x = x0; x < 28; x += dx) out.push(digit[y * 28 + x]);
+    }
+  }
+  return Buffer.from(out);
+}
+const IDAT = deflateSync(rows(8, 0));
+const HEAD: [string, Buffer] = ['IHDR', ihdr(28, 28)];
+const PLTE: [string, Buffer] = ['PLTE', greyPalette(8)];
+const palette = (...chunks: Chunks) => pngOf([['IHDR', ihdr(28, 28, 8, 3)], ...chunks]);
+const PAL_IDAT: [string, Buffer] = ['IDAT', deflateSync(rows(8, 3))];
+const withLength = (png: Buffer, at: number, length: number) => {
+  const out = Buffer.from(png);
+  out.writeUInt32BE(length, at);
+  return out;
+};
+
+const structural: Array<[what: string, png: Buffer, status: number]> = [
+  ['valid 8-bit grey', pngOf([HEAD, ['IDAT', IDAT], END]), 200],
+  ...[[0, 1], [0, 2], [0, 4], [0, 16], [2, 8], [2, 16], [3, 1], [3, 2], [3, 4], [3, 8], [4, 8], [4, 16], [6, 8], [6, 16]].map(
+    ([colourType, bitDepth]) => [`valid colour type ${colourType} at ${bitDepth} bits`, layout(bitDepth, colourType), 200] as [string, Buffer, number],
+  ),
+  ...[[0, 3], [2, 4], [3, 16], [4, 4], [6, 1], [1, 8], [5, 8], [7, 8], [0, 0], [0, 32]].map(
+    ([colourType, bitDepth]) => [`no such layout: colour type ${colourType} at ${bitDepth} bits`, pngOf([['IHDR', ihdr(28, 28, bitDepth, colourType)], ['IDAT', IDAT], END]), 400] as [string, Buffer, number],
+  ),
+  ['interlaced, valid', pngOf([['IHDR', ihdr(28, 28, 8, 0, 1)], ['IDAT', deflateSync(adam7())], END]), 200],
+  ['interlaced, the rows of a plain image (too short)', pngOf([['IHDR', ihdr(28, 28, 8, 0, 1)], ['IDAT', IDAT], END]), 400],
+  ['interlace method 2', pngOf([['IHDR', ihdr(28, 28, 8, 0, 2)], ['IDAT', IDAT], END]), 400],
+  ['compression method 1', pngOf([['IHDR', Buffer.concat([ihdr(28, 28).subarray(0, 10), Buffer.from([1, 0, 0])])], ['IDAT', IDAT], END]), 400],
+  ['no chunks at all', pngOf([]), 400],
+  ['IDAT before IHDR', pngOf([['IDAT', IDAT], HEAD, END]), 400],
+  ['a text chunk before IHDR', pngOf([['tEXt', Buffer.from('a\0b')], HEAD, ['IDAT', IDAT], END]), 400],
+  ['IHDR twice (28×28, then 65535×65535)', pngOf([HEAD, ['IHDR', ihdr(65535, 65535)], ['IDAT', IDAT], END]), 400],
+  ['IHDR again after IDAT', pngOf([HEAD, ['IDAT', IDAT], ['IHDR', ihdr(30000, 30000)], END]), 400],
+  ['IHDR of 12 bytes', pngOf([['IHDR', ihdr(28, 28).subarray(0, 12)], ['IDAT', IDAT], END]), 400],
+  ['0×28', pngOf([['IHDR', ihdr(0, 28)], ['IDAT', IDAT], END]), 400],
+  ['2³¹×1', pngOf([['IHDR', ihdr(2 ** 31, 1)], ['IDAT', IDAT], END]), 400],
+  ['65535×65535 (over MAX_INPUT_PIXELS)', pngOf([['IHDR', ihdr(65535, 65535)], ['IDAT', IDAT], END]), 413],
+  ['no IDAT', pngOf([HEAD, END]), 400],
+  ['no IEND', pngOf([HEAD, ['IDAT', IDAT]]), 400],
+  ['IDAT split by another chunk', pngOf([HEAD, ['IDAT', IDAT.subarray(0, 100)], ['tEXt', Buffer.from('a\0b')], ['IDAT', IDAT.subarray(100)], END]), 400],
+  ['IDAT split in two, contiguous (valid)', pngOf([HEAD, ['IDAT', IDAT.subarray(0, 100)], ['IDAT', IDAT.subarray(100)], END]), 200],
+  ['an empty IDAT', pngOf([HEAD, ['IDAT', Buffer.alloc(0)], END]), 400],
+  ['IDAT one row short', pngOf([HEAD, ['IDAT', deflateSync(rows(8, 0, 28, 27))], END]), 400],
+  ['IDAT one row long', pngOf([HEAD, ['IDAT', deflateSync(rows(8, 0, 28, 29))], END]), 400],
+  ['IDAT cut mid-stream', pngOf([HEAD, ['IDAT', IDAT.subarray(0, IDAT.length >> 1)], END]), 400],
+  ['IDAT of a 64 MB bomb', pngOf([HEAD, ['IDAT', zeroBomb(64 * 2 ** 20)], END]), 400],
+  ['an unknown filter type', pngOf([HEAD, ['IDAT', deflateSync(Buffer.from(rows(8, 0)).fill(5, 0, 1))], END]), 400],
+  ['a chunk longer than the file', withLength(pngOf([HEAD, ['IDAT', IDAT], END]), 33, 1 << 30), 400],
+  ['a chunk length over 2³¹', withLength(pngOf([HEAD, ['IDAT', IDAT], END]), 33, 0xffffffff), 400],
+  ['an unknown critical chunk', pngOf([HEAD, ['ABCD', Buffer.alloc(4)], ['IDAT', IDAT], END]), 400],
+  ['an unknown ancillary chunk (ignored)', pngOf([HEAD, ['abCd', Buffer.alloc(4)], ['IDAT', IDAT], END]), 200],
+  ['data after IEND (ignored)', Buffer.concat([pngOf([HEAD, ['IDAT', IDAT], END]), Buffer.alloc(100, 1)]), 200],
+  ['palette, valid', palette(PLTE, PAL_IDAT, END), 200],
+  ['palette without PLTE', palette(PAL_IDAT, END), 400],
+  ['PLTE after IDAT', palette(PAL_IDAT, PLTE, END), 400],
+  ['PLTE twice', palette(PLTE, PLTE, PAL_IDAT, END), 400],
+  ['PLTE of 5 bytes', palette(['PLTE', Buffer.alloc(5)], PAL_IDAT, END), 400],
+  ['PLTE of 257 entries', palette(['PLTE', Buffer.alloc(771)], PAL_IDAT, END), 400],
+  ['PLTE in a grey image', pngOf([HEAD, PLTE, ['IDAT', IDAT], END]), 400],
+  ['palette with a short PLTE (indices past it read as black)', palette(['PLTE', greyPalette(8).subarray(0, 300)], PAL_IDAT, END), 200],
+  ['palette with tRNS (valid)', palette(PLTE, ['tRNS', Buffer.alloc(10, 255)], PAL_IDAT, END), 200],
+  ['tRNS before PLTE', palette(['tRNS', Buffer.alloc(10, 255)], PLTE, PAL_IDAT, END), 400],
+  ['tRNS longer than the palette', palette(['PLTE', Buffer.alloc(12)], ['tRNS', Buffer.alloc(5)], PAL_IDAT, END), 400],
+  ['tRNS twice', palette(PLTE, ['tRNS', Buffer.alloc(1)], ['tRNS', Buffer.alloc(1)], PAL_IDAT, END), 400],
+  ['tRNS after IDAT', palette(PLTE, PAL_IDAT, ['tRNS', Buffer.alloc(1)], END), 400],
+  ['tRNS in an RGBA image', pngOf([['IHDR', ihdr(28, 28, 8, 6)], ['tRNS', Buffer.alloc(6)], ['IDAT', deflateSync(rows(8, 6))], END]), 400],
+  ['grey tRNS of 3 bytes', pngOf([HEAD, ['tRNS', Buffer.alloc(3)], ['IDAT', IDAT], END]), 400],
+  ['grey tRNS (valid: level 0 see-through)', pngOf([HEAD, ['tRNS', Buffer.alloc(2)], ['IDAT', IDAT], END]), 200],
+  ['eXIf twice', pngOf([HEAD, ['eXIf', Buffer.alloc(8)], ['eXIf', Buffer.alloc(8)], ['IDAT', IDAT], END]), 400],
+  ['eXIf of garbage (orientation ignored)', pngOf([HEAD, ['eXIf', Buffer.from('MM\0*garbage')], ['IDAT', IDAT], END]), 200],
+];
 let app: FastifyInstance;
 let corpus: Buffer[];
 
@@ -35,6 +155,7 @@ before(async () => {
     pngDeclaring(1, 0),
     pngDeclaring(100_000, 100_000),
     pngDeclaring(600, 600),
+    ...structural.map(([, png]) => png),
   ];
 });
 after(() => app.close());
@@ -86,6 +207,30 @@ function assertWellFormed(status: number, body: string, label: string): void {
     assert.equal(typeof json.error?.message, 'string');
   }
 }
+
+describe('structural PNG attacks', () => {
+  it(`${structural.length} crafted files: each its expected status in under 100 ms; 10 rounds grow RSS by < 50 MB`, async () => {
+    const send = (png: Buffer) => app.inject({ method: 'POST', url: '/predict', headers: { 'content-type': 'image/png' }, payload: png });
+    for (const [, png] of structural) await send(png); // warm-up
+    gc();
+    const before = process.memoryUsage().rss;
+    for (let round = 0; round < 10; round++) {
+      for (const [what, png, status] of structural) {
+        const started = performance.now();
+        const res = await send(png);
+        const ms = performance.now() - started;
+        if (round > 0) continue; // the statuses once; time and memory over every round
+        assertWellFormed(res.statusCode, res.body, what);
+        assert.equal(res.statusCode, status, `${what}: ${res.body}`);
+        // 100 ms is what a service must not exceed; a loaded machine gets 5× (quiet, these take well under 10 ms).
+        assert.ok(ms < 500, `${what}: ${ms.toFixed(1)} ms`);
+      }
+    }
+    gc();
+    const grown = process.memoryUsage().rss - before;
+    assert.ok(grown < 50 * 2 ** 20, `RSS grew by ${(grown / 2 ** 20).toFixed(1)} MB`);
+  });
+});
 
 describe('fuzzed POST /predict', () => {
   it(`${RUNS} generated requests: every answer is a prediction or a 4xx JSON error`, async () => {

@@ -1,13 +1,14 @@
 // Auth, hot reload, overload and metrics, over app.inject and a real port, with the real model and real images.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { variants } from './helpers/images.js';
-import { modelDir, replaceModel } from './helpers/models.js';
+import { fixedBatchModel, modelDir, replaceModel } from './helpers/models.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 
 const card = JSON.parse(readFileSync('models/lenet.json', 'utf8'));
@@ -117,8 +118,16 @@ describe('hot reload through POST /admin/reload', () => {
       assert.equal(await servingSha(), before);
       assert.equal((await predict(app)).statusCode, 200);
     }
+    // A valid ONNX model that cannot serve batches of every size, named without the server's directories.
+    replaceModel(modelPath, fixedBatchModel(2));
+    const res = await reload();
+    assert.equal(res.statusCode, 422);
+    assert.match(res.json().error.message, /^lenet\.onnx: input "image" has its batch dimension fixed at 2/);
+    assert.ok(!res.json().error.message.includes(path.dirname(modelPath)), res.json().error.message);
+    assert.equal(await servingSha(), before);
+    assert.equal((await predict(app)).statusCode, 200);
     const metrics = (await app.inject('/metrics')).body;
-    assert.match(metrics, /lenet_model_reloads_total\{result="rejected"\} 2/);
+    assert.match(metrics, /lenet_model_reloads_total\{result="rejected"\} 3/);
     assert.match(metrics, /lenet_model_reloads_total\{result="swapped"\} 1/);
   });
 });

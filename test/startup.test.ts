@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { loadMnist } from '../src/train/mnist.js';
 import { runCli } from './helpers/cli.js';
 import { variants } from './helpers/images.js';
+import { fixedBatchModel } from './helpers/models.js';
 
 const MAIN = 'src/server/main.ts';
 
@@ -37,6 +38,14 @@ describe('service start-up', () => {
     const run = await runCli(MAIN, [], { env: { MODEL_PATH: file, EXECUTION_PROVIDER: 'cpu', PORT: '0' } });
     assert.notEqual(run.code, 0);
     assert.match(run.stderr, /cannot start: .*bad\.onnx/);
+  });
+
+  it('a model whose batch dimension is fixed is refused with exit 1 and says why', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'lenet-')), 'fixed.onnx');
+    writeFileSync(file, fixedBatchModel(2));
+    const run = await runCli(MAIN, [], { env: { MODEL_PATH: file, EXECUTION_PROVIDER: 'cpu', PORT: '0' } });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /cannot start: .*fixed\.onnx: input "image" has its batch dimension fixed at 2 \(\[2,1,28,28\]\); the batcher needs it free/);
   });
 
   it('a bad environment value names the variable', async () => {

@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import type { LoadedModel } from './model.js';
 import { OneLinePerRequest } from './request-log.js';
 import bodyParsers from './plugins/body-parsers.js';
-import errors from './plugins/errors.js';
+import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.js';
 import inference from './plugins/inference.js';
 import lifecycle from './plugins/lifecycle.js';
 import metrics from './plugins/metrics.js';
@@ -41,12 +41,17 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     logController: new OneLinePerRequest(),
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
-    // A slow client must not hold a connection forever.
+    // A slow client must not hold a connection forever: the whole request within REQUEST_TIMEOUT_MS, its headers within a
+    // third of it, checked every second (Node checks every 30 s by default: a "30 s" timeout was really 60–90 s).
     connectionTimeout: 30_000,
-    requestTimeout: 30_000,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: { headersTimeout: Math.round(config.REQUEST_TIMEOUT_MS / 3), connectionsCheckingInterval: 1_000 },
     return503OnClosing: true,
     // Loading a model has no deadline of Fastify's: a GPU's first session can take longer than its default 10 s.
     pluginTimeout: 0,
+    // Errors found before a route runs (a malformed URL, an unparsable request) answer in our error shape too.
+    frameworkErrors,
+    clientErrorHandler,
   });
   app.decorate('config', config);
 

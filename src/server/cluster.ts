@@ -1,14 +1,22 @@
 // WORKERS > 1: Node's cluster module. The primary forks the workers, each the ordinary server of main.ts sharing the
 // port, replaces one that dies, and relays what concerns them all: a drain on SIGTERM/SIGINT, a model reload on SIGHUP
 // or after one worker's POST /admin/reload, and /metrics summed over every worker (prom-client's AggregatorRegistry).
+// Reloads travel as IPC messages, not signals, and each worker answers with the model it now serves (or why not), so
+// that /admin/reload can say whether every worker has the new model.
 import cluster, { type Worker } from 'node:cluster';
 import { pino } from 'pino';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import { pageUrl, processPerCore, type Config } from './config.js';
+import { isReloadMessage, type ReloadMessage, type ReloadResult } from './reload-requests.js';
 
-/** What the primary and its workers tell each other over the cluster's IPC channel. */
+/** How long the primary waits for a worker to answer a reload request, its start included for one still starting (under
+ * the 30 s request timeout, so that /admin/reload can still say who did not answer). */
+const RELOAD_ANSWER_MS = 20_000;
+/** A replacement worker that fails to start is tried again after this, doubling up to a minute. */
+const RESTART_DELAY_MS = 1_000;
+
+/** What the primary and its workers tell each other over the cluster's IPC channel (reloads: reload-requests.ts). */
 type Message =
-  | { type: 'lenet:reloaded' } // worker → primary: I loaded a new model by request; have the others load it too
   | { type: 'lenet:drain' } // primary → worker: finish in-flight requests and exit
   | { type: 'lenet:metrics'; id: number; text?: string; error?: string }; // worker → primary (id only) and back
 
@@ -21,18 +29,61 @@ export function runPrimary(config: Config): void {
   const workers = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
   let draining = false;
   let exitCode = 0;
+  let serving = false; // every first worker has started: from then on a failed start is retried, not fatal
+  let restartDelay = RESTART_DELAY_MS;
+  let nextReload = 0;
+
+  /** Asks one worker to reload and resolves with its answer, or with why none came. */
+  const askReload = (worker: Worker): Promise<ReloadResult> => {
+    const id = nextReload++;
+    const pid = worker.process.pid ?? 0;
+    return new Promise((resolve) => {
+      const finish = (result: ReloadResult) => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('exit', onExit);
+        resolve(result);
+      };
+      const onMessage = (m: unknown) => {
+        if (isReloadMessage(m) && m.type === 'lenet:reload-result' && m.id === id) finish(m.result);
+      };
+      const onExit = () => finish({ pid, ok: false, error: 'the worker exited before it answered' });
+      const timer = setTimeout(() => finish({ pid, ok: false, error: `no answer within ${RELOAD_ANSWER_MS / 1000} s` }), RELOAD_ANSWER_MS);
+      worker.on('message', onMessage);
+      worker.on('exit', onExit);
+      // A worker still starting may have read the file before it changed: it reloads once it listens (a message sent
+      // now could arrive before it has anything listening for it).
+      const send = () => worker.isConnected() && worker.send({ type: 'lenet:reload', id } satisfies ReloadMessage);
+      if (started.has(worker.id)) send();
+      else worker.once('listening', send);
+    });
+  };
+  const reloadAll = async (except?: Worker): Promise<ReloadResult[]> => {
+    const results = await Promise.all(workers().filter((w) => w !== except && !w.isDead()).map(askReload));
+    for (const result of results) {
+      if (result.ok) log.info(result, 'worker reloaded the model');
+      else log.error(result, 'worker did not reload the model');
+    }
+    return results;
+  };
 
   const fork = () => {
     const worker = cluster.fork();
     worker.on('listening', () => {
       started.add(worker.id);
-      if (started.size === config.WORKERS) log.info({ url: pageUrl(config) }, `ready: open ${pageUrl(config)} to draw a digit`);
+      restartDelay = RESTART_DELAY_MS;
+      if (!serving && started.size >= config.WORKERS) {
+        serving = true;
+        log.info({ url: pageUrl(config) }, `ready: open ${pageUrl(config)} to draw a digit`);
+      }
     });
     worker.on('message', (message: unknown) => {
+      if (isReloadMessage(message) && message.type === 'lenet:reload-others') {
+        void reloadAll(worker).then((results) => worker.send({ type: 'lenet:reload-others', id: message.id, results } satisfies ReloadMessage));
+        return;
+      }
       if (!isMessage(message)) return; // prom-client's own requests and answers pass by here too
-      if (message.type === 'lenet:reloaded') {
-        for (const other of workers()) if (other !== worker) other.process.kill('SIGHUP');
-      } else if (message.type === 'lenet:metrics') {
+      if (message.type === 'lenet:metrics') {
         aggregator.clusterMetrics().then(
           (text) => worker.send({ type: 'lenet:metrics', id: message.id, text }),
           (err: Error) => worker.send({ type: 'lenet:metrics', id: message.id, error: err.message }),
@@ -55,17 +106,25 @@ export function runPrimary(config: Config): void {
   };
 
   cluster.on('exit', (worker, code, signal) => {
-    if (code) exitCode = code;
     if (draining) {
+      if (code) exitCode = code;
       if (workers().every((w) => w === worker || w.isDead())) process.exit(exitCode);
       return;
     }
-    if (!started.has(worker.id)) {
-      // It never listened: a bad model or the like, which the next worker would hit too. Fail as one process would.
+    if (!started.has(worker.id) && !serving) {
+      // A first worker never listened: a bad model or the like, which the next would hit too. Fail as one process would.
       log.fatal({ worker: worker.process.pid, code, signal }, 'a worker failed to start; stopping');
       draining = true;
       for (const other of workers()) other.process.kill('SIGTERM');
       process.exit(code || 1);
+    }
+    if (!started.has(worker.id)) {
+      // A replacement that failed to start (the model file being replaced, say): the others still serve; try again
+      // later rather than stopping the service or forking in a tight loop.
+      log.error({ worker: worker.process.pid, code, signal, retryInMs: restartDelay }, 'a replacement worker failed to start; trying again');
+      setTimeout(() => draining || fork(), restartDelay);
+      restartDelay = Math.min(60_000, restartDelay * 2);
+      return;
     }
     log.error({ worker: worker.process.pid, code, signal }, 'a worker died; starting another');
     fork();
@@ -75,7 +134,7 @@ export function runPrimary(config: Config): void {
   process.on('SIGINT', () => drain('SIGINT'));
   process.on('SIGHUP', () => {
     log.info('SIGHUP: every worker reloads the model');
-    for (const worker of workers()) worker.process.kill('SIGHUP');
+    void reloadAll();
   });
 
   // With a process on every core, V8's parallel GC helper threads have no core to run on: they were descheduled
@@ -123,9 +182,24 @@ export function clusterMetrics(): Promise<string> {
   });
 }
 
-/** After a reload by request, the other workers should serve the same model. */
-export function announceReload(): void {
-  process.send?.({ type: 'lenet:reloaded' } satisfies Message);
+const reloadsOfOthers = new Map<number, (results: ReloadResult[]) => void>();
+if (isClusterWorker) {
+  process.on('message', (message: unknown) => {
+    if (isReloadMessage(message) && message.type === 'lenet:reload-others') reloadsOfOthers.get(message.id)?.(message.results ?? []);
+  });
+}
+
+/** After a reload by request, the other workers load the same file: their answers (none outside a cluster). */
+export function reloadOthers(): Promise<ReloadResult[]> {
+  if (!isClusterWorker) return Promise.resolve([]);
+  const id = nextId++;
+  return new Promise((resolve) => {
+    reloadsOfOthers.set(id, (results) => {
+      reloadsOfOthers.delete(id);
+      resolve(results);
+    });
+    process.send!({ type: 'lenet:reload-others', id } satisfies ReloadMessage);
+  });
 }
 
 /** Calls `drain` when the primary asks this worker to shut down. */

@@ -43,6 +43,8 @@ export const ConfigSchema = z.object({
   QUEUE_MAX: int(1, 1_000_000).default(1024),
   /** On SIGTERM/SIGINT, in-flight requests get this long to finish before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  /** A request's headers and body must arrive within this (its headers within a third of it): slow clients are cut off. */
+  REQUEST_TIMEOUT_MS: int(1_000, 600_000).default(30_000),
 
   /** When set, POST /predict needs `Authorization: Bearer <API_KEY>`. */
   API_KEY: secret(),

@@ -1,12 +1,12 @@
 // `npm start`: configuration from the environment, the app, a listening socket, a graceful drain on SIGTERM/SIGINT,
 // and a hot model reload on SIGHUP. With WORKERS > 1 this process becomes the cluster's primary (cluster.ts) and each
 // worker runs this same file as the server.
-import cluster from 'node:cluster';
-import closeWithGrace from 'close-with-grace';
-import { buildApp } from './app.js';
-import { isClusterWorker, onDrainRequest, runPrimary } from './cluster.js';
-import { ConfigError, loadConfig, pageUrl } from './config.js';
-import { ModelLoadError } from './model.js';
+// First, alone: reload requests (SIGHUP, the primary's message) are held from here on instead of killing a process
+// that is still starting. The rest is imported only after it, dynamically, so that no module's loading comes first.
+import { onReloadRequest } from './reload-requests.js';
+
+const [{ default: cluster }, { default: closeWithGrace }, { buildApp }, { isClusterWorker, onDrainRequest, runPrimary }, { ConfigError, loadConfig, pageUrl }, { ModelLoadError }] =
+  await Promise.all([import('node:cluster'), import('close-with-grace'), import('./app.js'), import('./cluster.js'), import('./config.js'), import('./model.js')]);
 
 async function main(): Promise<void> {
   let app;
@@ -15,7 +15,9 @@ async function main(): Promise<void> {
     config = loadConfig();
     if (config.WORKERS > 1 && cluster.isPrimary) return runPrimary(config);
     app = await buildApp(config);
-    await app.listen({ port: config.PORT, host: config.HOST });
+    // A cold burst of connections waits in the kernel's accept queue: 511 (Node's default) reset a few of 2,000; Linux
+    // caps this at net.core.somaxconn (4096 on current kernels).
+    await app.listen({ port: config.PORT, host: config.HOST, backlog: 4096 });
     if (!isClusterWorker) app.log.info({ url: pageUrl(config) }, `ready: open ${pageUrl(config)} to draw a digit`);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof ModelLoadError) {
@@ -28,9 +30,14 @@ async function main(): Promise<void> {
   const server = app;
   // SIGHUP means "reload the model" here (the daemon convention), not "shut down"; a rejected file is logged and the
   // current model keeps serving.
-  process.on('SIGHUP', () => {
-    server.log.info('SIGHUP: reloading the model');
-    server.reloadModel().catch(() => {});
+  onReloadRequest(async () => {
+    server.log.info('reloading the model');
+    try {
+      const { info } = await server.reloadModel();
+      return { pid: process.pid, ok: true, sha256: info.sha256, version: info.version };
+    } catch (err) {
+      return { pid: process.pid, ok: false, error: (err as Error).message };
+    }
   });
   // A terminal's Ctrl-C reaches every process in its group; in a cluster the primary turns it into one orderly drain
   // request per worker, so a worker ignores SIGINT itself (a second signal would make close-with-grace exit at once).

@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { batchShape, CLASSES, INPUT_NAME as INPUT, PIXELS, PROBABILITIES as OUTPUT } from '../model/input-contract.js';
-import { decodeModel, readMetadata } from '../model/onnx-builder.js';
+import { batchShape, CLASSES, IMAGE_SHAPE, INPUT_NAME as INPUT, PIXELS, PROBABILITIES as OUTPUT } from '../model/input-contract.js';
+import { DataType, decodeModel, readMetadata, type ModelProto } from '../model/onnx-builder.js';
 import { openSession, type Device, type Provider } from '../model/session.js';
 
 export interface ModelInfo {
@@ -36,11 +36,15 @@ export async function loadModel(file: string, device: Device, threads: number): 
     throw new ModelLoadError(`cannot read model file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
   let metadata: Record<string, string>;
+  let graph: ModelProto;
   try {
-    metadata = readMetadata(decodeModel(bytes));
+    graph = decodeModel(bytes);
+    metadata = readMetadata(graph);
   } catch (err) {
     throw new ModelLoadError(`${file} is not an ONNX model (${(err as Error).message})`, { cause: err });
   }
+  const wrongShape = checkSignature(graph);
+  if (wrongShape) throw new ModelLoadError(`${file}: ${wrongShape}`);
   let opened;
   try {
     opened = await openSession(new Uint8Array(bytes), device, { threads });
@@ -60,11 +64,14 @@ export async function loadModel(file: string, device: Device, threads: number): 
     const out = await session.run({ [INPUT]: new ort.Tensor('float32', images, batchShape(n)) }, [OUTPUT]);
     return out[OUTPUT].data as Float32Array;
   };
-  // Warm-up: the first run allocates and plans; do it before we say we are ready. A batch of 2 also proves the shapes
-  // work and that the batch dimension is dynamic, which the batcher relies on.
+  // Warm-up: the first run allocates and plans; do it before we say we are ready. Two batch sizes prove what the
+  // declared shapes only promise: that the batch dimension is free (the batcher runs any size) and each image gets 10.
   try {
-    const probs = await run(new Float32Array(2 * PIXELS), 2);
-    if (probs.length !== 2 * CLASSES) throw new Error(`output has ${probs.length / 2} values per image, expected ${CLASSES}`);
+    for (const n of [1, 3]) {
+      const probs = await run(new Float32Array(n * PIXELS).fill(0.5), n);
+      if (probs.length !== n * CLASSES) throw new Error(`a batch of ${n} gave ${probs.length} values, expected ${n * CLASSES}`);
+      if (!probs.every(Number.isFinite)) throw new Error(`a batch of ${n} gave values that are not finite numbers`);
+    }
   } catch (err) {
     await session.release();
     throw new ModelLoadError(`${file}: warm-up inference failed (${(err as Error).message.split('\n')[0]})`, { cause: err });
@@ -84,4 +91,31 @@ export async function loadModel(file: string, device: Device, threads: number): 
     run,
     release: () => session.release(),
   };
+}
+
+/** What the batcher needs, read from the graph's declared shapes: input float [N,1,28,28] and output [N,10], N free.
+ * The reason it does not fit, or undefined. */
+function checkSignature(model: ModelProto): string | undefined {
+  const declared = (list: 'input' | 'output', name: string) => {
+    const info = model.graph?.[list]?.find((v) => v.name === name);
+    const tensor = info?.type?.tensorType;
+    if (!tensor) return undefined;
+    const dims = (tensor.shape?.dim ?? []).map((d) => (d.dimValue != null && !d.dimParam ? Number(d.dimValue) : undefined));
+    return { float: tensor.elemType === DataType.FLOAT, dims, shown: `[${(tensor.shape?.dim ?? []).map((d) => d.dimParam || Number(d.dimValue ?? 0) || '?')}]` };
+  };
+  for (const [list, name, rest] of [
+    ['input', INPUT, IMAGE_SHAPE],
+    ['output', OUTPUT, [CLASSES]],
+  ] as const) {
+    const shape = declared(list, name);
+    if (!shape) continue; // a name that is missing is reported with the session's names below
+    const wanted = `float [N,${rest.join(',')}]`;
+    if (!shape.float || shape.dims.length !== rest.length + 1 || rest.some((d, i) => shape.dims[i + 1] !== d)) {
+      return `${list} "${name}" is declared ${shape.float ? '' : 'not float, '}${shape.shown}; expected ${wanted}`;
+    }
+    if (shape.dims[0] !== undefined && shape.dims[0] > 0) {
+      return `${list} "${name}" has its batch dimension fixed at ${shape.dims[0]} (${shape.shown}); the batcher needs it free: ${wanted}`;
+    }
+  }
+  return undefined;
 }

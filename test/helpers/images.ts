@@ -1,6 +1,6 @@
 // Real MNIST test digits rendered the ways people actually send them.
-import { crc32, deflateSync } from 'node:zlib';
-import sharp from 'sharp';
+import { constants as zlibConstants, crc32, deflateRawSync, deflateSync } from 'node:zlib';
+import sharp, { type Sharp } from 'sharp';
 import type { Split } from '../../src/train/mnist.js';
 
 const raw28 = (pixels: Uint8Array) => sharp(Buffer.from(pixels), { raw: { width: 28, height: 28, channels: 1 } });
@@ -42,15 +42,56 @@ function chunk(type: string, data: Buffer): Buffer {
 /** A tiny, valid-looking PNG whose header declares width × height pixels (a decompression bomb's shape), with `idat` as
  * its compressed pixels. */
 export function pngDeclaring(width: number, height: number, idat: Buffer = deflateSync(Buffer.alloc(1024))): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // greyscale
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', idat),
-    chunk('IEND', Buffer.alloc(0)),
+  return pngOf([
+    ['IHDR', ihdr(width, height)],
+    ['IDAT', idat],
+    ['IEND', Buffer.alloc(0)],
   ]);
 }
+
+/** IHDR's 13 bytes. */
+export function ihdr(width: number, height: number, bitDepth = 8, colourType = 0, interlace = 0): Buffer {
+  const data = Buffer.alloc(13);
+  data.writeUInt32BE(width, 0);
+  data.writeUInt32BE(height, 4);
+  data.set([bitDepth, colourType, 0, 0, interlace], 8);
+  return data;
+}
+
+/** A PNG file made of exactly these chunks, in this order (valid or not: the structural attacks are built with it). */
+export function pngOf(chunks: Array<[type: string, data: Buffer]>): Buffer {
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), ...chunks.map(([type, data]) => chunk(type, data))]);
+}
+
+/** The chunks of a PNG file, in order. */
+export function chunksOf(png: Buffer): Array<[type: string, data: Buffer]> {
+  const chunks: Array<[string, Buffer]> = [];
+  for (let at = 8; at + 12 <= png.length; at += 12 + png.readUInt32BE(at)) {
+    chunks.push([png.toString('latin1', at + 4, at + 8), png.subarray(at + 8, at + 8 + png.readUInt32BE(at))]);
+  }
+  return chunks;
+}
+
+/** A zlib stream that inflates to `size` zero bytes (a decompression bomb), built from one repeated deflate block so
+ * that gigabytes need not be compressed to make it. `size` is rounded down to whole MiB. */
+export function zeroBomb(size: number): Buffer {
+  const mib = 1 << 20;
+  const block = deflateRawSync(Buffer.alloc(mib), { level: 9, finishFlush: zlibConstants.Z_FULL_FLUSH }); // byte-aligned, not final
+  const count = Math.floor(size / mib);
+  const adler = Buffer.alloc(4);
+  adler.writeUInt32BE(((((count * mib) % 65521) << 16) | 1) >>> 0); // Adler-32 of n zeros: a = 1, b = n mod 65521
+  return Buffer.concat([Buffer.from([0x78, 0xda]), ...Array<Buffer>(count).fill(block), deflateRawSync(Buffer.alloc(0)), adler]);
+}
+
+/** What a camera stores for EXIF orientation 1–8 given the upright picture: the inverse of the turn the tag asks for
+ * (sharp mirrors before it rotates, whatever the order of the calls). */
+export const storedAs: Record<number, (upright: Sharp) => Sharp> = {
+  1: (s) => s,
+  2: (s) => s.flop(),
+  3: (s) => s.rotate(180),
+  4: (s) => s.flip(),
+  5: (s) => s.rotate(-90).flop(),
+  6: (s) => s.rotate(-90),
+  7: (s) => s.rotate(90).flop(),
+  8: (s) => s.rotate(90),
+};

@@ -1,9 +1,10 @@
 // Model files for reload tests: the committed model, and a second valid LeNet (untrained, other weights) to swap in.
-import { copyFileSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { initParams } from '../../src/model/init.js';
 import { buildInferenceModel } from '../../src/model/inference-graph.js';
+import { decodeModel, encodeModel } from '../../src/model/onnx-builder.js';
 import { createRng } from '../../src/model/random.js';
 
 export function modelDir(): { dir: string; modelPath: string; other: Uint8Array } {
@@ -19,4 +20,12 @@ export function replaceModel(modelPath: string, bytes: Uint8Array | string): voi
   const tmp = `${modelPath}.tmp`;
   writeFileSync(tmp, bytes);
   renameSync(tmp, modelPath);
+}
+
+/** The committed model with its batch dimension fixed at `batch` in the declared input and output shapes (a model the
+ * batcher cannot use: it runs batches of every size). */
+export function fixedBatchModel(batch = 2): Uint8Array {
+  const model = decodeModel(readFileSync('models/lenet.onnx'));
+  for (const info of [...model.graph!.input!, ...model.graph!.output!]) info.type!.tensorType!.shape!.dim![0] = { dimValue: batch };
+  return encodeModel(model);
 }

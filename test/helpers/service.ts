@@ -27,18 +27,21 @@ export interface StartOptions {
   ready?: (url: string) => Promise<boolean>;
   /** Listen on this port (a replacement taking over its predecessor's) instead of a free one. */
   port?: number;
+  /** Called as soon as the process is spawned, before it is ready. */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 const serviceReady = (url: string) => fetch(`${url}/health/ready`).then((r) => r.ok);
 
 export async function startService(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<Service> {
-  const { command = process.execPath, args = ['--import', 'tsx', 'src/server/main.ts'], ready = serviceReady } = opts;
+  const { command = process.execPath, args = ['--import', 'tsx', 'src/server/main.ts'], ready = serviceReady, onSpawn } = opts;
   const port = opts.port ?? (await freePort());
   const child = spawn(command, args, {
     // One server process unless a test asks for more: WORKERS=auto would fork one per core.
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', EXECUTION_PROVIDER: 'cpu', WORKERS: process.env.WORKERS ?? '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  onSpawn?.(child);
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -56,4 +59,11 @@ export async function startService(env: Record<string, string> = {}, opts: Start
 export async function rssOf(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+/** Whether a process has a handler installed for a signal (Linux: SigCgt in /proc/PID/status). */
+export async function catches(pid: number, signal: number): Promise<boolean> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const mask = /SigCgt:\s+([0-9a-f]+)/.exec(status)?.[1];
+  return mask !== undefined && (BigInt(`0x${mask}`) & (1n << BigInt(signal - 1))) !== 0n;
 }

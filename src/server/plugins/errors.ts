@@ -1,5 +1,8 @@
 // One error shape for everything: { error: { code, message } }. Client mistakes are 4xx; only our bugs are 500. This is
 // the one place where an error's code gets its HTTP status.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { QueueFullError } from '../batcher.js';
 import { errorBody, HttpError } from '../errors.js';
@@ -45,6 +48,21 @@ export function toHttpError(err: unknown, bodyLimit = 0): HttpError {
   if (e.code === 'FST_ERR_VALIDATION') return new HttpError(400, 'invalid_request', `${e.message}; see GET /openapi.yaml`);
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new HttpError(e.statusCode, 'bad_request', e.message ?? 'bad request');
   return new HttpError(500, 'internal_error', 'internal error');
+}
+
+/** Fastify's errors before routing (a URL that does not decode, such as /%ff): our shape instead of Fastify's. */
+export function frameworkErrors(err: Error, _req: FastifyRequest, reply: FastifyReply): void {
+  const http = toHttpError(err);
+  void reply.status(http.statusCode).send(errorBody(http.code === 'internal_error' ? 'bad_request' : http.code, err.message));
+}
+
+/** Requests Node's HTTP parser refuses (Content-Length: abc, headers too large, too slow): our shape, then close. */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+  const [status, code] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout'] : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large'] : [400, 'bad_request'];
+  const body = JSON.stringify(errorBody(code, `the request could not be read (${err.code ?? err.message}); send a well-formed HTTP request`));
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 export default fp(async (app) => {

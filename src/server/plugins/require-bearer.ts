@@ -12,6 +12,7 @@ export async function requireBearer(
 ): Promise<void> {
   await app.register(bearerAuth, {
     keys: new Set([key]),
+    specCompliance: 'rfc6749', // the scheme's name in any case ("bearer"), as RFC 7235 says; the key itself exactly
     verifyErrorLogLevel: 'info', // a client's mistake, not our error
     // The plugin's types expect { error: string }; it sends whatever we return, and we keep our one error shape.
     errorResponse: ((err: Error) => body(`${err.message}: send "Authorization: Bearer <${what}>"`)) as unknown as (

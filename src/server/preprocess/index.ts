@@ -2,15 +2,17 @@
 //   small PNG        → JS decode (png-decode.ts) + normalisation on the main thread (tens of µs; a hop costs more)
 //   PNG ≤ 512×512    → JS decode + normalisation in a worker thread (or on the event loop with no threads)
 //   anything else    → sharp (its own threads) decodes and shrinks to ≤ 512, then normalisation in a worker
+// Every PNG's chunk structure and pixel count is checked first (png-header.ts), whichever decoder then reads it.
 // Every path ends in the same toMnist(), so they agree to the decoder's rounding (test/preprocess.test.ts).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { QueueFullError } from '../batcher.js';
 import { toModelInput } from '../../model/input-contract.js';
-import { PreprocessError, tooManyPixels } from './errors.js';
+import { PreprocessError } from './errors.js';
 import { toMnist } from './mnist-normalise.js';
-import { decodePng, pngSize } from './png-decode.js';
+import { decodePng } from './png-decode.js';
+import { isPng, parsePngHeader } from './png-header.js';
 import { decodeWithSharp, WORKING_SIZE } from './sharp-codec.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
 
@@ -61,13 +63,11 @@ export class Preprocessor {
   async run(input: Buffer): Promise<Preprocessed> {
     if (input.length === 0) throw new PreprocessError('missing_image', 'the request has no image');
     const { maxPixels, inlineMaxPixels } = this.options;
-    const size = pngSize(input);
-    if (size && size.width * size.height > maxPixels) {
-      throw new PreprocessError('image_too_large', tooManyPixels(`the image has ${size.width}×${size.height} pixels`, maxPixels));
-    }
-    if (size && size.width <= WORKING_SIZE && size.height <= WORKING_SIZE) {
-      if (size.width * size.height <= inlineMaxPixels || !this.#pool) return done(toMnist(decodePng(input)), 'inline');
-      return done(await this.#offload({ png: input }), 'worker');
+    // Every PNG's structure and size is checked here once, whichever decoder then reads it.
+    const png = isPng(input) ? parsePngHeader(input, maxPixels) : undefined;
+    if (png && png.width <= WORKING_SIZE && png.height <= WORKING_SIZE) {
+      if (png.width * png.height <= inlineMaxPixels || !this.#pool) return done(toMnist(decodePng(input, maxPixels, png)), 'inline');
+      return done(await this.#offload({ png: input, maxPixels }), 'worker');
     }
     const rgba = await decodeWithSharp(input, maxPixels);
     return done(this.#pool ? await this.#offload({ rgba }) : toMnist(rgba), 'sharp');

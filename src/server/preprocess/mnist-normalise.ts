@@ -1,6 +1,6 @@
 // From decoded pixels to the model's input (input-contract.ts), white digit on black, normalised as MNIST was (LeCun et
 // al.): the ink's bounding box fitted into 20×20 with its aspect ratio kept, then placed in SIDE×SIDE so that its centre
-// of mass sits at the centre. Pure and synchronous: it runs the same on the main thread, in a worker, after pngjs or after sharp.
+// of mass sits at the centre. Pure and synchronous: it runs the same on the main thread, in a worker, after our PNG decoder or after sharp.
 import { SIDE } from '../../model/input-contract.js';
 import { PreprocessError } from './errors.js';
 import { resample } from './resample.js';
@@ -32,7 +32,7 @@ export interface Grey {
   hi: number;
 }
 
-/** What the decoders hand over: RGBA (pngjs, sharp) or already one byte per pixel (png-grey.ts). */
+/** What the decoders hand over: RGBA (sharp) or already one byte per pixel (png-grey.ts). */
 export type Picture = Rgba | Grey;
 
 /** A greyscale ink map: 0 = background, 255 = full ink. */

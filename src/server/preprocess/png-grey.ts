@@ -1,71 +1,63 @@
-// The common PNGs straight to one byte per pixel: 8-bit grey, grey+alpha, RGB or RGBA, not interlaced, no tRNS (what
-// canvases, screenshots, sharp and MNIST tools write). Node's zlib inflates, the five scanline filters are undone row by
-// row, and each row goes straight to luma (or alpha), the one byte per pixel normalisation needs.
-// Why not pngjs here: it expands every pixel to RGBA first, which was ~0.6 ms of its ~0.8 ms on a 280×280 drawing
-// (measured); this path takes ~0.25 ms. Anything else (palette, 16-bit, interlaced, tRNS, damaged data) returns
-// undefined and goes to pngjs, which decodes it or says what is wrong with it.
-import { constants as zlibConstants, inflateSync } from 'node:zlib';
+// A PNG's pixel data straight to one byte per pixel (luma, or alpha when the picture has see-through pixels), for every
+// layout the PNG spec allows: grey at 1–16 bits, RGB, palette, grey+alpha, RGBA, tRNS, interlaced or not. The pixel data
+// is inflated into exactly the size the (already checked, png-header.ts) header declares, the five scanline filters are
+// undone row by row, and each row goes straight to the byte normalisation needs.
+// Why by hand, not pngjs: pngjs expands every pixel to RGBA first (~0.6 ms of its ~0.8 ms on a 280×280 drawing), and
+// its synchronous inflate returned uninitialised memory for short data and leaked its zlib handle on errors.
+// Why fflate, not node:zlib's inflateSync: on Node 20 every inflateSync that fails (truncated or corrupt data) leaks
+// its zlib state outside the JS heap, whatever finishFlush or close() (an attacker's memory pump; test/security.test.ts
+// sends 5,000). fflate is JavaScript writing into a buffer we allocate, so a failure leaves only garbage the GC collects.
+import { unzlibSync } from 'fflate';
 import { luma, SEE_THROUGH_BELOW, type Grey } from './mnist-normalise.js';
+import { ADAM7, invalidPng, passSize, WHOLE, type PngHeader } from './png-header.js';
 
-/** Bytes per pixel of each 8-bit colour type this path takes: grey, RGB, grey+alpha, RGBA. */
-const CHANNELS = new Map([
-  [0, 1],
-  [2, 3],
-  [4, 2],
-  [6, 4],
-]);
-
-const fourCC = (b: Uint8Array, at: number) => String.fromCharCode(b[at], b[at + 1], b[at + 2], b[at + 3]);
-
-export function decodeCommonPng(png: Uint8Array): Grey | undefined {
-  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
-  let width = 0;
-  let height = 0;
-  let channels = 0;
-  const idat: Uint8Array[] = [];
-  for (let at = 8; at + 12 <= png.length; ) {
-    const length = view.getUint32(at);
-    const type = fourCC(png, at + 4);
-    const data = png.subarray(at + 8, at + 8 + length);
-    if (data.length < length) return undefined;
-    if (type === 'IHDR') {
-      width = view.getUint32(at + 8);
-      height = view.getUint32(at + 12);
-      const [bitDepth, colourType, , , interlace] = data.subarray(8, 13);
-      if (bitDepth !== 8 || interlace !== 0 || !CHANNELS.has(colourType)) return undefined;
-      channels = CHANNELS.get(colourType)!;
-    } else if (type === 'tRNS') return undefined;
-    else if (type === 'IDAT') idat.push(data);
-    else if (type === 'IEND') break;
-    at += 12 + length;
+export function decodePngPixels(header: PngHeader): Grey {
+  const { width, height, bitsPerPixel, interlaced, colourType, transparency } = header;
+  const raw = inflateExact(header.idat, header.inflatedSize);
+  const n = width * height;
+  const lumas = new Uint8Array(n);
+  const alpha = colourType === 4 || colourType === 6 || transparency ? new Uint8Array(n) : undefined;
+  const bpp = Math.max(1, bitsPerPixel >> 3); // bytes from a byte to the same byte of the pixel to its left
+  const write = rowWriter(header, lumas, alpha);
+  let offset = 0;
+  for (const pass of interlaced ? ADAM7 : WHOLE) {
+    const size = passSize(width, height, pass);
+    if (size.width <= 0 || size.height <= 0) continue;
+    const stride = Math.ceil((size.width * bitsPerPixel) / 8);
+    unfilter(raw, offset, size.height, stride, bpp);
+    const [x0, y0, dx, dy] = pass;
+    for (let r = 0; r < size.height; r++) write(raw, offset + r * (stride + 1) + 1, size.width, (y0 + r * dy) * width + x0, dx);
+    offset += size.height * (stride + 1);
   }
-  if (!channels || idat.length === 0 || width === 0 || height === 0) return undefined;
-
-  const stride = width * channels;
-  const expected = height * (stride + 1);
-  let raw: Uint8Array;
-  try {
-    // Bounded: a few KB of deflate can claim gigabytes. One output chunk that fits the whole image (+1 byte, so a full
-    // chunk is not taken as a sign of more to come): node:zlib otherwise fills 16 KB chunks and concatenates them, which
-    // cost a 280×280 drawing ~50 µs of its ~150 µs inflate and twice the off-heap memory (measured).
-    const inflated = inflateSync(idat.length === 1 ? idat[0] : Buffer.concat(idat), {
-      maxOutputLength: expected,
-      chunkSize: Math.max(zlibConstants.Z_MIN_CHUNK, expected + 1),
-    });
-    // A plain Uint8Array view: the loops below run over it, and one element kind keeps them monomorphic.
-    raw = new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.length);
-  } catch {
-    return undefined;
+  const alphaIsInk = alpha !== undefined && alpha.some((a) => a < SEE_THROUGH_BELOW);
+  const ink = alphaIsInk ? alpha : lumas;
+  let lo = 255;
+  let hi = 0;
+  for (let i = 0; i < n; i++) {
+    const v = ink[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
   }
-  if (raw.length < expected) return undefined;
-  if (!unfilter(raw, height, stride, channels)) return undefined;
-  return toGrey(raw, width, height, channels);
+  return { data: ink, width, height, alphaIsInk, lo, hi };
 }
 
-/** Undoes each row's filter in place (PNG spec §9). Rows are [filter byte, stride bytes]. False for a bad filter byte. */
-function unfilter(raw: Uint8Array, height: number, stride: number, bpp: number): boolean {
+/** Inflates into a buffer we allocated (zeroed) of exactly `size` + 1 bytes: it cannot write past it, and anything but
+ * exactly `size` bytes (short data, or data running into the last byte) is an error. */
+function inflateExact(idat: Uint8Array[], size: number): Uint8Array {
+  let inflated: Uint8Array;
+  try {
+    inflated = unzlibSync(idat.length === 1 ? idat[0] : Buffer.concat(idat), { out: new Uint8Array(size + 1) });
+  } catch (err) {
+    throw invalidPng(`the image data does not inflate (${(err as Error).message})`);
+  }
+  if (inflated.length !== size) throw invalidPng(`the image data inflates to ${inflated.length > size ? 'more' : `${inflated.length}`} bytes, the header declares ${size}`);
+  return inflated;
+}
+
+/** Undoes each row's filter in place (PNG spec §9). Rows are [filter byte, stride bytes], from `offset`. */
+function unfilter(raw: Uint8Array, offset: number, height: number, stride: number, bpp: number): void {
   for (let y = 0; y < height; y++) {
-    const start = y * (stride + 1) + 1;
+    const start = offset + y * (stride + 1) + 1;
     const end = start + stride;
     const up = start - stride - 1; // the row above; there is none for y = 0 (its bytes count as 0)
     switch (raw[start - 1]) {
@@ -97,39 +89,68 @@ function unfilter(raw: Uint8Array, height: number, stride: number, bpp: number):
         }
         break;
       default:
-        return false;
+        throw invalidPng(`unknown filter type ${raw[start - 1]}`);
     }
   }
-  return true;
 }
 
-/** Unfiltered rows → luma, or alpha if any pixel is see-through: what greyOf makes of the same pixels as RGBA. */
-function toGrey(raw: Uint8Array, width: number, height: number, channels: number): Grey {
-  const n = width * height;
-  const lumas = new Uint8Array(n);
-  const alpha = channels === 2 || channels === 4 ? new Uint8Array(n) : undefined;
-  const colour = channels >= 3;
-  // One loop per row and kind of pixel, with no per-pixel branching on the kind: this is the hot loop of a drawing.
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    const from = y * (width * channels + 1) + 1;
-    if (colour) {
-      for (let x = 0, j = from; x < width; x++, j += channels) {
-        lumas[row + x] = luma(raw[j], raw[j + 1], raw[j + 2]);
+/** Writes `count` pixels of an unfiltered row from raw[from] to lumas/alpha at out, out + step, … */
+type RowWriter = (raw: Uint8Array, from: number, count: number, out: number, step: number) => void;
+
+/** The row writer for the header's layout, chosen once per picture: no per-pixel branching on the kind of pixel. */
+function rowWriter({ colourType, bitDepth, palette, transparency }: PngHeader, lumas: Uint8Array, alpha: Uint8Array | undefined): RowWriter {
+  if (colourType === 3 || bitDepth < 8) {
+    // Palette indices or low-bit grey levels: a table from sample to luma and alpha.
+    const levels = 1 << bitDepth;
+    const lut = new Uint8Array(256);
+    const alut = new Uint8Array(256).fill(255); // indices past the palette read as black, opaque: memory we wrote
+    for (let s = 0; s < levels; s++) {
+      if (colourType === 3) {
+        if (3 * s + 2 < palette!.length) lut[s] = luma(palette![3 * s], palette![3 * s + 1], palette![3 * s + 2]);
+        if (transparency && s < transparency.length) alut[s] = transparency[s];
+      } else {
+        lut[s] = Math.round((s * 255) / (levels - 1));
+        if (transparency && s === ((transparency[0] << 8) | transparency[1])) alut[s] = 0;
       }
-    } else {
-      for (let x = 0, j = from; x < width; x++, j += channels) lumas[row + x] = raw[j];
     }
-    if (alpha) for (let x = 0, j = from + channels - 1; x < width; x++, j += channels) alpha[row + x] = raw[j];
+    if (bitDepth === 8) {
+      return (raw, from, count, out, step) => {
+        for (let x = 0, o = out; x < count; x++, o += step) {
+          lumas[o] = lut[raw[from + x]];
+          if (alpha) alpha[o] = alut[raw[from + x]];
+        }
+      };
+    }
+    const mask = levels - 1;
+    return (raw, from, count, out, step) => {
+      for (let x = 0, o = out; x < count; x++, o += step) {
+        const bit = x * bitDepth;
+        const s = (raw[from + (bit >> 3)] >> (8 - bitDepth - (bit & 7))) & mask;
+        lumas[o] = lut[s];
+        if (alpha) alpha[o] = alut[s];
+      }
+    };
   }
-  const alphaIsInk = alpha !== undefined && alpha.some((a) => a < SEE_THROUGH_BELOW);
-  const ink = alphaIsInk ? alpha : lumas;
-  let lo = 255;
-  let hi = 0;
-  for (let i = 0; i < n; i++) {
-    const v = ink[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
+  const channels = colourType === 0 ? 1 : colourType === 2 ? 3 : colourType === 4 ? 2 : 4;
+  const colour = channels >= 3;
+  if (bitDepth === 8 && !transparency) {
+    // The common case (canvases, screenshots, sharp, MNIST tools): the hot loop of a drawing.
+    return (raw, from, count, out, step) => {
+      if (colour) for (let x = 0, j = from, o = out; x < count; x++, j += channels, o += step) lumas[o] = luma(raw[j], raw[j + 1], raw[j + 2]);
+      else for (let x = 0, j = from, o = out; x < count; x++, j += channels, o += step) lumas[o] = raw[j];
+      if (alpha) for (let x = 0, j = from + channels - 1, o = out; x < count; x++, j += channels, o += step) alpha[o] = raw[j];
+    };
   }
-  return { data: ink, width, height, alphaIsInk, lo, hi };
+  // 16-bit samples (their high byte, as sharp makes 8 bits of them), and grey or RGB with a see-through colour (tRNS).
+  const bytes = bitDepth >> 3;
+  const sample = (raw: Uint8Array, j: number) => (bytes === 2 ? (raw[j] << 8) | raw[j + 1] : raw[j]);
+  const key = transparency ? Array.from({ length: transparency.length / 2 }, (_, c) => (transparency[2 * c] << 8) | transparency[2 * c + 1]) : undefined;
+  return (raw, from, count, out, step) => {
+    for (let x = 0, j = from, o = out; x < count; x++, j += channels * bytes, o += step) {
+      lumas[o] = colour ? luma(raw[j], raw[j + bytes], raw[j + 2 * bytes]) : raw[j];
+      if (!alpha) continue;
+      if (key) alpha[o] = key.every((k, c) => sample(raw, j + c * bytes) === k) ? 0 : 255;
+      else alpha[o] = raw[j + (channels - 1) * bytes];
+    }
+  };
 }

@@ -1,7 +1,7 @@
 // The general path: sharp (libvips) decodes every format and shrinks large pictures, off the main thread.
 import sharp from 'sharp';
 import { SIDE } from '../../model/input-contract.js';
-import { decodeFailure } from './errors.js';
+import { decodeFailure, PreprocessError, tooManyPixels } from './errors.js';
 import type { Rgba } from './mnist-normalise.js';
 
 /** Large pictures are reduced to this before any per-pixel work: plenty for a 20×20 result, and bounded cost. */
@@ -9,8 +9,12 @@ export const WORKING_SIZE = 512;
 
 export async function decodeWithSharp(input: Buffer, maxPixels: number): Promise<Rgba> {
   try {
-    const { data, info } = await sharp(input, { limitInputPixels: maxPixels })
-      .rotate() // honour EXIF orientation (phone photos)
+    const image = sharp(input, { limitInputPixels: maxPixels });
+    // The size the file declares, checked before anything is decoded (limitInputPixels is the second line of defence).
+    const { width = 0, height = 0 } = await image.metadata();
+    if (width * height > maxPixels) throw new PreprocessError('image_too_large', tooManyPixels(`the image has ${width}×${height} pixels`, maxPixels));
+    const { data, info } = await image
+      .rotate() // honour EXIF orientation (phone photos; a PNG's eXIf chunk too), as orientation.ts does on our path
       .resize({ width: WORKING_SIZE, height: WORKING_SIZE, fit: 'inside', withoutEnlargement: true })
       .toColourspace('srgb')
       .ensureAlpha()
@@ -18,6 +22,7 @@ export async function decodeWithSharp(input: Buffer, maxPixels: number): Promise
       .toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   } catch (err) {
+    if (err instanceof PreprocessError) throw err;
     throw decodeFailure(err, maxPixels);
   }
 }
