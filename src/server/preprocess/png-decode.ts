@@ -3,9 +3,14 @@
 import type { Grey } from './mnist-normalise.js';
 import { orient } from './orientation.js';
 import { parsePngHeader, type PngHeader } from './png-header.js';
-import { decodePngPixels } from './png-grey.js';
+import { decodePngPixels, inflateExactAsync } from './png-grey.js';
 
 /** Any PNG → one byte per pixel, upright (EXIF orientation applied). Throws a PreprocessError for a bad or too big file. */
 export function decodePng(bytes: Uint8Array, maxPixels: number, header: PngHeader = parsePngHeader(bytes, maxPixels)): Grey {
   return orient(decodePngPixels(header), header.orientation);
+}
+
+/** The same, inflating on libuv's threads: for pictures larger than a few thousand pixels. */
+export async function decodePngAsync(bytes: Uint8Array, maxPixels: number, header: PngHeader = parsePngHeader(bytes, maxPixels)): Promise<Grey> {
+  return orient(decodePngPixels(header, await inflateExactAsync(header)), header.orientation);
 }

@@ -4,16 +4,20 @@
 // undone row by row, and each row goes straight to the byte normalisation needs.
 // Why by hand, not pngjs: pngjs expands every pixel to RGBA first (~0.6 ms of its ~0.8 ms on a 280×280 drawing), and
 // its synchronous inflate returned uninitialised memory for short data and leaked its zlib handle on errors.
-// Why fflate, not node:zlib's inflateSync: on Node 20 every inflateSync that fails (truncated or corrupt data) leaks
-// its zlib state outside the JS heap, whatever finishFlush or close() (an attacker's memory pump; test/security.test.ts
-// sends 5,000). fflate is JavaScript writing into a buffer we allocate, so a failure leaves only garbage the GC collects.
+// Why not node:zlib's inflateSync: on Node 20 every inflateSync that fails (truncated or corrupt data) leaks its output
+// buffer and zlib state, whatever finishFlush or close() (an attacker's memory pump; test/security.test.ts sends 5,000).
+// Small pictures inflate with fflate, JavaScript writing into a buffer we allocate, so a failure leaves only garbage the
+// GC collects; larger ones with node:zlib's asynchronous inflate, whose failures free everything, which costs a third of
+// fflate's CPU on a drawing and runs on libuv's threads, off the event loop (docs/performance.md).
+import { promisify } from 'node:util';
+import { constants as zlibConstants, inflate } from 'node:zlib';
 import { unzlibSync } from 'fflate';
 import { luma, SEE_THROUGH_BELOW, type Grey } from './mnist-normalise.js';
 import { ADAM7, invalidPng, passSize, WHOLE, type PngHeader } from './png-header.js';
 
-export function decodePngPixels(header: PngHeader): Grey {
+/** The header's pixels, from its image data inflated (`inflateExact` or `inflateExactAsync`) to exactly its size. */
+export function decodePngPixels(header: PngHeader, raw = inflateExact(header)): Grey {
   const { width, height, bitsPerPixel, interlaced, colourType, transparency } = header;
-  const raw = inflateExact(header.idat, header.inflatedSize);
   const n = width * height;
   const lumas = new Uint8Array(n);
   const alpha = colourType === 4 || colourType === 6 || transparency ? new Uint8Array(n) : undefined;
@@ -43,53 +47,82 @@ export function decodePngPixels(header: PngHeader): Grey {
 
 /** Inflates into a buffer we allocated (zeroed) of exactly `size` + 1 bytes: it cannot write past it, and anything but
  * exactly `size` bytes (short data, or data running into the last byte) is an error. */
-function inflateExact(idat: Uint8Array[], size: number): Uint8Array {
+export function inflateExact({ idat, inflatedSize: size }: PngHeader): Uint8Array {
   let inflated: Uint8Array;
   try {
     inflated = unzlibSync(idat.length === 1 ? idat[0] : Buffer.concat(idat), { out: new Uint8Array(size + 1) });
   } catch (err) {
     throw invalidPng(`the image data does not inflate (${(err as Error).message})`);
   }
+  return exactly(inflated, size);
+}
+
+const inflateAsync = promisify(inflate);
+
+/** The same bound with node:zlib on libuv's threads: at most `size` + 1 bytes are produced, all of them written by zlib. */
+export async function inflateExactAsync({ idat, inflatedSize: size }: PngHeader): Promise<Uint8Array> {
+  let inflated: Buffer;
+  try {
+    // One output chunk that holds the whole image: no concatenation of 16 KB pieces.
+    const options = { maxOutputLength: size + 1, chunkSize: Math.max(zlibConstants.Z_MIN_CHUNK, size + 1) };
+    inflated = await inflateAsync(idat.length === 1 ? idat[0] : Buffer.concat(idat), options);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw invalidPng(`the image data inflates to more bytes than the header declares (${size})`);
+    throw invalidPng(`the image data does not inflate (${(err as Error).message})`);
+  }
+  return exactly(new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.length), size);
+}
+
+function exactly(inflated: Uint8Array, size: number): Uint8Array {
   if (inflated.length !== size) throw invalidPng(`the image data inflates to ${inflated.length > size ? 'more' : `${inflated.length}`} bytes, the header declares ${size}`);
   return inflated;
 }
 
-/** Undoes each row's filter in place (PNG spec §9). Rows are [filter byte, stride bytes], from `offset`. */
+/**
+ * Undoes each row's filter in place (PNG spec §9). Rows are [filter byte, stride bytes], from `offset`. The first row
+ * (whose row above counts as zeros) and each row's first pixel (whose left counts as zeros) are handled apart, so that
+ * the loops over the rest of a row test nothing per byte: Paeth and Up fill most rows of real files.
+ */
 function unfilter(raw: Uint8Array, offset: number, height: number, stride: number, bpp: number): void {
+  const rowBytes = stride + 1;
   for (let y = 0; y < height; y++) {
-    const start = offset + y * (stride + 1) + 1;
+    const start = offset + y * rowBytes + 1;
     const end = start + stride;
-    const up = start - stride - 1; // the row above; there is none for y = 0 (its bytes count as 0)
-    switch (raw[start - 1]) {
-      case 0:
-        break;
+    const first = Math.min(start + bpp, end); // the first pixel's bytes end here
+    const filter = raw[start - 1];
+    if (filter > 4) throw invalidPng(`unknown filter type ${filter}`);
+    if (filter === 0) continue;
+    if (y === 0) {
+      // No row above: Up adds nothing, Average adds half the left, Paeth picks the left (as Sub).
+      if (filter === 1 || filter === 4) for (let i = first; i < end; i++) raw[i] += raw[i - bpp];
+      else if (filter === 3) for (let i = first; i < end; i++) raw[i] += raw[i - bpp] >> 1;
+      continue;
+    }
+    switch (filter) {
       case 1: // Sub: + the byte one pixel to the left
-        for (let i = start + bpp; i < end; i++) raw[i] += raw[i - bpp];
+        for (let i = first; i < end; i++) raw[i] += raw[i - bpp];
         break;
       case 2: // Up: + the byte above
-        if (y > 0) for (let i = start; i < end; i++) raw[i] += raw[i + up - start];
+        for (let i = start; i < end; i++) raw[i] += raw[i - rowBytes];
         break;
       case 3: // Average of left and above
-        for (let i = start; i < end; i++) {
-          const left = i - start >= bpp ? raw[i - bpp] : 0;
-          const above = y > 0 ? raw[i + up - start] : 0;
-          raw[i] += (left + above) >> 1;
-        }
+        for (let i = start; i < first; i++) raw[i] += raw[i - rowBytes] >> 1;
+        for (let i = first; i < end; i++) raw[i] += (raw[i - bpp] + raw[i - rowBytes]) >> 1;
         break;
       case 4: // Paeth: whichever of left, above, upper-left is closest to left + above − upper-left
-        for (let i = start; i < end; i++) {
-          const hasLeft = i - start >= bpp;
-          const a = hasLeft ? raw[i - bpp] : 0;
-          const b = y > 0 ? raw[i + up - start] : 0;
-          const c = hasLeft && y > 0 ? raw[i + up - start - bpp] : 0;
-          const pa = Math.abs(b - c);
-          const pb = Math.abs(a - c);
-          const pc = Math.abs(a + b - 2 * c);
+        for (let i = start; i < first; i++) raw[i] += raw[i - rowBytes]; // no left: above wins
+        for (let i = first; i < end; i++) {
+          const a = raw[i - bpp];
+          const b = raw[i - rowBytes];
+          const c = raw[i - rowBytes - bpp];
+          const toA = b - c; // p − a
+          const toB = a - c; // p − b
+          const pa = toA < 0 ? -toA : toA;
+          const pb = toB < 0 ? -toB : toB;
+          const pc = toA + toB < 0 ? -(toA + toB) : toA + toB;
           raw[i] += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
         }
         break;
-      default:
-        throw invalidPng(`unknown filter type ${raw[start - 1]}`);
     }
   }
 }
