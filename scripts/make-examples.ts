@@ -18,6 +18,10 @@ mkdirSync('examples', { recursive: true });
 // 1. An MNIST test digit as it is: 28×28, white on black.
 writeFileSync('examples/digit.png', await sharp(digit(0), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer());
 console.log(`examples/digit.png: MNIST test #0, a ${test.labels[0]}`);
+// The same digit as an Open Inference Protocol request: the model's input itself, 4 decimals a pixel.
+const data = Array.from(digit(0), (b) => Math.round((b / 255) * 1e4) / 1e4);
+const infer = { id: `digit-${test.labels[0]}`, inputs: [{ name: 'image', shape: [1, 1, 28, 28], datatype: 'FP32', data }] };
+writeFileSync('examples/infer.json', `${JSON.stringify(infer)}\n`);
 
 // Dark ink on off-white paper, lit unevenly, with sensor grain: a handwritten digit as a phone would photograph it.
 async function onPaper(ink: Buffer, inkWidth: number, width: number, height: number, seed: number) {

@@ -191,8 +191,10 @@ const multiparts = fc
   .map((parts) => multipart(parts));
 const garbledMultipart = fc.tuple(multiparts, fc.nat()).map(([c, cut]) => ({ ...c, body: c.body.subarray(0, cut % (c.body.length + 1)) }));
 
+// A well-formed picture with nothing on it: the strict decoders turn most mutations into 400s, so 422 needs its own case.
+const blank = await sharp({ create: { width: 28, height: 28, channels: 3, background: '#808080' } }).png().toBuffer();
 const requests: fc.Arbitrary<Case> = fc.oneof(
-  fc.record({ body: fc.oneof(bytes, real(), truncated, flipped, fc.constant(Buffer.alloc(0))), contentType: fc.constantFrom(...contentTypes) }),
+  fc.record({ body: fc.oneof(bytes, real(), truncated, flipped, fc.constant(Buffer.alloc(0)), fc.constant(blank)), contentType: fc.constantFrom(...contentTypes) }),
   multiparts,
   garbledMultipart,
 );
