@@ -16,6 +16,7 @@ import adminRoutes from './routes/admin.js';
 import healthRoutes from './routes/health.js';
 import metricsRoutes from './routes/metrics.js';
 import predictRoutes from './routes/predict.js';
+import readRoutes from './routes/read.js';
 import openapiRoutes from './routes/openapi.js';
 import pageRoutes from './routes/page.js';
 
@@ -91,6 +92,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(predictRoutes);
+  await app.register(readRoutes);
   await app.register(adminRoutes);
   await app.register(openapiRoutes);
   await app.register(pageRoutes);

@@ -6,11 +6,12 @@ import { SIDE, type Rgba } from './mnist-normalise.js';
 /** Large pictures are reduced to this before any per-pixel work: plenty for a 20×20 result, and bounded cost. */
 export const WORKING_SIZE = 512;
 
-export async function decodeWithSharp(input: Buffer, maxPixels: number): Promise<Rgba> {
+/** `within`: the box a large picture is shrunk to fit (the reader keeps a wider one). */
+export async function decodeWithSharp(input: Buffer, maxPixels: number, within = { width: WORKING_SIZE, height: WORKING_SIZE }): Promise<Rgba> {
   try {
     const { data, info } = await sharp(input, { limitInputPixels: maxPixels })
       .rotate() // honour EXIF orientation (phone photos)
-      .resize({ width: WORKING_SIZE, height: WORKING_SIZE, fit: 'inside', withoutEnlargement: true })
+      .resize({ ...within, fit: 'inside', withoutEnlargement: true })
       .toColourspace('srgb')
       .ensureAlpha()
       .raw()

@@ -7,7 +7,8 @@ import type { Prediction } from '../inference.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 import { pixelsToPng } from '../preprocess/index.js';
 
-async function imageFrom(req: FastifyRequest): Promise<Buffer> {
+/** The uploaded picture: the raw body, or the multipart field "image" (also used by POST /read). */
+export async function imageFrom(req: FastifyRequest): Promise<Buffer> {
   if (req.isMultipart()) {
     let image: Buffer | undefined;
     try {
