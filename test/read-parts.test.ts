@@ -1,6 +1,6 @@
 // The reader's pure parts: connected components, the best path over cuts, the count per unit, and temperature scaling.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -8,6 +8,7 @@ import { createRng, normal } from '../src/model/random.js';
 import { bestPaths, chooseCounts } from '../src/server/read/best-path.js';
 import { fitTemperature, nll, readTemperature, recordCalibration, withTemperature } from '../src/server/read/calibration.js';
 import { connectedComponents } from '../src/server/read/components.js';
+import { runCli } from './helpers/cli.js';
 
 describe('connectedComponents', () => {
   it('joins pixels that touch at a corner (8-connected), keeps apart those that do not, and measures each', () => {
@@ -99,5 +100,23 @@ describe('temperature scaling', () => {
     assert.equal(readTemperature(model, 'b'.repeat(64)), 1);
     const card = JSON.parse(readFileSync(path.join(dir, 'lenet.json'), 'utf8'));
     assert.equal(card.name, 'lenet', 'the rest of the card is kept');
+  });
+});
+
+describe('npm run calibrate', () => {
+  it('fits the temperature on the last training digits and records it in the card next to the model, for its sha256', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lenet-calibrate-'));
+    const model = path.join(dir, 'lenet.onnx');
+    copyFileSync('models/lenet.onnx', model);
+    copyFileSync('models/lenet.json', path.join(dir, 'lenet.json'));
+    const { code, stdout, stderr } = await runCli('src/server/calibrate-cli.ts', [model, '--count', '1000']);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /temperature [\d.]+ on 1000 training digits \[59000:60000\]/);
+    const card = JSON.parse(readFileSync(path.join(dir, 'lenet.json'), 'utf8'));
+    assert.equal(card.calibration.sha256, card.sha256);
+    assert.equal(card.calibration.fittedOn, 'mnist train[59000:60000]');
+    assert.ok(card.calibration.nllAfter <= card.calibration.nllBefore);
+    assert.equal(readTemperature(model, card.sha256), card.calibration.temperature);
+    assert.equal((await runCli('src/server/calibrate-cli.ts', [])).code, 2);
   });
 });
