@@ -1,6 +1,9 @@
 // POST /read over real HTTP semantics (app.inject) with the committed model: whole numbers made from MNIST **test**
 // digits and Debian handwriting fonts (test/helpers/numbers.ts, seeded), every bad input, and the contract.
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
@@ -8,6 +11,7 @@ import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { toMnist, toTensor } from '../src/server/preprocess/mnist-normalise.js';
 import { loadMnist } from '../src/train/mnist.js';
+import { runCli } from './helpers/cli.js';
 import { pngDeclaring } from './helpers/images.js';
 import { compose, fontGlyphs, HANDWRITING_FONTS, makeSet, mnistGlyph, paperPng, score, seeded, type Glyph, type Sample, type SetName } from './helpers/numbers.js';
 import { assertMatchesContract } from './helpers/openapi.js';
@@ -130,6 +134,23 @@ describe('POST /read reads whole numbers', () => {
     const res = await app.inject({ method: 'POST', url: '/read', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().text, photo.number.text);
+  });
+});
+
+describe('npm run predict -- --read', () => {
+  it('reads each file as a whole number, as text and as JSON', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lenet-read-'));
+    const samples = await makeSet('wide', 2, 21, mnist);
+    const files = samples.map((s, i) => path.join(dir, `n${i}.png`));
+    samples.forEach((s, i) => writeFileSync(files[i], s.picture));
+    const text = await runCli('src/server/predict-cli.ts', ['--read', ...files]);
+    assert.equal(text.code, 0, text.stderr);
+    for (const [i, s] of samples.entries()) assert.match(text.stdout, new RegExp(`${files[i]}: ${s.number.text} \\(`));
+    const json = await runCli('src/server/predict-cli.ts', ['--read', '--json', files[0]]);
+    const [result] = JSON.parse(json.stdout);
+    assert.equal(result.text, samples[0].number.text);
+    assert.equal(result.digits.length, samples[0].number.text.length);
+    assert.deepEqual(Object.keys(result.digits[0]).sort(), ['box', 'confidence', 'digit', 'probabilities']);
   });
 });
 

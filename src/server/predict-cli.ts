@@ -1,21 +1,24 @@
 // `npm run predict -- FILE.png [FILE…] [--json]`: the tutorial's predict step, with the service's preprocessing and
-// model but no server. Prints each file's digit and its ten probabilities as a small bar chart.
+// model but no server. Prints each file's digit and its ten probabilities as a small bar chart. With --read, each file
+// is a whole number, read as POST /read reads it: the number, and each digit's confidence and box.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { argmax } from '../model/lenet.js';
+import { argmax, CLASSES, PIXELS } from '../model/lenet.js';
 import { loadConfig } from './config.js';
 import { HttpError } from './errors.js';
 import { loadModel } from './model.js';
 import { Preprocessor } from './preprocess/index.js';
+import { readTemperature } from './read/calibration.js';
+import { readNumber } from './read/read-number.js';
 
-const USAGE = 'usage: npm run predict -- FILE [FILE…] [--json]   (MODEL_PATH and EXECUTION_PROVIDER as for the service)';
+const USAGE = 'usage: npm run predict -- [--read] FILE [FILE…] [--json]   (--read: each file is a whole number; MODEL_PATH and EXECUTION_PROVIDER as for the service)';
 
 const bar = (p: number, width = 40) => '█'.repeat(Math.round(p * width)).padEnd(width, '·');
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, read: { type: 'boolean', default: false } } });
   } catch (err) {
     console.error(`error: ${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -28,10 +31,28 @@ async function main(argv: string[]): Promise<number> {
   const model = await loadModel(config.MODEL_PATH, config.EXECUTION_PROVIDER, config.CPU_THREADS);
   // No worker threads: one file at a time, nothing to overlap.
   const preprocessor = new Preprocessor({ maxPixels: config.MAX_INPUT_PIXELS, threads: 0, inlineMaxPixels: Infinity, maxQueue: 1 });
+  const temperature = readTemperature(config.MODEL_PATH, model.info.sha256);
+  const classify = async (tensors: Float32Array[]) => {
+    const input = new Float32Array(tensors.length * PIXELS);
+    tensors.forEach((t, i) => input.set(t, i * PIXELS));
+    const out = await model.run(input, tensors.length);
+    return { probabilities: tensors.map((_, i) => out.subarray(i * CLASSES, (i + 1) * CLASSES)), temperature };
+  };
   let failures = 0;
   const results = [];
   for (const file of parsed.positionals) {
     try {
+      if (parsed.values.read) {
+        const { text, confidence, digits } = await readNumber(await readFile(file), { maxPixels: config.MAX_INPUT_PIXELS, classify });
+        results.push({ file, text, confidence, digits: digits.map(({ pixels: _, ...d }) => d) });
+        if (!parsed.values.json) {
+          console.log(`${file}: ${text} (${(100 * confidence).toFixed(1)}%)`);
+          for (const { digit, confidence: c, box } of digits) {
+            console.log(`  ${digit} ${(100 * c).toFixed(1).padStart(5)}%  at x ${box.x}, y ${box.y}, ${box.width}×${box.height}`);
+          }
+        }
+        continue;
+      }
       const { tensor } = await preprocessor.run(await readFile(file));
       const probabilities = Array.from(await model.run(tensor, 1));
       const digit = argmax(probabilities);

@@ -1,16 +1,14 @@
 // POST /read: a picture of a handwritten number (a zip code, an amount) → its digits, left to right. All the candidate
 // pieces of one picture are classified in one batch, through the same batcher and model as /predict.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { argmax } from '../../model/lenet.js';
 import { QueueFullError } from '../batcher.js';
 import { errorBody, HttpError } from '../errors.js';
 import type { Prediction } from '../inference.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 import { pixelsToPng } from '../preprocess/index.js';
-import { toTensor } from '../preprocess/mnist-normalise.js';
-import { readTemperature, withTemperature } from '../read/calibration.js';
-import { decodeForReading } from '../read/decode.js';
-import { MAX_DIGITS, segmentNumber } from '../read/reader.js';
+import { readTemperature } from '../read/calibration.js';
+import { readNumber } from '../read/read-number.js';
+import { MAX_DIGITS } from '../read/reader.js';
 import { imageFrom } from './predict.js';
 
 /** Every candidate of one picture, queued together so that they share a batch. The one place /read reaches the
@@ -45,45 +43,30 @@ const read: FastifyPluginAsync = async (app) => {
     },
     async (req) => {
       const image = await imageFrom(req);
-      const started = performance.now();
-      const { grey, scale } = await decodeForReading(image, app.config.MAX_INPUT_PIXELS);
-      const segmentation = segmentNumber(grey, { length: req.query.length });
-      app.metrics.preprocess.observe({ path: 'read' }, (performance.now() - started) / 1000);
-      let predictions: Prediction[];
-      try {
-        predictions = await classifyAll(app, segmentation.candidates.map((c) => toTensor(c.pixels)));
-      } catch (err) {
-        if (err instanceof QueueFullError) throw new HttpError(503, 'overloaded', `${err.message}; retry shortly`);
-        throw err;
-      }
-      const picked = segmentation.pick(predictions.map((p) => p.probabilities));
-      if (picked.length === 0) throw new HttpError(422, 'no_digit_found', 'no digit could be read in the image');
-      const model = predictions[0].model;
-      const temperature = temperatureOf(model);
+      let model: Prediction['model'] | undefined;
+      const reading = await readNumber(image, {
+        maxPixels: app.config.MAX_INPUT_PIXELS,
+        length: req.query.length,
+        classify: async (tensors) => {
+          let predictions: Prediction[];
+          try {
+            predictions = await classifyAll(app, tensors);
+          } catch (err) {
+            if (err instanceof QueueFullError) throw new HttpError(503, 'overloaded', `${err.message}; retry shortly`);
+            throw err;
+          }
+          model = predictions[0].model;
+          return { probabilities: predictions.map((p) => p.probabilities), temperature: temperatureOf(model) };
+        },
+      });
       const debug = req.query.debug === '1' || req.query.debug === 'true';
       const digits = await Promise.all(
-        picked.map(async (i) => {
-          const probabilities = withTemperature(predictions[i].probabilities, temperature);
-          const digit = argmax(probabilities);
-          const { x, y, width, height } = segmentation.candidates[i].box;
-          return {
-            digit,
-            confidence: probabilities[digit],
-            box: { x: Math.round(x * scale), y: Math.round(y * scale), width: Math.round(width * scale), height: Math.round(height * scale) },
-            probabilities,
-            ...(debug ? { input: `data:image/png;base64,${(await pixelsToPng(segmentation.candidates[i].pixels)).toString('base64')}` } : {}),
-          };
-        }),
+        reading.digits.map(async ({ pixels, ...digit }) =>
+          debug ? { ...digit, input: `data:image/png;base64,${(await pixelsToPng(pixels)).toString('base64')}` } : digit,
+        ),
       );
-      const { name, version, sha256 } = model.info;
-      return {
-        text: digits.map((d) => d.digit).join(''),
-        // The chance that every digit is right, if their errors are independent.
-        confidence: digits.reduce((p, d) => p * d.confidence, 1),
-        digits,
-        model: { name, version, sha256 },
-        executionProvider: model.provider,
-      };
+      const { name, version, sha256 } = model!.info;
+      return { text: reading.text, confidence: reading.confidence, digits, model: { name, version, sha256 }, executionProvider: model!.provider };
     },
   );
 
