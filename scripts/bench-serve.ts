@@ -8,13 +8,10 @@
 // concurrency with the same body: a fresh set of connections on a cold code path put a p99 of 80–120 ms into the first
 // 5 s run even for the constant route, against 4–6 ms once warm (measured).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import autocannon from 'autocannon';
 import sharp from 'sharp';
 import { loadMnist } from '../src/train/mnist.js';
 import { startService } from '../test/helpers/service.js';
+import { drive as driveAt, hasWrk, type Result } from './bench/drive.js';
 import { alternate, median } from './bench/rounds.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -22,16 +19,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
 const LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
-const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
-
-interface Result {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
 
 /** Every server here (ours and the baselines) is ready once it answers a prediction. */
+const drive = (url: string, body: Buffer, connections: number, seconds = SECONDS) => driveAt(`${url}/predict`, body, connections, seconds);
+
 const start = (args: string[], command = process.execPath) =>
   startService(
     { LOG_LEVEL, EXECUTION_PROVIDER: process.env.EXECUTION_PROVIDER ?? 'auto' },
@@ -41,34 +32,6 @@ const start = (args: string[], command = process.execPath) =>
       ready: (url) => fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(pngs.mnist28) }).then((r) => r.ok),
     },
   );
-
-const ms = (s: string | undefined) => {
-  const m = /([\d.]+)(us|ms|s)/.exec(s ?? '');
-  return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'] : Number.NaN;
-};
-
-async function drive(url: string, body: Buffer, connections: number, seconds = SECONDS): Promise<Result> {
-  if (hasWrk) {
-    const dir = mkdtempSync(path.join(tmpdir(), 'bench-serve-'));
-    writeFileSync(path.join(dir, 'body.png'), body);
-    const lua = path.join(dir, 'post.lua');
-    writeFileSync(lua, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "image/png"\nlocal f = io.open("${dir}/body.png", "rb")\nwrk.body = f:read("*all")\nf:close()\n`);
-    const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', lua, `${url}/predict`], { encoding: 'utf8' });
-    const out = run.stdout;
-    if (!/Requests\/sec/.test(out)) throw new Error(`wrk failed: ${run.stderr || out}`);
-    const field = (re: RegExp) => re.exec(out)?.[1];
-    return {
-      rps: Number(field(/Requests\/sec:\s+([\d.]+)/)),
-      p50: ms(field(/^\s*50%\s+(\S+)/m)),
-      p99: ms(field(/^\s*99%\s+(\S+)/m)),
-      errors:
-        Number(field(/Non-2xx or 3xx responses:\s+(\d+)/) ?? 0) +
-        (/Socket errors:(.*)/.exec(out)?.[1].match(/\d+/g) ?? []).reduce((sum, n) => sum + Number(n), 0),
-    };
-  }
-  const r = await autocannon({ url: `${url}/predict`, method: 'POST', headers: { 'content-type': 'image/png' }, body, connections, duration: seconds });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
-}
 
 const { test } = loadMnist();
 const digit = Buffer.from(test.images.subarray(0, 784));

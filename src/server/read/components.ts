@@ -19,7 +19,9 @@ export interface Labelled {
 
 export function connectedComponents(data: Uint8Array, width: number, height: number, threshold: number): Labelled {
   const labels = new Int32Array(width * height).fill(-1);
-  const parent: number[] = [];
+  // Union-find over provisional labels, grown as needed; parent[a] === a for a root.
+  let parent = new Int32Array(256);
+  let count = 0;
   const find = (a: number): number => {
     while (parent[a] !== a) {
       parent[a] = parent[parent[a]];
@@ -28,39 +30,40 @@ export function connectedComponents(data: Uint8Array, width: number, height: num
     return a;
   };
   const union = (a: number, b: number): number => {
+    if (a === b) return a;
     const ra = find(a);
     const rb = find(b);
     if (ra === rb) return ra;
-    const [lo, hi] = ra < rb ? [ra, rb] : [rb, ra];
-    parent[hi] = lo;
-    return lo;
+    if (ra < rb) return (parent[rb] = ra);
+    return (parent[ra] = rb);
   };
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) {
       if (data[row + x] < threshold) continue;
-      let label = -1;
       // Already-labelled neighbours: west, and the three above.
-      const join = (n: number) => {
-        if (n < 0) return;
-        label = label < 0 ? n : union(label, n);
-      };
-      if (x > 0) join(labels[row + x - 1]);
+      let label = x > 0 ? labels[row + x - 1] : -1;
       if (y > 0) {
-        const up = row - width;
-        if (x > 0) join(labels[up + x - 1]);
-        join(labels[up + x]);
-        if (x + 1 < width) join(labels[up + x + 1]);
+        const up = row - width + x;
+        for (let dx = x > 0 ? -1 : 0; dx <= (x + 1 < width ? 1 : 0); dx++) {
+          const n = labels[up + dx];
+          if (n >= 0) label = label < 0 ? n : union(label, n);
+        }
       }
       if (label < 0) {
-        label = parent.length;
-        parent.push(label);
+        if (count === parent.length) {
+          const grown = new Int32Array(2 * count);
+          grown.set(parent);
+          parent = grown;
+        }
+        parent[count] = count;
+        label = count++;
       }
       labels[row + x] = label;
     }
   }
   // Resolve to dense indices and measure.
-  const index = new Int32Array(parent.length).fill(-1);
+  const index = new Int32Array(count).fill(-1);
   const components: Component[] = [];
   for (let y = 0; y < height; y++) {
     const row = y * width;
