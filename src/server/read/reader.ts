@@ -100,18 +100,23 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
   };
 }
 
-/** A unit at most this wide (÷ the line's height) is one digit: single handwritten digits measured up to ~1.0–1.1,
- * two touching ones from ~0.9 (MNIST test digits laid out by test/helpers/numbers.ts). */
+/** A unit at most this wide (÷ the line's height) is one digit, and cuts are not tried. */
 const ONE_DIGIT = 1.1;
 /** Counts whose penalty exceeds this are not considered. */
 const MAX_COUNT_PENALTY = 3;
+/** Reading a unit as several digits rather than one costs this much log-confidence: the halves of a wide digit are
+ * often each a confident digit to the classifier (it has no "not a digit" class). */
+const SPLIT_PENALTY = 0.3;
 
-/** How implausible k digits are in a unit `ratio` times as wide as the line is high: 0 inside the range k touching
- * digits were measured to span, 1 per 0.1 outside it. */
+/** How implausible k digits are in a unit `ratio` times as wide as the line is high: 0 inside the range of widths k
+ * touching digits were measured to span (MNIST test digits laid out by test/helpers/numbers.ts; the ranges overlap,
+ * and there the classifier decides), 1 per 0.1 outside it (per 0.25 above it for one wide digit), plus SPLIT_PENALTY
+ * for any split. Tuned on seeded sets other than the tests'. */
 function countPenalty(ratio: number, k: number): number {
-  const lo = k === 1 ? 0 : 0.52 * k + 0.05;
-  const hi = k === 1 ? ONE_DIGIT : 0.62 * k + 0.6;
-  return Math.max(0, lo - ratio, ratio - hi) / 0.1;
+  const lo = k === 1 ? 0 : 0.55 * k - 0.25;
+  const hi = k === 1 ? ONE_DIGIT : 0.75 * k + 0.55;
+  const outside = Math.max(0, lo - ratio, ratio - hi);
+  return (k === 1 ? outside / 0.25 : outside / 0.1 + SPLIT_PENALTY);
 }
 
 /** Pieces wider than a digit, or much shorter than the line (a sliver cut off a curve), are unlikely digits. */
