@@ -1,7 +1,6 @@
 // Pictures of whole numbers for the reader's tests and bench:read, made here from a seed: MNIST **test** digits (never
 // the training set) or digits typed in Debian's handwriting fonts, laid out with wide gaps or touching, and sent the
 // ways people send them (a PNG of paper, a JPEG photo, a transparent canvas).
-import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { createRng } from '../../src/model/random.js';
 import { resample } from '../../src/server/preprocess/resample.js';
@@ -77,17 +76,18 @@ export const HANDWRITING_FONTS = [
 
 /** The ten digits of a font, rendered by pango through sharp; undefined when the font is not installed. */
 export async function fontGlyphs(font: string): Promise<Glyph[] | undefined> {
-  const glyphs: Glyph[] = [];
-  for (let d = 0; d < 10; d++) {
-    const { data, info } = await sharp({ text: { text: `<span font="${font} 64">${d}</span>`, dpi: 72 } })
+  const render = async (family: string, d: number) => {
+    const { data, info } = await sharp({ text: { text: `<span font="${family} 64">${d}</span>`, dpi: 72 } })
       .greyscale()
       .raw()
       .toBuffer({ resolveWithObject: true });
-    glyphs.push(crop(new Uint8Array(data), info.width, info.height, d));
-  }
-  // pango substitutes a default font for a missing one: then every font's glyphs would be the same as this fallback.
-  const families = spawnSync('fc-list', [':', 'family'], { encoding: 'utf8' }).stdout ?? '';
-  return families.split('\n').some((line) => line.split(',').includes(font)) ? glyphs : undefined;
+    return crop(new Uint8Array(data), info.width, info.height, d);
+  };
+  const glyphs = await Promise.all(Array.from({ length: 10 }, (_, d) => render(font, d)));
+  // pango draws a missing font's text in its fallback font: then the glyphs are the fallback's.
+  const fallback = await render('No Such Font For Lenet', 0);
+  const same = fallback.width === glyphs[0].width && fallback.height === glyphs[0].height && fallback.data.every((v, i) => v === glyphs[0].data[i]);
+  return same ? undefined : glyphs;
 }
 
 export interface Layout {
