@@ -1,5 +1,5 @@
 // POST /predict: an image (raw body or multipart field "image") → the digit and its ten probabilities.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { argmax } from '../../model/lenet.js';
 import { QueueFullError } from '../batcher.js';
 import { errorBody, HttpError } from '../errors.js';
@@ -87,13 +87,17 @@ const predict: FastifyPluginAsync = async (app) => {
     },
   );
 
-  // Other methods on /predict: 405 with Allow, rather than a bare 404.
+  postOnly(app, '/predict');
+};
+
+/** Other methods on a POST route: 405 with Allow, rather than a bare 404. */
+export function postOnly(app: FastifyInstance, url: string): void {
   app.route({
     method: ['GET', 'PUT', 'DELETE', 'PATCH'],
-    url: '/predict',
+    url,
     handler: async (req, reply) =>
-      reply.status(405).header('allow', 'POST').send(errorBody('method_not_allowed', `${req.method} is not allowed on /predict; use POST`)),
+      reply.status(405).header('allow', 'POST').send(errorBody('method_not_allowed', `${req.method} is not allowed on ${url}; use POST`)),
   });
-};
+}
 
 export default predict;

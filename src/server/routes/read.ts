@@ -2,14 +2,14 @@
 // pieces of one picture are classified in one batch, through the same batcher and model as /predict.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { QueueFullError } from '../batcher.js';
-import { errorBody, HttpError } from '../errors.js';
+import { HttpError } from '../errors.js';
 import type { Prediction } from '../inference.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 import { pixelsToPng } from '../preprocess/index.js';
 import { readTemperature } from '../read/calibration.js';
 import { readNumber } from '../read/read-number.js';
 import { MAX_DIGITS } from '../read/reader.js';
-import { imageFrom } from './predict.js';
+import { imageFrom, postOnly } from './predict.js';
 
 /** Every candidate of one picture, queued together so that they share a batch. The one place /read reaches the
  * inference service. */
@@ -70,12 +70,7 @@ const read: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.route({
-    method: ['GET', 'PUT', 'DELETE', 'PATCH'],
-    url: '/read',
-    handler: async (req, reply) =>
-      reply.status(405).header('allow', 'POST').send(errorBody('method_not_allowed', `${req.method} is not allowed on /read; use POST`)),
-  });
+  postOnly(app, '/read');
 };
 
 export default read;
