@@ -47,7 +47,8 @@ export function connectedComponents(data: Uint8Array, width: number, height: num
         const up = row - width + x;
         for (let dx = x > 0 ? -1 : 0; dx <= (x + 1 < width ? 1 : 0); dx++) {
           const n = labels[up + dx];
-          if (n >= 0) label = label < 0 ? n : union(label, n);
+          if (n < 0 || n === label) continue;
+          label = label < 0 ? n : union(label, n);
         }
       }
       if (label < 0) {

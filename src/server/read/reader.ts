@@ -132,12 +132,15 @@ function cutOut(page: InkPage, labels: Int32Array, line: Line, u: number, left: 
   const { data, width: pageWidth } = page;
   let [x0, y0, x1, y1] = [right, unit.bottom, left - 1, unit.top - 1];
   let strokes = 0;
-  const mine = (i: number) => labels[i] < 0 || line.unitOf[labels[i]] === u;
+  const { unitOf } = line;
+  // Mine: the unit's strokes, and the faint pixels around strokes (below the stroke level, so in no component).
   for (let y = unit.top; y < unit.bottom; y++) {
     for (let x = left; x < right; x++) {
       const i = y * pageWidth + x;
-      if (data[i] === 0 || !mine(i)) continue;
-      if (labels[i] >= 0) strokes++;
+      if (data[i] === 0) continue;
+      const l = labels[i];
+      if (l >= 0 && unitOf[l] !== u) continue;
+      if (l >= 0) strokes++;
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;
       if (y < y0) y0 = y;
@@ -152,7 +155,8 @@ function cutOut(page: InkPage, labels: Int32Array, line: Line, u: number, left: 
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = (y0 + y) * pageWidth + x0 + x;
-      if (mine(i)) crop[y * w + x] = data[i];
+      const l = labels[i];
+      if (l < 0 || unitOf[l] === u) crop[y * w + x] = data[i];
     }
   }
   return {
