@@ -185,6 +185,22 @@ describe('POST /read: every bad input is a 4xx JSON error in the documented shap
     });
   }
 
+  it('with API_KEY set, /read needs the bearer token as /predict does', async () => {
+    const key = 'read-test-api-key-0123456789';
+    const locked = await buildApp(loadConfig({ LOG_LEVEL: 'silent', API_KEY: key }), { logger: false, model: app.models.current });
+    try {
+      const [sample] = await makeSet('wide', 1, 3, mnist);
+      const inject = (headers: Record<string, string>) =>
+        locked.inject({ method: 'POST', url: '/read', headers: { 'content-type': 'image/png', ...headers }, payload: sample.picture });
+      const refused = await inject({});
+      assert.equal(refused.statusCode, 401);
+      assertMatchesContract('/read', 'post', 401, refused.json());
+      assert.equal((await inject({ authorization: `Bearer ${key}` })).statusCode, 200);
+    } finally {
+      await locked.close();
+    }
+  });
+
   it('GET /read → 405 with Allow: POST', async () => {
     const res = await app.inject({ method: 'GET', url: '/read' });
     assert.equal(res.statusCode, 405);

@@ -48,6 +48,9 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
   if (length !== undefined && line.units.length > length) line = mergeToCount(line, length);
   const H = line.height;
   const forced = length !== undefined && length > line.units.length;
+  // Wide units hold several digits each: the count is bounded before any candidate is made.
+  const least = line.units.reduce((n, u) => n + Math.max(1, Math.round((u.right - u.left) / H / 0.75)), 0);
+  if (least > maxDigits) throw new HttpError(422, 'too_many_digits', `about ${least} digits found; at most ${maxDigits} digits are read`);
 
   const candidates: Candidate[] = [];
   const plans: UnitPlan[] = line.units.map((unit, u) => {
