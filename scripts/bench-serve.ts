@@ -9,13 +9,10 @@
 // Before each case every server gets an unmeasured warm-up run (BENCH_WARMUP seconds, default 2) at the same
 // concurrency with the same body: fresh connections on a cold code path inflate the first run's p99.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import autocannon from 'autocannon';
 import { loadMnist, toFloat } from '../src/train/mnist.js';
 import { binaryInferBody, jsonInferBody } from '../test/helpers/oip-requests.js';
 import { startService } from '../test/helpers/service.js';
+import { drive as driveAt, hasWrk, type Result } from './bench/drive.js';
 import { benchPictures, describe, type Picture } from './bench/pictures.js';
 import { alternate, median } from './bench/rounds.js';
 
@@ -25,14 +22,6 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '64').split(',').map(Number);
 const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? '1,2').split(',').map(Number);
 const LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
-const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
-
-interface Result {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
 
 /** Every server here (ours and the baselines) is ready once it answers a prediction. */
 const start = (args: string[], command = process.execPath, workers = 1) =>
@@ -45,41 +34,14 @@ const start = (args: string[], command = process.execPath, workers = 1) =>
     },
   );
 
-const ms = (s: string | undefined) => {
-  const m = /([\d.]+)(us|ms|s)/.exec(s ?? '');
-  return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'] : Number.NaN;
-};
-
 /** Where a body goes, with which headers. */
 interface Target {
   path: string;
   headers: Record<string, string>;
 }
 const predictTarget = ({ type }: Picture): Target => ({ path: '/predict', headers: { 'content-type': type } });
-
-async function drive(url: string, body: Buffer, connections: number, seconds: number, target: Target): Promise<Result> {
-  if (hasWrk) {
-    const dir = mkdtempSync(path.join(tmpdir(), 'bench-serve-'));
-    writeFileSync(path.join(dir, 'body'), body);
-    const lua = path.join(dir, 'post.lua');
-    const headers = Object.entries(target.headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"\n`).join('');
-    writeFileSync(lua, `wrk.method = "POST"\n${headers}local f = io.open("${dir}/body", "rb")\nwrk.body = f:read("*all")\nf:close()\n`);
-    const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', lua, `${url}${target.path}`], { encoding: 'utf8' });
-    const out = run.stdout;
-    if (!/Requests\/sec/.test(out)) throw new Error(`wrk failed: ${run.stderr || out}`);
-    const field = (re: RegExp) => re.exec(out)?.[1];
-    return {
-      rps: Number(field(/Requests\/sec:\s+([\d.]+)/)),
-      p50: ms(field(/^\s*50%\s+(\S+)/m)),
-      p99: ms(field(/^\s*99%\s+(\S+)/m)),
-      errors:
-        Number(field(/Non-2xx or 3xx responses:\s+(\d+)/) ?? 0) +
-        (/Socket errors:(.*)/.exec(out)?.[1].match(/\d+/g) ?? []).reduce((sum, n) => sum + Number(n), 0),
-    };
-  }
-  const r = await autocannon({ url: `${url}${target.path}`, method: 'POST', headers: target.headers, body, connections, duration: seconds });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
-}
+const drive = (url: string, body: Buffer, connections: number, seconds: number, target: Target) =>
+  driveAt(`${url}${target.path}`, body, connections, seconds, target.headers);
 
 const pictures = await benchPictures();
 console.log(

@@ -154,6 +154,37 @@ describe('draw-a-digit page', { skip }, () => {
     await page.screenshot({ path: 'test-output/page-slow-strokes.png' });
   });
 
+  it('number mode: a number written as strokes is read, each digit boxed with its confidence', async () => {
+    await page.setViewportSize({ width: 800, height: 640 });
+    await page.goto(url);
+    await page.getByRole('tab', { name: 'A number' }).click();
+    const box = (await page.locator('#wide').boundingBox())!;
+    // Each digit drawn as on the 280×280 pad, shrunk to 0.75 and set side by side on the 840×240 canvas.
+    const number = '4071';
+    for (const [i, d] of [...number].entries()) {
+      for (const stroke of DIGITS[d]) {
+        const at = ([x, y]: [number, number]) => [box.x + ((40 + 190 * i + 0.75 * x) * box.width) / 840, box.y + ((10 + 0.75 * y) * box.height) / 240] as const;
+        await page.mouse.move(...at(stroke[0]));
+        await page.mouse.down();
+        for (const p of stroke.slice(1)) await page.mouse.move(...at(p), { steps: 8 });
+        await page.mouse.up();
+      }
+    }
+    await page.waitForFunction((n) => document.querySelector('[data-testid=number]')?.textContent === n, number, { timeout: 5000 });
+    assert.match((await page.locator('#number-confidence').textContent()) ?? '', /% sure/);
+    assert.match((await page.locator('#number-message').textContent()) ?? '', /^4 digits/);
+    // The boxes are drawn on the overlay: some of its pixels are no longer transparent.
+    const painted = await page.evaluate(() => {
+      const c = document.getElementById('boxes') as HTMLCanvasElement;
+      return c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 === 3 && v > 0);
+    });
+    assert.ok(painted, 'boxes drawn');
+    await page.waitForTimeout(100);
+    await page.screenshot({ path: 'test-output/page-number.png' });
+    await page.getByRole('tab', { name: 'One digit' }).click();
+    assert.ok(await page.locator('#pad').isVisible());
+  });
+
   it('works at phone width and says so when there is nothing to recognise', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(url);

@@ -12,16 +12,16 @@ import { startService, type Service } from './helpers/service.js';
 const run = promisify(execFile);
 const readme = readFileSync('README.md', 'utf8');
 
-/** Each curl line of the ```sh blocks, with the digit or number the comment line under it promises, if any. */
-function curlExamples(): Array<{ line: string; route: string; expect?: { digit?: number; number?: string } }> {
+/** Each curl line of the ```sh blocks, with the digit or number (POST /read's text) the comment line under it promises, if any. */
+function curlExamples(): Array<{ line: string; route: string; expect?: { digit?: number; text?: string } }> {
   const lines = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1].split('\n'));
   return lines.flatMap((line, i) => {
     if (!/^curl .*localhost:3000/.test(line)) return [];
     const route = /localhost:3000(\/[\w/.]*)/.exec(line)![1];
     const promised = /^# (\{.*)/.exec(lines[i + 1] ?? '')?.[1];
     const digit = promised && /"digit":(\d)/.exec(promised)?.[1];
-    const number = promised && /"number":"(\d+)"/.exec(promised)?.[1];
-    return [{ line, route, expect: digit ? { digit: Number(digit) } : number ? { number } : undefined }];
+    const text = promised && /"text":"(\d+)"/.exec(promised)?.[1];
+    return [{ line, route, expect: digit ? { digit: Number(digit) } : text ? { text } : undefined }];
   });
 }
 
@@ -59,7 +59,7 @@ describe("the README's curl examples against a started service", () => {
       }
       assert.equal(body.error, undefined, stdout);
       if (expect?.digit !== undefined) assert.equal(body.digit, expect.digit, stdout);
-      if (expect?.number !== undefined) assert.equal(body.number, expect.number, stdout);
+      if (expect?.text !== undefined) assert.equal(body.text, expect.text, stdout);
     });
   }
 });

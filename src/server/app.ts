@@ -17,6 +17,7 @@ import healthRoutes from './routes/health.js';
 import metricsRoutes from './routes/metrics.js';
 import predictRoutes from './routes/predict.js';
 import oipRoutes from './routes/oip.js';
+import readRoutes from './routes/read.js';
 import openapiRoutes from './routes/openapi.js';
 import pageRoutes from './routes/page.js';
 
@@ -71,6 +72,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(metricsRoutes);
   await app.register(predictRoutes);
   await app.register(oipRoutes, { prefix: '/v2' });
+  await app.register(readRoutes);
   await app.register(adminRoutes);
   await app.register(openapiRoutes);
   await app.register(pageRoutes);

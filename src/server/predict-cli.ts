@@ -1,19 +1,25 @@
 // `npm run predict -- FILE.png [FILE…] [--json]`: the tutorial's predict step, with the service's preprocessing and
-// model but no server. Prints each file's digit and its ten probabilities as a small bar chart.
+// model but no server. Prints each file's digit and its ten probabilities as a small bar chart. With --read, each file
+// is a whole number, read as POST /read reads it: the number, and each digit's confidence and box.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { CLASSES, PIXELS } from '../model/input-contract.js';
 import { argmax } from '../model/lenet.js';
 import { loadConfig } from './config.js';
 import { loadModel } from './model.js';
 import { PreprocessError, Preprocessor } from './preprocess/index.js';
+import { readTemperature } from './read/calibration.js';
+import { readNumber } from './read/read-number.js';
 
-const USAGE = `usage: npm run predict -- FILE [FILE…] [--json]
+const USAGE = `usage: npm run predict -- [--read] FILE [FILE…] [--json]
   Reads each picture (PNG, JPEG, WebP, …) the way the service does and prints its digit and ten probabilities.
-  --json       one JSON array of {file, digit, confidence, probabilities} (or {file, error}) instead of bar charts
+  --read       each file is a whole number, read as POST /read reads it: the number, each digit's confidence and box
+  --json       one JSON array of results (or {file, error}) instead of text
   -h, --help   this text
   The model and where it runs come from the environment, as for the service:
   MODEL_PATH (default models/lenet.onnx), EXECUTION_PROVIDER auto|cuda|cpu (default auto), CPU_THREADS.
-  example: npm run predict -- examples/digit-28x28.png examples/photo.jpg
+  examples: npm run predict -- examples/digit.png examples/photo.jpg
+            npm run predict -- --read examples/number.jpg
   exit status: 0 all read, 1 some file could not be read, 2 bad usage`;
 
 const bar = (p: number, width = 40) => '█'.repeat(Math.round(p * width)).padEnd(width, '·');
@@ -21,7 +27,7 @@ const bar = (p: number, width = 40) => '█'.repeat(Math.round(p * width)).padEn
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, read: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
   } catch (err) {
     console.error(`error: ${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -38,10 +44,28 @@ async function main(argv: string[]): Promise<number> {
   const model = await loadModel(config.MODEL_PATH, config.EXECUTION_PROVIDER, config.CPU_THREADS);
   // No worker threads: one file at a time, nothing to overlap.
   const preprocessor = new Preprocessor({ maxPixels: config.MAX_INPUT_PIXELS, threads: 0, inlineMaxPixels: Infinity, maxQueue: 1 });
+  const temperature = readTemperature(config.MODEL_PATH, model.info.sha256);
+  const classify = async (tensors: Float32Array[]) => {
+    const input = new Float32Array(tensors.length * PIXELS);
+    tensors.forEach((t, i) => input.set(t, i * PIXELS));
+    const out = await model.run(input, tensors.length);
+    return { probabilities: tensors.map((_, i) => out.subarray(i * CLASSES, (i + 1) * CLASSES)), temperature };
+  };
   let failures = 0;
   const results = [];
   for (const file of parsed.positionals) {
     try {
+      if (parsed.values.read) {
+        const { text, confidence, digits } = await readNumber(await readFile(file), { maxPixels: config.MAX_INPUT_PIXELS, classify });
+        results.push({ file, text, confidence, digits: digits.map(({ pixels: _, ...d }) => d) });
+        if (!parsed.values.json) {
+          console.log(`${file}: ${text} (${(100 * confidence).toFixed(1)}%)`);
+          for (const { digit, confidence: c, box } of digits) {
+            console.log(`  ${digit} ${(100 * c).toFixed(1).padStart(5)}%  at x ${box.x}, y ${box.y}, ${box.width}×${box.height}`);
+          }
+        }
+        continue;
+      }
       const { tensor } = await preprocessor.run(await readFile(file));
       const probabilities = Array.from(await model.run(tensor, 1));
       const digit = argmax(probabilities);

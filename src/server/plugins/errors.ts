@@ -14,6 +14,7 @@ const PREPROCESS_STATUS: Record<PreprocessErrorCode, number> = {
   unsupported_image_format: 415,
   image_too_large: 413,
   no_digit_found: 422,
+  too_many_digits: 422,
 };
 
 const SEND_AN_IMAGE = 'send the image as the body with Content-Type image/png, image/jpeg or image/webp, or as multipart/form-data field "image"';

@@ -1,7 +1,13 @@
 // What can be wrong with a picture, in preprocessing's own words: a stable code and a sentence. Preprocessing knows
 // nothing of HTTP; the errors plugin turns a code into a status, the predict CLI prints it.
 
-export type PreprocessErrorCode = 'missing_image' | 'invalid_image' | 'unsupported_image_format' | 'image_too_large' | 'no_digit_found';
+export type PreprocessErrorCode =
+  | 'missing_image'
+  | 'invalid_image'
+  | 'unsupported_image_format'
+  | 'image_too_large'
+  | 'no_digit_found'
+  | 'too_many_digits';
 
 export class PreprocessError extends Error {
   constructor(

@@ -36,14 +36,14 @@ export interface Grey {
 export type Picture = Rgba | Grey;
 
 /** A greyscale ink map: 0 = background, 255 = full ink. */
-interface InkMap {
+export interface InkMap {
   data: Uint8Array;
   width: number;
   height: number;
 }
 
 /** An ink map with its largest value and the level of its paper (the median of its outermost ring of pixels). */
-type Ink = InkMap & { max: number; background: number };
+export type Ink = InkMap & { max: number; background: number };
 
 // Two tables reused for every picture rather than garbage per request (docs/performance.md): safe because toMnist runs
 // synchronously from start to end and each worker thread has its own copy of this module. The ring's levels are
@@ -81,7 +81,7 @@ export function greyOf({ data: rgba, width, height, opaque }: Rgba): Grey {
 }
 
 /** Ink intensity per pixel, whatever the picture's polarity. Inverts `grey` in place when it is dark ink on paper. */
-function toInk(grey: Grey): Ink {
+export function toInk(grey: Grey): Ink {
   const { data, width, height } = grey;
   const ring = ringCounts(grey);
   let sum = 0;
@@ -121,7 +121,7 @@ function median(counts: Uint32Array, n: number): number {
 /** The ink's bounding box and a lookup table that maps ink levels to MNIST's: background at 0, the strongest ink at
  * 255, faint noise on paper removed. Only the box is ever mapped, so large pictures cost one pass here, not three.
  * The table is LEVELS, valid until the next picture. */
-function inkLevels({ data, width, height, max, background }: Ink) {
+export function inkLevels({ data, width, height, max, background }: Ink) {
   const range = max - background;
   if (range < MIN_CONTRAST) throw new PreprocessError('no_digit_found', 'the image is blank: no ink stands out from the background; send a picture of a digit');
   // A perfectly clean background (digital drawings, MNIST itself) keeps every shade; a photo's paper grain does not.
@@ -155,7 +155,7 @@ function inkLevels({ data, width, height, max, background }: Ink) {
 }
 
 /** The box cut out of the ink map, with every pixel mapped through `level`. */
-function cropMapped(map: InkMap, box: ReturnType<typeof inkLevels>['box'], level: Uint8Array): InkMap {
+export function cropMapped(map: InkMap, box: ReturnType<typeof inkLevels>['box'], level: Uint8Array): InkMap {
   const data = new Uint8Array(box.width * box.height);
   for (let y = 0; y < box.height; y++) {
     const from = (box.top + y) * map.width + box.left;
@@ -192,7 +192,11 @@ function centreByMass(digit: InkMap): Uint8Array {
 export function toMnist(picture: Picture): Uint8Array {
   const ink = toInk('alphaIsInk' in picture ? picture : greyOf(picture));
   const { level, box } = inkLevels(ink);
-  const digit = cropMapped(ink, box, level);
+  return normaliseDigit(cropMapped(ink, box, level));
+}
+
+/** One digit's ink, cropped to its box and mapped to MNIST's levels → fitted into 20×20 and centred by mass in 28×28. */
+export function normaliseDigit(digit: InkMap): Uint8Array {
   const scale = BOX / Math.max(digit.width, digit.height);
   const width = Math.max(1, Math.round(digit.width * scale));
   const height = Math.max(1, Math.round(digit.height * scale));

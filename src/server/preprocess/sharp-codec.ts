@@ -7,7 +7,8 @@ import type { Rgba } from './mnist-normalise.js';
 /** Large pictures are reduced to this before any per-pixel work: plenty for a 20×20 result, and bounded cost. */
 export const WORKING_SIZE = 512;
 
-export async function decodeWithSharp(input: Buffer, maxPixels: number): Promise<Rgba> {
+/** `within`: the box a large picture is shrunk to fit (the reader keeps a wider one). */
+export async function decodeWithSharp(input: Buffer, maxPixels: number, within = { width: WORKING_SIZE, height: WORKING_SIZE }): Promise<Rgba> {
   try {
     const image = sharp(input, { limitInputPixels: maxPixels });
     // The size the file declares, checked before anything is decoded (limitInputPixels is the second line of defence).
@@ -15,7 +16,7 @@ export async function decodeWithSharp(input: Buffer, maxPixels: number): Promise
     if (width * height > maxPixels) throw new PreprocessError('image_too_large', tooManyPixels(`the image has ${width}×${height} pixels`, maxPixels));
     const { data, info } = await image
       .rotate() // honour EXIF orientation (phone photos; a PNG's eXIf chunk too), as orientation.ts does on our path
-      .resize({ width: WORKING_SIZE, height: WORKING_SIZE, fit: 'inside', withoutEnlargement: true })
+      .resize({ ...within, fit: 'inside', withoutEnlargement: true })
       .toColourspace('srgb')
       .ensureAlpha()
       .raw()

@@ -1,10 +1,11 @@
 // POST /predict: an image (raw body or multipart field "image") → the digit and its ten probabilities.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { errorBody, HttpError } from '../errors.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 import { pixelsToPng } from '../preprocess/index.js';
 
-async function imageFrom(req: FastifyRequest): Promise<Buffer> {
+/** The uploaded picture: the raw body, or the multipart field "image" (also used by POST /read). */
+export async function imageFrom(req: FastifyRequest): Promise<Buffer> {
   if (req.isMultipart()) {
     let image: Buffer | undefined;
     try {
@@ -79,13 +80,17 @@ const predict: FastifyPluginAsync = async (app) => {
     },
   );
 
-  // Other methods on /predict: 405 with Allow, rather than a bare 404.
+  postOnly(app, '/predict');
+};
+
+/** Other methods on a POST route: 405 with Allow, rather than a bare 404. */
+export function postOnly(app: FastifyInstance, url: string): void {
   app.route({
     method: ['GET', 'PUT', 'DELETE', 'PATCH'],
-    url: '/predict',
+    url,
     handler: async (req, reply) =>
-      reply.status(405).header('allow', 'POST').send(errorBody('method_not_allowed', `${req.method} is not allowed on /predict; use POST`)),
+      reply.status(405).header('allow', 'POST').send(errorBody('method_not_allowed', `${req.method} is not allowed on ${url}; use POST`)),
   });
-};
+}
 
 export default predict;

@@ -1,0 +1,96 @@
+// `npm run bench:read`: how well and how fast POST /read reads whole numbers.
+// Accuracy: the seeded sets of test/helpers/numbers.ts (MNIST test digits with wide gaps, touching, as JPEG photos, as
+// canvas strokes; handwriting fonts), read by the service over HTTP and, on the same pictures in the same run, by
+// Tesseract 5 (`tesseract --psm 7`, digits only) where it is installed (apt-get install tesseract-ocr). Strings and
+// characters right, and the string accuracy left after rejecting the least confident 1 % and 5 % of pictures (the way
+// LeCun et al. 1989 reported zip codes).
+// Speed: a 5-digit 400×120 PNG at c1, c16 and c64 (wrk or autocannon, as bench:serve), req/s, p50 and p99. Goals: ≥ 1,500
+// req/s at c64 with WORKERS=2 on the 2-core machine, ≤ 2 ms p50 at c1. The environment reaches the service (WORKERS…).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { loadMnist } from '../src/train/mnist.js';
+import { compose, fontGlyphs, HANDWRITING_FONTS, makeSet, mnistGlyph, paperPng, score, seeded, type SetName } from '../test/helpers/numbers.js';
+import { startService } from '../test/helpers/service.js';
+import { drive, hasWrk } from './bench/drive.js';
+
+const SAMPLES = Number(process.env.BENCH_READ_SAMPLES ?? 100);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
+const SETS = (process.env.BENCH_READ_SETS ?? 'wide,touching,photos,canvas,fonts').split(',') as SetName[];
+const hasTesseract = spawnSync('tesseract', ['--version']).error === undefined;
+
+const { test: mnist } = loadMnist();
+// A zip code as people write it: five digits on a 400×120 strip of paper.
+const zip = await sharp(await paperPng(compose([3, 2, 1, 18, 4].map((i) => mnistGlyph(mnist, i)), 56, () => 0.45, seeded(94110), 20)))
+  .resize(400, 120, { fit: 'contain', background: '#ffffff' })
+  .png()
+  .toBuffer();
+
+const service = await startService(
+  { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', EXECUTION_PROVIDER: process.env.EXECUTION_PROVIDER ?? 'auto' },
+  { args: ['dist/server/main.js'], ready: (url) => fetch(`${url}/read`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(zip) }).then((r) => r.ok) },
+);
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`.padStart(7);
+
+async function ours(picture: Buffer, type: string): Promise<{ text: string; confidence: number }> {
+  const res = await fetch(`${service.url}/read`, { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(picture) });
+  const body = (await res.json()) as { text?: string; confidence?: number };
+  return { text: body.text ?? '', confidence: body.confidence ?? 0 };
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'bench-read-'));
+function tesseract(picture: Buffer, type: string): string {
+  const file = path.join(dir, type === 'image/jpeg' ? 'n.jpg' : 'n.png');
+  writeFileSync(file, picture);
+  const run = spawnSync('tesseract', [file, 'stdout', '--psm', '7', '-c', 'tessedit_char_whitelist=0123456789'], { encoding: 'utf8' });
+  return (run.stdout ?? '').replace(/\D/g, '');
+}
+
+/** String accuracy over the pictures left once the least confident `share` of them are sent to a person. */
+function afterRejecting(results: Array<{ right: boolean; confidence: number }>, share: number): number {
+  const kept = [...results].sort((a, b) => b.confidence - a.confidence).slice(0, Math.ceil(results.length * (1 - share)));
+  return kept.filter((r) => r.right).length / kept.length;
+}
+
+try {
+  console.log(`bench:read — ${SAMPLES} pictures per set (seed 2026), WORKERS=${process.env.WORKERS ?? 1}${hasTesseract ? '' : ' (no tesseract: apt-get install tesseract-ocr)'}\n`);
+  console.log(`${'set'.padEnd(9)} ${'strings'.padStart(7)} ${'chars'.padStart(7)} ${'−1 %'.padStart(7)} ${'−5 %'.padStart(7)}   ${hasTesseract ? 'tesseract strings  chars' : ''}`);
+  const fonts = (await Promise.all(HANDWRITING_FONTS.map(fontGlyphs))).filter((g) => g !== undefined);
+  for (const name of SETS) {
+    if (name === 'fonts' && fonts.length === 0) {
+      console.log('fonts     (no handwriting fonts installed)');
+      continue;
+    }
+    const samples = await makeSet(name, SAMPLES, 2026, mnist, fonts);
+    const read = [];
+    const peer = [];
+    for (const s of samples) {
+      read.push({ truth: s.number.text, ...(await ours(s.picture, s.type)) });
+      if (hasTesseract) peer.push({ truth: s.number.text, read: tesseract(s.picture, s.type) });
+    }
+    const mine = score(read.map((r) => ({ truth: r.truth, read: r.text })));
+    const ranked = read.map((r) => ({ right: r.text === r.truth, confidence: r.confidence }));
+    const theirs = hasTesseract ? score(peer) : undefined;
+    console.log(
+      `${name.padEnd(9)} ${pct(mine.strings)} ${pct(mine.characters)} ${pct(afterRejecting(ranked, 0.01))} ${pct(afterRejecting(ranked, 0.05))}` +
+        (theirs ? `   ${pct(theirs.strings)}        ${pct(theirs.characters)}` : ''),
+    );
+  }
+
+  const check = await ours(zip, 'image/png');
+  console.log(`\nthroughput: a 5-digit 400×120 PNG (${zip.length} B, read as ${check.text}), ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run after ${WARMUP} s of warm-up`);
+  for (const c of CONCURRENCY) {
+    if (WARMUP > 0) await drive(`${service.url}/read`, zip, c, WARMUP);
+    const r = await drive(`${service.url}/read`, zip, c, SECONDS);
+    const goal = c === 1 ? `  (goal p50 ≤ 2 ms)` : c === 64 ? '  (goal ≥ 1,500 req/s with WORKERS=2 on 2 cores)' : '';
+    console.log(
+      `c${String(c).padEnd(3)} ${Math.round(r.rps).toString().padStart(6)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms${r.errors ? `  ERRORS ${r.errors}` : ''}${goal}`,
+    );
+  }
+} finally {
+  service.child.kill();
+}

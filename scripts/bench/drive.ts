@@ -1,0 +1,52 @@
+// Load for the serving benchmarks: POST one body to a URL with wrk where installed (apt-get install wrk), autocannon
+// otherwise, at a fixed number of connections for a few seconds.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+
+export const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
+
+export interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+const ms = (s: string | undefined) => {
+  const m = /([\d.]+)(us|ms|s)/.exec(s ?? '');
+  return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'] : Number.NaN;
+};
+
+/** Requests per second and latencies (ms) of POSTing `body` with `headers` to `url` over `connections` connections for `seconds`. */
+export async function drive(
+  url: string,
+  body: Buffer,
+  connections: number,
+  seconds: number,
+  headers: Record<string, string> = { 'content-type': 'image/png' },
+): Promise<Result> {
+  if (hasWrk) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bench-serve-'));
+    writeFileSync(path.join(dir, 'body'), body);
+    const lua = path.join(dir, 'post.lua');
+    const lines = Object.entries(headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"\n`).join('');
+    writeFileSync(lua, `wrk.method = "POST"\n${lines}local f = io.open("${dir}/body", "rb")\nwrk.body = f:read("*all")\nf:close()\n`);
+    const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', lua, url], { encoding: 'utf8' });
+    const out = run.stdout;
+    if (!/Requests\/sec/.test(out)) throw new Error(`wrk failed: ${run.stderr || out}`);
+    const field = (re: RegExp) => re.exec(out)?.[1];
+    return {
+      rps: Number(field(/Requests\/sec:\s+([\d.]+)/)),
+      p50: ms(field(/^\s*50%\s+(\S+)/m)),
+      p99: ms(field(/^\s*99%\s+(\S+)/m)),
+      errors:
+        Number(field(/Non-2xx or 3xx responses:\s+(\d+)/) ?? 0) +
+        (/Socket errors:(.*)/.exec(out)?.[1].match(/\d+/g) ?? []).reduce((sum, n) => sum + Number(n), 0),
+    };
+  }
+  const r = await autocannon({ url, method: 'POST', headers, body, connections, duration: seconds });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+}

@@ -1,0 +1,68 @@
+// `npm run calibrate -- models/lenet.onnx`: fits the model's softmax temperature on held-out training digits (the last
+// 5,000 of MNIST's training set by default) and records it in the model card next to the model, atomically. POST /read
+// reports confidences at that temperature. Run it again after every retraining: the card's temperature applies only to
+// the model whose sha256 it names.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { CLASSES, PIXELS } from '../model/input-contract.js';
+import { loadMnist } from '../train/mnist.js';
+import { loadModel } from './model.js';
+import { ece, fitTemperature, nll, recordCalibration } from './read/calibration.js';
+
+const USAGE = 'usage: npm run calibrate -- MODEL.onnx [--count 5000] [--data DIR]   (fits on the last COUNT training digits)';
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { count: { type: 'string', default: '5000' }, data: { type: 'string' } } });
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const [modelPath] = parsed.positionals;
+  const count = Number(parsed.values.count);
+  if (!modelPath || parsed.positionals.length > 1 || !Number.isInteger(count) || count < 100) {
+    console.error(USAGE);
+    return 2;
+  }
+  const { train } = loadMnist(parsed.values.data);
+  const from = train.count - Math.min(count, train.count);
+  const n = train.count - from;
+  const model = await loadModel(modelPath, 'cpu', 1);
+  const probabilities = new Float32Array(n * CLASSES);
+  for (let at = 0; at < n; at += 500) {
+    const size = Math.min(500, n - at);
+    const images = new Float32Array(size * PIXELS);
+    for (let i = 0; i < images.length; i++) images[i] = train.images[(from + at) * PIXELS + i] / 255;
+    probabilities.set(await model.run(images, size), at * CLASSES);
+  }
+  await model.release();
+  const labels = train.labels.subarray(from);
+  const temperature = fitTemperature(probabilities, labels);
+  const sha256 = createHash('sha256').update(await readFile(modelPath)).digest('hex');
+  const calibration = {
+    temperature: +temperature.toFixed(4),
+    sha256,
+    fittedOn: `mnist train[${from}:${train.count}]`,
+    nllBefore: +nll(probabilities, labels, 1).toFixed(5),
+    nllAfter: +nll(probabilities, labels, temperature).toFixed(5),
+    eceBefore: +ece(probabilities, labels, 1).toFixed(5),
+    eceAfter: +ece(probabilities, labels, temperature).toFixed(5),
+  };
+  const card = await recordCalibration(modelPath, calibration);
+  console.log(
+    `temperature ${calibration.temperature} on ${n} training digits [${from}:${train.count}]: NLL ${calibration.nllBefore} → ${calibration.nllAfter}, ` +
+      `ECE ${calibration.eceBefore} → ${calibration.eceAfter}; recorded in ${card}`,
+  );
+  const trained = (JSON.parse(await readFile(card, 'utf8')) as { trainImages?: number }).trainImages;
+  if (trained !== undefined && trained > from) {
+    console.warn(
+      `warning: the model was trained on the first ${trained} training digits, these ones included, so it is surer of them than of new ` +
+        `writing and the temperature is too low; train with --train-limit ${from} to hold them out`,
+    );
+  }
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

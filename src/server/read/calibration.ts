@@ -1,0 +1,104 @@
+// Confidence a caller can act on: temperature scaling (Guo et al. 2017). One number T, fitted on digits the model did
+// not train on, softens (T > 1) or sharpens the softmax so that a 90 % answer is right about 90 % of the time. It is
+// recorded in the model card next to the model, for that model's sha256 only: a retrained model is served with T = 1
+// until `npm run calibrate` is run on it.
+import { readFileSync } from 'node:fs';
+import writeFileAtomic from 'write-file-atomic';
+import { CLASSES } from '../../model/input-contract.js';
+import { cardPathFor as cardPath } from '../../train/export.js';
+
+export interface Calibration {
+  temperature: number;
+  /** The model it was fitted for. */
+  sha256: string;
+  /** Which digits it was fitted on, e.g. "mnist train[55000:60000]". */
+  fittedOn: string;
+  nllBefore: number;
+  nllAfter: number;
+  eceBefore: number;
+  eceAfter: number;
+}
+
+/** softmax(log p ÷ T): the probabilities the logits ÷ T would give (log p is the logits less a constant). */
+export function withTemperature(p: ArrayLike<number>, temperature: number): number[] {
+  const logits = Array.from(p, (v) => Math.log(Math.max(v, 1e-30)) / temperature);
+  const top = Math.max(...logits);
+  const e = logits.map((l) => Math.exp(l - top));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+}
+
+/** Mean negative log-likelihood of the labels under probabilities [n,10] at temperature T. */
+export function nll(probabilities: Float32Array, labels: ArrayLike<number>, temperature: number): number {
+  let total = 0;
+  const n = labels.length;
+  for (let i = 0; i < n; i++) {
+    const q = withTemperature(probabilities.subarray(i * CLASSES, (i + 1) * CLASSES), temperature);
+    total -= Math.log(Math.max(q[labels[i]], 1e-30));
+  }
+  return total / n;
+}
+
+/** Expected calibration error over 15 equal-width confidence bins. */
+export function ece(probabilities: Float32Array, labels: ArrayLike<number>, temperature: number, bins = 15): number {
+  const count = new Float64Array(bins);
+  const conf = new Float64Array(bins);
+  const right = new Float64Array(bins);
+  for (let i = 0; i < labels.length; i++) {
+    const q = withTemperature(probabilities.subarray(i * CLASSES, (i + 1) * CLASSES), temperature);
+    const top = q.indexOf(Math.max(...q));
+    const b = Math.min(bins - 1, Math.floor(q[top] * bins));
+    count[b]++;
+    conf[b] += q[top];
+    if (top === labels[i]) right[b]++;
+  }
+  let e = 0;
+  for (let b = 0; b < bins; b++) if (count[b]) e += Math.abs(conf[b] - right[b]) / labels.length;
+  return e;
+}
+
+/** The temperature that minimises the NLL (golden-section search over log T in [1/20, 20]; the NLL is unimodal in T). */
+export function fitTemperature(probabilities: Float32Array, labels: ArrayLike<number>): number {
+  const f = (logT: number) => nll(probabilities, labels, Math.exp(logT));
+  const phi = (Math.sqrt(5) - 1) / 2;
+  let [a, b] = [Math.log(1 / 20), Math.log(20)];
+  let c = b - phi * (b - a);
+  let d = a + phi * (b - a);
+  let [fc, fd] = [f(c), f(d)];
+  while (b - a > 1e-4) {
+    if (fc < fd) {
+      [b, d, fd] = [d, c, fc];
+      c = b - phi * (b - a);
+      fc = f(c);
+    } else {
+      [a, c, fc] = [c, d, fd];
+      d = a + phi * (b - a);
+      fd = f(d);
+    }
+  }
+  return Math.exp((a + b) / 2);
+}
+
+/** The temperature recorded for this model (by sha256) in the card next to it; 1 when there is none. */
+export function readTemperature(modelPath: string, sha256: string): number {
+  try {
+    const card = JSON.parse(readFileSync(cardPath(modelPath), 'utf8')) as { calibration?: Partial<Calibration> };
+    const t = card.calibration?.temperature;
+    return card.calibration?.sha256 === sha256 && typeof t === 'number' && t > 0 && Number.isFinite(t) ? t : 1;
+  } catch {
+    return 1;
+  }
+}
+
+/** Records the calibration in the model card (created if missing), written atomically. */
+export async function recordCalibration(modelPath: string, calibration: Calibration): Promise<string> {
+  const file = cardPath(modelPath);
+  let card: Record<string, unknown> = {};
+  try {
+    card = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${file} is not a readable JSON model card: ${(err as Error).message}`, { cause: err });
+  }
+  await writeFileAtomic(file, `${JSON.stringify({ ...card, calibration }, null, 2)}\n`);
+  return file;
+}

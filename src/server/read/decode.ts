@@ -1,0 +1,32 @@
+// Uploaded bytes → one byte per pixel for the reader, through the same decoders as /predict: PNGs of up to a page's
+// width in JavaScript on the event loop (png-decode.ts), everything else by sharp, shrunk to at most READ_SIZE. A
+// number is wider than a digit, so the reader keeps more pixels than /predict's 512×512.
+import sharp from 'sharp';
+import { PreprocessError } from '../preprocess/errors.js';
+import { greyOf, type Grey } from '../preprocess/mnist-normalise.js';
+import { decodePngAsync } from '../preprocess/png-decode.js';
+import { isPng, parsePngHeader } from '../preprocess/png-header.js';
+import { decodeWithSharp } from '../preprocess/sharp-codec.js';
+
+export const READ_SIZE = { width: 2048, height: 1024 };
+/** PNGs up to this size are decoded in JavaScript (a drawing, a scan of one line). */
+const INLINE = { width: 1024, height: 512 };
+
+export interface Decoded {
+  grey: Grey;
+  /** Picture pixels per decoded pixel (1 unless sharp shrank it). */
+  scale: number;
+}
+
+export async function decodeForReading(input: Buffer, maxPixels: number): Promise<Decoded> {
+  if (input.length === 0) throw new PreprocessError('missing_image', 'the request has no image; send a picture of a number');
+  // The same checked header as /predict's: structure, size and orientation, whichever decoder then reads it.
+  const png = isPng(input) ? parsePngHeader(input, maxPixels) : undefined;
+  if (png && png.width <= INLINE.width && png.height <= INLINE.height) return { grey: await decodePngAsync(input, maxPixels, png), scale: 1 };
+  const rgba = await decodeWithSharp(input, maxPixels, READ_SIZE);
+  if (rgba.width < READ_SIZE.width && rgba.height < READ_SIZE.height) return { grey: greyOf(rgba), scale: 1 };
+  const meta = await sharp(input, { limitInputPixels: maxPixels }).metadata();
+  // The width the picture has once turned upright (EXIF orientations 5–8 swap the sides).
+  const uprightWidth = (meta.orientation ?? 1) >= 5 ? meta.height : meta.width;
+  return { grey: greyOf(rgba), scale: uprightWidth ? uprightWidth / rgba.width : 1 };
+}

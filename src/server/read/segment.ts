@@ -1,0 +1,153 @@
+// From connected components to the line's writing units: specks and dust dropped, the pieces of one digit (a 5 whose
+// top bar is detached, a 4 drawn in two strokes) merged; and, in a unit too wide for one digit, the candidate cuts where
+// touching digits may be parted (minima of the ink's column profile and valleys of its upper and lower contours).
+import { PreprocessError } from '../preprocess/errors.js';
+import type { Component } from './components.js';
+
+export interface Unit {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+  area: number;
+  /** Indices of the components it is made of. */
+  members: number[];
+}
+
+export interface Line {
+  /** Left to right. */
+  units: Unit[];
+  /** Per component: the index of its unit, or -1 for a dropped speck. */
+  unitOf: Int32Array;
+  /** The typical height of a digit on this line (median height of the substantial components). */
+  height: number;
+}
+
+/** A piece shorter than this share of the line's height may be part of a neighbour's digit. */
+const TALL = 0.5;
+/** Marks smaller than this many pixels both ways are too small to read as a digit at any resolution. */
+const SMALLEST = 6;
+/** A short piece further than this (share of the line's height) from every digit is dust. */
+const NEAR = 0.3;
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
+const overlap = (a: { left: number; right: number }, b: { left: number; right: number }) => Math.min(a.right, b.right) - Math.max(a.left, b.left);
+
+/** Groups components into units; throws 422 too_many_digits when more than maxDigits digit-sized units are found. */
+export function groupPieces(components: readonly Component[], maxDigits: number): Line {
+  const unitOf = new Int32Array(components.length).fill(-1);
+  const marks = components.filter((c) => Math.max(c.right - c.left, c.bottom - c.top) >= SMALLEST);
+  if (marks.length === 0) return { units: [], unitOf, height: 0 };
+  const maxArea = Math.max(...marks.map((c) => c.area));
+  const substantial = marks.filter((c) => c.area >= 0.1 * maxArea);
+  const height = median(substantial.map((c) => c.bottom - c.top));
+  const isTall = (c: Component) => c.bottom - c.top >= Math.max(TALL * height, SMALLEST);
+  const tall = components.map((_, i) => i).filter((i) => isTall(components[i]));
+  // Counted before any pairwise work, so that a picture of noise costs one pass, not a quadratic one.
+  if (tall.length > maxDigits) throw new PreprocessError('too_many_digits', `found ${tall.length} digit-sized marks; at most ${maxDigits} digits are read`);
+
+  const units: Unit[] = [];
+  const join = (u: Unit, i: number) => {
+    const c = components[i];
+    u.left = Math.min(u.left, c.left);
+    u.top = Math.min(u.top, c.top);
+    u.right = Math.max(u.right, c.right);
+    u.bottom = Math.max(u.bottom, c.bottom);
+    u.area += c.area;
+    u.members.push(i);
+    unitOf[i] = units.indexOf(u);
+  };
+  const start = (i: number) => {
+    const c = components[i];
+    const u: Unit = { left: c.left, top: c.top, right: c.right, bottom: c.bottom, area: 0, members: [] };
+    units.push(u);
+    join(u, i);
+    return u;
+  };
+  // Tall pieces, largest first: one that shares most of its columns with a unit already started is the same digit (a 4
+  // drawn in two strokes). Touching digits overlap by a few columns only.
+  for (const i of [...tall].sort((a, b) => components[b].area - components[a].area)) {
+    const c = components[i];
+    const width = c.right - c.left;
+    const host = units.find((u) => overlap(u, c) >= Math.max(0.6 * Math.min(width, u.right - u.left), 0.2 * height));
+    if (host) join(host, i);
+    else start(i);
+  }
+  // A short piece is no digit of its own (every digit is at least half as tall as the line): it joins the nearest
+  // unit, if one is near enough (a 5's detached bar, a 7's crossbar), or is dust.
+  const short = components.map((_, i) => i).filter((i) => !isTall(components[i]));
+  for (const i of short.sort((a, b) => components[b].area - components[a].area)) {
+    const c = components[i];
+    let best: Unit | undefined;
+    let nearest = Infinity;
+    for (const u of units) {
+      const across = Math.max(u.left - c.right, c.left - u.right, 0) - Math.max(0, overlap(u, c));
+      const gap = Math.max(u.top - c.bottom, c.top - u.bottom, 0);
+      if (across < nearest && across <= NEAR * height && gap <= NEAR * height) [best, nearest] = [u, across];
+    }
+    if (best) join(best, i);
+  }
+  const order = units.map((_, i) => i).sort((a, b) => units[a].left - units[b].left);
+  const rank = new Int32Array(units.length);
+  order.forEach((u, r) => (rank[u] = r));
+  for (let i = 0; i < unitOf.length; i++) if (unitOf[i] >= 0) unitOf[i] = rank[unitOf[i]];
+  return { units: order.map((u) => units[u]), unitOf, height };
+}
+
+/**
+ * Candidate cut columns inside a unit (a cut at x parts columns [left, x) from [x, right)): the columns where the unit
+ * has least ink, and the valleys of its upper and lower contours, best first, at least `minGap` apart, at most `most`.
+ */
+export function candidateCuts(labels: Int32Array, pageWidth: number, unitOf: Int32Array, unitIndex: number, unit: Unit, minGap: number, most: number): number[] {
+  const width = unit.right - unit.left;
+  const ink = new Float32Array(width);
+  const top = new Int32Array(width).fill(unit.bottom);
+  const bottom = new Int32Array(width).fill(unit.top);
+  for (let y = unit.top; y < unit.bottom; y++) {
+    const row = y * pageWidth;
+    for (let x = 0; x < width; x++) {
+      const l = labels[row + unit.left + x];
+      if (l < 0 || unitOf[l] !== unitIndex) continue;
+      ink[x]++;
+      if (y < top[x]) top[x] = y;
+      bottom[x] = y + 1;
+    }
+  }
+  const smooth = ink.map((v, x) => (ink[Math.max(0, x - 1)] + 2 * v + ink[Math.min(width - 1, x + 1)]) / 4);
+  const margin = Math.max(1, Math.round(minGap / 2));
+  const pool: Array<{ x: number; cost: number }> = [];
+  for (let x = margin; x < width - margin; x++) {
+    const profileMin = smooth[x] <= smooth[x - 1] && smooth[x] <= smooth[x + 1];
+    const upperValley = top[x] >= top[x - 1] && top[x] >= top[x + 1];
+    const lowerValley = bottom[x] <= bottom[x - 1] && bottom[x] <= bottom[x + 1];
+    if (profileMin || upperValley || lowerValley) pool.push({ x, cost: smooth[x] + (profileMin ? 0 : 0.5) });
+  }
+  pool.sort((a, b) => a.cost - b.cost || a.x - b.x);
+  const chosen: number[] = [];
+  for (const { x } of pool) {
+    if (chosen.length >= most) break;
+    if (chosen.every((c) => Math.abs(c - x) >= minGap)) chosen.push(x);
+  }
+  return chosen.map((x) => unit.left + x).sort((a, b) => a - b);
+}
+
+/** Merges the two neighbouring units with the narrowest gap until at most `count` are left (for ?length). */
+export function mergeToCount(line: Line, count: number): Line {
+  const units = line.units.map((u) => ({ ...u, members: [...u.members] }));
+  while (units.length > count) {
+    let at = 0;
+    for (let i = 1; i + 1 < units.length; i++) if (units[i + 1].left - units[i].right < units[at + 1].left - units[at].right) at = i;
+    const [a, b] = [units[at], units[at + 1]];
+    units.splice(at, 2, {
+      left: Math.min(a.left, b.left),
+      top: Math.min(a.top, b.top),
+      right: Math.max(a.right, b.right),
+      bottom: Math.max(a.bottom, b.bottom),
+      area: a.area + b.area,
+      members: [...a.members, ...b.members],
+    });
+  }
+  const unitOf = new Int32Array(line.unitOf.length).fill(-1);
+  units.forEach((u, i) => u.members.forEach((m) => (unitOf[m] = i)));
+  return { units, unitOf, height: line.height };
+}

@@ -1,0 +1,122 @@
+// The reader's pure parts: connected components, the best path over cuts, the count per unit, and temperature scaling.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { createRng, normal } from '../src/model/random.js';
+import { bestPaths, chooseCounts } from '../src/server/read/best-path.js';
+import { fitTemperature, nll, readTemperature, recordCalibration, withTemperature } from '../src/server/read/calibration.js';
+import { connectedComponents } from '../src/server/read/components.js';
+import { runCli } from './helpers/cli.js';
+
+describe('connectedComponents', () => {
+  it('joins pixels that touch at a corner (8-connected), keeps apart those that do not, and measures each', () => {
+    const picture = [
+      '#..#....',
+      '.#.#..##',
+      '..##..##',
+      '........',
+      '#.......',
+    ];
+    const data = Uint8Array.from(picture.join(''), (c) => (c === '#' ? 255 : 0));
+    const { labels, components } = connectedComponents(data, 8, 5, 128);
+    assert.deepEqual(components, [
+      { left: 0, top: 0, right: 4, bottom: 3, area: 6 }, // the diagonal and the bar, joined at the bottom (a U merge)
+      { left: 6, top: 1, right: 8, bottom: 3, area: 4 },
+      { left: 0, top: 4, right: 1, bottom: 5, area: 1 },
+    ]);
+    assert.equal(labels[0], 0);
+    assert.equal(labels[1], -1);
+    assert.equal(labels[8 + 6], 1);
+  });
+});
+
+describe('best path', () => {
+  it('finds the best path of each length over the cuts', () => {
+    // Nodes 0..3; the two-piece path 0→1→3 scores best, the whole 0→3 is the only one-piece path.
+    const edges = [
+      { from: 0, to: 3, score: -2 },
+      { from: 0, to: 1, score: -0.1 },
+      { from: 1, to: 3, score: -0.2 },
+      { from: 0, to: 2, score: -0.5 },
+      { from: 2, to: 3, score: -0.5 },
+      { from: 1, to: 2, score: -0.1 },
+    ];
+    const paths = bestPaths(4, edges, 4);
+    assert.equal(paths[1]?.score, -2);
+    assert.deepEqual(paths[2]?.edges, [1, 2]);
+    assert.ok(Math.abs(paths[3]!.score - -0.7) < 1e-12);
+    assert.equal(paths[4], undefined);
+  });
+
+  it('chooses each unit its best count, or the counts that sum to a given length', () => {
+    const scores = [
+      [-Infinity, -0.1, -1],
+      [-Infinity, -3, -0.2, -0.9],
+    ];
+    assert.deepEqual(chooseCounts(scores), [1, 2]);
+    assert.deepEqual(chooseCounts(scores, 4), [1, 3]);
+    assert.deepEqual(chooseCounts(scores, 2), [1, 1]);
+    assert.equal(chooseCounts(scores, 9), undefined);
+  });
+});
+
+describe('temperature scaling', () => {
+  it('recovers the temperature that made over-confident probabilities', () => {
+    // Labels drawn from softmax(z); the model reports softmax(2z): over-confident by a temperature of 2.
+    const rng = createRng(3);
+    const n = 4000;
+    const probabilities = new Float32Array(n * 10);
+    const labels = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const z = Array.from({ length: 10 }, () => 2 * normal(rng));
+      const truth = withTemperature(z.map(Math.exp), 1);
+      let u = rng();
+      labels[i] = 9;
+      for (let d = 0; d < 10; d++) {
+        u -= truth[d];
+        if (u < 0) {
+          labels[i] = d;
+          break;
+        }
+      }
+      const reported = withTemperature(z.map(Math.exp), 0.5);
+      probabilities.set(reported, i * 10);
+    }
+    const t = fitTemperature(probabilities, labels);
+    assert.ok(Math.abs(t - 2) < 0.2, `fitted ${t}`);
+    assert.ok(nll(probabilities, labels, t) < nll(probabilities, labels, 1));
+  });
+
+  it('is recorded in the model card for one model; another model, or none recorded, reads as 1', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lenet-card-'));
+    const model = path.join(dir, 'lenet.onnx');
+    writeFileSync(path.join(dir, 'lenet.json'), JSON.stringify({ name: 'lenet', sha256: 'a'.repeat(64) }));
+    assert.equal(readTemperature(model, 'a'.repeat(64)), 1);
+    const calibration = { temperature: 1.7, sha256: 'a'.repeat(64), fittedOn: 'test', nllBefore: 1, nllAfter: 0.5, eceBefore: 0.1, eceAfter: 0.01 };
+    await recordCalibration(model, calibration);
+    assert.equal(readTemperature(model, 'a'.repeat(64)), 1.7);
+    assert.equal(readTemperature(model, 'b'.repeat(64)), 1);
+    const card = JSON.parse(readFileSync(path.join(dir, 'lenet.json'), 'utf8'));
+    assert.equal(card.name, 'lenet', 'the rest of the card is kept');
+  });
+});
+
+describe('npm run calibrate', () => {
+  it('fits the temperature on the last training digits and records it in the card next to the model, for its sha256', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lenet-calibrate-'));
+    const model = path.join(dir, 'lenet.onnx');
+    copyFileSync('models/lenet.onnx', model);
+    copyFileSync('models/lenet.json', path.join(dir, 'lenet.json'));
+    const { code, stdout, stderr } = await runCli('src/server/calibrate-cli.ts', [model, '--count', '1000']);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /temperature [\d.]+ on 1000 training digits \[59000:60000\]/);
+    const card = JSON.parse(readFileSync(path.join(dir, 'lenet.json'), 'utf8'));
+    assert.equal(card.calibration.sha256, card.sha256);
+    assert.equal(card.calibration.fittedOn, 'mnist train[59000:60000]');
+    assert.ok(card.calibration.nllAfter <= card.calibration.nllBefore);
+    assert.equal(readTemperature(model, card.sha256), card.calibration.temperature);
+    assert.equal((await runCli('src/server/calibrate-cli.ts', [])).code, 2);
+  });
+});
