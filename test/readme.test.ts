@@ -21,7 +21,7 @@ function curlExamples(): Array<{ line: string; route: string; expect?: { digit?:
     const promised = /^# (\{.*)/.exec(lines[i + 1] ?? '')?.[1];
     const digit = promised && /"digit":(\d)/.exec(promised)?.[1];
     const text = promised && /"text":"(\d+)"/.exec(promised)?.[1];
-    return [{ line, route, expect: digit ? { digit: Number(digit) } : text ? { text } : undefined }];
+    return [{ line, route, expect: text ? { text } : digit ? { digit: Number(digit) } : undefined }];
   });
 }
 
