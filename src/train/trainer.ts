@@ -6,7 +6,7 @@ import { flattenParams, initParams, unflattenParams, type Params } from '../mode
 import { paramCount } from '../model/lenet.js';
 import { createRng, permutation } from '../model/random.js';
 import { openSession, type Device, type Provider } from '../model/session.js';
-import { shiftedInto } from './augment.js';
+import { augmentedInto, sampleRng, shiftedInto } from './augment.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { PIXELS, type Mnist, type Split } from './mnist.js';
 import { learningRate, type Recipe } from './recipes.js';
@@ -79,7 +79,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     history: [],
     lossCurve: [],
   };
-  const buffers = batchBuffers(recipe.batchSize);
+  const buffers = [batchBuffers(recipe.batchSize), batchBuffers(recipe.batchSize)];
   const runner = await openStepRunner(recipe, device, opts.threads ?? defaultThreads(recipe));
   for (const slot of runner.slots) if (!ckpt.state.has(slot)) ckpt.state.set(slot, new Float32Array(paramCount()));
   const { provider, fallbackReason, threads } = runner;
@@ -98,26 +98,34 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       let curveCount = 0;
       const curveEvery = Math.max(1, Math.floor(batchesPerEpoch / CURVE_POINTS_PER_EPOCH));
 
+      // Batch b of this epoch, the one optimizer step `step` takes; made in one of two buffers, in turn.
+      const batchAt = (b: number, step: number) => {
+        const indices = order.subarray(b * recipe.batchSize, (b + 1) * recipe.batchSize);
+        return makeBatch(buffers[step % 2], data.train, indices, recipe, ckpt.epoch, createRng(recipe.seed * 104729 + step));
+      };
+      let ready = batchAt(ckpt.batch, ckpt.step);
       for (; ckpt.batch < batchesPerEpoch; ckpt.batch++) {
         if (opts.signal?.aborted) return { status: 'interrupted', checkpoint: ckpt };
-        const indices = order.subarray(ckpt.batch * recipe.batchSize, (ckpt.batch + 1) * recipe.batchSize);
-        const shifts = createRng(recipe.seed * 104729 + ckpt.step);
-        const batch = makeBatch(buffers, data.train, indices, recipe.shift, shifts);
+        const batch = ready;
 
         const lr = learningRate(recipe, ckpt.step, totalSteps);
         ckpt.step++;
         const { beta1, beta2 } = recipe.optimizer;
         const hyper = { lr, bias_correction1: 1 - beta1 ** ckpt.step, bias_correction2: 1 - beta2 ** ckpt.step };
-        const out = await runner.step(batch, hyper, ckpt);
+        const pending = runner.step(batch, hyper, ckpt);
+        // The next batch (its augmentation is most of the loader's work) is made while ONNX Runtime's threads compute
+        // this one; this thread would only wait.
+        if (ckpt.batch + 1 < batchesPerEpoch) ready = batchAt(ckpt.batch + 1, ckpt.step);
+        const out = await pending;
 
         if (!Number.isFinite(out.loss)) {
           throw new DivergedError(
             `loss became ${out.loss} at epoch ${ckpt.epoch + 1}, step ${ckpt.step}: training diverged (try a lower --lr); nothing was written`,
           );
         }
-        lossSum += out.loss * indices.length;
+        lossSum += out.loss * batch.n;
         correct += out.correct;
-        seen += indices.length;
+        seen += batch.n;
         curveSum += out.loss;
         if (++curveCount === curveEvery) {
           ckpt.lossCurve.push([ckpt.step, curveSum / curveCount]);
@@ -156,13 +164,15 @@ function batchBuffers(size: number): Batch {
   return { image: new Float32Array(size * PIXELS), label: new BigInt64Array(size), digits: new Uint8Array(size), n: size };
 }
 
-function makeBatch(into: Batch, split: Split, indices: Uint32Array, shift: number, rng: () => number): Batch {
+function makeBatch(into: Batch, split: Split, indices: Uint32Array, recipe: Recipe, epoch: number, rng: () => number): Batch {
+  const { shift, augment } = recipe;
   const n = indices.length;
   const offset = () => Math.floor(rng() * (2 * shift + 1)) - shift;
   for (let i = 0; i < n; i++) {
     const index = indices[i];
     const src = split.images.subarray(index * PIXELS, (index + 1) * PIXELS);
-    shiftedInto(into.image, i * PIXELS, src, shift ? offset() : 0, shift ? offset() : 0);
+    if (augment) augmentedInto(into.image, i * PIXELS, src, augment, shift, sampleRng(recipe.seed, epoch, index));
+    else shiftedInto(into.image, i * PIXELS, src, shift ? offset() : 0, shift ? offset() : 0);
     into.digits[i] = split.labels[index];
     into.label[i] = BigInt(split.labels[index]);
   }
