@@ -1,5 +1,6 @@
-// `npm run eval -- MODEL.onnx [--data DIR] [--device auto|cpu|cuda]`: accuracy, per-class recall and the confusion
-// matrix of any model with the served input contract, on the MNIST test set.
+// `npm run eval -- [MODEL.onnx] [--data DIR] [--device auto|cpu|cuda] [--robust]`: accuracy, per-class recall and the
+// confusion matrix of any model with the served input contract, on the MNIST test set; with --robust, also its accuracy
+// on distorted copies of it (robustness.ts).
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -7,22 +8,23 @@ import { INPUT_NAME } from '../model/inference-graph.js';
 import { DEVICES, openSession } from '../model/session.js';
 import { evaluate, formatConfusion } from './evaluate.js';
 import { DataError, loadMnist } from './mnist.js';
+import { evaluateRobustness, formatRobustness } from './robustness.js';
 
-const USAGE = 'usage: npm run eval -- MODEL.onnx [--data DIR] [--device auto|cpu|cuda]';
+const USAGE = 'usage: npm run eval -- [MODEL.onnx] [--data DIR] [--device auto|cpu|cuda] [--robust]   (default model: models/lenet.onnx)';
 const Device = z.enum(DEVICES);
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { data: { type: 'string' }, device: { type: 'string', default: 'auto' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { data: { type: 'string' }, device: { type: 'string', default: 'auto' }, robust: { type: 'boolean', default: false } } });
   } catch (err) {
     console.error(`error: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  const [model, ...rest] = parsed.positionals;
+  const [model = 'models/lenet.onnx', ...rest] = parsed.positionals;
   const device = Device.safeParse(parsed.values.device);
   if (!model || rest.length > 0 || !device.success) {
-    console.error(`error: ${!device.success ? `--device must be one of ${DEVICES.join(', ')}` : 'give exactly one model file'}\n${USAGE}`);
+    console.error(`error: ${!device.success ? `--device must be one of ${DEVICES.join(', ')}` : 'give at most one model file'}\n${USAGE}`);
     return 2;
   }
   if (!existsSync(model)) {
@@ -57,6 +59,11 @@ async function main(argv: string[]): Promise<number> {
   console.log('per-class recall:');
   result.recall.forEach((r, c) => console.log(`  ${c}: ${(100 * r).toFixed(2)}%`));
   console.log(`\nconfusion matrix:\n${formatConfusion(result.confusion)}`);
+  if (parsed.values.robust) {
+    const started = performance.now();
+    const robustness = await evaluateRobustness(session, data.test);
+    console.log(`\nrobustness (${((performance.now() - started) / 1000).toFixed(1)} s):\n${formatRobustness(robustness)}`);
+  }
   return 0;
 }
 
