@@ -11,7 +11,7 @@ import { writeReport } from './report.js';
 import { formatRobustness, robustnessOfParams } from './robustness.js';
 import { DivergedError, train } from './trainer.js';
 
-const QUICK_ROBUSTNESS_IMAGES = 1000;
+const QUICK_ROBUSTNESS_IMAGES = 200;
 
 async function main(argv: string[]): Promise<number> {
   let flags: Flags;
@@ -87,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
     return 130;
   }
 
-  // A quick experiment (--train-limit) gets a quick look: the first 1,000 test digits instead of all 10,000.
+  // A quick experiment (--train-limit) gets a quick look: the first 200 test digits instead of all 10,000.
   const robustLimit = flags['train-limit'] ? QUICK_ROBUSTNESS_IMAGES : undefined;
   console.error(`robustness: evaluating on distorted copies of ${robustLimit ?? data.test.count} test digits…`);
   const robustness = await robustnessOfParams(recipe, result.params, data.test, result.provider, robustLimit);

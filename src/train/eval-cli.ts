@@ -10,21 +10,23 @@ import { evaluate, formatConfusion } from './evaluate.js';
 import { DataError, loadMnist } from './mnist.js';
 import { evaluateRobustness, formatRobustness } from './robustness.js';
 
-const USAGE = 'usage: npm run eval -- [MODEL.onnx] [--data DIR] [--device auto|cpu|cuda] [--robust]   (default model: models/lenet.onnx)';
+const USAGE = 'usage: npm run eval -- [MODEL.onnx] [--data DIR] [--device auto|cpu|cuda] [--robust [--limit N]]   (default model: models/lenet.onnx; --limit: the first N test digits)';
 const Device = z.enum(DEVICES);
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { data: { type: 'string' }, device: { type: 'string', default: 'auto' }, robust: { type: 'boolean', default: false } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { data: { type: 'string' }, device: { type: 'string', default: 'auto' }, robust: { type: 'boolean', default: false }, limit: { type: 'string' } } });
   } catch (err) {
     console.error(`error: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
   const [model = 'models/lenet.onnx', ...rest] = parsed.positionals;
   const device = Device.safeParse(parsed.values.device);
-  if (!model || rest.length > 0 || !device.success) {
-    console.error(`error: ${!device.success ? `--device must be one of ${DEVICES.join(', ')}` : 'give at most one model file'}\n${USAGE}`);
+  const limit = z.coerce.number().int().positive().optional().safeParse(parsed.values.limit);
+  if (!model || rest.length > 0 || !device.success || !limit.success) {
+    const problem = !device.success ? `--device must be one of ${DEVICES.join(', ')}` : !limit.success ? '--limit must be a positive whole number' : 'give at most one model file';
+    console.error(`error: ${problem}\n${USAGE}`);
     return 2;
   }
   if (!existsSync(model)) {
@@ -61,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
   console.log(`\nconfusion matrix:\n${formatConfusion(result.confusion)}`);
   if (parsed.values.robust) {
     const started = performance.now();
-    const robustness = await evaluateRobustness(session, data.test);
+    const robustness = await evaluateRobustness(session, data.test, limit.data);
     console.log(`\nrobustness (${((performance.now() - started) / 1000).toFixed(1)} s):\n${formatRobustness(robustness)}`);
   }
   return 0;
