@@ -58,7 +58,8 @@ export function isPng(bytes: Uint8Array): boolean {
 }
 
 /** The one error a malformed PNG gets, from the header parse or the decoder. */
-export const invalidPng = (why: string) => new PreprocessError('invalid_image', `the PNG is damaged or malformed (${why}); send the whole file again`);
+export const invalidPng = (why: string) =>
+  new PreprocessError('invalid_image', 'the PNG is damaged, cut short or malformed; send the whole file again', { cause: new Error(why) });
 const invalid = invalidPng;
 
 /** The structure of a PNG, checked; throws a 400 for a malformed file and a 413 for one over maxPixels. */
