@@ -1,4 +1,5 @@
 // The draw-a-digit page: strokes on a canvas, debounced calls to POST /predict?debug=1, probabilities as bars.
+import { attachPen } from './pen.js';
 const pad = document.getElementById('pad');
 const ctx = pad.getContext('2d');
 const bars = document.getElementById('bars');
@@ -73,44 +74,7 @@ function predictSoon(delay = 120) {
   timer = setTimeout(() => predict(padPng()), delay);
 }
 
-// Drawing: pointer events cover mouse, touch and pen alike.
-let drawing = false;
-let last = null;
-const point = (e) => {
-  const r = pad.getBoundingClientRect();
-  return { x: ((e.clientX - r.left) * pad.width) / r.width, y: ((e.clientY - r.top) * pad.height) / r.height };
-};
-pad.addEventListener('pointerdown', (e) => {
-  drawing = true;
-  pad.setPointerCapture(e.pointerId);
-  last = point(e);
-  stroke(last, last);
-});
-pad.addEventListener('pointermove', (e) => {
-  if (!drawing) return;
-  const p = point(e);
-  stroke(last, p);
-  last = p;
-  predictSoon();
-});
-const end = () => {
-  if (!drawing) return;
-  drawing = false;
-  predictSoon(0);
-};
-pad.addEventListener('pointerup', end);
-pad.addEventListener('pointercancel', end);
-
-function stroke(a, b) {
-  ctx.strokeStyle = '#111';
-  ctx.lineWidth = 20;
-  ctx.lineCap = 'round';
-  ctx.lineJoin = 'round';
-  ctx.beginPath();
-  ctx.moveTo(a.x, a.y);
-  ctx.lineTo(b.x, b.y);
-  ctx.stroke();
-}
+attachPen(pad, { lineWidth: 20, onMove: () => predictSoon(), onLift: () => predictSoon(0) });
 
 document.getElementById('clear').addEventListener('click', clearPad);
 document.addEventListener('keydown', (e) => {

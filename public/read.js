@@ -1,5 +1,6 @@
 // The page's number mode: write a whole number on a wide canvas; POST /read?debug=1 answers the string, and each digit
 // found is boxed on the canvas with its confidence. Kept apart from app.js (the one-digit mode).
+import { attachPen } from './pen.js';
 const tabs = document.querySelectorAll('[data-mode]');
 const section = document.getElementById('number');
 const wide = document.getElementById('wide');
@@ -71,41 +72,7 @@ function readSoon(delay = 150) {
   timer = setTimeout(() => wide.toBlob((blob) => blob && read(blob), 'image/png'), delay);
 }
 
-let drawing = false;
-let last = null;
-const point = (e) => {
-  const r = wide.getBoundingClientRect();
-  return { x: ((e.clientX - r.left) * wide.width) / r.width, y: ((e.clientY - r.top) * wide.height) / r.height };
-};
-function stroke(a, b) {
-  ctx.strokeStyle = '#111';
-  ctx.lineWidth = 14;
-  ctx.lineCap = 'round';
-  ctx.lineJoin = 'round';
-  ctx.beginPath();
-  ctx.moveTo(a.x, a.y);
-  ctx.lineTo(b.x, b.y);
-  ctx.stroke();
-}
-wide.addEventListener('pointerdown', (e) => {
-  drawing = true;
-  wide.setPointerCapture(e.pointerId);
-  last = point(e);
-  stroke(last, last);
-});
-wide.addEventListener('pointermove', (e) => {
-  if (!drawing) return;
-  const p = point(e);
-  stroke(last, p);
-  last = p;
-});
-const end = () => {
-  if (!drawing) return;
-  drawing = false;
-  readSoon();
-};
-wide.addEventListener('pointerup', end);
-wide.addEventListener('pointercancel', end);
+attachPen(wide, { lineWidth: 14, onLift: () => readSoon() });
 document.getElementById('wide-clear').addEventListener('click', clearWide);
 
 clearWide();

@@ -11,7 +11,6 @@ import { greyOf, toMnist } from '../src/server/preprocess/mnist-normalise.js';
 import { decodePng, decodePngAsync } from '../src/server/preprocess/png-decode.js';
 import { parsePngHeader } from '../src/server/preprocess/png-header.js';
 import { decodePngPixels, inflateExactAsync } from '../src/server/preprocess/png-grey.js';
-import { resample } from '../src/server/preprocess/resample.js';
 import { decodeWithSharp } from '../src/server/preprocess/sharp-codec.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { chunksOf, pngDeclaring, pngOf, storedAs, variants } from './helpers/images.js';
@@ -223,23 +222,5 @@ describe('Preprocessor queue', () => {
     await pool.close();
     assert.equal(finished.length, 400);
     assert.ok(worstOvertaken < clients, `a task was overtaken by ${worstOvertaken} later ones`);
-  });
-});
-
-describe('resample', () => {
-  it('downscaling averages areas: a 4×2 image to 2×1 gives each half’s mean', () => {
-    assert.deepEqual(resample(Uint8Array.from([0, 100, 200, 200, 100, 0, 200, 200]), 4, 2, 2, 1), Uint8Array.from([50, 200]));
-  });
-  it('a non-integer factor keeps a flat image flat and conserves the mean', () => {
-    const flat = resample(new Uint8Array(37 * 23).fill(90), 37, 23, 20, 12);
-    assert.ok(flat.every((v) => v === 90));
-    const ramp = Uint8Array.from({ length: 30 }, (_, i) => i * 8);
-    const out = resample(ramp, 30, 1, 7, 1);
-    const mean = (a: Uint8Array) => a.reduce((s, v) => s + v, 0) / a.length;
-    assert.ok(Math.abs(mean(out) - mean(ramp)) < 1);
-  });
-  it('upscaling interpolates linearly between pixel centres and keeps the ends', () => {
-    assert.deepEqual(resample(Uint8Array.from([0, 200]), 2, 1, 4, 1), Uint8Array.from([0, 50, 150, 200]));
-    assert.deepEqual(resample(Uint8Array.from([77]), 1, 1, 3, 2), new Uint8Array(6).fill(77));
   });
 });
