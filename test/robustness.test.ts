@@ -7,13 +7,13 @@ import { toMnist } from '../src/server/preprocess/mnist-normalise.js';
 import { augmentedInto, distortRandomly, normalise, sampleRng } from '../src/train/augment.js';
 import { blur, CANVAS, lowResolution, onCanvas, pen, warp } from '../src/train/distort.js';
 import { loadMnist } from '../src/train/mnist.js';
-import { RECIPES } from '../src/train/recipes.js';
+import { RECIPES, type RecipeName } from '../src/train/recipes.js';
 import { evaluateRobustness, FAMILIES, FORMS, STRENGTHS } from '../src/train/robustness.js';
 import { runCli } from './helpers/cli.js';
 
 const data = loadMnist();
 const digit = (i: number) => data.test.images.subarray(i * 784, (i + 1) * 784);
-const aug = RECIPES.default.augment!;
+const aug = RECIPES.robust.augment!;
 const mass = (img: Uint8Array) => img.reduce((a, b) => a + b, 0);
 
 /** The ink's bounding box and centre of mass of a 28×28 picture. */
@@ -109,9 +109,9 @@ describe('robustness evaluation', () => {
     }
   });
 
-  it('the committed model card records the augmentation, the plain accuracy and the robustness', () => {
+  it('the committed model card records its recipe\'s augmentation (none for the default), the plain accuracy and the robustness', () => {
     const card = JSON.parse(readFileSync('models/lenet.json', 'utf8'));
-    assert.deepEqual(card.recipe.augment, RECIPES.default.augment);
+    assert.deepEqual(card.recipe.augment, RECIPES[card.recipe.name as RecipeName].augment);
     assert.equal(card.robustness.images, data.test.count);
     assert.equal(card.robustness.plain, card.testAccuracy);
     assert.deepEqual(card.robustness.families.map((f: { name: string }) => f.name), FAMILIES.map((f) => f.name));

@@ -91,7 +91,8 @@ describe('training runs', () => {
   });
 
   it('an interrupted run resumed from its checkpoint ends with exactly the uninterrupted weights', async () => {
-    const recipe = { ...RECIPES.default, epochs: 2 };
+    // The robust recipe: its per-image distortions and the batch made ahead must resume exactly too.
+    const recipe = { ...RECIPES.robust, epochs: 2 };
     const opts = { recipe, data, device: 'cpu' as const, trainLimit: 640 };
     const straight = await train(opts);
     assert.equal(straight.status, 'done');
@@ -135,16 +136,21 @@ describe('data-parallel shards', () => {
   });
 
   it('shards give bit for bit the same weights on two threads as on one, a short last batch with an empty shard too', async () => {
-    // 641 images at batch 64: the last batch has one image, so one of its two shards is empty.
-    const opts = { recipe: { ...RECIPES.default, epochs: 1 }, data, device: 'cpu' as const, trainLimit: 641 };
+    // 641 images at batch 64: the last batch has one image, so one of its two shards is empty. Both recipes with shards:
+    // the robust one's distortions draw from each image's own stream, whatever thread trains it.
+    for (const recipe of [RECIPES.default, RECIPES.robust]) await sameOnOneAndTwoThreads(recipe);
+  });
+
+  async function sameOnOneAndTwoThreads(recipe: Recipe) {
+    const opts = { recipe: { ...recipe, epochs: 1 }, data, device: 'cpu' as const, trainLimit: 641 };
     const events: number[] = [];
     const one = await train({ ...opts, threads: 1 });
     const two = await train({ ...opts, threads: 2, onEvent: (e) => e.type === 'start' && events.push(e.threads) });
     assert.deepEqual(events, [2]);
     assert.ok(one.status === 'done' && two.status === 'done');
-    for (const [name, values] of one.params) assert.deepEqual(two.params.get(name), values, name);
+    for (const [name, values] of one.params) assert.deepEqual(two.params.get(name), values, `${recipe.name}: ${name}`);
     assert.equal(two.history[0].trainLoss, one.history[0].trainLoss);
-  });
+  }
 
   it('a helper thread that cannot open its session fails with the reason', async () => {
     await assert.rejects(ShardHelper.start(new Uint8Array([8, 1, 2, 3])), /training helper thread: .*(protobuf|parse|model)/i);
