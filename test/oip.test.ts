@@ -248,6 +248,9 @@ describe('OIP v2 inference', () => {
     assert.deepEqual(probabilitiesOf(untyped), body.outputs[0].data);
     // the versioned URL serves the same
     assert.deepEqual(probabilitiesOf(await infer(jsonRequest(0, 1), { url: inferUrl(version) })), body.outputs[0].data);
+    // an empty outputs list asks for every output, as no list does (the fuzz test found it answered none)
+    const empty = await infer(jsonRequest(0, 1, { outputs: [] }));
+    assert.deepEqual(probabilitiesOf(empty), body.outputs[0].data);
   });
 
   it('a batch of BATCH_MAX_SIZE is served; one more is refused', async () => {

@@ -96,7 +96,8 @@ export function floatsToLE(floats: Float32Array): Buffer {
 function requestedOutputs(request: z.infer<typeof RequestSchema>): RequestedOutput[] {
   const all = request.parameters?.binary_data_output ?? false;
   if (typeof all !== 'boolean') throw bad('parameters.binary_data_output must be true or false');
-  if (!request.outputs) return [{ name: OUTPUT.name, binary: all }];
+  // No `outputs`, or an empty list (as Triton reads it): every output, in its default form.
+  if (!request.outputs?.length) return [{ name: OUTPUT.name, binary: all }];
   const seen = new Set<string>();
   return request.outputs.map(({ name, parameters: p }) => {
     if (name !== OUTPUT.name) throw bad(`unknown output "${name}": the model's output is "${OUTPUT.name}"`);
