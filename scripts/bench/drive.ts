@@ -34,7 +34,8 @@ export async function drive(
     const lua = path.join(dir, 'post.lua');
     const lines = Object.entries(headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"\n`).join('');
     writeFileSync(lua, `wrk.method = "POST"\n${lines}local f = io.open("${dir}/body", "rb")\nwrk.body = f:read("*all")\nf:close()\n`);
-    const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', lua, url], { encoding: 'utf8' });
+    // A 10 s timeout: a phone photo under load takes seconds, and wrk's default 2 s counts those as errors.
+    const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '--latency', '-s', lua, url], { encoding: 'utf8' });
     const out = run.stdout;
     if (!/Requests\/sec/.test(out)) throw new Error(`wrk failed: ${run.stderr || out}`);
     const field = (re: RegExp) => re.exec(out)?.[1];
