@@ -7,12 +7,15 @@ import type { Rgba } from './mnist-normalise.js';
 /** Large pictures are reduced to this before any per-pixel work: plenty for a 20×20 result, and bounded cost. */
 export const WORKING_SIZE = 512;
 
+/** Decoded pixels, and how many picture pixels each decoded one stands for (1 unless the picture was shrunk). */
+export type Shrunk = Rgba & { scale: number };
+
 /** `within`: the box a large picture is shrunk to fit (the reader keeps a wider one). */
-export async function decodeWithSharp(input: Buffer, maxPixels: number, within = { width: WORKING_SIZE, height: WORKING_SIZE }): Promise<Rgba> {
+export async function decodeWithSharp(input: Buffer, maxPixels: number, within = { width: WORKING_SIZE, height: WORKING_SIZE }): Promise<Shrunk> {
   try {
     const image = sharp(input, { limitInputPixels: maxPixels });
     // The size the file declares, checked before anything is decoded (limitInputPixels is the second line of defence).
-    const { width = 0, height = 0 } = await image.metadata();
+    const { width = 0, height = 0, orientation = 1 } = await image.metadata();
     if (width * height > maxPixels) throw new PreprocessError('image_too_large', tooManyPixels(`the image has ${width}×${height} pixels`, maxPixels));
     const { data, info } = await image
       .rotate() // honour EXIF orientation (phone photos; a PNG's eXIf chunk too), as orientation.ts does on our path
@@ -21,7 +24,8 @@ export async function decodeWithSharp(input: Buffer, maxPixels: number, within =
       .ensureAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+    const uprightWidth = orientation >= 5 ? height : width; // EXIF orientations 5–8 swap the sides
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, scale: uprightWidth / info.width };
   } catch (err) {
     if (err instanceof PreprocessError) throw err;
     throw decodeFailure(err, maxPixels);

@@ -1,7 +1,6 @@
 // Uploaded bytes → one byte per pixel for the reader, through the same decoders as /predict: PNGs of up to a page's
 // width in JavaScript on the event loop (png-decode.ts), everything else by sharp, shrunk to at most READ_SIZE. A
 // number is wider than a digit, so the reader keeps more pixels than /predict's 512×512.
-import sharp from 'sharp';
 import { PreprocessError } from '../preprocess/errors.js';
 import { greyOf, type Grey } from '../preprocess/mnist-normalise.js';
 import { decodePngAsync } from '../preprocess/png-decode.js';
@@ -24,9 +23,5 @@ export async function decodeForReading(input: Buffer, maxPixels: number): Promis
   const png = isPng(input) ? parsePngHeader(input, maxPixels) : undefined;
   if (png && png.width <= INLINE.width && png.height <= INLINE.height) return { grey: await decodePngAsync(input, maxPixels, png), scale: 1 };
   const rgba = await decodeWithSharp(input, maxPixels, READ_SIZE);
-  if (rgba.width < READ_SIZE.width && rgba.height < READ_SIZE.height) return { grey: greyOf(rgba), scale: 1 };
-  const meta = await sharp(input, { limitInputPixels: maxPixels }).metadata();
-  // The width the picture has once turned upright (EXIF orientations 5–8 swap the sides).
-  const uprightWidth = (meta.orientation ?? 1) >= 5 ? meta.height : meta.width;
-  return { grey: greyOf(rgba), scale: uprightWidth ? uprightWidth / rgba.width : 1 };
+  return { grey: greyOf(rgba), scale: rgba.scale };
 }
