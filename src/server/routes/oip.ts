@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { PIXELS } from '../../model/input-contract.js';
-import { QueueFullError } from '../batcher.js';
 import { PROJECT_ROOT } from '../config.js';
 import { toHttpError } from '../plugins/errors.js';
 import type { LoadedModel } from '../model.js';
@@ -85,13 +84,8 @@ const oip: FastifyPluginAsync = async (app) => {
         if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new OipError(400, 'send the inference request as the body');
         const request = parseInferRequest(req.body, req.headers['inference-header-content-length'], { maxBatch: service.maxBatch });
         const { n, images } = request;
-        let predictions;
-        try {
-          predictions = await service.infer(Array.from({ length: n }, (_, i) => images.subarray(i * PIXELS, (i + 1) * PIXELS)));
-        } catch (err) {
-          if (err instanceof QueueFullError) throw new OipError(503, `${err.message}; retry shortly`);
-          throw err;
-        }
+        // A full queue becomes 503 with Retry-After in the error handler above, through the service's one mapping.
+        const predictions = await service.infer(Array.from({ length: n }, (_, i) => images.subarray(i * PIXELS, (i + 1) * PIXELS)));
         const probabilities = new Float32Array(n * OUTPUT.perItem);
         predictions.forEach((p, i) => probabilities.set(p.probabilities, i * OUTPUT.perItem));
         const { name, version } = predictions[0].model;
