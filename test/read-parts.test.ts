@@ -8,6 +8,7 @@ import { createRng, normal } from '../src/model/random.js';
 import { bestPaths, chooseCounts } from '../src/server/read/best-path.js';
 import { fitTemperature, nll, readTemperature, recordCalibration, withTemperature } from '../src/server/read/calibration.js';
 import { connectedComponents } from '../src/server/read/components.js';
+import { candidateCuts } from '../src/server/read/segment.js';
 import { runCli } from './helpers/cli.js';
 
 describe('connectedComponents', () => {
@@ -59,6 +60,34 @@ describe('best path', () => {
     assert.deepEqual(chooseCounts(scores, 4), [1, 3]);
     assert.deepEqual(chooseCounts(scores, 2), [1, 1]);
     assert.equal(chooseCounts(scores, 9), undefined);
+  });
+});
+
+describe('candidateCuts', () => {
+  it('finds the column where two strokes touch, and says how much stroke a cut there runs through', () => {
+    // A 1 (a bar, columns 1–2) touching a ring (columns 5–10) through a one-pixel bridge at columns 3–4 on row 5.
+    const picture = [
+      '............',
+      '.##..######.',
+      '.##..#....#.',
+      '.##..#....#.',
+      '.##..#....#.',
+      '.#####....#.',
+      '.##..#....#.',
+      '.##..#....#.',
+      '.##..######.',
+      '............',
+    ];
+    const width = picture[0].length;
+    const data = Uint8Array.from(picture.join(''), (c) => (c === '#' ? 255 : 0));
+    const { labels, components } = connectedComponents(data, width, picture.length, 128);
+    assert.equal(components.length, 1);
+    const [unit] = components;
+    const cuts = candidateCuts(labels, width, Int32Array.of(0), 0, { ...unit, members: [0] }, 2, 2);
+    const bridge = cuts.find((c) => c.x === 3 || c.x === 4);
+    assert.ok(bridge, JSON.stringify(cuts));
+    assert.equal(bridge.ink, 1);
+    assert.ok(cuts.every((c) => c.ink >= bridge.ink));
   });
 });
 

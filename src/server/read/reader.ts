@@ -1,5 +1,6 @@
 // Reading a number: the ink of a picture → units (segment.ts) → candidate digits between cuts, each normalised exactly
 // as /predict normalises one digit → (the caller classifies them all in one batch) → the best path (best-path.ts).
+import { argmax } from '../../model/lenet.js';
 import { PreprocessError } from '../preprocess/errors.js';
 import { normaliseDigit, type Grey } from '../preprocess/mnist-normalise.js';
 import { bestPaths, chooseCounts, type Edge } from './best-path.js';
@@ -36,6 +37,8 @@ interface UnitPlan {
   edges: Array<Edge & { candidate: number; penalty: number }>;
   /** Per count of digits k (index), the geometric penalty for reading that many in this unit. */
   prior: number[];
+  /** No wider than one digit: read as two digits only when one of them is a 1 (see NARROW_CUTS). */
+  narrow: boolean;
 }
 
 
@@ -56,18 +59,22 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
   const plans: UnitPlan[] = line.units.map((unit, u) => {
     const W = unit.right - unit.left;
     const ratio = W / H;
-    if (ratio <= ONE_DIGIT && !forced) {
-      const c = cutOut(page, labels, line, u, unit.left, unit.right);
-      return { nodes: 2, edges: c ? [{ from: 0, to: 1, score: 0, candidate: candidates.push(c.candidate) - 1, penalty: 0 }] : [], prior: [0, 0] };
-    }
-    const most = Math.min(maxDigits, Math.max(1, Math.floor(ratio / 0.15)));
+    const narrow = ratio <= ONE_DIGIT && !forced;
+    const most = narrow ? 2 : Math.min(maxDigits, Math.max(1, Math.floor(ratio / 0.15)));
     const prior = [-Infinity];
-    for (let k = 1; k <= most; k++) prior.push(countPenalty(ratio, k));
+    for (let k = 1; k <= most; k++) prior.push(narrow ? 0 : countPenalty(ratio, k));
     let kMax = most;
     while (kMax > 1 && prior[kMax] > MAX_COUNT_PENALTY && !(forced && kMax <= length! - line.units.length + 1)) kMax--;
     prior.length = kMax + 1;
-    const cuts = candidateCuts(labels, page.width, line.unitOf, u, unit, 0.15 * H, Math.min(24, 2 * kMax + 2));
-    const xs = [unit.left, ...cuts, unit.right];
+    // A unit as narrow as one digit may still hold two (a 1 stuck to its neighbour): it is cut only where a column
+    // holds little stroke, and the classifier then says whether the pieces are two digits or one.
+    let cuts = candidateCuts(labels, page.width, line.unitOf, u, unit, 0.15 * H, narrow ? NARROW_CUTS : Math.min(24, 2 * kMax + 2));
+    if (narrow) cuts = cuts.filter((c) => c.ink <= CLEAN_CUT * H);
+    if (narrow && cuts.length === 0) {
+      const c = cutOut(page, labels, line, u, unit.left, unit.right);
+      return { nodes: 2, edges: c ? [{ from: 0, to: 1, score: 0, candidate: candidates.push(c.candidate) - 1, penalty: 0 }] : [], prior: [-Infinity, 0], narrow };
+    }
+    const xs = [unit.left, ...cuts.map((c) => c.x), unit.right];
     const widest = 1.3 * H;
     const edges: UnitPlan['edges'] = [];
     const last = xs.length - 1;
@@ -82,10 +89,12 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
         }
         const c = cutOut(page, labels, line, u, xs[i], xs[j]);
         if (!c) continue;
+        // Two digits side by side in so narrow a unit are both as tall as the line; a piece cut across one digit is not.
+        if (narrow && !(i === 0 && j === last) && c.inkHeight < NARROW_TALL * H) continue;
         edges.push({ from: i, to: j, score: 0, candidate: candidates.push(c.candidate) - 1, penalty: shapePenalty(c.inkWidth, c.inkHeight, H) });
       }
     }
-    return { nodes: xs.length, edges, prior };
+    return { nodes: xs.length, edges, prior, narrow };
   });
   if (candidates.length === 0) throw new PreprocessError('no_digit_found', 'no digit-sized writing found in the image');
   return {
@@ -93,6 +102,7 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
     pick(probabilities) {
       const paths = plans.map((plan) => {
         for (const e of plan.edges) e.score = Math.log(Math.max(1e-12, Math.max(...Array.from(probabilities[e.candidate])))) - e.penalty;
+        if (plan.narrow) keepPairsWithAOne(plan, probabilities);
         return bestPaths(plan.nodes, plan.edges, plan.prior.length - 1);
       });
       // A path's score, less the count's geometric penalty: the width rules out counts, the classifier chooses.
@@ -103,8 +113,14 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
   };
 }
 
-/** A unit at most this wide (÷ the line's height) is one digit, and cuts are not tried. */
+/** A unit at most this wide (÷ the line's height) is read as one digit unless it has a clean cut. */
 const ONE_DIGIT = 1.1;
+/** In such a unit, at most this many cuts are tried, each through at most CLEAN_CUT × the line's height of stroke, and
+ * both pieces at least NARROW_TALL × the line's height tall. Without these limits the halves of single digits in
+ * spaced numbers were read as two (seeded sets other than the tests' and the held-out one). */
+const NARROW_CUTS = 2;
+const CLEAN_CUT = 0.2;
+const NARROW_TALL = 0.85;
 /** Counts whose penalty exceeds this are not considered. */
 const MAX_COUNT_PENALTY = 3;
 /** Reading a unit as several digits rather than one costs this much log-confidence: the halves of a wide digit are
@@ -120,6 +136,17 @@ function countPenalty(ratio: number, k: number): number {
   const hi = k === 1 ? ONE_DIGIT : 0.75 * k + 0.55;
   const outside = Math.max(0, lo - ratio, ratio - hi);
   return (k === 1 ? outside / 0.25 : outside / 0.1 + SPLIT_PENALTY);
+}
+
+/** In a unit no wider than one digit, a reading as two digits stands only where one of the two reads as a 1: the
+ * pieces of a 0 or a 6 cut in two are often each a confident digit too, but a 1 stuck to its neighbour is what such
+ * a unit holds when it holds two. Every cut there makes one pair of pieces (left of it, right of it). */
+function keepPairsWithAOne(plan: UnitPlan, probabilities: ReadonlyArray<ArrayLike<number>>) {
+  const last = plan.nodes - 1;
+  for (let cut = 1; cut < last; cut++) {
+    const pair = plan.edges.filter((e) => (e.from === 0 && e.to === cut) || (e.from === cut && e.to === last));
+    if (!pair.some((e) => argmax(probabilities[e.candidate]) === 1)) for (const e of pair) e.score = -Infinity;
+  }
 }
 
 /** Pieces wider than a digit, or much shorter than the line (a sliver cut off a curve), are unlikely digits. */

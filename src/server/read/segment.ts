@@ -94,11 +94,17 @@ export function groupPieces(components: readonly Component[], maxDigits: number)
   return { units: order.map((u) => units[u]), unitOf, height };
 }
 
+/** A column where a unit may be cut (parting columns [left, x) from [x, right)), and how many of its pixels are stroke. */
+export interface Cut {
+  x: number;
+  ink: number;
+}
+
 /**
- * Candidate cut columns inside a unit (a cut at x parts columns [left, x) from [x, right)): the columns where the unit
- * has least ink, and the valleys of its upper and lower contours, best first, at least `minGap` apart, at most `most`.
+ * Candidate cuts inside a unit: the columns where the unit has least ink, and the valleys of its upper and lower
+ * contours, best first, at least `minGap` apart, at most `most`; left to right.
  */
-export function candidateCuts(labels: Int32Array, pageWidth: number, unitOf: Int32Array, unitIndex: number, unit: Unit, minGap: number, most: number): number[] {
+export function candidateCuts(labels: Int32Array, pageWidth: number, unitOf: Int32Array, unitIndex: number, unit: Unit, minGap: number, most: number): Cut[] {
   const width = unit.right - unit.left;
   const ink = new Float32Array(width);
   const top = new Int32Array(width).fill(unit.bottom);
@@ -128,7 +134,7 @@ export function candidateCuts(labels: Int32Array, pageWidth: number, unitOf: Int
     if (chosen.length >= most) break;
     if (chosen.every((c) => Math.abs(c - x) >= minGap)) chosen.push(x);
   }
-  return chosen.map((x) => unit.left + x).sort((a, b) => a - b);
+  return chosen.sort((a, b) => a - b).map((x) => ({ x: unit.left + x, ink: ink[x] }));
 }
 
 /** Merges the two neighbouring units with the narrowest gap until at most `count` are left (for ?length). */
