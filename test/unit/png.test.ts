@@ -2,6 +2,7 @@
 // and without transparency, gives exactly the grey map pngjs + RGBA→grey gives.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { greyOf } from '../../src/server/preprocess/mnist-normalise.js';
 import { parsePngHeader } from '../../src/server/preprocess/png-header.js';
@@ -94,5 +95,16 @@ describe('PNG filters (png-grey.ts)', () => {
     noise(width, height, 3).copy(png.data);
     const bytes = PNG.sync.write(png, { colorType: 2, inputColorType: 6, filterType: 4 });
     assert.deepEqual(decodePngPixels(parsePngHeader(bytes, 1e6)), reference(bytes));
+  });
+
+  it('an unknown filter type on any row is a 400 invalid_image, whichever loops undo the rows', () => {
+    for (const [colorType, bitDepth] of [[6, 8], [2, 8], [0, 8], [6, 16]] as const) {
+      const png = new PNG({ width: 9, height: 5, colorType, inputColorType: 6, bitDepth });
+      noise(9, 5, 4).copy(png.data);
+      const header = parsePngHeader(PNG.sync.write(png, { colorType, inputColorType: 6, bitDepth, filterType: 2 }), 1e6);
+      const raw = new Uint8Array(inflateSync(Buffer.concat(header.idat)));
+      raw[3 * (raw.length / 5)] = 5; // row 3's filter byte
+      assert.throws(() => decodePngPixels(header, raw), { code: 'invalid_image' }, `colour type ${colorType}, ${bitDepth}-bit`);
+    }
   });
 });
