@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test-output/'] },
+  { ignores: ['dist/', 'node_modules/', 'test-output/', 'assembly/'] }, // assembly/: AssemblyScript, checked by its compiler
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

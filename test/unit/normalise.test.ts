@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PIXELS, SIDE, toModelInput } from '../../src/model/input-contract.js';
 import { PreprocessError } from '../../src/server/preprocess/errors.js';
-import { toMnist, type Rgba } from '../../src/server/preprocess/mnist-normalise.js';
+import { cropMapped, greyOf, inkLevels, normaliseDigit, toInk, toMnist, type Rgba } from '../../src/server/preprocess/mnist-normalise.js';
 import { resample } from '../../src/server/preprocess/resample.js';
 
 /** A width × height RGBA picture: `paper` everywhere, `ink` inside the rectangle, with the given alpha outside it. */
@@ -70,6 +70,40 @@ describe('MNIST normalisation geometry', () => {
     const bytes = Uint8Array.from([0, 1, 127, 128, 255]);
     assert.deepEqual(Array.from(toModelInput(bytes)), Array.from(Float32Array.from(bytes, (b) => b / 255)));
   });
+});
+
+/** `paper` all round, and inside every grey level 0..255 once per row (columns 2..257), so that an edge off by one
+ * level moves the box. */
+function ramp(paper: number): Rgba {
+  const [width, height] = [260, 30];
+  const picture = rectangle(width, height, { x: 0, y: 0, w: 0, h: 0 }, { paper, ink: paper });
+  for (let y = 2; y < height - 2; y++) for (let x = 2; x < 258; x++) picture.data.fill(x - 2, 4 * (y * width + x), 4 * (y * width + x) + 3);
+  return picture;
+}
+
+describe('toMnist never inverts in place', () => {
+  // /read builds on toInk (which inverts dark ink in place), inkLevels and cropMapped; toMnist reads the same pixels the
+  // other way round instead. Both must give the same bytes, for either polarity, grey levels and a see-through canvas.
+  const composed = (picture: Rgba) => {
+    const ink = toInk(greyOf(picture));
+    const { level, box } = inkLevels(ink);
+    return normaliseDigit(cropMapped(ink, box, level));
+  };
+  const cases: [string, Rgba][] = [
+    ['dark on light', rectangle(90, 70, { x: 20, y: 9, w: 31, h: 44 }, { paper: 231, ink: 12 })],
+    ['light on dark', rectangle(90, 70, { x: 50, y: 30, w: 9, h: 33 }, { paper: 25, ink: 240 })],
+    ['grey paper, faint ink', rectangle(64, 64, { x: 3, y: 3, w: 40, h: 12 }, { paper: 180, ink: 110 })],
+    ['see-through canvas', rectangle(60, 80, { x: 10, y: 10, w: 20, h: 50 }, { paper: 0, ink: 0, paperAlpha: 0 })],
+    ['every level, light paper', ramp(255)],
+    ['every level, dark paper', ramp(0)],
+  ];
+  for (const [name, picture] of cases) {
+    // Grain, so that the level table's steps show.
+    if (!name.startsWith('every')) for (let p = 0; p < picture.data.length; p += 4) picture.data.fill(picture.data[p] ^ ((p * 7) & 15), p, p + 3);
+    it(`${name}: the same bytes as toInk + inkLevels + cropMapped`, () => {
+      assert.deepEqual(toMnist(picture), composed(picture));
+    });
+  }
 });
 
 describe('resample', () => {

@@ -2,6 +2,7 @@
 // and without transparency, gives exactly the grey map pngjs + RGBA→grey gives.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { greyOf } from '../../src/server/preprocess/mnist-normalise.js';
 import { parsePngHeader } from '../../src/server/preprocess/png-header.js';
@@ -45,4 +46,65 @@ describe('PNG filters (png-grey.ts)', () => {
     });
   }
 
+  // The WebAssembly path (8-bit grey, grey+alpha, RGB, RGBA) works a pixel or 4 pixels a step and reads past rows:
+  // noise makes every Paeth/Average case occur, and widths 1–9 and 61 put every vector tail at a row's end.
+  const noise = (width: number, height: number, seed: number) => {
+    const data = Buffer.alloc(width * height * 4);
+    let x = seed;
+    for (let i = 0; i < data.length; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      data[i] = i % 4 === 3 && seed % 2 === 0 ? 255 : x >>> 24; // half the pictures opaque
+    }
+    return data;
+  };
+  for (const colorType of [0, 2, 4, 6] as const) {
+    it(`colour type ${colorType}, noise at widths 1–9 and 61, every filter: exactly what pngjs + RGBA→grey gives`, () => {
+      for (const width of [1, 2, 3, 4, 5, 6, 7, 8, 9, 61]) {
+        for (const filterType of [0, 1, 2, 3, 4, -1]) {
+          for (const seed of [1, 2]) {
+            const height = 13;
+            const png = new PNG({ width, height, colorType, inputColorType: 6, filterType });
+            noise(width, height, seed * 7 + width).copy(png.data);
+            const bytes = PNG.sync.write(png, { colorType, inputColorType: 6, filterType });
+            const label = `colour type ${colorType}, width ${width}, filter ${filterType}, seed ${seed}`;
+            assert.deepEqual(decodePngPixels(parsePngHeader(bytes, 1e6)), reference(bytes), label);
+          }
+        }
+      }
+    });
+  }
+
+  it('Paeth as the WebAssembly computes it (stb_image’s form) equals the spec’s for every left, above and upper left', () => {
+    const spec = (a: number, b: number, c: number) => {
+      const [pa, pb, pc] = [Math.abs(b - c), Math.abs(a - c), Math.abs(a + b - 2 * c)];
+      return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+    };
+    const stb = (a: number, b: number, c: number) => {
+      const threshold = 3 * c - (a + b);
+      const [lo, hi] = [Math.min(a, b), Math.max(a, b)];
+      return threshold <= lo ? hi : hi <= threshold ? lo : c;
+    };
+    let differ = 0;
+    for (let a = 0; a < 256; a++) for (let b = 0; b < 256; b++) for (let c = 0; c < 256; c++) if (spec(a, b, c) !== stb(a, b, c)) differ++;
+    assert.equal(differ, 0);
+  });
+
+  it('a large RGB noise picture, every row Paeth, decodes as pngjs reads it (a million Paeth cases)', () => {
+    const [width, height] = [700, 500];
+    const png = new PNG({ width, height, colorType: 2, inputColorType: 6, filterType: 4 });
+    noise(width, height, 3).copy(png.data);
+    const bytes = PNG.sync.write(png, { colorType: 2, inputColorType: 6, filterType: 4 });
+    assert.deepEqual(decodePngPixels(parsePngHeader(bytes, 1e6)), reference(bytes));
+  });
+
+  it('an unknown filter type on any row is a 400 invalid_image, whichever loops undo the rows', () => {
+    for (const [colorType, bitDepth] of [[6, 8], [2, 8], [0, 8], [6, 16]] as const) {
+      const png = new PNG({ width: 9, height: 5, colorType, inputColorType: 6, bitDepth });
+      noise(9, 5, 4).copy(png.data);
+      const header = parsePngHeader(PNG.sync.write(png, { colorType, inputColorType: 6, bitDepth, filterType: 2 }), 1e6);
+      const raw = new Uint8Array(inflateSync(Buffer.concat(header.idat)));
+      raw[3 * (raw.length / 5)] = 5; // row 3's filter byte
+      assert.throws(() => decodePngPixels(header, raw), { code: 'invalid_image' }, `colour type ${colorType}, ${bitDepth}-bit`);
+    }
+  });
 });

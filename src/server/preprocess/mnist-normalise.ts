@@ -83,6 +83,14 @@ export function greyOf({ data: rgba, width, height, opaque }: Rgba): Grey {
 /** Ink intensity per pixel, whatever the picture's polarity. Inverts `grey` in place when it is dark ink on paper. */
 export function toInk(grey: Grey): Ink {
   const { data, width, height } = grey;
+  const { inverted, max, background } = polarity(grey);
+  if (inverted) for (let i = 0; i < data.length; i++) data[i] = 255 - data[i];
+  return { data, width, height, max, background };
+}
+
+/** Whether `grey` is dark ink on light paper, and its strongest ink and paper level as ink (after inverting). Writes
+ * nothing. */
+function polarity(grey: Grey): { inverted: boolean; max: number; background: number } {
   const ring = ringCounts(grey);
   let sum = 0;
   let n = 0;
@@ -91,9 +99,8 @@ export function toInk(grey: Grey): Ink {
     n += ring[v];
   }
   // Paper is light and the border is mostly paper: dark ink on light paper is inverted to MNIST's white on black.
-  if (grey.alphaIsInk || sum / n <= 127) return { data, width, height, max: grey.hi, background: median(ring, n) };
-  for (let i = 0; i < data.length; i++) data[i] = 255 - data[i];
-  return { data, width, height, max: 255 - grey.lo, background: median(ring.reverse(), n) }; // level v is now 255 − v
+  if (grey.alphaIsInk || sum / n <= 127) return { inverted: false, max: grey.hi, background: median(ring, n) };
+  return { inverted: true, max: 255 - grey.lo, background: median(ring.reverse(), n) }; // level v is now 255 − v
 }
 
 /** How often each level 0..255 occurs on the outermost ring of pixels, where the paper (not the digit) is. Valid until
@@ -122,6 +129,12 @@ function median(counts: Uint32Array, n: number): number {
  * 255, faint noise on paper removed. Only the box is ever mapped, so large pictures cost one pass here, not three.
  * The table is LEVELS, valid until the next picture. */
 export function inkLevels({ data, width, height, max, background }: Ink) {
+  const { level, threshold } = levelTable(max, background);
+  return { level, box: inkBox({ data, width, height }, threshold, false) };
+}
+
+/** The table of inkLevels, and the highest level it maps to 0. */
+function levelTable(max: number, background: number) {
   const range = max - background;
   if (range < MIN_CONTRAST) throw new PreprocessError('no_digit_found', 'the image is blank: no ink stands out from the background; send a picture of a digit');
   // A perfectly clean background (digital drawings, MNIST itself) keeps every shade; a photo's paper grain does not.
@@ -134,24 +147,31 @@ export function inkLevels({ data, width, height, max, background }: Ink) {
   // Levels rise with ink, so "mapped to more than 0" is "above a threshold": the box scan is a plain comparison.
   let threshold = 0;
   while (threshold < 255 && level[threshold + 1] === 0) threshold++;
+  return { level, threshold };
+}
+
+/** The box of the pixels above `threshold` as ink: of `255 − value` when `inverted`, so that no inverted copy is made. */
+function inkBox({ data, width, height }: InkMap, threshold: number, inverted: boolean) {
+  // Ink is a value above `above` (or, inverted, below `below`): one comparison a pixel, no call.
+  const [above, below] = inverted ? [255, 255 - threshold] : [threshold, 0];
   // Each row is scanned from the left up to its first ink and from the right down to the box's right edge so far.
   let [left, top, right, bottom] = [width, height, -1, -1];
   for (let y = 0; y < height; y++) {
     const row = y * width;
     let x = 0;
-    while (x < width && data[row + x] <= threshold) x++;
+    while (x < width && data[row + x] <= above && data[row + x] >= below) x++;
     if (x === width) continue;
     if (x < left) left = x;
     if (top > y) top = y;
     bottom = y;
     for (let r = width - 1; r > right; r--) {
-      if (data[row + r] > threshold) {
+      if (data[row + r] > above || data[row + r] < below) {
         right = r;
         break;
       }
     }
   }
-  return { level, box: { left, top, width: right - left + 1, height: bottom - top + 1 } };
+  return { left, top, width: right - left + 1, height: bottom - top + 1 };
 }
 
 /** The box cut out of the ink map, with every pixel mapped through `level`. */
@@ -190,9 +210,14 @@ function centreByMass(digit: InkMap): Uint8Array {
 
 /** Any decoded picture → the MNIST-style digit as SIDE×SIDE bytes 0..255. Throws no_digit_found when there is none. */
 export function toMnist(picture: Picture): Uint8Array {
-  const ink = toInk('alphaIsInk' in picture ? picture : greyOf(picture));
-  const { level, box } = inkLevels(ink);
-  return normaliseDigit(cropMapped(ink, box, level));
+  // As toInk + inkLevels + cropMapped, but dark ink on paper is never inverted in place: the box scan compares the
+  // other way and the table maps each value v as ink 255 − v, which saves a pass over the whole picture.
+  const grey = 'alphaIsInk' in picture ? picture : greyOf(picture);
+  const { inverted, max, background } = polarity(grey);
+  const { level, threshold } = levelTable(max, background);
+  const box = inkBox(grey, threshold, inverted);
+  if (inverted) for (let v = 0; v < 128; v++) [level[v], level[255 - v]] = [level[255 - v], level[v]];
+  return normaliseDigit(cropMapped(grey, box, level));
 }
 
 /** One digit's ink, cropped to its box and mapped to MNIST's levels → fitted into 20×20 and centred by mass in 28×28. */

@@ -14,35 +14,99 @@ import { constants as zlibConstants, inflate } from 'node:zlib';
 import { unzlibSync } from 'fflate';
 import { luma, SEE_THROUGH_BELOW, type Grey } from './mnist-normalise.js';
 import { ADAM7, invalidPng, passSize, WHOLE, type PngHeader } from './png-header.js';
+import { PNG_ROWS_WASM } from './png-rows-wasm.js';
 
 /** The header's pixels, from its image data inflated (`inflateExact` or `inflateExactAsync`) to exactly its size. */
 export function decodePngPixels(header: PngHeader, raw = inflateExact(header)): Grey {
   const { width, height, bitsPerPixel, interlaced, colourType, transparency } = header;
   const n = width * height;
+  if (!interlaced && header.bitDepth === 8 && colourType !== 3 && !transparency && raw.length + 2 * n <= WASM_MAX_BYTES) {
+    return decodeInWasm(header, raw);
+  }
   const lumas = new Uint8Array(n);
   const alpha = colourType === 4 || colourType === 6 || transparency ? new Uint8Array(n) : undefined;
   const bpp = Math.max(1, bitsPerPixel >> 3); // bytes from a byte to the same byte of the pixel to its left
-  const write = rowWriter(header, lumas, alpha);
+  const range = new Levels();
+  const write = rowWriter(header, lumas, alpha, range);
   let offset = 0;
   for (const pass of interlaced ? ADAM7 : WHOLE) {
     const size = passSize(width, height, pass);
     if (size.width <= 0 || size.height <= 0) continue;
     const stride = Math.ceil((size.width * bitsPerPixel) / 8);
-    unfilter(raw, offset, size.height, stride, bpp);
     const [x0, y0, dx, dy] = pass;
-    for (let r = 0; r < size.height; r++) write(raw, offset + r * (stride + 1) + 1, size.width, (y0 + r * dy) * width + x0, dx);
+    // Each row is unfiltered and turned into pixels at once, while it (and the row above it) is in the cache.
+    for (let r = 0, start = offset + 1; r < size.height; r++, start += stride + 1) {
+      unfilterRow(raw, start, stride, bpp, r === 0);
+      write(raw, start, size.width, (y0 + r * dy) * width + x0, dx);
+    }
     offset += size.height * (stride + 1);
   }
-  const alphaIsInk = alpha !== undefined && alpha.some((a) => a < SEE_THROUGH_BELOW);
-  const ink = alphaIsInk ? alpha : lumas;
-  let lo = 255;
-  let hi = 0;
-  for (let i = 0; i < n; i++) {
-    const v = ink[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
+  const alphaIsInk = alpha !== undefined && range.alphaLo < SEE_THROUGH_BELOW;
+  return alphaIsInk
+    ? { data: alpha, width, height, alphaIsInk, lo: range.alphaLo, hi: range.alphaHi }
+    : { data: lumas, width, height, alphaIsInk, lo: range.lo, hi: range.hi };
+}
+
+// The 8-bit layouts of nearly every real file (grey, RGB, grey+alpha, RGBA; not interlaced) are unfiltered and turned
+// into luma by WebAssembly with SIMD (assembly/png-rows.ts): a plain JS byte loop costs ~2–5 ns a byte on this VM, and a
+// 280×280 drawing is 235–314 KB of them (docs/performance.md). One instance per thread, its memory grown to the
+// largest picture decoded so far and never beyond WASM_MAX_BYTES; rarer layouts take the JS loops below.
+interface PngRows {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  unfilter(raw: number, height: number, stride: number, bpp: number): number;
+  toLuma(raw: number, width: number, height: number, channels: number, lumas: number, alpha: number): number;
+}
+const rows = new WebAssembly.Instance(new WebAssembly.Module(PNG_ROWS_WASM)).exports as unknown as PngRows;
+/** The most a picture may need there: its inflated rows and two output planes (a 1024×512 RGBA page takes 3 MB). */
+const WASM_MAX_BYTES = 8 << 20;
+const PAGE = 65_536;
+
+function decodeInWasm({ width, height, bitsPerPixel }: PngHeader, raw: Uint8Array): Grey {
+  const channels = bitsPerPixel >> 3;
+  const stride = width * channels;
+  const n = width * height;
+  // [a row of zeros: the row above the first][the rows][4 spare bytes: a pixel's step writes 4][luma][alpha]
+  const above = rows.heapBase();
+  const at = above + stride + 1;
+  const lumaAt = at + raw.length + 4;
+  const alphaAt = lumaAt + n;
+  const needed = alphaAt + n - rows.memory.buffer.byteLength;
+  if (needed > 0) rows.memory.grow(Math.ceil(needed / PAGE));
+  const memory = new Uint8Array(rows.memory.buffer);
+  memory.fill(0, above, at);
+  memory.set(raw, at);
+  memory.fill(0, lumaAt - 4, lumaAt);
+  const badRow = rows.unfilter(at, height, stride, channels);
+  if (badRow >= 0) throw invalidPng(`unknown filter type ${memory[at + badRow * (stride + 1)]}`);
+  const extremes = rows.toLuma(at, width, height, channels, lumaAt, alphaAt);
+  const [lo, hi, alphaLo, alphaHi] = [extremes & 255, (extremes >>> 8) & 255, (extremes >>> 16) & 255, extremes >>> 24];
+  // Every byte copied out was written by toLuma for this picture: all width × height of the plane.
+  const alphaIsInk = (channels === 2 || channels === 4) && alphaLo < SEE_THROUGH_BELOW;
+  return alphaIsInk
+    ? { data: memory.slice(alphaAt, alphaAt + n), width, height, alphaIsInk, lo: alphaLo, hi: alphaHi }
+    : { data: memory.slice(lumaAt, lumaAt + n), width, height, alphaIsInk, lo, hi };
+}
+
+/** The darkest and lightest luma and alpha written so far, kept by the row writers: no other pass over the picture. */
+class Levels {
+  lo = 255;
+  hi = 0;
+  alphaLo = 255;
+  alphaHi = 0;
+
+  /** Takes in `count` written pixels from `out`, `step` apart. */
+  see(lumas: Uint8Array, alpha: Uint8Array | undefined, out: number, count: number, step: number): void {
+    for (let x = 0, o = out; x < count; x++, o += step) {
+      const v = lumas[o];
+      if (v < this.lo) this.lo = v;
+      if (v > this.hi) this.hi = v;
+      if (!alpha) continue;
+      const a = alpha[o];
+      if (a < this.alphaLo) this.alphaLo = a;
+      if (a > this.alphaHi) this.alphaHi = a;
+    }
   }
-  return { data: ink, width, height, alphaIsInk, lo, hi };
 }
 
 /** Inflates into a buffer we allocated (zeroed) of exactly `size` + 1 bytes: it cannot write past it, and anything but
@@ -79,50 +143,50 @@ function exactly(inflated: Uint8Array, size: number): Uint8Array {
 }
 
 /**
- * Undoes each row's filter in place (PNG spec §9). Rows are [filter byte, stride bytes], from `offset`. The first row
- * (whose row above counts as zeros) and each row's first pixel (whose left counts as zeros) are handled apart, so that
- * the loops over the rest of a row test nothing per byte: Paeth and Up fill most rows of real files.
+ * Undoes one row's filter in place (PNG spec §9): raw[start − 1] is its filter byte, and `stride` bytes follow; the row
+ * above (already unfiltered) ends just before it. Each byte of a pixel is undone as its own series, one byte of each
+ * pixel at a time, so that the left and upper-left neighbours stay in locals rather than being read again: Paeth and
+ * Up fill most rows of real files, and the first row (whose row above counts as zeros) and the first pixel (whose left
+ * counts as zeros) are handled apart, so that the loops test nothing per byte.
  */
-function unfilter(raw: Uint8Array, offset: number, height: number, stride: number, bpp: number): void {
-  const rowBytes = stride + 1;
-  for (let y = 0; y < height; y++) {
-    const start = offset + y * rowBytes + 1;
-    const end = start + stride;
-    const first = Math.min(start + bpp, end); // the first pixel's bytes end here
-    const filter = raw[start - 1];
-    if (filter > 4) throw invalidPng(`unknown filter type ${filter}`);
-    if (filter === 0) continue;
-    if (y === 0) {
-      // No row above: Up adds nothing, Average adds half the left, Paeth picks the left (as Sub).
-      if (filter === 1 || filter === 4) for (let i = first; i < end; i++) raw[i] += raw[i - bpp];
-      else if (filter === 3) for (let i = first; i < end; i++) raw[i] += raw[i - bpp] >> 1;
+function unfilterRow(raw: Uint8Array, start: number, stride: number, bpp: number, firstRow: boolean): void {
+  const filter = raw[start - 1];
+  if (filter > 4) throw invalidPng(`unknown filter type ${filter}`);
+  const end = start + stride;
+  const up = stride + 1; // from a byte to the byte above it
+  if (filter === 0 || (filter === 2 && firstRow)) return;
+  if (filter === 2) {
+    for (let i = start; i < end; i++) raw[i] += raw[i - up];
+    return;
+  }
+  // Sub, and Paeth with no row above (which picks the left, as Sub), and Average with no row above (half the left).
+  if (filter === 1 || (filter === 4 && firstRow)) {
+    for (let k = 0; k < bpp; k++) for (let i = start + k + bpp, a = raw[i - bpp]; i < end; i += bpp) a = raw[i] = (raw[i] + a) & 255;
+    return;
+  }
+  if (filter === 3 && firstRow) {
+    for (let k = 0; k < bpp; k++) for (let i = start + k + bpp, a = raw[i - bpp]; i < end; i += bpp) a = raw[i] = (raw[i] + (a >> 1)) & 255;
+    return;
+  }
+  for (let k = 0; k < bpp && start + k < end; k++) {
+    // The first pixel has no left: Average adds half the byte above, Paeth the byte above.
+    const first = start + k;
+    let a = (raw[first] = (raw[first] + (filter === 3 ? raw[first - up] >> 1 : raw[first - up])) & 255);
+    if (filter === 3) {
+      for (let i = first + bpp; i < end; i += bpp) a = raw[i] = (raw[i] + ((a + raw[i - up]) >> 1)) & 255;
       continue;
     }
-    switch (filter) {
-      case 1: // Sub: + the byte one pixel to the left
-        for (let i = first; i < end; i++) raw[i] += raw[i - bpp];
-        break;
-      case 2: // Up: + the byte above
-        for (let i = start; i < end; i++) raw[i] += raw[i - rowBytes];
-        break;
-      case 3: // Average of left and above
-        for (let i = start; i < first; i++) raw[i] += raw[i - rowBytes] >> 1;
-        for (let i = first; i < end; i++) raw[i] += (raw[i - bpp] + raw[i - rowBytes]) >> 1;
-        break;
-      case 4: // Paeth: whichever of left, above, upper-left is closest to left + above − upper-left
-        for (let i = start; i < first; i++) raw[i] += raw[i - rowBytes]; // no left: above wins
-        for (let i = first; i < end; i++) {
-          const a = raw[i - bpp];
-          const b = raw[i - rowBytes];
-          const c = raw[i - rowBytes - bpp];
-          const toA = b - c; // p − a
-          const toB = a - c; // p − b
-          const pa = toA < 0 ? -toA : toA;
-          const pb = toB < 0 ? -toB : toB;
-          const pc = toA + toB < 0 ? -(toA + toB) : toA + toB;
-          raw[i] += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-        }
-        break;
+    // Paeth: whichever of left (a), above (b), upper-left (c) is closest to a + b − c.
+    let c = raw[first - up];
+    for (let i = first + bpp; i < end; i += bpp) {
+      const b = raw[i - up];
+      const toA = b - c; // p − a
+      const toB = a - c; // p − b
+      const pa = toA < 0 ? -toA : toA;
+      const pb = toB < 0 ? -toB : toB;
+      const pc = toA + toB < 0 ? -(toA + toB) : toA + toB;
+      a = raw[i] = (raw[i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 255;
+      c = b;
     }
   }
 }
@@ -130,8 +194,61 @@ function unfilter(raw: Uint8Array, offset: number, height: number, stride: numbe
 /** Writes `count` pixels of an unfiltered row from raw[from] to lumas/alpha at out, out + step, … */
 type RowWriter = (raw: Uint8Array, from: number, count: number, out: number, step: number) => void;
 
-/** The row writer for the header's layout, chosen once per picture: no per-pixel branching on the kind of pixel. */
-function rowWriter({ colourType, bitDepth, palette, transparency }: PngHeader, lumas: Uint8Array, alpha: Uint8Array | undefined): RowWriter {
+/** The row writer for the header's layout, chosen once per picture: no per-pixel branching on the kind of pixel. Every
+ * writer keeps `range` up to date with what it wrote. */
+function rowWriter(header: PngHeader, lumas: Uint8Array, alpha: Uint8Array | undefined, range: Levels): RowWriter {
+  const { colourType, bitDepth, transparency } = header;
+  const channels = colourType === 0 || colourType === 3 ? 1 : colourType === 2 ? 3 : colourType === 4 ? 2 : 4;
+  if (bitDepth !== 8 || transparency || colourType === 3) {
+    const write = generalWriter(header, channels, lumas, alpha);
+    return (raw, from, count, out, step) => {
+      write(raw, from, count, out, step);
+      range.see(lumas, alpha, out, count, step);
+    };
+  }
+  // The common case (canvases, screenshots, PIL, sharp, MNIST tools): the hot loops of a drawing, one per layout, each
+  // finding the extremes as it writes.
+  if (channels === 1) return (raw, from, count, out, step) => {
+    let { lo, hi } = range;
+    for (let j = from, o = out, end = from + count; j < end; j++, o += step) {
+      const v = (lumas[o] = raw[j]);
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    range.lo = lo;
+    range.hi = hi;
+  };
+  if (channels === 3) return (raw, from, count, out, step) => {
+    let { lo, hi } = range;
+    for (let j = from, o = out, end = from + 3 * count; j < end; j += 3, o += step) {
+      const v = (lumas[o] = luma(raw[j], raw[j + 1], raw[j + 2]));
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    range.lo = lo;
+    range.hi = hi;
+  };
+  const withAlpha = alpha!;
+  const grey = channels === 2;
+  return (raw, from, count, out, step) => {
+    let { lo, hi, alphaLo, alphaHi } = range;
+    for (let j = from, o = out, end = from + channels * count; j < end; j += channels, o += step) {
+      const v = (lumas[o] = grey ? raw[j] : luma(raw[j], raw[j + 1], raw[j + 2]));
+      const a = (withAlpha[o] = raw[j + channels - 1]);
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+      if (a < alphaLo) alphaLo = a;
+      if (a > alphaHi) alphaHi = a;
+    }
+    range.lo = lo;
+    range.hi = hi;
+    range.alphaLo = alphaLo;
+    range.alphaHi = alphaHi;
+  };
+}
+
+/** The rarer layouts: palette indices, grey at 1–16 bits, 16-bit samples, a see-through colour (tRNS). */
+function generalWriter({ colourType, bitDepth, palette, transparency }: PngHeader, channels: number, lumas: Uint8Array, alpha: Uint8Array | undefined): RowWriter {
   if (colourType === 3 || bitDepth < 8) {
     // Palette indices or low-bit grey levels: a table from sample to luma and alpha.
     const levels = 1 << bitDepth;
@@ -164,17 +281,8 @@ function rowWriter({ colourType, bitDepth, palette, transparency }: PngHeader, l
       }
     };
   }
-  const channels = colourType === 0 ? 1 : colourType === 2 ? 3 : colourType === 4 ? 2 : 4;
-  const colour = channels >= 3;
-  if (bitDepth === 8 && !transparency) {
-    // The common case (canvases, screenshots, sharp, MNIST tools): the hot loop of a drawing.
-    return (raw, from, count, out, step) => {
-      if (colour) for (let x = 0, j = from, o = out; x < count; x++, j += channels, o += step) lumas[o] = luma(raw[j], raw[j + 1], raw[j + 2]);
-      else for (let x = 0, j = from, o = out; x < count; x++, j += channels, o += step) lumas[o] = raw[j];
-      if (alpha) for (let x = 0, j = from + channels - 1, o = out; x < count; x++, j += channels, o += step) alpha[o] = raw[j];
-    };
-  }
   // 16-bit samples (their high byte, as sharp makes 8 bits of them), and grey or RGB with a see-through colour (tRNS).
+  const colour = channels >= 3;
   const bytes = bitDepth >> 3;
   const sample = (raw: Uint8Array, j: number) => (bytes === 2 ? (raw[j] << 8) | raw[j + 1] : raw[j]);
   const key = transparency ? Array.from({ length: transparency.length / 2 }, (_, c) => (transparency[2 * c] << 8) | transparency[2 * c + 1]) : undefined;
