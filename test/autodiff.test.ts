@@ -1,6 +1,9 @@
 // Every autodiff rule against central finite differences, on small random shapes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { Tape } from '../src/model/autodiff.js';
+import { DataType, encodeModel, makeGraph, makeModel, makeValueInfo } from '../src/model/onnx-builder.js';
 import { gradCheck, randomValues, type GradInput } from './helpers/gradcheck.js';
 
 const input = (name: string, shape: number[], seed: number, gap = 0): GradInput => ({
@@ -53,6 +56,27 @@ describe('autodiff rules match finite differences', () => {
     const labels: GradInput = { name: 'label', shape: [5], values: Float32Array.from([3, 0, 9, 9, 4]), int64: true };
     const inputs = [{ ...input('logits', [5, 10], 10), values: randomValues(50, 10, -3, 3) }, labels];
     assertClose(await gradCheck(inputs, (t, [z, l]) => t.softmaxCrossEntropy(z, l, 10), []));
+  });
+
+  it('softmax cross-entropy against "not a digit" (label 10): d logits, and the loss is the uniform target\'s', async () => {
+    const labels = [3, 10, 9, 10, 10];
+    const logits = randomValues(50, 19, -3, 3);
+    const labelInput: GradInput = { name: 'label', shape: [5], values: Float32Array.from(labels), int64: true };
+    assertClose(await gradCheck([{ ...input('logits', [5, 10], 19), values: logits }, labelInput], (t, [z, l]) => t.softmaxCrossEntropy(z, l, 10), []));
+
+    const t = new Tape();
+    t.rename(t.softmaxCrossEntropy('logits', 'label', 10), 'loss');
+    const graph = makeGraph(t.nodes, 'ce', [makeValueInfo('logits', DataType.FLOAT, [5, 10]), makeValueInfo('label', DataType.INT64, [5])], [makeValueInfo('loss', DataType.FLOAT, [])], t.constants);
+    const session = await ort.InferenceSession.create(encodeModel(makeModel(graph)));
+    const out = await session.run({ logits: new ort.Tensor('float32', logits, [5, 10]), label: new ort.Tensor('int64', BigInt64Array.from(labels.map(BigInt)), [5]) });
+    // −log p(label) for a digit; −(1/10) Σ log p(k) for a non-digit, whose least loss is at ten equal probabilities.
+    const expected = labels.map((label, n) => {
+      const z = Array.from(logits.subarray(n * 10, n * 10 + 10));
+      const logSum = Math.log(z.reduce((s, v) => s + Math.exp(v), 0));
+      return label < 10 ? logSum - z[label] : logSum - z.reduce((s, v) => s + v, 0) / 10;
+    });
+    assert.ok(Math.abs((out.loss.data as Float32Array)[0] - expected.reduce((a, b) => a + b) / 5) < 1e-5);
+    await session.release();
   });
 
   it('a value used twice (one weight shared by two layers) gets the sum of both paths\' gradients', async () => {

@@ -10,25 +10,12 @@ import { loadMnist } from '../src/train/mnist.js';
 import { RECIPES, type RecipeName } from '../src/train/recipes.js';
 import { evaluateRobustness, FAMILIES, FORMS, STRENGTHS } from '../src/train/robustness.js';
 import { runCli } from './helpers/cli.js';
+import { geometry } from './helpers/geometry.js';
 
 const data = loadMnist();
 const digit = (i: number) => data.test.images.subarray(i * 784, (i + 1) * 784);
 const aug = RECIPES.robust.augment!;
 const mass = (img: Uint8Array) => img.reduce((a, b) => a + b, 0);
-
-/** The ink's bounding box and centre of mass of a 28×28 picture. */
-function geometry(img: Uint8Array) {
-  let [l, t, r, b, m, mx, my] = [28, 28, -1, -1, 0, 0, 0];
-  for (let y = 0; y < 28; y++) {
-    for (let x = 0; x < 28; x++) {
-      const v = img[y * 28 + x];
-      if (!v) continue;
-      [l, t, r, b] = [Math.min(l, x), Math.min(t, y), Math.max(r, x), Math.max(b, y)];
-      [m, mx, my] = [m + v, mx + v * (x + 0.5), my + v * (y + 0.5)];
-    }
-  }
-  return { width: r - l + 1, height: b - t + 1, cx: mx / m, cy: my / m };
-}
 
 describe('distortions', () => {
   it('an identity warp is the digit placed on the canvas', () => {
@@ -109,9 +96,10 @@ describe('robustness evaluation', () => {
     }
   });
 
-  it('the committed model card records its recipe\'s augmentation (none for the default), the plain accuracy and the robustness', () => {
+  it('the committed model card records its recipe\'s augmentation and non-digits, the plain accuracy and the robustness', () => {
     const card = JSON.parse(readFileSync('models/lenet.json', 'utf8'));
     assert.deepEqual(card.recipe.augment, RECIPES[card.recipe.name as RecipeName].augment);
+    assert.equal(card.recipe.notDigits, RECIPES[card.recipe.name as RecipeName].notDigits);
     assert.equal(card.robustness.images, data.test.count);
     assert.equal(card.robustness.plain, card.testAccuracy);
     assert.deepEqual(card.robustness.families.map((f: { name: string }) => f.name), FAMILIES.map((f) => f.name));

@@ -9,7 +9,7 @@ import { createProgressReporter } from './progress.js';
 import { USAGE, parseFlags, recipeFromFlags, type Flags } from './flags.js';
 import { writeReport } from './report.js';
 import { formatRobustness, robustnessOfParams } from './robustness.js';
-import { DivergedError, train } from './trainer.js';
+import { DivergedError, train, trainImagesOf } from './trainer.js';
 
 const QUICK_ROBUSTNESS_IMAGES = 200;
 
@@ -49,9 +49,10 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const trainImages = Math.min(flags['train-limit'] ?? data.train.count, data.train.count);
+  const trainImages = trainImagesOf(recipe, data, flags['train-limit']);
   console.error(`recipe ${recipe.name}: ${JSON.stringify({ ...recipe, name: undefined })}`);
-  console.error(`data: ${trainImages} training and ${data.test.count} test images from ${data.source}`);
+  const heldOut = data.train.count - trainImages;
+  console.error(`data: ${trainImages} training${heldOut ? ` (${heldOut} held out)` : ''} and ${data.test.count} test images from ${data.source}`);
 
   // First Ctrl-C: finish the current step, write a checkpoint, exit. Second: exit at once.
   const stop = new AbortController();

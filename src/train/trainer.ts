@@ -3,7 +3,7 @@
 // gradient shards on several threads: step-runner.ts) and takes back the loss and the updated parameters and state.
 import { buildInferenceModel } from '../model/inference-graph.js';
 import { flattenParams, initParams, unflattenParams, type Params } from '../model/init.js';
-import { PIXELS } from '../model/input-contract.js';
+import { CLASSES, PIXELS, pixelToFloat } from '../model/input-contract.js';
 import { paramCount } from '../model/lenet.js';
 import { hyperInputs, scheduledLr } from '../model/optimizers.js';
 import { createRng, permutation } from '../model/random.js';
@@ -11,6 +11,7 @@ import { openSession, type Device, type Provider } from '../model/session.js';
 import { augmentedInto, sampleRng, shiftedInto } from './augment.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { imageAt, type Mnist, type Split } from './mnist.js';
+import { notDigit } from './not-digits.js';
 import type { Recipe } from './recipes.js';
 import { defaultThreads, openStepRunner, type Batch, type StepRunner } from './step-runner.js';
 
@@ -64,11 +65,13 @@ export type TrainResult =
 export class DivergedError extends Error {}
 
 const CURVE_POINTS_PER_EPOCH = 20;
+/** The label of a non-digit: one past the last class, which the loss reads as "unsure among all ten". */
+const NOT_A_DIGIT = CLASSES;
 
 /** Trains recipe on data: an epoch of optimizer steps, then the test set, until the recipe's epochs are done. */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { recipe, data, device } = opts;
-  const trainCount = Math.min(opts.trainLimit ?? data.train.count, data.train.count);
+  const trainCount = trainImagesOf(recipe, data, opts.trainLimit);
   const totalSteps = Math.ceil(trainCount / recipe.batchSize) * recipe.epochs;
   const run = opts.resume ?? startRun(recipe);
   const runner = await openStepRunner(recipe, device, opts.threads ?? defaultThreads(recipe));
@@ -97,6 +100,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
 }
 
+/** How many training images a run uses: the first `trainLimit` (a quick look), or the recipe's, or all. */
+export function trainImagesOf(recipe: Recipe, data: Mnist, trainLimit?: number): number {
+  return Math.min(trainLimit ?? recipe.trainImages ?? data.train.count, data.train.count);
+}
+
 /** A run at its start: the recipe's initial parameters, zero optimizer state, nothing done yet. */
 function startRun(recipe: Recipe): Checkpoint {
   return { recipe, epoch: 0, batch: 0, step: 0, params: flattenParams(initParams(createRng(recipe.seed))), state: new Map(), history: [], lossCurve: [] };
@@ -113,11 +121,11 @@ async function trainEpoch(runner: StepRunner, run: Checkpoint, opts: TrainOption
   const buffers = [batchBuffers(recipe.batchSize), batchBuffers(recipe.batchSize)];
   // Batch b of this epoch, the one optimizer step `step` takes; made in one of two buffers, in turn.
   const batchAt = (b: number, step: number) =>
-    makeBatch(buffers[step % 2], data.train, order.subarray(b * recipe.batchSize, (b + 1) * recipe.batchSize), recipe, run.epoch, createRng(recipe.seed * 104729 + step));
+    makeBatch(buffers[step % 2], data.train, trainCount, order.subarray(b * recipe.batchSize, (b + 1) * recipe.batchSize), recipe, run.epoch, createRng(recipe.seed * 104729 + step));
   let ready = run.batch < batchesPerEpoch ? batchAt(run.batch, run.step) : undefined;
   const curve = lossCurve(run.lossCurve, Math.max(1, Math.floor(batchesPerEpoch / CURVE_POINTS_PER_EPOCH)));
   const started = performance.now();
-  let [lossSum, correct, seen] = [0, 0, 0];
+  let [lossSum, correct, seen, digits] = [0, 0, 0, 0];
 
   for (; run.batch < batchesPerEpoch; run.batch++) {
     if (opts.signal?.aborted) return undefined;
@@ -135,12 +143,14 @@ async function trainEpoch(runner: StepRunner, run: Checkpoint, opts: TrainOption
     lossSum += out.loss * batch.n;
     correct += out.correct;
     seen += batch.n;
+    for (let i = 0; i < batch.n; i++) if (batch.digits[i] < CLASSES) digits++;
     curve(run.step, out.loss);
     const seconds = (performance.now() - started) / 1000;
     opts.onEvent?.({ type: 'batch', epoch: run.epoch, seen, total: trainCount, loss: lossSum / seen, imagesPerSecond: seen / seconds });
   }
   const seconds = (performance.now() - started) / 1000;
-  return { trainLoss: lossSum / seen, trainAccuracy: correct / seen, seconds, imagesPerSecond: seen / seconds };
+  // Accuracy over the digits only: a non-digit has no right answer.
+  return { trainLoss: lossSum / seen, trainAccuracy: correct / digits, seconds, imagesPerSecond: seen / seconds };
 }
 
 /** Appends to `points` the mean loss of every `every` steps. */
@@ -160,18 +170,27 @@ function batchBuffers(size: number): Batch {
   return { image: new Float32Array(size * PIXELS), label: new BigInt64Array(size), digits: new Uint8Array(size), n: size };
 }
 
-/** The batch of these training images: each augmented from its own (seed, epoch, index) stream, or only shifted. */
-function makeBatch(into: Batch, split: Split, indices: Uint32Array, recipe: Recipe, epoch: number, rng: () => number): Batch {
-  const { shift, augment } = recipe;
+/**
+ * The batch of these training images: each augmented from its own (seed, epoch, index) stream, or only shifted; a share
+ * `recipe.notDigits` of them replaced by a non-digit made from it and another of the first `count` images.
+ */
+function makeBatch(into: Batch, split: Split, count: number, indices: Uint32Array, recipe: Recipe, epoch: number, rng: () => number): Batch {
+  const { shift, augment, notDigits = 0 } = recipe;
   const n = indices.length;
   const offset = () => Math.floor(rng() * (2 * shift + 1)) - shift;
   for (let i = 0; i < n; i++) {
     const index = indices[i];
     const src = imageAt(split, index);
-    if (augment) augmentedInto(into.image, i * PIXELS, src, augment, shift, sampleRng(recipe.seed, epoch, index));
+    let label = split.labels[index];
+    const own = augment || notDigits ? sampleRng(recipe.seed, epoch, index) : undefined;
+    const garbage = own && notDigits > 0 && own() < notDigits ? notDigit(src, imageAt(split, Math.floor(own() * count)), own) : undefined;
+    if (garbage) {
+      for (let p = 0; p < PIXELS; p++) into.image[i * PIXELS + p] = pixelToFloat(garbage[p]);
+      label = NOT_A_DIGIT;
+    } else if (augment) augmentedInto(into.image, i * PIXELS, src, augment, shift, own!);
     else shiftedInto(into.image, i * PIXELS, src, shift ? offset() : 0, shift ? offset() : 0);
-    into.digits[i] = split.labels[index];
-    into.label[i] = BigInt(split.labels[index]);
+    into.digits[i] = label;
+    into.label[i] = BigInt(label);
   }
   // A short last batch uses the front of the buffers.
   return n === into.n ? into : { image: into.image.subarray(0, n * PIXELS), label: into.label.subarray(0, n), digits: into.digits.subarray(0, n), n };
