@@ -18,7 +18,7 @@ const images = Number(process.env.BENCH_IMAGES ?? 12_800);
 const EPOCH = 60_000;
 const data = loadMnist();
 const configs: Array<[string, Recipe]> = [
-  ['batch 64 (default: relu, adam)', { ...RECIPES.default, epochs: 1 }],
+  ['batch 64 (plain: relu, adam)', { ...RECIPES.plain, epochs: 1 }],
   ['batch 10 (paddle: sigmoid, momentum)', { ...RECIPES.paddle, epochs: 1 }],
 ];
 

@@ -14,7 +14,7 @@ import { geometry } from './helpers/geometry.js';
 
 const data = loadMnist();
 const digit = (i: number) => data.test.images.subarray(i * 784, (i + 1) * 784);
-const aug = RECIPES.robust.augment!;
+const aug = RECIPES.default.augment!;
 const mass = (img: Uint8Array) => img.reduce((a, b) => a + b, 0);
 
 describe('distortions', () => {
@@ -104,6 +104,14 @@ describe('robustness evaluation', () => {
     assert.equal(card.robustness.plain, card.testAccuracy);
     assert.deepEqual(card.robustness.families.map((f: { name: string }) => f.name), FAMILIES.map((f) => f.name));
     assert.deepEqual(card.robustness.forms.map((f: { name: string }) => f.name), FORMS.map(([name]) => name));
+  });
+
+  it('the committed model\'s temperature was fitted on training digits it never trained on, and names the model', () => {
+    const card = JSON.parse(readFileSync('models/lenet.json', 'utf8'));
+    assert.equal(card.trainImages, card.recipe.trainImages);
+    const [, from, to] = /^mnist train\[(\d+):(\d+)\]$/.exec(card.calibration.fittedOn)!.map(Number);
+    assert.ok(from >= card.trainImages && to <= data.train.count && to - from >= 1000, card.calibration.fittedOn);
+    assert.equal(card.calibration.sha256, card.sha256);
   });
 
   it('npm run eval -- --robust prints the table for the committed model', async () => {

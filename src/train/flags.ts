@@ -17,7 +17,7 @@ interface FlagSpec {
 const positiveInt = z.coerce.number().int().positive();
 
 export const FLAGS = {
-  recipe: { value: 'paddle|default|robust', help: 'recipe to start from (default: default)', schema: z.enum(['paddle', 'default', 'robust']).default('default') },
+  recipe: { value: 'paddle|plain|default', help: 'recipe to start from (default: default)', schema: z.enum(['paddle', 'plain', 'default']).default('default') },
   epochs: { value: 'N', help: 'passes over the training images (default: the recipe’s)', schema: positiveInt.optional() },
   'batch-size': { value: 'N', help: 'images per step (default: the recipe’s)', schema: positiveInt.max(60000).optional() },
   lr: { value: 'X', help: 'learning rate (default: the recipe’s)', schema: z.coerce.number().positive().finite().optional() },
