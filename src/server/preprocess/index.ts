@@ -8,7 +8,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { QueueFullError } from '../batcher.js';
-import { segmentPicture, type SegmentedPicture } from '../read/segment-picture.js';
 import { toModelInput } from '../../model/input-contract.js';
 import { PreprocessError } from './errors.js';
 import { toMnist } from './mnist-normalise.js';
@@ -69,22 +68,13 @@ export class Preprocessor {
     if (png && png.width <= WORKING_SIZE && png.height <= WORKING_SIZE) {
       if (png.width * png.height <= inlineMaxPixels) return done(toMnist(decodePng(input, maxPixels, png)), 'inline');
       if (!this.#pool) return done(toMnist(await decodePngAsync(input, maxPixels, png)), 'inline');
-      return done(pixelsOf(await this.#offload({ png: input, maxPixels })), 'worker');
+      return done(await this.#offload({ png: input, maxPixels }), 'worker');
     }
     const rgba = await decodeWithSharp(input, maxPixels);
-    return done(this.#pool ? pixelsOf(await this.#offload({ rgba })) : toMnist(rgba), 'sharp');
+    return done(this.#pool ? await this.#offload({ rgba }) : toMnist(rgba), 'sharp');
   }
 
-  /** POST /read's pixel work (read/segment-picture.ts), in a worker thread when there are any: it is most of a read's
-   * CPU, and the event loop is left to HTTP and the model (docs/performance.md). */
-  async segmentNumber(input: Buffer, length?: number): Promise<SegmentedPicture> {
-    if (!this.#pool) return segmentPicture(input, this.options.maxPixels, length);
-    const result = await this.#offload({ number: input, maxPixels: this.options.maxPixels, length });
-    if (!('segmented' in result)) throw new Error('a preprocessing thread answered a read with no segmentation');
-    return result.segmented;
-  }
-
-  async #offload(task: WorkerTask): Promise<Exclude<WorkerResult, { error: unknown }>> {
+  async #offload(task: WorkerTask): Promise<Uint8Array> {
     let result: WorkerResult;
     try {
       result = await this.#pool!.run(task);
@@ -94,22 +84,12 @@ export class Preprocessor {
       throw err;
     }
     if ('error' in result) throw PreprocessError.fromData(result.error);
-    return result;
-  }
-
-  /** Tasks the worker threads have finished (0 without threads). */
-  get threadTasks(): number {
-    return this.#pool?.completed ?? 0;
+    return result.pixels;
   }
 
   async close(): Promise<void> {
     await this.#pool?.destroy();
   }
-}
-
-function pixelsOf(result: WorkerResult): Uint8Array {
-  if (!('pixels' in result)) throw new Error('a preprocessing thread answered a picture with no pixels');
-  return result.pixels;
 }
 
 function done(pixels: Uint8Array, path: PreprocessPath): Preprocessed {

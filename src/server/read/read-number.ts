@@ -4,8 +4,8 @@ import { argmax } from '../../model/lenet.js';
 import { PreprocessError } from '../preprocess/errors.js';
 import { toModelInput } from '../../model/input-contract.js';
 import { withTemperature } from './calibration.js';
-import { pickDigits, type Box } from './reader.js';
-import { segmentPicture, type SegmentedPicture } from './segment-picture.js';
+import { decodeForReading } from './decode.js';
+import { segmentNumber, type Box } from './reader.js';
 
 export interface ReadDigit {
   digit: number;
@@ -28,14 +28,11 @@ export interface NumberRead {
 /** Classifies every tensor (in one batch where it can) and says which temperature the model that did it has. */
 export type ClassifyAll = (tensors: Float32Array[]) => Promise<{ probabilities: ArrayLike<number>[]; temperature: number }>;
 
-/** Does the pixel work of a read somewhere else (the service's preprocessing threads). */
-export type SegmentElsewhere = (image: Buffer, length?: number) => Promise<SegmentedPicture>;
-
-export async function readNumber(image: Buffer, opts: { maxPixels: number; length?: number; classify: ClassifyAll; segment?: SegmentElsewhere }): Promise<NumberRead> {
-  const { segment = (picture, length) => segmentPicture(picture, opts.maxPixels, length) } = opts;
-  const { segmentation, scale } = await segment(image, opts.length);
+export async function readNumber(image: Buffer, opts: { maxPixels: number; length?: number; classify: ClassifyAll }): Promise<NumberRead> {
+  const { grey, scale } = await decodeForReading(image, opts.maxPixels);
+  const segmentation = segmentNumber(grey, { length: opts.length });
   const { probabilities, temperature } = await opts.classify(segmentation.candidates.map((c) => toModelInput(c.pixels)));
-  const picked = pickDigits(segmentation, probabilities);
+  const picked = segmentation.pick(probabilities);
   if (picked.length === 0) throw new PreprocessError('no_digit_found', 'no digit could be read in the image');
   const digits = picked.map((i) => {
     const calibrated = withTemperature(probabilities[i], temperature);

@@ -26,16 +26,13 @@ export interface Candidate {
   box: Box;
 }
 
-/** Plain data, so that a worker thread can make it (preprocess/worker.ts): pickDigits reads it once classified. */
 export interface Segmentation {
   candidates: Candidate[];
-  /** Per unit, left to right: the graph of its candidate pieces. */
-  plans: UnitPlan[];
-  /** The ?length asked for. */
-  length?: number;
+  /** Given each candidate's ten probabilities, the indices of the candidates read as the number's digits, in order. */
+  pick(probabilities: ReadonlyArray<ArrayLike<number>>): number[];
 }
 
-export interface UnitPlan {
+interface UnitPlan {
   nodes: number;
   edges: Array<Edge & { candidate: number; penalty: number }>;
   /** Per count of digits k (index), the geometric penalty for reading that many in this unit. */
@@ -93,19 +90,19 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
     return { nodes: xs.length, edges, prior };
   });
   if (candidates.length === 0) throw new PreprocessError('no_digit_found', 'no digit-sized writing found in the image');
-  return { candidates, plans, length };
-}
-
-/** Given each candidate's ten probabilities, the indices of the candidates read as the number's digits, in order. */
-export function pickDigits({ plans, length }: Segmentation, probabilities: ReadonlyArray<ArrayLike<number>>): number[] {
-  const paths = plans.map((plan) => {
-    for (const e of plan.edges) e.score = Math.log(Math.max(1e-12, Math.max(...Array.from(probabilities[e.candidate])))) - e.penalty;
-    return bestPaths(plan.nodes, plan.edges, plan.prior.length - 1);
-  });
-  // A path's score, less the count's geometric penalty: the width rules out counts, the classifier chooses.
-  const scores = paths.map((byK, u) => byK.map((p, k) => (p && k < plans[u].prior.length ? p.score - plans[u].prior[k] : -Infinity)));
-  const counts = chooseCounts(scores, length) ?? chooseCounts(scores)!;
-  return counts.flatMap((k, u) => (paths[u][k]?.edges ?? []).map((e) => plans[u].edges[e].candidate));
+  return {
+    candidates,
+    pick(probabilities) {
+      const paths = plans.map((plan) => {
+        for (const e of plan.edges) e.score = Math.log(Math.max(1e-12, Math.max(...Array.from(probabilities[e.candidate])))) - e.penalty;
+        return bestPaths(plan.nodes, plan.edges, plan.prior.length - 1);
+      });
+      // A path's score, less the count's geometric penalty: the width rules out counts, the classifier chooses.
+      const scores = paths.map((byK, u) => byK.map((p, k) => (p && k < plans[u].prior.length ? p.score - plans[u].prior[k] : -Infinity)));
+      const counts = chooseCounts(scores, length) ?? chooseCounts(scores)!;
+      return counts.flatMap((k, u) => (paths[u][k]?.edges ?? []).map((e) => plans[u].edges[e].candidate));
+    },
+  };
 }
 
 /** A unit at most this wide (÷ the line's height) is one digit, and cuts are not tried. */

@@ -47,7 +47,6 @@ const read: FastifyPluginAsync = async (app) => {
       const reading = await readNumber(image, {
         maxPixels: app.config.MAX_INPUT_PIXELS,
         length: req.query.length,
-        segment: (picture, length) => app.preprocessor.segmentNumber(picture, length),
         classify: async (tensors) => {
           const predictions = await classifyAll(app, tensors);
           answered = predictions[0];
