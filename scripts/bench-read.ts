@@ -6,6 +6,9 @@
 // LeCun et al. 1989 reported zip codes).
 // Speed: a 5-digit 400×120 PNG at c1, c16 and c64 (wrk or autocannon, as bench:serve), req/s, p50 and p99. Goals: ≥ 1,500
 // req/s at c64 with WORKERS=2 on the 2-core machine, ≤ 2 ms p50 at c1. The environment reaches the service (WORKERS…).
+// BENCH_READ_SETS=none skips the accuracy sets. BENCH_READ_BASELINE=<another build's dist/server/main.js> runs the speed
+// part against that build too, in alternating rounds (BENCH_ROUNDS, order flipped every round), and prints the medians
+// and ours ÷ baseline: this VM's speed drifts, so only ratios from one run compare.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,13 +17,15 @@ import sharp from 'sharp';
 import { loadMnist } from '../src/train/mnist.js';
 import { compose, fontGlyphs, HANDWRITING_FONTS, makeSet, mnistGlyph, paperPng, score, seeded, type SetName } from '../test/helpers/numbers.js';
 import { startService } from '../test/helpers/service.js';
-import { drive, hasWrk } from './bench/drive.js';
+import { drive, hasWrk, type Result } from './bench/drive.js';
 
 const SAMPLES = Number(process.env.BENCH_READ_SAMPLES ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
-const SETS = (process.env.BENCH_READ_SETS ?? 'wide,touching,photos,canvas,fonts').split(',') as SetName[];
+const SETS = (process.env.BENCH_READ_SETS ?? 'wide,touching,photos,canvas,fonts').split(',').filter((s) => s && s !== 'none') as SetName[];
+const BASELINE = process.env.BENCH_READ_BASELINE;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const hasTesseract = spawnSync('tesseract', ['--version']).error === undefined;
 
 const { test: mnist } = loadMnist();
@@ -30,10 +35,13 @@ const zip = await sharp(await paperPng(compose([3, 2, 1, 18, 4].map((i) => mnist
   .png()
   .toBuffer();
 
-const service = await startService(
-  { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', EXECUTION_PROVIDER: process.env.EXECUTION_PROVIDER ?? 'auto' },
-  { args: ['dist/server/main.js'], ready: (url) => fetch(`${url}/read`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(zip) }).then((r) => r.ok) },
-);
+const start = (main: string) =>
+  startService(
+    { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', EXECUTION_PROVIDER: process.env.EXECUTION_PROVIDER ?? 'auto' },
+    { args: [main], ready: (url) => fetch(`${url}/read`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(zip) }).then((r) => r.ok) },
+  );
+const service = await start('dist/server/main.js');
+const baseline = BASELINE ? await start(BASELINE) : undefined;
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`.padStart(7);
 
 async function ours(picture: Buffer, type: string): Promise<{ text: string; confidence: number }> {
@@ -58,7 +66,7 @@ function afterRejecting(results: Array<{ right: boolean; confidence: number }>, 
 
 try {
   console.log(`bench:read — ${SAMPLES} pictures per set (seed 2026), WORKERS=${process.env.WORKERS ?? 1}${hasTesseract ? '' : ' (no tesseract: apt-get install tesseract-ocr)'}\n`);
-  console.log(`${'set'.padEnd(9)} ${'strings'.padStart(7)} ${'chars'.padStart(7)} ${'−1 %'.padStart(7)} ${'−5 %'.padStart(7)}   ${hasTesseract ? 'tesseract strings  chars' : ''}`);
+  if (SETS.length > 0) console.log(`${'set'.padEnd(9)} ${'strings'.padStart(7)} ${'chars'.padStart(7)} ${'−1 %'.padStart(7)} ${'−5 %'.padStart(7)}   ${hasTesseract ? 'tesseract strings  chars' : ''}`);
   const fonts = (await Promise.all(HANDWRITING_FONTS.map(fontGlyphs))).filter((g) => g !== undefined);
   for (const name of SETS) {
     if (name === 'fonts' && fonts.length === 0) {
@@ -83,14 +91,29 @@ try {
 
   const check = await ours(zip, 'image/png');
   console.log(`\nthroughput: a 5-digit 400×120 PNG (${zip.length} B, read as ${check.text}), ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run after ${WARMUP} s of warm-up`);
+  const fmt = (r: Result) => `${Math.round(r.rps).toString().padStart(6)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms${r.errors ? `  ERRORS ${r.errors}` : ''}`;
   for (const c of CONCURRENCY) {
-    if (WARMUP > 0) await drive(`${service.url}/read`, zip, c, WARMUP);
-    const r = await drive(`${service.url}/read`, zip, c, SECONDS);
     const goal = c === 1 ? `  (goal p50 ≤ 2 ms)` : c === 64 ? '  (goal ≥ 1,500 req/s with WORKERS=2 on 2 cores)' : '';
-    console.log(
-      `c${String(c).padEnd(3)} ${Math.round(r.rps).toString().padStart(6)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms${r.errors ? `  ERRORS ${r.errors}` : ''}${goal}`,
-    );
+    if (!baseline) {
+      if (WARMUP > 0) await drive(`${service.url}/read`, zip, c, WARMUP);
+      console.log(`c${String(c).padEnd(3)} ${fmt(await drive(`${service.url}/read`, zip, c, SECONDS))}${goal}`);
+      continue;
+    }
+    const runs = { ours: [] as Result[], baseline: [] as Result[] };
+    for (const s of [service, baseline]) if (WARMUP > 0) await drive(`${s.url}/read`, zip, c, WARMUP);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const which of round % 2 ? (['baseline', 'ours'] as const) : (['ours', 'baseline'] as const)) {
+        runs[which].push(await drive(`${(which === 'ours' ? service : baseline).url}/read`, zip, c, SECONDS));
+      }
+    }
+    const median = (rs: Result[], k: keyof Result) => [...rs.map((r) => r[k])].sort((a, b) => a - b)[rs.length >> 1];
+    const summary = (rs: Result[]): Result => ({ rps: median(rs, 'rps'), p50: median(rs, 'p50'), p99: median(rs, 'p99'), errors: rs.reduce((n, r) => n + r.errors, 0) });
+    const [a, b] = [summary(runs.ours), summary(runs.baseline)];
+    console.log(`c${String(c).padEnd(3)} ours     ${fmt(a)}${goal}`);
+    console.log(`     baseline ${fmt(b)}`);
+    console.log(`     ours ÷ baseline: req/s ${(a.rps / b.rps).toFixed(2)}×, p50 ${(a.p50 / b.p50).toFixed(2)}×, p99 ${(a.p99 / b.p99).toFixed(2)}× (medians of ${ROUNDS} alternating rounds)`);
   }
 } finally {
   service.child.kill();
+  baseline?.child.kill();
 }

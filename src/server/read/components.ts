@@ -1,5 +1,8 @@
-// Connected components of the ink (8-connected), in two passes with a union-find over provisional labels: one pass
-// over the pixels labels and records equivalences, the second resolves labels and measures each component.
+// Connected components of the ink (8-connected), over runs rather than pixels: one pass finds each row's runs of stroke
+// pixels and joins each to the runs above it that it touches (a union-find over runs), a second resolves the runs to
+// components in the order their first pixel comes in reading order, measures them and writes the labels. A line of
+// writing has a few runs per digit per row, so the union-find does a few operations per row instead of per pixel
+// (docs/performance.md).
 
 export interface Component {
   /** Bounding box: left/top inclusive, right/bottom exclusive, in the ink page's coordinates. */
@@ -18,72 +21,87 @@ export interface Labelled {
 }
 
 export function connectedComponents(data: Uint8Array, width: number, height: number, threshold: number): Labelled {
+  const runs = new Runs();
+  let above = 0; // the first run of the row above
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    const first = runs.count;
+    for (let x = 0; x < width; ) {
+      if (data[row + x] < threshold) {
+        x++;
+        continue;
+      }
+      const start = x;
+      while (x < width && data[row + x] >= threshold) x++;
+      const r = runs.add(y, start, x);
+      // Runs above that share a column or touch at a corner: those ending at or after start − 1 and starting at or
+      // before x (this run's last pixel + 1). The row above is sorted, so skip those that end too far left.
+      while (above < first && runs.end[above] < start) above++;
+      for (let a = above; a < first && runs.start[a] <= x; a++) runs.union(a, r);
+    }
+    above = first;
+  }
   const labels = new Int32Array(width * height).fill(-1);
-  // Union-find over provisional labels, grown as needed; parent[a] === a for a root.
-  let parent = new Int32Array(256);
-  let count = 0;
-  const find = (a: number): number => {
+  const index = new Int32Array(runs.count).fill(-1);
+  const components: Component[] = [];
+  for (let r = 0; r < runs.count; r++) {
+    const root = runs.find(r);
+    const y = runs.row[r];
+    const start = runs.start[r];
+    const end = runs.end[r];
+    let c = index[root];
+    if (c < 0) {
+      c = index[root] = components.length;
+      components.push({ left: start, top: y, right: end, bottom: y + 1, area: 0 });
+    }
+    const comp = components[c];
+    if (start < comp.left) comp.left = start;
+    if (end > comp.right) comp.right = end;
+    comp.bottom = y + 1;
+    comp.area += end - start;
+    labels.fill(c, y * width + start, y * width + end);
+  }
+  return { labels, components };
+}
+
+/** Runs [start, end) of row `row`, in reading order, with a union-find over them (parent[a] === a for a root). */
+class Runs {
+  count = 0;
+  row = new Int32Array(256);
+  start = new Int32Array(256);
+  end = new Int32Array(256);
+  parent = new Int32Array(256);
+
+  add(row: number, start: number, end: number): number {
+    if (this.count === this.row.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(2 * a.length);
+        b.set(a);
+        return b;
+      };
+      [this.row, this.start, this.end, this.parent] = [grow(this.row), grow(this.start), grow(this.end), grow(this.parent)];
+    }
+    const r = this.count++;
+    this.row[r] = row;
+    this.start[r] = start;
+    this.end[r] = end;
+    this.parent[r] = r;
+    return r;
+  }
+
+  find(a: number): number {
+    const parent = this.parent;
     while (parent[a] !== a) {
       parent[a] = parent[parent[a]];
       a = parent[a];
     }
     return a;
-  };
-  const union = (a: number, b: number): number => {
-    if (a === b) return a;
-    const ra = find(a);
-    const rb = find(b);
-    if (ra === rb) return ra;
-    if (ra < rb) return (parent[rb] = ra);
-    return (parent[ra] = rb);
-  };
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      if (data[row + x] < threshold) continue;
-      // Already-labelled neighbours: west, and the three above.
-      let label = x > 0 ? labels[row + x - 1] : -1;
-      if (y > 0) {
-        const up = row - width + x;
-        for (let dx = x > 0 ? -1 : 0; dx <= (x + 1 < width ? 1 : 0); dx++) {
-          const n = labels[up + dx];
-          if (n < 0 || n === label) continue;
-          label = label < 0 ? n : union(label, n);
-        }
-      }
-      if (label < 0) {
-        if (count === parent.length) {
-          const grown = new Int32Array(2 * count);
-          grown.set(parent);
-          parent = grown;
-        }
-        parent[count] = count;
-        label = count++;
-      }
-      labels[row + x] = label;
-    }
   }
-  // Resolve to dense indices and measure.
-  const index = new Int32Array(count).fill(-1);
-  const components: Component[] = [];
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const l = labels[row + x];
-      if (l < 0) continue;
-      const root = find(l);
-      let c = index[root];
-      if (c < 0) {
-        c = index[root] = components.length;
-        components.push({ left: x, top: y, right: x + 1, bottom: y + 1, area: 0 });
-      }
-      const comp = components[c];
-      if (x < comp.left) comp.left = x;
-      if (x + 1 > comp.right) comp.right = x + 1;
-      comp.bottom = y + 1;
-      comp.area++;
-      labels[row + x] = c;
-    }
+
+  union(a: number, b: number): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra < rb) this.parent[rb] = ra;
+    else if (rb < ra) this.parent[ra] = rb;
   }
-  return { labels, components };
 }

@@ -41,6 +41,16 @@ function evenLight(ink: Ink): Ink {
       low[r * cols + c] = m;
     }
   }
+  // Each column's two blocks and weight, worked out once rather than per pixel (the same arithmetic, so the same values).
+  const c0s = new Int32Array(width);
+  const c1s = new Int32Array(width);
+  const wxs = new Float64Array(width);
+  for (let x = 0; x < width; x++) {
+    const fx = Math.min(cols - 1, Math.max(0, (x + 0.5) / block - 0.5));
+    c0s[x] = Math.floor(fx);
+    c1s[x] = Math.min(cols - 1, c0s[x] + 1);
+    wxs[x] = fx - c0s[x];
+  }
   const out = new Uint8Array(width * height);
   let lo = 255;
   let hi = 0;
@@ -49,14 +59,13 @@ function evenLight(ink: Ink): Ink {
     const r0 = Math.floor(fy);
     const r1 = Math.min(rows - 1, r0 + 1);
     const wy = fy - r0;
-    for (let x = 0; x < width; x++) {
-      const fx = Math.min(cols - 1, Math.max(0, (x + 0.5) / block - 0.5));
-      const c0 = Math.floor(fx);
-      const c1 = Math.min(cols - 1, c0 + 1);
-      const wx = fx - c0;
-      const bg =
-        (1 - wy) * ((1 - wx) * low[r0 * cols + c0] + wx * low[r0 * cols + c1]) + wy * ((1 - wx) * low[r1 * cols + c0] + wx * low[r1 * cols + c1]);
-      const i = y * width + x;
+    const above = r0 * cols;
+    const below = r1 * cols;
+    for (let x = 0, i = y * width; x < width; x++, i++) {
+      const c0 = c0s[x];
+      const c1 = c1s[x];
+      const wx = wxs[x];
+      const bg = (1 - wy) * ((1 - wx) * low[above + c0] + wx * low[above + c1]) + wy * ((1 - wx) * low[below + c0] + wx * low[below + c1]);
       const v = Math.max(0, Math.min(255, Math.round(((data[i] - bg) * 255) / Math.max(1, 255 - bg))));
       out[i] = v;
       if (v < lo) lo = v;
@@ -72,9 +81,10 @@ function evenLight(ink: Ink): Ink {
 /** The q-quantile of each block's levels, counted in a histogram per block. */
 function blockPercentiles(data: Uint8Array, width: number, height: number, block: number, cols: number, rows: number, q: number): Float32Array {
   const hist = new Uint32Array(cols * rows * 256);
+  const columnBlock = Int32Array.from({ length: width }, (_, x) => Math.floor(x / block));
   for (let y = 0; y < height; y++) {
     const r = Math.floor(y / block);
-    for (let x = 0; x < width; x++) hist[(r * cols + Math.floor(x / block)) * 256 + data[y * width + x]]++;
+    for (let x = 0, i = y * width; x < width; x++, i++) hist[(r * cols + columnBlock[x]) * 256 + data[i]]++;
   }
   const out = new Float32Array(cols * rows);
   for (let b = 0; b < cols * rows; b++) {

@@ -6,7 +6,8 @@ import { normaliseDigit, type Grey } from '../preprocess/mnist-normalise.js';
 import { bestPaths, chooseCounts, type Edge } from './best-path.js';
 import { connectedComponents } from './components.js';
 import { inkPage, type InkPage } from './ink.js';
-import { candidateCuts, groupPieces, mergeToCount, type Line, type Unit } from './segment.js';
+import { candidateCuts, groupPieces, mergeToCount, type Unit } from './segment.js';
+import { UnitInk } from './unit-ink.js';
 
 export const MAX_DIGITS = 32;
 /** Mapped ink level (0..255) from which a pixel belongs to a stroke when finding components. */
@@ -57,6 +58,7 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
 
   const candidates: Candidate[] = [];
   const plans: UnitPlan[] = line.units.map((unit, u) => {
+    const ink = new UnitInk(page, labels, line.unitOf, u, unit);
     const W = unit.right - unit.left;
     const ratio = W / H;
     const narrow = ratio <= ONE_DIGIT && !forced;
@@ -71,7 +73,7 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
     let cuts = candidateCuts(labels, page.width, line.unitOf, u, unit, 0.15 * H, narrow ? NARROW_CUTS : Math.min(24, 2 * kMax + 2));
     if (narrow) cuts = cuts.filter((c) => c.ink <= CLEAN_CUT * H);
     if (narrow && cuts.length === 0) {
-      const c = cutOut(page, labels, line, u, unit.left, unit.right);
+      const c = cutOut(page, ink, unit, unit.left, unit.right);
       return { nodes: 2, edges: c ? [{ from: 0, to: 1, score: 0, candidate: candidates.push(c.candidate) - 1, penalty: 0 }] : [], prior: [-Infinity, 0], narrow };
     }
     const xs = [unit.left, ...cuts.map((c) => c.x), unit.right];
@@ -87,7 +89,7 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
           else break;
           continue;
         }
-        const c = cutOut(page, labels, line, u, xs[i], xs[j]);
+        const c = cutOut(page, ink, unit, xs[i], xs[j]);
         if (!c) continue;
         // Two digits side by side in so narrow a unit are both as tall as the line; a piece cut across one digit is not.
         if (narrow && !(i === 0 && j === last) && c.inkHeight < NARROW_TALL * H) continue;
@@ -156,41 +158,15 @@ function shapePenalty(width: number, height: number, lineHeight: number): number
   return (aspect > 1.05 ? 4 * (aspect - 1.05) : 0) + (tall < 0.55 ? 5 * (0.55 - tall) : 0);
 }
 
-/** The unit's ink between columns left and right (its strokes, and the faint edge pixels around them), as a candidate. */
-function cutOut(page: InkPage, labels: Int32Array, line: Line, u: number, left: number, right: number) {
-  const unit: Unit = line.units[u];
-  const { data, width: pageWidth } = page;
-  let [x0, y0, x1, y1] = [right, unit.bottom, left - 1, unit.top - 1];
-  let strokes = 0;
-  const { unitOf } = line;
-  // Mine: the unit's strokes, and the faint pixels around strokes (below the stroke level, so in no component).
-  for (let y = unit.top; y < unit.bottom; y++) {
-    for (let x = left; x < right; x++) {
-      const i = y * pageWidth + x;
-      if (data[i] === 0) continue;
-      const l = labels[i];
-      if (l >= 0 && unitOf[l] !== u) continue;
-      if (l >= 0) strokes++;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-    }
-  }
+/** The unit's ink between columns left and right (its strokes, and the faint pixels around them), as a candidate. */
+function cutOut(page: InkPage, ink: UnitInk, unit: Unit, left: number, right: number) {
+  const box = ink.measure(left, right);
   // Too little stroke to be a digit (a corner clipped by a cut).
-  if (strokes < Math.max(4, 0.04 * unit.area) || x1 < x0) return undefined;
-  const w = x1 - x0 + 1;
-  const h = y1 - y0 + 1;
-  const crop = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = (y0 + y) * pageWidth + x0 + x;
-      const l = labels[i];
-      if (l < 0 || unitOf[l] === u) crop[y * w + x] = data[i];
-    }
-  }
+  if (box.strokes < Math.max(4, 0.04 * unit.area) || box.x1 < box.x0) return undefined;
+  const w = box.x1 - box.x0 + 1;
+  const h = box.y1 - box.y0 + 1;
   return {
-    candidate: { pixels: normaliseDigit({ data: crop, width: w, height: h }), box: { x: page.left + x0, y: page.top + y0, width: w, height: h } },
+    candidate: { pixels: normaliseDigit({ data: ink.crop(box), width: w, height: h }), box: { x: page.left + box.x0, y: page.top + box.y0, width: w, height: h } },
     inkWidth: w,
     inkHeight: h,
   };
