@@ -42,14 +42,15 @@ async function readAll(samples: Sample[]): Promise<Array<{ truth: string; read: 
 }
 
 // String accuracy per set: the issue's goals for wide gaps, photos and canvas strokes. Touching digits are held to what
-// the reader reaches today (the issue's goal is 85 %); handwriting fonts have no goal in the issue. Sizes keep this file
-// to about a minute on a 2-core machine.
+// the reader reaches today (the issue's goal is 85 %); handwriting fonts have no goal in the issue. 200 numbers a set:
+// with 60, one picture was 1.7 points, so a model's luck on three pictures decided a 95 % goal (wide gaps, the
+// cheapest set and the one held to 1 point against known boxes, 400).
 const GOALS: Array<[SetName, number, number]> = [
-  ['wide', 60, 0.95],
-  ['touching', 60, 0.75],
-  ['photos', 60, 0.92],
-  ['canvas', 60, 0.95],
-  ['fonts', 40, 0.8],
+  ['wide', 400, 0.95],
+  ['touching', 200, 0.8],
+  ['photos', 200, 0.92],
+  ['canvas', 200, 0.95],
+  ['fonts', 100, 0.8],
 ];
 
 describe('POST /read reads whole numbers', () => {
@@ -63,7 +64,7 @@ describe('POST /read reads whole numbers', () => {
   }
 
   it('segmentation costs at most 1 point on the wide-gap set against the same digits cut from their known boxes', async (t: TestContext) => {
-    const samples = await makeSet('wide', 60, 18, mnist);
+    const samples = await makeSet('wide', 400, 18, mnist);
     const read = score(await readAll(samples)).strings;
     // The same pictures, each digit cut out from its true box (with some paper around it) and normalised as /predict does.
     const known = [];
