@@ -1,6 +1,5 @@
 // Reading a number: the ink of a picture → units (segment.ts) → candidate digits between cuts, each normalised exactly
 // as /predict normalises one digit → (the caller classifies them all in one batch) → the best path (best-path.ts).
-import { argmax } from '../../model/lenet.js';
 import { PreprocessError } from '../preprocess/errors.js';
 import { normaliseDigit, type Grey } from '../preprocess/mnist-normalise.js';
 import { bestPaths, chooseCounts, type Edge } from './best-path.js';
@@ -64,7 +63,7 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
     const narrow = ratio <= ONE_DIGIT && !forced;
     const most = narrow ? 2 : Math.min(maxDigits, Math.max(1, Math.floor(ratio / 0.15)));
     const prior = [-Infinity];
-    for (let k = 1; k <= most; k++) prior.push(narrow ? 0 : countPenalty(ratio, k));
+    for (let k = 1; k <= most; k++) prior.push(narrow ? (k === 1 ? 0 : SPLIT_PENALTY) : countPenalty(ratio, k));
     let kMax = most;
     while (kMax > 1 && prior[kMax] > MAX_COUNT_PENALTY && !(forced && kMax <= length! - line.units.length + 1)) kMax--;
     prior.length = kMax + 1;
@@ -123,6 +122,9 @@ const ONE_DIGIT = 1.1;
 const NARROW_CUTS = 2;
 const CLEAN_CUT = 0.2;
 const NARROW_TALL = 0.85;
+/** …and one of the two pieces must read as a 1 at least this surely: a sliver of a 9's tail read as a 1 at 0.57 split a
+ * spaced 9 in two. */
+const SURE_ONE = 0.9;
 /** Counts whose penalty exceeds this are not considered. */
 const MAX_COUNT_PENALTY = 3;
 /** Reading a unit as several digits rather than one costs this much log-confidence: the halves of a wide digit are
@@ -140,14 +142,14 @@ function countPenalty(ratio: number, k: number): number {
   return (k === 1 ? outside / 0.25 : outside / 0.1 + SPLIT_PENALTY);
 }
 
-/** In a unit no wider than one digit, a reading as two digits stands only where one of the two reads as a 1: the
+/** In a unit no wider than one digit, a reading as two digits stands only where one of the two surely reads as a 1: the
  * pieces of a 0 or a 6 cut in two are often each a confident digit too, but a 1 stuck to its neighbour is what such
  * a unit holds when it holds two. Every cut there makes one pair of pieces (left of it, right of it). */
 function keepPairsWithAOne(plan: UnitPlan, probabilities: ReadonlyArray<ArrayLike<number>>) {
   const last = plan.nodes - 1;
   for (let cut = 1; cut < last; cut++) {
     const pair = plan.edges.filter((e) => (e.from === 0 && e.to === cut) || (e.from === cut && e.to === last));
-    if (!pair.some((e) => argmax(probabilities[e.candidate]) === 1)) for (const e of pair) e.score = -Infinity;
+    if (!pair.some((e) => probabilities[e.candidate][1] >= SURE_ONE)) for (const e of pair) e.score = -Infinity;
   }
 }
 

@@ -73,8 +73,8 @@ export function groupPieces(components: readonly Component[], maxDigits: number)
     if (host) join(host, i);
     else start(i);
   }
-  // A short piece is no digit of its own (every digit is at least half as tall as the line): it joins the nearest
-  // unit, if one is near enough (a 5's detached bar, a 7's crossbar), or is dust.
+  // A short piece is seldom a digit of its own (most digits are at least half as tall as the line): it joins the nearest
+  // unit, if one is near enough (a 5's detached bar, a 7's crossbar), or is dust unless it is wide.
   const short = components.map((_, i) => i).filter((i) => !isTall(components[i]));
   for (const i of short.sort((a, b) => components[b].area - components[a].area)) {
     const c = components[i];
@@ -86,7 +86,10 @@ export function groupPieces(components: readonly Component[], maxDigits: number)
       if (across < nearest && across <= NEAR * height && gap <= NEAR * height) [best, nearest] = [u, across];
     }
     if (best) join(best, i);
+    // Far from every digit yet as wide as half the line: a small or flat digit (a 2 written low), not dust.
+    else if (c.right - c.left >= TALL * height) start(i);
   }
+  if (units.length > maxDigits) throw new PreprocessError('too_many_digits', `found ${units.length} digit-sized marks; at most ${maxDigits} digits are read`);
   const order = units.map((_, i) => i).sort((a, b) => units[a].left - units[b].left);
   const rank = new Int32Array(units.length);
   order.forEach((u, r) => (rank[u] = r));
