@@ -9,6 +9,7 @@ import { bestPaths, chooseCounts } from '../src/server/read/best-path.js';
 import { fitTemperature, nll, readTemperature, recordCalibration, withTemperature } from '../src/server/read/calibration.js';
 import { connectedComponents } from '../src/server/read/components.js';
 import { candidateCuts } from '../src/server/read/segment.js';
+import { UnitInk } from '../src/server/read/unit-ink.js';
 import { runCli } from './helpers/cli.js';
 
 describe('connectedComponents', () => {
@@ -83,7 +84,8 @@ describe('candidateCuts', () => {
     const { labels, components } = connectedComponents(data, width, picture.length, 128);
     assert.equal(components.length, 1);
     const [unit] = components;
-    const cuts = candidateCuts(labels, width, Int32Array.of(0), 0, { ...unit, members: [0] }, 2, 2);
+    const whole = { ...unit, members: [0] };
+    const cuts = candidateCuts(new UnitInk({ data, width, height: picture.length }, labels, Int32Array.of(0), 0, whole), whole, 2, 2);
     const bridge = cuts.find((c) => c.x === 3 || c.x === 4);
     assert.ok(bridge, JSON.stringify(cuts));
     assert.equal(bridge.ink, 1);

@@ -69,7 +69,7 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
     prior.length = kMax + 1;
     // A unit as narrow as one digit may still hold two (a 1 stuck to its neighbour): it is cut only where a column
     // holds little stroke, and the classifier then says whether the pieces are two digits or one.
-    let cuts = candidateCuts(labels, page.width, line.unitOf, u, unit, 0.15 * H, narrow ? NARROW_CUTS : Math.min(24, 2 * kMax + 2));
+    let cuts = candidateCuts(ink, unit, 0.15 * H, narrow ? NARROW_CUTS : Math.min(24, 2 * kMax + 2));
     if (narrow) cuts = cuts.filter((c) => c.ink <= CLEAN_CUT * H);
     if (narrow && cuts.length === 0) {
       const c = cutOut(page, ink, unit, unit.left, unit.right);

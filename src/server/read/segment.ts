@@ -3,6 +3,7 @@
 // touching digits may be parted (minima of the ink's column profile and valleys of its upper and lower contours).
 import { PreprocessError } from '../preprocess/errors.js';
 import type { Component } from './components.js';
+import type { UnitInk } from './unit-ink.js';
 
 export interface Unit {
   left: number;
@@ -107,21 +108,10 @@ export interface Cut {
  * Candidate cuts inside a unit: the columns where the unit has least ink, and the valleys of its upper and lower
  * contours, best first, at least `minGap` apart, at most `most`; left to right.
  */
-export function candidateCuts(labels: Int32Array, pageWidth: number, unitOf: Int32Array, unitIndex: number, unit: Unit, minGap: number, most: number): Cut[] {
+export function candidateCuts(unitInk: UnitInk, unit: Unit, minGap: number, most: number): Cut[] {
   const width = unit.right - unit.left;
-  const ink = new Float32Array(width);
-  const top = new Int32Array(width).fill(unit.bottom);
-  const bottom = new Int32Array(width).fill(unit.top);
-  for (let y = unit.top; y < unit.bottom; y++) {
-    const row = y * pageWidth;
-    for (let x = 0; x < width; x++) {
-      const l = labels[row + unit.left + x];
-      if (l < 0 || unitOf[l] !== unitIndex) continue;
-      ink[x]++;
-      if (y < top[x]) top[x] = y;
-      bottom[x] = y + 1;
-    }
-  }
+  const ink = Float32Array.from(unitInk.strokes);
+  const { strokeTop: top, strokeBottom: bottom } = unitInk;
   const smooth = ink.map((v, x) => (ink[Math.max(0, x - 1)] + 2 * v + ink[Math.min(width - 1, x + 1)]) / 4);
   const margin = Math.max(1, Math.round(minGap / 2));
   const pool: Array<{ x: number; cost: number }> = [];

@@ -26,6 +26,11 @@ export class UnitInk {
   /** Per column: the first and last row (page coordinates) with ink of this unit; first > last when there is none. */
   readonly #first: Int32Array;
   readonly #last: Int32Array;
+  /** Per column, over the unit's strokes only (its components, not the faint pixels): how many, and the rows of the
+   * first and of one past the last (unit.bottom and unit.top when the column has none), for choosing cuts. */
+  readonly strokes: Int32Array;
+  readonly strokeTop: Int32Array;
+  readonly strokeBottom: Int32Array;
 
   /** `labels` are the page's components, `unitOf` each component's unit, `u` this unit's index. */
   constructor(page: InkMap, labels: Int32Array, unitOf: Int32Array, u: number, unit: Unit) {
@@ -34,7 +39,9 @@ export class UnitInk {
     this.#left = unit.left;
     this.#top = unit.top;
     const mine = (this.#mine = new Uint8Array(width * height));
-    const strokes = new Int32Array(width);
+    const strokes = (this.strokes = new Int32Array(width));
+    const strokeTop = (this.strokeTop = new Int32Array(width).fill(unit.bottom));
+    const strokeBottom = (this.strokeBottom = new Int32Array(width).fill(unit.top));
     const first = (this.#first = new Int32Array(width).fill(unit.bottom));
     const last = (this.#last = new Int32Array(width).fill(unit.top - 1));
     const { data, width: pageWidth } = page;
@@ -47,6 +54,8 @@ export class UnitInk {
         if (l >= 0) {
           if (unitOf[l] !== u) continue;
           strokes[x]++;
+          if (strokeTop[x] > unit.top + y) strokeTop[x] = unit.top + y;
+          strokeBottom[x] = unit.top + y + 1;
         }
         mine[y * width + x] = v;
         if (first[x] > unit.top + y) first[x] = unit.top + y;
