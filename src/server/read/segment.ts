@@ -45,7 +45,7 @@ export function groupPieces(components: readonly Component[], maxDigits: number)
   const isTall = (c: Component) => c.bottom - c.top >= Math.max(TALL * height, SMALLEST);
   const tall = components.map((_, i) => i).filter((i) => isTall(components[i]));
   // Counted before any pairwise work, so that a picture of noise costs one pass, not a quadratic one.
-  if (tall.length > maxDigits) throw new PreprocessError('too_many_digits', `found ${tall.length} digit-sized marks; at most ${maxDigits} digits are read`);
+  if (tall.length > maxDigits) throw tooManyDigits(tall.length, maxDigits);
 
   const units: Unit[] = [];
   const join = (u: Unit, i: number) => {
@@ -90,13 +90,16 @@ export function groupPieces(components: readonly Component[], maxDigits: number)
     // Far from every digit yet as wide as half the line: a small or flat digit (a 2 written low), not dust.
     else if (c.right - c.left >= TALL * height) start(i);
   }
-  if (units.length > maxDigits) throw new PreprocessError('too_many_digits', `found ${units.length} digit-sized marks; at most ${maxDigits} digits are read`);
+  if (units.length > maxDigits) throw tooManyDigits(units.length, maxDigits);
   const order = units.map((_, i) => i).sort((a, b) => units[a].left - units[b].left);
   const rank = new Int32Array(units.length);
   order.forEach((u, r) => (rank[u] = r));
   for (let i = 0; i < unitOf.length; i++) if (unitOf[i] >= 0) unitOf[i] = rank[unitOf[i]];
   return { units: order.map((u) => units[u]), unitOf, height };
 }
+
+const tooManyDigits = (found: number, maxDigits: number) =>
+  new PreprocessError('too_many_digits', `found ${found} digit-sized marks; at most ${maxDigits} digits are read`);
 
 /** A column where a unit may be cut (parting columns [left, x) from [x, right)), and how many of its pixels are stroke. */
 export interface Cut {
