@@ -130,6 +130,22 @@ describe('POST /read reads whole numbers', () => {
     }
   });
 
+  it('parts digits that share columns along the gap between their strokes, where no column parts them', async () => {
+    // MNIST test digits pushed 6 pixels into each other: a 7 whose bar reaches over a 1, a 0 touched by a 4's stroke.
+    // Column cuts alone read these as "7" and "021".
+    for (const [first, second, text] of [[0, 14, '71'], [3, 33, '04']] as const) {
+      const number = compose([mnistGlyph(mnist, first), mnistGlyph(mnist, second)], 48, () => -6 / 48, seeded(5), 20);
+      assert.equal(number.text, text);
+      const res = await post(await paperPng(number));
+      assert.equal(res.statusCode, 200, res.body);
+      const { text: read, digits } = res.json();
+      assert.equal(read, text);
+      // The two digits' ink boxes overlap by some columns: pieces between column cuts never do.
+      const [a, b] = digits.map((d: { box: { x: number; width: number } }) => d.box);
+      assert.ok(a.x + a.width - b.x >= 3, JSON.stringify([a, b]));
+    }
+  });
+
   it('?length=N reads exactly N digits', async () => {
     const [sample] = await makeSet('touching', 1, 9, mnist);
     const res = await post(sample.picture, sample.type, '?length=5');

@@ -31,7 +31,10 @@ export type ClassifyAll = (tensors: Float32Array[]) => Promise<{ probabilities: 
 export async function readNumber(image: Buffer, opts: { maxPixels: number; length?: number; classify: ClassifyAll }): Promise<NumberRead> {
   const { grey, scale } = await decodeForReading(image, opts.maxPixels);
   const segmentation = segmentNumber(grey, { length: opts.length });
-  const { probabilities, temperature } = await opts.classify(segmentation.candidates.map((c) => toModelInput(c.pixels)));
+  const first = await opts.classify(segmentation.candidates.map((c) => toModelInput(c.pixels)));
+  const more = segmentation.refine(first.probabilities);
+  const probabilities = more.length === 0 ? first.probabilities : [...first.probabilities, ...(await opts.classify(more.map((c) => toModelInput(c.pixels)))).probabilities];
+  const { temperature } = first;
   const picked = segmentation.pick(probabilities);
   if (picked.length === 0) throw new PreprocessError('no_digit_found', 'no digit could be read in the image');
   const digits = picked.map((i) => {

@@ -5,6 +5,7 @@ import { normaliseDigit, type Grey } from '../preprocess/mnist-normalise.js';
 import { bestPaths, chooseCounts, type Edge } from './best-path.js';
 import { connectedComponents } from './components.js';
 import { inkPage, type InkPage } from './ink.js';
+import { columnCut, cropBetween, gapPath, measureBetween } from './gap-cuts.js';
 import { candidateCuts, groupPieces, mergeToCount, type Unit } from './segment.js';
 import { UnitInk } from './unit-ink.js';
 
@@ -28,6 +29,9 @@ export interface Candidate {
 
 export interface Segmentation {
   candidates: Candidate[];
+  /** Given the candidates' probabilities so far, more candidates for the units whose reading is unsure (cuts that
+   * follow the gap between strokes), appended to `candidates`; none for most pictures. Call at most once, before pick. */
+  refine(probabilities: ReadonlyArray<ArrayLike<number>>): Candidate[];
   /** Given each candidate's ten probabilities, the indices of the candidates read as the number's digits, in order. */
   pick(probabilities: ReadonlyArray<ArrayLike<number>>): number[];
 }
@@ -39,6 +43,11 @@ interface UnitPlan {
   prior: number[];
   /** No wider than one digit: read as two digits only when one of them is a 1 (see NARROW_CUTS). */
   narrow: boolean;
+  /** For refine: the unit, its ink, the columns its nodes stand at, and every cut column found before filtering. */
+  unit: Unit;
+  ink: UnitInk;
+  xs: number[];
+  origins: number[];
 }
 
 
@@ -70,10 +79,12 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
     // A unit as narrow as one digit may still hold two (a 1 stuck to its neighbour): it is cut only where a column
     // holds little stroke, and the classifier then says whether the pieces are two digits or one.
     let cuts = candidateCuts(ink, unit, 0.15 * H, narrow ? NARROW_CUTS : Math.min(24, 2 * kMax + 2));
+    const origins = cuts.map((c) => c.x);
     if (narrow) cuts = cuts.filter((c) => c.ink <= CLEAN_CUT * H);
     if (narrow && cuts.length === 0) {
       const c = cutOut(page, ink, unit, unit.left, unit.right);
-      return { nodes: 2, edges: c ? [{ from: 0, to: 1, score: 0, candidate: candidates.push(c.candidate) - 1, penalty: 0 }] : [], prior: [-Infinity, 0], narrow };
+      const edges = c ? [{ from: 0, to: 1, score: 0, candidate: candidates.push(c.candidate) - 1, penalty: 0 }] : [];
+      return { nodes: 2, edges, prior: [-Infinity, 0, ...(origins.length > 0 ? [SPLIT_PENALTY] : [])], narrow, unit, ink, xs: [unit.left, unit.right], origins };
     }
     const xs = [unit.left, ...cuts.map((c) => c.x), unit.right];
     const widest = 1.3 * H;
@@ -95,23 +106,90 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
         edges.push({ from: i, to: j, score: 0, candidate: candidates.push(c.candidate) - 1, penalty: shapePenalty(c.inkWidth, c.inkHeight, H) });
       }
     }
-    return { nodes: xs.length, edges, prior, narrow };
+    return { nodes: xs.length, edges, prior, narrow, unit, ink, xs, origins };
   });
   if (candidates.length === 0) throw new PreprocessError('no_digit_found', 'no digit-sized writing found in the image');
+  const choose = (probabilities: ReadonlyArray<ArrayLike<number>>) => {
+    const paths = plans.map((plan) => {
+      for (const e of plan.edges) e.score = Math.log(Math.max(1e-12, Math.max(...Array.from(probabilities[e.candidate])))) - e.penalty;
+      if (plan.narrow) keepPairsWithAOne(plan, probabilities);
+      return bestPaths(plan.nodes, plan.edges, plan.prior.length - 1);
+    });
+    // A path's score, less the count's geometric penalty: the width rules out counts, the classifier chooses.
+    const scores = paths.map((byK, u) => byK.map((p, k) => (p && k < plans[u].prior.length ? p.score - plans[u].prior[k] : -Infinity)));
+    const counts = chooseCounts(scores, length) ?? chooseCounts(scores)!;
+    return counts.map((k, u) => (paths[u][k]?.edges ?? []).map((e) => plans[u].edges[e].candidate));
+  };
+  let settled: { probabilities: ReadonlyArray<ArrayLike<number>>; picked: number[] } | undefined;
   return {
     candidates,
-    pick(probabilities) {
-      const paths = plans.map((plan) => {
-        for (const e of plan.edges) e.score = Math.log(Math.max(1e-12, Math.max(...Array.from(probabilities[e.candidate])))) - e.penalty;
-        if (plan.narrow) keepPairsWithAOne(plan, probabilities);
-        return bestPaths(plan.nodes, plan.edges, plan.prior.length - 1);
+    refine(probabilities) {
+      const first = candidates.length;
+      const chosen = choose(probabilities);
+      chosen.forEach((picked, u) => {
+        const sure = Math.min(...picked.map((c) => Math.max(...Array.from(probabilities[c]))));
+        if (sure < UNSURE) addGapCuts(plans[u], page, H, candidates, sure);
       });
-      // A path's score, less the count's geometric penalty: the width rules out counts, the classifier chooses.
-      const scores = paths.map((byK, u) => byK.map((p, k) => (p && k < plans[u].prior.length ? p.score - plans[u].prior[k] : -Infinity)));
-      const counts = chooseCounts(scores, length) ?? chooseCounts(scores)!;
-      return counts.flatMap((k, u) => (paths[u][k]?.edges ?? []).map((e) => plans[u].edges[e].candidate));
+      // Most pictures get nothing more: then pick, called with the same probabilities, need not choose again.
+      if (candidates.length === first) settled = { probabilities, picked: chosen.flat() };
+      return candidates.slice(first);
     },
+    pick: (probabilities) => (settled?.probabilities === probabilities ? settled.picked : choose(probabilities).flat()),
   };
+}
+
+/** A unit whose reading has a digit less sure than this gets a second look, with cuts that follow the gaps between its
+ * strokes (gap-cuts.ts); the rest cost nothing more. */
+const UNSURE = 0.9;
+/** How far (÷ the line's height) such a cut may stray either side of the column it was seeded at. */
+const GAP_REACH = 0.25;
+/** Its seeds: the unit's cut columns, and columns this far apart (÷ the line's height) where they leave a wider gap (a
+ * 1 leaning into a 9 has no column of least ink between them). */
+const SEED_STEP = 0.2;
+/** A unit no wider than one digit whose reading is less sure than this is not one digit (the model reads non-digits
+ * near uniform): there any of its cut columns may part it, not only the clean ones. */
+const NOT_ONE_DIGIT = 0.5;
+
+/** Adds to a unit's plan, for each of its cut columns, the path near it that crosses fewest strokes, and the candidates
+ * between those paths and the unit's other cuts. Nodes are renumbered: the i-th cut column is node 2i, its path 2i + 1. */
+function addGapCuts(plan: UnitPlan, page: InkPage, H: number, candidates: Candidate[], sure: number) {
+  const { unit, ink, narrow } = plan;
+  const px = ink.pixels;
+  const free = narrow && sure < NOT_ONE_DIGIT;
+  const seeds = [...plan.origins];
+  for (let x = unit.left + SEED_STEP * H; x < unit.right - 0.1 * H; x += SEED_STEP * H) {
+    if (seeds.every((o) => Math.abs(o - x) >= SEED_STEP * H)) seeds.push(Math.round(x));
+  }
+  const ranks = [unit.left, ...[...new Set(seeds)].sort((p, q) => p - q), unit.right];
+  const last = ranks.length - 1;
+  const cuts: Array<Int32Array | undefined> = new Array(2 * last + 1);
+  const columns = free ? [...plan.xs, ...plan.origins] : plan.xs;
+  for (const x of columns) cuts[2 * ranks.indexOf(x)] = columnCut(x, px.height);
+  let previous: Int32Array | undefined;
+  for (let r = 1; r < last; r++) {
+    const path = gapPath(px, ranks[r], Math.max(2, Math.round(GAP_REACH * H)), STROKE);
+    if (!path || (narrow && !free && path.strokes > CLEAN_CUT * H)) continue;
+    if (previous && path.cut.every((x, y) => x === previous![y])) continue;
+    cuts[2 * r + 1] = previous = path.cut;
+  }
+  const old = new Set(plan.xs);
+  const edges = plan.edges.map((e) => ({ ...e, from: 2 * ranks.indexOf(plan.xs[e.from]), to: 2 * ranks.indexOf(plan.xs[e.to]) }));
+  const widest = 1.3 * H;
+  for (let a = 0; a < cuts.length; a++) {
+    for (let b = (a >> 1) * 2 + 2; b < cuts.length; b++) {
+      const [left, right] = [cuts[a], cuts[b]];
+      if (!left || !right || ranks[b >> 1] - ranks[a >> 1] > widest) continue;
+      if (a % 2 === 0 && b % 2 === 0 && old.has(ranks[a >> 1]) && old.has(ranks[b >> 1])) continue;
+      const box = measureBetween(px, left, right, STROKE);
+      if (box.strokes < Math.max(4, 0.04 * unit.area) || box.x1 < box.x0) continue;
+      const [w, h] = [box.x1 - box.x0 + 1, box.y1 - box.y0 + 1];
+      if (narrow && h < NARROW_TALL * H) continue;
+      const candidate = { pixels: normaliseDigit({ data: cropBetween(px, box, left, right), width: w, height: h }), box: { x: page.left + box.x0, y: page.top + box.y0, width: w, height: h } };
+      edges.push({ from: a, to: b, score: 0, candidate: candidates.push(candidate) - 1, penalty: shapePenalty(w, h, H) });
+    }
+  }
+  plan.nodes = cuts.length;
+  plan.edges = edges;
 }
 
 /** A unit at most this wide (÷ the line's height) is read as one digit unless it has a clean cut. */

@@ -3,6 +3,7 @@
 // look at its columns and a copy of its box, not a pass over the whole unit with a label lookup per pixel: a wide unit
 // has dozens of candidates (docs/performance.md).
 import type { InkMap } from '../preprocess/mnist-normalise.js';
+import type { UnitPixels } from './gap-cuts.js';
 import type { Unit } from './segment.js';
 
 /** The ink box of some columns of a unit (inclusive, page coordinates; x1 < x0 when they hold no ink) and how many
@@ -64,6 +65,11 @@ export class UnitInk {
     }
     const before = (this.#strokesBefore = new Int32Array(width + 1));
     for (let x = 0; x < width; x++) before[x + 1] = before[x] + strokes[x];
+  }
+
+  /** The unit's own ink, for cuts that are not columns (gap-cuts.ts). */
+  get pixels(): UnitPixels {
+    return { data: this.#mine, width: this.#width, height: this.#mine.length / this.#width, left: this.#left, top: this.#top };
   }
 
   /** The ink box and stroke count of columns [left, right) (page coordinates, inside the unit). */
