@@ -2,7 +2,8 @@
 // same pictures: bench:read's accuracy sets (test/helpers/numbers.ts), read in-process by readNumber (what POST /read
 // and `predict --read` run), strings and characters right per set and model. For choosing a model: the reader picks
 // its cuts by what the classifier is surest of, so a model can read single digits better and numbers worse.
-// READ_SAMPLES pictures per set (default 200), READ_SEED (default 2027), READ_SETS (default all five).
+// READ_SAMPLES pictures per set (default 200), READ_SEED (default 2027), READ_SETS (default all five). Each cell also says
+// how many candidates a read classified on average (the model's work per read).
 import { CLASSES, PIXELS } from '../src/model/input-contract.js';
 import { loadModel } from '../src/server/model.js';
 import { readNumber } from '../src/server/read/read-number.js';
@@ -24,13 +25,15 @@ const sets = new Map<SetName, Sample[]>();
 for (const name of SETS) if (name !== 'fonts' || fonts.length > 0) sets.set(name, await makeSet(name, SAMPLES, SEED, mnist, fonts));
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`.padStart(8);
-console.log(`${SAMPLES} pictures per set, seed ${SEED}; strings / characters right\n`);
+console.log(`${SAMPLES} pictures per set, seed ${SEED}; strings / characters right, candidates per read\n`);
 console.log(`${'set'.padEnd(9)}${models.map((m) => m.padStart(28)).join('')}`);
 const rows = new Map<SetName, string[]>();
 for (const file of models) {
   const model = await loadModel(file, 'cpu', 1);
   // The temperature only changes the confidences reported, not what is read: 1 here.
+  let classified = 0;
   const classify = async (tensors: Float32Array[]) => {
+    classified += tensors.length;
     const input = new Float32Array(tensors.length * PIXELS);
     tensors.forEach((t, i) => input.set(t, i * PIXELS));
     const out = await model.run(input, tensors.length);
@@ -38,6 +41,7 @@ for (const file of models) {
   };
   for (const [name, samples] of sets) {
     const pairs = [];
+    classified = 0;
     for (const s of samples) {
       const text = await readNumber(s.picture, { maxPixels: 25_000_000, classify }).then(
         (r) => r.text,
@@ -46,7 +50,8 @@ for (const file of models) {
       pairs.push({ truth: s.number.text, read: text });
     }
     const { strings, characters } = score(pairs);
-    rows.set(name, [...(rows.get(name) ?? []), `${pct(strings)} ${pct(characters)}`.padStart(28)]);
+    const perRead = (classified / samples.length).toFixed(1).padStart(6);
+    rows.set(name, [...(rows.get(name) ?? []), `${pct(strings)} ${pct(characters)}${perRead}`.padStart(28)]);
   }
   await model.release();
 }

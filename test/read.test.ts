@@ -116,17 +116,22 @@ describe('POST /read reads whole numbers', () => {
     assert.equal(res.json().text, '03');
   });
 
+  /** MNIST test digits `first` and `second` pushed `push` pixels into each other at 48 pixels high, read over HTTP as `text`. */
+  async function readPair(first: number, second: number, push: number, text: string): Promise<Array<{ box: { x: number; width: number } }>> {
+    const number = compose([mnistGlyph(mnist, first), mnistGlyph(mnist, second)], 48, () => -push / 48, seeded(5), 20);
+    assert.equal(number.text, text);
+    const res = await post(await paperPng(number));
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().text, text);
+    return res.json().digits;
+  }
+
   it('splits a 1 stuck to its neighbour, in a piece no wider than one digit, into the two digits', async () => {
     // MNIST test digits: a 1 (indices 14, 37) pushed 3 pixels into a 7 or a 9, which read as one wide 7 or 8 before.
     for (const [one, other, text] of [[14, 0, '17'], [37, 9, '19']] as const) {
-      const number = compose([mnistGlyph(mnist, one), mnistGlyph(mnist, other)], 48, () => -3 / 48, seeded(5), 20);
-      assert.equal(number.text, text);
-      const res = await post(await paperPng(number));
-      assert.equal(res.statusCode, 200, res.body);
-      const { text: read, digits } = res.json();
-      assert.equal(read, text);
+      const digits = await readPair(one, other, 3, text);
       // Two boxes side by side, the 1's on the left.
-      assert.ok(digits[0].box.x < digits[1].box.x && digits[0].box.width < digits[1].box.width, JSON.stringify(digits.map((d: { box: unknown }) => d.box)));
+      assert.ok(digits[0].box.x < digits[1].box.x && digits[0].box.width < digits[1].box.width, JSON.stringify(digits.map((d) => d.box)));
     }
   });
 
@@ -134,14 +139,9 @@ describe('POST /read reads whole numbers', () => {
     // MNIST test digits pushed 6 pixels into each other: a 7 whose bar reaches over a 1, a 0 touched by a 4's stroke.
     // Column cuts alone read these as "7" and "021".
     for (const [first, second, text] of [[0, 14, '71'], [3, 33, '04']] as const) {
-      const number = compose([mnistGlyph(mnist, first), mnistGlyph(mnist, second)], 48, () => -6 / 48, seeded(5), 20);
-      assert.equal(number.text, text);
-      const res = await post(await paperPng(number));
-      assert.equal(res.statusCode, 200, res.body);
-      const { text: read, digits } = res.json();
-      assert.equal(read, text);
+      const digits = await readPair(first, second, 6, text);
       // The two digits' ink boxes overlap by some columns: pieces between column cuts never do.
-      const [a, b] = digits.map((d: { box: { x: number; width: number } }) => d.box);
+      const [a, b] = digits.map((d) => d.box);
       assert.ok(a.x + a.width - b.x >= 3, JSON.stringify([a, b]));
     }
   });
