@@ -21,10 +21,9 @@ const DRIFT = 0.02;
 
 /**
  * The path from the unit's top row to its bottom row, at most `reach` columns either side of column x (page
- * coordinates), that crosses the fewest stroke pixels (level ≥ `stroke`); undefined when it is the column itself. Also
- * how many stroke pixels it crosses.
+ * coordinates), that crosses the fewest stroke pixels (level ≥ `stroke`); undefined when it is the column itself.
  */
-export function gapPath(ink: UnitPixels, x: number, reach: number, stroke: number): { cut: Int32Array; strokes: number } | undefined {
+export function gapPath(ink: UnitPixels, x: number, reach: number, stroke: number): Int32Array | undefined {
   const { data, width, height } = ink;
   const lo = Math.max(1, x - ink.left - reach);
   const hi = Math.min(width - 1, x - ink.left + reach);
@@ -51,15 +50,13 @@ export function gapPath(ink: UnitPixels, x: number, reach: number, stroke: numbe
   let end = 0;
   for (let i = 1; i < span; i++) if (cost[i] < cost[end]) end = i;
   const cut = new Int32Array(height);
-  let strokes = 0;
   let straight = true;
   for (let y = height - 1, i = end; y >= 0; y--) {
     cut[y] = ink.left + lo + i;
-    if (data[y * width + lo + i] >= stroke) strokes++;
     if (lo + i !== origin) straight = false;
     i += from[y * span + i];
   }
-  return straight ? undefined : { cut, strokes };
+  return straight ? undefined : cut;
 }
 
 /** A column cut as a boundary. */

@@ -128,7 +128,7 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
       const chosen = choose(probabilities);
       chosen.forEach((picked, u) => {
         const sure = Math.min(...picked.map((c) => Math.max(...Array.from(probabilities[c]))));
-        if (sure < UNSURE) addGapCuts(plans[u], page, H, candidates, sure);
+        if (sure < (plans[u].narrow ? NOT_ONE_DIGIT : UNSURE)) addGapCuts(plans[u], page, H, candidates);
       });
       // Most pictures get nothing more: then pick, called with the same probabilities, need not choose again.
       if (candidates.length === first) settled = { probabilities, picked: chosen.flat() };
@@ -146,16 +146,15 @@ const GAP_REACH = 0.25;
 /** Its seeds: the unit's cut columns, and columns this far apart (÷ the line's height) where they leave a wider gap (a
  * 1 leaning into a 9 has no column of least ink between them). */
 const SEED_STEP = 0.2;
-/** A unit no wider than one digit whose reading is less sure than this is not one digit (the model reads non-digits
- * near uniform): there any of its cut columns may part it, not only the clean ones. */
+/** A unit no wider than one digit gets it only when it reads less surely than this, as no digit at all (the model reads
+ * non-digits near uniform); then any of its cut columns may part it, not only the clean ones. */
 const NOT_ONE_DIGIT = 0.5;
 
 /** Adds to a unit's plan, for each of its cut columns, the path near it that crosses fewest strokes, and the candidates
  * between those paths and the unit's other cuts. Nodes are renumbered: the i-th cut column is node 2i, its path 2i + 1. */
-function addGapCuts(plan: UnitPlan, page: InkPage, H: number, candidates: Candidate[], sure: number) {
+function addGapCuts(plan: UnitPlan, page: InkPage, H: number, candidates: Candidate[]) {
   const { unit, ink, narrow } = plan;
   const px = ink.pixels;
-  const free = narrow && sure < NOT_ONE_DIGIT;
   const seeds = [...plan.origins];
   for (let x = unit.left + SEED_STEP * H; x < unit.right - 0.1 * H; x += SEED_STEP * H) {
     if (seeds.every((o) => Math.abs(o - x) >= SEED_STEP * H)) seeds.push(Math.round(x));
@@ -163,14 +162,14 @@ function addGapCuts(plan: UnitPlan, page: InkPage, H: number, candidates: Candid
   const ranks = [unit.left, ...[...new Set(seeds)].sort((p, q) => p - q), unit.right];
   const last = ranks.length - 1;
   const cuts: Array<Int32Array | undefined> = new Array(2 * last + 1);
-  const columns = free ? [...plan.xs, ...plan.origins] : plan.xs;
+  const columns = narrow ? [...plan.xs, ...plan.origins] : plan.xs;
   for (const x of columns) cuts[2 * ranks.indexOf(x)] = columnCut(x, px.height);
   let previous: Int32Array | undefined;
   for (let r = 1; r < last; r++) {
     const path = gapPath(px, ranks[r], Math.max(2, Math.round(GAP_REACH * H)), STROKE);
-    if (!path || (narrow && !free && path.strokes > CLEAN_CUT * H)) continue;
-    if (previous && path.cut.every((x, y) => x === previous![y])) continue;
-    cuts[2 * r + 1] = previous = path.cut;
+    // Seeds near each other often find the same path.
+    if (!path || path.every((x, y) => x === previous?.[y])) continue;
+    cuts[2 * r + 1] = previous = path;
   }
   const old = new Set(plan.xs);
   const edges = plan.edges.map((e) => ({ ...e, from: 2 * ranks.indexOf(plan.xs[e.from]), to: 2 * ranks.indexOf(plan.xs[e.to]) }));
