@@ -128,7 +128,7 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
       const chosen = choose(probabilities);
       chosen.forEach((picked, u) => {
         const sure = Math.min(...picked.map((c) => Math.max(...Array.from(probabilities[c]))));
-        if (sure < (plans[u].narrow ? NOT_ONE_DIGIT : UNSURE)) addGapCuts(plans[u], page, H, candidates);
+        if (sure < (plans[u].narrow ? NOT_ONE_DIGIT : UNSURE)) addGapCuts(plans[u], page, H, candidates, first + MAX_MORE);
       });
       // Most pictures get nothing more: then pick, called with the same probabilities, need not choose again.
       if (candidates.length === first) settled = { probabilities, picked: chosen.flat() };
@@ -149,10 +149,14 @@ const SEED_STEP = 0.2;
 /** A unit no wider than one digit gets it only when it reads less surely than this, as no digit at all (the model reads
  * non-digits near uniform); then any of its cut columns may part it, not only the clean ones. */
 const NOT_ONE_DIGIT = 0.5;
+/** At most this many candidates more per picture, however many wide units read unsurely (a 5-digit touching number
+ * takes up to ~300). */
+const MAX_MORE = 512;
 
 /** Adds to a unit's plan, for each of its cut columns, the path near it that crosses fewest strokes, and the candidates
- * between those paths and the unit's other cuts. Nodes are renumbered: the i-th cut column is node 2i, its path 2i + 1. */
-function addGapCuts(plan: UnitPlan, page: InkPage, H: number, candidates: Candidate[]) {
+ * between those paths and the unit's other cuts, until there are `most` candidates in all. Nodes are renumbered: the
+ * i-th cut column is node 2i, its path 2i + 1. */
+function addGapCuts(plan: UnitPlan, page: InkPage, H: number, candidates: Candidate[], most: number) {
   const { unit, ink, narrow } = plan;
   const px = ink.pixels;
   const seeds = [...plan.origins];
@@ -174,8 +178,8 @@ function addGapCuts(plan: UnitPlan, page: InkPage, H: number, candidates: Candid
   const old = new Set(plan.xs);
   const edges = plan.edges.map((e) => ({ ...e, from: 2 * ranks.indexOf(plan.xs[e.from]), to: 2 * ranks.indexOf(plan.xs[e.to]) }));
   const widest = 1.3 * H;
-  for (let a = 0; a < cuts.length; a++) {
-    for (let b = (a >> 1) * 2 + 2; b < cuts.length; b++) {
+  for (let a = 0; a < cuts.length && candidates.length < most; a++) {
+    for (let b = (a >> 1) * 2 + 2; b < cuts.length && candidates.length < most; b++) {
       const [left, right] = [cuts[a], cuts[b]];
       if (!left || !right || ranks[b >> 1] - ranks[a >> 1] > widest) continue;
       if (a % 2 === 0 && b % 2 === 0 && old.has(ranks[a >> 1]) && old.has(ranks[b >> 1])) continue;
