@@ -43,6 +43,8 @@ interface UnitPlan {
   prior: number[];
   /** No wider than one digit: read as two digits only when one of them is a 1 (see NARROW_CUTS). */
   narrow: boolean;
+  /** Such a unit parted at any cut, not only clean ones (addGapCuts): then both pieces must read surely. */
+  anyCut?: boolean;
   /** For refine: the unit, its ink, the columns its nodes stand at, and every cut column found before filtering. */
   unit: Unit;
   ink: UnitInk;
@@ -193,6 +195,7 @@ function addGapCuts(plan: UnitPlan, page: InkPage, H: number, candidates: Candid
   }
   plan.nodes = cuts.length;
   plan.edges = edges;
+  plan.anyCut = narrow;
 }
 
 /** A unit at most this wide (÷ the line's height) is read as one digit unless it has a clean cut. */
@@ -225,12 +228,15 @@ function countPenalty(ratio: number, k: number): number {
 
 /** In a unit no wider than one digit, a reading as two digits stands only where one of the two surely reads as a 1: the
  * pieces of a 0 or a 6 cut in two are often each a confident digit too, but a 1 stuck to its neighbour is what such
- * a unit holds when it holds two. Every cut there makes one pair of pieces (left of it, right of it). */
+ * a unit holds when it holds two. Every cut there makes one pair of pieces (left of it, right of it). Where the unit
+ * may be parted at any cut, the other piece must read as surely too (a thin 4 cut through its bar read as 3 1). */
 function keepPairsWithAOne(plan: UnitPlan, probabilities: ReadonlyArray<ArrayLike<number>>) {
   const last = plan.nodes - 1;
   for (let cut = 1; cut < last; cut++) {
     const pair = plan.edges.filter((e) => (e.from === 0 && e.to === cut) || (e.from === cut && e.to === last));
-    if (!pair.some((e) => probabilities[e.candidate][1] >= SURE_ONE)) for (const e of pair) e.score = -Infinity;
+    const one = pair.some((e) => probabilities[e.candidate][1] >= SURE_ONE);
+    const both = !plan.anyCut || pair.every((e) => Math.max(...Array.from(probabilities[e.candidate])) >= SURE_ONE);
+    if (!one || !both) for (const e of pair) e.score = -Infinity;
   }
 }
 
