@@ -41,13 +41,13 @@ async function readAll(samples: Sample[]): Promise<Array<{ truth: string; read: 
   return pairs;
 }
 
-// String accuracy per set: the issue's goals for wide gaps, photos and canvas strokes. Touching digits are held to what
-// the reader reaches today (the issue's goal is 85 %); handwriting fonts have no goal in the issue. 200 numbers a set:
+// String accuracy per set: the issue's goals for wide gaps, touching digits, photos and canvas strokes; handwriting fonts
+// have no goal in the issue. 200 numbers a set:
 // with 60, one picture was 1.7 points, so a model's luck on three pictures decided a 95 % goal (wide gaps, the
 // cheapest set and the one held to 1 point against known boxes, 400).
 const GOALS: Array<[SetName, number, number]> = [
   ['wide', 400, 0.95],
-  ['touching', 200, 0.8],
+  ['touching', 200, 0.85],
   ['photos', 200, 0.92],
   ['canvas', 200, 0.95],
   ['fonts', 100, 0.8],
