@@ -1,10 +1,13 @@
-// `tsx scripts/dump-read-failures.ts [OUT_DIR]`: the numbers /read gets wrong in one of bench:read's sets, each drawn
-// as a PNG (3× up, ink grey) with the true digits' boxes (green), every candidate's left edge (red ticks at the top) and
-// the boxes the reader picked (blue), and one line per failure saying why: "missing" when some true digit has no
-// candidate within 3 pixels of its box, "classifier" when every digit has one but one of them reads wrong, "path" when
-// all those read right yet another path won. For finding what to change in the reader, not a test.
+// `tsx scripts/dump-read-failures.ts [OUT_DIR]`: the numbers /read gets wrong in one of bench:read's sets, each drawn as
+// a PNG in OUT_DIR (default: lenet-read-failures in the temporary folder; 3× up, ink grey) with the true digits' boxes
+// (green), every candidate's left edge (red ticks at the top) and the boxes the reader picked (blue), and one line per
+// failure saying why: "missing" when some true digit has no candidate within 3 pixels of its box, "classifier" when
+// every digit has one but one of them reads wrong, "path" when all those read right yet another path won. For finding
+// what to change in the reader, not a test. READ_REFINE=0 reads without the second look (the gap cuts).
 // READ_SET (default touching), READ_SAMPLES (default 200), READ_SEED (default 777), READ_MODEL (the committed model).
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import sharp from 'sharp';
 import { argmax } from '../src/model/lenet.js';
 import { CLASSES, PIXELS, toModelInput } from '../src/model/input-contract.js';
@@ -17,7 +20,7 @@ import { fontGlyphs, HANDWRITING_FONTS, makeSet, type SetName } from '../test/he
 const SET = (process.env.READ_SET ?? 'touching') as SetName;
 const SAMPLES = Number(process.env.READ_SAMPLES ?? 200);
 const SEED = Number(process.env.READ_SEED ?? 777);
-const out = process.argv[2] ?? 'read-failures';
+const out = process.argv[2] ?? path.join(tmpdir(), 'lenet-read-failures');
 mkdirSync(out, { recursive: true });
 
 const { test: mnist } = loadMnist();
