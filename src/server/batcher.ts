@@ -29,6 +29,8 @@ interface Waiting<In, Out> {
   since: number;
   resolve(value: Out): void;
   reject(reason: unknown): void;
+  /** The first (or only) item of a submit or submitAll call: one request, however many items it brings. */
+  first: boolean;
 }
 
 /** `run` gets the items of one batch and must return one result per item, in the same order. */
@@ -37,8 +39,9 @@ export class Batcher<In, Out> {
   #running = false;
   #timer?: NodeJS.Timeout;
   #immediate?: NodeJS.Immediate;
-  /** The size of the last batch: more than one means requests are arriving together. */
-  #lastSize = 1;
+  /** Requests in the last batch (a number read by /read is one request of many items): more than one means requests
+   * are arriving together. */
+  #lastRequests = 1;
 
   constructor(
     private readonly run: (items: In[]) => Promise<Out[]>,
@@ -53,7 +56,7 @@ export class Batcher<In, Out> {
   submit(item: In): Promise<Out> {
     if (this.#queue.length >= this.options.maxQueue) return Promise.reject(new QueueFullError(this.options.maxQueue));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ item, since: performance.now(), resolve, reject });
+      this.#queue.push({ item, since: performance.now(), resolve, reject, first: true });
       this.#schedule(true);
     });
   }
@@ -66,7 +69,7 @@ export class Batcher<In, Out> {
     if (items.length === 0) return Promise.resolve([]);
     if (this.#queue.length + items.length > this.options.maxQueue) return Promise.reject(new QueueFullError(this.options.maxQueue));
     const since = performance.now();
-    const results = items.map((item) => new Promise<Out>((resolve, reject) => this.#queue.push({ item, since, resolve, reject })));
+    const results = items.map((item, i) => new Promise<Out>((resolve, reject) => this.#queue.push({ item, since, resolve, reject, first: i === 0 })));
     this.#schedule(true);
     return Promise.all(results);
   }
@@ -81,7 +84,7 @@ export class Batcher<In, Out> {
     // Under load a batch is formed at the end of a loop turn (setImmediate), so that it takes every request parsed in
     // that turn rather than splitting it into a batch of one and the rest (docs/performance.md). After a lone request
     // no company is expected: start at once.
-    if (!arriving || this.#lastSize > 1) {
+    if (!arriving || this.#lastRequests > 1) {
       this.#immediate ??= setImmediate(() => this.#flush());
       return;
     }
@@ -94,7 +97,7 @@ export class Batcher<In, Out> {
     clearImmediate(this.#immediate);
     this.#immediate = undefined;
     const batch = this.#queue.splice(0, this.options.maxBatchSize);
-    this.#lastSize = batch.length;
+    this.#lastRequests = Math.max(1, batch.reduce((n, w) => n + (w.first ? 1 : 0), 0));
     this.#running = true;
     const { onQueueWait } = this.options;
     if (onQueueWait) {

@@ -53,6 +53,15 @@ describe('Batcher (stub run)', () => {
     await assert.rejects(batcher.submitAll([1, 2, 3, 4, 5, 6]), QueueFullError);
   });
 
+  it("a request's many items (a number's digits) count as one request: the next lone request after it runs at once", async () => {
+    const { batcher, batches } = echo();
+    const idle = () => new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(await batcher.submitAll([1, 2, 3]), [10, 20, 30]);
+    await idle();
+    assert.deepEqual(await inOneTurn((x) => batcher.submit(x), [4, 5, 6]), [40, 50, 60]);
+    assert.deepEqual(batches, [[1, 2, 3], [4], [5, 6]]);
+  });
+
   it('maxDelayMs holds an idle batch open for stragglers', async () => {
     const { batcher, batches } = echo({ maxDelayMs: 30 });
     const first = batcher.submit(1);

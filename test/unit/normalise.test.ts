@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PIXELS, SIDE, toModelInput } from '../../src/model/input-contract.js';
 import { PreprocessError } from '../../src/server/preprocess/errors.js';
-import { cropMapped, greyOf, inkLevels, normaliseDigit, toInk, toMnist, type Rgba } from '../../src/server/preprocess/mnist-normalise.js';
+import { croppedInk, greyOf, normaliseDigit, toInk, toMnist, type Rgba } from '../../src/server/preprocess/mnist-normalise.js';
 import { resample } from '../../src/server/preprocess/resample.js';
 
 /** A width × height RGBA picture: `paper` everywhere, `ink` inside the rectangle, with the given alpha outside it. */
@@ -82,12 +82,12 @@ function ramp(paper: number): Rgba {
 }
 
 describe('toMnist never inverts in place', () => {
-  // /read builds on toInk (which inverts dark ink in place), inkLevels and cropMapped; toMnist reads the same pixels the
-  // other way round instead. Both must give the same bytes, for either polarity, grey levels and a see-through canvas.
+  // /read's photos are inverted in place by toInk (their light is evened out on the ink) before croppedInk; toMnist and
+  // /read's clean pictures read the same pixels the other way round instead. Both must give the same bytes, for either
+  // polarity, grey levels and a see-through canvas.
   const composed = (picture: Rgba) => {
     const ink = toInk(greyOf(picture));
-    const { level, box } = inkLevels(ink);
-    return normaliseDigit(cropMapped(ink, box, level));
+    return normaliseDigit(croppedInk(ink, { inverted: false, max: ink.max, background: ink.background }));
   };
   const cases: [string, Rgba][] = [
     ['dark on light', rectangle(90, 70, { x: 20, y: 9, w: 31, h: 44 }, { paper: 231, ink: 12 })],
@@ -100,7 +100,7 @@ describe('toMnist never inverts in place', () => {
   for (const [name, picture] of cases) {
     // Grain, so that the level table's steps show.
     if (!name.startsWith('every')) for (let p = 0; p < picture.data.length; p += 4) picture.data.fill(picture.data[p] ^ ((p * 7) & 15), p, p + 3);
-    it(`${name}: the same bytes as toInk + inkLevels + cropMapped`, () => {
+    it(`${name}: the same bytes as toInk + croppedInk`, () => {
       assert.deepEqual(toMnist(picture), composed(picture));
     });
   }

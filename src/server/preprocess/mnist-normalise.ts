@@ -88,9 +88,15 @@ export function toInk(grey: Grey): Ink {
   return { data, width, height, max, background };
 }
 
-/** Whether `grey` is dark ink on light paper, and its strongest ink and paper level as ink (after inverting). Writes
- * nothing. */
-function polarity(grey: Grey): { inverted: boolean; max: number; background: number } {
+/** Whether a picture is dark ink on light paper, and its strongest ink and its paper's level as ink (after inverting). */
+export interface Polarity {
+  inverted: boolean;
+  max: number;
+  background: number;
+}
+
+/** The polarity of `grey`, from its outermost ring of pixels. Writes nothing. */
+export function polarity(grey: Grey): Polarity {
   const ring = ringCounts(grey);
   let sum = 0;
   let n = 0;
@@ -125,15 +131,8 @@ function median(counts: Uint32Array, n: number): number {
   return level;
 }
 
-/** The ink's bounding box and a lookup table that maps ink levels to MNIST's: background at 0, the strongest ink at
- * 255, faint noise on paper removed. Only the box is ever mapped, so large pictures cost one pass here, not three.
- * The table is LEVELS, valid until the next picture. */
-export function inkLevels({ data, width, height, max, background }: Ink) {
-  const { level, threshold } = levelTable(max, background);
-  return { level, box: inkBox({ data, width, height }, threshold, false) };
-}
-
-/** The table of inkLevels, and the highest level it maps to 0. */
+/** A lookup table that maps ink levels to MNIST's (background at 0, the strongest ink at 255, faint noise on paper
+ * removed), and the highest level it maps to 0. The table is LEVELS, valid until the next picture. */
 function levelTable(max: number, background: number) {
   const range = max - background;
   if (range < MIN_CONTRAST) throw new PreprocessError('no_digit_found', 'the image is blank: no ink stands out from the background; send a picture of a digit');
@@ -175,7 +174,7 @@ function inkBox({ data, width, height }: InkMap, threshold: number, inverted: bo
 }
 
 /** The box cut out of the ink map, with every pixel mapped through `level`. */
-export function cropMapped(map: InkMap, box: ReturnType<typeof inkLevels>['box'], level: Uint8Array): InkMap {
+function cropMapped(map: InkMap, box: ReturnType<typeof inkBox>, level: Uint8Array): InkMap {
   const data = new Uint8Array(box.width * box.height);
   for (let y = 0; y < box.height; y++) {
     const from = (box.top + y) * map.width + box.left;
@@ -210,14 +209,18 @@ function centreByMass(digit: InkMap): Uint8Array {
 
 /** Any decoded picture → the MNIST-style digit as SIDE×SIDE bytes 0..255. Throws no_digit_found when there is none. */
 export function toMnist(picture: Picture): Uint8Array {
-  // As toInk + inkLevels + cropMapped, but dark ink on paper is never inverted in place: the box scan compares the
-  // other way and the table maps each value v as ink 255 − v, which saves a pass over the whole picture.
   const grey = 'alphaIsInk' in picture ? picture : greyOf(picture);
-  const { inverted, max, background } = polarity(grey);
+  return normaliseDigit(croppedInk(grey, polarity(grey)));
+}
+
+/** The ink's bounding box cut out of `map` (at `left`, `top`), mapped to MNIST's levels. Only the box is ever mapped,
+ * and dark ink on paper (`inverted`) is never inverted in place: the box scan compares the other way and the table maps
+ * each value v as ink 255 − v, which saves a pass over the whole picture. Throws no_digit_found when nothing stands out. */
+export function croppedInk(map: InkMap, { inverted, max, background }: Polarity): InkMap & { left: number; top: number } {
   const { level, threshold } = levelTable(max, background);
-  const box = inkBox(grey, threshold, inverted);
+  const box = inkBox(map, threshold, inverted);
   if (inverted) for (let v = 0; v < 128; v++) [level[v], level[255 - v]] = [level[255 - v], level[v]];
-  return normaliseDigit(cropMapped(grey, box, level));
+  return { ...cropMapped(map, box, level), left: box.left, top: box.top };
 }
 
 /** One digit's ink, cropped to its box and mapped to MNIST's levels → fitted into 20×20 and centred by mass in 28×28. */

@@ -1,7 +1,7 @@
 // A picture of a number → its ink, the way /predict finds one digit's (polarity from the paper at the border, the
 // paper's level subtracted, faint grain dropped), cropped to the ink of the whole line. Photos of paper first have their
 // uneven light evened out: one level for "paper" over a whole photo turned its shadowed half into ink.
-import { cropMapped, inkLevels, toInk, type Grey, type Ink, type InkMap } from '../preprocess/mnist-normalise.js';
+import { croppedInk, polarity, toInk, type Grey, type Ink, type InkMap } from '../preprocess/mnist-normalise.js';
 
 /** The ink of the line: levels 0..255 as /predict maps them, cropped to the ink's box at (left, top) of the picture. */
 export interface InkPage extends InkMap {
@@ -9,13 +9,14 @@ export interface InkPage extends InkMap {
   top: number;
 }
 
-/** Throws 422 no_digit_found (from inkLevels) when nothing stands out from the paper. */
+/** Throws 422 no_digit_found (from croppedInk) when nothing stands out from the paper. */
 export function inkPage(grey: Grey): InkPage {
-  let ink = toInk(grey);
-  // A clean background (a drawing, a canvas) keeps its levels; anything with paper grain may have uneven light.
-  if (ink.background > 0) ink = evenLight(ink);
-  const { level, box } = inkLevels(ink);
-  return { ...cropMapped(ink, box, level), left: box.left, top: box.top };
+  const seen = polarity(grey);
+  // A clean background (a drawing, a canvas) keeps its levels, read straight from the picture as /predict reads one
+  // digit; anything with paper grain may have uneven light, evened out on the ink.
+  if (seen.background === 0) return croppedInk(grey, seen);
+  const ink = evenLight(toInk(grey));
+  return croppedInk(ink, { inverted: false, max: ink.max, background: ink.background });
 }
 
 /** Paper's ink level estimated per block (a low percentile, then the least of each block's neighbours, so that blocks
@@ -73,7 +74,7 @@ function evenLight(ink: Ink): Ink {
     }
   }
   // Already ink (white on black): toInk keeps the polarity and finds the new paper level and the strongest ink. The
-  // paper stays "not clean" (level ≥ 1), so that inkLevels still drops its grain.
+  // paper stays "not clean" (level ≥ 1), so that croppedInk still drops its grain.
   const evened = toInk({ data: out, width, height, alphaIsInk: true, lo, hi });
   return { ...evened, background: Math.max(1, evened.background) };
 }

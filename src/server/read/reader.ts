@@ -101,10 +101,9 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
           else break;
           continue;
         }
-        const c = cutOut(page, ink, unit, xs[i], xs[j]);
-        if (!c) continue;
         // Two digits side by side in so narrow a unit are both as tall as the line; a piece cut across one digit is not.
-        if (narrow && !(i === 0 && j === last) && c.inkHeight < NARROW_TALL * H) continue;
+        const c = cutOut(page, ink, unit, xs[i], xs[j], narrow && !(i === 0 && j === last) ? NARROW_TALL * H : 0);
+        if (!c) continue;
         edges.push({ from: i, to: j, score: 0, candidate: candidates.push(c.candidate) - 1, penalty: shapePenalty(c.inkWidth, c.inkHeight, H) });
       }
     }
@@ -247,13 +246,15 @@ function shapePenalty(width: number, height: number, lineHeight: number): number
   return (aspect > 1.05 ? 4 * (aspect - 1.05) : 0) + (tall < 0.55 ? 5 * (0.55 - tall) : 0);
 }
 
-/** The unit's ink between columns left and right (its strokes, and the faint pixels around them), as a candidate. */
-function cutOut(page: InkPage, ink: UnitInk, unit: Unit, left: number, right: number) {
+/** The unit's ink between columns left and right (its strokes, and the faint pixels around them), as a candidate;
+ * none where its ink is less than `minHeight` tall (measured before the piece is normalised). */
+function cutOut(page: InkPage, ink: UnitInk, unit: Unit, left: number, right: number, minHeight = 0) {
   const box = ink.measure(left, right);
   // Too little stroke to be a digit (a corner clipped by a cut).
   if (box.strokes < Math.max(4, 0.04 * unit.area) || box.x1 < box.x0) return undefined;
   const w = box.x1 - box.x0 + 1;
   const h = box.y1 - box.y0 + 1;
+  if (h < minHeight) return undefined;
   return {
     candidate: { pixels: normaliseDigit({ data: ink.crop(box), width: w, height: h }), box: { x: page.left + box.x0, y: page.top + box.y0, width: w, height: h } },
     inkWidth: w,

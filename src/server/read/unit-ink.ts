@@ -46,21 +46,22 @@ export class UnitInk {
     const first = (this.#first = new Int32Array(width).fill(unit.bottom));
     const last = (this.#last = new Int32Array(width).fill(unit.top - 1));
     const { data, width: pageWidth } = page;
-    for (let y = 0; y < height; y++) {
-      const from = (unit.top + y) * pageWidth + unit.left;
+    // Rows top to bottom: a column's first ink (or stroke) is the first one met.
+    for (let y = 0, row = unit.top; y < height; y++, row++) {
+      const from = row * pageWidth + unit.left;
+      const to = y * width;
       for (let x = 0; x < width; x++) {
         const v = data[from + x];
         if (v === 0) continue;
         const l = labels[from + x];
         if (l >= 0) {
           if (unitOf[l] !== u) continue;
-          strokes[x]++;
-          if (strokeTop[x] > unit.top + y) strokeTop[x] = unit.top + y;
-          strokeBottom[x] = unit.top + y + 1;
+          if (strokes[x]++ === 0) strokeTop[x] = row;
+          strokeBottom[x] = row + 1;
         }
-        mine[y * width + x] = v;
-        if (first[x] > unit.top + y) first[x] = unit.top + y;
-        last[x] = unit.top + y;
+        mine[to + x] = v;
+        if (last[x] < unit.top) first[x] = row;
+        last[x] = row;
       }
     }
     const before = (this.#strokesBefore = new Int32Array(width + 1));
