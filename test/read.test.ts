@@ -9,11 +9,14 @@ import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
-import { toModelInput } from '../src/model/input-contract.js';
+import { CLASSES, PIXELS, toModelInput } from '../src/model/input-contract.js';
+import { loadModel, type LoadedModel } from '../src/server/model.js';
+import { readNumber } from '../src/server/read/read-number.js';
 import { toMnist } from '../src/server/preprocess/mnist-normalise.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { runCli } from './helpers/cli.js';
 import { pngDeclaring } from './helpers/images.js';
+import { modelDir } from './helpers/models.js';
 import { compose, fontGlyphs, HANDWRITING_FONTS, makeSet, mnistGlyph, paperPng, score, seeded, type Glyph, type Sample, type SetName } from './helpers/numbers.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 
@@ -166,6 +169,46 @@ describe('POST /read reads whole numbers', () => {
     const res = await app.inject({ method: 'POST', url: '/read', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().text, photo.number.text);
+  });
+});
+
+describe('readNumber: a model reloaded between the first batch and the second look', () => {
+  it('reads every piece again on the new model, so that no answer mixes two models', async () => {
+    const { dir, other } = modelDir();
+    const otherPath = path.join(dir, 'other.onnx');
+    writeFileSync(otherPath, other);
+    const [committed, untrained] = await Promise.all([loadModel('models/lenet.onnx', 'cpu', 1), loadModel(otherPath, 'cpu', 1)]);
+    const run = async (model: LoadedModel, tensors: Float32Array[]) => {
+      const input = new Float32Array(tensors.length * PIXELS);
+      tensors.forEach((t, i) => input.set(t, i * PIXELS));
+      const out = await model.run(input, tensors.length);
+      return tensors.map((_, i) => Array.from(out.subarray(i * CLASSES, (i + 1) * CLASSES)));
+    };
+    // A 7 whose bar reaches over a 1: the first batch leaves it unsure, so the reader takes a second look.
+    const picture = await paperPng(compose([mnistGlyph(mnist, 0), mnistGlyph(mnist, 39)], 48, () => -6 / 48, seeded(5), 20));
+    for (const reloaded of [false, true]) {
+      const batches: number[] = [];
+      const reading = await readNumber(picture, {
+        maxPixels: 1_000_000,
+        classify: async (tensors) => {
+          batches.push(tensors.length);
+          const model = reloaded && batches.length > 1 ? untrained : committed;
+          return { probabilities: await run(model, tensors), temperature: 1, model: model === committed ? 'committed' : 'untrained' };
+        },
+      });
+      if (!reloaded) {
+        assert.equal(batches.length, 2, 'the picture needs the second look');
+        assert.equal(reading.text, '71');
+        continue;
+      }
+      assert.equal(batches.length, 3);
+      assert.equal(batches[2], batches[0] + batches[1], 'every piece, of the first batch and of the second look, read again at once');
+      // Every digit's probabilities are the new model's own for its input (to float32's precision: temperature 1 still
+      // renormalises them in doubles).
+      const own = await run(untrained, reading.digits.map((d) => toModelInput(d.pixels)));
+      reading.digits.forEach((d, i) => d.probabilities.forEach((p, c) => assert.ok(Math.abs(p - own[i][c]) < 1e-6, `digit ${i} class ${c}: ${p} vs ${own[i][c]}`)));
+    }
+    await Promise.all([committed.release(), untrained.release()]);
   });
 });
 

@@ -5,7 +5,7 @@ import { PreprocessError } from '../preprocess/errors.js';
 import { toModelInput } from '../../model/input-contract.js';
 import { withTemperature } from './calibration.js';
 import { decodeForReading } from './decode.js';
-import { segmentNumber, type Box } from './reader.js';
+import { segmentNumber, type Box, type Segmentation } from './reader.js';
 
 export interface ReadDigit {
   digit: number;
@@ -25,16 +25,25 @@ export interface NumberRead {
   digits: ReadDigit[];
 }
 
-/** Classifies every tensor (in one batch where it can) and says which temperature the model that did it has. */
-export type ClassifyAll = (tensors: Float32Array[]) => Promise<{ probabilities: ArrayLike<number>[]; temperature: number }>;
+/** Classifies every tensor (in one batch where it can) and says which temperature the model that did it has, and
+ * which model it was (any string that differs between models, e.g. its sha256; leave it out when it cannot change). */
+export type ClassifyAll = (tensors: Float32Array[]) => Promise<{ probabilities: ArrayLike<number>[]; temperature: number; model?: string }>;
+
+/** Every candidate classified, with the second look's (segmentation.refine) where the first batch left a unit unsure.
+ * A model reloaded between the two batches would mix two models' probabilities: then all of them are read again at once. */
+async function classifyWithSecondLook(segmentation: Segmentation, classify: ClassifyAll) {
+  const first = await classify(segmentation.candidates.map((c) => toModelInput(c.pixels)));
+  const more = segmentation.refine(first.probabilities);
+  if (more.length === 0) return first;
+  const second = await classify(more.map((c) => toModelInput(c.pixels)));
+  if (second.model === first.model) return { probabilities: [...first.probabilities, ...second.probabilities], temperature: first.temperature };
+  return classify(segmentation.candidates.map((c) => toModelInput(c.pixels)));
+}
 
 export async function readNumber(image: Buffer, opts: { maxPixels: number; length?: number; classify: ClassifyAll }): Promise<NumberRead> {
   const { grey, scale } = await decodeForReading(image, opts.maxPixels);
   const segmentation = segmentNumber(grey, { length: opts.length });
-  const first = await opts.classify(segmentation.candidates.map((c) => toModelInput(c.pixels)));
-  const more = segmentation.refine(first.probabilities);
-  const probabilities = more.length === 0 ? first.probabilities : [...first.probabilities, ...(await opts.classify(more.map((c) => toModelInput(c.pixels)))).probabilities];
-  const { temperature } = first;
+  const { probabilities, temperature } = await classifyWithSecondLook(segmentation, opts.classify);
   const picked = segmentation.pick(probabilities);
   if (picked.length === 0) throw new PreprocessError('no_digit_found', 'no digit could be read in the image');
   const digits = picked.map((i) => {

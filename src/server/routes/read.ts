@@ -1,5 +1,6 @@
 // POST /read: a picture of a handwritten number (a zip code, an amount) → its digits, left to right. All the candidate
-// pieces of one picture are classified in one batch, through the same batcher and model as /predict.
+// pieces of one picture are classified in one batch, through the same batcher and model as /predict (and the pieces of
+// a second look at units the first batch left unsure, in a second).
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Prediction } from '../inference.js';
 import type { ModelSummary } from '../model-slot.js';
@@ -10,8 +11,8 @@ import { readNumber } from '../read/read-number.js';
 import { MAX_DIGITS } from '../read/reader.js';
 import { imageFrom, postOnly } from './predict.js';
 
-/** Every candidate of one picture, queued together so that they share a batch. The one place /read reaches the
- * inference service. */
+/** The candidates of one batch of a picture, queued together so that they share a batch. The one place /read reaches
+ * the inference service. */
 function classifyAll(app: FastifyInstance, tensors: Float32Array[]): Promise<Prediction[]> {
   return app.inference.predictAll(tensors);
 }
@@ -50,7 +51,7 @@ const read: FastifyPluginAsync = async (app) => {
         classify: async (tensors) => {
           const predictions = await classifyAll(app, tensors);
           answered = predictions[0];
-          return { probabilities: predictions.map((p) => p.probabilities), temperature: temperatureOf(answered.model) };
+          return { probabilities: predictions.map((p) => p.probabilities), temperature: temperatureOf(answered.model), model: answered.model.sha256 };
         },
       });
       const debug = req.query.debug === '1' || req.query.debug === 'true';
