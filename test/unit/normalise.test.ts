@@ -123,3 +123,74 @@ describe('resample', () => {
     assert.deepEqual(resample(Uint8Array.from([77]), 1, 1, 3, 2), new Uint8Array(6).fill(77));
   });
 });
+
+describe('the WebAssembly passes of normalisation (assembly/png-rows.ts)', () => {
+  // A seeded stream, so that a failure repeats.
+  const random = (seed: number) => () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+
+  it('the ink box and the mapped crop are those of a plain per-pixel pass, whatever the width (16 bytes a step, and the rest)', () => {
+    const next = random(19);
+    for (let t = 0; t < 400; t++) {
+      const width = 1 + Math.floor(next() * 70);
+      const height = 1 + Math.floor(next() * 40);
+      const background = Math.floor(next() * 60);
+      const data = new Uint8Array(width * height).map(() => background + Math.floor(next() * 8));
+      // A few strokes anywhere, the last columns and rows included.
+      for (let k = 1 + Math.floor(next() * 5); k > 0; k--) data[Math.floor(next() * data.length)] = 120 + Math.floor(next() * 136);
+      const ink = { data, width, height, max: 255, background };
+      const { level, box } = inkLevels(ink);
+      let [left, top, right, bottom] = [width, height, -1, -1];
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          if (level[data[y * width + x]] === 0) continue;
+          [left, top, right, bottom] = [Math.min(left, x), Math.min(top, y), Math.max(right, x), Math.max(bottom, y)];
+        }
+      }
+      assert.deepEqual(box, { left, top, width: right - left + 1, height: bottom - top + 1 }, `${width}×${height}, case ${t}`);
+      const crop = cropMapped(ink, box, level);
+      const expected = Uint8Array.from({ length: box.width * box.height }, (_, i) => level[data[(top + Math.floor(i / box.width)) * width + left + (i % box.width)]]);
+      assert.deepEqual(crop.data, expected);
+    }
+  });
+
+  it('resample gives the bytes of the same two passes in JavaScript doubles, down and up, to the last rounding', () => {
+    // The passes as JavaScript does them: the resampler's output feeds training and the model, so not one byte may move.
+    const reference = (src: Uint8Array, width: number, height: number, toWidth: number, toHeight: number) => {
+      const taps = (from: number, to: number) =>
+        Array.from({ length: to }, (_, j) => {
+          const scale = from / to;
+          if (scale >= 1) {
+            const lo = j * scale;
+            const hi = lo + scale;
+            const start = Math.floor(lo);
+            const weights = [];
+            for (let i = start; i < Math.min(from, Math.ceil(hi)); i++) weights.push((Math.min(hi, i + 1) - Math.max(lo, i)) / scale);
+            return { start, weights };
+          }
+          const x = Math.min(from - 1, Math.max(0, (j + 0.5) * scale - 0.5));
+          const start = Math.min(Math.floor(x), from - 2);
+          return from === 1 ? { start: 0, weights: [1] } : { start, weights: [1 - (x - start), x - start] };
+        });
+      const [xs, ys] = [taps(width, toWidth), taps(height, toHeight)];
+      const rows = new Float32Array(toWidth * height);
+      for (let y = 0; y < height; y++) {
+        for (let j = 0; j < toWidth; j++) rows[y * toWidth + j] = xs[j].weights.reduce((sum, w, k) => sum + w * src[y * width + xs[j].start + k], 0);
+      }
+      const out = new Uint8Array(toWidth * toHeight);
+      for (let i = 0; i < toHeight; i++) {
+        for (let x = 0; x < toWidth; x++) {
+          const sum = ys[i].weights.reduce((s, w, k) => s + w * rows[(ys[i].start + k) * toWidth + x], 0);
+          out[i * toWidth + x] = Math.min(255, Math.max(0, Math.round(sum)));
+        }
+      }
+      return out;
+    };
+    const next = random(2026);
+    for (let t = 0; t < 300; t++) {
+      const [width, height] = [1 + Math.floor(next() * 200), 1 + Math.floor(next() * 200)];
+      const [toWidth, toHeight] = [1 + Math.floor(next() * (t % 3 ? 28 : 260)), 1 + Math.floor(next() * (t % 3 ? 28 : 260))];
+      const src = new Uint8Array(width * height).map(() => (next() < 0.5 ? 0 : Math.floor(next() * 256)));
+      assert.deepEqual(resample(src, width, height, toWidth, toHeight), reference(src, width, height, toWidth, toHeight), `${width}×${height} → ${toWidth}×${toHeight}`);
+    }
+  });
+});
