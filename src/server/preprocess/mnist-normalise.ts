@@ -131,7 +131,8 @@ function median(counts: Uint32Array, n: number): number {
  * The table is LEVELS, valid until the next picture. */
 export function inkLevels({ data, width, height, max, background }: Ink) {
   const { level, threshold } = levelTable(max, background);
-  return { level, box: inkBox(copyIn({ data, width, height }), threshold, false) };
+  const map = { data, width, height };
+  return { level, box: inkBox(copyIn(map), map, threshold, false) };
 }
 
 /** The table of inkLevels, and the highest level it maps to 0. */
@@ -153,41 +154,45 @@ function levelTable(max: number, background: number) {
 
 // The per-pixel passes of normalising (the box scan, the crop through the table, the resample) run in WebAssembly
 // (assembly/png-rows.ts): as JavaScript byte loops they were most of a 280×280 request's normalisation
-// (docs/performance.md). A map is copied into the kernels' memory once, at MAP, and worked on there.
+// (docs/performance.md). A map is copied into the kernels' memory once (unless the PNG kernels decoded it there), and
+// worked on there: its box, then its table and its crop after it.
 type Box = { left: number; top: number; width: number; height: number };
-/** Where the kernels write a box (4 × i32), and where a map is copied after it. */
+/** Where the kernels write a box (4 × i32); a map is copied after it. */
 const BOX_AT = () => kernels.heapBase();
-const MAP_AT = () => kernels.heapBase() + 16;
 
-/** `map` copied into the kernels' memory at MAP_AT (a picture up to 2048×1024, what /read decodes, fits easily). */
-function copyIn(map: InkMap): InkMap {
-  kernelBytes(MAP_AT() + map.data.length).set(map.data, MAP_AT());
-  return map;
+/** Where `map` lies in the kernels' memory: where it already is, or at BOX_AT + 16 once copied there (a picture up to
+ * 2048×1024, what /read decodes, fits easily). */
+function copyIn({ data }: InkMap): number {
+  if (data.buffer === kernels.memory.buffer) return data.byteOffset;
+  const at = BOX_AT() + 16;
+  kernelBytes(at + data.length).set(data, at);
+  return at;
 }
 
-/** The box of the pixels of the map at MAP_AT above `threshold` as ink: of `255 − value` when `inverted`, so that no
+/** The box of the pixels of the map at `at` above `threshold` as ink: of `255 − value` when `inverted`, so that no
  * inverted copy is made. Each row is scanned from the left up to its first ink and from the right down to the box's
  * right edge so far. */
-function inkBox({ width, height }: InkMap, threshold: number, inverted: boolean): Box {
+function inkBox(at: number, { width, height }: InkMap, threshold: number, inverted: boolean): Box {
   // Ink is a value above `above` (or, inverted, below `below`): one comparison a pixel.
   const [above, below] = inverted ? [255, 255 - threshold] : [threshold, 0];
-  kernels.inkBox(MAP_AT(), width, height, above, below, BOX_AT());
+  kernels.inkBox(at, width, height, above, below, BOX_AT());
   const [left, top, right, bottom] = new Int32Array(kernels.memory.buffer, BOX_AT(), 4);
   return { left, top, width: right - left + 1, height: bottom - top + 1 };
 }
 
 /** The box cut out of the ink map, with every pixel mapped through `level`. */
 export function cropMapped(map: InkMap, box: Box, level: Uint8Array): InkMap {
-  const at = cropInKernels(copyIn(map), box, level);
+  const at = cropInKernels(copyIn(map), map, box, level);
   return { data: kernelBytes(0).slice(at, at + box.width * box.height), width: box.width, height: box.height };
 }
 
-/** The box of the map at MAP_AT mapped through `level`, written after it in the kernels' memory: returns where. */
-function cropInKernels({ width, data }: InkMap, box: Box, level: Uint8Array): number {
-  const table = MAP_AT() + data.length;
+/** The box of the map at `at` mapped through `level`, written after it in the kernels' memory: returns where. Growing
+ * that memory may leave `map.data` (when it is a view there) empty: it is not read again. */
+function cropInKernels(at: number, { width, height }: InkMap, box: Box, level: Uint8Array): number {
+  const table = at + width * height;
   const out = table + 256;
   kernelBytes(out + box.width * box.height).set(level, table);
-  kernels.cropMap(MAP_AT(), width, box.left, box.top, box.width, box.height, table, out);
+  kernels.cropMap(at, width, box.left, box.top, box.width, box.height, table, out);
   return out;
 }
 
@@ -218,14 +223,15 @@ function centreByMass(digit: InkMap): Uint8Array {
 /** Any decoded picture → the MNIST-style digit as SIDE×SIDE bytes 0..255. Throws no_digit_found when there is none. */
 export function toMnist(picture: Picture): Uint8Array {
   // As toInk + inkLevels + cropMapped, but dark ink on paper is never inverted in place: the box scan compares the
-  // other way and the table maps each value v as ink 255 − v, which saves a pass over the whole picture. The map is
-  // copied into the kernels' memory once, and the crop is resampled where it lies.
+  // other way and the table maps each value v as ink 255 − v, which saves a pass over the whole picture. The crop is
+  // resampled where it lies in the kernels' memory.
   const grey = 'alphaIsInk' in picture ? picture : greyOf(picture);
   const { inverted, max, background } = polarity(grey);
   const { level, threshold } = levelTable(max, background);
-  const box = inkBox(copyIn(grey), threshold, inverted);
+  const map = copyIn(grey);
+  const box = inkBox(map, grey, threshold, inverted);
   if (inverted) for (let v = 0; v < 128; v++) [level[v], level[255 - v]] = [level[255 - v], level[v]];
-  const at = cropInKernels(grey, box, level);
+  const at = cropInKernels(map, grey, box, level);
   const { width, height } = fitted(box);
   const data = width === box.width && height === box.height ? kernelBytes(0).slice(at, at + width * height) : resampleInKernels(at, box.width, box.height, width, height);
   return centreByMass({ data, width, height });
