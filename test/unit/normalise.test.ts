@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { PIXELS, SIDE, toModelInput } from '../../src/model/input-contract.js';
 import { PreprocessError } from '../../src/server/preprocess/errors.js';
 import { cropMapped, greyOf, inkLevels, normaliseDigit, toInk, toMnist, type Rgba } from '../../src/server/preprocess/mnist-normalise.js';
-import { resample } from '../../src/server/preprocess/resample.js';
+import { axisTaps, resample } from '../../src/server/preprocess/resample.js';
 
 /** A width × height RGBA picture: `paper` everywhere, `ink` inside the rectangle, with the given alpha outside it. */
 function rectangle(width: number, height: number, box: { x: number; y: number; w: number; h: number }, colours: { paper: number; ink: number; paperAlpha?: number }): Rgba {
@@ -154,24 +154,10 @@ describe('the WebAssembly passes of normalisation (assembly/png-rows.ts)', () =>
   });
 
   it('resample gives the bytes of the same two passes in JavaScript doubles, down and up, to the last rounding', () => {
-    // The passes as JavaScript does them: the resampler's output feeds training and the model, so not one byte may move.
+    // The passes over the same taps as JavaScript does them: the resampler's output feeds training and the model, so not
+    // one byte may move.
     const reference = (src: Uint8Array, width: number, height: number, toWidth: number, toHeight: number) => {
-      const taps = (from: number, to: number) =>
-        Array.from({ length: to }, (_, j) => {
-          const scale = from / to;
-          if (scale >= 1) {
-            const lo = j * scale;
-            const hi = lo + scale;
-            const start = Math.floor(lo);
-            const weights = [];
-            for (let i = start; i < Math.min(from, Math.ceil(hi)); i++) weights.push((Math.min(hi, i + 1) - Math.max(lo, i)) / scale);
-            return { start, weights };
-          }
-          const x = Math.min(from - 1, Math.max(0, (j + 0.5) * scale - 0.5));
-          const start = Math.min(Math.floor(x), from - 2);
-          return from === 1 ? { start: 0, weights: [1] } : { start, weights: [1 - (x - start), x - start] };
-        });
-      const [xs, ys] = [taps(width, toWidth), taps(height, toHeight)];
+      const [xs, ys] = [axisTaps(width, toWidth), axisTaps(height, toHeight)];
       const rows = new Float32Array(toWidth * height);
       for (let y = 0; y < height; y++) {
         for (let j = 0; j < toWidth; j++) rows[y * toWidth + j] = xs[j].weights.reduce((sum, w, k) => sum + w * src[y * width + xs[j].start + k], 0);

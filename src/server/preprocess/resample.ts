@@ -11,7 +11,7 @@ interface Taps {
 
 /** Downscaling averages the input span each output pixel covers (area filter: no aliasing, the MNIST way); upscaling
  * interpolates linearly between the two nearest input pixel centres. */
-function axisTaps(from: number, to: number): Taps[] {
+export function axisTaps(from: number, to: number): Taps[] {
   const scale = from / to;
   const taps: Taps[] = [];
   for (let j = 0; j < to; j++) {
