@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { PIXELS, SIDE, toModelInput } from '../../src/model/input-contract.js';
 import { PreprocessError } from '../../src/server/preprocess/errors.js';
 import { croppedInk, greyOf, normaliseDigit, toInk, toMnist, type Rgba } from '../../src/server/preprocess/mnist-normalise.js';
-import { resample } from '../../src/server/preprocess/resample.js';
+import { axisTaps, resample } from '../../src/server/preprocess/resample.js';
 
 /** A width × height RGBA picture: `paper` everywhere, `ink` inside the rectangle, with the given alpha outside it. */
 function rectangle(width: number, height: number, box: { x: number; y: number; w: number; h: number }, colours: { paper: number; ink: number; paperAlpha?: number }): Rgba {
@@ -121,5 +121,68 @@ describe('resample', () => {
   it('upscaling interpolates linearly between pixel centres and keeps the ends', () => {
     assert.deepEqual(resample(Uint8Array.from([0, 200]), 2, 1, 4, 1), Uint8Array.from([0, 50, 150, 200]));
     assert.deepEqual(resample(Uint8Array.from([77]), 1, 1, 3, 2), new Uint8Array(6).fill(77));
+  });
+});
+
+describe('the WebAssembly passes of normalisation (assembly/png-rows.ts)', () => {
+  // A seeded stream, so that a failure repeats.
+  const random = (seed: number) => () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+
+  it('the ink box and the mapped crop are those of a plain per-pixel pass, whatever the width (16 bytes a step, and the rest)', () => {
+    const next = random(19);
+    for (let t = 0; t < 400; t++) {
+      const width = 1 + Math.floor(next() * 70);
+      const height = 1 + Math.floor(next() * 40);
+      const background = Math.floor(next() * 60);
+      const data = new Uint8Array(width * height).map(() => background + Math.floor(next() * 8));
+      // A few strokes anywhere, the last columns and rows included.
+      for (let k = 1 + Math.floor(next() * 5); k > 0; k--) data[Math.floor(next() * data.length)] = 120 + Math.floor(next() * 136);
+      // MNIST's levels as the issue defines them: background at 0, the strongest ink at 255, paper grain below 15 % gone.
+      const level = (v: number) => {
+        const x = (v - background) / (255 - background);
+        return x > (background > 0 ? 0.15 : 0) ? Math.round(Math.min(1, x) * 255) : 0;
+      };
+      let [left, top, right, bottom] = [width, height, -1, -1];
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          if (level(data[y * width + x]) === 0) continue;
+          [left, top, right, bottom] = [Math.min(left, x), Math.min(top, y), Math.max(right, x), Math.max(bottom, y)];
+        }
+      }
+      const box = { left, top, width: right - left + 1, height: bottom - top + 1 };
+      const expected = Uint8Array.from({ length: box.width * box.height }, (_, i) => level(data[(top + Math.floor(i / box.width)) * width + left + (i % box.width)]));
+      // Every other case as dark ink on paper, which is scanned and mapped the other way round, never inverted.
+      const inverted = t % 2 === 1;
+      const crop = croppedInk({ data: inverted ? data.map((v) => 255 - v) : data, width, height }, { inverted, max: 255, background });
+      assert.deepEqual({ left: crop.left, top: crop.top, width: crop.width, height: crop.height }, box, `${width}×${height}, case ${t}`);
+      assert.deepEqual(crop.data, expected);
+    }
+  });
+
+  it('resample gives the bytes of the same two passes in JavaScript doubles, down and up, to the last rounding', () => {
+    // The passes over the same taps as JavaScript does them: the resampler's output feeds training and the model, so not
+    // one byte may move.
+    const reference = (src: Uint8Array, width: number, height: number, toWidth: number, toHeight: number) => {
+      const [xs, ys] = [axisTaps(width, toWidth), axisTaps(height, toHeight)];
+      const rows = new Float32Array(toWidth * height);
+      for (let y = 0; y < height; y++) {
+        for (let j = 0; j < toWidth; j++) rows[y * toWidth + j] = xs[j].weights.reduce((sum, w, k) => sum + w * src[y * width + xs[j].start + k], 0);
+      }
+      const out = new Uint8Array(toWidth * toHeight);
+      for (let i = 0; i < toHeight; i++) {
+        for (let x = 0; x < toWidth; x++) {
+          const sum = ys[i].weights.reduce((s, w, k) => s + w * rows[(ys[i].start + k) * toWidth + x], 0);
+          out[i * toWidth + x] = Math.min(255, Math.max(0, Math.round(sum)));
+        }
+      }
+      return out;
+    };
+    const next = random(2026);
+    for (let t = 0; t < 300; t++) {
+      const [width, height] = [1 + Math.floor(next() * 200), 1 + Math.floor(next() * 200)];
+      const [toWidth, toHeight] = [1 + Math.floor(next() * (t % 3 ? 28 : 260)), 1 + Math.floor(next() * (t % 3 ? 28 : 260))];
+      const src = new Uint8Array(width * height).map(() => (next() < 0.5 ? 0 : Math.floor(next() * 256)));
+      assert.deepEqual(resample(src, width, height, toWidth, toHeight), reference(src, width, height, toWidth, toHeight), `${width}×${height} → ${toWidth}×${toHeight}`);
+    }
   });
 });

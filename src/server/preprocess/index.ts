@@ -11,7 +11,7 @@ import { QueueFullError } from '../batcher.js';
 import { toModelInput } from '../../model/input-contract.js';
 import { PreprocessError } from './errors.js';
 import { toMnist } from './mnist-normalise.js';
-import { decodePng, decodePngAsync } from './png-decode.js';
+import { pngToMnist, pngToMnistAsync } from './png-decode.js';
 import { isPng, parsePngHeader } from './png-header.js';
 import { decodeWithSharp, WORKING_SIZE } from './sharp-codec.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
@@ -66,8 +66,8 @@ export class Preprocessor {
     // Every PNG's structure and size is checked here once, whichever decoder then reads it.
     const png = isPng(input) ? parsePngHeader(input, maxPixels) : undefined;
     if (png && png.width <= WORKING_SIZE && png.height <= WORKING_SIZE) {
-      if (png.width * png.height <= inlineMaxPixels) return done(toMnist(decodePng(input, maxPixels, png)), 'inline');
-      if (!this.#pool) return done(toMnist(await decodePngAsync(input, maxPixels, png)), 'inline');
+      if (png.width * png.height <= inlineMaxPixels) return done(pngToMnist(input, maxPixels, png), 'inline');
+      if (!this.#pool) return done(await pngToMnistAsync(input, maxPixels, png), 'inline');
       return done(await this.#offload({ png: input, maxPixels }), 'worker');
     }
     const rgba = await decodeWithSharp(input, maxPixels);

@@ -3,7 +3,8 @@
 // of mass sits at the centre. Pure and synchronous: it runs the same on the main thread, in a worker, after our PNG decoder or after sharp.
 import { SIDE } from '../../model/input-contract.js';
 import { PreprocessError } from './errors.js';
-import { resample } from './resample.js';
+import { resample, resampleInKernels } from './resample.js';
+import { kernelBytes, kernels } from './wasm-kernels.js';
 
 /** MNIST's digits fill a 20×20 box inside their 28×28 frame. */
 const BOX = 20;
@@ -149,38 +150,42 @@ function levelTable(max: number, background: number) {
   return { level, threshold };
 }
 
-/** The box of the pixels above `threshold` as ink: of `255 − value` when `inverted`, so that no inverted copy is made. */
-function inkBox({ data, width, height }: InkMap, threshold: number, inverted: boolean) {
-  // Ink is a value above `above` (or, inverted, below `below`): one comparison a pixel, no call.
+// The per-pixel passes of normalising (the box scan, the crop through the table, the resample) run in WebAssembly
+// (assembly/png-rows.ts): as JavaScript byte loops they were most of a 280×280 request's normalisation
+// (docs/performance.md). A map is copied into the kernels' memory once (unless the PNG kernels decoded it there), and
+// worked on there: its box, then its table and its crop after it.
+type Box = { left: number; top: number; width: number; height: number };
+/** Where the kernels write a box (4 × i32); a map is copied after it. */
+const BOX_AT = () => kernels.heapBase();
+
+/** Where `map` lies in the kernels' memory: where it already is, or at BOX_AT + 16 once copied there (a picture up to
+ * 2048×1024, what /read decodes, fits easily). */
+function copyIn({ data }: InkMap): number {
+  if (data.buffer === kernels.memory.buffer) return data.byteOffset;
+  const at = BOX_AT() + 16;
+  kernelBytes(at + data.length).set(data, at);
+  return at;
+}
+
+/** The box of the pixels of the map at `at` above `threshold` as ink: of `255 − value` when `inverted`, so that no
+ * inverted copy is made. Each row is scanned from the left up to its first ink and from the right down to the box's
+ * right edge so far. */
+function inkBox(at: number, { width, height }: InkMap, threshold: number, inverted: boolean): Box {
+  // Ink is a value above `above` (or, inverted, below `below`): one comparison a pixel.
   const [above, below] = inverted ? [255, 255 - threshold] : [threshold, 0];
-  // Each row is scanned from the left up to its first ink and from the right down to the box's right edge so far.
-  let [left, top, right, bottom] = [width, height, -1, -1];
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    let x = 0;
-    while (x < width && data[row + x] <= above && data[row + x] >= below) x++;
-    if (x === width) continue;
-    if (x < left) left = x;
-    if (top > y) top = y;
-    bottom = y;
-    for (let r = width - 1; r > right; r--) {
-      if (data[row + r] > above || data[row + r] < below) {
-        right = r;
-        break;
-      }
-    }
-  }
+  kernels.inkBox(at, width, height, above, below, BOX_AT());
+  const [left, top, right, bottom] = new Int32Array(kernels.memory.buffer, BOX_AT(), 4);
   return { left, top, width: right - left + 1, height: bottom - top + 1 };
 }
 
-/** The box cut out of the ink map, with every pixel mapped through `level`. */
-function cropMapped(map: InkMap, box: ReturnType<typeof inkBox>, level: Uint8Array): InkMap {
-  const data = new Uint8Array(box.width * box.height);
-  for (let y = 0; y < box.height; y++) {
-    const from = (box.top + y) * map.width + box.left;
-    for (let x = 0; x < box.width; x++) data[y * box.width + x] = level[map.data[from + x]];
-  }
-  return { data, width: box.width, height: box.height };
+/** The box of the map at `at` mapped through `level`, written after it in the kernels' memory: returns where. Growing
+ * that memory may leave `map.data` (when it is a view there) empty: it is not read again. */
+function cropInKernels(at: number, { width, height }: InkMap, box: Box, level: Uint8Array): number {
+  const table = at + width * height;
+  const out = table + 256;
+  kernelBytes(out + box.width * box.height).set(level, table);
+  kernels.cropMap(at, width, box.left, box.top, box.width, box.height, table, out);
+  return out;
 }
 
 /** The BOX-fitted digit placed in SIDE×SIDE with its centre of mass at the centre. Returns bytes 0..255. */
@@ -210,24 +215,40 @@ function centreByMass(digit: InkMap): Uint8Array {
 /** Any decoded picture → the MNIST-style digit as SIDE×SIDE bytes 0..255. Throws no_digit_found when there is none. */
 export function toMnist(picture: Picture): Uint8Array {
   const grey = 'alphaIsInk' in picture ? picture : greyOf(picture);
-  return normaliseDigit(croppedInk(grey, polarity(grey)));
+  // As normaliseDigit(croppedInk(…)), but the crop is resampled where it lies in the kernels' memory.
+  const { at, box } = cropInk(grey, polarity(grey));
+  const { width, height } = fitted(box);
+  const data = width === box.width && height === box.height ? kernelBytes(0).slice(at, at + width * height) : resampleInKernels(at, box.width, box.height, width, height);
+  return centreByMass({ data, width, height });
 }
 
-/** The ink's bounding box cut out of `map` (at `left`, `top`), mapped to MNIST's levels. Only the box is ever mapped,
- * and dark ink on paper (`inverted`) is never inverted in place: the box scan compares the other way and the table maps
- * each value v as ink 255 − v, which saves a pass over the whole picture. Throws no_digit_found when nothing stands out. */
-export function croppedInk(map: InkMap, { inverted, max, background }: Polarity): InkMap & { left: number; top: number } {
+/** The ink's bounding box cut out of `map` (at `left`, `top`), mapped to MNIST's levels. Throws no_digit_found when
+ * nothing stands out. */
+export function croppedInk(map: InkMap, seen: Polarity): InkMap & { left: number; top: number } {
+  const { at, box } = cropInk(map, seen);
+  return { data: kernelBytes(0).slice(at, at + box.width * box.height), width: box.width, height: box.height, left: box.left, top: box.top };
+}
+
+/** The ink's box of `map`, and where in the kernels' memory its crop mapped to MNIST's levels lies. Only the box is ever
+ * mapped, and dark ink on paper (`inverted`) is never inverted in place: the box scan compares the other way and the
+ * table maps each value v as ink 255 − v, which saves a pass over the whole picture. */
+function cropInk(map: InkMap, { inverted, max, background }: Polarity): { at: number; box: Box } {
   const { level, threshold } = levelTable(max, background);
-  const box = inkBox(map, threshold, inverted);
+  const from = copyIn(map);
+  const box = inkBox(from, map, threshold, inverted);
   if (inverted) for (let v = 0; v < 128; v++) [level[v], level[255 - v]] = [level[255 - v], level[v]];
-  return { ...cropMapped(map, box, level), left: box.left, top: box.top };
+  return { at: cropInKernels(from, map, box, level), box };
+}
+
+/** The size of a digit of `width` × `height` fitted into BOX×BOX, its aspect ratio kept. */
+function fitted({ width, height }: { width: number; height: number }) {
+  const scale = BOX / Math.max(width, height);
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
 /** One digit's ink, cropped to its box and mapped to MNIST's levels → fitted into 20×20 and centred by mass in 28×28. */
 export function normaliseDigit(digit: InkMap): Uint8Array {
-  const scale = BOX / Math.max(digit.width, digit.height);
-  const width = Math.max(1, Math.round(digit.width * scale));
-  const height = Math.max(1, Math.round(digit.height * scale));
-  const fitted = width === digit.width && height === digit.height ? digit.data : resample(digit.data, digit.width, digit.height, width, height);
-  return centreByMass({ data: fitted, width, height });
+  const { width, height } = fitted(digit);
+  const data = width === digit.width && height === digit.height ? digit.data : resample(digit.data, digit.width, digit.height, width, height);
+  return centreByMass({ data, width, height });
 }

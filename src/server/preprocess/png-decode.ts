@@ -1,6 +1,6 @@
 // The fast path: PNGs small enough to decode in JS (png-grey.ts), skipping sharp's fixed per-call cost (~0.4–0.8 ms
 // even for a 250-byte PNG, measured) which otherwise dominates a 28×28 request.
-import type { Grey } from './mnist-normalise.js';
+import { toMnist, type Grey } from './mnist-normalise.js';
 import { orient } from './orientation.js';
 import { parsePngHeader, type PngHeader } from './png-header.js';
 import { decodePngPixels, inflateExactAsync } from './png-grey.js';
@@ -13,4 +13,16 @@ export function decodePng(bytes: Uint8Array, maxPixels: number, header: PngHeade
 /** The same, inflating on libuv's threads: for pictures larger than a few thousand pixels. */
 export async function decodePngAsync(bytes: Uint8Array, maxPixels: number, header: PngHeader = parsePngHeader(bytes, maxPixels)): Promise<Grey> {
   return orient(decodePngPixels(header, await inflateExactAsync(header)), header.orientation);
+}
+
+/** A PNG straight to the model's bytes (mnist-normalise.ts): decoded and normalised in one synchronous run, so that the
+ * decoded plane is normalised where the WebAssembly kernels left it. */
+export function pngToMnist(bytes: Uint8Array, maxPixels: number, header: PngHeader = parsePngHeader(bytes, maxPixels)): Uint8Array {
+  return toMnist(orient(decodePngPixels(header, undefined, true), header.orientation));
+}
+
+/** The same, inflating on libuv's threads first. */
+export async function pngToMnistAsync(bytes: Uint8Array, maxPixels: number, header: PngHeader = parsePngHeader(bytes, maxPixels)): Promise<Uint8Array> {
+  const raw = await inflateExactAsync(header);
+  return toMnist(orient(decodePngPixels(header, raw, true), header.orientation));
 }

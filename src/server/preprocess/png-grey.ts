@@ -14,14 +14,16 @@ import { constants as zlibConstants, inflate } from 'node:zlib';
 import { unzlibSync } from 'fflate';
 import { luma, SEE_THROUGH_BELOW, type Grey } from './mnist-normalise.js';
 import { ADAM7, invalidPng, passSize, WHOLE, type PngHeader } from './png-header.js';
-import { PNG_ROWS_WASM } from './png-rows-wasm.js';
+import { kernelBytes, kernels as rows, WASM_MAX_BYTES } from './wasm-kernels.js';
 
-/** The header's pixels, from its image data inflated (`inflateExact` or `inflateExactAsync`) to exactly its size. */
-export function decodePngPixels(header: PngHeader, raw = inflateExact(header)): Grey {
+/** The header's pixels, from its image data inflated (`inflateExact` or `inflateExactAsync`) to exactly its size. With
+ * `inKernels`, a plane the kernels decoded is left where they wrote it, as a view valid only until the next use of their
+ * memory on this thread: for a caller that normalises it at once (png-decode.ts), saving a copy out and back in. */
+export function decodePngPixels(header: PngHeader, raw = inflateExact(header), inKernels = false): Grey {
   const { width, height, bitsPerPixel, interlaced, colourType, transparency } = header;
   const n = width * height;
   if (!interlaced && header.bitDepth === 8 && colourType !== 3 && !transparency && raw.length + 2 * n <= WASM_MAX_BYTES) {
-    return decodeInWasm(header, raw);
+    return decodeInWasm(header, raw, inKernels);
   }
   const lumas = new Uint8Array(n);
   const alpha = colourType === 4 || colourType === 6 || transparency ? new Uint8Array(n) : undefined;
@@ -51,18 +53,7 @@ export function decodePngPixels(header: PngHeader, raw = inflateExact(header)): 
 // into luma by WebAssembly with SIMD (assembly/png-rows.ts): a plain JS byte loop costs ~2–5 ns a byte on this VM, and a
 // 280×280 drawing is 235–314 KB of them (docs/performance.md). One instance per thread, its memory grown to the
 // largest picture decoded so far and never beyond WASM_MAX_BYTES; rarer layouts take the JS loops below.
-interface PngRows {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-  unfilter(raw: number, height: number, stride: number, bpp: number): number;
-  toLuma(raw: number, width: number, height: number, channels: number, lumas: number, alpha: number): number;
-}
-const rows = new WebAssembly.Instance(new WebAssembly.Module(PNG_ROWS_WASM)).exports as unknown as PngRows;
-/** The most a picture may need there: its inflated rows and two output planes (a 1024×512 RGBA page takes 3 MB). */
-const WASM_MAX_BYTES = 8 << 20;
-const PAGE = 65_536;
-
-function decodeInWasm({ width, height, bitsPerPixel }: PngHeader, raw: Uint8Array): Grey {
+function decodeInWasm({ width, height, bitsPerPixel }: PngHeader, raw: Uint8Array, inKernels: boolean): Grey {
   const channels = bitsPerPixel >> 3;
   const stride = width * channels;
   const n = width * height;
@@ -71,9 +62,7 @@ function decodeInWasm({ width, height, bitsPerPixel }: PngHeader, raw: Uint8Arra
   const at = above + stride + 1;
   const lumaAt = at + raw.length + 4;
   const alphaAt = lumaAt + n;
-  const needed = alphaAt + n - rows.memory.buffer.byteLength;
-  if (needed > 0) rows.memory.grow(Math.ceil(needed / PAGE));
-  const memory = new Uint8Array(rows.memory.buffer);
+  const memory = kernelBytes(alphaAt + n);
   memory.fill(0, above, at);
   memory.set(raw, at);
   memory.fill(0, lumaAt - 4, lumaAt);
@@ -83,9 +72,9 @@ function decodeInWasm({ width, height, bitsPerPixel }: PngHeader, raw: Uint8Arra
   const [lo, hi, alphaLo, alphaHi] = [extremes & 255, (extremes >>> 8) & 255, (extremes >>> 16) & 255, extremes >>> 24];
   // Every byte copied out was written by toLuma for this picture: all width × height of the plane.
   const alphaIsInk = (channels === 2 || channels === 4) && alphaLo < SEE_THROUGH_BELOW;
-  return alphaIsInk
-    ? { data: memory.slice(alphaAt, alphaAt + n), width, height, alphaIsInk, lo: alphaLo, hi: alphaHi }
-    : { data: memory.slice(lumaAt, lumaAt + n), width, height, alphaIsInk, lo, hi };
+  const from = alphaIsInk ? alphaAt : lumaAt;
+  const data = inKernels ? memory.subarray(from, from + n) : memory.slice(from, from + n);
+  return alphaIsInk ? { data, width, height, alphaIsInk, lo: alphaLo, hi: alphaHi } : { data, width, height, alphaIsInk, lo, hi };
 }
 
 /** The darkest and lightest luma and alpha written so far, kept by the row writers: no other pass over the picture. */

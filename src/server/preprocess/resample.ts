@@ -1,5 +1,8 @@
-// Resizing a greyscale map in TypeScript, so that both decoding paths (pure-JS PNG and sharp) share one resampler and
-// give the same tensor. Separable: each axis gets a list of (first input index, weights) per output index.
+// Resizing a greyscale map, so that both decoding paths (pure-JS PNG and sharp) share one resampler and give the same
+// tensor. Separable: each axis gets a list of (first input index, weights) per output index, worked out here; the two
+// passes over the pixels run in WebAssembly (assembly/png-rows.ts), with the same double arithmetic in the same order as
+// JavaScript would do them (docs/performance.md).
+import { kernelBytes, kernels } from './wasm-kernels.js';
 
 interface Taps {
   start: number;
@@ -8,7 +11,7 @@ interface Taps {
 
 /** Downscaling averages the input span each output pixel covers (area filter: no aliasing, the MNIST way); upscaling
  * interpolates linearly between the two nearest input pixel centres. */
-function axisTaps(from: number, to: number): Taps[] {
+export function axisTaps(from: number, to: number): Taps[] {
   const scale = from / to;
   const taps: Taps[] = [];
   for (let j = 0; j < to; j++) {
@@ -30,25 +33,38 @@ function axisTaps(from: number, to: number): Taps[] {
 
 /** `src` (width × height bytes) resized to toWidth × toHeight bytes. */
 export function resample(src: Uint8Array, width: number, height: number, toWidth: number, toHeight: number): Uint8Array {
-  const xs = axisTaps(width, toWidth);
-  const ys = axisTaps(height, toHeight);
-  const rows = new Float32Array(toWidth * height); // horizontal pass
-  for (let y = 0; y < height; y++) {
-    for (let j = 0; j < toWidth; j++) {
-      const { start, weights } = xs[j];
-      let sum = 0;
-      for (let k = 0; k < weights.length; k++) sum += weights[k] * src[y * width + start + k];
-      rows[y * toWidth + j] = sum;
-    }
-  }
-  const out = new Uint8Array(toWidth * toHeight); // vertical pass
-  for (let i = 0; i < toHeight; i++) {
-    const { start, weights } = ys[i];
-    for (let x = 0; x < toWidth; x++) {
-      let sum = 0;
-      for (let k = 0; k < weights.length; k++) sum += weights[k] * rows[(start + k) * toWidth + x];
-      out[i * toWidth + x] = Math.min(255, Math.max(0, Math.round(sum)));
-    }
-  }
-  return out;
+  const at = kernels.heapBase();
+  kernelBytes(at + src.length).set(src, at);
+  return resampleInKernels(at, width, height, toWidth, toHeight);
+}
+
+const align8 = (n: number) => (n + 7) & ~7;
+
+/** The same for a map already in the kernels' memory at `at`; what follows it there is overwritten. */
+export function resampleInKernels(at: number, width: number, height: number, toWidth: number, toHeight: number): Uint8Array {
+  const rows = align8(at + width * height);
+  const out = rows + 4 * toWidth * height;
+  const xs = layTaps(axisTaps(width, toWidth), align8(out + toWidth * toHeight));
+  const ys = layTaps(axisTaps(height, toHeight), xs.end);
+  kernels.resample(at, width, height, toWidth, toHeight, xs.start, xs.count, xs.weights, xs.span, ys.start, ys.count, ys.weights, ys.span, rows, out);
+  return kernelBytes(0).slice(out, out + toWidth * toHeight);
+}
+
+/** One axis's taps written at `at` for the kernel: i32 first inputs, i32 counts, then `span` f64 weights per output. */
+function layTaps(taps: Taps[], at: number) {
+  const span = Math.max(...taps.map((t) => t.weights.length));
+  const start = at;
+  const count = start + 4 * taps.length;
+  const weights = align8(count + 4 * taps.length);
+  const end = weights + 8 * span * taps.length;
+  const { buffer } = kernelBytes(end);
+  const starts = new Int32Array(buffer, start, taps.length);
+  const counts = new Int32Array(buffer, count, taps.length);
+  const values = new Float64Array(buffer, weights, span * taps.length);
+  taps.forEach((t, j) => {
+    starts[j] = t.start;
+    counts[j] = t.weights.length;
+    values.set(t.weights, j * span);
+  });
+  return { start, count, weights, span, end };
 }

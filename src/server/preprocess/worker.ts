@@ -1,6 +1,6 @@
 // A preprocessing worker thread (piscina): the per-pixel work for pictures too big to do on the event loop.
 import { PreprocessError, type PreprocessErrorData } from './errors.js';
-import { decodePngAsync } from './png-decode.js';
+import { pngToMnistAsync } from './png-decode.js';
 import { toMnist, type Rgba } from './mnist-normalise.js';
 
 export type WorkerTask = { png: Uint8Array; maxPixels: number } | { rgba: Rgba };
@@ -8,7 +8,7 @@ export type WorkerResult = { pixels: Uint8Array } | { error: PreprocessErrorData
 
 export default async function preprocessTask(task: WorkerTask): Promise<WorkerResult> {
   try {
-    return { pixels: toMnist('png' in task ? await decodePngAsync(task.png, task.maxPixels) : task.rgba) };
+    return { pixels: 'png' in task ? await pngToMnistAsync(task.png, task.maxPixels) : toMnist(task.rgba) };
   } catch (err) {
     if (err instanceof PreprocessError) return { error: err.toData() };
     throw err;
