@@ -88,8 +88,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   for (const slot of runner.slots) if (!run.state.has(slot)) run.state.set(slot, new Float32Array(paramCount()));
   const { provider, fallbackReason, threads } = runner;
   opts.onEvent?.({ type: 'start', provider, fallbackReason, threads, steps: totalSteps, resumedAt: opts.resume ? run.step : undefined });
-  // The runner holds sessions and helper threads: close it however training ends (done, Ctrl-C, divergence).
   const heldOut = heldOutOf(recipe, data);
+  // The runner holds sessions and helper threads: close it however training ends (done, Ctrl-C, divergence).
   try {
     let test: Evaluation | undefined; // the latest epoch's test-set evaluation of the exported weights
     for (; run.epoch < recipe.epochs; run.epoch++, run.batch = 0) {
@@ -98,9 +98,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       keepAverage(run, averageAfterEpoch(recipe.average, run.state.get(AVERAGE_SLOT), run.params, run.epoch + 1, recipe.epochs));
       const { trainLoss, trainAccuracy, seconds, imagesPerSecond } = epoch;
       const measure = async (params: Float32Array) => {
-        const weights = unflattenParams(params);
-        const onTest = await evaluateParams(recipe, weights, data.test, provider);
-        const held = heldOut && (await evaluateParams(recipe, weights, heldOut, provider));
+        const named = unflattenParams(params);
+        const onTest = await evaluateParams(recipe, named, data.test, provider);
+        const held = heldOut && (await evaluateParams(recipe, named, heldOut, provider));
         return { onTest, held: held ? { heldOutLoss: held.loss, heldOutAccuracy: held.accuracy } : {} };
       };
       const weights = exportedParams(recipe, run);
