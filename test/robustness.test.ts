@@ -100,6 +100,9 @@ describe('robustness evaluation', () => {
     const card = JSON.parse(readFileSync('models/lenet.json', 'utf8'));
     assert.deepEqual(card.recipe.augment, RECIPES[card.recipe.name as RecipeName].augment);
     assert.equal(card.recipe.notDigits, RECIPES[card.recipe.name as RecipeName].notDigits);
+    // The schedule and the weight averaging too: the recipe as it stands must still make the committed model.
+    assert.equal(card.recipe.epochs, RECIPES[card.recipe.name as RecipeName].epochs);
+    assert.deepEqual(card.recipe.average, RECIPES[card.recipe.name as RecipeName].average);
     assert.equal(card.robustness.images, data.test.count);
     assert.equal(card.robustness.plain, card.testAccuracy);
     assert.deepEqual(card.robustness.families.map((f: { name: string }) => f.name), FAMILIES.map((f) => f.name));

@@ -90,28 +90,73 @@ describe('training runs', () => {
     assert.equal(result.final.confusion.flat().reduce((a, b) => a + b, 0), 10000);
   });
 
-  it('an interrupted run resumed from its checkpoint ends with exactly the uninterrupted weights', async () => {
-    // The default recipe: its per-image distortions, non-digits and the batch made ahead must resume exactly too.
-    const recipe = { ...RECIPES.default, epochs: 2 };
-    const opts = { recipe, data, device: 'cpu' as const, trainLimit: 640 };
-    const straight = await train(opts);
-    assert.equal(straight.status, 'done');
+  it('with weight averaging a run exports the moving average of its steps\' weights, and takes the very same steps', async () => {
+    const recipe = { ...RECIPES.default, epochs: 1, average: undefined };
+    const opts = { data, device: 'cpu' as const, trainLimit: 640 };
+    const steps: Float32Array[] = [];
+    const plain = await train({ ...opts, recipe, onStep: (p) => steps.push(p.slice()) });
+    const followed: Float32Array[] = [];
+    const averaged = await train({ ...opts, recipe: { ...recipe, average: { ema: 0.9 } }, onStep: (p) => followed.push(p.slice()) });
+    assert.ok(plain.status === 'done' && averaged.status === 'done');
+    assert.equal(steps.length, 10);
+    assert.deepEqual(followed, steps, 'averaging changed the training itself');
+    assert.deepEqual(flattenParams(plain.params), steps.at(-1), 'without averaging the last step is exported');
 
-    const stop = new AbortController();
-    let batches = 0;
-    const first = await train({ ...opts, signal: stop.signal, onEvent: (e) => e.type === 'batch' && ++batches === 13 && stop.abort() });
-    assert.equal(first.status, 'interrupted');
-    if (first.status !== 'interrupted' || straight.status !== 'done') return;
-    assert.equal(first.checkpoint.step, 13);
+    // The average, worked out here in float64: w₁, then avg ← 0.9·avg + 0.1·w.
+    const expected = Float64Array.from(steps[0]);
+    for (const w of steps.slice(1)) expected.forEach((a, i) => (expected[i] = 0.9 * a + 0.1 * w[i]));
+    const got = flattenParams(averaged.params);
+    expected.forEach((e, i) => assert.ok(Math.abs(got[i] - e) <= 1e-6 + 1e-5 * Math.abs(e), `param ${i}: ${got[i]} vs ${e}`));
+    assert.notDeepEqual(got, steps.at(-1));
 
-    const file = path.join(tmp(), 'ckpt.json');
-    await saveCheckpoint(file, first.checkpoint);
-    const resumed = await train({ ...opts, resume: loadCheckpoint(file) as Checkpoint });
-    assert.equal(resumed.status, 'done');
-    if (resumed.status !== 'done') return;
-    for (const [name, values] of straight.params) assert.deepEqual(resumed.params.get(name), values, name);
-    assert.equal(resumed.history.length, 2);
+    // The epoch's record: the exported average's test and held-out figures, and the last step's beside them.
+    const [record] = averaged.history;
+    assert.equal(record.raw?.testAccuracy, plain.history[0].testAccuracy);
+    assert.equal(record.raw?.heldOutAccuracy, plain.history[0].heldOutAccuracy);
+    assert.equal(record.testAccuracy, averaged.final.accuracy);
+    assert.ok(record.heldOutAccuracy! > 0.1 && record.heldOutAccuracy! <= 1, `held-out accuracy ${record.heldOutAccuracy}`);
+    assert.equal(plain.history[0].raw, undefined);
   });
+
+  it('averaging the last epochs exports the mean of the weights at their ends', async () => {
+    const recipe = { ...RECIPES.default, epochs: 3, average: { lastEpochs: 2 } };
+    const ends: Float32Array[] = [];
+    const result = await train({ recipe, data, device: 'cpu', trainLimit: 640, onStep: (p, step) => step % 10 === 0 && ends.push(p.slice()) });
+    assert.ok(result.status === 'done');
+    assert.equal(ends.length, 3);
+    const got = flattenParams(result.params);
+    got.forEach((g, i) => {
+      const e = (ends[1][i] + ends[2][i]) / 2;
+      assert.ok(Math.abs(g - e) <= 1e-6 + 1e-6 * Math.abs(e), `param ${i}: ${g} vs ${e}`);
+    });
+    // Before the last two epochs the run exports its last step's weights, so there is no second set of figures.
+    assert.deepEqual(result.history.map((r) => r.raw !== undefined), [false, true, true]);
+  });
+
+  for (const average of [undefined, { ema: 0.99 }, { lastEpochs: 2 }]) {
+    it(`an interrupted run resumed from its checkpoint ends with exactly the uninterrupted weights${average ? `, averaged ${JSON.stringify(average)}` : ''}`, async () => {
+      // The default recipe: its per-image distortions, non-digits and the batch made ahead must resume exactly too.
+      const recipe = { ...RECIPES.default, epochs: 2, average };
+      const opts = { recipe, data, device: 'cpu' as const, trainLimit: 640 };
+      const straight = await train(opts);
+      assert.equal(straight.status, 'done');
+
+      const stop = new AbortController();
+      let batches = 0;
+      const first = await train({ ...opts, signal: stop.signal, onEvent: (e) => e.type === 'batch' && ++batches === 13 && stop.abort() });
+      assert.equal(first.status, 'interrupted');
+      if (first.status !== 'interrupted' || straight.status !== 'done') return;
+      assert.equal(first.checkpoint.step, 13);
+
+      const file = path.join(tmp(), 'ckpt.json');
+      await saveCheckpoint(file, first.checkpoint);
+      const resumed = await train({ ...opts, resume: loadCheckpoint(file) as Checkpoint });
+      assert.equal(resumed.status, 'done');
+      if (resumed.status !== 'done') return;
+      for (const [name, values] of straight.params) assert.deepEqual(resumed.params.get(name), values, name);
+      assert.equal(resumed.history.length, 2);
+    });
+  }
 });
 
 describe('data-parallel shards', () => {

@@ -37,6 +37,16 @@ export const FLAGS = {
     help: 'CPU threads computing the shards at once (default: one per shard, up to the cores there\nare); the result is the same for any N',
     schema: positiveInt.max(64).optional(),
   },
+  ema: {
+    value: 'D',
+    help: 'export a moving average of the weights, decay D per step, e.g. 0.9995 (0: the last\nstep’s weights; default: the recipe’s averaging)',
+    schema: z.coerce.number().min(0).lt(1).optional(),
+  },
+  swa: {
+    value: 'N',
+    help: 'export the mean of the weights at the end of the last N epochs (0: the last step’s\nweights; default: the recipe’s averaging)',
+    schema: z.coerce.number().int().nonnegative().optional(),
+  },
   resume: { help: 'continue from the checkpoint Ctrl-C left next to --out', schema: z.boolean().default(false) },
   'train-limit': { value: 'N', help: 'train on the first N images only (quick experiments)', schema: positiveInt.optional() },
   help: { short: 'h', help: 'print this and exit', schema: z.boolean().default(false) },
@@ -77,14 +87,17 @@ export function parseFlags(argv: string[]): Flags {
   if (!parsed.success) {
     throw new UsageError(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n'));
   }
+  if (parsed.data.ema !== undefined && parsed.data.swa !== undefined) throw new UsageError('--ema and --swa: one weight averaging at a time');
   return parsed.data;
 }
 
 /** The recipe with the flags' overrides applied. */
 export function recipeFromFlags(flags: Flags): Recipe {
-  const base = RECIPES[flags.recipe];
+  const { average: recipes, ...base } = RECIPES[flags.recipe];
+  const average = flags.swa !== undefined ? flags.swa > 0 && { lastEpochs: flags.swa } : flags.ema !== undefined ? flags.ema > 0 && { ema: flags.ema } : recipes;
   return {
     ...base,
+    ...(average && { average }),
     epochs: flags.epochs ?? base.epochs,
     batchSize: flags['batch-size'] ?? base.batchSize,
     lr: flags.lr ?? base.lr,

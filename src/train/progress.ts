@@ -40,9 +40,13 @@ export function createProgressReporter(epochs: number, out: NodeJS.WriteStream =
       bar = undefined;
       lastLogged = -1;
       const r = event.record;
+      const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+      const held = (acc?: number) => (acc === undefined ? '' : ` | held out acc ${pct(acc)}`);
+      // With weight averaging: the average's figures (what is exported), then the last step's weights in brackets.
+      const raw = r.raw ? ` [last step's weights: test ${pct(r.raw.testAccuracy)}${held(r.raw.heldOutAccuracy)}]` : '';
       out.write(
-        `epoch ${r.epoch}/${event.epochs}: train loss ${r.trainLoss.toFixed(4)} acc ${(100 * r.trainAccuracy).toFixed(2)}% | ` +
-          `test loss ${r.testLoss.toFixed(4)} acc ${(100 * r.testAccuracy).toFixed(2)}% | ${r.seconds.toFixed(1)} s, ${Math.round(r.imagesPerSecond)} img/s\n`,
+        `epoch ${r.epoch}/${event.epochs}: train loss ${r.trainLoss.toFixed(4)} acc ${pct(r.trainAccuracy)} | ` +
+          `test loss ${r.testLoss.toFixed(4)} acc ${pct(r.testAccuracy)}${held(r.heldOutAccuracy)}${raw} | ${r.seconds.toFixed(1)} s, ${Math.round(r.imagesPerSecond)} img/s\n`,
       );
     }
   };

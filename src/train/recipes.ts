@@ -2,6 +2,7 @@
 import type { Architecture } from '../model/lenet.js';
 import type { OptimizerConfig, Schedule } from '../model/optimizers.js';
 import type { Augmentation } from './augment.js';
+import type { Averaging } from './averaging.js';
 
 export type RecipeName = 'paddle' | 'plain' | 'default';
 
@@ -22,6 +23,8 @@ export interface Recipe {
   notDigits?: number;
   /** Train on the first N training images; the rest are held out (the softmax temperature is fitted on them). */
   trainImages?: number;
+  /** Export an average of the weights the run passed through instead of the last step's (averaging.ts); none when absent. */
+  average?: Averaging;
   seed: number;
   /**
    * Parts each batch is cut into, whose gradients are computed separately (at once, on as many threads as there are)
@@ -64,7 +67,9 @@ export const RECIPES: Record<RecipeName, Recipe> = {
   // the number reader. Each epoch about half the images are distorted the ways other people's pictures differ from
   // MNIST's (augment.ts), the rest moved by up to ±2 px; about a tenth are replaced by pieces of digits and of pairs of
   // digits that the model learns to be unsure of (not-digits.ts), so that the reader's segmentation is not led astray.
-  // The last 5,000 training images are held out: the softmax temperature is fitted on them (npm run calibrate).
+  // The last 5,000 training images are held out: the softmax temperature is fitted on them (npm run calibrate). No
+  // weight averaging: at 20 epochs it gained nothing on them, and 30 epochs with it read the test set worse
+  // (docs/performance.md); `--ema D` and `--swa N` try it.
   default: {
     name: 'default',
     arch: { activation: 'relu', layout: 'lenet5' },

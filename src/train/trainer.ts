@@ -9,6 +9,7 @@ import { hyperInputs, scheduledLr } from '../model/optimizers.js';
 import { createRng, permutation } from '../model/random.js';
 import { openSession, type Device, type Provider } from '../model/session.js';
 import { augmentedInto, sampleRng, shiftedInto } from './augment.js';
+import { averageAfterEpoch, averageAfterStep } from './averaging.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { imageAt, type Mnist, type Split } from './mnist.js';
 import { notDigit } from './not-digits.js';
@@ -21,6 +22,11 @@ export interface EpochRecord {
   trainAccuracy: number;
   testLoss: number;
   testAccuracy: number;
+  /** The same weights on the held-out training images (train[recipe.trainImages:]), when the recipe holds some out. */
+  heldOutLoss?: number;
+  heldOutAccuracy?: number;
+  /** With weight averaging the figures above are the average's (what is exported); these are the last step's weights. */
+  raw?: { testLoss: number; testAccuracy: number; heldOutLoss?: number; heldOutAccuracy?: number };
   seconds: number;
   imagesPerSecond: number;
 }
@@ -33,7 +39,7 @@ export interface Checkpoint {
   step: number; // optimizer steps taken
   /** All parameters, flattened in PARAMS order. */
   params: Float32Array;
-  /** Optimizer slots (e.g. exp_avg), each as long as params. */
+  /** Optimizer slots (e.g. exp_avg), each as long as params, and the weight average (AVERAGE_SLOT) if the recipe keeps one. */
   state: Map<string, Float32Array>;
   history: EpochRecord[];
   lossCurve: Array<[number, number]>; // [step, mean loss since the previous point]
@@ -56,6 +62,8 @@ export interface TrainOptions {
   /** Aborting stops after the current step and returns a checkpoint. */
   signal?: AbortSignal;
   onEvent?: (event: TrainEvent) => void;
+  /** Called after every optimizer step with the new parameters (read them, never write them): for experiments. */
+  onStep?: (params: Float32Array, step: number) => void;
 }
 
 export type TrainResult =
@@ -67,6 +75,8 @@ export class DivergedError extends Error {}
 const CURVE_POINTS_PER_EPOCH = 20;
 /** The label of a non-digit: one past the last class, which the loss reads as "unsure among all ten". */
 const NOT_A_DIGIT = CLASSES;
+/** Where a run keeps its weight average (recipe.average), beside the optimizer's slots, so a checkpoint carries it. */
+export const AVERAGE_SLOT = 'weight_average';
 
 /** Trains recipe on data: an epoch of optimizer steps, then the test set, until the recipe's epochs are done. */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
@@ -78,20 +88,41 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   for (const slot of runner.slots) if (!run.state.has(slot)) run.state.set(slot, new Float32Array(paramCount()));
   const { provider, fallbackReason, threads } = runner;
   opts.onEvent?.({ type: 'start', provider, fallbackReason, threads, steps: totalSteps, resumedAt: opts.resume ? run.step : undefined });
+  const heldOut = heldOutOf(recipe, data);
   // The runner holds sessions and helper threads: close it however training ends (done, Ctrl-C, divergence).
   try {
-    let test: Evaluation | undefined; // the latest epoch's test-set evaluation
+    let test: Evaluation | undefined; // the latest epoch's test-set evaluation of the exported weights
     for (; run.epoch < recipe.epochs; run.epoch++, run.batch = 0) {
       const epoch = await trainEpoch(runner, run, { ...opts, trainCount, totalSteps });
       if (!epoch) return { status: 'interrupted', checkpoint: run };
-      test = await evaluateParams(recipe, unflattenParams(run.params), data.test, provider);
+      keepAverage(run, averageAfterEpoch(recipe.average, run.state.get(AVERAGE_SLOT), run.params, run.epoch + 1, recipe.epochs));
       const { trainLoss, trainAccuracy, seconds, imagesPerSecond } = epoch;
-      const record: EpochRecord = { epoch: run.epoch + 1, trainLoss, trainAccuracy, testLoss: test.loss, testAccuracy: test.accuracy, seconds, imagesPerSecond };
+      const measure = async (params: Float32Array) => {
+        const named = unflattenParams(params);
+        const onTest = await evaluateParams(recipe, named, data.test, provider);
+        const held = heldOut && (await evaluateParams(recipe, named, heldOut, provider));
+        return { onTest, held: held ? { heldOutLoss: held.loss, heldOutAccuracy: held.accuracy } : {} };
+      };
+      const weights = exportedParams(recipe, run);
+      const exported = await measure(weights);
+      test = exported.onTest;
+      const raw = weights !== run.params ? await measure(run.params) : undefined;
+      const record: EpochRecord = {
+        epoch: run.epoch + 1,
+        trainLoss,
+        trainAccuracy,
+        testLoss: test.loss,
+        testAccuracy: test.accuracy,
+        ...exported.held,
+        ...(raw && { raw: { testLoss: raw.onTest.loss, testAccuracy: raw.onTest.accuracy, ...raw.held } }),
+        seconds,
+        imagesPerSecond,
+      };
       run.history.push(record);
       opts.onEvent?.({ type: 'epoch', record, epochs: recipe.epochs });
     }
 
-    const params = unflattenParams(run.params);
+    const params = unflattenParams(exportedParams(recipe, run));
     // The last epoch already evaluated these exact parameters; only a run resumed after its last epoch has not.
     const final = test ?? (await evaluateParams(recipe, params, data.test, provider));
     return { status: 'done', params, history: run.history, lossCurve: run.lossCurve, final, provider };
@@ -103,6 +134,23 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 /** How many training images a run uses: the first `trainLimit` (a quick look), or the recipe's, or all. */
 export function trainImagesOf(recipe: Recipe, data: Mnist, trainLimit?: number): number {
   return Math.min(trainLimit ?? recipe.trainImages ?? data.train.count, data.train.count);
+}
+
+function keepAverage(run: Checkpoint, avg: Float32Array | undefined): void {
+  if (avg) run.state.set(AVERAGE_SLOT, avg);
+}
+
+/** The weights a run exports: the recipe's weight average once it has one, else the last step's. */
+function exportedParams(recipe: Recipe, run: Checkpoint): Float32Array {
+  return (recipe.average && run.state.get(AVERAGE_SLOT)) || run.params;
+}
+
+/** The training images the recipe holds out (train[trainImages:]), as a split of their own; none if it holds none out. */
+export function heldOutOf(recipe: Recipe, data: Mnist): Split | undefined {
+  const from = recipe.trainImages;
+  if (from === undefined || from >= data.train.count) return undefined;
+  const { images, labels, count } = data.train;
+  return { images: images.subarray(from * PIXELS), labels: labels.subarray(from), count: count - from };
 }
 
 /** A run at its start: the recipe's initial parameters, zero optimizer state, nothing done yet. */
@@ -144,6 +192,8 @@ async function trainEpoch(runner: StepRunner, run: Checkpoint, opts: TrainOption
     correct += out.correct;
     seen += batch.n;
     for (let i = 0; i < batch.n; i++) if (batch.digits[i] < CLASSES) digits++;
+    keepAverage(run, averageAfterStep(recipe.average, run.state.get(AVERAGE_SLOT), run.params));
+    opts.onStep?.(run.params, run.step);
     curve(run.step, out.loss);
     const seconds = (performance.now() - started) / 1000;
     opts.onEvent?.({ type: 'batch', epoch: run.epoch, seen, total: trainCount, loss: lossSum / seen, imagesPerSecond: seen / seconds });

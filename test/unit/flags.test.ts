@@ -28,6 +28,15 @@ describe('trainer flags', () => {
     });
   });
 
+  it('--ema D sets the recipe\'s weight averaging; --ema 0 exports the last step\'s weights', () => {
+    assert.deepEqual(recipeFromFlags(parseFlags(['--ema', '0.9995'])), { ...RECIPES.default, average: { ema: 0.9995 } });
+    const off = recipeFromFlags(parseFlags(['--ema', '0']));
+    assert.equal('average' in off, false);
+    assert.deepEqual({ ...off, average: RECIPES.default.average }, { ...RECIPES.default, average: RECIPES.default.average });
+    assert.deepEqual(recipeFromFlags(parseFlags(['--recipe', 'plain', '--swa', '3'])), { ...RECIPES.plain, average: { lastEpochs: 3 } });
+    assert.equal('average' in recipeFromFlags(parseFlags(['--swa', '0'])), false);
+  });
+
   it('switches and values: --resume, -h, --train-limit N, --data DIR', () => {
     const flags = parseFlags(['--resume', '-h', '--train-limit', '600', '--data', '/tmp/mnist', '--device', 'cpu', '--threads', '1']);
     assert.equal(flags.resume, true);
@@ -44,6 +53,10 @@ describe('trainer flags', () => {
     [['--lr', 'Infinity'], /--lr/],
     [['--recipe', 'keras'], /--recipe/],
     [['--shards', '1.5'], /--shards/],
+    [['--ema', '1'], /--ema/],
+    [['--ema', '-0.5'], /--ema/],
+    [['--swa', '2.5'], /--swa/],
+    [['--ema', '0.9', '--swa', '3'], /--ema and --swa/],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
     [['--resume=yes'], /--resume/],
   ] as const) {

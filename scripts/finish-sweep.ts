@@ -1,0 +1,63 @@
+// `tsx scripts/finish-sweep.ts base|finish|test …`: does a "clean finish" help, the last epochs of the cosine schedule
+// trained with less distortion? The shared first part is trained once and checkpointed; each finish resumes from that
+// same state with the recipe's schedule (same total steps, same batches, same seeds) but its own augmentation share and
+// non-digit share, and is read on the held-out training images only. `test` reads one chosen finish on the test set.
+//   base                          train the recipe's first FINISH_AT epochs (default: its epochs − 3), checkpoint them
+//   finish NAME SHARE NOT_DIGITS  the rest of the epochs from that checkpoint, with augment.share and notDigits as given
+//                                 (the recipe's own values are the control); writes NAME.onnx
+//   test NAME                     NAME.onnx on the MNIST test set: only for the finish chosen on the held-out digits
+// FINISH_RECIPE (default: default), FINISH_DIR (default: checkpoints/finish-sweep).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { buildInferenceModel } from '../src/model/inference-graph.js';
+import { openSession } from '../src/model/session.js';
+import { loadCheckpoint, saveCheckpoint } from '../src/train/checkpoint.js';
+import { evaluate } from '../src/train/evaluate.js';
+import { loadMnist } from '../src/train/mnist.js';
+import { RECIPES, type Recipe, type RecipeName } from '../src/train/recipes.js';
+import { train, type TrainEvent } from '../src/train/trainer.js';
+
+const base = RECIPES[(process.env.FINISH_RECIPE ?? 'default') as RecipeName];
+const dir = process.env.FINISH_DIR ?? 'checkpoints/finish-sweep';
+const at = Number(process.env.FINISH_AT ?? base.epochs - 3);
+const checkpointFile = path.join(dir, `${base.name}-${at}.ckpt.json`);
+const [mode, name, share, notDigits] = process.argv.slice(2);
+const data = loadMnist();
+mkdirSync(dir, { recursive: true });
+
+// Held-out figures only: the test set's, which the trainer also measures each epoch, are not shown while choosing.
+const heldOutLine = (e: TrainEvent) => {
+  if (e.type !== 'epoch') return;
+  const r = e.record;
+  console.log(`epoch ${r.epoch}/${e.epochs}: held out ${(100 * r.heldOutAccuracy!).toFixed(2)} % loss ${r.heldOutLoss!.toFixed(5)} (${r.seconds.toFixed(0)} s)`);
+};
+
+if (mode === 'base') {
+  const stop = new AbortController();
+  const result = await train({
+    recipe: base,
+    data,
+    device: 'cpu',
+    signal: stop.signal,
+    onEvent(e) {
+      heldOutLine(e);
+      if (e.type === 'epoch' && e.record.epoch === at) stop.abort();
+    },
+  });
+  if (result.status !== 'interrupted') throw new Error('the run ended before the finish began');
+  await saveCheckpoint(checkpointFile, result.checkpoint);
+  console.log(`checkpoint after epoch ${at}: ${checkpointFile}`);
+} else if (mode === 'finish' && name && share !== undefined && notDigits !== undefined) {
+  const recipe: Recipe = { ...base, augment: base.augment && { ...base.augment, share: Number(share) }, notDigits: Number(notDigits) };
+  console.log(`${name}: epochs ${at + 1}–${recipe.epochs} with augment.share ${recipe.augment?.share}, notDigits ${recipe.notDigits}`);
+  const result = await train({ recipe, data, device: 'cpu', resume: loadCheckpoint(checkpointFile), onEvent: heldOutLine });
+  if (result.status !== 'done') throw new Error('interrupted');
+  writeFileSync(path.join(dir, `${name}.onnx`), buildInferenceModel(recipe.arch, result.params, {}));
+} else if (mode === 'test' && name) {
+  const { session } = await openSession(path.join(dir, `${name}.onnx`), 'cpu');
+  const e = await evaluate(session, data.test);
+  console.log(`${name} on the MNIST test set: ${(100 * e.accuracy).toFixed(2)} % loss ${e.loss.toFixed(5)}`);
+} else {
+  console.error('usage: tsx scripts/finish-sweep.ts base | finish NAME SHARE NOT_DIGITS | test NAME');
+  process.exit(2);
+}
