@@ -4,8 +4,7 @@
 // its cuts by what the classifier is surest of, so a model can read single digits better and numbers worse.
 // READ_SAMPLES pictures per set (default 200), READ_SEED (default 2027), READ_SETS (default all five). Each cell also says
 // how many candidates a read classified on average (the model's work per read).
-import { CLASSES, PIXELS } from '../src/model/input-contract.js';
-import { loadModel } from '../src/server/model.js';
+import { loadModel, runEach } from '../src/server/model.js';
 import { readNumber } from '../src/server/read/read-number.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { fontGlyphs, HANDWRITING_FONTS, makeSet, score, type Sample, type SetName } from '../test/helpers/numbers.js';
@@ -34,10 +33,7 @@ for (const file of models) {
   let classified = 0;
   const classify = async (tensors: Float32Array[]) => {
     classified += tensors.length;
-    const input = new Float32Array(tensors.length * PIXELS);
-    tensors.forEach((t, i) => input.set(t, i * PIXELS));
-    const out = await model.run(input, tensors.length);
-    return { probabilities: tensors.map((_, i) => out.subarray(i * CLASSES, (i + 1) * CLASSES)), temperature: 1 };
+    return { probabilities: await runEach(model, tensors), temperature: 1 };
   };
   for (const [name, samples] of sets) {
     const pairs = [];

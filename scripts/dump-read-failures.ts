@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { argmax } from '../src/model/lenet.js';
-import { CLASSES, PIXELS, toModelInput } from '../src/model/input-contract.js';
-import { loadModel } from '../src/server/model.js';
+import { toModelInput } from '../src/model/input-contract.js';
+import { loadModel, runEach } from '../src/server/model.js';
 import { decodeForReading } from '../src/server/read/decode.js';
 import { segmentNumber } from '../src/server/read/reader.js';
 import { loadMnist } from '../src/train/mnist.js';
@@ -32,12 +32,7 @@ let candidates = 0;
 for (const [n, s] of samples.entries()) {
   const { grey, scale } = await decodeForReading(s.picture, 25_000_000);
   const seg = segmentNumber(grey);
-  const classify = async (cands: Array<{ pixels: Uint8Array }>) => {
-    const input = new Float32Array(cands.length * PIXELS);
-    cands.forEach((c, i) => input.set(toModelInput(c.pixels), i * PIXELS));
-    const raw = await model.run(input, cands.length);
-    return cands.map((_, i) => raw.subarray(i * CLASSES, (i + 1) * CLASSES));
-  };
+  const classify = (cands: Array<{ pixels: Uint8Array }>) => runEach(model, cands.map((c) => toModelInput(c.pixels)));
   const probs = await classify(seg.candidates);
   const more = process.env.READ_REFINE === '0' ? [] : seg.refine(probs);
   if (more.length > 0) probs.push(...(await classify(more)));

@@ -9,8 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
-import { CLASSES, PIXELS, toModelInput } from '../src/model/input-contract.js';
-import { loadModel, type LoadedModel } from '../src/server/model.js';
+import { toModelInput } from '../src/model/input-contract.js';
+import { loadModel, runEach, type LoadedModel } from '../src/server/model.js';
 import { readNumber } from '../src/server/read/read-number.js';
 import { toMnist } from '../src/server/preprocess/mnist-normalise.js';
 import { loadMnist } from '../src/train/mnist.js';
@@ -178,12 +178,7 @@ describe('readNumber: a model reloaded between the first batch and the second lo
     const otherPath = path.join(dir, 'other.onnx');
     writeFileSync(otherPath, other);
     const [committed, untrained] = await Promise.all([loadModel('models/lenet.onnx', 'cpu', 1), loadModel(otherPath, 'cpu', 1)]);
-    const run = async (model: LoadedModel, tensors: Float32Array[]) => {
-      const input = new Float32Array(tensors.length * PIXELS);
-      tensors.forEach((t, i) => input.set(t, i * PIXELS));
-      const out = await model.run(input, tensors.length);
-      return tensors.map((_, i) => Array.from(out.subarray(i * CLASSES, (i + 1) * CLASSES)));
-    };
+    const run = async (model: LoadedModel, tensors: Float32Array[]) => (await runEach(model, tensors)).map((p) => Array.from(p));
     // A 7 whose bar reaches over a 1: the first batch leaves it unsure, so the reader takes a second look.
     const picture = await paperPng(compose([mnistGlyph(mnist, 0), mnistGlyph(mnist, 39)], 48, () => -6 / 48, seeded(5), 20));
     for (const reloaded of [false, true]) {

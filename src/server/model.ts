@@ -28,6 +28,15 @@ export interface LoadedModel {
   release(): Promise<void>;
 }
 
+/** Each of `tensors` (PIXELS floats each) classified in one run of `model`: a view of CLASSES probabilities per tensor.
+ * For the reader outside the service (`predict --read`, scripts, tests), which has no batcher. */
+export async function runEach(model: LoadedModel, tensors: Float32Array[]): Promise<Float32Array[]> {
+  const input = new Float32Array(tensors.length * PIXELS);
+  tensors.forEach((t, i) => input.set(t, i * PIXELS));
+  const out = await model.run(input, tensors.length);
+  return tensors.map((_, i) => out.subarray(i * CLASSES, (i + 1) * CLASSES));
+}
+
 export async function loadModel(file: string, device: Device, threads: number): Promise<LoadedModel> {
   let bytes: Buffer;
   try {

@@ -3,10 +3,9 @@
 // is a whole number, read as POST /read reads it: the number, and each digit's confidence and box.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { CLASSES, PIXELS } from '../model/input-contract.js';
 import { argmax } from '../model/lenet.js';
 import { loadConfig } from './config.js';
-import { loadModel } from './model.js';
+import { loadModel, runEach } from './model.js';
 import { PreprocessError, Preprocessor } from './preprocess/index.js';
 import { readTemperature } from './read/calibration.js';
 import { readNumber } from './read/read-number.js';
@@ -45,12 +44,7 @@ async function main(argv: string[]): Promise<number> {
   // No worker threads: one file at a time, nothing to overlap.
   const preprocessor = new Preprocessor({ maxPixels: config.MAX_INPUT_PIXELS, threads: 0, inlineMaxPixels: Infinity, maxQueue: 1 });
   const temperature = readTemperature(config.MODEL_PATH, model.info.sha256);
-  const classify = async (tensors: Float32Array[]) => {
-    const input = new Float32Array(tensors.length * PIXELS);
-    tensors.forEach((t, i) => input.set(t, i * PIXELS));
-    const out = await model.run(input, tensors.length);
-    return { probabilities: tensors.map((_, i) => out.subarray(i * CLASSES, (i + 1) * CLASSES)), temperature };
-  };
+  const classify = async (tensors: Float32Array[]) => ({ probabilities: await runEach(model, tensors), temperature });
   let failures = 0;
   const results = [];
   for (const file of parsed.positionals) {
