@@ -2,11 +2,12 @@
 // and without transparency, gives exactly the grey map pngjs + RGBA→grey gives.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { inflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { greyOf } from '../../src/server/preprocess/mnist-normalise.js';
 import { parsePngHeader } from '../../src/server/preprocess/png-header.js';
-import { decodePngPixels } from '../../src/server/preprocess/png-grey.js';
+import { decodePngPixels, inflateExact, inflateExactAsync, SYNC_INFLATE_BYTES } from '../../src/server/preprocess/png-grey.js';
+import { ihdr, pngOf } from '../helpers/images.js';
 
 /** What pngjs reads, as the grey map normalisation starts from. */
 const reference = (bytes: Buffer) => {
@@ -105,6 +106,40 @@ describe('PNG filters (png-grey.ts)', () => {
       const raw = new Uint8Array(inflateSync(Buffer.concat(header.idat)));
       raw[3 * (raw.length / 5)] = 5; // row 3's filter byte
       assert.throws(() => decodePngPixels(header, raw), { code: 'invalid_image' }, `colour type ${colorType}, ${bitDepth}-bit`);
+    }
+  });
+
+  // Grey 8-bit rows of `width` + 1 bytes (a filter byte, then pixels): pixel data just under and just over the size
+  // that inflates on the calling thread, so both paths are held to the same contract.
+  const sizes = [Math.floor(SYNC_INFLATE_BYTES / 1001), Math.ceil(SYNC_INFLATE_BYTES / 1001) + 1].map((height) => ({ width: 1000, height }));
+  const rows = (width: number, height: number, extra = 0) => {
+    const raw = Buffer.alloc((width + 1) * height + extra);
+    for (let i = 0; i < raw.length; i++) raw[i] = i % (width + 1) === 0 ? 0 : (i * 7) & 255;
+    return raw;
+  };
+  const grey = (width: number, height: number, idat: Buffer) => parsePngHeader(pngOf([['IHDR', ihdr(width, height)], ['IDAT', idat], ['IEND', Buffer.alloc(0)]]), 2e6);
+
+  it('inflate: either side of SYNC_INFLATE_BYTES, the pixel data inflates to exactly its bytes on both paths', async () => {
+    for (const { width, height } of sizes) {
+      const raw = rows(width, height);
+      const header = grey(width, height, deflateSync(raw));
+      assert.deepEqual(Buffer.from(await inflateExactAsync(header)), raw, `${width}×${height}`);
+      assert.deepEqual(Buffer.from(inflateExact(header)), raw, `${width}×${height}`);
+    }
+    assert.ok(sizes[0].height * 1001 <= SYNC_INFLATE_BYTES && sizes[1].height * 1001 > SYNC_INFLATE_BYTES);
+  });
+
+  it('inflate: short, long or corrupt pixel data is a 400 invalid_image on both paths', async () => {
+    for (const { width, height } of sizes) {
+      const whole = deflateSync(rows(width, height));
+      const corrupt = Buffer.from(whole);
+      for (let j = 0; j < 40; j++) corrupt[100 + j] ^= 0xa5;
+      const cases = { short: deflateSync(rows(width, height - 1)), long: deflateSync(rows(width, height, 1)), cut: whole.subarray(0, whole.length - 50), corrupt };
+      for (const [what, idat] of Object.entries(cases)) {
+        const header = grey(width, height, idat);
+        assert.throws(() => inflateExact(header), { code: 'invalid_image' }, `${what}, ${width}×${height}`);
+        await assert.rejects(inflateExactAsync(header), { code: 'invalid_image' }, `${what}, ${width}×${height}, async`);
+      }
     }
   });
 });

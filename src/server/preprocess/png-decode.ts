@@ -10,7 +10,7 @@ export function decodePng(bytes: Uint8Array, maxPixels: number, header: PngHeade
   return orient(decodePngPixels(header), header.orientation);
 }
 
-/** The same, inflating on libuv's threads: for pictures larger than a few thousand pixels. */
+/** The same, inflating on libuv's threads when the pixel data is larger than SYNC_INFLATE_BYTES. */
 export async function decodePngAsync(bytes: Uint8Array, maxPixels: number, header: PngHeader = parsePngHeader(bytes, maxPixels)): Promise<Grey> {
   return orient(decodePngPixels(header, await inflateExactAsync(header)), header.orientation);
 }
@@ -21,7 +21,7 @@ export function pngToMnist(bytes: Uint8Array, maxPixels: number, header: PngHead
   return toMnist(orient(decodePngPixels(header, undefined, true), header.orientation));
 }
 
-/** The same, inflating on libuv's threads first. */
+/** The same, inflating on libuv's threads first when the pixel data is larger than SYNC_INFLATE_BYTES. */
 export async function pngToMnistAsync(bytes: Uint8Array, maxPixels: number, header: PngHeader = parsePngHeader(bytes, maxPixels)): Promise<Uint8Array> {
   const raw = await inflateExactAsync(header);
   return toMnist(orient(decodePngPixels(header, raw, true), header.orientation));

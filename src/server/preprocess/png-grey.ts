@@ -4,14 +4,12 @@
 // undone row by row, and each row goes straight to the byte normalisation needs.
 // Why by hand, not pngjs: pngjs expands every pixel to RGBA first (~0.6 ms of its ~0.8 ms on a 280×280 drawing), and
 // its synchronous inflate returned uninitialised memory for short data and leaked its zlib handle on errors.
-// Why not node:zlib's inflateSync: on Node 20 every inflateSync that fails (truncated or corrupt data) leaks its output
-// buffer and zlib state, whatever finishFlush or close() (an attacker's memory pump; test/security.test.ts sends 5,000).
-// Small pictures inflate with fflate, JavaScript writing into a buffer we allocate, so a failure leaves only garbage the
-// GC collects; larger ones with node:zlib's asynchronous inflate, whose failures free everything, which costs a third of
-// fflate's CPU on a drawing and runs on libuv's threads, off the event loop (docs/performance.md).
+// Inflate: node:zlib into one buffer of at most the declared size + 1 bytes (maxOutputLength), of which only what zlib
+// wrote is kept; on the calling thread up to SYNC_INFLATE_BYTES, where a hop to libuv's threads costs more than the
+// work, and on libuv's threads beyond, off the event loop. Failed synchronous calls free everything once the event loop
+// turns (test/security.test.ts sends 5,000 corrupt PNGs; docs/performance.md).
 import { promisify } from 'node:util';
-import { constants as zlibConstants, inflate } from 'node:zlib';
-import { unzlibSync } from 'fflate';
+import { constants as zlibConstants, inflate, inflateSync, type ZlibOptions } from 'node:zlib';
 import { luma, SEE_THROUGH_BELOW, type Grey } from './mnist-normalise.js';
 import { ADAM7, invalidPng, passSize, WHOLE, type PngHeader } from './png-header.js';
 import { kernelBytes, kernels as rows, WASM_MAX_BYTES } from './wasm-kernels.js';
@@ -98,37 +96,48 @@ class Levels {
   }
 }
 
-/** Inflates into a buffer we allocated (zeroed) of exactly `size` + 1 bytes: it cannot write past it, and anything but
- * exactly `size` bytes (short data, or data running into the last byte) is an error. */
-export function inflateExact({ idat, inflatedSize: size }: PngHeader): Uint8Array {
-  let inflated: Uint8Array;
+/** Pixel data up to this many bytes inflates synchronously (a 400×120 RGB scan: 144 KB, ~0.2 ms). */
+export const SYNC_INFLATE_BYTES = 1 << 20;
+
+/** Inflates the image data to exactly the header's size, or throws invalid_png: at most `size` + 1 bytes are produced,
+ * all of them written by zlib, and anything but exactly `size` (short data, or data running past it) is an error. */
+export function inflateExact(header: PngHeader): Uint8Array {
+  let inflated: Buffer;
   try {
-    inflated = unzlibSync(idat.length === 1 ? idat[0] : Buffer.concat(idat), { out: new Uint8Array(size + 1) });
+    inflated = inflateSync(idatOf(header), inflateOptions(header));
   } catch (err) {
-    throw invalidPng(`the image data does not inflate (${(err as Error).message})`);
+    throw notInflating(err, header);
   }
-  return exactly(inflated, size);
+  return exactly(inflated, header.inflatedSize);
 }
 
 const inflateAsync = promisify(inflate);
 
-/** The same bound with node:zlib on libuv's threads: at most `size` + 1 bytes are produced, all of them written by zlib. */
-export async function inflateExactAsync({ idat, inflatedSize: size }: PngHeader): Promise<Uint8Array> {
+/** The same, on libuv's threads when the data is larger than SYNC_INFLATE_BYTES. */
+export async function inflateExactAsync(header: PngHeader): Promise<Uint8Array> {
+  if (header.inflatedSize <= SYNC_INFLATE_BYTES) return inflateExact(header);
   let inflated: Buffer;
   try {
-    // One output chunk that holds the whole image: no concatenation of 16 KB pieces.
-    const options = { maxOutputLength: size + 1, chunkSize: Math.max(zlibConstants.Z_MIN_CHUNK, size + 1) };
-    inflated = await inflateAsync(idat.length === 1 ? idat[0] : Buffer.concat(idat), options);
+    inflated = await inflateAsync(idatOf(header), inflateOptions(header));
   } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw invalidPng(`the image data inflates to more bytes than the header declares (${size})`);
-    throw invalidPng(`the image data does not inflate (${(err as Error).message})`);
+    throw notInflating(err, header);
   }
-  return exactly(new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.length), size);
+  return exactly(inflated, header.inflatedSize);
 }
 
-function exactly(inflated: Uint8Array, size: number): Uint8Array {
+const idatOf = ({ idat }: PngHeader) => (idat.length === 1 ? idat[0] : Buffer.concat(idat));
+
+/** One output chunk that holds the whole image (no concatenation of 16 KB pieces), and not a byte more than one past it. */
+const inflateOptions = ({ inflatedSize: size }: PngHeader): ZlibOptions => ({ maxOutputLength: size + 1, chunkSize: Math.max(zlibConstants.Z_MIN_CHUNK, size + 1) });
+
+function notInflating(err: unknown, { inflatedSize: size }: PngHeader): Error {
+  if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return invalidPng(`the image data inflates to more bytes than the header declares (${size})`);
+  return invalidPng(`the image data does not inflate (${(err as Error).message})`);
+}
+
+function exactly(inflated: Buffer, size: number): Uint8Array {
   if (inflated.length !== size) throw invalidPng(`the image data inflates to ${inflated.length > size ? 'more' : `${inflated.length}`} bytes, the header declares ${size}`);
-  return inflated;
+  return new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.length);
 }
 
 /**
