@@ -4,9 +4,10 @@
 // non-digit share, and is read on the held-out training images only. `test` reads one chosen finish on the test set.
 //   base                          train the recipe's first FINISH_AT epochs (default: its epochs − 3), checkpoint them
 //   finish NAME SHARE NOT_DIGITS  the rest of the epochs from that checkpoint, with augment.share and notDigits as given
-//                                 (the recipe's own values are the control); writes NAME.onnx
-//   test NAME                     NAME.onnx on the MNIST test set: only for the finish chosen on the held-out digits
-// FINISH_RECIPE (default: default), FINISH_DIR (default: checkpoints/finish-sweep).
+//                                 (the recipe's own values are the control); writes NAME-sSEED.onnx
+//   test NAME                     NAME-sSEED.onnx on the MNIST test set: only for the finish chosen on the held-out digits
+// FINISH_RECIPE (default: default), FINISH_SEED (default: the recipe's), FINISH_DIR (default: checkpoints/finish-sweep);
+// the checkpoint and the models are named with the seed, so seeds do not overwrite each other.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildInferenceModel } from '../src/model/inference-graph.js';
@@ -17,10 +18,13 @@ import { loadMnist } from '../src/train/mnist.js';
 import { RECIPES, type Recipe, type RecipeName } from '../src/train/recipes.js';
 import { train, type TrainEvent } from '../src/train/trainer.js';
 
-const base = RECIPES[(process.env.FINISH_RECIPE ?? 'default') as RecipeName];
+const named = RECIPES[(process.env.FINISH_RECIPE ?? 'default') as RecipeName];
+const base: Recipe = { ...named, seed: Number(process.env.FINISH_SEED ?? named.seed) };
+if (!Number.isSafeInteger(base.seed)) throw new Error(`FINISH_SEED must be an integer, not ${process.env.FINISH_SEED}`);
 const dir = process.env.FINISH_DIR ?? 'checkpoints/finish-sweep';
 const at = Number(process.env.FINISH_AT ?? base.epochs - 3);
-const checkpointFile = path.join(dir, `${base.name}-${at}.ckpt.json`);
+const checkpointFile = path.join(dir, `${base.name}-s${base.seed}-${at}.ckpt.json`);
+const modelFile = (name: string) => path.join(dir, `${name}-s${base.seed}.onnx`);
 const [mode, name, share, notDigits] = process.argv.slice(2);
 const data = loadMnist();
 mkdirSync(dir, { recursive: true });
@@ -49,12 +53,12 @@ if (mode === 'base') {
   console.log(`checkpoint after epoch ${at}: ${checkpointFile}`);
 } else if (mode === 'finish' && name && share !== undefined && notDigits !== undefined) {
   const recipe: Recipe = { ...base, augment: base.augment && { ...base.augment, share: Number(share) }, notDigits: Number(notDigits) };
-  console.log(`${name}: epochs ${at + 1}–${recipe.epochs} with augment.share ${recipe.augment?.share}, notDigits ${recipe.notDigits}`);
+  console.log(`${name}, seed ${recipe.seed}: epochs ${at + 1}–${recipe.epochs} with augment.share ${recipe.augment?.share}, notDigits ${recipe.notDigits}`);
   const result = await train({ recipe, data, device: 'cpu', resume: loadCheckpoint(checkpointFile), onEvent: heldOutLine });
   if (result.status !== 'done') throw new Error('interrupted');
-  writeFileSync(path.join(dir, `${name}.onnx`), buildInferenceModel(recipe.arch, result.params, {}));
+  writeFileSync(modelFile(name), buildInferenceModel(recipe.arch, result.params, {}));
 } else if (mode === 'test' && name) {
-  const { session } = await openSession(path.join(dir, `${name}.onnx`), 'cpu');
+  const { session } = await openSession(modelFile(name), 'cpu');
   const e = await evaluate(session, data.test);
   console.log(`${name} on the MNIST test set: ${(100 * e.accuracy).toFixed(2)} % loss ${e.loss.toFixed(5)}`);
 } else {
