@@ -8,6 +8,7 @@ import { createRng, normal } from '../src/model/random.js';
 import { bestPaths, chooseCounts } from '../src/server/read/best-path.js';
 import { fitTemperature, nll, readTemperature, recordCalibration, withTemperature } from '../src/server/read/calibration.js';
 import { connectedComponents } from '../src/server/read/components.js';
+import { segmentNumber } from '../src/server/read/reader.js';
 import { candidateCuts } from '../src/server/read/segment.js';
 import { UnitInk } from '../src/server/read/unit-ink.js';
 import { runCli } from './helpers/cli.js';
@@ -151,3 +152,38 @@ describe('npm run calibrate', () => {
     assert.equal((await runCli('src/server/calibrate-cli.ts', [])).code, 2);
   });
 });
+
+describe('segmentNumber: a unit no wider than one digit', () => {
+  // White on black: a 1 (a bar) joined to a 0 (a ring) by a thin bridge, the pair about as wide as it is tall, so the
+  // unit is read whole unless its clean cut at the bridge gives a 1 and another digit.
+  const grey = () => {
+    const [width, height] = [60, 60];
+    const data = new Uint8Array(width * height);
+    const ink = (x: number, y: number) => (data[y * width + x] = 255);
+    for (let y = 10; y < 50; y++) for (let x = 12; x < 16; x++) ink(x, y);
+    for (let y = 10; y < 50; y++) for (let x = 22; x < 46; x++) if (y < 14 || y >= 46 || x < 26 || x >= 42) ink(x, y);
+    for (let x = 16; x < 22; x++) ink(x, 30);
+    return { data, width, height, alphaIsInk: false, lo: 0, hi: 255 };
+  };
+  const sure = (digit: number, p = 0.99) => Array.from({ length: 10 }, (_, d) => (d === digit ? p : (1 - p) / 9));
+
+  it('cuts out its pieces only when its whole reading could lose to them', () => {
+    const wholeSure = segmentNumber(grey());
+    assert.equal(wholeSure.candidates.length, 1, 'the first batch holds the whole unit only');
+    const first = [sure(0)];
+    assert.deepEqual(wholeSure.refine(first), [], 'read surely whole: its pieces are never cut out');
+    assert.deepEqual(wholeSure.pick(first), [0]);
+
+    const unsure = segmentNumber(grey());
+    const firstUnsure = [sure(0, 0.4)];
+    const pieces = unsure.refine(firstUnsure);
+    // Cut at the bridge, and at a clean column through the ring's top and bottom: the pieces between any two of them.
+    const bar = pieces.find((c) => c.box.x === 12 && c.box.width <= 6);
+    const ring = pieces.find((c) => c.box.x >= 16 && c.box.x <= 22 && c.box.x + c.box.width === 46);
+    assert.ok(bar && ring, JSON.stringify(pieces.map((c) => c.box)));
+    const all = [...firstUnsure, ...pieces.map((c) => (c === bar ? sure(1) : c === ring ? sure(0) : sure(5, 0.3)))];
+    assert.deepEqual(unsure.refine(all), [], 'both pieces read surely: no second look');
+    assert.deepEqual(unsure.pick(all).map((i) => unsure.candidates[i]), [bar, ring]);
+  });
+});
+

@@ -172,14 +172,14 @@ describe('POST /read reads whole numbers', () => {
   });
 });
 
-describe('readNumber: a model reloaded between the first batch and the second look', () => {
+describe('readNumber: a model reloaded between two batches of one picture', () => {
   it('reads every piece again on the new model, so that no answer mixes two models', async () => {
     const { dir, other } = modelDir();
     const otherPath = path.join(dir, 'other.onnx');
     writeFileSync(otherPath, other);
     const [committed, untrained] = await Promise.all([loadModel('models/lenet.onnx', 'cpu', 1), loadModel(otherPath, 'cpu', 1)]);
     const run = async (model: LoadedModel, tensors: Float32Array[]) => (await runEach(model, tensors)).map((p) => Array.from(p));
-    // A 7 whose bar reaches over a 1: the first batch leaves it unsure, so the reader takes a second look.
+    // A 7 whose bar reaches over a 1: the first batch leaves it unsure, so the reader classifies more pieces.
     const picture = await paperPng(compose([mnistGlyph(mnist, 0), mnistGlyph(mnist, 39)], 48, () => -6 / 48, seeded(5), 20));
     for (const reloaded of [false, true]) {
       const batches: number[] = [];
@@ -192,12 +192,12 @@ describe('readNumber: a model reloaded between the first batch and the second lo
         },
       });
       if (!reloaded) {
-        assert.equal(batches.length, 2, 'the picture needs the second look');
+        assert.ok(batches.length >= 2, 'the picture needs more than one batch');
         assert.equal(reading.text, '71');
         continue;
       }
       assert.equal(batches.length, 3);
-      assert.equal(batches[2], batches[0] + batches[1], 'every piece, of the first batch and of the second look, read again at once');
+      assert.equal(batches[2], batches[0] + batches[1], 'every piece, of the first batch and of the second, read again at once');
       // Every digit's probabilities are the new model's own for its input (to float32's precision: temperature 1 still
       // renormalises them in doubles).
       const own = await run(untrained, reading.digits.map((d) => toModelInput(d.pixels)));

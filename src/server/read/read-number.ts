@@ -29,21 +29,25 @@ export interface NumberRead {
  * which model it was (any string that differs between models, e.g. its sha256; leave it out when it cannot change). */
 export type ClassifyAll = (tensors: Float32Array[]) => Promise<{ probabilities: ArrayLike<number>[]; temperature: number; model?: string }>;
 
-/** Every candidate classified, with the second look's (segmentation.refine) where the first batch left a unit unsure.
- * A model reloaded between the two batches would mix two models' probabilities: then all of them are read again at once. */
-async function classifyWithSecondLook(segmentation: Segmentation, classify: ClassifyAll) {
-  const first = await classify(segmentation.candidates.map((c) => toModelInput(c.pixels)));
-  const more = segmentation.refine(first.probabilities);
-  if (more.length === 0) return first;
-  const second = await classify(more.map((c) => toModelInput(c.pixels)));
-  if (second.model === first.model) return { probabilities: [...first.probabilities, ...second.probabilities], temperature: first.temperature };
-  return classify(segmentation.candidates.map((c) => toModelInput(c.pixels)));
+/** Every candidate classified: the first batch, then whatever more segmentation.refine asks for after each batch (a
+ * narrow unit's pieces, a second look at unsure units), most pictures none. A model reloaded between two batches would
+ * mix two models' probabilities: then all of them are read again at once. */
+async function classifyAll(segmentation: Segmentation, classify: ClassifyAll) {
+  const all = () => classify(segmentation.candidates.map((c) => toModelInput(c.pixels)));
+  const first = await all();
+  let probabilities = first.probabilities;
+  for (let more = segmentation.refine(probabilities); more.length > 0; more = segmentation.refine(probabilities)) {
+    const next = await classify(more.map((c) => toModelInput(c.pixels)));
+    if (next.model !== first.model) return all();
+    probabilities = [...probabilities, ...next.probabilities];
+  }
+  return { probabilities, temperature: first.temperature };
 }
 
 export async function readNumber(image: Buffer, opts: { maxPixels: number; length?: number; classify: ClassifyAll }): Promise<NumberRead> {
   const { grey, scale } = await decodeForReading(image, opts.maxPixels);
   const segmentation = segmentNumber(grey, { length: opts.length });
-  const { probabilities, temperature } = await classifyWithSecondLook(segmentation, opts.classify);
+  const { probabilities, temperature } = await classifyAll(segmentation, opts.classify);
   const picked = segmentation.pick(probabilities);
   if (picked.length === 0) throw new PreprocessError('no_digit_found', 'no digit could be read in the image');
   const digits = picked.map((i) => {

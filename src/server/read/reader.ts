@@ -7,7 +7,7 @@ import { connectedComponents } from './components.js';
 import { inkPage, type InkPage } from './ink.js';
 import { columnCut, cropBetween, gapPath, measureBetween } from './gap-cuts.js';
 import { candidateCuts, groupPieces, mergeToCount, type Unit } from './segment.js';
-import { UnitInk } from './unit-ink.js';
+import { UnitInk, type InkBox } from './unit-ink.js';
 
 export const MAX_DIGITS = 32;
 /** Mapped ink level (0..255) from which a pixel belongs to a stroke when finding components. */
@@ -29,22 +29,30 @@ export interface Candidate {
 
 export interface Segmentation {
   candidates: Candidate[];
-  /** Given the candidates' probabilities so far, more candidates for the units whose reading is unsure (cuts that
-   * follow the gap between strokes), appended to `candidates`; none for most pictures. Call at most once, before pick. */
+  /** Given the probabilities of every candidate so far, more candidates, appended to `candidates`: the pieces of
+   * units whose whole reading was not sure enough to stand whatever its pieces read, then, once those are read, cuts
+   * that follow the gaps between strokes for the units whose reading is unsure. None for most pictures. Call it with
+   * each batch's probabilities until it returns none, then pick. */
   refine(probabilities: ReadonlyArray<ArrayLike<number>>): Candidate[];
   /** Given each candidate's ten probabilities, the indices of the candidates read as the number's digits, in order. */
   pick(probabilities: ReadonlyArray<ArrayLike<number>>): number[];
 }
 
+/** An edge's candidate is -1 while its piece is measured but not yet cut out (a narrow unit's, see `pending`). */
+type PlanEdge = Edge & { candidate: number; penalty: number; piece?: Piece };
+
 interface UnitPlan {
   nodes: number;
-  edges: Array<Edge & { candidate: number; penalty: number }>;
+  edges: PlanEdge[];
   /** Per count of digits k (index), the geometric penalty for reading that many in this unit. */
   prior: number[];
   /** No wider than one digit: read as two digits only when one of them is a 1 (see NARROW_CUTS). */
   narrow: boolean;
   /** Such a unit parted at any cut, not only clean ones (addGapCuts): then both pieces must read surely. */
   anyCut?: boolean;
+  /** Such a unit's pieces wait until the first batch has read it whole: a whole reading scoring above -SPLIT_PENALTY
+   * beats any two pieces (each scores at most 0), so then they are never cut out. */
+  pending?: boolean;
   /** For refine: the unit, its ink, the columns its nodes stand at, and every cut column found before filtering. */
   unit: Unit;
   ink: UnitInk;
@@ -84,8 +92,8 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
     const origins = cuts.map((c) => c.x);
     if (narrow) cuts = cuts.filter((c) => c.ink <= CLEAN_CUT * H);
     if (narrow && cuts.length === 0) {
-      const c = cutOut(page, ink, unit, unit.left, unit.right);
-      const edges = c ? [{ from: 0, to: 1, score: 0, candidate: candidates.push(c.candidate) - 1, penalty: 0 }] : [];
+      const piece = measurePiece(ink, unit, unit.left, unit.right);
+      const edges = piece ? [{ from: 0, to: 1, score: 0, candidate: candidates.push(cutPiece(page, ink, piece)) - 1, penalty: 0 }] : [];
       return { nodes: 2, edges, prior: [-Infinity, 0, ...(origins.length > 0 ? [SPLIT_PENALTY] : [])], narrow, unit, ink, xs: [unit.left, unit.right], origins };
     }
     const xs = [unit.left, ...cuts.map((c) => c.x), unit.right];
@@ -102,17 +110,22 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
           continue;
         }
         // Two digits side by side in so narrow a unit are both as tall as the line; a piece cut across one digit is not.
-        const c = cutOut(page, ink, unit, xs[i], xs[j], narrow && !(i === 0 && j === last) ? NARROW_TALL * H : 0);
-        if (!c) continue;
-        edges.push({ from: i, to: j, score: 0, candidate: candidates.push(c.candidate) - 1, penalty: shapePenalty(c.inkWidth, c.inkHeight, H) });
+        const split = narrow && !(i === 0 && j === last);
+        const piece = measurePiece(ink, unit, xs[i], xs[j], split ? NARROW_TALL * H : 0);
+        if (!piece) continue;
+        const penalty = shapePenalty(piece.width, piece.height, H);
+        edges.push(split ? { from: i, to: j, score: 0, candidate: -1, penalty, piece } : { from: i, to: j, score: 0, candidate: candidates.push(cutPiece(page, ink, piece)) - 1, penalty });
       }
     }
-    return { nodes: xs.length, edges, prior, narrow, unit, ink, xs, origins };
+    const plan: UnitPlan = { nodes: xs.length, edges, prior, narrow, unit, ink, xs, origins, pending: narrow };
+    // Without a whole reading to weigh them against, the pieces go in the first batch.
+    if (narrow && !edges.some((e) => e.from === 0 && e.to === last)) cutPending(plan, page, candidates);
+    return plan;
   });
   if (candidates.length === 0) throw new PreprocessError('no_digit_found', 'no digit-sized writing found in the image');
   const choose = (probabilities: ReadonlyArray<ArrayLike<number>>) => {
     const paths = plans.map((plan) => {
-      for (const e of plan.edges) e.score = Math.log(Math.max(1e-12, Math.max(...Array.from(probabilities[e.candidate])))) - e.penalty;
+      for (const e of plan.edges) e.score = e.candidate < 0 ? -Infinity : Math.log(Math.max(1e-12, Math.max(...Array.from(probabilities[e.candidate])))) - e.penalty;
       if (plan.narrow) keepPairsWithAOne(plan, probabilities);
       return bestPaths(plan.nodes, plan.edges, plan.prior.length - 1);
     });
@@ -122,15 +135,26 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
     return counts.map((k, u) => (paths[u][k]?.edges ?? []).map((e) => plans[u].edges[e].candidate));
   };
   let settled: { probabilities: ReadonlyArray<ArrayLike<number>>; picked: number[] } | undefined;
+  let looked = false;
   return {
     candidates,
     refine(probabilities) {
       const first = candidates.length;
       const chosen = choose(probabilities);
-      chosen.forEach((picked, u) => {
-        const sure = Math.min(...picked.map((c) => Math.max(...Array.from(probabilities[c]))));
-        if (sure < (plans[u].narrow ? NOT_ONE_DIGIT : UNSURE)) addGapCuts(plans[u], page, H, candidates, first + MAX_MORE);
-      });
+      // First the narrow units' pieces, where the whole reading may lose to them (choose has scored the whole edges).
+      for (const plan of plans.filter((p) => p.pending)) {
+        const whole = plan.edges.find((e) => e.from === 0 && e.to === plan.nodes - 1)!;
+        if (whole.score > -SPLIT_PENALTY + 1e-6) plan.pending = false;
+        else cutPending(plan, page, candidates);
+      }
+      if (candidates.length > first) return candidates.slice(first);
+      if (!looked) {
+        looked = true;
+        chosen.forEach((picked, u) => {
+          const sure = Math.min(...picked.map((c) => Math.max(...Array.from(probabilities[c]))));
+          if (sure < (plans[u].narrow ? NOT_ONE_DIGIT : UNSURE)) addGapCuts(plans[u], page, H, candidates, first + MAX_MORE);
+        });
+      }
       // Most pictures get nothing more: then pick, called with the same probabilities, need not choose again.
       if (candidates.length === first) settled = { probabilities, picked: chosen.flat() };
       return candidates.slice(first);
@@ -233,8 +257,8 @@ function keepPairsWithAOne(plan: UnitPlan, probabilities: ReadonlyArray<ArrayLik
   const last = plan.nodes - 1;
   for (let cut = 1; cut < last; cut++) {
     const pair = plan.edges.filter((e) => (e.from === 0 && e.to === cut) || (e.from === cut && e.to === last));
-    const one = pair.some((e) => probabilities[e.candidate][1] >= SURE_ONE);
-    const both = !plan.anyCut || pair.every((e) => Math.max(...Array.from(probabilities[e.candidate])) >= SURE_ONE);
+    const one = pair.some((e) => e.candidate >= 0 && probabilities[e.candidate][1] >= SURE_ONE);
+    const both = !plan.anyCut || pair.every((e) => e.candidate >= 0 && Math.max(...Array.from(probabilities[e.candidate])) >= SURE_ONE);
     if (!one || !both) for (const e of pair) e.score = -Infinity;
   }
 }
@@ -246,18 +270,30 @@ function shapePenalty(width: number, height: number, lineHeight: number): number
   return (aspect > 1.05 ? 4 * (aspect - 1.05) : 0) + (tall < 0.55 ? 5 * (0.55 - tall) : 0);
 }
 
-/** The unit's ink between columns left and right (its strokes, and the faint pixels around them), as a candidate;
- * none where its ink is less than `minHeight` tall (measured before the piece is normalised). */
-function cutOut(page: InkPage, ink: UnitInk, unit: Unit, left: number, right: number, minHeight = 0) {
+/** The unit's ink between columns left and right (its strokes, and the faint pixels around them), measured: none where
+ * it has too little stroke to be a digit, or is less than `minHeight` tall. */
+function measurePiece(ink: UnitInk, unit: Unit, left: number, right: number, minHeight = 0): Piece | undefined {
   const box = ink.measure(left, right);
   // Too little stroke to be a digit (a corner clipped by a cut).
   if (box.strokes < Math.max(4, 0.04 * unit.area) || box.x1 < box.x0) return undefined;
-  const w = box.x1 - box.x0 + 1;
-  const h = box.y1 - box.y0 + 1;
-  if (h < minHeight) return undefined;
-  return {
-    candidate: { pixels: normaliseDigit({ data: ink.crop(box), width: w, height: h }), box: { x: page.left + box.x0, y: page.top + box.y0, width: w, height: h } },
-    inkWidth: w,
-    inkHeight: h,
-  };
+  const width = box.x1 - box.x0 + 1;
+  const height = box.y1 - box.y0 + 1;
+  return height < minHeight ? undefined : { box, width, height };
+}
+
+interface Piece {
+  box: InkBox;
+  width: number;
+  height: number;
+}
+
+/** A measured piece cut out and normalised as /predict normalises a digit: a candidate. */
+function cutPiece(page: InkPage, ink: UnitInk, { box, width, height }: Piece): Candidate {
+  return { pixels: normaliseDigit({ data: ink.crop(box), width, height }), box: { x: page.left + box.x0, y: page.top + box.y0, width, height } };
+}
+
+/** A narrow unit's waiting pieces cut out, appended to the candidates. */
+function cutPending(plan: UnitPlan, page: InkPage, candidates: Candidate[]) {
+  for (const e of plan.edges) if (e.piece) [e.candidate, e.piece] = [candidates.push(cutPiece(page, plan.ink, e.piece)) - 1, undefined];
+  plan.pending = false;
 }
