@@ -22,11 +22,24 @@ export interface Labelled {
 
 export function connectedComponents(data: Uint8Array, width: number, height: number, threshold: number): Labelled {
   const runs = new Runs();
+  // Paper is skipped four pixels at a time, read as one 32-bit word (a JavaScript byte loop costs ~2–5 ns a byte on this
+  // VM, and most of a page is paper): adding 128 − threshold to each byte sets its top bit where the byte is at or
+  // above the threshold; a byte that had its top bit already counts too, and only such a byte can carry into the next,
+  // so a word is never skipped wrongly (at worst looked at byte by byte needlessly). For thresholds 1..128.
+  const words = data.byteOffset % 4 === 0 && threshold >= 1 && threshold <= 128 ? new Uint32Array(data.buffer, data.byteOffset, data.length >> 2) : undefined;
+  const add = (128 - threshold) * 0x01010101;
   let above = 0; // the first run of the row above
   for (let y = 0; y < height; y++) {
     const row = y * width;
     const first = runs.count;
     for (let x = 0; x < width; ) {
+      if (words !== undefined && ((row + x) & 3) === 0 && x + 4 <= width) {
+        const w = words[(row + x) >> 2];
+        if (((w | (w + add)) & 0x80808080) === 0) {
+          x += 4;
+          continue;
+        }
+      }
       if (data[row + x] < threshold) {
         x++;
         continue;
