@@ -82,11 +82,12 @@ describe('candidateCuts', () => {
     ];
     const width = picture[0].length;
     const data = Uint8Array.from(picture.join(''), (c) => (c === '#' ? 255 : 0));
-    const { labels, components } = connectedComponents(data, width, picture.length, 128);
+    const labelled = connectedComponents(data, width, picture.length, 128);
+    const { components } = labelled;
     assert.equal(components.length, 1);
     const [unit] = components;
     const whole = { ...unit, members: [0] };
-    const cuts = candidateCuts(new UnitInk({ data, width, height: picture.length }, labels, Int32Array.of(0), 0, whole), whole, 2, 2);
+    const cuts = candidateCuts(new UnitInk({ data, width, height: picture.length }, labelled, Int32Array.of(0), 0, whole), whole, 2, 2);
     const bridge = cuts.find((c) => c.x === 3 || c.x === 4);
     assert.ok(bridge, JSON.stringify(cuts));
     assert.equal(bridge.ink, 1);

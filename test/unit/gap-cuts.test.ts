@@ -12,9 +12,10 @@ const STROKE = 128;
 
 /** A unit made of the whole page, every component in it. */
 function unitOf(data: Uint8Array, width: number, height: number) {
-  const { labels, components } = connectedComponents(data, width, height, STROKE);
+  const labelled = connectedComponents(data, width, height, STROKE);
+  const { components } = labelled;
   const unit: Unit = { left: 0, top: 0, right: width, bottom: height, area: components.reduce((n, c) => n + c.area, 0), members: [] };
-  return { unit, ink: new UnitInk({ data, width, height }, labels, new Int32Array(components.length), 0, unit) };
+  return { unit, ink: new UnitInk({ data, width, height }, labelled, new Int32Array(components.length), 0, unit) };
 }
 
 describe('cuts along the gap between strokes', () => {

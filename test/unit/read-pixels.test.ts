@@ -42,7 +42,7 @@ function floodFill(data: Uint8Array, width: number, height: number, threshold: n
       }
     }
   }
-  return { labels, components };
+  return { labels, components, threshold };
 }
 
 describe('the reader pixel loops', () => {
@@ -61,13 +61,14 @@ describe('the reader pixel loops', () => {
     for (let t = 0; t < 200; t++) {
       const [width, height] = [2 + Math.floor(rng() * 50), 2 + Math.floor(rng() * 30)];
       const data = picture(rng, width, height, 0.5);
-      const { labels, components } = connectedComponents(data, width, height, 128);
+      const labelled = connectedComponents(data, width, height, 128);
+      const { labels, components } = labelled;
       // Components go to two units at random; unit 0's box is a random box of the page.
       const unitOf = Int32Array.from(components, () => (rng() < 0.5 ? 0 : 1));
       const x = [Math.floor(rng() * width), Math.floor(rng() * width)].sort((a, b) => a - b);
       const y = [Math.floor(rng() * height), Math.floor(rng() * height)].sort((a, b) => a - b);
       const unit: Unit = { left: x[0], right: x[1] + 1, top: y[0], bottom: y[1] + 1, area: 0, members: [] };
-      const ink = new UnitInk({ data, width, height }, labels, unitOf, 0, unit);
+      const ink = new UnitInk({ data, width, height }, labelled, unitOf, 0, unit);
       const left = unit.left + Math.floor(rng() * (unit.right - unit.left));
       const right = left + 1 + Math.floor(rng() * (unit.right - left));
       // Every pixel of the unit's rows between the cuts: mine unless it is another unit's stroke.
@@ -83,6 +84,14 @@ describe('the reader pixel loops', () => {
       }
       const box = ink.measure(left, right);
       assert.equal(box.strokes, strokes);
+      // Per column, for choosing cuts: the unit's stroke pixels, the row of the first and one past the last.
+      for (let px = unit.left; px < unit.right; px++) {
+        const rows = [];
+        for (let py = unit.top; py < unit.bottom; py++) if (mine(py * width + px) && labels[py * width + px] >= 0) rows.push(py);
+        const c = px - unit.left;
+        const expected = rows.length > 0 ? [rows.length, rows[0], rows.at(-1)! + 1] : [0, unit.bottom, unit.top];
+        assert.deepEqual([ink.strokes[c], ink.strokeTop[c], ink.strokeBottom[c]], expected, `picture ${t}, column ${px}`);
+      }
       if (x1 < 0) {
         assert.ok(box.x1 < box.x0, 'no ink between the cuts');
         continue;

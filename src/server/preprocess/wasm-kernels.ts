@@ -1,6 +1,6 @@
 // The WebAssembly kernels (assembly/png-rows.ts, built into png-rows-wasm.ts): one instance per thread, shared by the
-// PNG decoder (png-grey.ts) and normalisation (mnist-normalise.ts). Callers lay out their data from heapBase() on and
-// use it synchronously, so one call's layout never meets another's.
+// PNG decoder (png-grey.ts), normalisation (mnist-normalise.ts) and the reader's unit ink (read/unit-ink.ts). Callers
+// lay out their data from heapBase() on and use it synchronously, so one call's layout never meets another's.
 import { PNG_ROWS_WASM } from './png-rows-wasm.js';
 
 interface Kernels {
@@ -16,6 +16,7 @@ interface Kernels {
     yStart: number, yCount: number, yWeights: number, ySpan: number,
     rows: number, out: number,
   ): void;
+  columnInk(ink: number, stride: number, width: number, height: number, stroke: number, mine: number, out: number): void;
 }
 
 export const kernels = new WebAssembly.Instance(new WebAssembly.Module(PNG_ROWS_WASM)).exports as unknown as Kernels;

@@ -18,6 +18,8 @@ export interface Labelled {
   /** Per pixel: the index of its component in `components`, or -1 below the threshold. */
   labels: Int32Array;
   components: Component[];
+  /** The level from which a pixel is a stroke, in a component. */
+  threshold: number;
 }
 
 export function connectedComponents(data: Uint8Array, width: number, height: number, threshold: number): Labelled {
@@ -74,7 +76,7 @@ export function connectedComponents(data: Uint8Array, width: number, height: num
     comp.area += end - start;
     labels.fill(c, y * width + start, y * width + end);
   }
-  return { labels, components };
+  return { labels, components, threshold };
 }
 
 /** Runs [start, end) of row `row`, in reading order, with a union-find over them (parent[a] === a for a root). */

@@ -64,7 +64,8 @@ interface UnitPlan {
 export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: number } = {}): Segmentation {
   const { length, maxDigits = MAX_DIGITS } = opts;
   const page = inkPage(grey);
-  const { labels, components } = connectedComponents(page.data, page.width, page.height, STROKE);
+  const labelled = connectedComponents(page.data, page.width, page.height, STROKE);
+  const { components } = labelled;
   let line = groupPieces(components, maxDigits);
   if (line.units.length === 0) throw new PreprocessError('no_digit_found', 'no digit-sized writing found in the image');
   if (length !== undefined && line.units.length > length) line = mergeToCount(line, length);
@@ -76,7 +77,7 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
 
   const candidates: Candidate[] = [];
   const plans: UnitPlan[] = line.units.map((unit, u) => {
-    const ink = new UnitInk(page, labels, line.unitOf, u, unit);
+    const ink = new UnitInk(page, labelled, line.unitOf, u, unit);
     const W = unit.right - unit.left;
     const ratio = W / H;
     const narrow = ratio <= ONE_DIGIT && !forced;

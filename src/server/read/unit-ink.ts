@@ -1,8 +1,11 @@
 // One writing unit's own ink, for cutting candidates out of it: its strokes and the faint pixels around strokes, without
 // its neighbours' strokes that reach into its box. Made once per unit, so that each candidate between two cuts costs a
 // look at its columns and a copy of its box, not a pass over the whole unit with a label lookup per pixel: a wide unit
-// has dozens of candidates (docs/performance.md).
+// has dozens of candidates (docs/performance.md). The pass over the unit's pixels runs in the WebAssembly kernels
+// (assembly/png-rows.ts, columnInk); only neighbours' strokes inside its box are looked up by label.
 import type { InkMap } from '../preprocess/mnist-normalise.js';
+import { kernelBytes, kernels, WASM_MAX_BYTES } from '../preprocess/wasm-kernels.js';
+import type { Labelled } from './components.js';
 import type { UnitPixels } from './gap-cuts.js';
 import type { Unit } from './segment.js';
 
@@ -33,39 +36,49 @@ export class UnitInk {
   readonly strokeTop: Int32Array;
   readonly strokeBottom: Int32Array;
 
-  /** `labels` are the page's components, `unitOf` each component's unit, `u` this unit's index. */
-  constructor(page: InkMap, labels: Int32Array, unitOf: Int32Array, u: number, unit: Unit) {
+  /** `labelled` are the page's components, `unitOf` each component's unit, `u` this unit's index. */
+  constructor(page: InkMap, { labels, components, threshold }: Labelled, unitOf: Int32Array, u: number, unit: Unit) {
     const width = (this.#width = unit.right - unit.left);
     const height = unit.bottom - unit.top;
     this.#left = unit.left;
     this.#top = unit.top;
-    const mine = (this.#mine = new Uint8Array(width * height));
-    const strokes = (this.strokes = new Int32Array(width));
-    const strokeTop = (this.strokeTop = new Int32Array(width).fill(unit.bottom));
-    const strokeBottom = (this.strokeBottom = new Int32Array(width).fill(unit.top));
-    const first = (this.#first = new Int32Array(width).fill(unit.bottom));
-    const last = (this.#last = new Int32Array(width).fill(unit.top - 1));
+    // In the kernels' memory: the page's rows the unit spans (and 16 bytes the kernel may read past them), the unit's
+    // own box, then the five column arrays.
     const { data, width: pageWidth } = page;
-    // Rows top to bottom: a column's first ink (or stroke) is the first one met.
-    for (let y = 0, row = unit.top; y < height; y++, row++) {
-      const from = row * pageWidth + unit.left;
-      const to = y * width;
-      for (let x = 0; x < width; x++) {
-        const v = data[from + x];
-        if (v === 0) continue;
-        const l = labels[from + x];
-        if (l >= 0) {
-          if (unitOf[l] !== u) continue;
-          if (strokes[x]++ === 0) strokeTop[x] = row;
-          strokeBottom[x] = row + 1;
+    const columns = Math.ceil(width / 16) * 16;
+    const rows = kernels.heapBase();
+    const boxAt = rows + height * pageWidth + 16;
+    const out = Math.ceil((boxAt + width * height) / 16) * 16;
+    const end = out + 20 * columns;
+    if (height >= 32_768 || end > WASM_MAX_BYTES) throw new RangeError(`a unit of ${width}×${height} pixels is larger than the reader's pages`);
+    const memory = kernelBytes(end);
+    memory.set(data.subarray(unit.top * pageWidth, unit.bottom * pageWidth), rows);
+    memory.fill(0, boxAt - 16, boxAt);
+    // Other units' strokes (and dropped specks) reaching into the box are not this unit's ink.
+    components.forEach((c, index) => {
+      if (unitOf[index] === u || c.right <= unit.left || c.left >= unit.right || c.bottom <= unit.top || c.top >= unit.bottom) return;
+      for (let row = Math.max(c.top, unit.top); row < Math.min(c.bottom, unit.bottom); row++) {
+        for (let x = Math.max(c.left, unit.left); x < Math.min(c.right, unit.right); x++) {
+          if (labels[row * pageWidth + x] === index) memory[rows + (row - unit.top) * pageWidth + x] = 0;
         }
-        mine[to + x] = v;
-        if (last[x] < unit.top) first[x] = row;
-        last[x] = row;
       }
-    }
+    });
+    kernels.columnInk(rows + unit.left, pageWidth, width, height, threshold, boxAt, out);
+    this.#mine = memory.slice(boxAt, boxAt + width * height);
+    // The kernel counts rows from the box's top; these are the page's.
+    const found = new Int32Array(memory.buffer, out, 5 * columns);
+    const column = (k: number, shift: number) => {
+      const a = new Int32Array(width);
+      for (let x = 0; x < width; x++) a[x] = found[k * columns + x] + shift;
+      return a;
+    };
+    this.strokes = column(0, 0);
+    this.strokeTop = column(1, unit.top);
+    this.strokeBottom = column(2, unit.top);
+    this.#first = column(3, unit.top);
+    this.#last = column(4, unit.top);
     const before = (this.#strokesBefore = new Int32Array(width + 1));
-    for (let x = 0; x < width; x++) before[x + 1] = before[x] + strokes[x];
+    for (let x = 0; x < width; x++) before[x + 1] = before[x] + this.strokes[x];
   }
 
   /** The unit's own ink, for cuts that are not columns (gap-cuts.ts). */
