@@ -96,8 +96,9 @@ class Levels {
   }
 }
 
-/** Pixel data up to this many bytes inflates synchronously (a 400×120 RGB scan: 144 KB, ~0.2 ms). */
-export const SYNC_INFLATE_BYTES = 1 << 20;
+/** Pixel data up to this many bytes inflates synchronously (a 400×120 RGB scan: 144 KB, ~0.15 ms). Blocking the event
+ * loop longer for one picture lengthened the c64 tail of others (docs/performance.md). */
+export const SYNC_INFLATE_BYTES = 192 << 10;
 
 /** Inflates the image data to exactly the header's size, or throws invalid_png: at most `size` + 1 bytes are produced,
  * all of them written by zlib, and anything but exactly `size` (short data, or data running past it) is an error. */

@@ -32,7 +32,7 @@ export type ClassifyAll = (tensors: Float32Array[]) => Promise<{ probabilities: 
 /** Every candidate classified: the first batch, then whatever more segmentation.refine asks for after each batch (a
  * narrow unit's pieces, a second look at unsure units), most pictures none. A model reloaded between two batches would
  * mix two models' probabilities: then all of them are read again at once. */
-async function classifyAll(segmentation: Segmentation, classify: ClassifyAll) {
+async function classifyCandidates(segmentation: Segmentation, classify: ClassifyAll) {
   const all = () => classify(segmentation.candidates.map((c) => toModelInput(c.pixels)));
   const first = await all();
   let probabilities = first.probabilities;
@@ -47,7 +47,7 @@ async function classifyAll(segmentation: Segmentation, classify: ClassifyAll) {
 export async function readNumber(image: Buffer, opts: { maxPixels: number; length?: number; classify: ClassifyAll }): Promise<NumberRead> {
   const { grey, scale } = await decodeForReading(image, opts.maxPixels);
   const segmentation = segmentNumber(grey, { length: opts.length });
-  const { probabilities, temperature } = await classifyAll(segmentation, opts.classify);
+  const { probabilities, temperature } = await classifyCandidates(segmentation, opts.classify);
   const picked = segmentation.pick(probabilities);
   if (picked.length === 0) throw new PreprocessError('no_digit_found', 'no digit could be read in the image');
   const digits = picked.map((i) => {

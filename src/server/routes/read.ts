@@ -1,6 +1,6 @@
 // POST /read: a picture of a handwritten number (a zip code, an amount) → its digits, left to right. All the candidate
-// pieces of one picture are classified in one batch, through the same batcher and model as /predict (and the pieces of
-// a second look at units the first batch left unsure, in a second).
+// pieces of one picture are classified in one batch, through the same batcher and model as /predict (and the few more
+// that some pictures need once the first are read, in a later one: read-number.ts).
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Prediction } from '../inference.js';
 import type { ModelSummary } from '../model-slot.js';
