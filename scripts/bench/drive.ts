@@ -20,6 +20,11 @@ const ms = (s: string | undefined) => {
   return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'] : Number.NaN;
 };
 
+/** How long each run waits first (BENCH_SETTLE_MS): when wrk stops, the server it drove still answers the requests it
+ * had queued (64 at c64: ~0.3 s of the Python stack's CPU at one worker), which would run into the start of the next
+ * run, the other server's in an alternation, and lengthen that run's tail. */
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 1000);
+
 /** Requests per second and latencies (ms) of POSTing `body` with `headers` to `url` over `connections` connections for `seconds`. */
 export async function drive(
   url: string,
@@ -28,6 +33,7 @@ export async function drive(
   seconds: number,
   headers: Record<string, string> = { 'content-type': 'image/png' },
 ): Promise<Result> {
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   if (hasWrk) {
     const dir = mkdtempSync(path.join(tmpdir(), 'bench-serve-'));
     writeFileSync(path.join(dir, 'body'), body);
