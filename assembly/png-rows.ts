@@ -351,3 +351,44 @@ export function columnInk(ink: usize, stride: i32, width: i32, height: i32, stro
   v128.store(at, i32x4.extend_low_i16x8_s(hi), 32);
   v128.store(at, i32x4.extend_high_i16x8_s(hi), 48);
 }
+
+/**
+ * The runs of bytes at least `threshold` in each of `height` rows of `width` bytes at `data`, for the reader's
+ * components.ts: run k's first column and one past its last as two i32 at `runs` + 8k, and after row y the number of
+ * runs so far as an i32 at `rowEnds` + 4y. Returns the number of runs; the caller leaves room for width / 2 + 1 a row.
+ * Paper and stroke are skipped 16 bytes a step.
+ */
+export function strokeRuns(data: usize, width: i32, height: i32, threshold: u8, runs: usize, rowEnds: usize): i32 {
+  const t = i8x16.splat(threshold);
+  const w = <usize>width;
+  let n: i32 = 0;
+  for (let y = 0; y < height; y++) {
+    const row = data + <usize>y * w;
+    let x: usize = 0;
+    while (true) {
+      for (; x + 16 <= w; x += 16) {
+        const ink = i8x16.bitmask(i8x16.ge_u(v128.load(row + x), t));
+        if (ink != 0) {
+          x += <usize>ctz(ink);
+          break;
+        }
+      }
+      while (x < w && load<u8>(row + x) < threshold) x++;
+      if (x >= w) break;
+      const start = x;
+      for (; x + 16 <= w; x += 16) {
+        const paper = i8x16.bitmask(i8x16.lt_u(v128.load(row + x), t));
+        if (paper != 0) {
+          x += <usize>ctz(paper);
+          break;
+        }
+      }
+      while (x < w && load<u8>(row + x) >= threshold) x++;
+      store<i32>(runs + 8 * <usize>n, <i32>start);
+      store<i32>(runs + 8 * <usize>n, <i32>x, 4);
+      n++;
+    }
+    store<i32>(rowEnds + 4 * <usize>y, n);
+  }
+  return n;
+}

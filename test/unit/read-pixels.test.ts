@@ -56,6 +56,15 @@ describe('the reader pixel loops', () => {
     }
   });
 
+  it('a page wide enough to be listed in strips of rows gives the same components as a flood fill', () => {
+    // 2,000 px wide: at most 65 rows' runs are listed at once, so 150 rows take three strips, joined across them.
+    const rng = createRng(20);
+    const [width, height] = [2000, 150];
+    const data = picture(rng, width, height, 0.3);
+    for (let x = 0; x < width; x += 7) for (let y = 0; y < height; y++) data[y * width + x] = 200; // columns across the strips
+    assert.deepEqual(connectedComponents(data, width, height, 100), floodFill(data, width, height, 100));
+  });
+
   it("a unit's cut-outs hold its own ink between the cuts, with its box and stroke count, and no neighbour's strokes", () => {
     const rng = createRng(19);
     for (let t = 0; t < 200; t++) {

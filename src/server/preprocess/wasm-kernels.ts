@@ -17,6 +17,7 @@ interface Kernels {
     rows: number, out: number,
   ): void;
   columnInk(ink: number, stride: number, width: number, height: number, stroke: number, mine: number, out: number): void;
+  strokeRuns(data: number, width: number, height: number, threshold: number, runs: number, rowEnds: number): number;
 }
 
 export const kernels = new WebAssembly.Instance(new WebAssembly.Module(PNG_ROWS_WASM)).exports as unknown as Kernels;

@@ -3,6 +3,7 @@
 // components in the order their first pixel comes in reading order, measures them and writes the labels. A line of
 // writing has a few runs per digit per row, so the union-find does a few operations per row instead of per pixel
 // (docs/performance.md).
+import { kernelBytes, kernels, WASM_MAX_BYTES } from '../preprocess/wasm-kernels.js';
 
 export interface Component {
   /** Bounding box: left/top inclusive, right/bottom exclusive, in the ink page's coordinates. */
@@ -23,38 +24,37 @@ export interface Labelled {
 }
 
 export function connectedComponents(data: Uint8Array, width: number, height: number, threshold: number): Labelled {
+  if (!Number.isInteger(threshold) || threshold < 1 || threshold > 255) throw new RangeError(`threshold ${threshold} is not 1..255`);
   const runs = new Runs();
-  // Paper is skipped four pixels at a time, read as one 32-bit word (a JavaScript byte loop costs ~2–5 ns a byte on this
-  // VM, and most of a page is paper): adding 128 − threshold to each byte sets its top bit where the byte is at or
-  // above the threshold; a byte that had its top bit already counts too, and only such a byte can carry into the next,
-  // so a word is never skipped wrongly (at worst looked at byte by byte needlessly). For thresholds 1..128.
-  const words = data.byteOffset % 4 === 0 && threshold >= 1 && threshold <= 128 ? new Uint32Array(data.buffer, data.byteOffset, data.length >> 2) : undefined;
-  const add = (128 - threshold) * 0x01010101;
+  // The runs are found by the WebAssembly kernels (strokeRuns; a JavaScript byte loop costs ~2–5 ns a byte on this VM,
+  // and a page is mostly paper), a strip of rows at a time so that their list stays within RUNS_PER_STRIP.
+  const perRow = (width >> 1) + 1;
+  const strip = Math.max(1, Math.floor(RUNS_PER_STRIP / perRow));
+  const at = kernels.heapBase();
+  const runsAt = at + Math.ceil(data.length / 4) * 4;
+  const endsAt = runsAt + 8 * strip * perRow;
+  if (endsAt + 4 * strip > WASM_MAX_BYTES) throw new RangeError(`a ${width}×${height} page is larger than the reader's pages`);
+  const memory = kernelBytes(endsAt + 4 * strip);
+  memory.set(data, at);
+  const found = new Int32Array(memory.buffer, runsAt, 2 * strip * perRow);
+  const ends = new Int32Array(memory.buffer, endsAt, strip);
   let above = 0; // the first run of the row above
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    const first = runs.count;
-    for (let x = 0; x < width; ) {
-      if (words !== undefined && ((row + x) & 3) === 0 && x + 4 <= width) {
-        const w = words[(row + x) >> 2];
-        if (((w | (w + add)) & 0x80808080) === 0) {
-          x += 4;
-          continue;
-        }
+  for (let top = 0; top < height; top += strip) {
+    const rows = Math.min(strip, height - top);
+    kernels.strokeRuns(at + top * width, width, rows, threshold, runsAt, endsAt);
+    for (let y = 0, k = 0; y < rows; y++) {
+      const first = runs.count;
+      for (; k < ends[y]; k++) {
+        const start = found[2 * k];
+        const x = found[2 * k + 1];
+        const r = runs.add(top + y, start, x);
+        // Runs above that share a column or touch at a corner: those ending at or after start − 1 and starting at or
+        // before x (this run's last pixel + 1). The row above is sorted, so skip those that end too far left.
+        while (above < first && runs.end[above] < start) above++;
+        for (let a = above; a < first && runs.start[a] <= x; a++) runs.union(a, r);
       }
-      if (data[row + x] < threshold) {
-        x++;
-        continue;
-      }
-      const start = x;
-      while (x < width && data[row + x] >= threshold) x++;
-      const r = runs.add(y, start, x);
-      // Runs above that share a column or touch at a corner: those ending at or after start − 1 and starting at or
-      // before x (this run's last pixel + 1). The row above is sorted, so skip those that end too far left.
-      while (above < first && runs.end[above] < start) above++;
-      for (let a = above; a < first && runs.start[a] <= x; a++) runs.union(a, r);
+      above = first;
     }
-    above = first;
   }
   const labels = new Int32Array(width * height).fill(-1);
   const index = new Int32Array(runs.count).fill(-1);
@@ -78,6 +78,9 @@ export function connectedComponents(data: Uint8Array, width: number, height: num
   }
   return { labels, components, threshold };
 }
+
+/** At most this many runs are listed at once in the kernels' memory (512 KB). */
+const RUNS_PER_STRIP = 65_536;
 
 /** Runs [start, end) of row `row`, in reading order, with a union-find over them (parent[a] === a for a root). */
 class Runs {
