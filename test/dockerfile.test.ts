@@ -22,6 +22,13 @@ describe('Dockerfile', () => {
     }
   });
 
+  it('builds on the Node major that npm scripts run on here (the `node` dev dependency), and this test runs on it', () => {
+    const image = dockerfile.match(/^FROM node:(\d+)-/m);
+    assert.ok(image, 'the build stage is FROM node:<major>-…');
+    assert.equal(pkg.devDependencies.node.split('.')[0], image[1]);
+    assert.equal(process.versions.node.split('.')[0], image[1], `npm test ran on Node ${process.versions.node}, not node_modules/.bin/node`);
+  });
+
   it('runs the same entry point as npm start, and the build emits it', () => {
     const cmd = JSON.parse(dockerfile.match(/^CMD (\[.*\])$/m)![1]).join(' ');
     assert.equal(cmd, pkg.scripts.start);
