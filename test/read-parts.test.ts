@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { createRng, normal } from '../src/model/random.js';
 import { bestPaths, chooseCounts } from '../src/server/read/best-path.js';
 import { fitTemperature, nll, readTemperature, recordCalibration, withTemperature } from '../src/server/read/calibration.js';
-import { connectedComponents } from '../src/server/read/components.js';
+import { connectedComponents, labelsOf } from '../src/server/read/components.js';
 import { segmentNumber } from '../src/server/read/reader.js';
 import { candidateCuts } from '../src/server/read/segment.js';
 import { UnitInk } from '../src/server/read/unit-ink.js';
@@ -23,7 +23,9 @@ describe('connectedComponents', () => {
       '#.......',
     ];
     const data = Uint8Array.from(picture.join(''), (c) => (c === '#' ? 255 : 0));
-    const { labels, components } = connectedComponents(data, 8, 5, 128);
+    const labelled = connectedComponents(data, 8, 5, 128);
+    const { components } = labelled;
+    const labels = labelsOf(labelled, 8, 5);
     assert.deepEqual(components, [
       { left: 0, top: 0, right: 4, bottom: 3, area: 6 }, // the diagonal and the bar, joined at the bottom (a U merge)
       { left: 6, top: 1, right: 8, bottom: 3, area: 4 },

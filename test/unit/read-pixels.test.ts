@@ -3,13 +3,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRng } from '../../src/model/random.js';
-import { connectedComponents, type Component } from '../../src/server/read/components.js';
+import { connectedComponents, labelsOf, type Component } from '../../src/server/read/components.js';
 import { UnitInk } from '../../src/server/read/unit-ink.js';
 import type { Unit } from '../../src/server/read/segment.js';
 
 /** A width × height picture: blobs of ink at levels 1..255 on a background that is 0 where `sparse` says. */
 function picture(rng: () => number, width: number, height: number, density: number): Uint8Array {
   return Uint8Array.from({ length: width * height }, () => (rng() < density ? 1 + Math.floor(rng() * 255) : 0));
+}
+
+/** Components by runs, as the flood fill gives them: a label per pixel. */
+function byRuns(data: Uint8Array, width: number, height: number, threshold: number) {
+  const labelled = connectedComponents(data, width, height, threshold);
+  return { labels: labelsOf(labelled, width, height), components: labelled.components, threshold: labelled.threshold };
 }
 
 /** Components by flood fill, numbered in the order their first pixel comes in reading order. */
@@ -52,7 +58,7 @@ describe('the reader pixel loops', () => {
       const [width, height] = [1 + Math.floor(rng() * 60), 1 + Math.floor(rng() * 40)];
       const data = picture(rng, width, height, rng());
       const threshold = 1 + Math.floor(rng() * 255);
-      assert.deepEqual(connectedComponents(data, width, height, threshold), floodFill(data, width, height, threshold), `picture ${t}`);
+      assert.deepEqual(byRuns(data, width, height, threshold), floodFill(data, width, height, threshold), `picture ${t}`);
     }
   });
 
@@ -62,7 +68,7 @@ describe('the reader pixel loops', () => {
     const [width, height] = [2000, 150];
     const data = picture(rng, width, height, 0.3);
     for (let x = 0; x < width; x += 7) for (let y = 0; y < height; y++) data[y * width + x] = 200; // columns across the strips
-    assert.deepEqual(connectedComponents(data, width, height, 100), floodFill(data, width, height, 100));
+    assert.deepEqual(byRuns(data, width, height, 100), floodFill(data, width, height, 100));
   });
 
   it("a unit's cut-outs hold its own ink between the cuts, with its box and stroke count, and no neighbour's strokes", () => {
@@ -71,7 +77,8 @@ describe('the reader pixel loops', () => {
       const [width, height] = [2 + Math.floor(rng() * 50), 2 + Math.floor(rng() * 30)];
       const data = picture(rng, width, height, 0.5);
       const labelled = connectedComponents(data, width, height, 128);
-      const { labels, components } = labelled;
+      const { components } = labelled;
+      const labels = labelsOf(labelled, width, height);
       // Components go to two units at random; unit 0's box is a random box of the page.
       const unitOf = Int32Array.from(components, () => (rng() < 0.5 ? 0 : 1));
       const x = [Math.floor(rng() * width), Math.floor(rng() * width)].sort((a, b) => a - b);

@@ -1,8 +1,9 @@
 // Connected components of the ink (8-connected), over runs rather than pixels: one pass finds each row's runs of stroke
 // pixels and joins each to the runs above it that it touches (a union-find over runs), a second resolves the runs to
-// components in the order their first pixel comes in reading order, measures them and writes the labels. A line of
-// writing has a few runs per digit per row, so the union-find does a few operations per row instead of per pixel
-// (docs/performance.md).
+// components in the order their first pixel comes in reading order, measures them and tags each run with its component.
+// A line of writing has a few runs per digit per row, so the union-find does a few operations per row instead of per
+// pixel (docs/performance.md). No per-pixel label map is made: the reader only asks which component a stroke pixel near
+// a unit belongs to, and the runs say that for a few thousand runs instead of filling a map of the whole page.
 import { kernelBytes, kernels, WASM_MAX_BYTES } from '../preprocess/wasm-kernels.js';
 
 export interface Component {
@@ -15,9 +16,18 @@ export interface Component {
   area: number;
 }
 
+/** Stroke runs in reading order (by row, then column): run r is columns [start[r], end[r]) of row row[r], part of
+ * component component[r]. The arrays may be longer than `count`. */
+export interface StrokeRuns {
+  count: number;
+  row: Int32Array;
+  start: Int32Array;
+  end: Int32Array;
+  component: Int32Array;
+}
+
 export interface Labelled {
-  /** Per pixel: the index of its component in `components`, or -1 below the threshold. */
-  labels: Int32Array;
+  runs: StrokeRuns;
   components: Component[];
   /** The level from which a pixel is a stroke, in a component. */
   threshold: number;
@@ -56,7 +66,6 @@ export function connectedComponents(data: Uint8Array, width: number, height: num
       above = first;
     }
   }
-  const labels = new Int32Array(width * height).fill(-1);
   const index = new Int32Array(runs.count).fill(-1);
   const components: Component[] = [];
   for (let r = 0; r < runs.count; r++) {
@@ -74,21 +83,42 @@ export function connectedComponents(data: Uint8Array, width: number, height: num
     if (end > comp.right) comp.right = end;
     comp.bottom = y + 1;
     comp.area += end - start;
-    labels.fill(c, y * width + start, y * width + end);
+    runs.component[r] = c;
   }
-  return { labels, components, threshold };
+  return { runs, components, threshold };
+}
+
+/** The first run at or below row `y` (runs.count when there is none). */
+export function firstRunFrom({ count, row }: StrokeRuns, y: number): number {
+  let [lo, hi] = [0, count];
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (row[mid] < y) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Per pixel of a width × height page: the index of its component, or -1 below the threshold (for checks and
+ * pictures of the components; the reader works from the runs). */
+export function labelsOf({ runs }: Labelled, width: number, height: number): Int32Array {
+  const labels = new Int32Array(width * height).fill(-1);
+  for (let r = 0; r < runs.count; r++) labels.fill(runs.component[r], runs.row[r] * width + runs.start[r], runs.row[r] * width + runs.end[r]);
+  return labels;
 }
 
 /** At most this many runs are listed at once in the kernels' memory (512 KB). */
 const RUNS_PER_STRIP = 65_536;
 
 /** Runs [start, end) of row `row`, in reading order, with a union-find over them (parent[a] === a for a root). */
-class Runs {
+class Runs implements StrokeRuns {
   count = 0;
   row = new Int32Array(256);
   start = new Int32Array(256);
   end = new Int32Array(256);
   parent = new Int32Array(256);
+  /** Set once the runs are resolved to components. */
+  component = new Int32Array(256);
 
   add(row: number, start: number, end: number): number {
     if (this.count === this.row.length) {
@@ -98,6 +128,7 @@ class Runs {
         return b;
       };
       [this.row, this.start, this.end, this.parent] = [grow(this.row), grow(this.start), grow(this.end), grow(this.parent)];
+      this.component = new Int32Array(this.row.length);
     }
     const r = this.count++;
     this.row[r] = row;
