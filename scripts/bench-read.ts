@@ -8,7 +8,8 @@
 // req/s at c64 with WORKERS=2 on the 2-core machine, ≤ 2 ms p50 at c1. The environment reaches the service (WORKERS…).
 // BENCH_READ_SETS=none skips the accuracy sets. BENCH_READ_BASELINE=<another build's dist/server/main.js> runs the speed
 // part against that build too, in alternating rounds (BENCH_ROUNDS, order flipped every round), and prints the medians
-// and ours ÷ baseline: this VM's speed drifts, so only ratios from one run compare.
+// and ours ÷ baseline: this VM's speed drifts, so only ratios from one run compare. BENCH_READ_BASELINE_NODE runs that
+// build on another Node binary (e.g. the system's, to measure a Node upgrade).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
 const SETS = (process.env.BENCH_READ_SETS ?? 'wide,touching,photos,canvas,fonts').split(',').filter((s) => s && s !== 'none') as SetName[];
 const BASELINE = process.env.BENCH_READ_BASELINE;
+const BASELINE_NODE = process.env.BENCH_READ_BASELINE_NODE ?? process.execPath;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const hasTesseract = spawnSync('tesseract', ['--version']).error === undefined;
 
@@ -35,13 +37,13 @@ const zip = await sharp(await paperPng(compose([3, 2, 1, 18, 4].map((i) => mnist
   .png()
   .toBuffer();
 
-const start = (main: string) =>
+const start = (main: string, command = process.execPath) =>
   startService(
     { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', EXECUTION_PROVIDER: process.env.EXECUTION_PROVIDER ?? 'auto' },
-    { args: [main], ready: (url) => fetch(`${url}/read`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(zip) }).then((r) => r.ok) },
+    { command, args: [main], ready: (url) => fetch(`${url}/read`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(zip) }).then((r) => r.ok) },
   );
 const service = await start('dist/server/main.js');
-const baseline = BASELINE ? await start(BASELINE) : undefined;
+const baseline = BASELINE ? await start(BASELINE, BASELINE_NODE) : undefined;
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`.padStart(7);
 
 async function ours(picture: Buffer, type: string): Promise<{ text: string; confidence: number }> {
@@ -91,6 +93,8 @@ try {
 
   const check = await ours(zip, 'image/png');
   console.log(`\nthroughput: a 5-digit 400×120 PNG (${zip.length} B, read as ${check.text}), ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run after ${WARMUP} s of warm-up`);
+  const nodeOf = (command: string) => spawnSync(command, ['-v'], { encoding: 'utf8' }).stdout.trim();
+  console.log(`ours on Node ${process.version}${baseline ? `, baseline ${BASELINE} on Node ${nodeOf(BASELINE_NODE)}` : ''}`);
   const fmt = (r: Result) => `${Math.round(r.rps).toString().padStart(6)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms${r.errors ? `  ERRORS ${r.errors}` : ''}`;
   for (const c of CONCURRENCY) {
     const goal = c === 1 ? `  (goal p50 ≤ 2 ms)` : c === 64 ? '  (goal ≥ 1,500 req/s with WORKERS=2 on 2 cores)' : '';
