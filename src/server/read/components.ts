@@ -17,13 +17,16 @@ export interface Component {
 }
 
 /** Stroke runs in reading order (by row, then column): run r is columns [start[r], end[r]) of row row[r], part of
- * component component[r]. The arrays may be longer than `count`. */
+ * component component[r]. The arrays may be longer than `count`. Component c's runs, in reading order, are
+ * byComponent[firstOf[c]] up to byComponent[firstOf[c + 1]]. */
 export interface StrokeRuns {
   count: number;
   row: Int32Array;
   start: Int32Array;
   end: Int32Array;
   component: Int32Array;
+  byComponent: Int32Array;
+  firstOf: Int32Array;
 }
 
 export interface Labelled {
@@ -85,18 +88,8 @@ export function connectedComponents(data: Uint8Array, width: number, height: num
     comp.area += end - start;
     runs.component[r] = c;
   }
+  runs.group(components.length);
   return { runs, components, threshold };
-}
-
-/** The first run at or below row `y` (runs.count when there is none). */
-export function firstRunFrom({ count, row }: StrokeRuns, y: number): number {
-  let [lo, hi] = [0, count];
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (row[mid] < y) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Per pixel of a width × height page: the index of its component, or -1 below the threshold (for checks and
@@ -117,8 +110,10 @@ class Runs implements StrokeRuns {
   start = new Int32Array(256);
   end = new Int32Array(256);
   parent = new Int32Array(256);
-  /** Set once the runs are resolved to components. */
+  /** Set once the runs are resolved to components, and grouped by them. */
   component = new Int32Array(256);
+  byComponent = new Int32Array(0);
+  firstOf = new Int32Array(1);
 
   add(row: number, start: number, end: number): number {
     if (this.count === this.row.length) {
@@ -136,6 +131,16 @@ class Runs implements StrokeRuns {
     this.end[r] = end;
     this.parent[r] = r;
     return r;
+  }
+
+  /** Lists each component's runs together (a counting sort by component, stable: reading order within each). */
+  group(components: number): void {
+    const firstOf = (this.firstOf = new Int32Array(components + 1));
+    for (let r = 0; r < this.count; r++) firstOf[this.component[r] + 1]++;
+    for (let c = 0; c < components; c++) firstOf[c + 1] += firstOf[c];
+    const next = firstOf.slice(0, components);
+    const byComponent = (this.byComponent = new Int32Array(this.count));
+    for (let r = 0; r < this.count; r++) byComponent[next[this.component[r]]++] = r;
   }
 
   find(a: number): number {

@@ -2,10 +2,10 @@
 // its neighbours' strokes that reach into its box. Made once per unit, so that each candidate between two cuts costs a
 // look at its columns and a copy of its box, not a pass over the whole unit with a label lookup per pixel: a wide unit
 // has dozens of candidates (docs/performance.md). The pass over the unit's pixels runs in the WebAssembly kernels
-// (assembly/png-rows.ts, columnInk); neighbours' strokes inside its box are cleared run by run first.
+// (assembly/png-rows.ts, columnInk); neighbours' strokes inside its box are cleared first, run by run.
 import type { InkMap } from '../preprocess/mnist-normalise.js';
 import { kernelBytes, kernels, WASM_MAX_BYTES } from '../preprocess/wasm-kernels.js';
-import { firstRunFrom, type Labelled } from './components.js';
+import type { Labelled } from './components.js';
 import type { UnitPixels } from './gap-cuts.js';
 import type { Unit } from './segment.js';
 
@@ -37,7 +37,7 @@ export class UnitInk {
   readonly strokeBottom: Int32Array;
 
   /** `labelled` are the page's components, `unitOf` each component's unit, `u` this unit's index. */
-  constructor(page: InkMap, { runs, threshold }: Labelled, unitOf: Int32Array, u: number, unit: Unit) {
+  constructor(page: InkMap, { runs, components, threshold }: Labelled, unitOf: Int32Array, u: number, unit: Unit) {
     const width = (this.#width = unit.right - unit.left);
     const height = unit.bottom - unit.top;
     this.#left = unit.left;
@@ -55,13 +55,16 @@ export class UnitInk {
     memory.set(data.subarray(unit.top * pageWidth, unit.bottom * pageWidth), rows);
     memory.fill(0, boxAt - 16, boxAt);
     // Other units' strokes (and dropped specks) reaching into the box are not this unit's ink.
-    const { row, component } = runs;
-    for (let r = firstRunFrom(runs, unit.top); r < runs.count && row[r] < unit.bottom; r++) {
-      if (unitOf[component[r]] === u) continue;
-      const [from, to] = [Math.max(runs.start[r], unit.left), Math.min(runs.end[r], unit.right)];
-      const at = rows + (row[r] - unit.top) * pageWidth;
-      if (from < to) memory.fill(0, at + from, at + to);
-    }
+    components.forEach((c, index) => {
+      if (unitOf[index] === u || c.right <= unit.left || c.left >= unit.right || c.bottom <= unit.top || c.top >= unit.bottom) return;
+      for (let k = runs.firstOf[index]; k < runs.firstOf[index + 1]; k++) {
+        const r = runs.byComponent[k];
+        const y = runs.row[r];
+        const from = Math.max(runs.start[r], unit.left);
+        const to = Math.min(runs.end[r], unit.right);
+        if (y >= unit.top && y < unit.bottom && from < to) memory.fill(0, rows + (y - unit.top) * pageWidth + from, rows + (y - unit.top) * pageWidth + to);
+      }
+    });
     kernels.columnInk(rows + unit.left, pageWidth, width, height, threshold, boxAt, out);
     this.#mine = memory.slice(boxAt, boxAt + width * height);
     // The kernel counts rows from the box's top; these are the page's.
