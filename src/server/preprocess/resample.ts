@@ -44,27 +44,52 @@ const align8 = (n: number) => (n + 7) & ~7;
 export function resampleInKernels(at: number, width: number, height: number, toWidth: number, toHeight: number): Uint8Array {
   const rows = align8(at + width * height);
   const out = rows + 4 * toWidth * height;
-  const xs = layTaps(axisTaps(width, toWidth), align8(out + toWidth * toHeight));
-  const ys = layTaps(axisTaps(height, toHeight), xs.end);
+  const xs = layTaps(width, toWidth, align8(out + toWidth * toHeight));
+  const ys = layTaps(height, toHeight, xs.end);
   kernels.resample(at, width, height, toWidth, toHeight, xs.start, xs.count, xs.weights, xs.span, ys.start, ys.count, ys.weights, ys.span, rows, out);
   return kernelBytes(0).slice(out, out + toWidth * toHeight);
 }
 
-/** One axis's taps written at `at` for the kernel: i32 first inputs, i32 counts, then `span` f64 weights per output. */
-function layTaps(taps: Taps[], at: number) {
+/** One axis's taps as the kernel reads them: i32 first inputs, i32 counts, then `span` f64 weights per output. */
+interface LaidTaps {
+  starts: Int32Array;
+  counts: Int32Array;
+  weights: Float64Array;
+  span: number;
+}
+
+/** Laid-out taps by axis size (from × 2^26 + to): the reader resamples pieces of a few sizes over and over, and working
+ * the taps out again in JavaScript cost about as much as the kernel's passes. Bounded: emptied when full. */
+const LAID = new Map<number, LaidTaps>();
+const LAID_MAX = 1024;
+
+function laidTaps(from: number, to: number): LaidTaps {
+  const key = from * 2 ** 26 + to;
+  let laid = LAID.get(key);
+  if (laid) return laid;
+  const taps = axisTaps(from, to);
   const span = Math.max(...taps.map((t) => t.weights.length));
+  laid = { starts: new Int32Array(taps.length), counts: new Int32Array(taps.length), weights: new Float64Array(span * taps.length), span };
+  for (const [j, t] of taps.entries()) {
+    laid.starts[j] = t.start;
+    laid.counts[j] = t.weights.length;
+    laid.weights.set(t.weights, j * span);
+  }
+  if (LAID.size >= LAID_MAX) LAID.clear();
+  LAID.set(key, laid);
+  return laid;
+}
+
+/** One axis's taps (from → to) written at `at` for the kernel. */
+function layTaps(from: number, to: number, at: number) {
+  const { starts, counts, weights: values, span } = laidTaps(from, to);
   const start = at;
-  const count = start + 4 * taps.length;
-  const weights = align8(count + 4 * taps.length);
-  const end = weights + 8 * span * taps.length;
-  const { buffer } = kernelBytes(end);
-  const starts = new Int32Array(buffer, start, taps.length);
-  const counts = new Int32Array(buffer, count, taps.length);
-  const values = new Float64Array(buffer, weights, span * taps.length);
-  taps.forEach((t, j) => {
-    starts[j] = t.start;
-    counts[j] = t.weights.length;
-    values.set(t.weights, j * span);
-  });
+  const count = start + 4 * starts.length;
+  const weights = align8(count + 4 * starts.length);
+  const end = weights + 8 * values.length;
+  const memory = kernelBytes(end);
+  memory.set(new Uint8Array(starts.buffer), start);
+  memory.set(new Uint8Array(counts.buffer), count);
+  memory.set(new Uint8Array(values.buffer), weights);
   return { start, count, weights, span, end };
 }
