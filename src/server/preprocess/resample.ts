@@ -59,9 +59,10 @@ interface LaidTaps {
 }
 
 /** Laid-out taps by axis size (from × 2^26 + to): the reader resamples pieces of a few sizes over and over, and working
- * the taps out again in JavaScript cost about as much as the kernel's passes. Bounded: emptied when full. */
+ * the taps out again in JavaScript cost about as much as the kernel's passes. Bounded: emptied when full (an entry is
+ * ~8 × (from + 2 × to) bytes, so 256 of a 2,048 px page's sizes stay under 5 MB). */
 const LAID = new Map<number, LaidTaps>();
-const LAID_MAX = 1024;
+const LAID_MAX = 256;
 
 function laidTaps(from: number, to: number): LaidTaps {
   const key = from * 2 ** 26 + to;

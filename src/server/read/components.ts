@@ -2,8 +2,8 @@
 // pixels and joins each to the runs above it that it touches (a union-find over runs), a second resolves the runs to
 // components in the order their first pixel comes in reading order, measures them and tags each run with its component.
 // A line of writing has a few runs per digit per row, so the union-find does a few operations per row instead of per
-// pixel (docs/performance.md). No per-pixel label map is made: the reader only asks which component a stroke pixel near
-// a unit belongs to, and the runs say that for a few thousand runs instead of filling a map of the whole page.
+// pixel (docs/performance.md). No per-pixel label map is made: the reader only needs other components' strokes inside a
+// unit's box, which their runs give without filling a map of the whole page.
 import { kernelBytes, kernels, WASM_MAX_BYTES } from '../preprocess/wasm-kernels.js';
 
 export interface Component {

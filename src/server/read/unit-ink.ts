@@ -62,7 +62,8 @@ export class UnitInk {
         const y = runs.row[r];
         const from = Math.max(runs.start[r], unit.left);
         const to = Math.min(runs.end[r], unit.right);
-        if (y >= unit.top && y < unit.bottom && from < to) memory.fill(0, rows + (y - unit.top) * pageWidth + from, rows + (y - unit.top) * pageWidth + to);
+        const line = rows + (y - unit.top) * pageWidth;
+        if (y >= unit.top && y < unit.bottom && from < to) memory.fill(0, line + from, line + to);
       }
     });
     kernels.columnInk(rows + unit.left, pageWidth, width, height, threshold, boxAt, out);
