@@ -6,6 +6,8 @@
 // LeCun et al. 1989 reported zip codes).
 // Speed: a 5-digit 400×120 PNG at c1, c16 and c64 (wrk or autocannon, as bench:serve), req/s, p50 and p99. Goals: ≥ 1,500
 // req/s at c64 with WORKERS=2 on the 2-core machine, ≤ 2 ms p50 at c1. The environment reaches the service (WORKERS…).
+// Each run also prints the server's CPU per read (all its processes, from /proc): steadier than req/s on a shared VM,
+// and what the c64 goal comes down to (2 cores at ~95 % for 1,500 reads a second leave ~1.27 ms a read).
 // BENCH_READ_SETS=none skips the accuracy sets. BENCH_READ_BASELINE=<another build's dist/server/main.js> runs the speed
 // part against that build too, in alternating rounds (BENCH_ROUNDS, order flipped every round), and prints the medians
 // and ours ÷ baseline: this VM's speed drifts, so only ratios from one run compare. BENCH_READ_BASELINE_NODE runs that
@@ -17,7 +19,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { loadMnist } from '../src/train/mnist.js';
 import { compose, fontGlyphs, HANDWRITING_FONTS, makeSet, mnistGlyph, paperPng, score, seeded, type SetName } from '../test/helpers/numbers.js';
-import { startService } from '../test/helpers/service.js';
+import { startService, type Service } from '../test/helpers/service.js';
 import { drive, hasWrk, type Result } from './bench/drive.js';
 
 const SAMPLES = Number(process.env.BENCH_READ_SAMPLES ?? 100);
@@ -95,27 +97,36 @@ try {
   console.log(`\nthroughput: a 5-digit 400×120 PNG (${zip.length} B, read as ${check.text}), ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run after ${WARMUP} s of warm-up`);
   const nodeOf = (command: string) => spawnSync(command, ['-v'], { encoding: 'utf8' }).stdout.trim();
   console.log(`ours on Node ${process.version}${baseline ? `, baseline ${BASELINE} on Node ${nodeOf(BASELINE_NODE)}` : ''}`);
-  const fmt = (r: Result) => `${Math.round(r.rps).toString().padStart(6)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms${r.errors ? `  ERRORS ${r.errors}` : ''}`;
+  const fmt = (r: Result) =>
+    `${Math.round(r.rps).toString().padStart(6)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms${r.cpuMs === undefined ? '' : `  CPU ${r.cpuMs.toFixed(2)} ms/read`}${r.errors ? `  ERRORS ${r.errors}` : ''}`;
+  const load = (s: Service, c: number, seconds: number) => drive(`${s.url}/read`, zip, c, seconds, undefined, s.child.pid);
   for (const c of CONCURRENCY) {
     const goal = c === 1 ? `  (goal p50 ≤ 2 ms)` : c === 64 ? '  (goal ≥ 1,500 req/s with WORKERS=2 on 2 cores)' : '';
     if (!baseline) {
-      if (WARMUP > 0) await drive(`${service.url}/read`, zip, c, WARMUP);
-      console.log(`c${String(c).padEnd(3)} ${fmt(await drive(`${service.url}/read`, zip, c, SECONDS))}${goal}`);
+      if (WARMUP > 0) await load(service, c, WARMUP);
+      console.log(`c${String(c).padEnd(3)} ${fmt(await load(service, c, SECONDS))}${goal}`);
       continue;
     }
     const runs = { ours: [] as Result[], baseline: [] as Result[] };
-    for (const s of [service, baseline]) if (WARMUP > 0) await drive(`${s.url}/read`, zip, c, WARMUP);
+    for (const s of [service, baseline]) if (WARMUP > 0) await load(s, c, WARMUP);
     for (let round = 0; round < ROUNDS; round++) {
       for (const which of round % 2 ? (['baseline', 'ours'] as const) : (['ours', 'baseline'] as const)) {
-        runs[which].push(await drive(`${(which === 'ours' ? service : baseline).url}/read`, zip, c, SECONDS));
+        runs[which].push(await load(which === 'ours' ? service : baseline, c, SECONDS));
       }
     }
-    const median = (rs: Result[], k: keyof Result) => [...rs.map((r) => r[k])].sort((a, b) => a - b)[rs.length >> 1];
-    const summary = (rs: Result[]): Result => ({ rps: median(rs, 'rps'), p50: median(rs, 'p50'), p99: median(rs, 'p99'), errors: rs.reduce((n, r) => n + r.errors, 0) });
+    const median = (rs: Result[], k: keyof Result) => [...rs.map((r) => r[k] ?? Number.NaN)].sort((a, b) => a - b)[rs.length >> 1];
+    const summary = (rs: Result[]): Result => ({
+      rps: median(rs, 'rps'),
+      p50: median(rs, 'p50'),
+      p99: median(rs, 'p99'),
+      errors: rs.reduce((n, r) => n + r.errors, 0),
+      cpuMs: rs.every((r) => r.cpuMs !== undefined) ? median(rs, 'cpuMs') : undefined,
+    });
     const [a, b] = [summary(runs.ours), summary(runs.baseline)];
     console.log(`c${String(c).padEnd(3)} ours     ${fmt(a)}${goal}`);
     console.log(`     baseline ${fmt(b)}`);
-    console.log(`     ours ÷ baseline: req/s ${(a.rps / b.rps).toFixed(2)}×, p50 ${(a.p50 / b.p50).toFixed(2)}×, p99 ${(a.p99 / b.p99).toFixed(2)}× (medians of ${ROUNDS} alternating rounds)`);
+    const cpu = a.cpuMs !== undefined && b.cpuMs !== undefined ? `, CPU a read ${(a.cpuMs / b.cpuMs).toFixed(2)}×` : '';
+    console.log(`     ours ÷ baseline: req/s ${(a.rps / b.rps).toFixed(2)}×, p50 ${(a.p50 / b.p50).toFixed(2)}×, p99 ${(a.p99 / b.p99).toFixed(2)}×${cpu} (medians of ${ROUNDS} alternating rounds)`);
   }
 } finally {
   service.child.kill();

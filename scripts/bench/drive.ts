@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { cpuSeconds } from './cpu.js';
 
 export const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
 
@@ -13,6 +14,8 @@ export interface Result {
   p50: number;
   p99: number;
   errors: number;
+  /** The server's CPU per answered request (ms, all its processes), when a `cpuPid` was given and /proc can say. */
+  cpuMs?: number;
 }
 
 const ms = (s: string | undefined) => {
@@ -25,15 +28,22 @@ const ms = (s: string | undefined) => {
  * run, the other server's in an alternation, and lengthen that run's tail. */
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 1000);
 
-/** Requests per second and latencies (ms) of POSTing `body` with `headers` to `url` over `connections` connections for `seconds`. */
+/** Requests per second and latencies (ms) of POSTing `body` with `headers` to `url` over `connections` connections for
+ * `seconds`; with `cpuPid`, also the CPU that process and its workers spent per request meanwhile. */
 export async function drive(
   url: string,
   body: Buffer,
   connections: number,
   seconds: number,
   headers: Record<string, string> = { 'content-type': 'image/png' },
+  cpuPid?: number,
 ): Promise<Result> {
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const cpuBefore = cpuPid === undefined ? undefined : cpuSeconds(cpuPid);
+  const perRequest = (requests: number) => {
+    const after = cpuPid === undefined ? undefined : cpuSeconds(cpuPid);
+    return cpuBefore === undefined || after === undefined || requests === 0 ? undefined : (1000 * (after - cpuBefore)) / requests;
+  };
   if (hasWrk) {
     const dir = mkdtempSync(path.join(tmpdir(), 'bench-serve-'));
     writeFileSync(path.join(dir, 'body'), body);
@@ -46,6 +56,7 @@ export async function drive(
     if (!/Requests\/sec/.test(out)) throw new Error(`wrk failed: ${run.stderr || out}`);
     const field = (re: RegExp) => re.exec(out)?.[1];
     return {
+      cpuMs: perRequest(Number(field(/(\d+) requests in/))),
       rps: Number(field(/Requests\/sec:\s+([\d.]+)/)),
       p50: ms(field(/^\s*50%\s+(\S+)/m)),
       p99: ms(field(/^\s*99%\s+(\S+)/m)),
@@ -55,5 +66,5 @@ export async function drive(
     };
   }
   const r = await autocannon({ url, method: 'POST', headers, body, connections, duration: seconds });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors, cpuMs: perRequest(r.requests.total) };
 }
