@@ -70,6 +70,7 @@ export function connectedComponents(data: Uint8Array, width: number, height: num
     }
   }
   const index = new Int32Array(runs.count).fill(-1);
+  runs.component = new Int32Array(runs.count);
   const components: Component[] = [];
   for (let r = 0; r < runs.count; r++) {
     const root = runs.find(r);
@@ -110,8 +111,8 @@ class Runs implements StrokeRuns {
   start = new Int32Array(256);
   end = new Int32Array(256);
   parent = new Int32Array(256);
-  /** Set once the runs are resolved to components, and grouped by them. */
-  component = new Int32Array(256);
+  /** Set once every run is listed, when they are resolved to components, and grouped by them. */
+  component = new Int32Array(0);
   byComponent = new Int32Array(0);
   firstOf = new Int32Array(1);
 
@@ -123,7 +124,6 @@ class Runs implements StrokeRuns {
         return b;
       };
       [this.row, this.start, this.end, this.parent] = [grow(this.row), grow(this.start), grow(this.end), grow(this.parent)];
-      this.component = new Int32Array(this.row.length);
     }
     const r = this.count++;
     this.row[r] = row;
