@@ -12,6 +12,9 @@
 // part against that build too, in alternating rounds (BENCH_ROUNDS, order flipped every round), and prints the medians
 // and ours ÷ baseline: this VM's speed drifts, so only ratios from one run compare. BENCH_READ_BASELINE_NODE runs that
 // build on another Node binary (e.g. the system's, to measure a Node upgrade).
+// Warm-up: first each service is loaded at the highest concurrency in 5 s windows until its CPU per read stops falling
+// (scripts/bench/steady.ts; the climb is printed: it is what a cold start costs), then 2 s before each concurrency.
+// BENCH_WARMUP=<seconds> replaces all of that with a fixed warm-up of that many seconds before each concurrency.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,10 +24,13 @@ import { loadMnist } from '../src/train/mnist.js';
 import { compose, fontGlyphs, HANDWRITING_FONTS, makeSet, mnistGlyph, paperPng, score, seeded, type SetName } from '../test/helpers/numbers.js';
 import { startService, type Service } from '../test/helpers/service.js';
 import { drive, hasWrk, type Result } from './bench/drive.js';
+import { describeClimb, STEADY_DEFAULTS, warmUntilSteady } from './bench/steady.js';
 
 const SAMPLES = Number(process.env.BENCH_READ_SAMPLES ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+const STEADY = (process.env.BENCH_WARMUP ?? 'steady') === 'steady';
+const WARMUP = STEADY ? 2 : Number(process.env.BENCH_WARMUP);
+if (!(WARMUP >= 0)) throw new Error(`BENCH_WARMUP is "steady" or a number of seconds, not "${process.env.BENCH_WARMUP}"`);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
 const SETS = (process.env.BENCH_READ_SETS ?? 'wide,touching,photos,canvas,fonts').split(',').filter((s) => s && s !== 'none') as SetName[];
 const BASELINE = process.env.BENCH_READ_BASELINE;
@@ -94,12 +100,21 @@ try {
   }
 
   const check = await ours(zip, 'image/png');
-  console.log(`\nthroughput: a 5-digit 400×120 PNG (${zip.length} B, read as ${check.text}), ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run after ${WARMUP} s of warm-up`);
+  const warmUp = STEADY ? `warmed until steady, then ${WARMUP} s` : `${WARMUP} s`;
+  console.log(`\nthroughput: a 5-digit 400×120 PNG (${zip.length} B, read as ${check.text}), ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run after ${warmUp} of warm-up`);
   const nodeOf = (command: string) => spawnSync(command, ['-v'], { encoding: 'utf8' }).stdout.trim();
   console.log(`ours on Node ${process.version}${baseline ? `, baseline ${BASELINE} on Node ${nodeOf(BASELINE_NODE)}` : ''}`);
   const fmt = (r: Result) =>
     `${Math.round(r.rps).toString().padStart(6)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms${r.cpuMs === undefined ? '' : `  CPU ${r.cpuMs.toFixed(2)} ms/read`}${r.errors ? `  ERRORS ${r.errors}` : ''}`;
   const load = (s: Service, c: number, seconds: number) => drive(`${s.url}/read`, zip, c, seconds, undefined, s.child.pid);
+  if (STEADY) {
+    const c = Math.max(...CONCURRENCY);
+    for (const [name, s] of [['ours', service], ['baseline', baseline]] as const) {
+      if (!s) continue;
+      const climb = await warmUntilSteady((seconds) => load(s, c, seconds));
+      console.log(`warm-up of ${name} at c${c}, ${STEADY_DEFAULTS.window} s windows, req/s/CPU ms a read: ${describeClimb(climb)}`);
+    }
+  }
   for (const c of CONCURRENCY) {
     const goal = c === 1 ? `  (goal p50 ≤ 2 ms)` : c === 64 ? '  (goal ≥ 1,500 req/s with WORKERS=2 on 2 cores)' : '';
     if (!baseline) {
