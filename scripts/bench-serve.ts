@@ -6,19 +6,25 @@
 // This VM's speed drifts from minute to minute, so ours and the Python stack run in alternating rounds (BENCH_ROUNDS,
 // default 3, order flipped every round, BENCH_SECONDS each, default 5) and the printed ratio is the median of the
 // per-round ratios; the req/s and latencies shown are those of each side's median round.
-// Before each case every server gets an unmeasured warm-up run (BENCH_WARMUP seconds, default 2) at the same
-// concurrency with the same body: fresh connections on a cold code path inflate the first run's p99.
+// Each server, once started, is loaded with the 280×280 drawing at the highest concurrency in 5 s windows until its CPU
+// per request stops falling (scripts/bench/steady.ts; the climb is printed): ours gets ~1.5× cheaper over its first
+// tens of seconds as V8 compiles its hot functions. Then before each case every server gets an unmeasured warm-up run
+// (2 s) at the same concurrency with the same body: fresh connections on a cold code path inflate the first run's p99.
+// BENCH_WARMUP=<seconds> replaces all of that with a fixed warm-up of that many seconds before each case.
 import { spawnSync } from 'node:child_process';
 import { loadMnist, toFloat } from '../src/train/mnist.js';
 import { binaryInferBody, jsonInferBody } from '../test/helpers/oip-requests.js';
-import { startService } from '../test/helpers/service.js';
+import { startService, type Service } from '../test/helpers/service.js';
 import { drive as driveAt, hasWrk, type Result } from './bench/drive.js';
 import { benchPictures, describe, type Picture } from './bench/pictures.js';
 import { alternate, median } from './bench/rounds.js';
+import { describeClimb, STEADY_DEFAULTS, warmUntilSteady } from './bench/steady.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+const STEADY = (process.env.BENCH_WARMUP ?? 'steady') === 'steady';
+const WARMUP = STEADY ? 2 : Number(process.env.BENCH_WARMUP);
+if (!(WARMUP >= 0)) throw new Error(`BENCH_WARMUP is "steady" or a number of seconds, not "${process.env.BENCH_WARMUP}"`);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '64').split(',').map(Number);
 const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? '1,2').split(',').map(Number);
 /** Only the pictures whose name contains this (e.g. BENCH_CASES=JPEG). */
@@ -42,12 +48,12 @@ interface Target {
   headers: Record<string, string>;
 }
 const predictTarget = ({ type }: Picture): Target => ({ path: '/predict', headers: { 'content-type': type } });
-const drive = (url: string, body: Buffer, connections: number, seconds: number, target: Target) =>
-  driveAt(`${url}${target.path}`, body, connections, seconds, target.headers);
+const drive = (url: string, body: Buffer, connections: number, seconds: number, target: Target, cpuPid?: number) =>
+  driveAt(`${url}${target.path}`, body, connections, seconds, target.headers, cpuPid);
 
 const pictures = await benchPictures();
 console.log(
-  `bench:serve — ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run after ${WARMUP} s of warm-up, LOG_LEVEL=${LOG_LEVEL}, ` +
+  `bench:serve — ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run after ${STEADY ? `warming until steady, then ${WARMUP} s` : `${WARMUP} s`} of warm-up, LOG_LEVEL=${LOG_LEVEL}, ` +
     `${ROUNDS} round(s) per case; ratios to the Python stack are medians of per-round ratios\n${pictures.map((p) => `  ${describe(p)}`).join('\n')}\n`,
 );
 const baseline = await start(['--import', 'tsx', 'scripts/bench/constant-server.ts']);
@@ -69,6 +75,17 @@ async function rounds(ours: string, python: string | undefined, picture: Picture
   for (const url of [ours, python]) if (url && WARMUP > 0) await run(url, WARMUP);
   const runs = await alternate(ROUNDS, () => run(ours), python ? () => run(python) : undefined);
   return { ...runs, ratio: python ? median(runs.ours.map((r, i) => r.rps / runs.baseline[i].rps)) : undefined };
+}
+
+/** Each server loaded with the 280×280 drawing (the first PNG after the 28×28 one) until its CPU per request is steady. */
+async function warmUp(servers: Array<[string, Service | undefined]>) {
+  const drawing = pictures[1];
+  const c = Math.max(...CONCURRENCY);
+  for (const [name, server] of servers) {
+    if (!server) continue;
+    const climb = await warmUntilSteady((seconds) => drive(server.url, drawing.body, c, seconds, predictTarget(drawing), server.child.pid));
+    console.log(`warm-up of ${name} on the ${drawing.name}, c${c}, ${STEADY_DEFAULTS.window} s windows, req/s/CPU ms a request: ${describeClimb(climb)}`);
+  }
 }
 
 /**
@@ -107,6 +124,7 @@ try {
     const service = await start(['dist/server/main.js'], process.execPath, workers);
     const python = hasPython ? await startPython(workers) : undefined;
     try {
+      if (STEADY) await warmUp([['ours', service], ['Python stack', python]]);
       for (const c of CONCURRENCY) {
         for (const picture of pictures.filter((p) => p.name.includes(CASES))) {
           // A 12 Mpx photo costs each side tens of ms: 64 of them in flight only measure the queue.
