@@ -23,9 +23,8 @@ export interface LoadedModel {
   info: ModelInfo;
   provider: Provider;
   fallbackReason?: string;
-  /** Probabilities [n, CLASSES] for n images given as n × PIXELS floats in [0,1]; `ranFor` gets ONNX Runtime's own run
-   * time in seconds (without any wait to get there). */
-  run(images: Float32Array, n: number, ranFor?: (seconds: number) => void): Promise<Float32Array>;
+  /** Probabilities [n, CLASSES] for n images given as n × PIXELS floats in [0,1]. */
+  run(images: Float32Array, n: number): Promise<Float32Array>;
   release(): Promise<void>;
 }
 
@@ -70,10 +69,8 @@ export async function loadModel(file: string, device: Device, threads: number): 
     );
   }
 
-  const run = async (images: Float32Array, n: number, ranFor?: (seconds: number) => void) => {
-    const ortSeconds = startOrtClock();
+  const run = async (images: Float32Array, n: number) => {
     const out = await session.run({ [INPUT]: new ort.Tensor('float32', images, batchShape(n)) }, [OUTPUT]);
-    ranFor?.(ortSeconds());
     return out[OUTPUT].data as Float32Array;
   };
   // Warm-up: the first run allocates and plans; do it before we say we are ready. Two batch sizes prove what the
@@ -103,17 +100,6 @@ export async function loadModel(file: string, device: Device, threads: number): 
     run,
     release: () => session.release(),
   };
-}
-
-/**
- * A clock for ONNX Runtime's own run time. onnxruntime-node runs a session synchronously inside a setImmediate
- * callback, so timing from the call to run() would include the wait for the event loop to get there. An immediate
- * queued just before run() fires just before ORT's, and starts the clock there. Call it right before session.run().
- */
-function startOrtClock(): () => number {
-  let started = performance.now();
-  setImmediate(() => (started = performance.now()));
-  return () => (performance.now() - started) / 1000;
 }
 
 /** What the batcher needs, read from the graph's declared shapes: input float [N,1,28,28] and output [N,10], N free.

@@ -1,8 +1,7 @@
 // app.reloadModel(): load MODEL_PATH again, validate it (input/output names, a warm-up run at batch 2), then swap it
 // in. A bad file is rejected with a log line and the current model keeps serving. Used by SIGHUP and /admin/reload.
 import fp from 'fastify-plugin';
-import type { LoadedModel } from '../model.js';
-import { loadModelOnThread } from '../model-thread.js';
+import { loadModel, type LoadedModel } from '../model.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,7 +16,7 @@ export default fp(async (app) => {
     const { MODEL_PATH, EXECUTION_PROVIDER, CPU_THREADS } = app.config;
     const previous = app.modelSlot.current.info;
     try {
-      const next = await loadModelOnThread(MODEL_PATH, EXECUTION_PROVIDER, CPU_THREADS);
+      const next = await loadModel(MODEL_PATH, EXECUTION_PROVIDER, CPU_THREADS);
       app.modelSlot.swap(next);
       app.metrics.reloads.inc({ result: 'swapped' });
       app.log.info({ previous: previous.sha256, model: next.info, executionProvider: next.provider }, 'model reloaded');

@@ -2,8 +2,7 @@
 // hot reload swaps.
 import fp from 'fastify-plugin';
 import { modelInfoGauge } from '../metrics.js';
-import type { LoadedModel } from '../model.js';
-import { loadModelOnThread } from '../model-thread.js';
+import { loadModel, type LoadedModel } from '../model.js';
 import { ModelSlot } from '../model-slot.js';
 
 declare module 'fastify' {
@@ -19,7 +18,7 @@ export interface ModelSlotOptions {
 
 export default fp<ModelSlotOptions>(async (app, opts) => {
   const { MODEL_PATH, EXECUTION_PROVIDER, CPU_THREADS } = app.config;
-  const model = opts.model ?? (await loadModelOnThread(MODEL_PATH, EXECUTION_PROVIDER, CPU_THREADS));
+  const model = opts.model ?? (await loadModel(MODEL_PATH, EXECUTION_PROVIDER, CPU_THREADS));
   if (model.fallbackReason) {
     app.log.warn({ reason: model.fallbackReason }, 'CUDA execution provider unavailable: serving on the CPU');
   }
