@@ -2,8 +2,8 @@
 // src/server/preprocess/png-rows-wasm.ts. The per-byte loops of decoding an 8-bit PNG (undoing the row filters, turning
 // pixels into luma) and of normalising any picture (the ink's box, the crop through a table, the resample). Why not
 // JavaScript: a plain JS byte loop costs ~2–5 ns a byte here, and a 280×280 drawing is 235–314 KB of them; 16-byte
-// vectors undo Up rows and scan for ink, and one whole pixel per step undoes Sub, Average and Paeth
-// (docs/performance.md). The callers (png-grey.ts, mnist-normalise.ts, resample.ts) lay out the memory and check every
+// vectors undo Up rows and scan for ink, and one whole pixel a step undoes Sub, Average and Paeth, of two rows at once
+// where two in a row share the filter (docs/performance.md). The callers (png-grey.ts, mnist-normalise.ts, resample.ts) lay out the memory and check every
 // size; these functions only read and write inside the spans they give them.
 
 /** Where the caller may start laying out its data: after this module's own static data. */
