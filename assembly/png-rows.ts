@@ -64,20 +64,25 @@ export function unfilter(raw: usize, height: i32, stride: i32, bpp: i32): i32 {
   let c = i16x8.splat(0);
   for (let i = start; i < end; i += <usize>bpp) {
     const b = i16x8.extend_low_i8x16_u(v128.load32_zero(i - up));
-    let predicted: v128;
-    if (filter == 1) predicted = a;
-    else if (filter == 3) predicted = i16x8.shr_u(i16x8.add(a, b), 1);
-    else predicted = paeth(a, b, c);
-    a = v128.and(i16x8.add(i16x8.extend_low_i8x16_u(v128.load32_zero(i)), predicted), byte);
-    const undone = i8x16.narrow_i16x8_u(a, a);
-    if (bpp == 4) v128.store32_lane(i, undone, 0);
-    else if (bpp == 3) {
-      v128.store16_lane(i, undone, 0);
-      v128.store8_lane(i + 2, undone, 2);
-    } else if (bpp == 2) v128.store16_lane(i, undone, 0);
-    else v128.store8_lane(i, undone, 0);
+    a = v128.and(i16x8.add(i16x8.extend_low_i8x16_u(v128.load32_zero(i)), predict(filter, a, b, c)), byte);
+    storeFirstPixel(i, i8x16.narrow_i16x8_u(a, a), bpp);
     c = b;
   }
+}
+
+/** What Sub (1), Average (3) or Paeth (4) predicts from the pixels left (a), above (b) and upper left (c). */
+@inline function predict(filter: u8, a: v128, b: v128, c: v128): v128 {
+  return filter == 1 ? a : filter == 3 ? i16x8.shr_u(i16x8.add(a, b), 1) : paeth(a, b, c);
+}
+
+/** The pixel of `bpp` bytes in the first 4 bytes of `undone`, stored at `at`: its bytes only, not the next pixel's. */
+@inline function storeFirstPixel(at: usize, undone: v128, bpp: i32): void {
+  if (bpp == 4) v128.store32_lane(at, undone, 0);
+  else if (bpp == 3) {
+    v128.store16_lane(at, undone, 0);
+    v128.store8_lane(at + 2, undone, 2);
+  } else if (bpp == 2) v128.store16_lane(at, undone, 0);
+  else v128.store8_lane(at, undone, 0);
 }
 
 /** Paeth of the spec, as stb_image writes it (test/unit/png.test.ts checks it against the spec's). */
@@ -116,19 +121,12 @@ export function unfilter(raw: usize, height: i32, stride: i32, bpp: i32): i32 {
     const c = b;
     b = i64x2.shuffle(i16x8.extend_low_i8x16_u(v128.load32_zero(i - up)), a, 0, 2);
     const filtered = i16x8.extend_low_i8x16_u(v128.load32_lane(j, v128.load32_zero(i), 1));
-    const predicted = filter == 1 ? a : filter == 3 ? i16x8.shr_u(i16x8.add(a, b), 1) : paeth(a, b, c);
-    a = v128.and(i16x8.add(filtered, predicted), byte);
+    a = v128.and(i16x8.add(filtered, predict(filter, a, b, c)), byte);
     // Left of the second row's first pixel is 0, as is the pixel above-left of it.
     if (k == 0) a = i64x2.replace_lane(a, 1, 0);
     const undone = i8x16.narrow_i16x8_u(a, a);
-    if (k < pixels) {
-      if (bpp == 4) v128.store32_lane(i, undone, 0);
-      else if (bpp == 3) {
-        v128.store16_lane(i, undone, 0);
-        v128.store8_lane(i + 2, undone, 2);
-      } else if (bpp == 2) v128.store16_lane(i, undone, 0);
-      else v128.store8_lane(i, undone, 0);
-    }
+    if (k < pixels) storeFirstPixel(i, undone, bpp);
+    // The second row's pixel, from bytes 4–7 (lane indexes must be constants, so not through storeFirstPixel).
     if (k > 0) {
       if (bpp == 4) v128.store32_lane(j, undone, 1);
       else if (bpp == 3) {
