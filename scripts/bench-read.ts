@@ -24,13 +24,11 @@ import { loadMnist } from '../src/train/mnist.js';
 import { compose, fontGlyphs, HANDWRITING_FONTS, makeSet, mnistGlyph, paperPng, score, seeded, type SetName } from '../test/helpers/numbers.js';
 import { startService, type Service } from '../test/helpers/service.js';
 import { drive, hasWrk, type Result } from './bench/drive.js';
-import { describeClimb, STEADY_DEFAULTS, warmUntilSteady } from './bench/steady.js';
+import { describeClimb, STEADY_DEFAULTS, warmUntilSteady, warmUpSetting } from './bench/steady.js';
 
 const SAMPLES = Number(process.env.BENCH_READ_SAMPLES ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const STEADY = (process.env.BENCH_WARMUP ?? 'steady') === 'steady';
-const WARMUP = STEADY ? 2 : Number(process.env.BENCH_WARMUP);
-if (!(WARMUP >= 0)) throw new Error(`BENCH_WARMUP is "steady" or a number of seconds, not "${process.env.BENCH_WARMUP}"`);
+const { steady: STEADY, seconds: WARMUP } = warmUpSetting();
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
 const SETS = (process.env.BENCH_READ_SETS ?? 'wide,touching,photos,canvas,fonts').split(',').filter((s) => s && s !== 'none') as SetName[];
 const BASELINE = process.env.BENCH_READ_BASELINE;

@@ -18,13 +18,11 @@ import { startService, type Service } from '../test/helpers/service.js';
 import { drive as driveAt, hasWrk, type Result } from './bench/drive.js';
 import { benchPictures, describe, type Picture } from './bench/pictures.js';
 import { alternate, median } from './bench/rounds.js';
-import { describeClimb, STEADY_DEFAULTS, warmUntilSteady } from './bench/steady.js';
+import { describeClimb, STEADY_DEFAULTS, warmUntilSteady, warmUpSetting } from './bench/steady.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const STEADY = (process.env.BENCH_WARMUP ?? 'steady') === 'steady';
-const WARMUP = STEADY ? 2 : Number(process.env.BENCH_WARMUP);
-if (!(WARMUP >= 0)) throw new Error(`BENCH_WARMUP is "steady" or a number of seconds, not "${process.env.BENCH_WARMUP}"`);
+const { steady: STEADY, seconds: WARMUP } = warmUpSetting();
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '64').split(',').map(Number);
 const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? '1,2').split(',').map(Number);
 /** Only the pictures whose name contains this (e.g. BENCH_CASES=JPEG). */

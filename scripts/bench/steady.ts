@@ -1,5 +1,5 @@
 // Warming a service up until its speed stops climbing, before it is measured. A fresh Node service gets faster for its
-// first 10–20 s under load while V8 compiles its hot functions with TurboFan (each one needs thousands of calls), so a
+// first 20–40 s under load while V8 compiles its hot functions with TurboFan (each one needs thousands of calls), so a
 // fixed two-second warm-up measures part of that climb. JMH's warm-up iterations and perf_analyzer's stability windows
 // do the same: measure the speed the service keeps, and print the climb to it, which is what a cold start costs.
 import type { Result } from './drive.js';
@@ -16,6 +16,14 @@ export interface SteadyOptions {
 }
 
 export const STEADY_DEFAULTS: SteadyOptions = { window: 5, maxSeconds: 60, tolerance: 0.03, calmWindows: 2 };
+
+/** BENCH_WARMUP: "steady" (the default: warm until steady, then `seconds` before each run) or a fixed number of seconds. */
+export function warmUpSetting(value = process.env.BENCH_WARMUP ?? 'steady'): { steady: boolean; seconds: number } {
+  if (value === 'steady') return { steady: true, seconds: 2 };
+  const seconds = Number(value);
+  if (!(seconds >= 0)) throw new Error(`BENCH_WARMUP is "steady" or a number of seconds, not "${value}"`);
+  return { steady: false, seconds };
+}
 
 /** Cost of a window: the server's CPU per request where /proc says it (steadier on a shared VM), else time per request. */
 const cost = (r: Result) => r.cpuMs ?? 1000 / r.rps;

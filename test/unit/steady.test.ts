@@ -1,7 +1,8 @@
+// The benchmarks' warm-up until steady (scripts/bench/steady.ts): when it stops, and what BENCH_WARMUP may say.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Result } from '../../scripts/bench/drive.js';
-import { warmUntilSteady } from '../../scripts/bench/steady.js';
+import { warmUntilSteady, warmUpSetting } from '../../scripts/bench/steady.js';
 
 /** A load whose CPU per request follows `costs`, one per window, and records the seconds it was asked for. */
 function climbing(costs: number[]) {
@@ -39,4 +40,11 @@ test('without the CPU per request it judges by time per request', async () => {
   const rps = [500, 1000, 1010, 990];
   const windows = await warmUntilSteady(async () => ({ rps: rps[n++], p50: 1, p99: 2, errors: 0 }), options);
   assert.equal(windows.length, 4);
+});
+
+test('BENCH_WARMUP is "steady" or a number of seconds; anything else is refused', () => {
+  assert.deepEqual(warmUpSetting('steady'), { steady: true, seconds: 2 });
+  assert.deepEqual(warmUpSetting('30'), { steady: false, seconds: 30 });
+  assert.deepEqual(warmUpSetting('0'), { steady: false, seconds: 0 });
+  assert.throws(() => warmUpSetting('soon'), /BENCH_WARMUP is "steady" or a number of seconds, not "soon"/);
 });

@@ -16,7 +16,8 @@ export default fp(async (app) => {
   app.addHook('onReady', async () => {
     app.lifecycle.state = 'ready';
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (app.lifecycle.state === 'draining') reply.header('connection', 'close');
+    done(null, payload);
   });
 }, { name: 'lifecycle' });
