@@ -126,6 +126,13 @@ async function startNginx(ports: number[]): Promise<{ url: string; child: ChildP
   throw new Error(`nginx did not start:\n${output}\n${errors()}`);
 }
 
+/** POSTs an instance has answered with 200, from its own /metrics (0 when it does not answer). */
+async function servedBy(service: Service): Promise<number> {
+  const metrics = await fetch(`${service.url}/metrics`).then((r) => r.text(), () => '');
+  const served = [...metrics.matchAll(/^http_requests_total\{method="POST",route="[^"]*",status="200"\} (\d+)/gm)];
+  return served.reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
 async function stopService(service: Service): Promise<number | null> {
   if (service.child.exitCode === null) service.child.kill('SIGTERM');
   return service.exited;
@@ -185,6 +192,9 @@ export async function rollout(opts: RolloutOptions): Promise<RolloutCounts> {
       if (code !== 0) throw new Error(`instance ${i} exited with ${code} on SIGTERM:\n${current[i].log()}`);
       current[i] = await startService(env, { ...opts.start, port: ports[i] });
       counts.replaced++;
+      // As a Deployment's minReadySeconds: the next instance goes only once the balancer sends this one traffic again
+      // (nginx keeps an instance that refused a connection out for fail_timeout, even once it is up).
+      for (let wait = 0; wait < 50 && (await servedBy(current[i])) === 0; wait++) await new Promise((r) => setTimeout(r, 100));
       log(`instance ${i + 1}/${current.length} on :${ports[i]} replaced (pid ${current[i].child.pid}); ${counts.requests - before} requests meanwhile`);
     }
     await new Promise((r) => setTimeout(r, opts.settleMs));
@@ -192,11 +202,7 @@ export async function rollout(opts: RolloutOptions): Promise<RolloutCounts> {
     stopping = true;
     await load;
     counts.seconds = (performance.now() - started) / 1000;
-    for (const service of current.slice(0, counts.replaced)) {
-      const metrics = await fetch(`${service.url}/metrics`).then((r) => r.text(), () => '');
-      const served = [...metrics.matchAll(/^http_requests_total\{method="POST",route="[^"]*",status="200"\} (\d+)/gm)];
-      counts.servedByReplacements.push(served.reduce((sum, m) => sum + Number(m[1]), 0));
-    }
+    for (const service of current.slice(0, counts.replaced)) counts.servedByReplacements.push(await servedBy(service));
     counts.nginxRetries = nginx.errors().split('\n').filter((line) => /\[error\].*upstream/.test(line)).length;
     await nginx.stop();
     await Promise.all(current.map(stopService));
