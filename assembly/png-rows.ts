@@ -24,33 +24,36 @@ export function unfilter(raw: usize, height: i32, stride: i32, bpp: i32): i32 {
     const filter = load<u8>(start - 1);
     if (filter > 4) return y;
     if (filter == 0) continue;
-    // Two Sub, Average or Paeth rows in a row (most of a drawing's Paeth rows): undone together, the second a pixel
-    // behind the first.
-    if (filter != 2 && y + 1 < height && load<u8>(end) == filter) {
-      if (bpp == 4) pairedRows(start, up, <usize>stride / 4, filter, 4);
-      else if (bpp == 3) pairedRows(start, up, <usize>stride / 3, filter, 3);
-      else if (bpp == 2) pairedRows(start, up, <usize>stride / 2, filter, 2);
-      else pairedRows(start, up, <usize>stride, filter, 1);
-      y++;
-      continue;
-    }
     if (filter == 2) {
       let i = start;
       for (; i + 16 <= end; i += 16) v128.store(i, i8x16.add(v128.load(i), v128.load(i - up)));
       for (; i < end; i++) store<u8>(i, load<u8>(i) + load<u8>(i - up));
-    } else if (bpp == 4) rowSteps(start, end, up, filter, 4);
-    else if (bpp == 3) rowSteps(start, end, up, filter, 3);
-    else if (bpp == 2) rowSteps(start, end, up, filter, 2);
-    else rowSteps(start, end, up, filter, 1);
+      continue;
+    }
+    // Two Sub, Average or Paeth rows in a row (most of a drawing's Paeth rows): undone together, the second a pixel
+    // behind the first.
+    const paired = y + 1 < height && load<u8>(end) == filter;
+    if (bpp == 4) stepRows(start, up, <usize>stride, filter, 4, paired);
+    else if (bpp == 3) stepRows(start, up, <usize>stride, filter, 3, paired);
+    else if (bpp == 2) stepRows(start, up, <usize>stride, filter, 2, paired);
+    else stepRows(start, up, <usize>stride, filter, 1, paired);
+    if (paired) y++;
   }
   return -1;
 }
 
-/** pixelSteps with the filter and the pixel size as constants, so that each loop holds only its own predictor. */
-@inline function rowSteps(start: usize, end: usize, up: usize, filter: u8, bpp: i32): void {
-  if (filter == 4) pixelSteps(start, end, up, 4, bpp);
-  else if (filter == 3) pixelSteps(start, end, up, 3, bpp);
-  else pixelSteps(start, end, up, 1, bpp);
+/** One row of `stride` bytes (pixelSteps), or two (pairedSteps), with the filter and the pixel size as constants, so
+ * that each loop holds only its own predictor. */
+@inline function stepRows(start: usize, up: usize, stride: usize, filter: u8, bpp: i32, paired: bool): void {
+  const pixels = stride / <usize>bpp;
+  if (filter == 4) {
+    if (paired) pairedSteps(start, up, pixels, 4, bpp);
+    else pixelSteps(start, start + stride, up, 4, bpp);
+  } else if (filter == 3) {
+    if (paired) pairedSteps(start, up, pixels, 3, bpp);
+    else pixelSteps(start, start + stride, up, 3, bpp);
+  } else if (paired) pairedSteps(start, up, pixels, 1, bpp);
+  else pixelSteps(start, start + stride, up, 1, bpp);
 }
 
 /**
@@ -92,13 +95,6 @@ export function unfilter(raw: usize, height: i32, stride: i32, bpp: i32): i32 {
   const hi = i16x8.max_s(a, b);
   const loOrC = v128.bitselect(lo, c, i16x8.le_s(hi, threshold));
   return v128.bitselect(hi, loOrC, i16x8.le_s(threshold, lo));
-}
-
-/** pairedSteps with the filter and the pixel size as constants, so that each loop holds only its own predictor. */
-@inline function pairedRows(start: usize, up: usize, pixels: usize, filter: u8, bpp: i32): void {
-  if (filter == 4) pairedSteps(start, up, pixels, 4, bpp);
-  else if (filter == 3) pairedSteps(start, up, pixels, 3, bpp);
-  else pairedSteps(start, up, pixels, 1, bpp);
 }
 
 /**
