@@ -24,6 +24,7 @@ import { loadMnist } from '../src/train/mnist.js';
 import { compose, fontGlyphs, HANDWRITING_FONTS, makeSet, mnistGlyph, paperPng, score, seeded, type SetName } from '../test/helpers/numbers.js';
 import { startService, type Service } from '../test/helpers/service.js';
 import { drive, hasWrk, type Result } from './bench/drive.js';
+import { median } from './bench/rounds.js';
 import { describeClimb, STEADY_DEFAULTS, warmUntilSteady, warmUpSetting } from './bench/steady.js';
 
 const SAMPLES = Number(process.env.BENCH_READ_SAMPLES ?? 100);
@@ -127,13 +128,13 @@ try {
         runs[which].push(await load(which === 'ours' ? service : baseline, c, SECONDS));
       }
     }
-    const median = (rs: Result[], k: keyof Result) => [...rs.map((r) => r[k] ?? Number.NaN)].sort((a, b) => a - b)[rs.length >> 1];
+    const of = (rs: Result[], k: keyof Result) => median(rs.map((r) => r[k] ?? Number.NaN));
     const summary = (rs: Result[]): Result => ({
-      rps: median(rs, 'rps'),
-      p50: median(rs, 'p50'),
-      p99: median(rs, 'p99'),
+      rps: of(rs, 'rps'),
+      p50: of(rs, 'p50'),
+      p99: of(rs, 'p99'),
       errors: rs.reduce((n, r) => n + r.errors, 0),
-      cpuMs: rs.every((r) => r.cpuMs !== undefined) ? median(rs, 'cpuMs') : undefined,
+      cpuMs: rs.every((r) => r.cpuMs !== undefined) ? of(rs, 'cpuMs') : undefined,
     });
     const [a, b] = [summary(runs.ours), summary(runs.baseline)];
     console.log(`c${String(c).padEnd(3)} ours     ${fmt(a)}${goal}`);
