@@ -2,8 +2,8 @@
 // src/server/preprocess/png-rows-wasm.ts. The per-byte loops of decoding an 8-bit PNG (undoing the row filters, turning
 // pixels into luma) and of normalising any picture (the ink's box, the crop through a table, the resample). Why not
 // JavaScript: a plain JS byte loop costs ~2–5 ns a byte here, and a 280×280 drawing is 235–314 KB of them; 16-byte
-// vectors undo Up rows and scan for ink, and one whole pixel a step undoes Sub, Average and Paeth, of two rows at once
-// where two in a row share the filter (docs/performance.md). The callers (png-grey.ts, mnist-normalise.ts, resample.ts) lay out the memory and check every
+// vectors undo Up rows and scan for ink, and one whole pixel per step undoes Sub, Average and Paeth
+// (docs/performance.md). The callers (png-grey.ts, mnist-normalise.ts, resample.ts) lay out the memory and check every
 // size; these functions only read and write inside the spans they give them.
 
 /** Where the caller may start laying out its data: after this module's own static data. */
@@ -28,32 +28,12 @@ export function unfilter(raw: usize, height: i32, stride: i32, bpp: i32): i32 {
       let i = start;
       for (; i + 16 <= end; i += 16) v128.store(i, i8x16.add(v128.load(i), v128.load(i - up)));
       for (; i < end; i++) store<u8>(i, load<u8>(i) + load<u8>(i - up));
-      continue;
-    }
-    // Two Sub, Average or Paeth rows in a row (most of a drawing's Paeth rows): undone together, the second a pixel
-    // behind the first.
-    const paired = y + 1 < height && load<u8>(end) == filter;
-    if (bpp == 4) stepRows(start, up, <usize>stride, filter, 4, paired);
-    else if (bpp == 3) stepRows(start, up, <usize>stride, filter, 3, paired);
-    else if (bpp == 2) stepRows(start, up, <usize>stride, filter, 2, paired);
-    else stepRows(start, up, <usize>stride, filter, 1, paired);
-    if (paired) y++;
+    } else if (bpp == 4) pixelSteps(start, end, up, filter, 4);
+    else if (bpp == 3) pixelSteps(start, end, up, filter, 3);
+    else if (bpp == 2) pixelSteps(start, end, up, filter, 2);
+    else pixelSteps(start, end, up, filter, 1);
   }
   return -1;
-}
-
-/** One row of `stride` bytes (pixelSteps), or two (pairedSteps), with the filter and the pixel size as constants, so
- * that each loop holds only its own predictor. */
-@inline function stepRows(start: usize, up: usize, stride: usize, filter: u8, bpp: i32, paired: bool): void {
-  const pixels = stride / <usize>bpp;
-  if (filter == 4) {
-    if (paired) pairedSteps(start, up, pixels, 4, bpp);
-    else pixelSteps(start, start + stride, up, 4, bpp);
-  } else if (filter == 3) {
-    if (paired) pairedSteps(start, up, pixels, 3, bpp);
-    else pixelSteps(start, start + stride, up, 3, bpp);
-  } else if (paired) pairedSteps(start, up, pixels, 1, bpp);
-  else pixelSteps(start, start + stride, up, 1, bpp);
 }
 
 /**
@@ -67,70 +47,26 @@ export function unfilter(raw: usize, height: i32, stride: i32, bpp: i32): i32 {
   let c = i16x8.splat(0);
   for (let i = start; i < end; i += <usize>bpp) {
     const b = i16x8.extend_low_i8x16_u(v128.load32_zero(i - up));
-    a = v128.and(i16x8.add(i16x8.extend_low_i8x16_u(v128.load32_zero(i)), predict(filter, a, b, c)), byte);
-    storeFirstPixel(i, i8x16.narrow_i16x8_u(a, a), bpp);
-    c = b;
-  }
-}
-
-/** What Sub (1), Average (3) or Paeth (4) predicts from the pixels left (a), above (b) and upper left (c). */
-@inline function predict(filter: u8, a: v128, b: v128, c: v128): v128 {
-  return filter == 1 ? a : filter == 3 ? i16x8.shr_u(i16x8.add(a, b), 1) : paeth(a, b, c);
-}
-
-/** The pixel of `bpp` bytes in the first 4 bytes of `undone`, stored at `at`: its bytes only, not the next pixel's. */
-@inline function storeFirstPixel(at: usize, undone: v128, bpp: i32): void {
-  if (bpp == 4) v128.store32_lane(at, undone, 0);
-  else if (bpp == 3) {
-    v128.store16_lane(at, undone, 0);
-    v128.store8_lane(at + 2, undone, 2);
-  } else if (bpp == 2) v128.store16_lane(at, undone, 0);
-  else v128.store8_lane(at, undone, 0);
-}
-
-/** Paeth of the spec, as stb_image writes it (test/unit/png.test.ts checks it against the spec's). */
-@inline function paeth(a: v128, b: v128, c: v128): v128 {
-  const threshold = i16x8.sub(i16x8.add(c, i16x8.add(c, c)), i16x8.add(a, b));
-  const lo = i16x8.min_s(a, b);
-  const hi = i16x8.max_s(a, b);
-  const loOrC = v128.bitselect(lo, c, i16x8.le_s(hi, threshold));
-  return v128.bitselect(hi, loOrC, i16x8.le_s(threshold, lo));
-}
-
-/**
- * Two rows of `pixels` pixels with the same filter, Sub (1), Average (3) or Paeth (4), the first at `start`, the second
- * `up` bytes on: each step undoes pixel k of the first row in the low four 16-bit lanes and pixel k − 1 of the second in
- * the high four. A pixel waits on the one to its left, so one row alone leaves the vector's other half idle; the second
- * row's pixel above is the one the first row undid a step before (the low half of `a`), and its upper left the step
- * before that (the high half of the last `b`). Reads up to 4 bytes past either row (before the second's first pixel,
- * past the first's last), stores only its pixels.
- */
-@inline function pairedSteps(start: usize, up: usize, pixels: usize, filter: u8, bpp: i32): void {
-  const byte = i16x8.splat(255);
-  const step = <usize>bpp;
-  const next = start + up;
-  let a = i16x8.splat(0);
-  let b = i16x8.splat(0);
-  for (let k: usize = 0; k <= pixels; k++) {
-    const i = start + k * step;
-    const j = next + k * step - step;
-    const c = b;
-    b = i64x2.shuffle(i16x8.extend_low_i8x16_u(v128.load32_zero(i - up)), a, 0, 2);
-    const filtered = i16x8.extend_low_i8x16_u(v128.load32_lane(j, v128.load32_zero(i), 1));
-    a = v128.and(i16x8.add(filtered, predict(filter, a, b, c)), byte);
-    // Left of the second row's first pixel is 0, as is the pixel above-left of it.
-    if (k == 0) a = i64x2.replace_lane(a, 1, 0);
-    const undone = i8x16.narrow_i16x8_u(a, a);
-    if (k < pixels) storeFirstPixel(i, undone, bpp);
-    // The second row's pixel, from bytes 4–7 (lane indexes must be constants, so not through storeFirstPixel).
-    if (k > 0) {
-      if (bpp == 4) v128.store32_lane(j, undone, 1);
-      else if (bpp == 3) {
-        v128.store16_lane(j, undone, 2);
-        v128.store8_lane(j + 2, undone, 6);
-      } else if (bpp == 2) v128.store16_lane(j, undone, 2);
-      else v128.store8_lane(j, undone, 4);
+    let predicted: v128;
+    if (filter == 1) predicted = a;
+    else if (filter == 3) predicted = i16x8.shr_u(i16x8.add(a, b), 1);
+    else {
+      // Paeth as stb_image writes it, equal to the spec's for every a, b, c (test/unit/png-wasm.test.ts checks).
+      const threshold = i16x8.sub(i16x8.add(c, i16x8.add(c, c)), i16x8.add(a, b));
+      const lo = i16x8.min_s(a, b);
+      const hi = i16x8.max_s(a, b);
+      const loOrC = v128.bitselect(lo, c, i16x8.le_s(hi, threshold));
+      predicted = v128.bitselect(hi, loOrC, i16x8.le_s(threshold, lo));
     }
+    a = v128.and(i16x8.add(i16x8.extend_low_i8x16_u(v128.load32_zero(i)), predicted), byte);
+    const undone = i8x16.narrow_i16x8_u(a, a);
+    if (bpp == 4) v128.store32_lane(i, undone, 0);
+    else if (bpp == 3) {
+      v128.store16_lane(i, undone, 0);
+      v128.store8_lane(i + 2, undone, 2);
+    } else if (bpp == 2) v128.store16_lane(i, undone, 0);
+    else v128.store8_lane(i, undone, 0);
+    c = b;
   }
 }
 
