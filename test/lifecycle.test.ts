@@ -10,6 +10,7 @@ import { processPerCore } from '../src/server/config.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { variants } from './helpers/images.js';
 import { modelDir, replaceModel } from './helpers/models.js';
+import { makeSet } from './helpers/numbers.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 import { rssOf, startService } from './helpers/service.js';
 
@@ -42,6 +43,29 @@ describe('graceful drain on SIGTERM', () => {
     assert.equal(JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)).digit, mnist.labels[0]);
     assert.equal(code, 0);
     assert.match(service.log(), /draining: finishing in-flight requests/);
+  });
+
+  it('requests whose clients have gone are finished before the pools and the model close: no error logged, exit 0', async () => {
+    const service = await startService({ SHUTDOWN_TIMEOUT_MS: '10000' });
+    // Pictures that go through the preprocessing threads (/predict, 280×280) and the reader (/read, a number).
+    const [drawing, [number]] = await Promise.all([variants.rgb280(mnist, 0), makeSet('wide', 1, 5, mnist)]);
+    const { port } = new URL(service.url);
+    const sockets = Array.from({ length: 48 }, (_, i) => {
+      const [path, body] = i % 3 === 2 ? ['/read', number.picture] : ['/predict', drawing];
+      const socket = connect(Number(port), '127.0.0.1').on('error', () => {});
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: ${body.length}\r\n\r\n`);
+      socket.end(body);
+      return socket;
+    });
+    // Clients that give up (a timeout, a rollout's client going away) while their requests are being worked on.
+    await sleep(30);
+    for (const socket of sockets) socket.destroy();
+    service.child.kill('SIGTERM');
+    const code = await service.exited;
+    const log = service.log();
+    assert.match(log, /draining: finishing requests whose clients have gone/, 'no request was still running at the signal');
+    assert.deepEqual(log.split('\n').filter((line) => /"level":[5-6]\d/.test(line)), []);
+    assert.equal(code, 0);
   });
 });
 

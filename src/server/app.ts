@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import type { LoadedModel } from './model.js';
 import { OneLinePerRequest } from './request-log.js';
 import bodyParsers from './plugins/body-parsers.js';
+import inFlight from './plugins/in-flight.js';
 import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.js';
 import inference from './plugins/inference.js';
 import lifecycle from './plugins/lifecycle.js';
@@ -66,6 +67,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(preprocessor);
   await app.register(modelReload);
   await app.register(bodyParsers);
+  await app.register(inFlight); // after the services it waits for, before the routes it counts
 
   // What it answers.
   await app.register(healthRoutes);
