@@ -10,15 +10,25 @@ export default fp(async (app) => {
   let running = 0;
   const idle = new EventEmitter();
 
+  const done = () => {
+    if (--running === 0) idle.emit('idle');
+  };
+  // A handler that returns a promise runs until it settles; one that does not is left as it is (Fastify sends what an
+  // async function resolves to, even undefined, so wrapping every handler in one would change a callback-style one).
   app.addHook('onRoute', (route) => {
     const handler = route.handler;
-    route.handler = async function (request, reply) {
+    route.handler = function (request, reply) {
       running++;
+      let result: unknown;
       try {
-        return await handler.call(this, request, reply);
-      } finally {
-        if (--running === 0) idle.emit('idle');
+        result = handler.call(this, request, reply);
+      } catch (err) {
+        done();
+        throw err;
       }
+      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') return Promise.resolve(result).finally(done);
+      done();
+      return result;
     };
   });
 
