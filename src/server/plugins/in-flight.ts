@@ -1,8 +1,8 @@
 // Route handlers still running, and a close that waits for them before the pools and the model they use are closed.
 // Closing the server waits only for connections: a request whose client has gone keeps running with no connection to
 // wait for, and without this its preprocessing or batch was cut off under it (logged as an unhandled error).
-// Registered after the services and before the routes: Fastify runs onClose hooks last-registered first, so this one
-// runs after the server has stopped accepting and before any service's own.
+// Registered after the services it names as dependencies and before the routes: Fastify runs onClose hooks
+// last-registered first, so this one runs after the server has stopped accepting and before any service's own.
 import { once, EventEmitter } from 'node:events';
 import fp from 'fastify-plugin';
 
@@ -37,4 +37,4 @@ export default fp(async (app) => {
     app.log.info({ requests: running }, 'draining: finishing requests whose clients have gone');
     while (running > 0) await once(idle, 'idle');
   });
-}, { name: 'in-flight', dependencies: ['lifecycle'] });
+}, { name: 'in-flight', dependencies: ['model-slot', 'inference', 'preprocessor'] });
