@@ -95,3 +95,10 @@ export const storedAs: Record<number, (upright: Sharp) => Sharp> = {
   7: (s) => s.rotate(90).flop(),
   8: (s) => s.rotate(90),
 };
+
+/** 1 KB of SVG whose blur filters kept librsvg busy for seconds: SVG is not read at all. */
+export const BLUR_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="2000" height="2000"><filter id="f"><feGaussianBlur stdDeviation="80"/>' +
+  '<feMorphology operator="dilate" radius="60"/></filter>' +
+  Array.from({ length: 16 }, (_, i) => `<rect x="${i * 100}" y="${i * 100}" width="900" height="900" filter="url(#f)"/>`).join('') +
+  '</svg>';

@@ -43,10 +43,10 @@ export const tooManyPixels = (what: string, maxPixels: number) =>
 export function decodeFailure(err: unknown, maxPixels?: number): PreprocessError {
   const message = (err as Error).message;
   if (/unsupported image format/i.test(message)) {
-    return new PreprocessError('unsupported_image_format', 'the body is not an image in a supported format; send a PNG, JPEG, WebP, GIF, TIFF, AVIF or SVG', { cause: err });
+    return new PreprocessError('unsupported_image_format', 'the body is not an image in a supported format; send a PNG, JPEG, WebP, GIF, TIFF or AVIF', { cause: err });
   }
   if (maxPixels !== undefined && /pixel limit/i.test(message)) {
-    return new PreprocessError('image_too_large', tooManyPixels('the image has', maxPixels), { cause: err });
+    return new PreprocessError('image_too_large', `the image has more than ${maxPixels} pixels, the service's limit (MAX_INPUT_PIXELS); send a smaller picture`, { cause: err });
   }
   return new PreprocessError('invalid_image', 'the image could not be decoded: it is damaged, cut short or not what its format says; send the whole file again', { cause: err });
 }

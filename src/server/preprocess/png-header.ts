@@ -4,6 +4,7 @@
 // data no longer than any encoder could make the declared image, so that no layout (interlaced included) can make a
 // decoder inflate more than the header promised.
 import { PreprocessError, tooManyPixels } from './errors.js';
+import { checkSides } from './image-format.js';
 import { exifOrientation, type Orientation } from './orientation.js';
 
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -138,6 +139,7 @@ function readIhdr(data: Uint8Array, maxPixels: number): PngHeader {
   if (width * height > maxPixels) {
     throw new PreprocessError('image_too_large', tooManyPixels(`the image has ${width}×${height} pixels`, maxPixels));
   }
+  checkSides(width, height);
   if (!BIT_DEPTHS[colourType]?.includes(bitDepth)) throw invalid(`bit depth ${bitDepth} with colour type ${colourType}`);
   if (compression !== 0 || filter !== 0 || interlace > 1) throw invalid('unknown compression, filter or interlace method');
   const bitsPerPixel = CHANNELS[colourType] * bitDepth;

@@ -2,6 +2,7 @@
 import sharp from 'sharp';
 import { SIDE } from '../../model/input-contract.js';
 import { decodeFailure, PreprocessError, tooManyPixels } from './errors.js';
+import { checkSides, SHARP_FORMAT, sniffFormat, unsupportedFormat } from './image-format.js';
 import type { Rgba } from './mnist-normalise.js';
 
 /** Large pictures are reduced to this before any per-pixel work: plenty for a 20×20 result, and bounded cost. */
@@ -12,12 +13,16 @@ export type Shrunk = Rgba & { scale: number };
 
 /** `within`: the box a large picture is shrunk to fit (the reader keeps a wider one). */
 export async function decodeWithSharp(input: Buffer, maxPixels: number, within = { width: WORKING_SIZE, height: WORKING_SIZE }): Promise<Shrunk> {
+  const format = sniffFormat(input);
+  if (!format) throw unsupportedFormat();
   try {
-    const image = sharp(input, { limitInputPixels: maxPixels });
     // The size the file declares, checked before anything is decoded (limitInputPixels is the second line of defence).
-    const { width = 0, height = 0, orientation = 1 } = await image.metadata();
+    // Read without the limit, which would refuse the header without saying its size.
+    const { width = 0, height = 0, orientation = 1, format: loaded } = await sharp(input, { limitInputPixels: false }).metadata();
+    if (loaded !== SHARP_FORMAT[format]) throw unsupportedFormat(new Error(`sniffed ${format}, libvips loaded ${loaded}`));
     if (width * height > maxPixels) throw new PreprocessError('image_too_large', tooManyPixels(`the image has ${width}×${height} pixels`, maxPixels));
-    const { data, info } = await image
+    checkSides(width, height);
+    const { data, info } = await sharp(input, { limitInputPixels: maxPixels })
       .rotate() // honour EXIF orientation (phone photos; a PNG's eXIf chunk too), as orientation.ts does on our path
       .resize({ ...within, fit: 'inside', withoutEnlargement: true })
       .toColourspace('srgb')

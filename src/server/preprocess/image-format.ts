@@ -1,0 +1,46 @@
+// Which picture formats the service reads, told from a file's first bytes before any decoder parses it. sharp's
+// libvips would load more (SVG above all, whose renderer's cost no size limit bounds: a 1 KB file of blur filters
+// kept a core busy for minutes, and the render outlived its request and the shutdown), so the rest are refused here.
+// A handful of fixed signatures; a sniffing library would parse far more than we accept.
+import { PreprocessError } from './errors.js';
+
+export const FORMATS = ['png', 'jpeg', 'webp', 'gif', 'tiff', 'avif'] as const;
+export type ImageFormat = (typeof FORMATS)[number];
+
+/** How sharp's metadata() names each format we accept (AVIF is read by its HEIF loader). */
+export const SHARP_FORMAT: Record<ImageFormat, string> = { png: 'png', jpeg: 'jpeg', webp: 'webp', gif: 'gif', tiff: 'tiff', avif: 'heif' };
+
+/** The most pixels a side may have, whatever the format: WebP's own limit, and a bound on a decoder's per-row work
+ * (a 1-pixel-wide PNG 25 million rows tall cost 7 s of CPU within MAX_INPUT_PIXELS). */
+export const MAX_SIDE = 16_384;
+
+const ascii = (bytes: Uint8Array, from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
+
+/** AVIF: an ISO-BMFF file whose ftyp box names an AVIF brand (major or compatible). */
+function isAvif(bytes: Uint8Array): boolean {
+  if (bytes.length < 16 || ascii(bytes, 4, 8) !== 'ftyp') return false;
+  const size = Math.min(bytes.length, ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0, 64);
+  for (let at = 8; at + 4 <= size; at += 4) if (at !== 12 && ['avif', 'avis'].includes(ascii(bytes, at, at + 4))) return true;
+  return false;
+}
+
+export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
+  const head = ascii(bytes, 0, 12);
+  if (head.startsWith('\x89PNG\r\n\x1a\n')) return 'png';
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (head.startsWith('RIFF') && head.slice(8, 12) === 'WEBP') return 'webp';
+  if (head.startsWith('GIF87a') || head.startsWith('GIF89a')) return 'gif';
+  if (['II*\0', 'MM\0*', 'II+\0', 'MM\0+'].includes(head.slice(0, 4))) return 'tiff'; // classic and BigTIFF
+  if (isAvif(bytes)) return 'avif';
+  return undefined;
+}
+
+export const unsupportedFormat = (cause?: unknown) =>
+  new PreprocessError('unsupported_image_format', 'the body is not an image in a supported format; send a PNG, JPEG, WebP, GIF, TIFF or AVIF', cause === undefined ? undefined : { cause });
+
+/** A 413 for a side over MAX_SIDE (the pixel limit is checked where the size is read). */
+export function checkSides(width: number, height: number): void {
+  if (width > MAX_SIDE || height > MAX_SIDE) {
+    throw new PreprocessError('image_too_large', `the image is ${width}×${height} pixels; neither side may be over ${MAX_SIDE}; send a smaller picture`);
+  }
+}
