@@ -170,6 +170,21 @@ describe('segmentNumber: a unit no wider than one digit', () => {
   };
   const sure = (digit: number, p = 0.99) => Array.from({ length: 10 }, (_, d) => (d === digit ? p : (1 - p) / 9));
 
+  it('a line taller than 256 px is cut on a copy shrunk by a whole factor, and says by how much', () => {
+    // The same pair drawn k times bigger: each pixel a k × k block.
+    const big = (k: number) => {
+      const g = grey();
+      const data = new Uint8Array(g.width * k * g.height * k);
+      for (let y = 0; y < g.height * k; y++) for (let x = 0; x < g.width * k; x++) data[y * g.width * k + x] = g.data[Math.floor(y / k) * g.width + Math.floor(x / k)];
+      return { ...g, data, width: g.width * k, height: g.height * k };
+    };
+    assert.equal(segmentNumber(big(6)).scale, 1, 'a 240 px line is cut as it is');
+    const shrunk = segmentNumber(big(8)); // 320 px: read from a copy 2× smaller
+    assert.equal(shrunk.scale, 2);
+    const [whole] = shrunk.candidates;
+    assert.deepEqual([whole.box.x, whole.box.width], [12 * 4, (46 - 12) * 4], 'the box in the copy\'s pixels; readNumber multiplies it by scale');
+  });
+
   it('cuts out its pieces only when its whole reading could lose to them', () => {
     const wholeSure = segmentNumber(grey());
     assert.equal(wholeSure.candidates.length, 1, 'the first batch holds the whole unit only');

@@ -15,7 +15,7 @@ import { readNumber } from '../src/server/read/read-number.js';
 import { toMnist } from '../src/server/preprocess/mnist-normalise.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { runCli } from './helpers/cli.js';
-import { pngDeclaring } from './helpers/images.js';
+import { BLUR_SVG, pngDeclaring } from './helpers/images.js';
 import { modelDir } from './helpers/models.js';
 import { compose, fontGlyphs, HANDWRITING_FONTS, makeSet, mnistGlyph, paperPng, score, seeded, type Glyph, type Sample, type SetName } from './helpers/numbers.js';
 import { assertMatchesContract } from './helpers/openapi.js';
@@ -244,6 +244,9 @@ describe('POST /read: every bad input is a 4xx JSON error in the documented shap
     ['not an image', async () => ({ body: Buffer.from('hello'), type: 'text/plain' }), 415, 'unsupported_media_type'],
     ['bytes that are no image format', async () => ({ body: Buffer.from('just some bytes, not a picture'), type: 'image/jpeg' }), 415, 'unsupported_image_format'],
     ['a PNG declaring 50,000 × 50,000 pixels', async () => ({ body: pngDeclaring(50_000, 50_000) }), 413, 'image_too_large'],
+    ['a PNG 20,000 pixels wide and 1 tall (within the pixel limit, a side over 16,384)', async () => ({ body: pngDeclaring(20_000, 1) }), 413, 'image_too_large'],
+    ['an SVG, sent as image/png', async () => ({ body: Buffer.from(BLUR_SVG) }), 415, 'unsupported_image_format'],
+    ['a JSON body (refused before it is parsed)', async () => ({ body: Buffer.from('[[[[1]]]]'), type: 'application/json' }), 415, 'unsupported_media_type'],
   ];
   for (const [what, make, status, code] of cases) {
     it(`${what} → ${status} ${code}`, async () => {
@@ -254,6 +257,24 @@ describe('POST /read: every bad input is a 4xx JSON error in the documented shap
       assertMatchesContract('/read', 'post', status, res.json());
     });
   }
+
+  it('reads a number written 600 px tall from a shrunk copy, with boxes in the picture\'s own pixels', async () => {
+    // Every cut costs in proportion to the line's height squared; a line this tall is read from a copy 3× smaller.
+    const rng = seeded(41);
+    const number = compose([0, 1, 2, 3, 4].map((i) => mnistGlyph(mnist, 100 + i)), 600, () => 0.5, rng, 20);
+    const res = await post(await paperPng(number));
+    assert.equal(res.statusCode, 200, res.body);
+    const { text, digits } = res.json() as { text: string; digits: Array<{ box: { x: number; y: number; width: number; height: number } }> };
+    assert.equal(text, number.text);
+    // Within 5 % of the height: the copy's box filter fades the faint edges of digits upscaled 30×; a box left in the
+    // copy's pixels would be a third of the size.
+    const near = (a: number, b: number) => Math.abs(a - b) <= 30;
+    digits.forEach(({ box }, i) => {
+      const truth = number.boxes[i];
+      const where = `digit ${i}: ${JSON.stringify(box)} against ${JSON.stringify(truth)}`;
+      assert.ok(near(box.x, truth.x) && near(box.y, truth.y) && near(box.x + box.width, truth.x + truth.width) && near(box.y + box.height, truth.y + truth.height), where);
+    });
+  });
 
   it('with API_KEY set, /read needs the bearer token as /predict does', async () => {
     const key = 'read-test-api-key-0123456789';

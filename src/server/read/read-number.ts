@@ -45,8 +45,9 @@ async function classifyCandidates(segmentation: Segmentation, classify: Classify
 }
 
 export async function readNumber(image: Buffer, opts: { maxPixels: number; length?: number; classify: ClassifyAll }): Promise<NumberRead> {
-  const { grey, scale } = await decodeForReading(image, opts.maxPixels);
-  const segmentation = segmentNumber(grey, { length: opts.length });
+  const decoded = await decodeForReading(image, opts.maxPixels);
+  const segmentation = segmentNumber(decoded.grey, { length: opts.length });
+  const scale = decoded.scale * segmentation.scale;
   const { probabilities, temperature } = await classifyCandidates(segmentation, opts.classify);
   const picked = segmentation.pick(probabilities);
   if (picked.length === 0) throw new PreprocessError('no_digit_found', 'no digit could be read in the image');

@@ -36,6 +36,8 @@ export interface Segmentation {
   refine(probabilities: ReadonlyArray<ArrayLike<number>>): Candidate[];
   /** Given each candidate's ten probabilities, the indices of the candidates read as the number's digits, in order. */
   pick(probabilities: ReadonlyArray<ArrayLike<number>>): number[];
+  /** Pixels of the picture as decoded per pixel of the candidates' boxes: more than 1 when a tall line was shrunk. */
+  scale: number;
 }
 
 /** An edge's candidate is -1 while its piece is measured but not yet cut out (a narrow unit's, see `pending`). */
@@ -61,13 +63,17 @@ interface UnitPlan {
 }
 
 
-export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: number } = {}): Segmentation {
+export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: number; shrunk?: boolean } = {}): Segmentation {
   const { length, maxDigits = MAX_DIGITS } = opts;
   const page = inkPage(grey);
   const labelled = connectedComponents(page.data, page.width, page.height, STROKE);
   const { components } = labelled;
   let line = groupPieces(components, maxDigits);
   if (line.units.length === 0) throw new PreprocessError('no_digit_found', 'no digit-sized writing found in the image');
+  if (line.height > MAX_LINE_HEIGHT && !opts.shrunk) {
+    const f = Math.ceil(line.height / MAX_LINE_HEIGHT);
+    return { ...segmentNumber(shrinkGrey(grey, f), { ...opts, shrunk: true }), scale: f };
+  }
   if (length !== undefined && line.units.length > length) line = mergeToCount(line, length);
   const H = line.height;
   const forced = length !== undefined && length > line.units.length;
@@ -151,9 +157,10 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
       if (candidates.length > first) return candidates.slice(first);
       if (!looked) {
         looked = true;
+        const budget = { pixels: GAP_PIXELS };
         chosen.forEach((picked, u) => {
           const sure = Math.min(...picked.map((c) => Math.max(...Array.from(probabilities[c]))));
-          if (sure < (plans[u].narrow ? NOT_ONE_DIGIT : UNSURE)) addGapCuts(plans[u], page, H, candidates, first + MAX_MORE);
+          if (sure < (plans[u].narrow ? NOT_ONE_DIGIT : UNSURE)) addGapCuts(plans[u], page, H, candidates, first + MAX_MORE, budget);
         });
       }
       // Most pictures get nothing more: then pick, called with the same probabilities, need not choose again.
@@ -161,7 +168,32 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
       return candidates.slice(first);
     },
     pick: (probabilities) => (settled?.probabilities === probabilities ? settled.picked : choose(probabilities).flat()),
+    scale: 1,
   };
+}
+
+/** A line taller than this is read from a copy shrunk to fit it. Every cut and candidate costs in proportion to the
+ * line's height squared, and the classifier sees 20 pixels of it: a picture of noise read as one line 1,000 px tall
+ * held the event loop for 1.3 s. The draw page's wide canvas (240 px) stays as drawn. */
+const MAX_LINE_HEIGHT = 256;
+
+/** The picture shrunk by a whole factor, each pixel the mean of an f × f block (a box filter: no ringing at strokes). */
+function shrinkGrey(grey: Grey, f: number): Grey {
+  const width = Math.max(1, Math.floor(grey.width / f));
+  const height = Math.max(1, Math.floor(grey.height / f));
+  const data = new Uint8Array(width * height);
+  let [lo, hi] = [255, 0];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let sum = 0;
+      for (let dy = 0; dy < f; dy++) for (let dx = 0, i = (y * f + dy) * grey.width + x * f; dx < f; dx++) sum += grey.data[i + dx];
+      const v = Math.round(sum / (f * f));
+      data[y * width + x] = v;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  return { data, width, height, alphaIsInk: grey.alphaIsInk, lo, hi };
 }
 
 /** A unit whose reading has a digit less sure than this gets a second look, with cuts that follow the gaps between its
@@ -178,11 +210,15 @@ const NOT_ONE_DIGIT = 0.5;
 /** At most this many candidates more per picture, however many wide units read unsurely (a 5-digit touching number
  * takes up to ~300). */
 const MAX_MORE = 512;
+/** …and at most this many unit pixels visited finding and measuring them. Their cost grows with the square of the
+ * line's height: 512 candidates at a height of 150 px stay within it, while a picture of noise read as one line
+ * 1,000 px tall took 1.3 s of the event loop without it. */
+const GAP_PIXELS = 24_000_000;
 
 /** Adds to a unit's plan, for each of its cut columns, the path near it that crosses fewest strokes, and the candidates
  * between those paths and the unit's other cuts, until there are `most` candidates in all. Nodes are renumbered: the
  * i-th cut column is node 2i, its path 2i + 1. */
-function addGapCuts(plan: UnitPlan, page: InkPage, H: number, candidates: Candidate[], most: number) {
+function addGapCuts(plan: UnitPlan, page: InkPage, H: number, candidates: Candidate[], most: number, budget: { pixels: number }) {
   const { unit, ink, narrow } = plan;
   const px = ink.pixels;
   const seeds = [...plan.origins];
@@ -195,8 +231,9 @@ function addGapCuts(plan: UnitPlan, page: InkPage, H: number, candidates: Candid
   const columns = narrow ? [...plan.xs, ...plan.origins] : plan.xs;
   for (const x of columns) cuts[2 * ranks.indexOf(x)] = columnCut(x, px.height);
   let previous: Int32Array | undefined;
-  for (let r = 1; r < last; r++) {
-    const path = gapPath(px, ranks[r], Math.max(2, Math.round(GAP_REACH * H)), STROKE);
+  const reach = Math.max(2, Math.round(GAP_REACH * H));
+  for (let r = 1; r < last && (budget.pixels -= px.height * (2 * reach + 1)) > 0; r++) {
+    const path = gapPath(px, ranks[r], reach, STROKE);
     // Seeds near each other often find the same path.
     if (!path || path.every((x, y) => x === previous?.[y])) continue;
     cuts[2 * r + 1] = previous = path;
@@ -204,11 +241,13 @@ function addGapCuts(plan: UnitPlan, page: InkPage, H: number, candidates: Candid
   const old = new Set(plan.xs);
   const edges = plan.edges.map((e) => ({ ...e, from: 2 * ranks.indexOf(plan.xs[e.from]), to: 2 * ranks.indexOf(plan.xs[e.to]) }));
   const widest = 1.3 * H;
-  for (let a = 0; a < cuts.length && candidates.length < most; a++) {
-    for (let b = (a >> 1) * 2 + 2; b < cuts.length && candidates.length < most; b++) {
+  const more = () => candidates.length < most && budget.pixels > 0;
+  for (let a = 0; a < cuts.length && more(); a++) {
+    for (let b = (a >> 1) * 2 + 2; b < cuts.length && more(); b++) {
       const [left, right] = [cuts[a], cuts[b]];
       if (!left || !right || ranks[b >> 1] - ranks[a >> 1] > widest) continue;
       if (a % 2 === 0 && b % 2 === 0 && old.has(ranks[a >> 1]) && old.has(ranks[b >> 1])) continue;
+      budget.pixels -= px.height * (ranks[b >> 1] - ranks[a >> 1] + 2 * reach + 1);
       const box = measureBetween(px, left, right, STROKE);
       if (box.strokes < Math.max(4, 0.04 * unit.area) || box.x1 < box.x0) continue;
       const [w, h] = [box.x1 - box.x0 + 1, box.y1 - box.y0 + 1];
