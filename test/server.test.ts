@@ -96,11 +96,15 @@ describe('POST /predict with MNIST test digits', () => {
     assert.ok(Math.max(...data) > 200, 'the digit is white');
   });
 
-  it('accepts JPEG and WebP too', async () => {
+  it('accepts JPEG, WebP, GIF, TIFF and AVIF too', async () => {
     const ink = await variants.rgb280(mnist, 1);
+    // The body's own bytes say its format (the Content-Type is only checked to be an image).
     for (const [type, body] of [
       ['image/jpeg', await sharp(ink).jpeg().toBuffer()],
       ['image/webp', await sharp(ink).webp().toBuffer()],
+      ['image/gif', await sharp(ink).gif().toBuffer()],
+      ['image/tiff', await sharp(ink).tiff().toBuffer()],
+      ['image/avif', await sharp(ink).avif().toBuffer()],
     ] as const) {
       const res = await postImage(body, type);
       assert.equal(res.statusCode, 200, type);
