@@ -159,6 +159,24 @@ describe('our PNG decoder (png-grey.ts)', () => {
     await assert.rejects(preprocessor.run(pngDeclaring(28, 28, deflateSync(Buffer.alloc(16 << 20)))), { code: 'invalid_image' });
     await assert.rejects(preprocessor.run(pngOf(chunksOf(pngDeclaring(28, 28)).slice(0, 2))), { code: 'invalid_image' }, 'no IEND');
   });
+
+  it('a chunk that makes the pixels with a wrong CRC is a 400 on our path and on sharp\'s alike; an ancillary one is read', async () => {
+    const preprocessor = new Preprocessor({ maxPixels: 1e6, threads: 0, inlineMaxPixels: 4096, maxQueue: 4 });
+    // One CRC bit flipped in the chunk of that type, after a tEXt chunk is added behind IHDR.
+    const flipped = (png: Buffer, type: string) => {
+      const chunks = chunksOf(png);
+      const file = pngOf([chunks[0], ['tEXt', Buffer.from('Comment\0a digit')], ...chunks.slice(1)]);
+      const at = file.indexOf(type, 8, 'latin1') - 4;
+      file[at + 12 + file.readUInt32BE(at) - 1] ^= 1;
+      return file;
+    };
+    // 28×28 is decoded by ours (png-grey.ts), 600×600 by sharp (over WORKING_SIZE).
+    for (const png of [await variants.plain(mnist, 5), await sharp(await variants.plain(mnist, 5)).resize(600, 600).png().toBuffer()]) {
+      for (const type of ['IHDR', 'IDAT']) await assert.rejects(preprocessor.run(flipped(png, type)), { code: 'invalid_image' }, type);
+      const read = await preprocessor.run(flipped(png, 'tEXt'));
+      assert.deepEqual(read.pixels, (await preprocessor.run(png)).pixels, 'tEXt');
+    }
+  });
 });
 
 describe('Preprocessor routing', () => {

@@ -3,6 +3,7 @@
 // checked against the bytes there are; the pixel limit applied to the IHDR that will be decoded; and the compressed
 // data no longer than any encoder could make the declared image, so that no layout (interlaced included) can make a
 // decoder inflate more than the header promised.
+import { crc32 } from 'node:zlib';
 import { PreprocessError, tooManyPixels } from './errors.js';
 import { checkSides } from './image-format.js';
 import { exifOrientation, type Orientation } from './orientation.js';
@@ -29,6 +30,8 @@ export interface PngHeader {
   /** EXIF orientation from an eXIf chunk (1 = as stored). */
   orientation: Orientation;
 }
+
+const CRC_CHECKED = new Set(['IHDR', 'PLTE', 'IDAT']);
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const BIT_DEPTHS: Record<number, readonly number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
@@ -78,6 +81,11 @@ export function parsePngHeader(png: Uint8Array, maxPixels: number): PngHeader {
     const type = String.fromCharCode(png[at + 4], png[at + 5], png[at + 6], png[at + 7]);
     if (length > png.length - at - 12) throw invalid(`the ${JSON.stringify(type)} chunk is longer than the file`);
     const data = png.subarray(at + 8, at + 8 + length);
+    // The chunks that make the pixels are checked as libpng (sharp's decoder) checks them: whichever decoder reads a
+    // picture, a damaged one is a 400, not a guess from damaged pixels. Ancillary chunks' CRCs are ignored, as there.
+    if (CRC_CHECKED.has(type) && crc32(png.subarray(at + 4, at + 8 + length)) !== view.getUint32(at + 8 + length)) {
+      throw invalid(`the ${type} chunk's CRC does not match its data`);
+    }
     at += 12 + length;
     if (!header) {
       if (type !== 'IHDR') throw invalid('the first chunk is not IHDR');
