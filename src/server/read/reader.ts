@@ -177,17 +177,20 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
  * held the event loop for 1.3 s. The draw page's wide canvas (240 px) stays as drawn. */
 const MAX_LINE_HEIGHT = 256;
 
-/** The picture shrunk by a whole factor, each pixel the mean of an f × f block (a box filter: no ringing at strokes). */
+/** The picture shrunk by a whole factor, each pixel the mean of an f × f block (a box filter: no ringing at strokes);
+ * the blocks at the right and bottom edges may be cut short, and average what they hold. */
 function shrinkGrey(grey: Grey, f: number): Grey {
-  const width = Math.max(1, Math.floor(grey.width / f));
-  const height = Math.max(1, Math.floor(grey.height / f));
+  const width = Math.ceil(grey.width / f);
+  const height = Math.ceil(grey.height / f);
   const data = new Uint8Array(width * height);
   let [lo, hi] = [255, 0];
   for (let y = 0; y < height; y++) {
+    const [y0, y1] = [y * f, Math.min(grey.height, (y + 1) * f)];
     for (let x = 0; x < width; x++) {
+      const [x0, x1] = [x * f, Math.min(grey.width, (x + 1) * f)];
       let sum = 0;
-      for (let dy = 0; dy < f; dy++) for (let dx = 0, i = (y * f + dy) * grey.width + x * f; dx < f; dx++) sum += grey.data[i + dx];
-      const v = Math.round(sum / (f * f));
+      for (let yy = y0; yy < y1; yy++) for (let i = yy * grey.width + x0, end = yy * grey.width + x1; i < end; i++) sum += grey.data[i];
+      const v = Math.round(sum / ((y1 - y0) * (x1 - x0)));
       data[y * width + x] = v;
       if (v < lo) lo = v;
       if (v > hi) hi = v;
