@@ -8,7 +8,7 @@ import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { loadModel } from '../src/server/model.js';
 import { loadMnist } from '../src/train/mnist.js';
-import { BLUR_SVG, pngDeclaring, variants } from './helpers/images.js';
+import { BLUR_SVG, pngDeclaring, tiffPages, variants } from './helpers/images.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 
 const config = loadConfig({ LOG_LEVEL: 'silent' });
@@ -135,6 +135,10 @@ describe('errors are 4xx JSON in the documented shape', () => {
     ['PNG declaring 100k×100k pixels', async () => ({ headers: { 'content-type': 'image/png' }, payload: pngDeclaring(100_000, 100_000) }), 413, 'image_too_large'],
     ['PNG 1 pixel wide and 20,000 tall', async () => ({ headers: { 'content-type': 'image/png' }, payload: pngDeclaring(1, 20_000) }), 413, 'image_too_large'],
     ['SVG sent as image/png', async () => ({ headers: { 'content-type': 'image/png' }, payload: Buffer.from(BLUR_SVG) }), 415, 'unsupported_image_format'],
+    ['TIFF of 65 pages', async () => ({ headers: { 'content-type': 'image/tiff' }, payload: tiffPages(65) }), 413, 'image_too_large'],
+    ['TIFF whose pages loop', async () => ({ headers: { 'content-type': 'image/tiff' }, payload: tiffPages(3, true) }), 400, 'invalid_image'],
+    ['TIFF of 2 blank pages (the first is read)', async () => ({ headers: { 'content-type': 'image/tiff' }, payload: tiffPages(2) }), 422, 'no_digit_found'],
+    ['AVIF of 2049×2048 pixels', async () => ({ headers: { 'content-type': 'image/avif' }, payload: await sharp({ create: { width: 2049, height: 2048, channels: 3, background: '#fff' } }).avif().toBuffer() }), 413, 'image_too_large'],
     ['blank white image', async () => ({
       headers: { 'content-type': 'image/png' },
       payload: await sharp({ create: { width: 64, height: 64, channels: 3, background: '#fff' } }).png().toBuffer(),
@@ -165,7 +169,10 @@ describe('errors are 4xx JSON in the documented shape', () => {
       assert.match(body.error.message, /\b(send|use|see|lists|retry)\b/, `${code}: the message says what to do`);
       assert.doesNotMatch(body.error.message, /stream|waitng|Unsupported Media Type|Request body is too large|FST_/i, res.body);
       if (code === 'payload_too_large') assert.match(body.error.message, new RegExp(`${config.BODY_LIMIT_BYTES} bytes.*BODY_LIMIT_BYTES`));
-      if (code === 'image_too_large') assert.match(body.error.message, /20,000/.test(what) ? /1×20000 pixels; neither side may be over 16384/ : new RegExp(`${config.MAX_INPUT_PIXELS}.*MAX_INPUT_PIXELS`));
+      if (code === 'image_too_large') {
+        const limit = /20,000/.test(what) ? /1×20000 pixels; neither side may be over 16384/ : /TIFF/.test(what) ? /more than 64 pages/ : /AVIF/.test(what) ? /2049×2048 pixels; an AVIF may have at most 4194304/ : new RegExp(`${config.MAX_INPUT_PIXELS}.*MAX_INPUT_PIXELS`);
+        assert.match(body.error.message, limit);
+      }
       if (res.statusCode !== 404) assertMatchesContract('/predict', 'post', status, body);
     });
   }

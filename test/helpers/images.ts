@@ -102,3 +102,30 @@ export const BLUR_SVG =
   '<feMorphology operator="dilate" radius="60"/></filter>' +
   Array.from({ length: 16 }, (_, i) => `<rect x="${i * 100}" y="${i * 100}" width="900" height="900" filter="url(#f)"/>`).join('') +
   '</svg>';
+
+/** A little-endian TIFF of `pages` 1 × 1 black pages, each image directory pointing at the next (at the first one
+ * again when `loop`). */
+export function tiffPages(pages: number, loop = false): Buffer {
+  const entries = 9;
+  const ifd = 2 + 12 * entries + 4;
+  const strip = 8 + pages * ifd;
+  const file = Buffer.alloc(strip + 1);
+  file.write('II*\0', 0, 'latin1');
+  file.writeUInt32LE(8, 4);
+  for (let p = 0; p < pages; p++) {
+    let at = 8 + p * ifd;
+    file.writeUInt16LE(entries, at);
+    at += 2;
+    // width, length, bits per sample, no compression, black is zero, strip offset, 1 sample, 1 row a strip, 1 byte
+    for (const [tag, type, value] of [[256, 3, 1], [257, 3, 1], [258, 3, 8], [259, 3, 1], [262, 3, 1], [273, 4, strip], [277, 3, 1], [278, 3, 1], [279, 4, 1]]) {
+      file.writeUInt16LE(tag, at);
+      file.writeUInt16LE(type, at + 2);
+      file.writeUInt32LE(1, at + 4);
+      if (type === 3) file.writeUInt16LE(value, at + 8);
+      else file.writeUInt32LE(value, at + 8);
+      at += 12;
+    }
+    file.writeUInt32LE(p < pages - 1 ? at + 4 : loop ? 8 : 0, at);
+  }
+  return file;
+}

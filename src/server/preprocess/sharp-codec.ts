@@ -2,7 +2,7 @@
 import sharp from 'sharp';
 import { SIDE } from '../../model/input-contract.js';
 import { decodeFailure, PreprocessError, tooManyPixels } from './errors.js';
-import { checkSides, SHARP_FORMAT, sniffFormat, unsupportedFormat } from './image-format.js';
+import { checkAvifSize, checkSides, checkTiffPages, SHARP_FORMAT, sniffFormat, unsupportedFormat } from './image-format.js';
 import type { Rgba } from './mnist-normalise.js';
 
 /** Large pictures are reduced to this before any per-pixel work: plenty for a 20×20 result, and bounded cost. */
@@ -15,6 +15,7 @@ export type Shrunk = Rgba & { scale: number };
 export async function decodeWithSharp(input: Buffer, maxPixels: number, within = { width: WORKING_SIZE, height: WORKING_SIZE }): Promise<Shrunk> {
   const format = sniffFormat(input);
   if (!format) throw unsupportedFormat();
+  if (format === 'tiff') checkTiffPages(input);
   try {
     // The size the file declares, checked before anything is decoded (limitInputPixels is the second line of defence).
     // Read without the limit, which would refuse the header without saying its size.
@@ -22,6 +23,7 @@ export async function decodeWithSharp(input: Buffer, maxPixels: number, within =
     if (loaded !== SHARP_FORMAT[format]) throw unsupportedFormat(new Error(`sniffed ${format}, libvips loaded ${loaded}`));
     if (width * height > maxPixels) throw new PreprocessError('image_too_large', tooManyPixels(`the image has ${width}×${height} pixels`, maxPixels));
     checkSides(width, height);
+    if (format === 'avif') checkAvifSize(width, height);
     const { data, info } = await sharp(input, { limitInputPixels: maxPixels })
       .rotate() // honour EXIF orientation (phone photos; a PNG's eXIf chunk too), as orientation.ts does on our path
       .resize({ ...within, fit: 'inside', withoutEnlargement: true })
