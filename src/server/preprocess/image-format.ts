@@ -1,14 +1,12 @@
 // Which picture formats the service reads, told from a file's first bytes before any decoder parses it. sharp's
-// libvips would load more (SVG above all, whose renderer's cost no size limit bounds: a 1 KB file of blur filters
-// kept a core busy for minutes, and the render outlived its request and the shutdown), so the rest are refused here.
+// libvips would load more (SVG above all, whose renderer's cost no size limit bounds: 13 KB of blur filters kept a
+// core busy for minutes, and the render outlived its request and the shutdown), so the rest are refused here.
 // A handful of fixed signatures; a sniffing library would parse far more than we accept.
 import { PreprocessError } from './errors.js';
 
-export const FORMATS = ['png', 'jpeg', 'webp', 'gif', 'tiff', 'avif'] as const;
-export type ImageFormat = (typeof FORMATS)[number];
-
-/** How sharp's metadata() names each format we accept (AVIF is read by its HEIF loader). */
-export const SHARP_FORMAT: Record<ImageFormat, string> = { png: 'png', jpeg: 'jpeg', webp: 'webp', gif: 'gif', tiff: 'tiff', avif: 'heif' };
+/** The formats read, and how sharp's metadata() names each (AVIF is read by its HEIF loader). */
+export const SHARP_FORMAT = { png: 'png', jpeg: 'jpeg', webp: 'webp', gif: 'gif', tiff: 'tiff', avif: 'heif' } as const;
+export type ImageFormat = keyof typeof SHARP_FORMAT;
 
 /** The most pixels a side may have, whatever the format: WebP's own limit, and a bound on a decoder's per-row work
  * (a 1-pixel-wide PNG 25 million rows tall cost 7 s of CPU within MAX_INPUT_PIXELS). */

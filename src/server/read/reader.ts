@@ -2,6 +2,7 @@
 // as /predict normalises one digit → (the caller classifies them all in one batch) → the best path (best-path.ts).
 import { PreprocessError } from '../preprocess/errors.js';
 import { normaliseDigit, type Grey } from '../preprocess/mnist-normalise.js';
+import { resample } from '../preprocess/resample.js';
 import { bestPaths, chooseCounts, type Edge } from './best-path.js';
 import { connectedComponents } from './components.js';
 import { inkPage, type InkPage } from './ink.js';
@@ -71,8 +72,8 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
   let line = groupPieces(components, maxDigits);
   if (line.units.length === 0) throw new PreprocessError('no_digit_found', 'no digit-sized writing found in the image');
   if (line.height > MAX_LINE_HEIGHT && !opts.shrunk) {
-    const f = Math.ceil(line.height / MAX_LINE_HEIGHT);
-    return { ...segmentNumber(shrinkGrey(grey, f), { ...opts, shrunk: true }), scale: f };
+    const shrunk = shrinkGrey(grey, Math.ceil(line.height / MAX_LINE_HEIGHT));
+    return { ...segmentNumber(shrunk.grey, { ...opts, shrunk: true }), scale: shrunk.scale };
   }
   if (length !== undefined && line.units.length > length) line = mergeToCount(line, length);
   const H = line.height;
@@ -177,26 +178,14 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
  * held the event loop for 1.3 s. The draw page's wide canvas (240 px) stays as drawn. */
 const MAX_LINE_HEIGHT = 256;
 
-/** The picture shrunk by a whole factor, each pixel the mean of an f × f block (a box filter: no ringing at strokes);
- * the blocks at the right and bottom edges may be cut short, and average what they hold. */
-function shrinkGrey(grey: Grey, f: number): Grey {
-  const width = Math.ceil(grey.width / f);
-  const height = Math.ceil(grey.height / f);
-  const data = new Uint8Array(width * height);
+/** The picture shrunk about f times with /predict's own area filter (resample.ts), and the factor it really took. */
+function shrinkGrey(grey: Grey, f: number): { grey: Grey; scale: number } {
+  const width = Math.max(1, Math.round(grey.width / f));
+  const height = Math.max(1, Math.round(grey.height / f));
+  const data = resample(grey.data, grey.width, grey.height, width, height);
   let [lo, hi] = [255, 0];
-  for (let y = 0; y < height; y++) {
-    const [y0, y1] = [y * f, Math.min(grey.height, (y + 1) * f)];
-    for (let x = 0; x < width; x++) {
-      const [x0, x1] = [x * f, Math.min(grey.width, (x + 1) * f)];
-      let sum = 0;
-      for (let yy = y0; yy < y1; yy++) for (let i = yy * grey.width + x0, end = yy * grey.width + x1; i < end; i++) sum += grey.data[i];
-      const v = Math.round(sum / ((y1 - y0) * (x1 - x0)));
-      data[y * width + x] = v;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-  }
-  return { data, width, height, alphaIsInk: grey.alphaIsInk, lo, hi };
+  for (const v of data) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  return { grey: { data, width, height, alphaIsInk: grey.alphaIsInk, lo, hi }, scale: grey.width / width };
 }
 
 /** A unit whose reading has a digit less sure than this gets a second look, with cuts that follow the gaps between its
