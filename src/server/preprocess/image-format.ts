@@ -14,6 +14,12 @@ export const MAX_SIDE = 16_384;
 
 const ascii = (bytes: Uint8Array, from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
 
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+export function isPng(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && PNG_SIGNATURE.equals(bytes.subarray(0, 8));
+}
+
 /** AVIF: an ISO-BMFF file whose ftyp box names an AVIF brand (major or compatible). */
 function isAvif(bytes: Uint8Array): boolean {
   if (bytes.length < 16 || ascii(bytes, 4, 8) !== 'ftyp') return false;
@@ -24,7 +30,7 @@ function isAvif(bytes: Uint8Array): boolean {
 
 export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
   const head = ascii(bytes, 0, 12);
-  if (head.startsWith('\x89PNG\r\n\x1a\n')) return 'png';
+  if (isPng(bytes)) return 'png';
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
   if (head.startsWith('RIFF') && head.slice(8, 12) === 'WEBP') return 'webp';
   if (head.startsWith('GIF87a') || head.startsWith('GIF89a')) return 'gif';

@@ -12,7 +12,8 @@ import { toModelInput } from '../../model/input-contract.js';
 import { PreprocessError } from './errors.js';
 import { toMnist } from './mnist-normalise.js';
 import { pngToMnist, pngToMnistAsync } from './png-decode.js';
-import { isPng, parsePngHeader } from './png-header.js';
+import { isPng } from './image-format.js';
+import { parsePngHeader } from './png-header.js';
 import { decodeWithSharp, WORKING_SIZE } from './sharp-codec.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
 

@@ -5,10 +5,8 @@
 // decoder inflate more than the header promised.
 import { crc32 } from 'node:zlib';
 import { PreprocessError, tooManyPixels } from './errors.js';
-import { checkSides } from './image-format.js';
+import { checkSides, isPng } from './image-format.js';
 import { exifOrientation, type Orientation } from './orientation.js';
-
-export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 export interface PngHeader {
   width: number;
@@ -56,10 +54,6 @@ export function passSize(width: number, height: number, [x0, y0, dx, dy]: readon
 }
 
 const rowBytes = (width: number, bitsPerPixel: number) => Math.ceil((width * bitsPerPixel) / 8);
-
-export function isPng(bytes: Uint8Array): boolean {
-  return bytes.length >= 8 && PNG_SIGNATURE.equals(bytes.subarray(0, 8));
-}
 
 /** The one error a malformed PNG gets, from the header parse or the decoder. */
 export const invalidPng = (why: string) =>

@@ -4,7 +4,8 @@
 import { PreprocessError } from '../preprocess/errors.js';
 import { greyOf, type Grey } from '../preprocess/mnist-normalise.js';
 import { decodePngAsync } from '../preprocess/png-decode.js';
-import { isPng, parsePngHeader } from '../preprocess/png-header.js';
+import { isPng } from '../preprocess/image-format.js';
+import { parsePngHeader } from '../preprocess/png-header.js';
 import { decodeWithSharp } from '../preprocess/sharp-codec.js';
 
 export const READ_SIZE = { width: 2048, height: 1024 };
