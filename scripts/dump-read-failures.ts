@@ -34,8 +34,8 @@ for (const [n, s] of samples.entries()) {
   const seg = segmentNumber(grey);
   const classify = (cands: Array<{ pixels: Uint8Array }>) => runEach(model, cands.map((c) => toModelInput(c.pixels)));
   const probs = await classify(seg.candidates);
-  const more = process.env.READ_REFINE === '0' ? [] : seg.refine(probs);
-  if (more.length > 0) probs.push(...(await classify(more)));
+  // Every batch refine asks for, as readNumber reads them (a narrow unit's pieces, then the second look).
+  if (process.env.READ_REFINE !== '0') for (let more = seg.refine(probs); more.length > 0; more = seg.refine(probs)) probs.push(...(await classify(more)));
   candidates += seg.candidates.length;
   const picked = seg.pick(probs);
   const text = picked.map((i) => argmax(probs[i])).join('');
