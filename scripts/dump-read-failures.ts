@@ -13,6 +13,7 @@ import { argmax } from '../src/model/lenet.js';
 import { toModelInput } from '../src/model/input-contract.js';
 import { loadModel, runEach } from '../src/server/model.js';
 import { decodeForReading } from '../src/server/read/decode.js';
+import { classifyCandidates, type ClassifyAll } from '../src/server/read/read-number.js';
 import { segmentNumber } from '../src/server/read/reader.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { fontGlyphs, HANDWRITING_FONTS, makeSet, type SetName } from '../test/helpers/numbers.js';
@@ -27,15 +28,14 @@ const { test: mnist } = loadMnist();
 const fonts = SET === 'fonts' ? (await Promise.all(HANDWRITING_FONTS.map(fontGlyphs))).filter((g) => g !== undefined) : [];
 const samples = await makeSet(SET, SAMPLES, SEED, mnist, fonts);
 const model = await loadModel(process.env.READ_MODEL ?? 'models/lenet.onnx', 'cpu', 1);
+const classify: ClassifyAll = async (tensors) => ({ probabilities: await runEach(model, tensors), temperature: 1 });
 const tally = new Map<string, number>();
 let candidates = 0;
 for (const [n, s] of samples.entries()) {
   const { grey, scale } = await decodeForReading(s.picture, 25_000_000);
   const seg = segmentNumber(grey);
-  const classify = (cands: Array<{ pixels: Uint8Array }>) => runEach(model, cands.map((c) => toModelInput(c.pixels)));
-  const probs = await classify(seg.candidates);
-  // Every batch refine asks for, as readNumber reads them (a narrow unit's pieces, then the second look).
-  if (process.env.READ_REFINE !== '0') for (let more = seg.refine(probs); more.length > 0; more = seg.refine(probs)) probs.push(...(await classify(more)));
+  // Every batch refine asks for, read as readNumber reads them (runEach gives Float32Arrays); the first alone with READ_REFINE=0.
+  const probs = (process.env.READ_REFINE === '0' ? await classify(seg.candidates.map((c) => toModelInput(c.pixels))) : await classifyCandidates(seg, classify)).probabilities as Float32Array[];
   candidates += seg.candidates.length;
   const picked = seg.pick(probs);
   const text = picked.map((i) => argmax(probs[i])).join('');

@@ -32,7 +32,7 @@ export type ClassifyAll = (tensors: Float32Array[]) => Promise<{ probabilities: 
 /** Every candidate classified: the first batch, then whatever more segmentation.refine asks for after each batch (a
  * narrow unit's pieces, a second look at unsure units), most pictures none. A model reloaded between two batches would
  * mix two models' probabilities: then all of them are read again at once. */
-async function classifyCandidates(segmentation: Segmentation, classify: ClassifyAll) {
+export async function classifyCandidates(segmentation: Segmentation, classify: ClassifyAll) {
   const all = () => classify(segmentation.candidates.map((c) => toModelInput(c.pixels)));
   const first = await all();
   let probabilities = first.probabilities;
