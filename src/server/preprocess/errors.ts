@@ -39,11 +39,15 @@ export interface PreprocessErrorData {
 export const tooManyPixels = (what: string, maxPixels: number) =>
   `${what}, more than ${maxPixels}, the service's limit (MAX_INPUT_PIXELS); send a smaller picture`;
 
+/** A 415 for a body that is none of the formats read (image-format.ts), whether told from its first bytes or by libvips. */
+export const unsupportedFormat = (cause?: unknown) =>
+  new PreprocessError('unsupported_image_format', 'the body is not an image in a supported format; send a PNG, JPEG, WebP, GIF, TIFF or AVIF', cause === undefined ? undefined : { cause });
+
 /** The one place a decoder library's complaint (sharp, pngjs) is read: what it says becomes one of our codes. */
 export function decodeFailure(err: unknown, maxPixels?: number): PreprocessError {
   const message = (err as Error).message;
   if (/unsupported image format/i.test(message)) {
-    return new PreprocessError('unsupported_image_format', 'the body is not an image in a supported format; send a PNG, JPEG, WebP, GIF, TIFF or AVIF', { cause: err });
+    return unsupportedFormat(err);
   }
   if (maxPixels !== undefined && /pixel limit/i.test(message)) {
     return new PreprocessError('image_too_large', `the image has more than ${maxPixels} pixels, the service's limit (MAX_INPUT_PIXELS); send a smaller picture`, { cause: err });

@@ -39,9 +39,6 @@ export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
   return undefined;
 }
 
-export const unsupportedFormat = (cause?: unknown) =>
-  new PreprocessError('unsupported_image_format', 'the body is not an image in a supported format; send a PNG, JPEG, WebP, GIF, TIFF or AVIF', cause === undefined ? undefined : { cause });
-
 /** AVIF is decoded whole, with no shrinking while decoding as JPEG and WebP have: ~0.2 s at this size on one core of
  * the 2-core VM, ~0.9 s at 5000 × 5000 (and a blank 5000 × 5000 AVIF is 553 bytes). */
 export const MAX_AVIF_PIXELS = 2048 * 2048;

@@ -1,8 +1,8 @@
 // The general path: sharp (libvips) decodes every format and shrinks large pictures, off the main thread.
 import sharp from 'sharp';
 import { SIDE } from '../../model/input-contract.js';
-import { decodeFailure, PreprocessError, tooManyPixels } from './errors.js';
-import { checkAvifSize, checkSides, checkTiffPages, SHARP_FORMAT, sniffFormat, unsupportedFormat } from './image-format.js';
+import { decodeFailure, PreprocessError, tooManyPixels, unsupportedFormat } from './errors.js';
+import { checkAvifSize, checkSides, checkTiffPages, SHARP_FORMAT, sniffFormat } from './image-format.js';
 import type { Rgba } from './mnist-normalise.js';
 
 /** Large pictures are reduced to this before any per-pixel work: plenty for a 20×20 result, and bounded cost. */
