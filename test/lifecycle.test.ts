@@ -201,20 +201,38 @@ describe('soak', () => {
           duration: seconds,
           requests: bodies.map((body) => ({ method: 'POST' as const, headers: { 'content-type': 'image/png' }, body })),
         });
-      await load(Math.min(10, SOAK_SECONDS)); // warm-up: worker pools, JIT, allocator arenas
-      // RSS sampled every second. A leak keeps climbing; a working set reaches its level and holds. So compare the
-      // peak of the second half of the run with the peak of the first (measured here: within a few MiB, around
-      // 400 MiB, while the end-to-start difference swings by ±50 MiB with GC timing).
-      const samples: number[] = [];
-      const sampler = setInterval(() => void rssOf(pid).then((b) => samples.push(b), () => {}), 1000);
-      const result = await load(SOAK_SECONDS);
-      clearInterval(sampler);
-      const half = samples.length >> 1;
       const peak = (xs: number[]) => Math.max(...xs) / 2 ** 20;
+      /** Runs `fn` with the service's RSS sampled every second; returns its result and the samples. */
+      const sampled = async <T>(fn: () => Promise<T>): Promise<[T, number[]]> => {
+        const samples: number[] = [];
+        const sampler = setInterval(() => void rssOf(pid).then((b) => samples.push(b), () => {}), 1000);
+        try {
+          return [await fn(), samples];
+        } finally {
+          clearInterval(sampler);
+        }
+      };
+      // Warm-up (worker pools, JIT, allocator arenas) until the working set has reached its level: the heap steps up by
+      // ~50 MiB once, mostly 5–25 s into the load, and a step that fell in the measured run's second half after a fixed
+      // 10 s warm-up read as growth. In 5 s windows, at least 10 s and at most 60, until two windows in a row peak
+      // within 2 MiB of the highest peak before them.
+      const warm: number[] = [];
+      for (let held = 0, highest = 0; warm.length < 12 && (warm.length < 2 || held < 2); ) {
+        const window = peak((await sampled(() => load(5)))[1]);
+        held = warm.length > 0 && window <= highest + 2 ? held + 1 : 0;
+        highest = Math.max(highest, window);
+        warm.push(window);
+      }
+      // A leak keeps climbing; a working set reaches its level and holds. So compare the peak of the second half of the
+      // run with the peak of the first (measured here: within a few MiB, around 400 MiB, while the end-to-start
+      // difference swings by ±50 MiB with GC timing).
+      const [result, samples] = await sampled(() => load(SOAK_SECONDS));
+      const half = samples.length >> 1;
       const [first, second] = [peak(samples.slice(0, half)), peak(samples.slice(half))];
       console.log(
         `soak: ${result.requests.total} requests, ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms, ` +
-          `peak RSS first half ${first.toFixed(0)} MiB, second half ${second.toFixed(0)} MiB (${second >= first ? '+' : ''}${(second - first).toFixed(1)})`,
+          `peak RSS first half ${first.toFixed(0)} MiB, second half ${second.toFixed(0)} MiB (${second >= first ? '+' : ''}${(second - first).toFixed(1)}); ` +
+          `warm-up windows' peaks ${warm.map((w) => w.toFixed(0)).join(' → ')} MiB`,
       );
       assert.equal(result.errors, 0, 'connection errors');
       assert.equal(result.timeouts, 0, 'timeouts');
