@@ -52,23 +52,25 @@ describe('autodiff rules match finite differences', () => {
     assertClose(await gradCheck(inputs, (t, [x, w, b]) => t.linear(x, w, b), [4, 3]));
   });
 
-  it('softmax cross-entropy: d logits', async () => {
-    const labels: GradInput = { name: 'label', shape: [5], values: Float32Array.from([3, 0, 9, 9, 4]), int64: true };
-    const inputs = [{ ...input('logits', [5, 10], 10), values: randomValues(50, 10, -3, 3) }, labels];
-    assertClose(await gradCheck(inputs, (t, [z, l]) => t.softmaxCrossEntropy(z, l, 10), []));
+  /** Target rows for these labels: one-hot for a digit, ten tenths for "not a digit" (10), as the trainer writes them. */
+  const targets = (labels: number[]) =>
+    Float32Array.from(labels.flatMap((label) => Array.from({ length: 10 }, (_, c) => (label === 10 ? 1 / 10 : c === label ? 1 : 0))));
+
+  it('softmax cross-entropy: d logits, for one-hot, uniform and soft targets', async () => {
+    const soft = [0.05, 0.05, 0.1, 0.5, 0.1, 0.05, 0.05, 0.03, 0.04, 0.03];
+    const target = Float32Array.from([...targets([3, 10, 9, 4]), ...soft]);
+    const inputs = [{ ...input('logits', [5, 10], 10), values: randomValues(50, 10, -3, 3) }, { name: 'target', shape: [5, 10], values: target, fixed: true }];
+    assertClose(await gradCheck(inputs, (t, [z, y]) => t.softmaxCrossEntropy(z, y), []));
   });
 
-  it('softmax cross-entropy against "not a digit" (label 10): d logits, and the loss is the uniform target\'s', async () => {
+  it('softmax cross-entropy: the loss is the mean of −Σ target × log softmax, least for a non-digit at ten equal probabilities', async () => {
     const labels = [3, 10, 9, 10, 10];
     const logits = randomValues(50, 19, -3, 3);
-    const labelInput: GradInput = { name: 'label', shape: [5], values: Float32Array.from(labels), int64: true };
-    assertClose(await gradCheck([{ ...input('logits', [5, 10], 19), values: logits }, labelInput], (t, [z, l]) => t.softmaxCrossEntropy(z, l, 10), []));
-
     const t = new Tape();
-    t.rename(t.softmaxCrossEntropy('logits', 'label', 10), 'loss');
-    const graph = makeGraph(t.nodes, 'ce', [makeValueInfo('logits', DataType.FLOAT, [5, 10]), makeValueInfo('label', DataType.INT64, [5])], [makeValueInfo('loss', DataType.FLOAT, [])], t.constants);
+    t.rename(t.softmaxCrossEntropy('logits', 'target'), 'loss');
+    const graph = makeGraph(t.nodes, 'ce', [makeValueInfo('logits', DataType.FLOAT, [5, 10]), makeValueInfo('target', DataType.FLOAT, [5, 10])], [makeValueInfo('loss', DataType.FLOAT, [])], t.constants);
     const session = await ort.InferenceSession.create(encodeModel(makeModel(graph)));
-    const out = await session.run({ logits: new ort.Tensor('float32', logits, [5, 10]), label: new ort.Tensor('int64', BigInt64Array.from(labels.map(BigInt)), [5]) });
+    const out = await session.run({ logits: new ort.Tensor('float32', logits, [5, 10]), target: new ort.Tensor('float32', targets(labels), [5, 10]) });
     // −log p(label) for a digit; −(1/10) Σ log p(k) for a non-digit, whose least loss is at ten equal probabilities.
     const expected = labels.map((label, n) => {
       const z = Array.from(logits.subarray(n * 10, n * 10 + 10));

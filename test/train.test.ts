@@ -25,12 +25,14 @@ import { runCli } from './helpers/cli.js';
 const data = loadMnist();
 const CLI = 'src/train/cli.ts';
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'lenet-train-'));
+/** The loss's targets for these labels: one-hot rows. */
+const oneHot = (labels: Uint8Array) => Float32Array.from({ length: labels.length * 10 }, (_, i) => (labels[Math.floor(i / 10)] === i % 10 ? 1 : 0));
 
 /** Runs the training-step graph on a fixed batch; returns the loss before the update, logits, and new params. */
 async function step(recipe: Recipe, session: ort.InferenceSession, params: Float32Array, state: Map<string, Float32Array>, n: number, lr: number, t = 1) {
   const feeds: Record<string, ort.Tensor> = {
     image: new ort.Tensor('float32', toFloat(data.train, 0, n), batchShape(n)),
-    label: new ort.Tensor('int64', BigInt64Array.from(data.train.labels.subarray(0, n), BigInt), [n]),
+    target: new ort.Tensor('float32', oneHot(data.train.labels.subarray(0, n)), [n, 10]),
     ...Object.fromEntries(Object.entries(hyperInputs(recipe.optimizer, lr, t)).map(([name, v]) => [name, new ort.Tensor('float32', [v], [])])),
     [PARAMS_INPUT]: new ort.Tensor('float32', params, [params.length]),
   };
@@ -165,12 +167,12 @@ describe('data-parallel shards', () => {
     const params = flattenParams(initParams(createRng(5)));
     const n = 24;
     const image = toFloat(data.train, 0, n);
-    const label = BigInt64Array.from(data.train.labels.subarray(0, n), BigInt);
-    const whole = await runShard(session, { image, label, params, scale: 1 });
+    const target = oneHot(data.train.labels.subarray(0, n));
+    const whole = await runShard(session, { image, target, params, scale: 1 });
     const sum = new Float32Array(params.length);
     let loss = 0;
     for (const [start, end] of shardBounds(n, 3)) {
-      const part = await runShard(session, { image: image.subarray(start * 784, end * 784), label: label.subarray(start, end), params, scale: (end - start) / n });
+      const part = await runShard(session, { image: image.subarray(start * 784, end * 784), target: target.subarray(start * 10, end * 10), params, scale: (end - start) / n });
       sum.forEach((_, i) => (sum[i] += part.grad[i]));
       loss += (part.loss * (end - start)) / n;
     }

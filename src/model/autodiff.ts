@@ -167,18 +167,14 @@ export class Tape {
    * the last class) means "none of them": its target is the uniform distribution, so that the model learns to be unsure
    * of such an input (LeCun et al. 1998 trained against segmentation garbage this way).
    */
-  softmaxCrossEntropy(logits: Value, labels: Value, classes: number): Value {
+  /** Mean cross-entropy against target distributions [N, classes]: a one-hot row is a label, any other row a soft one. */
+  softmaxCrossEntropy(logits: Value, target: Value): Value {
     const logp = this.op('LogSoftmax', [logits], { axis: 1 });
-    // OneHot leaves a row of zeros for a label out of range; that row's missing 1 is shared out evenly. A real class's
-    // row gets + 0 × 1/classes: exactly its one-hot row, so recipes without such labels train bit for bit as before.
-    const onehot = this.op('OneHot', [labels, this.constant([classes], [], DataType.INT64), this.constant([0, 1])]);
-    const missing = this.op('Sub', [this.constant([1], []), this.op('ReduceSum', [onehot, this.int64s([1])], { keepdims: 1 })]);
-    const target = this.op('Add', [onehot, this.op('Mul', [missing, this.constant([1 / classes], [])])]);
     const picked = this.op('ReduceSum', [this.op('Mul', [target, logp]), this.int64s([1])], { keepdims: 0 });
     const loss = this.op('Neg', [this.op('ReduceMean', [picked], { keepdims: 0 })]);
     this.rule(loss, [logits], (dLoss) => {
-      // d(mean CE)/d logits = (softmax − target) / N
-      const n = this.op('Cast', [this.op('Shape', [labels])], { to: DataType.FLOAT });
+      // d(mean CE)/d logits = (softmax − target) / N, for targets whose rows sum to 1
+      const n = this.op('Cast', [this.op('Shape', [target], { end: 1 })], { to: DataType.FLOAT });
       const softmaxMinusTarget = this.op('Sub', [this.op('Exp', [logp]), target]);
       this.addGrad(logits, this.op('Mul', [this.op('Div', [softmaxMinusTarget, n]), dLoss]));
     });

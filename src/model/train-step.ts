@@ -3,11 +3,12 @@
 // per-node overhead, not arithmetic, dominates a model this small.
 //
 // One shard (the whole batch at once): ONE graph, forward + mean cross-entropy + backward + optimizer update.
-//   inputs:  image [N,1,side,side] (input-contract.ts), label [N] (int64), hyper-parameter scalars, params [P], one [P] per optimizer slot
+//   inputs:  image [N,1,side,side] (input-contract.ts), target [N,10] (what each image should read as: a one-hot label,
+//            ten equal tenths for a non-digit, or a soft row), hyper-parameter scalars, params [P], one [P] per optimizer slot
 //   outputs: loss (scalar), logits [N,10], params.next [P], <slot>.next [P]
 // K shards (data parallel): the batch is cut into K parts whose gradients are computed by the gradient graph, on
 // as many threads as there are, and summed by the update graph.
-//   gradient: image, label, params, grad_scale (the shard's share of the batch) → loss, logits, grad [P]
+//   gradient: image, target, params, grad_scale (the shard's share of the batch) → loss, logits, grad [P]
 //   update:   grad.0 … grad.K-1, hyper-parameters, params, slots → params.next, <slot>.next
 // grad_scale makes each shard's gradient its part of the whole batch's mean gradient, so the update just sums them.
 import { Tape, type Value } from './autodiff.js';
@@ -25,12 +26,13 @@ export interface TrainStepModel {
 
 export const PARAMS_INPUT = 'params';
 export const GRAD_SCALE = 'grad_scale';
+export const TARGET = 'target';
 export const next = (name: string): string => `${name}.next`;
 export const shardGrad = (k: number): string => `grad.${k}`;
 
 const F = DataType.FLOAT;
 const vector = (name: string) => makeValueInfo(name, F, [paramCount()]);
-const batchInputs = (): ValueInfoProto[] => [makeValueInfo(INPUT_NAME, F, ['N', ...IMAGE_SHAPE]), makeValueInfo('label', DataType.INT64, ['N'])];
+const batchInputs = (): ValueInfoProto[] => [makeValueInfo(INPUT_NAME, F, ['N', ...IMAGE_SHAPE]), makeValueInfo(TARGET, F, ['N', CLASSES])];
 const batchOutputs = (): ValueInfoProto[] => [makeValueInfo('loss', F, []), makeValueInfo(LOGITS, F, ['N', CLASSES])];
 
 /** Forward, loss and backward for a batch; returns the flat gradient of `seed` × mean loss. */
@@ -40,7 +42,7 @@ function emitGradient(t: Tape, arch: Architecture, seed: Value): Value {
   PARAMS.forEach((p, i) => t.requireGrad(t.rename(t.op('Reshape', [pieces[i], t.int64s(p.shape)]), p.name)));
 
   const logits = lenetForward(t, INPUT_NAME, arch);
-  const loss = t.softmaxCrossEntropy(logits, 'label', CLASSES);
+  const loss = t.softmaxCrossEntropy(logits, TARGET);
   t.backward(loss, seed);
 
   const flat = t.int64s([-1]);

@@ -9,6 +9,7 @@ import { createProgressReporter } from './progress.js';
 import { USAGE, parseFlags, recipeFromFlags, type Flags } from './flags.js';
 import { writeReport } from './report.js';
 import { formatRobustness, robustnessOfParams } from './robustness.js';
+import { TeacherError } from './teachers.js';
 import { DivergedError, train, trainImagesOf } from './trainer.js';
 
 const QUICK_ROBUSTNESS_IMAGES = 200;
@@ -37,7 +38,14 @@ async function main(argv: string[]): Promise<number> {
     }
     resume = loadCheckpoint(checkpointFile);
   }
-  const recipe = resume?.recipe ?? recipeFromFlags(flags);
+  let recipe;
+  try {
+    recipe = resume?.recipe ?? recipeFromFlags(flags);
+  } catch (err) {
+    if (!(err instanceof TeacherError)) throw err;
+    console.error(`error: ${err.message}`);
+    return 2;
+  }
 
   let data;
   try {
@@ -75,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
       onEvent: createProgressReporter(recipe.epochs),
     });
   } catch (err) {
-    if (err instanceof DivergedError || (err instanceof Error && /CUDA execution provider/.test(err.message))) {
+    if (err instanceof DivergedError || err instanceof TeacherError || (err instanceof Error && /CUDA execution provider/.test(err.message))) {
       console.error(`error: ${err.message}`);
       return 1;
     }

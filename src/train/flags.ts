@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DEVICES } from '../model/session.js';
 import { RECIPES, type Recipe } from './recipes.js';
+import { pinTeacher } from './teachers.js';
 
 interface FlagSpec {
   /** How its value is written in the usage text; a flag without one is a switch. */
@@ -47,6 +48,16 @@ export const FLAGS = {
     help: 'export the mean of the weights at the end of the last N epochs (0: the last step’s\nweights; default: the recipe’s averaging)',
     schema: z.coerce.number().int().nonnegative().optional(),
   },
+  teachers: {
+    value: 'FILE,…',
+    help: 'distil from these models: each digit’s target mixes in their mean reading of it\n(default: the recipe’s teachers, if any)',
+    schema: z.string().optional(),
+  },
+  'teacher-weight': {
+    value: 'W',
+    help: 'share of a digit’s target that is the teachers’ mean, 0–1 (default: the recipe’s, or 0.5)',
+    schema: z.coerce.number().min(0).max(1).optional(),
+  },
   resume: { help: 'continue from the checkpoint Ctrl-C left next to --out', schema: z.boolean().default(false) },
   'train-limit': { value: 'N', help: 'train on the first N images only (quick experiments)', schema: positiveInt.optional() },
   help: { short: 'h', help: 'print this and exit', schema: z.boolean().default(false) },
@@ -71,6 +82,8 @@ export const USAGE = [
 
 export class UsageError extends Error {}
 
+const DEFAULT_TEACHER_WEIGHT = 0.5;
+
 /** Parses and validates the command line; throws UsageError with a readable message. */
 export function parseFlags(argv: string[]): Flags {
   let values;
@@ -88,16 +101,22 @@ export function parseFlags(argv: string[]): Flags {
     throw new UsageError(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n'));
   }
   if (parsed.data.ema !== undefined && parsed.data.swa !== undefined) throw new UsageError('--ema and --swa: one weight averaging at a time');
+  if (parsed.data['teacher-weight'] !== undefined && parsed.data.teachers === undefined && !RECIPES[parsed.data.recipe].distill) {
+    throw new UsageError('--teacher-weight: the recipe has no teachers; name them with --teachers');
+  }
   return parsed.data;
 }
 
-/** The recipe with the flags' overrides applied. */
+/** The recipe with the flags' overrides applied. Teachers named on the command line are pinned as they are now. */
 export function recipeFromFlags(flags: Flags): Recipe {
-  const { average: recipes, ...base } = RECIPES[flags.recipe];
+  const { average: recipes, distill: recipeDistill, ...base } = RECIPES[flags.recipe];
   const average = flags.swa !== undefined ? flags.swa > 0 && { lastEpochs: flags.swa } : flags.ema !== undefined ? flags.ema > 0 && { ema: flags.ema } : recipes;
+  const teachers = flags.teachers?.split(',').filter(Boolean).map(pinTeacher) ?? recipeDistill?.teachers;
+  const distill = teachers?.length && { teachers, weight: flags['teacher-weight'] ?? recipeDistill?.weight ?? DEFAULT_TEACHER_WEIGHT };
   return {
     ...base,
     ...(average && { average }),
+    ...(distill && { distill }),
     epochs: flags.epochs ?? base.epochs,
     batchSize: flags['batch-size'] ?? base.batchSize,
     lr: flags.lr ?? base.lr,

@@ -1,7 +1,7 @@
 // Pictures that are not one digit, made on the fly from training digits: what the number reader (src/server/read/)
 // meets between wrong cuts. A piece of one digit, a piece of a digit and of its neighbour across the join, or two
 // neighbours whole. The reader keeps the cuts whose pieces the classifier is surest of, so the model is trained to be
-// unsure of these (a uniform target: the loss's "not a digit" label, autodiff.ts), as LeCun et al. (1998) trained
+// unsure of these (a uniform target: a tenth for each digit, trainer.ts), as LeCun et al. (1998) trained
 // against segmentation garbage. Each is normalised as the reader normalises a piece: full-height slice, crop to the ink,
 // fit into 20×20, centre of mass in 28×28.
 import { SIDE } from '../model/input-contract.js';

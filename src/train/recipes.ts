@@ -3,6 +3,7 @@ import type { Architecture } from '../model/lenet.js';
 import type { OptimizerConfig, Schedule } from '../model/optimizers.js';
 import type { Augmentation } from './augment.js';
 import type { Averaging } from './averaging.js';
+import type { Distillation } from './teachers.js';
 
 export type RecipeName = 'paddle' | 'plain' | 'default';
 
@@ -23,6 +24,8 @@ export interface Recipe {
   notDigits?: number;
   /** Train on the first N training images; the rest are held out (the softmax temperature is fitted on them). */
   trainImages?: number;
+  /** Learn each digit's target partly from trained models' readings of it (teachers.ts); none when absent. */
+  distill?: Distillation;
   /** Export an average of the weights the run passed through instead of the last step's (averaging.ts); none when absent. */
   average?: Averaging;
   seed: number;

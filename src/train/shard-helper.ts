@@ -66,14 +66,14 @@ export class ShardHelper {
     if (this.#failure) return Promise.reject(this.#failure);
     const own: ShardTask = {
       image: fill(this.#spare?.image, task.image),
-      label: fill(this.#spare?.label, task.label),
+      target: fill(this.#spare?.target, task.target),
       params: fill(this.#spare?.params, task.params),
       scale: task.scale,
     };
     this.#spare = undefined;
     return new Promise((resolve, reject) => {
       this.#pending.push({ resolve, reject });
-      this.#worker.postMessage(own, [own.image, own.label, own.params].map((a) => a.buffer as ArrayBuffer));
+      this.#worker.postMessage(own, [own.image, own.target, own.params].map((a) => a.buffer as ArrayBuffer));
     });
   }
 
@@ -82,13 +82,10 @@ export class ShardHelper {
   }
 }
 
-type Values = Float32Array | BigInt64Array;
-type ValuesOn<T extends Values> = new (buffer: ArrayBufferLike, offset: number, length: number) => T;
-
 /** A copy of `from`, in `into`'s buffer when that is big enough (no allocation), else in a new one. */
-function fill<T extends Values>(into: T | undefined, from: T): T {
-  if (!into || into.buffer.byteLength < from.byteLength) return from.slice() as T;
-  const copy = new (from.constructor as ValuesOn<T>)(into.buffer, 0, from.length);
-  copy.set(from as never);
+function fill(into: Float32Array | undefined, from: Float32Array): Float32Array {
+  if (!into || into.buffer.byteLength < from.byteLength) return from.slice();
+  const copy = new Float32Array(into.buffer, 0, from.length);
+  copy.set(from);
   return copy;
 }

@@ -19,7 +19,7 @@ port.on('message', async (task: ShardTask) => {
   try {
     const result = await runShard((await opened).session, task);
     // Move, don't copy: the results, and the task's buffers back for the next step (docs/performance.md).
-    const buffers = [result.grad, result.logits, task.image, task.label, task.params].map((a) => a.buffer as ArrayBuffer);
+    const buffers = [result.grad, result.logits, task.image, task.target, task.params].map((a) => a.buffer as ArrayBuffer);
     port.postMessage({ result, task }, buffers);
   } catch (err) {
     port.postMessage({ error: message(err) });

@@ -17,8 +17,9 @@ import { ShardHelper } from './shard-helper.js';
 
 export interface Batch {
   image: Float32Array;
-  label: BigInt64Array;
-  /** The plain label numbers, for counting correct answers without BigInt. */
+  /** [n, CLASSES]: the distribution each image should read as (the loss's target). */
+  target: Float32Array;
+  /** Each image's label, CLASSES for a non-digit: for counting correct answers. */
   digits: Uint8Array;
   n: number;
 }
@@ -80,7 +81,7 @@ async function openFused(recipe: Recipe, device: Device): Promise<StepRunner> {
     slots: graph.slots,
     async step(batch, hyper, s) {
       const out = await session.run({
-        ...batchFeeds(batch.image, batch.label),
+        ...batchFeeds(batch.image, batch.target),
         ...optimizerFeeds(graph.hyperInputs, graph.slots, hyper, s),
       });
       takeUpdate(out, graph.slots, s);
@@ -110,7 +111,7 @@ async function openSharded(recipe: Recipe, threads: number): Promise<StepRunner>
       const share = ([start, end]: [number, number]) => (end - start) / batch.n;
       const task = (part: [number, number]): ShardTask => ({
         image: batch.image.subarray(part[0] * PIXELS, part[1] * PIXELS),
-        label: batch.label.subarray(part[0], part[1]),
+        target: batch.target.subarray(part[0] * CLASSES, part[1] * CLASSES),
         params: s.params,
         scale: share(part),
       });

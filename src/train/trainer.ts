@@ -15,6 +15,7 @@ import { imageAt, type Mnist, type Split } from './mnist.js';
 import { notDigit } from './not-digits.js';
 import type { Recipe } from './recipes.js';
 import { defaultThreads, openStepRunner, type Batch, type StepRunner } from './step-runner.js';
+import { openTeachers, type Teachers } from './teachers.js';
 
 export interface EpochRecord {
   epoch: number;
@@ -73,8 +74,9 @@ export type TrainResult =
 export class DivergedError extends Error {}
 
 const CURVE_POINTS_PER_EPOCH = 20;
-/** The label of a non-digit: one past the last class, which the loss reads as "unsure among all ten". */
+/** The label of a non-digit: one past the last class. Its target is "unsure among all ten": a tenth each. */
 const NOT_A_DIGIT = CLASSES;
+const UNSURE = 1 / CLASSES;
 /** Where a run keeps its weight average (recipe.average), beside the optimizer's slots, so a checkpoint carries it. */
 export const AVERAGE_SLOT = 'weight_average';
 
@@ -84,7 +86,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const trainCount = trainImagesOf(recipe, data, opts.trainLimit);
   const totalSteps = Math.ceil(trainCount / recipe.batchSize) * recipe.epochs;
   const run = opts.resume ?? startRun(recipe);
-  const runner = await openStepRunner(recipe, device, opts.threads ?? defaultThreads(recipe));
+  const teachers = recipe.distill && (await openTeachers(recipe.distill, device));
+  const runner = await openStepRunner(recipe, device, opts.threads ?? defaultThreads(recipe)).catch(async (err: unknown) => {
+    await teachers?.close();
+    throw err;
+  });
   for (const slot of runner.slots) if (!run.state.has(slot)) run.state.set(slot, new Float32Array(paramCount()));
   const { provider, fallbackReason, threads } = runner;
   opts.onEvent?.({ type: 'start', provider, fallbackReason, threads, steps: totalSteps, resumedAt: opts.resume ? run.step : undefined });
@@ -93,7 +99,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   try {
     let test: Evaluation | undefined; // the latest epoch's test-set evaluation of the exported weights
     for (; run.epoch < recipe.epochs; run.epoch++, run.batch = 0) {
-      const epoch = await trainEpoch(runner, run, { ...opts, trainCount, totalSteps });
+      const epoch = await trainEpoch(runner, run, { ...opts, trainCount, totalSteps, teachers });
       if (!epoch) return { status: 'interrupted', checkpoint: run };
       keepAverage(run, averageAfterEpoch(recipe.average, run.state.get(AVERAGE_SLOT), run.params, run.epoch + 1, recipe.epochs));
       const { trainLoss, trainAccuracy, seconds, imagesPerSecond } = epoch;
@@ -127,7 +133,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const final = test ?? (await evaluateParams(recipe, params, data.test, provider));
     return { status: 'done', params, history: run.history, lossCurve: run.lossCurve, final, provider };
   } finally {
-    await runner.close();
+    await Promise.all([runner.close(), teachers?.close()]);
   }
 }
 
@@ -161,29 +167,43 @@ function startRun(recipe: Recipe): Checkpoint {
 type EpochStats = Omit<EpochRecord, 'epoch' | 'testLoss' | 'testAccuracy'>;
 
 /** The rest of run's current epoch, one optimizer step per batch, updating run as it goes; undefined if aborted. */
-async function trainEpoch(runner: StepRunner, run: Checkpoint, opts: TrainOptions & { trainCount: number; totalSteps: number }): Promise<EpochStats | undefined> {
-  const { recipe, data, trainCount, totalSteps } = opts;
+async function trainEpoch(
+  runner: StepRunner,
+  run: Checkpoint,
+  opts: TrainOptions & { trainCount: number; totalSteps: number; teachers?: Teachers },
+): Promise<EpochStats | undefined> {
+  const { recipe, data, trainCount, totalSteps, teachers } = opts;
   const batchesPerEpoch = Math.ceil(trainCount / recipe.batchSize);
   // The epoch's order depends only on (seed, epoch), so a resumed run sees the same batches.
   const order = permutation(trainCount, createRng(recipe.seed * 7919 + run.epoch + 1));
   const buffers = [batchBuffers(recipe.batchSize), batchBuffers(recipe.batchSize)];
   // Batch b of this epoch, the one optimizer step `step` takes; made in one of two buffers, in turn.
-  const batchAt = (b: number, step: number) =>
-    makeBatch(buffers[step % 2], data.train, trainCount, order.subarray(b * recipe.batchSize, (b + 1) * recipe.batchSize), recipe, run.epoch, createRng(recipe.seed * 104729 + step));
-  let ready = run.batch < batchesPerEpoch ? batchAt(run.batch, run.step) : undefined;
+  const batchAt = async (b: number, step: number) => {
+    const indices = order.subarray(b * recipe.batchSize, (b + 1) * recipe.batchSize);
+    const batch = makeBatch(buffers[step % 2], data.train, trainCount, indices, recipe, run.epoch, createRng(recipe.seed * 104729 + step));
+    await teachers?.soften(batch);
+    return batch;
+  };
+  // A batch made ahead and never taken (Ctrl-C) must not fail as unhandled; a taken one is awaited and fails there.
+  const ahead = (b: number, step: number) => {
+    const made = batchAt(b, step);
+    made.catch(() => {});
+    return made;
+  };
+  let ready = run.batch < batchesPerEpoch ? ahead(run.batch, run.step) : undefined;
   const curve = lossCurve(run.lossCurve, Math.max(1, Math.floor(batchesPerEpoch / CURVE_POINTS_PER_EPOCH)));
   const started = performance.now();
   let [lossSum, correct, seen, digits] = [0, 0, 0, 0];
 
   for (; run.batch < batchesPerEpoch; run.batch++) {
     if (opts.signal?.aborted) return undefined;
-    const batch = ready!;
+    const batch = await ready!;
     const lr = scheduledLr(recipe.schedule, recipe.lr, run.step, totalSteps);
     run.step++;
     const pending = runner.step(batch, hyperInputs(recipe.optimizer, lr, run.step), run);
     // The next batch (its augmentation is most of the loader's work) is made while ONNX Runtime's threads compute this
     // one; this thread would only wait.
-    if (run.batch + 1 < batchesPerEpoch) ready = batchAt(run.batch + 1, run.step);
+    if (run.batch + 1 < batchesPerEpoch) ready = ahead(run.batch + 1, run.step);
     const out = await pending;
     if (!Number.isFinite(out.loss)) {
       throw new DivergedError(`loss became ${out.loss} at epoch ${run.epoch + 1}, step ${run.step}: training diverged (try a lower --lr); nothing was written`);
@@ -217,7 +237,7 @@ function lossCurve(points: Checkpoint['lossCurve'], every: number): (step: numbe
 
 /** One batch's buffers, reused every step (a fresh 200 KB per step only fed the garbage collector). */
 function batchBuffers(size: number): Batch {
-  return { image: new Float32Array(size * PIXELS), label: new BigInt64Array(size), digits: new Uint8Array(size), n: size };
+  return { image: new Float32Array(size * PIXELS), target: new Float32Array(size * CLASSES), digits: new Uint8Array(size), n: size };
 }
 
 /**
@@ -240,10 +260,13 @@ function makeBatch(into: Batch, split: Split, count: number, indices: Uint32Arra
     } else if (augment) augmentedInto(into.image, i * PIXELS, src, augment, shift, own!);
     else shiftedInto(into.image, i * PIXELS, src, shift ? offset() : 0, shift ? offset() : 0);
     into.digits[i] = label;
-    into.label[i] = BigInt(label);
+    const row = into.target.subarray(i * CLASSES, (i + 1) * CLASSES);
+    if (label === NOT_A_DIGIT) row.fill(UNSURE);
+    else row.fill(0)[label] = 1;
   }
   // A short last batch uses the front of the buffers.
-  return n === into.n ? into : { image: into.image.subarray(0, n * PIXELS), label: into.label.subarray(0, n), digits: into.digits.subarray(0, n), n };
+  if (n === into.n) return into;
+  return { image: into.image.subarray(0, n * PIXELS), target: into.target.subarray(0, n * CLASSES), digits: into.digits.subarray(0, n), n };
 }
 
 /** Test-set metrics of the model these parameters make: exactly the graph that would be exported. */

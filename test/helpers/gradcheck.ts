@@ -8,8 +8,8 @@ export interface GradInput {
   name: string;
   shape: number[];
   values: Float32Array;
-  /** Inputs without gradients (labels) are fed as int64. */
-  int64?: boolean;
+  /** An input without a gradient (a loss's target): fed as it is, never nudged. */
+  fixed?: boolean;
 }
 
 export interface GradCheckResult {
@@ -30,7 +30,7 @@ export async function gradCheck(
   { eps = 1e-2, samples = 24, seed = 1 } = {},
 ): Promise<GradCheckResult[]> {
   const t = new Tape();
-  const differentiable = inputs.filter((i) => !i.int64);
+  const differentiable = inputs.filter((i) => !i.fixed);
   for (const i of differentiable) t.requireGrad(i.name);
   const out = op(t, inputs.map((i) => i.name));
   t.backward(out, 'dy');
@@ -45,7 +45,7 @@ export async function gradCheck(
     t.nodes,
     'gradcheck',
     [
-      ...inputs.map((i) => makeValueInfo(i.name, i.int64 ? DataType.INT64 : F, i.shape)),
+      ...inputs.map((i) => makeValueInfo(i.name, F, i.shape)),
       makeValueInfo('dy', F, outShape),
     ],
     [makeValueInfo('y', F, outShape), ...differentiable.map((i, k) => makeValueInfo(gradNames[k], F, i.shape))],
@@ -60,9 +60,7 @@ export async function gradCheck(
     const f: Record<string, ort.Tensor> = { dy: new ort.Tensor('float32', dy, outShape) };
     for (const i of inputs) {
       const v = override && override.name === i.name ? override.values : i.values;
-      f[i.name] = i.int64
-        ? new ort.Tensor('int64', BigInt64Array.from(v, (x) => BigInt(x)), i.shape)
-        : new ort.Tensor('float32', v, i.shape);
+      f[i.name] = new ort.Tensor('float32', v, i.shape);
     }
     return f;
   };
