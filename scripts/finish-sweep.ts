@@ -8,32 +8,57 @@
 //   test NAME                     NAME-sSEED.onnx on the MNIST test set: only for the finish chosen on the held-out digits
 // FINISH_RECIPE (default: default), FINISH_SEED (default: the recipe's), FINISH_DIR (default: checkpoints/finish-sweep);
 // the checkpoint and the models are named with the seed, so seeds do not overwrite each other.
+// FINISH_FOLD=k (0 … FINISH_FOLDS − 1, default 5 folds): hold out the k-th contiguous block of the training file instead
+// of its last 5,000 images, and train on the rest. A block holds writers the rest lacks (the file keeps each writer's
+// digits together: docs/performance.md), so the folds together read every training digit as an unseen writer's.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildInferenceModel } from '../src/model/inference-graph.js';
 import { openSession } from '../src/model/session.js';
 import { loadCheckpoint, saveCheckpoint } from '../src/train/checkpoint.js';
 import { evaluate } from '../src/train/evaluate.js';
-import { loadMnist } from '../src/train/mnist.js';
+import { PIXELS } from '../src/model/input-contract.js';
+import { loadMnist, type Split } from '../src/train/mnist.js';
 import { RECIPES, type Recipe, type RecipeName } from '../src/train/recipes.js';
 import { train, type TrainEvent } from '../src/train/trainer.js';
 
 const named = RECIPES[(process.env.FINISH_RECIPE ?? 'default') as RecipeName];
-const base: Recipe = { ...named, seed: Number(process.env.FINISH_SEED ?? named.seed) };
+const fold = process.env.FINISH_FOLD === undefined ? undefined : Number(process.env.FINISH_FOLD);
+const folds = Number(process.env.FINISH_FOLDS ?? 5);
+if (fold !== undefined && !(Number.isSafeInteger(fold) && fold >= 0 && fold < folds)) throw new Error(`FINISH_FOLD must be 0 … ${folds - 1}`);
+const data = loadMnist();
+const blockSize = Math.floor(data.train.count / folds);
+const base: Recipe = { ...named, seed: Number(process.env.FINISH_SEED ?? named.seed), ...(fold !== undefined && { trainImages: data.train.count - blockSize }) };
 if (!Number.isSafeInteger(base.seed)) throw new Error(`FINISH_SEED must be an integer, not ${process.env.FINISH_SEED}`);
+if (fold !== undefined) data.train = blockLast(data.train, fold * blockSize, blockSize);
 const dir = process.env.FINISH_DIR ?? 'checkpoints/finish-sweep';
 const at = Number(process.env.FINISH_AT ?? base.epochs - 3);
-const checkpointFile = path.join(dir, `${base.name}-s${base.seed}-${at}.ckpt.json`);
-const modelFile = (name: string) => path.join(dir, `${name}-s${base.seed}.onnx`);
+const tag = `s${base.seed}${fold === undefined ? '' : `-fold${fold}of${folds}`}`;
+const checkpointFile = path.join(dir, `${base.name}-${tag}-${at}.ckpt.json`);
+const modelFile = (name: string) => path.join(dir, `${name}-${tag}.onnx`);
 const [mode, name, share, notDigits] = process.argv.slice(2);
-const data = loadMnist();
+
+/** The split with images [start, start + size) moved to its end, the rest kept in order before them. */
+function blockLast(split: Split, start: number, size: number): Split {
+  const order = [...Array(split.count).keys()].filter((i) => i < start || i >= start + size);
+  for (let i = start; i < start + size; i++) order.push(i);
+  const images = new Uint8Array(split.images.length);
+  const labels = new Uint8Array(split.count);
+  order.forEach((from, to) => {
+    images.set(split.images.subarray(from * PIXELS, (from + 1) * PIXELS), to * PIXELS);
+    labels[to] = split.labels[from];
+  });
+  return { images, labels, count: split.count };
+}
 mkdirSync(dir, { recursive: true });
 
 // Held-out figures only: the test set's, which the trainer also measures each epoch, are not shown while choosing.
 const heldOutLine = (e: TrainEvent) => {
   if (e.type !== 'epoch') return;
   const r = e.record;
-  console.log(`epoch ${r.epoch}/${e.epochs}: held out ${(100 * r.heldOutAccuracy!).toFixed(2)} % loss ${r.heldOutLoss!.toFixed(5)} (${r.seconds.toFixed(0)} s)`);
+  const count = data.train.count - (base.trainImages ?? data.train.count);
+  const right = Math.round(r.heldOutAccuracy! * count);
+  console.log(`epoch ${r.epoch}/${e.epochs}: held out ${right} of ${count} right, ${(100 * r.heldOutAccuracy!).toFixed(2)} % loss ${r.heldOutLoss!.toFixed(5)} (${r.seconds.toFixed(0)} s)`);
 };
 
 if (mode === 'base') {
