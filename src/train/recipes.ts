@@ -72,7 +72,8 @@ export const RECIPES: Record<RecipeName, Recipe> = {
   // digits that the model learns to be unsure of (not-digits.ts), so that the reader's segmentation is not led astray.
   // The last 5,000 training images are held out: the softmax temperature is fitted on them (npm run calibrate). No
   // weight averaging: at 20 epochs it gained nothing on them, and 30 epochs with it read the test set worse
-  // (docs/performance.md); `--ema D` and `--swa N` try it.
+  // (docs/performance.md); `--ema D` and `--swa N` try it. Nor distillation (`--teachers`) or a clean finish: neither
+  // read unseen writers' digits measurably better (docs/performance.md).
   default: {
     name: 'default',
     arch: { activation: 'relu', layout: 'lenet5' },
