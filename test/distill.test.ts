@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { batchShape, CLASSES } from '../src/model/input-contract.js';
+import { DataType, encodeModel, makeGraph, makeModel, makeNode, makeValueInfo } from '../src/model/onnx-builder.js';
 import { buildGradientStep } from '../src/model/train-step.js';
 import { loadMnist, toFloat } from '../src/train/mnist.js';
 import { RECIPES, type Recipe } from '../src/train/recipes.js';
@@ -59,6 +60,22 @@ describe('teachers', () => {
     const file = path.join(tmp(), 'gradient.onnx');
     writeFileSync(file, buildGradientStep(RECIPES.default.arch));
     await assert.rejects(openTeachers({ teachers: [pinTeacher(file)], weight: 0.5 }, 'cpu'), /is not an image → probabilities model/);
+  });
+
+  it('a model with the right names but not the served contract is refused, saying what it takes or gives', async () => {
+    const dir = tmp();
+    /** image → Softmax(Flatten(image)) named probabilities, with the input declared as `inputShape`. */
+    const model = (name: string, inputShape: Array<number | string>) => {
+      const nodes = [makeNode('Flatten', ['image'], ['flat'], { axis: 1 }), makeNode('Softmax', ['flat'], ['probabilities'], { axis: 1 })];
+      const graph = makeGraph(nodes, 'not-lenet', [makeValueInfo('image', DataType.FLOAT, inputShape)], [makeValueInfo('probabilities', DataType.FLOAT, ['N', 'K'])]);
+      const file = path.join(dir, name);
+      writeFileSync(file, encodeModel(makeModel(graph)));
+      return file;
+    };
+    const flat = model('flat-input.onnx', ['N', 784]);
+    await assert.rejects(openTeachers({ teachers: [pinTeacher(flat)], weight: 0.5 }, 'cpu'), new RegExp(`teacher ${flat} does not take float32 \\[N,1,28,28\\]`));
+    const wide = model('784-classes.onnx', ['N', 1, 28, 28]);
+    await assert.rejects(openTeachers({ teachers: [pinTeacher(wide)], weight: 0.5 }, 'cpu'), new RegExp(`teacher ${wide} gives probabilities of shape \\[1,784\\] for one picture, not \\[1,10\\]`));
   });
 
   it('a missing teacher is an error naming it', () => {

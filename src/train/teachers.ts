@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { batchShape, CLASSES, INPUT_NAME, PROBABILITIES } from '../model/input-contract.js';
+import { batchShape, CLASSES, INPUT_DESCRIPTION, INPUT_NAME, PIXELS, PROBABILITIES } from '../model/input-contract.js';
 import { openSession, type Device } from '../model/session.js';
 import type { Batch } from './step-runner.js';
 
@@ -39,6 +39,20 @@ function readTeacher(file: string): Uint8Array {
   }
 }
 
+/** One blank picture through the teacher: it must take the served input contract and give ten probabilities. */
+async function probe(session: ort.InferenceSession, file: string): Promise<void> {
+  let dims: readonly number[];
+  try {
+    const out = await session.run({ [INPUT_NAME]: new ort.Tensor('float32', new Float32Array(PIXELS), batchShape(1)) }, [PROBABILITIES]);
+    dims = out[PROBABILITIES].dims;
+  } catch (err) {
+    throw new TeacherError(`teacher ${file} does not take ${INPUT_DESCRIPTION}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (dims.length !== 2 || dims[0] !== 1 || dims[1] !== CLASSES) {
+    throw new TeacherError(`teacher ${file} gives ${PROBABILITIES} of shape [${dims.join(',')}] for one picture, not [1,${CLASSES}]`);
+  }
+}
+
 export interface Teachers {
   /** Rewrites the target of every digit in the batch as (1 − weight) × its one-hot row + weight × the teachers' mean. */
   soften(batch: Batch): Promise<void>;
@@ -61,6 +75,7 @@ export async function openTeachers(distillation: Distillation, device: Device): 
       if (!session.inputNames.includes(INPUT_NAME) || !session.outputNames.includes(PROBABILITIES)) {
         throw new TeacherError(`teacher ${teacher.file} is not an ${INPUT_NAME} → ${PROBABILITIES} model (inputs ${session.inputNames.join(', ')}; outputs ${session.outputNames.join(', ')})`);
       }
+      await probe(session, teacher.file);
     }
   } catch (err) {
     await Promise.all(sessions.map((s) => s.release()));
