@@ -1,7 +1,7 @@
 // Distillation (src/train/teachers.ts): real teachers (the committed model), real ONNX Runtime, real MNIST.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -78,8 +78,20 @@ describe('teachers', () => {
     await assert.rejects(openTeachers({ teachers: [pinTeacher(wide)], weight: 0.5 }, 'cpu'), new RegExp(`teacher ${wide} gives probabilities of shape \\[1,784\\] for one picture, not \\[1,10\\]`));
   });
 
-  it('a missing teacher is an error naming it', () => {
+  it('a missing teacher, a directory or a file that is not ONNX is an error naming it', async () => {
     assert.throws(() => pinTeacher('models/no-such-teacher.onnx'), /teacher models\/no-such-teacher.onnx: no such file/);
+    assert.throws(() => pinTeacher('models'), (err: Error) => err instanceof TeacherError && /^teacher models: .*directory/.test(err.message));
+    const huge = path.join(tmp(), 'huge.onnx');
+    writeFileSync(huge, '');
+    truncateSync(huge, 513 * 2 ** 20); // sparse: its size is declared, never read
+    assert.throws(() => pinTeacher(huge), (err: Error) => err instanceof TeacherError && err.message === `teacher ${huge}: 513 MiB, over the 512 MiB a teacher may be`);
+    const truncated = path.join(tmp(), 'truncated.onnx');
+    writeFileSync(truncated, readFileSync(MODEL).subarray(0, 5000));
+    await assert.rejects(openTeachers({ teachers: [pinTeacher(truncated)], weight: 0.5 }, 'cpu'), (err: Error) => {
+      assert.ok(err instanceof TeacherError, err.message);
+      assert.match(err.message, new RegExp(`^teacher ${truncated} is not a model ONNX Runtime can open: `));
+      return true;
+    });
   });
 });
 

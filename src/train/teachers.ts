@@ -3,7 +3,7 @@
 // very picture the student is shown, distortions and all, is mixed into that digit's target. A non-digit keeps its
 // uniform target: it has no reading to learn.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { batchShape, CLASSES, INPUT_DESCRIPTION, INPUT_NAME, PIXELS, PROBABILITIES } from '../model/input-contract.js';
 import { openSession, type Device } from '../model/session.js';
@@ -31,10 +31,16 @@ export function pinTeacher(file: string): Teacher {
   return { file, sha256: sha256Of(readTeacher(file)) };
 }
 
+/** Bigger than any model this trainer could learn from in memory: the file is refused before it is read. */
+const MAX_TEACHER_BYTES = 512 * 2 ** 20;
+
 function readTeacher(file: string): Uint8Array {
   try {
+    const size = statSync(file).size;
+    if (size > MAX_TEACHER_BYTES) throw new TeacherError(`teacher ${file}: ${(size / 2 ** 20).toFixed(0)} MiB, over the ${MAX_TEACHER_BYTES / 2 ** 20} MiB a teacher may be`);
     return readFileSync(file);
   } catch (err) {
+    if (err instanceof TeacherError) throw err;
     throw new TeacherError(`teacher ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
 }
@@ -70,7 +76,9 @@ export async function openTeachers(distillation: Distillation, device: Device): 
         throw new TeacherError(`teacher ${teacher.file} has sha256 ${actual.slice(0, 12)}…, the recipe pins ${teacher.sha256.slice(0, 12)}…: a different teacher would train a different student`);
       }
       // One thread each: the gradient shards already have the cores.
-      const { session } = await openSession(bytes, device, { threads: 1 });
+      const { session } = await openSession(bytes, device, { threads: 1 }).catch((err: unknown) => {
+        throw new TeacherError(`teacher ${teacher.file} is not a model ONNX Runtime can open: ${(err as Error).message.split('\n')[0]}`);
+      });
       sessions.push(session);
       if (!session.inputNames.includes(INPUT_NAME) || !session.outputNames.includes(PROBABILITIES)) {
         throw new TeacherError(`teacher ${teacher.file} is not an ${INPUT_NAME} → ${PROBABILITIES} model (inputs ${session.inputNames.join(', ')}; outputs ${session.outputNames.join(', ')})`);
