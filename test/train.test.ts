@@ -17,6 +17,7 @@ import { loadCheckpoint, saveCheckpoint } from '../src/train/checkpoint.js';
 import { loadMnist, toFloat } from '../src/train/mnist.js';
 import { RECIPES, type Recipe } from '../src/train/recipes.js';
 import { runShard } from '../src/train/shard.js';
+import { pinTeacher } from '../src/train/teachers.js';
 import { ShardHelper } from '../src/train/shard-helper.js';
 import { shardBounds } from '../src/train/step-runner.js';
 import { train, type Checkpoint } from '../src/train/trainer.js';
@@ -135,10 +136,16 @@ describe('training runs', () => {
     assert.deepEqual(result.history.map((r) => r.raw !== undefined), [false, true, true]);
   });
 
-  for (const average of [undefined, { ema: 0.99 }, { lastEpochs: 2 }]) {
-    it(`an interrupted run resumed from its checkpoint ends with exactly the uninterrupted weights${average ? `, averaged ${JSON.stringify(average)}` : ''}`, async () => {
+  const variants: Array<[string, Partial<Recipe>]> = [
+    ['', {}],
+    [', averaged {"ema":0.99}', { average: { ema: 0.99 } }],
+    [', averaged {"lastEpochs":2}', { average: { lastEpochs: 2 } }],
+    [', distilled from the committed model', { distill: { teachers: [pinTeacher('models/lenet.onnx')], weight: 0.5 } }],
+  ];
+  for (const [variant, change] of variants) {
+    it(`an interrupted run resumed from its checkpoint ends with exactly the uninterrupted weights${variant}`, async () => {
       // The default recipe: its per-image distortions, non-digits and the batch made ahead must resume exactly too.
-      const recipe = { ...RECIPES.default, epochs: 2, average };
+      const recipe = { ...RECIPES.default, epochs: 2, ...change };
       const opts = { recipe, data, device: 'cpu' as const, trainLimit: 640 };
       const straight = await train(opts);
       assert.equal(straight.status, 'done');
