@@ -24,7 +24,7 @@ export interface Distillation {
 /** A teacher that cannot be used: missing, not the pinned file, or not an image → probabilities model. */
 export class TeacherError extends Error {}
 
-export const sha256Of = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+const sha256Of = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** A teacher pinned to the file as it is now. */
 export function pinTeacher(file: string): Teacher {
