@@ -163,11 +163,10 @@ export class Tape {
   }
 
   /**
-   * Mean softmax cross-entropy of logits [N, classes] against int64 labels [N]; a scalar. The label `classes` (one past
-   * the last class) means "none of them": its target is the uniform distribution, so that the model learns to be unsure
-   * of such an input (LeCun et al. 1998 trained against segmentation garbage this way).
+   * Mean softmax cross-entropy of logits [N, classes] against target distributions [N, classes]; a scalar. A one-hot
+   * row is a label; a uniform row teaches the model to be unsure of an input that is none of the classes (LeCun et al.
+   * 1998 trained against segmentation garbage this way); any other row is a soft label, such as a teacher's reading.
    */
-  /** Mean cross-entropy against target distributions [N, classes]: a one-hot row is a label, any other row a soft one. */
   softmaxCrossEntropy(logits: Value, target: Value): Value {
     const logp = this.op('LogSoftmax', [logits], { axis: 1 });
     const picked = this.op('ReduceSum', [this.op('Mul', [target, logp]), this.int64s([1])], { keepdims: 0 });
