@@ -1,5 +1,5 @@
 // The draw-a-digit page: strokes on a canvas, debounced calls to POST /predict?debug=1, probabilities as bars.
-import { attachPen } from './pen.js';
+import { attachPen, canvasPng } from './pen.js';
 const pad = document.getElementById('pad');
 const ctx = pad.getContext('2d');
 const bars = document.getElementById('bars');
@@ -61,17 +61,10 @@ async function predict(blob) {
   }
 }
 
-// The PNG of what is on the pad now. Not canvas.toBlob: Chromium encodes it in idle time, up to a second later after a
-// slow stroke, and the page showed the answer for the half-drawn digit meanwhile. toDataURL encodes at once.
-function padPng() {
-  const base64 = pad.toDataURL('image/png').slice('data:image/png;base64,'.length);
-  return new Blob([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], { type: 'image/png' });
-}
-
 let timer = null;
 function predictSoon(delay = 120) {
   clearTimeout(timer);
-  timer = setTimeout(() => predict(padPng()), delay);
+  timer = setTimeout(() => predict(canvasPng(pad)), delay);
 }
 
 attachPen(pad, { lineWidth: 20, onMove: () => predictSoon(), onLift: () => predictSoon(0) });
