@@ -17,11 +17,17 @@ function clearPad() {
   clearTimeout(timer);
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, pad.width, pad.height);
-  digitEl.textContent = '–';
-  confidenceEl.textContent = '';
-  seen.removeAttribute('src');
+  showDigit('–', '');
+  // A picture, not an img without src (browsers draw a broken-image icon for that).
+  seen.src = '/seen-empty.svg';
   showBars(new Array(10).fill(0), -1);
   say('Draw a digit in the box, or upload a picture of one.');
+}
+
+function showDigit(text, confidence) {
+  digitEl.textContent = text;
+  digitEl.classList.toggle('idle', text === '–');
+  confidenceEl.textContent = confidence;
 }
 
 function say(text, isError = false) {
@@ -32,7 +38,7 @@ function say(text, isError = false) {
 function showBars(probabilities, winner) {
   bars.querySelectorAll('li').forEach((li, d) => {
     li.classList.toggle('win', d === winner);
-    li.querySelector('.bar span').style.width = `${(100 * probabilities[d]).toFixed(1)}%`;
+    li.style.setProperty('--p', `${(100 * probabilities[d]).toFixed(1)}%`); // a bar's width, or its height on a phone
     li.querySelector('.p').textContent = `${(100 * probabilities[d]).toFixed(1)}%`;
   });
 }
@@ -50,8 +56,7 @@ async function predict(blob) {
       const hint = body.error?.code === 'no_digit_found' ? 'No digit yet: draw one.' : body.error?.message ?? `error ${res.status}`;
       return say(hint, body.error?.code !== 'no_digit_found');
     }
-    digitEl.textContent = String(body.digit);
-    confidenceEl.textContent = `${(100 * body.confidence).toFixed(1)}% sure`;
+    showDigit(String(body.digit), `${(100 * body.confidence).toFixed(1)}% sure`);
     seen.src = body.input;
     showBars(body.probabilities, body.digit);
     document.getElementById('provider').textContent = body.executionProvider;

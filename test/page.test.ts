@@ -75,9 +75,8 @@ describe('draw-a-digit page', { skip }, () => {
       assert.match((await page.locator('#seen').getAttribute('src')) ?? '', /^data:image\/png;base64,/);
       assert.equal(await page.locator('#provider').textContent(), 'cpu');
       if (digit === '7') {
-        mkdirSync('test-output', { recursive: true });
         await page.waitForTimeout(300); // let the bars' transition finish
-        await page.screenshot({ path: 'test-output/page.png' });
+        await screenshot(page, 'page.png');
       }
     }
   });
@@ -164,8 +163,6 @@ describe('draw-a-digit page', { skip }, () => {
     assert.equal(first.digit, '3');
     assert.ok(first.t - liftedAt <= 300, `the digit appeared ${first.t - liftedAt} ms after the pen lifted`);
     assert.deepEqual(shown.at(-1), first, 'nothing replaced it');
-    mkdirSync('test-output', { recursive: true });
-    await page.screenshot({ path: 'test-output/page-slow-strokes.png' });
   });
 
   it('number mode: a number written as strokes is read, each digit boxed with its confidence', async () => {
@@ -194,7 +191,7 @@ describe('draw-a-digit page', { skip }, () => {
     });
     assert.ok(painted, 'boxes drawn');
     await page.waitForTimeout(100);
-    await page.screenshot({ path: 'test-output/page-number.png' });
+    await screenshot(page, 'page-number.png');
     await page.getByRole('tab', { name: 'One digit' }).click();
     assert.ok(await page.locator('#pad').isVisible());
   });
@@ -268,7 +265,26 @@ describe('draw-a-digit page', { skip }, () => {
     assert.ok(painted, 'boxes drawn over the upload');
   });
 
-  it('works at phone width and says so when there is nothing to recognise', async () => {
+  it('at rest shows placeholders, not a broken image or a black bar, on desktop and on a phone', async () => {
+    for (const viewport of [{ width: 800, height: 640 }, { width: 390, height: 844 }]) {
+      await page.setViewportSize(viewport);
+      await page.goto(url, { waitUntil: 'load' });
+      for (const mode of ['One digit', 'A number']) {
+        await page.getByRole('tab', { name: mode }).click();
+        const broken = await page.evaluate(() => [...document.images].filter((i) => !i.complete || i.naturalWidth === 0).map((i) => i.outerHTML));
+        assert.deepEqual(broken, [], `${viewport.width}px, ${mode}: every image has a picture`);
+        const dash = mode === 'One digit' ? '#digit' : '#number-text';
+        assert.equal(await page.locator(dash).textContent(), '–');
+        // A light dash: a bold dark one at this size read as a black bar.
+        const [r, g, b] = (await page.locator(dash).evaluate((el) => getComputedStyle(el).color)).match(/\d+/g)!.map(Number);
+        assert.ok(Math.min(r, g, b) >= 150, `${viewport.width}px, ${mode}: the placeholder dash is light (rgb ${r} ${g} ${b})`);
+      }
+      await page.getByRole('tab', { name: 'One digit' }).click();
+      await screenshot(page, viewport.width < 640 ? 'page-rest-phone.png' : 'page-rest.png');
+    }
+  });
+
+  it('works at phone width: what is drawn and what it answers fit one screen; says so when there is nothing to recognise', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(url);
     await page.getByRole('button', { name: 'Clear' }).click();
@@ -277,9 +293,20 @@ describe('draw-a-digit page', { skip }, () => {
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `no horizontal scrolling at phone width (page is ${width}px)`);
     await page.getByRole('button', { name: 'Clear' }).click();
-    await draw(DIGITS['1']);
-    await page.waitForFunction(() => document.querySelector('[data-testid=digit]')?.textContent === '1');
+    await draw(DIGITS['7']);
+    await page.waitForFunction(() => document.querySelector('[data-testid=digit]')?.textContent === '7');
     await page.waitForTimeout(300);
-    await page.screenshot({ path: 'test-output/page-phone.png', fullPage: true });
+    // The drawing card is as wide as the answer's, and the pad, the digit and every bar (7–9 included) are on screen.
+    const [board, result] = [(await page.locator('.board').boundingBox())!, (await page.locator('.result').boundingBox())!];
+    assert.equal(Math.round(board.width), Math.round(result.width));
+    for (const selector of ['#pad', '#digit', '.bars li[data-digit="9"]', '.bars li.win']) {
+      const box = (await page.locator(selector).boundingBox())!;
+      assert.ok(box.y >= 0 && box.y + box.height <= 844, `${selector} is on the first screen (${box.y}–${box.y + box.height} of 844)`);
+    }
+    await screenshot(page, 'page-phone.png');
+    await page.getByRole('tab', { name: 'A number' }).click();
+    await page.locator('#wide-file').setInputFiles('examples/number.jpg');
+    await page.waitForFunction(() => document.querySelector('[data-testid=number]')?.textContent === '90210', null, { timeout: 5000 });
+    await screenshot(page, 'page-number-phone.png');
   });
 });
