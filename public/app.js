@@ -7,6 +7,7 @@ const digitEl = document.getElementById('digit');
 const confidenceEl = document.getElementById('confidence');
 const seen = document.getElementById('seen');
 const message = document.getElementById('message');
+const asNumber = document.getElementById('as-number');
 
 for (let d = 0; d < 10; d++) {
   bars.insertAdjacentHTML('beforeend', `<li data-digit="${d}"><span>${d}</span><div class="bar"><span></span></div><span class="p">0.0%</span></li>`);
@@ -21,6 +22,7 @@ function clearPad() {
   // A picture, not an img without src (browsers draw a broken-image icon for that).
   seen.src = '/seen-empty.svg';
   showBars(new Array(10).fill(0), -1);
+  asNumber.hidden = true;
   say('Draw a digit in the box, or upload a picture of one.');
 }
 
@@ -48,6 +50,7 @@ function showBars(probabilities, winner) {
 let latest = 0;
 async function predict(blob) {
   const id = ++latest;
+  asNumber.hidden = true;
   try {
     const res = await fetch('/predict?debug=1', { method: 'POST', headers: { 'content-type': blob.type || 'image/png' }, body: blob });
     const body = await res.json();
@@ -60,7 +63,10 @@ async function predict(blob) {
     seen.src = body.input;
     showBars(body.probabilities, body.digit);
     document.getElementById('provider').textContent = body.executionProvider;
-    say(`Model ${body.model.name} ${body.model.version}`);
+    say(body.hint ? `This looks like several digits: this side reads one.` : `Model ${body.model.name} ${body.model.version}`);
+    // The service says the picture holds a line of digits (its `hint`): offer to read it as a number instead.
+    asNumber.hidden = !body.hint;
+    asNumber.onclick = () => document.dispatchEvent(new CustomEvent('read-as-number', { detail: blob }));
   } catch (err) {
     if (id === latest) say(`The service did not answer: ${err.message}`, true);
   }

@@ -265,6 +265,23 @@ describe('draw-a-digit page', { skip }, () => {
     assert.ok(painted, 'boxes drawn over the upload');
   });
 
+  it('a picture of a number uploaded on the digit side: the page offers to read it as a number, and does', async () => {
+    await page.setViewportSize({ width: 800, height: 640 });
+    await page.goto(url);
+    await page.locator('#file').setInputFiles('examples/number.jpg');
+    const offer = page.getByRole('button', { name: 'Read it as a number' });
+    await offer.waitFor({ state: 'visible', timeout: 5000 });
+    assert.match((await page.locator('#message').textContent()) ?? '', /several digits/);
+    await screenshot(page, 'page-hint.png');
+    await offer.click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=number]')?.textContent === '90210', null, { timeout: 5000 });
+    assert.equal(await page.getByRole('tab', { name: 'A number' }).getAttribute('aria-selected'), 'true');
+    // Back on the digit side, a single digit drawn takes the offer away.
+    await page.getByRole('tab', { name: 'One digit' }).click();
+    await page.getByRole('button', { name: 'Clear' }).click();
+    assert.equal(await offer.isVisible(), false);
+  });
+
   it('at rest shows placeholders, not a broken image or a black bar, on desktop and on a phone', async () => {
     for (const viewport of [{ width: 800, height: 640 }, { width: 390, height: 844 }]) {
       await page.setViewportSize(viewport);

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import { errorBody, HttpError } from '../errors.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 import { pixelsToPng } from '../preprocess/index.js';
+import { severalDigitsHint } from '../several-digits.js';
 
 /** The uploaded picture: the raw body, or the multipart field "image" (also used by POST /read). */
 export async function imageFrom(req: FastifyRequest): Promise<Buffer> {
@@ -75,12 +76,14 @@ const predict: FastifyPluginAsync = async (app) => {
         );
       }
       const debug = req.query.debug === '1' || req.query.debug === 'true';
+      const hint = severalDigitsHint(pixels);
       return {
         digit,
         confidence: probabilities[digit],
         probabilities,
         model,
         executionProvider,
+        ...(hint ? { hint } : {}),
         ...(debug ? { input: `data:image/png;base64,${(await pixelsToPng(pixels)).toString('base64')}` } : {}),
       };
     },
