@@ -282,6 +282,19 @@ describe('draw-a-digit page', { skip }, () => {
     assert.equal(await offer.isVisible(), false);
   });
 
+  it('GET /docs renders the API in the browser from the service\'s own assets', async () => {
+    const elsewhere: string[] = [];
+    const onRequest = (r: PwRequest) => void (new URL(r.url()).origin !== new URL(url).origin && elsewhere.push(r.url()));
+    page.on('request', onRequest);
+    await page.setViewportSize({ width: 800, height: 640 });
+    await page.goto(url);
+    await page.getByRole('link', { name: 'API docs' }).click();
+    await page.locator('.opblock-summary-path', { hasText: '/predict' }).first().waitFor({ timeout: 10_000 });
+    assert.ok(await page.locator('.opblock-summary-path', { hasText: '/read' }).count() > 0);
+    page.off('request', onRequest);
+    assert.deepEqual(elsewhere, []);
+  });
+
   it('at rest shows placeholders, not a broken image or a black bar, on desktop and on a phone', async () => {
     for (const viewport of [{ width: 800, height: 640 }, { width: 390, height: 844 }]) {
       await page.setViewportSize(viewport);

@@ -21,6 +21,7 @@ import predictRoutes from './routes/predict.js';
 import oipRoutes from './routes/oip.js';
 import readRoutes from './routes/read.js';
 import openapiRoutes from './routes/openapi.js';
+import docsRoutes from './routes/docs.js';
 import pageRoutes from './routes/page.js';
 
 export type { Lifecycle } from './plugins/lifecycle.js';
@@ -78,6 +79,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(readRoutes);
   await app.register(adminRoutes);
   await app.register(openapiRoutes);
+  await app.register(docsRoutes);
   await app.register(pageRoutes);
   return app;
 }
