@@ -7,18 +7,24 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { CLASSES, PIXELS } from '../model/input-contract.js';
 import { loadMnist } from '../train/mnist.js';
-import { loadModel } from './model.js';
+import { loadModel, ModelLoadError } from './model.js';
 import { ece, fitTemperature, nll, recordCalibration } from './read/calibration.js';
 
-const USAGE = 'usage: npm run calibrate -- MODEL.onnx [--count 5000] [--data DIR]   (fits on the last COUNT training digits)';
+const USAGE = `usage: npm run calibrate -- MODEL.onnx [--count 5000] [--data DIR]
+  Fits the model's softmax temperature on the last COUNT MNIST training digits and records it in the model card.
+  example: npm run calibrate -- models/lenet.onnx`;
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { count: { type: 'string', default: '5000' }, data: { type: 'string' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { count: { type: 'string', default: '5000' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (err) {
     console.error(`error: ${(err as Error).message}\n${USAGE}`);
     return 2;
+  }
+  if (parsed.values.help) {
+    console.log(USAGE);
+    return 0;
   }
   const [modelPath] = parsed.positionals;
   const count = Number(parsed.values.count);
@@ -29,7 +35,14 @@ async function main(argv: string[]): Promise<number> {
   const { train } = loadMnist(parsed.values.data);
   const from = train.count - Math.min(count, train.count);
   const n = train.count - from;
-  const model = await loadModel(modelPath, 'cpu', 1);
+  let model;
+  try {
+    model = await loadModel(modelPath, 'cpu', 1);
+  } catch (err) {
+    if (!(err instanceof ModelLoadError)) throw err;
+    console.error(`error: ${err.message}`);
+    return 1;
+  }
   const probabilities = new Float32Array(n * CLASSES);
   for (let at = 0; at < n; at += 500) {
     const size = Math.min(500, n - at);
