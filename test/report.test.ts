@@ -46,7 +46,7 @@ describe('training report', () => {
     assert.deepEqual([png.width, png.height], [width, height]);
   });
 
-  it('labels the y axes with round values: steps of 1, 2, 2.5 or 5 × 10^k, and 1-2-5 on the log scale', async () => {
+  it('labels the y axes with round values: steps of 1, 2 or 5 × 10^k, and 1-2-5 on the log scale', async () => {
     assert.deepEqual(niceTicks(85.97, 99.36), { ticks: [85, 90, 95, 100], step: 5 });
     assert.deepEqual(niceTicks(90, 92).ticks, [90, 90.5, 91, 91.5, 92]);
     assert.deepEqual(logTicks(0.024, 1.8), [0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]);

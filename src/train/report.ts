@@ -17,6 +17,8 @@ export interface ReportInput {
   final: Evaluation;
   test: Split;
   robustness?: Robustness;
+  /** What lossCurve is (default: the running mean within epochs, as training records it). */
+  lossCurveLabel?: string;
 }
 
 const W = 1200;
@@ -34,12 +36,12 @@ interface Series {
   dots?: boolean;
 }
 
-/** Round values for an axis over [lo, hi]: about `count` steps of 1, 2, 2.5 or 5 × 10^k, the first at or below lo and
+/** Round values for an axis over [lo, hi]: about `count` steps of 1, 2 or 5 × 10^k, the first at or below lo and
  * the last at or above hi (so the axis starts and ends on a labelled value), with the step. */
 export function niceTicks(lo: number, hi: number, count = 5): { ticks: number[]; step: number } {
   const raw = (hi - lo) / count;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw * (1 - 1e-9))!;
+  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw * (1 - 1e-9))!;
   const first = Math.floor(lo / step + 1e-9);
   const last = Math.ceil(hi / step - 1e-9);
   const ticks = Array.from({ length: last - first + 1 }, (_, i) => Number(((first + i) * step).toPrecision(12)));
@@ -82,7 +84,7 @@ function lineChart(
   } else {
     const nice = niceTicks(lo, hi);
     ticks = nice.ticks;
-    const decimals = Math.max(0, -Math.floor(Math.log10(nice.step) + 1e-9)) + (Number.isInteger(nice.step / 10 ** Math.floor(Math.log10(nice.step))) ? 0 : 1);
+    const decimals = Math.max(0, -Math.floor(Math.log10(nice.step) + 1e-9));
     label = (v) => `${v.toFixed(decimals)}${suffix}`;
   }
   const [y0, y1] = [tf(ticks[0]), tf(ticks.at(-1)!)];
@@ -185,7 +187,7 @@ export async function reportSvg(input: ReportInput): Promise<string> {
     `<rect width="${W}" height="${height}" fill="#f7f7f9"/>`,
     text(20, 34, input.title, 'font-size="20" font-weight="bold"'),
     lineChart(20, 50, 570, 340, 'Loss (cross-entropy, log scale)', [
-      { points: lossCurve.map(([s, l]) => [epochOf(s), l]), color: '#1f77b4', label: 'train (running mean)' },
+      { points: lossCurve.map(([s, l]) => [epochOf(s), l]), color: '#1f77b4', label: input.lossCurveLabel ?? 'train (running mean)' },
       { points: history.map((r) => [r.epoch, r.testLoss]), color: '#d62728', label: 'test', dots: true },
     ], (v) => v.toPrecision(2), true),
     lineChart(610, 50, 570, 340, 'Accuracy per epoch', [
