@@ -22,6 +22,7 @@ const dockerfile = readFileSync('Dockerfile', 'utf8');
 
 interface Probe {
   httpGet?: { path: string; port: number | string };
+  failureThreshold?: number;
 }
 interface Container {
   name: string;

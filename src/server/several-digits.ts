@@ -27,7 +27,8 @@ export function severalDigitsHint(pixels: Uint8Array, side = 28): string | undef
     reach = Math.max(reach, c.right);
   }
   if (aspect >= LINE_ASPECT || (pieces >= 2 && aspect >= PIECES_ASPECT)) {
-    const what = pieces >= 2 ? `${pieces} digit-sized pieces side by side` : `ink ${aspect.toFixed(1)} times wider than tall`;
+    // The width says it best where it decides: at 28×28 two close digits can merge into one piece.
+    const what = aspect >= LINE_ASPECT ? `its ink is ${aspect.toFixed(1)} times as wide as tall` : `${pieces} digit-sized pieces side by side`;
     return `this picture looks like several digits (${what}): /predict reads one digit; POST /read reads a whole number`;
   }
   return undefined;
