@@ -3,8 +3,8 @@
 // look at its columns and a copy of its box, not a pass over the whole unit with a label lookup per pixel: a wide unit
 // has dozens of candidates (docs/performance.md). The pass over the unit's pixels runs in the WebAssembly kernels
 // (assembly/png-rows.ts, columnInk); neighbours' strokes inside its box are cleared first, run by run.
-import type { InkMap } from '../preprocess/mnist-normalise.js';
-import { kernelBytes, kernels, WASM_MAX_BYTES } from '../preprocess/wasm-kernels.js';
+import type { InkMap } from '../imaging/mnist-normalise.js';
+import { kernelBytes, kernels, WASM_MAX_BYTES } from '../imaging/wasm-kernels.js';
 import type { Labelled } from './components.js';
 import type { UnitPixels } from './gap-cuts.js';
 import type { Unit } from './segment.js';
