@@ -1,6 +1,6 @@
 // Real MNIST test digits rendered the ways people actually send them (for tests, benchmarks and the rollout check).
 import sharp from 'sharp';
-import type { Split } from '../train/mnist.js';
+import type { Split } from './mnist-split.js';
 
 const raw28 = (pixels: Uint8Array) => sharp(Buffer.from(pixels), { raw: { width: 28, height: 28, channels: 1 } });
 const digit = (split: Split, i: number) => split.images.subarray(i * 784, (i + 1) * 784);

@@ -4,7 +4,7 @@
 import sharp from 'sharp';
 import { createRng } from '../model/random.js';
 import { resample } from '../imaging/resample.js';
-import type { Split } from '../train/mnist.js';
+import type { Split } from './mnist-split.js';
 
 /** White-on-black ink (0..255), cropped to its ink. */
 export interface Glyph {
