@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { argmax } from '../src/model/lenet.js';
 import { toModelInput } from '../src/model/input-contract.js';
 import { loadModel, runEach } from '../src/server/model.js';
-import { decodeForReading } from '../src/reader/decode.js';
+import { decodeForReading } from '../src/imaging/decode-for-reading.js';
 import { classifyCandidates, type ClassifyAll } from '../src/reader/read-number.js';
 import { segmentNumber } from '../src/reader/reader.js';
 import { loadMnist } from '../src/train/mnist.js';

@@ -4,7 +4,7 @@ import { argmax } from '../model/lenet.js';
 import { PreprocessError } from '../imaging/errors.js';
 import { toModelInput } from '../model/input-contract.js';
 import { withTemperature } from '../model/calibration.js';
-import { decodeForReading } from './decode.js';
+import { decodeForReading } from '../imaging/decode-for-reading.js';
 import { segmentNumber, type Box, type Segmentation } from './reader.js';
 
 export interface ReadDigit {

@@ -4,11 +4,11 @@ import { PreprocessError } from '../imaging/errors.js';
 import { normaliseDigit, type Grey } from '../imaging/mnist-normalise.js';
 import { resample } from '../imaging/resample.js';
 import { bestPaths, chooseCounts, type Edge } from './best-path.js';
-import { connectedComponents } from './components.js';
-import { inkPage, type InkPage } from './ink.js';
+import { connectedComponents } from '../imaging/components.js';
+import { inkPage, type InkPage } from '../imaging/ink-page.js';
 import { columnCut, cropBetween, gapPath, measureBetween } from './gap-cuts.js';
 import { candidateCuts, groupPieces, mergeToCount, type Unit } from './segment.js';
-import { UnitInk, type InkBox } from './unit-ink.js';
+import { UnitInk, type InkBox } from '../imaging/unit-ink.js';
 
 export const MAX_DIGITS = 32;
 /** Mapped ink level (0..255) from which a pixel belongs to a stroke when finding components. */

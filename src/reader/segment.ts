@@ -2,8 +2,8 @@
 // top bar is detached, a 4 drawn in two strokes) merged; and, in a unit too wide for one digit, the candidate cuts where
 // touching digits may be parted (minima of the ink's column profile and valleys of its upper and lower contours).
 import { PreprocessError } from '../imaging/errors.js';
-import type { Component } from './components.js';
-import type { UnitInk } from './unit-ink.js';
+import type { Component } from '../imaging/components.js';
+import type { UnitInk } from '../imaging/unit-ink.js';
 
 export interface Unit {
   left: number;

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRng } from '../../src/model/random.js';
-import { connectedComponents } from '../../src/reader/components.js';
+import { connectedComponents } from '../../src/imaging/components.js';
 import { columnCut, cropBetween, gapPath, measureBetween } from '../../src/reader/gap-cuts.js';
 import type { Unit } from '../../src/reader/segment.js';
-import { UnitInk } from '../../src/reader/unit-ink.js';
+import { UnitInk } from '../../src/imaging/unit-ink.js';
 
 const STROKE = 128;
 
