@@ -8,8 +8,8 @@ import { createRng, normal } from '../src/model/random.js';
 import { bestPaths, chooseCounts } from '../src/reader/best-path.js';
 import { fitTemperature, nll, readTemperature, recordCalibration, withTemperature } from '../src/model/calibration.js';
 import { connectedComponents, labelsOf } from '../src/imaging/components.js';
-import { segmentNumber } from '../src/reader/reader.js';
-import { candidateCuts } from '../src/reader/segment.js';
+import { segmentNumber } from '../src/reader/segmentation.js';
+import { candidateCuts } from '../src/reader/units.js';
 import { UnitInk } from '../src/imaging/unit-ink.js';
 import { runCli } from './helpers/cli.js';
 

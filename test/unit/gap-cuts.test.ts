@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { createRng } from '../../src/model/random.js';
 import { connectedComponents } from '../../src/imaging/components.js';
 import { columnCut, cropBetween, gapPath, measureBetween } from '../../src/reader/gap-cuts.js';
-import type { Unit } from '../../src/reader/segment.js';
+import type { Unit } from '../../src/reader/units.js';
 import { UnitInk } from '../../src/imaging/unit-ink.js';
 
 const STROKE = 128;

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { createRng } from '../../src/model/random.js';
 import { connectedComponents, labelsOf, type Component } from '../../src/imaging/components.js';
 import { UnitInk } from '../../src/imaging/unit-ink.js';
-import type { Unit } from '../../src/reader/segment.js';
+import type { Unit } from '../../src/reader/units.js';
 
 /** A width × height picture: blobs of ink at levels 1..255 on a background that is 0 where `sparse` says. */
 function picture(rng: () => number, width: number, height: number, density: number): Uint8Array {

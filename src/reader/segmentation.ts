@@ -1,4 +1,4 @@
-// Reading a number: the ink of a picture → units (segment.ts) → candidate digits between cuts, each normalised exactly
+// Reading a number: the ink of a picture → units (units.ts) → candidate digits between cuts, each normalised exactly
 // as /predict normalises one digit → (the caller classifies them all in one batch) → the best path (best-path.ts).
 import { right, type Box } from '../imaging/box.js';
 import { PreprocessError } from '../imaging/errors.js';
@@ -8,7 +8,7 @@ import { bestPaths, chooseCounts, type Edge } from './best-path.js';
 import { connectedComponents } from '../imaging/components.js';
 import { inkPage, type InkPage } from '../imaging/ink-page.js';
 import { columnCut, cropBetween, gapPath, measureBetween } from './gap-cuts.js';
-import { candidateCuts, groupPieces, mergeToCount, type Unit } from './segment.js';
+import { candidateCuts, groupPieces, mergeToCount, type Unit } from './units.js';
 import { UnitInk } from '../imaging/unit-ink.js';
 
 export const MAX_DIGITS = 32;

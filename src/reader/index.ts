@@ -6,7 +6,7 @@ import { PreprocessError } from '../imaging/errors.js';
 import { toModelInput } from '../model/input-contract.js';
 import { withTemperature } from '../model/calibration.js';
 import { decodeForReading } from '../imaging/decode-for-reading.js';
-import { segmentNumber, type Segmentation } from './reader.js';
+import { segmentNumber, type Segmentation } from './segmentation.js';
 
 export interface ReadDigit {
   digit: number;
