@@ -5,7 +5,7 @@
 // READ_SAMPLES pictures per set (default 200), READ_SEED (default 2027), READ_SETS (default all five). Each cell also says
 // how many candidates a read classified on average (the model's work per read).
 import { loadModel, runEach } from '../src/server/model.js';
-import { readNumber } from '../src/reader/read-number.js';
+import { readNumber } from '../src/reader/index.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { fontGlyphs, HANDWRITING_FONTS, makeSet, score, type Sample, type SetName } from '../src/synth/numbers.js';
 

@@ -11,7 +11,7 @@ import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { toModelInput } from '../src/model/input-contract.js';
 import { loadModel, runEach, type LoadedModel } from '../src/server/model.js';
-import { readNumber } from '../src/reader/read-number.js';
+import { readNumber } from '../src/reader/index.js';
 import { toMnist } from '../src/imaging/mnist-normalise.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { runCli } from './helpers/cli.js';
