@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { openSession } from '../src/model/session.js';
 import { evaluate } from '../src/train/evaluate.js';
-import { besideModel, cardPathFor } from '../src/train/export.js';
+import { besideModel, cardPathFor } from '../src/model/model-files.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { writeReport } from '../src/train/report.js';
 

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { loadMnist } from '../src/train/mnist.js';
-import { variants } from './helpers/images.js';
+import { variants } from '../src/synth/mnist-pictures.js';
 
 const { test: mnist } = loadMnist();
 let app: FastifyInstance;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../src/server/config.js';
 import { humanLine, resolveLogFormat } from '../src/server/log.js';
-import { startService } from './helpers/service.js';
+import { startService } from '../harness/service.js';
 
 describe('log format', () => {
   it('auto is pretty on a terminal and JSON on a pipe; LOG_FORMAT is validated', () => {

@@ -8,8 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { loadMnist } from '../src/train/mnist.js';
-import { variants } from './helpers/images.js';
-import { makeSet } from './helpers/numbers.js';
+import { variants } from '../src/synth/mnist-pictures.js';
+import { makeSet } from '../src/synth/numbers.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 
 const { test: mnist } = loadMnist();

@@ -3,12 +3,14 @@
 // reports confidences at that temperature. Run it again after every retraining: the card's temperature applies only to
 // the model whose sha256 it names.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { CLASSES, PIXELS } from '../model/input-contract.js';
-import { loadMnist } from '../train/mnist.js';
-import { loadModel, ModelLoadError } from './model.js';
-import { ece, fitTemperature, nll, recordCalibration } from './read/calibration.js';
+import * as ort from 'onnxruntime-node';
+import { ece, fitTemperature, nll, recordCalibration } from '../model/calibration.js';
+import { batchShape, CLASSES, INPUT_NAME, PIXELS, PROBABILITIES } from '../model/input-contract.js';
+import { openSession } from '../model/session.js';
+import { loadMnist } from './mnist.js';
 
 const USAGE = `usage: npm run calibrate -- MODEL.onnx [--count 5000] [--data DIR]
   Fits the model's softmax temperature on the last COUNT MNIST training digits and records it in the model card.
@@ -35,12 +37,16 @@ async function main(argv: string[]): Promise<number> {
   const { train } = loadMnist(parsed.values.data);
   const from = train.count - Math.min(count, train.count);
   const n = train.count - from;
-  let model;
+  // A missing or unreadable model is one line, as in the other tools, not ONNX Runtime's stack.
+  if (!existsSync(modelPath)) {
+    console.error(`error: ${modelPath}: no such file (\`npm run train -- --out ${modelPath}\` makes one)`);
+    return 1;
+  }
+  let session;
   try {
-    model = await loadModel(modelPath, 'cpu', 1);
+    ({ session } = await openSession(modelPath, 'cpu', { threads: 1 }));
   } catch (err) {
-    if (!(err instanceof ModelLoadError)) throw err;
-    console.error(`error: ${err.message}`);
+    console.error(`error: ${modelPath}: cannot load as an ONNX model (${(err as Error).message.split('\n')[0]})`);
     return 1;
   }
   const probabilities = new Float32Array(n * CLASSES);
@@ -48,9 +54,10 @@ async function main(argv: string[]): Promise<number> {
     const size = Math.min(500, n - at);
     const images = new Float32Array(size * PIXELS);
     for (let i = 0; i < images.length; i++) images[i] = train.images[(from + at) * PIXELS + i] / 255;
-    probabilities.set(await model.run(images, size), at * CLASSES);
+    const out = await session.run({ [INPUT_NAME]: new ort.Tensor('float32', images, batchShape(size)) }, [PROBABILITIES]);
+    probabilities.set(out[PROBABILITIES].data as Float32Array, at * CLASSES);
   }
-  await model.release();
+  await session.release();
   const labels = train.labels.subarray(from);
   const temperature = fitTemperature(probabilities, labels);
   const sha256 = createHash('sha256').update(await readFile(modelPath)).digest('hex');
