@@ -24,6 +24,8 @@ describe('log format', () => {
   it('LOG_FORMAT=pretty with two workers: short lines, "no GPU, using CPU" once, the ready line, and "stopped" last', async () => {
     const service = await startService({ LOG_FORMAT: 'pretty', WORKERS: '2', EXECUTION_PROVIDER: 'auto' });
     await fetch(`${service.url}/health`);
+    // Both workers up (the primary's ready line) before the signal: one answering is enough for startService.
+    for (let i = 0; i < 300 && !service.log().includes('ready: open'); i++) await new Promise((r) => setTimeout(r, 100));
     service.child.kill('SIGTERM');
     assert.equal(await service.exited, 0);
     const lines = service.log().trim().split('\n');
