@@ -3,25 +3,18 @@
 // other digits and other seeds.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../src/server/app.js';
-import { loadConfig } from '../src/server/config.js';
+import { describe, it } from 'node:test';
 import { loadMnist } from '../src/train/mnist.js';
 import { variants } from '../src/synth/mnist-pictures.js';
 import { makeSet } from '../src/synth/numbers.js';
 import { assertMatchesContract } from './helpers/openapi.js';
+import { appForTests } from './helpers/app.js';
 
 const { test: mnist } = loadMnist();
-let app: FastifyInstance;
-before(async () => {
-  app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }), { logger: false });
-  await app.ready();
-});
-after(() => app.close());
+const app = appForTests();
 
 const predict = async (payload: Buffer, type = 'image/png') => {
-  const res = await app.inject({ method: 'POST', url: '/predict', headers: { 'content-type': type }, payload });
+  const res = await app().inject({ method: 'POST', url: '/predict', headers: { 'content-type': type }, payload });
   assert.equal(res.statusCode, 200, res.body);
   const body = res.json();
   assertMatchesContract('/predict', 'post', 200, body);
