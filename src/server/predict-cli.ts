@@ -19,6 +19,7 @@ const USAGE = `usage: npm run predict -- [--read] FILE [FILE…] [--json]
   MODEL_PATH (default models/lenet.onnx), EXECUTION_PROVIDER auto|cuda|cpu (default auto), CPU_THREADS.
   examples: npm run predict -- examples/digit.png examples/photo.jpg
             npm run predict -- --read examples/number.jpg
+            npm run -s predict -- --json examples/digit.png | jq '.[0].digit'   (-s: no npm banner on stdout)
   exit status: 0 all read, 1 some file could not be read, 2 bad usage`;
 
 const bar = (p: number, width = 40) => '█'.repeat(Math.round(p * width)).padEnd(width, '·');
