@@ -7,8 +7,8 @@ import type { ModelSummary } from '../model-slot.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 import { pixelsToPng } from '../../imaging/index.js';
 import { readTemperature } from '../../model/calibration.js';
-import { readNumber } from '../../reader/index.js';
-import { MAX_DIGITS } from '../../reader/segmentation.js';
+import { decodeForReading } from '../../imaging/decode-for-reading.js';
+import { MAX_DIGITS, readNumber } from '../../reader/index.js';
 import { imageFrom, postOnly, refuseNonImageBodies } from './predict.js';
 
 /** The candidates of one batch of a picture, queued together so that they share a batch. The one place /read reaches
@@ -46,8 +46,8 @@ const read: FastifyPluginAsync = async (app) => {
     async (req) => {
       const image = await imageFrom(req);
       let answered: Prediction | undefined;
-      const reading = await readNumber(image, {
-        maxPixels: app.config.MAX_INPUT_PIXELS,
+      const picture = await decodeForReading(image, app.config.MAX_INPUT_PIXELS);
+      const reading = await readNumber(picture, {
         length: req.query.length,
         classify: async (tensors) => {
           const predictions = await classifyAll(app, tensors);
