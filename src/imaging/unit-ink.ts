@@ -51,7 +51,9 @@ export class UnitInk {
     const boxAt = rows + height * pageWidth + 16;
     const out = Math.ceil((boxAt + width * height) / 16) * 16;
     const end = out + 20 * columns;
-    if (height >= 32_768 || end > WASM_MAX_BYTES) throw new RangeError(`a unit of ${width}×${height} pixels is larger than the reader's pages`);
+    if (height >= 32_768 || end > WASM_MAX_BYTES) {
+      throw new RangeError(`a unit of ${width}×${height} pixels is larger than the reader's pages`);
+    }
     const memory = kernelBytes(end);
     memory.set(data.subarray(unit.y * pageWidth, bottom(unit) * pageWidth), rows);
     memory.fill(0, boxAt - 16, boxAt);
