@@ -10,6 +10,15 @@ const below = (room, allowed) => ({
   to: { path: '^(src|test|scripts|harness)/', pathNot: [`^src/${room}/`, ...allowed.map((r) => `^src/${r}/`)] },
 });
 
+/** Top-level folder `from` imports none of `folders`. */
+const never = (from, folders, comment) => ({
+  name: `${from}-imports-no-${folders.join('-')}`,
+  comment,
+  severity: 'error',
+  from: { path: `^${from}/` },
+  to: { path: `^(${folders.join('|')})/` },
+});
+
 export default {
   forbidden: [
     {
@@ -25,26 +34,9 @@ export default {
     below('synth', ['imaging', 'model']),
     below('train', ['imaging', 'model', 'synth']),
     below('server', ['reader', 'imaging', 'model']),
-    {
-      name: 'harness-imports-src-only',
-      comment: 'harness/ is shared by tests and scripts, so it imports neither',
-      severity: 'error',
-      from: { path: '^harness/' },
-      to: { path: '^(test|scripts)/' },
-    },
-    {
-      name: 'tests-do-not-import-scripts',
-      severity: 'error',
-      from: { path: '^test/' },
-      to: { path: '^scripts/' },
-    },
-    {
-      name: 'scripts-do-not-import-tests',
-      comment: 'what scripts share with tests lives in harness/ or src/synth/',
-      severity: 'error',
-      from: { path: '^scripts/' },
-      to: { path: '^test/' },
-    },
+    never('harness', ['test', 'scripts'], 'harness/ is shared by tests and scripts, so it imports neither'),
+    never('test', ['scripts'], 'what tests share with scripts lives in harness/ or src/synth/'),
+    never('scripts', ['test'], 'what scripts share with tests lives in harness/ or src/synth/'),
     {
       name: 'not-to-unresolvable',
       severity: 'error',
