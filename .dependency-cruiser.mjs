@@ -1,7 +1,7 @@
 // The import rules of the rooms (README, "Layout"), checked by `npm run lint`:
 //   scripts → server → reader → imaging → model;   train → imaging → model;   synth → imaging.
 // Tests and scripts share harness/ and src/, never each other. No cycles, type-only imports included.
-/** @type {import('dependency-cruiser').IForbiddenRuleType[]} */
+/** A room of src/ that imports only itself and the rooms `allowed` below it. */
 const below = (room, allowed) => ({
   name: `${room}-imports-only-${allowed.join('-') || 'itself'}`,
   comment: `src/${room} may import only ${allowed.map((r) => `src/${r}`).join(', ') || 'itself'} (and packages)`,
