@@ -37,8 +37,9 @@ export async function startService(env: Record<string, string> = {}, opts: Start
   const { command = process.execPath, args = ['--import', 'tsx', 'src/server/main.ts'], ready = serviceReady, onSpawn } = opts;
   const port = opts.port ?? (await freePort());
   const child = spawn(command, args, {
-    // One server process unless a test asks for more: WORKERS=auto would fork one per core.
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', EXECUTION_PROVIDER: 'cpu', WORKERS: process.env.WORKERS ?? '1', ...env },
+    // One server process unless a test asks for more: WORKERS=auto would fork one per core. No gRPC port unless a test
+    // asks for one: services started side by side would all want the default 8081.
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', EXECUTION_PROVIDER: 'cpu', WORKERS: process.env.WORKERS ?? '1', GRPC_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   onSpawn?.(child);
