@@ -13,8 +13,11 @@ import { encodeModelInferResponse, parseModelInferRequest } from './tensors.js';
 /** What the handlers need of the app. */
 export interface GrpcServices {
   model(): LoadedModel;
-  /** Ready to serve inference: started, and not draining. */
+  /** Ready: started, and not draining (what ServerReady, ModelReady and the health service say). */
   ready(): boolean;
+  /** Still loading: ModelInfer is refused until it is ready. A drain is not refused here: it lets the calls the server
+   * has taken finish (tryShutdown refuses new ones, at the transport, and the client's library reports UNAVAILABLE). */
+  starting(): boolean;
   infer: PredictAll;
   maxBatch: number;
   apiKey?: string;
@@ -51,7 +54,7 @@ export function inferenceHandlers(services: GrpcServices) {
     },
     ModelInfer: async ({ request, metadata }: ServerUnaryCall<ModelInferRequest, ModelInferResponse>): Promise<ModelInferResponse> => {
       needsApiKey(metadata);
-      if (!services.ready()) throw new GrpcError(status.UNAVAILABLE, 'the server is shutting down: send the request to another instance');
+      if (services.starting()) throw new GrpcError(status.UNAVAILABLE, 'the server is starting: retry shortly');
       served({ name: request.model_name, version: request.model_version });
       const parsed = parseModelInferRequest(request, { maxBatch: services.maxBatch });
       const { probabilities, model } = await runInference(services.infer, parsed.images, parsed.n);

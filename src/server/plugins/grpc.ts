@@ -25,6 +25,7 @@ export default fp(async (app) => {
     services: {
       model: () => app.modelSlot.current,
       ready: () => !closing && app.lifecycle.state === 'ready',
+      starting: () => app.lifecycle.state === 'starting',
       infer: (images) => app.inference.predictAll(images),
       maxBatch: config.BATCH_MAX_SIZE,
       apiKey: config.API_KEY,
