@@ -3,6 +3,9 @@
 // codes, the API key, a full queue, the repository calls, the health service, metrics, and the drain: in process, and
 // as a cluster of two workers sharing GRPC_PORT that SIGTERM drains under load.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
@@ -15,6 +18,7 @@ import { variants } from './helpers/images.js';
 import { freePort, startService } from './helpers/service.js';
 
 const { test: mnist } = loadMnist();
+const run = promisify(execFile);
 const { status } = grpc;
 const KEY = 'grpc-test-api-key-0123456789';
 const ADMIN = 'grpc-test-admin-token-0123456789';
@@ -296,6 +300,18 @@ describe('gRPC: malformed requests get INVALID_ARGUMENT (or the code that says w
     } finally {
       await stop(small);
     }
+  });
+});
+
+describe('examples/grpc-infer.mjs', () => {
+  it('the README\'s example client reads examples/digit.png as /predict does: a 7, with the same probabilities', async () => {
+    const port = (await app.grpc.listen(0, '127.0.0.1'));
+    const { stdout } = await run(process.execPath, ['examples/grpc-infer.mjs', 'examples/digit.png', `127.0.0.1:${port}`]);
+    const answer = JSON.parse(stdout);
+    assert.equal(answer.digit, 7, stdout);
+    assert.equal(answer.model, name);
+    const predict = await app.inject({ method: 'POST', url: '/predict', headers: { 'content-type': 'image/png' }, payload: readFileSync('examples/digit.png') });
+    close(answer.probabilities, predict.json().probabilities, 1e-4); // printed to 4 decimals
   });
 });
 
