@@ -21,6 +21,8 @@ export interface GrpcServerOptions {
   maxMessageBytes: number;
 }
 
+const MAX_STREAMS_PER_CONNECTION = 128;
+
 /** GRPC_PORT could not be listened on (in use, say): the service cannot start as configured. */
 export class GrpcListenError extends ConfigError {}
 
@@ -35,6 +37,9 @@ export function createGrpcServer({ services, metrics, log, maxMessageBytes }: Gr
   const server = new Server({
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
+    // Calls at once on one connection (grpc-js sets no limit; Go's gRPC server allows 250): each may buffer a whole
+    // message before its handler runs, so this bounds what one connection can make the process hold.
+    'grpc.max_concurrent_streams': MAX_STREAMS_PER_CONNECTION,
   });
   let listening = false;
 
