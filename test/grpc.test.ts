@@ -220,6 +220,12 @@ describe('gRPC: ModelInfer', () => {
     assert.ok(correct >= 62, `${correct}/64 right`);
   });
 
+  it('more calls at once than one connection may carry (128) wait their turn in the client: all 300 answered', async () => {
+    const request = rawRequest(toFloat(mnist, 0, 1), 1);
+    const answers = await Promise.all(Array.from({ length: 300 }, () => infer(request)));
+    assert.equal(answers.filter((a) => a.raw_output_contents.length === 1).length, 300);
+  });
+
   it('/metrics counts and times gRPC calls by method and code, beside REST\'s', async () => {
     await infer(rawRequest(toFloat(mnist, 0, 1), 1));
     await grpcFailure(client.call('ModelMetadata', { name: 'resnet' }));
