@@ -8,13 +8,12 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import sharp from 'sharp';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { loadModel, type LoadedModel } from '../src/server/model.js';
 import { loadMnist, toFloat } from '../src/train/mnist.js';
 import { floatsOf, grpc, grpcClient, grpcFailure, rawOf, type OipGrpcClient } from './helpers/grpc-client.js';
-import { variants } from './helpers/images.js';
+import { predictTensors } from './helpers/predict-tensors.js';
 import { freePort, startService } from './helpers/service.js';
 
 const { test: mnist } = loadMnist();
@@ -162,17 +161,7 @@ describe('gRPC: while starting', () => {
 describe('gRPC: ModelInfer', () => {
   it('24 MNIST images give /predict\'s probabilities and REST /v2\'s, typed and raw alike', async () => {
     const n = 24;
-    // The tensor /predict ran for each picture, recovered from ?debug=1 (the 28×28 input as a PNG; tensor = pixels/255).
-    const tensors = new Float32Array(n * 784);
-    const expected: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const res = await app.inject({ method: 'POST', url: '/predict?debug=1', headers: { 'content-type': 'image/png' }, payload: await variants.plain(mnist, i) });
-      assert.equal(res.statusCode, 200, res.body);
-      const { probabilities, input: png } = res.json();
-      const pixels = await sharp(Buffer.from(png.split(',')[1], 'base64')).greyscale().raw().toBuffer();
-      pixels.forEach((v, k) => (tensors[i * 784 + k] = v / 255));
-      expected.push(...probabilities);
-    }
+    const { tensors, expected } = await predictTensors(app, mnist, n); // what /predict ran, and answered
     const rest = await app.inject({
       method: 'POST',
       url: `/v2/models/${name}/infer`,
