@@ -14,7 +14,7 @@ import { loadModel, type LoadedModel } from '../src/server/model.js';
 import { loadMnist, toFloat } from '../src/train/mnist.js';
 import { floatsOf, grpc, grpcClient, grpcFailure, rawOf, type OipGrpcClient } from './helpers/grpc-client.js';
 import { predictTensors } from './helpers/predict-tensors.js';
-import { freePort, startService } from './helpers/service.js';
+import { freePort, startService } from '../harness/service.js';
 
 const { test: mnist } = loadMnist();
 const run = promisify(execFile);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import type { loadMnist } from '../../src/train/mnist.js';
-import { variants } from './images.js';
+import { variants } from '../../src/synth/mnist-pictures.js';
 
 type Mnist = ReturnType<typeof loadMnist>['test'];
 

@@ -2,7 +2,7 @@
 // statuses map to the codes Triton and KServe answer with; a full queue is RESOURCE_EXHAUSTED (REST: 503), anything
 // unforeseen is INTERNAL with no detail (the log has it).
 import { status, type StatusObject } from '@grpc/grpc-js';
-import { QueueFullError } from '../batcher.js';
+import { QueueFullError } from '../../imaging/errors.js';
 import { OipError } from '../oip/contract.js';
 
 export class GrpcError extends Error {

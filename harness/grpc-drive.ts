@@ -12,7 +12,7 @@ export async function driveGrpc(address: string, method: string, request: Buffer
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'bench-grpc-')), 'request.bin');
   writeFileSync(file, request);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/grpc-load.ts', address, method, file, String(concurrency), String(seconds)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/grpc-load.ts', address, method, file, String(concurrency), String(seconds)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
