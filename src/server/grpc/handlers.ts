@@ -1,6 +1,6 @@
 // The handlers of inference.GRPCInferenceService: OIP's health, metadata and inference, and Triton's repository load
 // and unload, each answering what its REST twin under /v2 (or /admin/reload) answers, through the same functions.
-import { status, type Metadata, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { status, type Metadata, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { LoadedModel } from '../model.js';
 import { BINARY_EXTENSION, inputMetadata, outputMetadata, PLATFORM, SERVER, servedModel } from '../oip/contract.js';
 import { runInference, type PredictAll } from '../oip/infer.js';
@@ -72,6 +72,3 @@ export function inferenceHandlers(services: GrpcServices) {
     },
   } satisfies Record<string, Handler<never, unknown>>;
 }
-
-export type InferenceHandlers = ReturnType<typeof inferenceHandlers>;
-export type { UntypedServiceImplementation };

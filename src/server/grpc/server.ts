@@ -43,13 +43,16 @@ export function createGrpcServer({ services, metrics, log, maxMessageBytes }: Gr
   });
   let listening = false;
 
-  /** A handler of ours as grpc-js calls it: its result or error as the call's answer, counted, timed and logged. */
+  /** A handler of ours as grpc-js calls it: its result or error as the call's answer, counted, timed and logged in one
+   * line (as REST's requests are: method, code, time; an error's message, never the request's data). */
   const unary = <Req, Res>(service: string, method: string, fn: (call: ServerUnaryCall<Req, Res>) => Promise<Res> | Res) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
       const started = performance.now();
-      const finish = (code: status) => {
+      const finish = (code: status, details?: string) => {
+        const seconds = (performance.now() - started) / 1000;
         metrics.handled.inc({ grpc_service: service, grpc_method: method, grpc_code: codeName(code) });
-        metrics.handling.observe({ grpc_service: service, grpc_method: method }, (performance.now() - started) / 1000);
+        metrics.handling.observe({ grpc_service: service, grpc_method: method }, seconds);
+        log.info({ grpcMethod: method, grpcCode: codeName(code), responseTime: seconds * 1000 }, details ?? 'call completed');
       };
       Promise.resolve()
         .then(() => fn(call))
@@ -60,9 +63,8 @@ export function createGrpcServer({ services, metrics, log, maxMessageBytes }: Gr
           },
           (err: unknown) => {
             const answer = toGrpcStatus(err);
-            finish(answer.code);
             if (answer.code === status.INTERNAL) log.error({ err, grpcMethod: method }, 'unhandled error');
-            else log.info({ grpcMethod: method, grpcCode: codeName(answer.code) }, answer.details ?? '');
+            finish(answer.code, answer.details);
             callback(answer);
           },
         );
