@@ -41,6 +41,8 @@ const serviceDefaults = (port: number) => ({
   EXECUTION_PROVIDER: 'cpu',
   // One server process unless a test asks for more: WORKERS=auto would fork one per core.
   WORKERS: process.env.WORKERS ?? '1',
+  // No gRPC port unless a test asks for one: services started side by side would all want the default 8081.
+  GRPC_PORT: '0',
 });
 
 export async function startService(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<Service> {
