@@ -351,7 +351,8 @@ describe('gRPC: keys and the repository calls', () => {
 describe('gRPC: drain', () => {
   it('close finishes every call the server took, new ones find it gone (UNAVAILABLE), and health watches end with NOT_SERVING', async () => {
     // One call per batch: 32 calls of 64 images take a while to run, so that close() finds most of them in flight.
-    const draining = await serve({ BATCH_MAX_SIZE: '64' });
+    // The queue holds every image of the 36 calls (2,304), so a slow machine refuses none for a full queue.
+    const draining = await serve({ BATCH_MAX_SIZE: '64', QUEUE_MAX: '4096' });
     const watch = draining.client.watch('');
     const seen: string[] = [];
     watch.on('data', ({ status: s }) => seen.push(s));
