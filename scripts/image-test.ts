@@ -5,7 +5,9 @@
 // /app, and the image's size within a bound. Base images come from scripts/image/bases.ts (stand-ins made here when
 // Docker Hub is out of reach). Removes the containers and the image it made; keeps the bases. Needs root, buildah,
 // podman, runc and debootstrap (.ci/run installs them). Exit 1 with one line naming the check that failed.
-import { existsSync, readFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../test/helpers/service.js';
@@ -194,6 +196,31 @@ async function listApp(): Promise<Listing> {
   return JSON.parse(out) as Listing;
 }
 
+/** README's train-in-container command, shortened: a host directory owned by a user who is not the image's, mounted on
+ * /app/models, and `--user` that uid: the trained model and its card land there, owned by that user. */
+async function checkTrainInContainer(): Promise<number> {
+  const hostUid = 12345;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lenet-models-'));
+  try {
+    chownSync(dir, hostUid, hostUid);
+    const started = performance.now();
+    const r = await podman(
+      ['run', '--rm', '--network=none', ...RUN_LIMITS, '--user', `${hostUid}:${hostUid}`, '-v', `${dir}:/app/models`, tag,
+        'node', 'dist/train/cli.js', '--epochs', '1', '--train-limit', '512'],
+      { nice: true },
+    );
+    if (r.code !== 0) fail(`training in the container into a mounted models/ failed (exit ${r.code}): ${lastLine(r.stderr || r.stdout)}`);
+    for (const file of ['lenet.onnx', 'lenet.json']) {
+      const written = path.join(dir, file);
+      if (!existsSync(written)) fail(`training in the container wrote no models/${file} into the mounted directory`);
+      if (statSync(written).uid !== hostUid) fail(`models/${file} written by the container is owned by uid ${statSync(written).uid}, not ${hostUid}`);
+    }
+    return (performance.now() - started) / 1000;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function cleanUp(): Promise<void> {
   for (const name of containers) await podman(['rm', '-f', '-t', '0', name]);
   if (buildahBefore) for (const id of await buildahContainers()) if (!buildahBefore.has(id)) await exec('buildah', ['rm', id]);
@@ -221,6 +248,9 @@ async function main(): Promise<void> {
   console.log(`image-test: largest packages (MB): ${largest(listing, 8)}`);
   if (problems.length) fail(problems.join('; '));
   if (bytes > MAX_IMAGE_MB * 1e6) fail(`the image is ${mb(bytes)} MB, over the ${MAX_IMAGE_MB} MB bound (see the largest packages above)`);
+
+  const trained = await checkTrainInContainer();
+  console.log(`image-test: npm run train's CLI in the container (--user, models/ mounted) wrote the model and its card in ${trained.toFixed(0)} s`);
 
   const plain = await start('plain');
   console.log(`image-test: ready ${plain.readyAfter.toFixed(1)} s after podman run`);
