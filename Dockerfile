@@ -62,6 +62,6 @@ ENV NODE_ENV=production \
     PORT=3000
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/health').then((r) => process.exit(+!r.ok), () => process.exit(1))"]
 # node directly (not npm start), so SIGTERM reaches the service and it drains.
 CMD ["node", "dist/server/main.js"]

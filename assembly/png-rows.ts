@@ -1,5 +1,5 @@
 // AssemblyScript, compiled to WebAssembly with SIMD by `npm run build:wasm` (scripts/build-wasm.ts), which writes
-// src/server/preprocess/png-rows-wasm.ts. The per-byte loops of decoding an 8-bit PNG (undoing the row filters, turning
+// src/imaging/png-rows-wasm.ts. The per-byte loops of decoding an 8-bit PNG (undoing the row filters, turning
 // pixels into luma) and of normalising any picture (the ink's box, the crop through a table, the resample). Why not
 // JavaScript: a plain JS byte loop costs ~2–5 ns a byte here, and a 280×280 drawing is 235–314 KB of them; 16-byte
 // vectors undo Up rows and scan for ink, and one whole pixel per step undoes Sub, Average and Paeth
@@ -51,7 +51,7 @@ export function unfilter(raw: usize, height: i32, stride: i32, bpp: i32): i32 {
     if (filter == 1) predicted = a;
     else if (filter == 3) predicted = i16x8.shr_u(i16x8.add(a, b), 1);
     else {
-      // Paeth as stb_image writes it, equal to the spec's for every a, b, c (test/unit/png-wasm.test.ts checks).
+      // Paeth as stb_image writes it, equal to the spec's for every a, b, c (test/png-wasm.test.ts checks).
       const threshold = i16x8.sub(i16x8.add(c, i16x8.add(c, c)), i16x8.add(a, b));
       const lo = i16x8.min_s(a, b);
       const hi = i16x8.max_s(a, b);

@@ -17,11 +17,12 @@ if [ "${GPU_CHECK_PROVIDER:-cuda}" = cuda ]; then
   echo "gpu-check: ${gpus%%$'\n'*}"
   arch=$("$node" -p process.arch)
   provider="node_modules/onnxruntime-node/bin/napi-v6/linux/$arch/libonnxruntime_providers_cuda.so"
-  [ -f "$provider" ] || die "$provider is missing: fetch it with ONNXRUNTIME_NODE_INSTALL=cuda12 $node node_modules/onnxruntime-node/script/install"
+  [ -f "$provider" ] \
+    || die "$provider is missing: fetch it with ONNXRUNTIME_NODE_INSTALL=cuda12 $node node_modules/onnxruntime-node/script/install"
   # The provider links CUDA 13 and cuDNN 9 from the host (the image has them from its base).
   # (ORT loads its own libonnxruntime_providers_shared.so first, from beside it.)
   if unresolved=$(ldd "$provider" | grep 'not found' | grep -v libonnxruntime); then
-    die "the CUDA provider needs libraries this host lacks (install CUDA 13 and cuDNN 9): $(echo "$unresolved" | awk '{print $1}' | tr '\n' ' ')"
+    die "the CUDA provider needs libraries this host lacks (CUDA 13, cuDNN 9): $(awk '{print $1}' <<<"$unresolved" | tr '\n' ' ')"
   fi
 fi
 if [ -n "${GPU_CHECK_IMAGE:-}" ]; then

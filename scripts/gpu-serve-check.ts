@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, startService } from '../test/helpers/service.js';
+import { freePort, startService } from '../harness/service.js';
 
 const SEQUENTIAL = Number(process.env.GPU_CHECK_SEQUENTIAL ?? 300);
 const CONCURRENT = Number(process.env.GPU_CHECK_REQUESTS ?? 3000);
@@ -29,7 +29,7 @@ async function predict(url: string): Promise<number> {
   const started = performance.now();
   const res = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(digit) });
   const body = (await res.json()) as { digit?: number };
-  if (!res.ok || body.digit !== 7) throw new Error(`/predict on examples/digit.png: HTTP ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+  if (!res.ok || body.digit !== 7) throw new Error(`/predict of examples/digit.png: ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
   return performance.now() - started;
 }
 
@@ -56,7 +56,8 @@ async function measure(url: string): Promise<Timings> {
 }
 
 const line = (what: string, t: Timings) =>
-  `${what.padEnd(34)} provider ${t.provider.padEnd(5)} p50 ${t.p50.toFixed(2)} ms  p99 ${t.p99.toFixed(2)} ms  ${t.perSecond.toFixed(0)} req/s (c${CONCURRENCY})`;
+  `${what.padEnd(34)} provider ${t.provider.padEnd(5)} p50 ${t.p50.toFixed(2)} ms  p99 ${t.p99.toFixed(2)} ms  ` +
+  `${t.perSecond.toFixed(0)} req/s (c${CONCURRENCY})`;
 const ratio = (gpu: Timings, cpu: Timings) =>
   `cuda/cpu: p50 ×${(gpu.p50 / cpu.p50).toFixed(2)}, throughput ×${(gpu.perSecond / cpu.perSecond).toFixed(2)}`;
 
@@ -87,7 +88,8 @@ async function theImage(image: string, gpus: boolean): Promise<Timings> {
   try {
     for (let i = 0; ; i++) {
       if (await fetch(`${url}/health/ready`).then((r) => r.ok, () => false)) break;
-      if (i === 1200) throw new Error(`${image} (${gpus ? '--gpus all' : 'no GPU'}) was not ready within 120 s: ${docker(['logs', '--tail', '5', id])}`);
+      const how = gpus ? '--gpus all' : 'no GPU';
+      if (i === 1200) throw new Error(`${image} (${how}) was not ready within 120 s: ${docker(['logs', '--tail', '5', id])}`);
       await sleep(100);
     }
     return await measure(url);
@@ -102,7 +104,9 @@ async function main(): Promise<void> {
   console.log(line('node dist/server/main.js, auto', auto));
   console.log(line('node dist/server/main.js, cpu', cpu));
   console.log(ratio(auto, cpu));
-  if (auto.provider !== expected) throw new Error(`EXECUTION_PROVIDER=auto served on ${auto.provider}, not ${expected}: see the service's warning about the CUDA provider`);
+  if (auto.provider !== expected) {
+    throw new Error(`EXECUTION_PROVIDER=auto served on ${auto.provider}, not ${expected}: see the service's warning on the CUDA provider`);
+  }
 
   if (IMAGE) {
     const gpu = await theImage(IMAGE, true);

@@ -10,9 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../test/helpers/service.js';
+import { freePort } from '../harness/service.js';
 import { ensureBases } from './image/bases.js';
-import { contentProblems, largest, LIST_APP, type Listing } from './image/contents.js';
+import { contentProblems, largest, LIST_APP, type Listing } from '../harness/image-contents.js';
 import { exec, ImageTestError, lastLine, mustPodman, podman, RUN_LIMITS } from './image/exec.js';
 
 /** Measured 2026-12-06: see README "Docker and GPUs"; the bound leaves room for dependency updates, not for a new
@@ -36,7 +36,7 @@ function fail(message: string): never {
 function baseImages(dockerfile: string): { nodeImage: string; cpuImage: string } {
   const nodeImage = dockerfile.match(/^FROM\s+(node:\S+)\s+AS\s+build\s*$/im)?.[1];
   const cpuImage = dockerfile.match(/^ARG\s+CPU_IMAGE=(\S+)\s*$/m)?.[1];
-  if (!nodeImage || !cpuImage) fail('the Dockerfile no longer has `FROM node:… AS build` and `ARG CPU_IMAGE=…`: update scripts/image-test.ts');
+  if (!nodeImage || !cpuImage) fail('the Dockerfile has no `FROM node:… AS build` or `ARG CPU_IMAGE=…`: update scripts/image-test.ts');
   return { nodeImage, cpuImage };
 }
 
@@ -51,7 +51,8 @@ async function preflight(): Promise<void> {
   }
 }
 
-const buildahContainers = async () => new Set((await exec('buildah', ['containers', '-q', '--notruncate'])).stdout.split('\n').filter(Boolean));
+const buildahContainers = async () =>
+  new Set((await exec('buildah', ['containers', '-q', '--notruncate'])).stdout.split('\n').filter(Boolean));
 
 async function build(): Promise<number> {
   buildahBefore = await buildahContainers();
@@ -60,7 +61,8 @@ async function build(): Promise<number> {
   // come from disk instead of the registry, as a BuildKit cache mount would give them; the image is the same.
   const npmCache = path.join(os.homedir(), '.npm');
   const cache = existsSync(path.join(npmCache, '_cacache')) ? ['--volume', `${npmCache}:/root/.npm:O`] : [];
-  const args = ['bud', '--isolation', 'chroot', '--pull=never', '--format', 'docker', ...cache, '--build-arg', 'VARIANT=cpu', '-t', tag, '.'];
+  const args = ['bud', '--isolation', 'chroot', '--pull=never', '--format', 'docker', ...cache];
+  args.push('--build-arg', 'VARIANT=cpu', '-t', tag, '.');
   const r = await exec('buildah', args, { nice: true });
   if (r.code !== 0) {
     process.stderr.write(r.stdout.split('\n').slice(-30).join('\n') + r.stderr);
@@ -87,9 +89,9 @@ async function start(label: string, extra: string[] = []): Promise<Running> {
   const [port, grpcPort] = [await freePort(), await freePort()];
   const name = `lenet-image-test-${process.pid}-${label}`;
   const started = performance.now();
-  await mustPodman(`podman run (${label})`, ['run', '-d', '--name', name, '--network=host', ...RUN_LIMITS, '-e', `PORT=${port}`, '-e', `GRPC_PORT=${grpcPort}`, ...extra, tag], {
-    nice: true,
-  });
+  const env = ['-e', `PORT=${port}`, '-e', `GRPC_PORT=${grpcPort}`];
+  const args = ['run', '-d', '--name', name, '--network=host', ...RUN_LIMITS, ...env, ...extra, tag];
+  await mustPodman(`podman run (${label})`, args, { nice: true });
   containers.push(name);
   const url = `http://127.0.0.1:${port}`;
   while ((performance.now() - started) / 1000 < READY_TIMEOUT_S) {
@@ -125,11 +127,12 @@ async function checkAnswers({ url }: Running, label: string): Promise<string> {
   if (predict.digit !== 7) fail(`${label}: /predict read examples/digit.png as ${predict.digit}, not 7`);
   const read = await postFile(`${url}/read`, 'examples/number.jpg', 'image/jpeg');
   if (read.text !== '90210') fail(`${label}: /read read examples/number.jpg as ${JSON.stringify(read.text)}, not "90210"`);
-  const infer = (await postFile(`${url}/v2/models/lenet/infer`, 'examples/infer.json', 'application/json')) as { outputs?: { name: string; data: number[] }[] };
+  type InferResponse = { outputs?: { name: string; data: number[] }[] };
+  const infer = (await postFile(`${url}/v2/models/lenet/infer`, 'examples/infer.json', 'application/json')) as InferResponse;
   const probabilities = infer.outputs?.find((o) => o.name === 'probabilities')?.data;
   if (!probabilities || argmax(probabilities) !== 7) fail(`${label}: /v2/models/lenet/infer with examples/infer.json did not answer 7`);
   const ready = (await (await fetch(`${url}/health/ready`)).json()) as { executionProvider?: string };
-  if (ready.executionProvider !== 'cpu') fail(`${label}: /health/ready names the provider ${JSON.stringify(ready.executionProvider)}, not "cpu"`);
+  if (ready.executionProvider !== 'cpu') fail(`${label}: /health/ready names ${JSON.stringify(ready.executionProvider)}, not "cpu"`);
   return ready.executionProvider;
 }
 
@@ -159,7 +162,9 @@ async function checkDrain({ name, port }: Running): Promise<number> {
     socket.on('error', reject);
   });
   await new Promise<void>((resolve) => socket.once('connect', resolve));
-  socket.write(`POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+  const head = ['POST /predict HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: image/png', `Content-Length: ${body.length}`];
+  head.push('Connection: close');
+  socket.write(`${head.join('\r\n')}\r\n\r\n`);
   socket.write(body.subarray(0, body.length >> 1));
   await sleep(300);
   const signalled = performance.now();
@@ -173,7 +178,7 @@ async function checkDrain({ name, port }: Running): Promise<number> {
   await ended;
   const status = response.match(/^HTTP\/1\.1 (\d+)/)?.[1];
   const digit = /"digit":(\d)/.exec(response)?.[1];
-  if (status !== '200' || digit !== '7') fail(`SIGTERM: the in-flight /predict got ${status ?? 'no answer'} (digit ${digit}), not 200 with 7`);
+  if (status !== '200' || digit !== '7') fail(`SIGTERM: the in-flight /predict got ${status ?? 'no answer'} (digit ${digit}), not 200, 7`);
   const code = await waitExit(name, GRACE_S);
   const seconds = (performance.now() - signalled) / 1000;
   if (code !== 0) {
@@ -218,7 +223,8 @@ async function checkTrainInContainer(): Promise<number> {
     for (const file of ['lenet.onnx', 'lenet.json']) {
       const written = path.join(dir, file);
       if (!existsSync(written)) fail(`training in the container wrote no models/${file} into the mounted directory`);
-      if (statSync(written).uid !== hostUid) fail(`models/${file} written by the container is owned by uid ${statSync(written).uid}, not ${hostUid}`);
+      const { uid } = statSync(written);
+      if (uid !== hostUid) fail(`models/${file} written by the container is owned by uid ${uid}, not ${hostUid}`);
     }
     return (performance.now() - started) / 1000;
   } finally {
@@ -242,20 +248,22 @@ async function main(): Promise<void> {
   const buildSeconds = await build();
   const [bytes, baseBytes] = [await imageBytes(tag), await imageBytes(bases.cpuImage)];
   const mb = (n: number) => (n / 1e6).toFixed(0);
-  console.log(`image-test: built in ${buildSeconds.toFixed(0)} s; ${mb(bytes)} MB (base ${bases.cpuImage} ${mb(baseBytes)} MB + ${mb(bytes - baseBytes)} MB)`);
+  const size = `${mb(bytes)} MB (base ${bases.cpuImage} ${mb(baseBytes)} MB + ${mb(bytes - baseBytes)} MB)`;
+  console.log(`image-test: built in ${buildSeconds.toFixed(0)} s; ${size}`);
 
   const listing = await listApp();
   const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
   const lock = JSON.parse(readFileSync('package-lock.json', 'utf8'));
   const problems = contentProblems(listing, pkg, lock);
   const modules = Object.values(listing.packages).reduce((a, b) => a + b, 0);
-  console.log(`image-test: /app holds ${listing.top.join(', ')}; node_modules ${Object.keys(listing.packages).length} packages, ${mb(modules)} MB`);
+  const count = Object.keys(listing.packages).length;
+  console.log(`image-test: /app holds ${listing.top.join(', ')}; node_modules ${count} packages, ${mb(modules)} MB`);
   console.log(`image-test: largest packages (MB): ${largest(listing, 8)}`);
   if (problems.length) fail(problems.join('; '));
   if (bytes > MAX_IMAGE_MB * 1e6) fail(`the image is ${mb(bytes)} MB, over the ${MAX_IMAGE_MB} MB bound (see the largest packages above)`);
 
   const trained = await checkTrainInContainer();
-  console.log(`image-test: npm run train's CLI in the container (--user, models/ mounted) wrote the model and its card in ${trained.toFixed(0)} s`);
+  console.log(`image-test: the trainer in the container (--user, models/ mounted) wrote the model and its card in ${trained.toFixed(0)} s`);
 
   const plain = await start('plain');
   console.log(`image-test: ready ${plain.readyAfter.toFixed(1)} s after podman run`);
@@ -275,7 +283,8 @@ async function main(): Promise<void> {
   await mustPodman('podman stop', ['stop', '-t', String(GRACE_S), hardened.name]);
   const code = await waitExit(hardened.name, 1);
   if (code !== 0) fail(`read-only root: the service exited ${code} on podman stop, not 0`);
-  console.log(`image-test: read-only root with a /tmp tmpfs, all capabilities dropped: ready in ${hardened.readyAfter.toFixed(1)} s, answers right`);
+  const after = hardened.readyAfter.toFixed(1);
+  console.log(`image-test: read-only root with a /tmp tmpfs, all capabilities dropped: ready in ${after} s, answers right`);
   console.log(`image-test: ok (${mb(bytes)} MB, bound ${MAX_IMAGE_MB} MB)`);
 }
 

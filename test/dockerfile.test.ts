@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { APP_TOP, contentProblems, type Listing } from '../scripts/image/contents.js';
+import { APP_TOP, contentProblems, type Listing } from '../harness/image-contents.js';
 
 const dockerfile = readFileSync('Dockerfile', 'utf8');
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -49,9 +49,10 @@ describe('Dockerfile', () => {
       }
     }
     for (const kept of ['package.json', 'src/server/main.ts', 'models/lenet.onnx', 'public/index.html']) assert.ok(inContext(kept), kept);
-    for (const left of ['node_modules/fastify/package.json', 'dist/server/main.js', '.git/HEAD', 'test/dockerfile.test.ts', 'scripts/image-test.ts',
-      '.npmrc', '.env', 'models/lenet.ckpt.json', 'checkpoints/a.json', 'models/lenet.onnx.tmp']) {
-      assert.ok(!inContext(left), `${left} is in the build context`);
+    const left = ['node_modules/fastify/package.json', 'dist/server/main.js', '.git/HEAD', 'test/dockerfile.test.ts', 'harness/cpu.ts'];
+    left.push('scripts/image-test.ts', '.npmrc', '.env', 'models/lenet.ckpt.json', 'checkpoints/a.json', 'models/lenet.onnx.tmp');
+    for (const file of left) {
+      assert.ok(!inContext(file), `${file} is in the build context`);
     }
   });
 
@@ -59,7 +60,7 @@ describe('Dockerfile', () => {
     const image = dockerfile.match(/^FROM node:(\d+)-\S+ AS build$/m);
     assert.ok(image, 'the build stage is FROM node:<major>-… AS build');
     assert.equal(pkg.devDependencies.node.split('.')[0], image[1]);
-    assert.equal(process.versions.node.split('.')[0], image[1], `npm test ran on Node ${process.versions.node}, not node_modules/.bin/node`);
+    assert.equal(process.versions.node.split('.')[0], image[1], `npm test ran on Node ${process.versions.node}, not the package's`);
   });
 
   it('runs the same entry point as npm start, and builds it with the package\'s build script', () => {
@@ -69,7 +70,8 @@ describe('Dockerfile', () => {
     assert.equal(tsconfig.compilerOptions.outDir, 'dist');
     assert.equal(tsconfig.compilerOptions.rootDir, 'src');
     assert.ok(existsSync(cmd.split(' ')[1].replace(/^dist\//, 'src/').replace(/\.js$/, '.ts')), 'the entry point has a source');
-    assert.match(dockerfile.replace(/\\\n/g, ' '), /npm ci --ignore-scripts[^;]*; +npm run build;/, 'install scripts are off, so the build runs by name');
+    const joined = dockerfile.replace(/\\\n/g, ' ');
+    assert.match(joined, /npm ci --ignore-scripts[^;]*; +npm run build;/, 'install scripts are off, so the build runs by name');
   });
 
   it('the GPU flavour fetches the CUDA provider and fails when it did not land; the CPU flavour does not fetch it', () => {
@@ -126,7 +128,8 @@ describe('image-test: what /app may hold', () => {
       pkg,
       lock,
     ).join('\n');
-    for (const named of ['test, .git', 'lenet.ckpt.json', 'dev dependencies in the image: node_modules/typescript', 'node_modules/left-pad', 'missing from the image: fastify']) {
+    const expected = ['test, .git', 'lenet.ckpt.json', 'dev dependencies in the image: node_modules/typescript', 'node_modules/left-pad'];
+    for (const named of [...expected, 'missing from the image: fastify']) {
       assert.ok(problems.includes(named), `${named} in:\n${problems}`);
     }
   });

@@ -102,7 +102,7 @@ async function debianStandIn(image: string): Promise<void> {
 async function nodeStandIn(image: string, debian: string): Promise<void> {
   const major = image.split(':')[1].match(/^(\d+)-/)?.[1];
   if (major !== process.versions.node.split('.')[0]) {
-    throw new ImageTestError(`the Dockerfile builds on ${image} but image-test runs on Node ${process.versions.node}: run it with npm run image:test`);
+    throw new ImageTestError(`the Dockerfile builds on ${image} but this is Node ${process.versions.node}: run it with npm run image:test`);
   }
   const npm = await npmTarball();
   const want = `node-${process.versions.node}+${path.basename(npm, '.tgz')}`;
@@ -133,9 +133,8 @@ async function nodeStandIn(image: string, debian: string): Promise<void> {
         '',
       ].join('\n'),
     );
-    await must(`building the stand-in ${image}`, 'buildah', ['bud', '--isolation', 'chroot', '--pull=never', '--format', 'docker', '-t', image, context], {
-      nice: true,
-    });
+    const args = ['bud', '--isolation', 'chroot', '--pull=never', '--format', 'docker', '-t', image, context];
+    await must(`building the stand-in ${image}`, 'buildah', args, { nice: true });
   } finally {
     rmSync(context, { recursive: true, force: true });
   }
@@ -144,7 +143,7 @@ async function nodeStandIn(image: string, debian: string): Promise<void> {
 
 /** Makes sure the bases that `buildah bud --pull=never` needs for the CPU flavour are in the local store. */
 export async function ensureBases({ nodeImage, cpuImage }: { nodeImage: string; cpuImage: string }): Promise<void> {
-  if (suiteOf(nodeImage) !== suiteOf(cpuImage)) throw new ImageTestError(`the Node base ${nodeImage} and ${cpuImage} are different Debian releases`);
+  if (suiteOf(nodeImage) !== suiteOf(cpuImage)) throw new ImageTestError(`the bases ${nodeImage} and ${cpuImage} are on different Debians`);
   await debianStandIn(qualified(cpuImage));
   await nodeStandIn(qualified(nodeImage), qualified(cpuImage));
 }

@@ -56,5 +56,6 @@ export async function must(what: string, command: string, args: string[], opts: 
 /** podman with the runtime and limits that work on these machines (runc: crun fails on hybrid cgroups; without
  * explicit ulimits, setrlimit is refused). */
 export const podman = (args: string[], opts: ExecOptions = {}) => exec('podman', ['--runtime', 'runc', ...args], opts);
-export const mustPodman = (what: string, args: string[], opts: ExecOptions = {}) => must(what, 'podman', ['--runtime', 'runc', ...args], opts);
+export const mustPodman = (what: string, args: string[], opts: ExecOptions = {}) =>
+  must(what, 'podman', ['--runtime', 'runc', ...args], opts);
 export const RUN_LIMITS = ['--ulimit', 'nofile=4096:4096', '--ulimit', 'nproc=4096:4096'];

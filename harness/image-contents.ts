@@ -1,10 +1,12 @@
-// What an image holds under /app, listed from inside it (by the image's own node), and judged against package.json and
-// package-lock.json: only the runtime files, only production packages, no repository, test or checkpoint.
+// What an image holds under /app, listed from inside it (by the image's own node), and judged against package.json
+// and package-lock.json: only the runtime files, only production packages, no repository, test or checkpoint. Shared by
+// npm run image:test and test/dockerfile.test.ts.
 
 /** Runs inside the image: prints {top, packages: {path: bytes}, forbidden} as JSON. Plain JavaScript, no imports. */
 export const LIST_APP = String.raw`
 const fs = require('fs'), path = require('path');
-const size = (p) => { const s = fs.lstatSync(p); return s.isDirectory() ? fs.readdirSync(p).reduce((t, e) => t + (e === 'node_modules' ? 0 : size(path.join(p, e))), 0) : s.size; };
+const size = (p) => { const s = fs.lstatSync(p); if (!s.isDirectory()) return s.size;
+  return fs.readdirSync(p).reduce((t, e) => t + (e === 'node_modules' ? 0 : size(path.join(p, e))), 0); };
 const packages = {}, forbidden = [];
 const walk = (dir) => { for (const e of fs.readdirSync(dir)) {
   if (e.startsWith('.')) continue;
