@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../harness/service.js';
 import { ensureBases } from './image/bases.js';
 import { contentProblems, largest, LIST_APP, type Listing } from '../harness/image-contents.js';
-import { exec, ImageTestError, lastLine, mustPodman, podman, RUN_LIMITS } from './image/exec.js';
+import { exec, ImageTestError, lastLine, log, mustPodman, podman, RUN_LIMITS } from './image/exec.js';
 
 /** Measured 2026-12-06: see README "Docker and GPUs"; the bound leaves room for dependency updates, not for a new
  * toolchain or a second platform's binaries. */
@@ -235,7 +235,7 @@ async function checkTrainInContainer(): Promise<number> {
 async function cleanUp(): Promise<void> {
   for (const name of containers) await podman(['rm', '-f', '-t', '0', name]);
   if (buildahBefore) for (const id of await buildahContainers()) if (!buildahBefore.has(id)) await exec('buildah', ['rm', id]);
-  if (keep) console.log(`image-test: kept ${tag}`);
+  if (keep) log(`kept ${tag}`);
   else await podman(['rmi', '-f', tag]);
 }
 
@@ -244,12 +244,12 @@ async function main(): Promise<void> {
   const dockerfile = readFileSync('Dockerfile', 'utf8');
   const bases = baseImages(dockerfile);
   await ensureBases(bases);
-  console.log(`image-test: building the CPU flavour (buildah bud --build-arg VARIANT=cpu) as ${tag}`);
+  log(`building the CPU flavour (buildah bud --build-arg VARIANT=cpu) as ${tag}`);
   const buildSeconds = await build();
   const [bytes, baseBytes] = [await imageBytes(tag), await imageBytes(bases.cpuImage)];
   const mb = (n: number) => (n / 1e6).toFixed(0);
   const size = `${mb(bytes)} MB (base ${bases.cpuImage} ${mb(baseBytes)} MB + ${mb(bytes - baseBytes)} MB)`;
-  console.log(`image-test: built in ${buildSeconds.toFixed(0)} s; ${size}`);
+  log(`built in ${buildSeconds.toFixed(0)} s; ${size}`);
 
   const listing = await listApp();
   const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -257,23 +257,23 @@ async function main(): Promise<void> {
   const problems = contentProblems(listing, pkg, lock);
   const modules = Object.values(listing.packages).reduce((a, b) => a + b, 0);
   const count = Object.keys(listing.packages).length;
-  console.log(`image-test: /app holds ${listing.top.join(', ')}; node_modules ${count} packages, ${mb(modules)} MB`);
-  console.log(`image-test: largest packages (MB): ${largest(listing, 8)}`);
+  log(`/app holds ${listing.top.join(', ')}; node_modules ${count} packages, ${mb(modules)} MB`);
+  log(`largest packages (MB): ${largest(listing, 8)}`);
   if (problems.length) fail(problems.join('; '));
   if (bytes > MAX_IMAGE_MB * 1e6) fail(`the image is ${mb(bytes)} MB, over the ${MAX_IMAGE_MB} MB bound (see the largest packages above)`);
 
   const trained = await checkTrainInContainer();
-  console.log(`image-test: the trainer in the container (--user, models/ mounted) wrote the model and its card in ${trained.toFixed(0)} s`);
+  log(`the trainer in the container (--user, models/ mounted) wrote the model and its card in ${trained.toFixed(0)} s`);
 
   const plain = await start('plain');
-  console.log(`image-test: ready ${plain.readyAfter.toFixed(1)} s after podman run`);
+  log(`ready ${plain.readyAfter.toFixed(1)} s after podman run`);
   const uid = await uidOf(plain.name);
   if (!(uid > 0)) fail(`the service runs as uid ${uid}: the image must not run as root`);
   await checkHealthcheck(plain.name);
   const provider = await checkAnswers(plain, 'plain');
-  console.log(`image-test: uid ${uid}; HEALTHCHECK passes; /predict 7, /read 90210, OIP infer 7; provider ${provider}`);
+  log(`uid ${uid}; HEALTHCHECK passes; /predict 7, /read 90210, OIP infer 7; provider ${provider}`);
   const drained = await checkDrain(plain);
-  console.log(`image-test: SIGTERM with a request in flight: answered, exit 0 after ${drained.toFixed(1)} s`);
+  log(`SIGTERM with a request in flight: answered, exit 0 after ${drained.toFixed(1)} s`);
 
   const hardened = await start('read-only', [
     '--read-only', '--read-only-tmpfs=false', '--tmpfs', '/tmp:rw,size=64m,mode=1777',
@@ -284,8 +284,8 @@ async function main(): Promise<void> {
   const code = await waitExit(hardened.name, 1);
   if (code !== 0) fail(`read-only root: the service exited ${code} on podman stop, not 0`);
   const after = hardened.readyAfter.toFixed(1);
-  console.log(`image-test: read-only root with a /tmp tmpfs, all capabilities dropped: ready in ${after} s, answers right`);
-  console.log(`image-test: ok (${mb(bytes)} MB, bound ${MAX_IMAGE_MB} MB)`);
+  log(`read-only root with a /tmp tmpfs, all capabilities dropped: ready in ${after} s, answers right`);
+  log(`ok (${mb(bytes)} MB, bound ${MAX_IMAGE_MB} MB)`);
 }
 
 let interrupted = false;

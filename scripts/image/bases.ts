@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ImageTestError, must, mustPodman, podman } from './exec.js';
+import { ImageTestError, log, must, mustPodman, podman } from './exec.js';
 
 export const CACHE_DIR = process.env.LENET_IMAGE_CACHE ?? '/var/cache/lenet-image';
 const LABEL = 'org.lenet-service.stand-in';
@@ -53,7 +53,7 @@ async function rootfsTarball(suite: string): Promise<string> {
   mkdirSync(CACHE_DIR, { recursive: true });
   const dir = path.join(CACHE_DIR, `rootfs-${suite}.${process.pid}`);
   const mirror = aptMirror();
-  console.log(`image-test: making a Debian ${suite} minbase with debootstrap from ${mirror} (once; kept in ${CACHE_DIR})`);
+  log(`making a Debian ${suite} minbase with debootstrap from ${mirror} (once; kept in ${CACHE_DIR})`);
   try {
     await must('debootstrap', 'debootstrap', ['--variant=minbase', suite, dir, mirror], { nice: true });
     for (const sub of ['var/cache/apt', 'var/lib/apt/lists', 'usr/share/doc', 'usr/share/man', 'usr/share/info', 'usr/share/locale']) {
@@ -84,7 +84,7 @@ async function debianStandIn(image: string): Promise<void> {
   const suite = suiteOf(image);
   const want = `debian-${suite}-minbase`;
   const label = await labelOf(image);
-  if (label === '') return console.log(`image-test: ${image} is in the local store (not a stand-in): using it`);
+  if (label === '') return log(`${image} is in the local store (not a stand-in): using it`);
   if (label === want) return;
   const tarball = await rootfsTarball(suite);
   await mustPodman(`importing ${image}`, [
@@ -94,7 +94,7 @@ async function debianStandIn(image: string): Promise<void> {
     '--change', `LABEL ${LABEL}=${want}`,
     tarball, image,
   ]);
-  console.log(`image-test: stand-in ${image} made from ${path.basename(tarball)}`);
+  log(`stand-in ${image} made from ${path.basename(tarball)}`);
 }
 
 /** The Node base: the Debian stand-in, this process's own Node binary, npm, and the machine's CA bundle (downloads here
@@ -107,7 +107,7 @@ async function nodeStandIn(image: string, debian: string): Promise<void> {
   const npm = await npmTarball();
   const want = `node-${process.versions.node}+${path.basename(npm, '.tgz')}`;
   const label = await labelOf(image);
-  if (label === '') return console.log(`image-test: ${image} is in the local store (not a stand-in): using it`);
+  if (label === '') return log(`${image} is in the local store (not a stand-in): using it`);
   if (label === want) return;
   const ca = process.env.NODE_EXTRA_CA_CERTS ?? '/etc/ssl/certs/ca-certificates.crt';
   const context = path.join(os.tmpdir(), `lenet-node-base.${process.pid}`);
@@ -138,7 +138,7 @@ async function nodeStandIn(image: string, debian: string): Promise<void> {
   } finally {
     rmSync(context, { recursive: true, force: true });
   }
-  console.log(`image-test: stand-in ${image} made (Node ${process.versions.node}, ${path.basename(npm, '.tgz')})`);
+  log(`stand-in ${image} made (Node ${process.versions.node}, ${path.basename(npm, '.tgz')})`);
 }
 
 /** Makes sure the bases that `buildah bud --pull=never` needs for the CPU flavour are in the local store. */

@@ -59,3 +59,8 @@ export const podman = (args: string[], opts: ExecOptions = {}) => exec('podman',
 export const mustPodman = (what: string, args: string[], opts: ExecOptions = {}) =>
   must(what, 'podman', ['--runtime', 'runc', ...args], opts);
 export const RUN_LIMITS = ['--ulimit', 'nofile=4096:4096', '--ulimit', 'nproc=4096:4096'];
+
+const started = performance.now();
+/** A progress line, with the seconds since image-test started (where a slow run spent its time). */
+export const log = (message: string) =>
+  console.log(`image-test [${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s]: ${message}`);
