@@ -1,7 +1,7 @@
 // On a host with an NVIDIA GPU and onnxruntime-node's CUDA provider: starts the service twice (CUDA and CPU), checks
 // that the CUDA one really reports cuda, sends the 10k MNIST test images as PNGs through both, and prints argmax
 // agreement (must be 100 %), the largest probability difference, and the throughput of each.
-// Run from the project root after `npm ci && npm run build`: scripts/gpu-check.sh  (GPU_CHECK_PROVIDER=cpu to dry-run)
+// Run from the project root after `npm ci`: scripts/gpu-check.sh  (GPU_CHECK_PROVIDER=cpu to dry-run)
 import sharp from 'sharp';
 import { argmax } from '../src/model/lenet.js';
 import { loadMnist } from '../src/train/mnist.js';
