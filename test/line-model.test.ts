@@ -81,13 +81,13 @@ describe('line model graphs', () => {
 
 describe('normaliseLine', () => {
   it('scales the ink box to 20 rows centred in 28, with 8 black columns each side', () => {
-    // A 10 × 40 box of ink at (5, 3) in a 60 × 50 map: scaled by 2 → 20 × 80, W = 96.
+    // A 10 × 40 box of ink at (5, 3) in a 60 × 50 map: scaled by ½ → 5 × 20, W = 5 + 16, padded to the least, 28.
     const map = { data: new Uint8Array(60 * 50), width: 60, height: 50 };
     for (let y = 3; y < 43; y++) for (let x = 5; x < 15; x++) map.data[y * 60 + x] = 255;
     const line = normaliseLine(map)!;
     assert.equal(line.scale, 0.5);
     assert.deepEqual(line.ink, { x: 5, y: 3, width: 10, height: 40 });
-    assert.equal(line.width, 5 + 16 < 28 ? 28 : 5 + 16);
+    assert.equal(line.width, 28);
     const at = (x: number, y: number) => line.data[y * line.width + x];
     for (let y = 0; y < 28; y++) {
       for (let x = 0; x < line.width; x++) {

@@ -2,7 +2,7 @@
 // of it (tilted, JPEG), or white strokes on a transparent canvas. Most are made here as the decoded greyscale picture
 // directly (cheap); photos are encoded as JPEG by sharp and decoded again the way /read decodes an upload.
 import sharp from 'sharp';
-import type { Grey } from '../../server/preprocess/mnist-normalise.js';
+import type { Grey } from '../../imaging/mnist-normalise.js';
 import type { InkLine } from './compose.js';
 import { between, chance, type Rng } from './ink-ops.js';
 

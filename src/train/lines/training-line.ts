@@ -3,8 +3,8 @@
 // ink crop) and normaliseLine: what the model learns from is what serving will feed it.
 import { normaliseLine, type NormalisedLine } from '../../imaging/line.js';
 import { createRng } from '../../model/random.js';
-import { decodeForReading } from '../../server/read/decode.js';
-import { inkPage } from '../../server/read/ink.js';
+import { decodeForReading } from '../../imaging/decode-for-reading.js';
+import { inkPage } from '../../imaging/ink-page.js';
 import type { Split } from '../mnist.js';
 import { composeLine, drawWriter } from './compose.js';
 import { TRAIN_MNIST_END, type Glyph, mnistTrainingGlyph } from './glyphs.js';
