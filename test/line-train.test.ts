@@ -31,7 +31,7 @@ async function meanLoss(params: Float32Array, batches: LineBatch[]): Promise<num
       [PARAMS_INPUT]: new ort.Tensor('float32', params, [params.length]),
     });
     const s = out[LINE_SCORES];
-    sum += ctcBatch(s.data as Float32Array, b.n, s.dims[1], LINE_CLASSES, b.labels, BLANK).loss;
+    sum += ctcBatch(s.data as Float32Array, b.n, s.dims[1], LINE_CLASSES, b.labels, BLANK, b.widths.map(lineFrames)).loss;
   }
   await session.release();
   return sum / batches.length;

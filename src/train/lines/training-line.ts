@@ -72,6 +72,8 @@ export interface LineBatch {
   data: Float32Array;
   n: number;
   width: number;
+  /** Each line's own width before padding. */
+  widths: number[];
   labels: number[][];
 }
 
@@ -82,7 +84,7 @@ export function padBatch(lines: TrainingLine[]): LineBatch {
   lines.forEach(({ line }, i) => {
     for (let y = 0; y < rows; y++) data.set(line.data.subarray(y * line.width, (y + 1) * line.width), (i * rows + y) * width);
   });
-  return { data, n: lines.length, width, labels: lines.map((l) => l.label) };
+  return { data, n: lines.length, width, widths: lines.map((l) => l.line.width), labels: lines.map((l) => l.label) };
 }
 
 /**
