@@ -41,7 +41,7 @@ describe('line model training (tiny recipe)', () => {
   it('the loss falls, and the export loads with the contract\'s shapes', async () => {
     const recipe = LINE_RECIPES.tiny;
     const start = warmStartFromLenet('models/lenet.onnx');
-    const ckpt: LineCheckpoint = { recipe, step: 0, params: start.params.slice(), state: new Map(), history: [], seconds: 0, lines: 0, warmStart: start.from };
+    const ckpt: LineCheckpoint = { recipe, step: 0, params: start.params.slice(), state: new Map(), history: [], lossCurve: [], seconds: 0, lines: 0, warmStart: start.from };
     const { checkpoint, stopped } = await trainLine(ckpt, { recordEvery: recipe.steps });
     assert.equal(stopped, false);
     assert.equal(checkpoint.step, recipe.steps);

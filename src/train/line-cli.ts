@@ -138,7 +138,7 @@ async function main(argv: string[]): Promise<number> {
       console.error(`error: ${(err as Error).message}`);
       return 2;
     }
-    ckpt = { recipe: flags.recipe, step: 0, params: start.params, state: new Map(), history: [], seconds: 0, lines: 0, warmStart: start.from };
+    ckpt = { recipe: flags.recipe, step: 0, params: start.params, state: new Map(), history: [], lossCurve: [], seconds: 0, lines: 0, warmStart: start.from };
   }
 
   const validationSpec = { perSet: flags.validation, seed: 3600 };
