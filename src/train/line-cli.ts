@@ -21,7 +21,7 @@ ten digits and a blank, trained with CTC on fresh lines made from MNIST train[0:
   --batch-size N       lines per step                                    [recipe's]
   --lr X               peak learning rate (Adam)                         [recipe's]
   --seed N             seed of the lines and their order                 [recipe's]
-  --lenet FILE         LeNet to start from                               [models/lenet.onnx]
+  --lenet FILE         LeNet to start from, or a line model to train on  [models/lenet.onnx]
   --no-warm-start      start from random weights instead
   --out FILE           where to write the model (its card beside it)    [models/line.onnx]
   --record-every N     steps between loss/validation records             [2500]
