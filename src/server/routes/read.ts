@@ -1,21 +1,15 @@
 // POST /read: a picture of a handwritten number (a zip code, an amount) → its digits, left to right. All the candidate
 // pieces of one picture are classified in one batch, through the same batcher and model as /predict (and the few more
-// that some pictures need once the first are read, in a later one: read-number.ts).
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+// that some pictures need once the first are read, in a later one: src/reader/index.ts).
+import type { FastifyPluginAsync } from 'fastify';
 import type { Prediction } from '../inference.js';
 import type { ModelSummary } from '../model-slot.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 import { pixelsToPng } from '../../imaging/index.js';
 import { readTemperature } from '../../model/calibration.js';
-import { readNumber } from '../../reader/read-number.js';
-import { MAX_DIGITS } from '../../reader/reader.js';
+import { decodeForReading } from '../../imaging/decode-for-reading.js';
+import { MAX_DIGITS, readNumber } from '../../reader/index.js';
 import { imageFrom, postOnly, refuseNonImageBodies } from './predict.js';
-
-/** The candidates of one batch of a picture, queued together so that they share a batch. The one place /read reaches
- * the inference service. */
-function classifyAll(app: FastifyInstance, tensors: Float32Array[]): Promise<Prediction[]> {
-  return app.inference.predictAll(tensors);
-}
 
 const read: FastifyPluginAsync = async (app) => {
   if (app.config.API_KEY) await requireBearer(app, app.config.API_KEY, 'API_KEY');
@@ -46,11 +40,12 @@ const read: FastifyPluginAsync = async (app) => {
     async (req) => {
       const image = await imageFrom(req);
       let answered: Prediction | undefined;
-      const reading = await readNumber(image, {
-        maxPixels: app.config.MAX_INPUT_PIXELS,
+      const picture = await decodeForReading(image, app.config.MAX_INPUT_PIXELS);
+      const reading = await readNumber(picture, {
         length: req.query.length,
         classify: async (tensors) => {
-          const predictions = await classifyAll(app, tensors);
+          // The candidates of one batch of a picture, queued together so that they share a batch.
+          const predictions = await app.inference.predictAll(tensors);
           answered = predictions[0];
           return { probabilities: predictions.map((p) => p.probabilities), temperature: temperatureOf(answered.model), model: answered.model.sha256 };
         },
