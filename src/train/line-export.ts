@@ -14,6 +14,10 @@ import type { ValidationFigures } from './line-validation.js';
 
 export const LINE_LABELS = [...LABELS, 'blank'];
 
+const WARM_START_EFFECT =
+  'LeNet\'s weights (conv1–3, fc1, fc2\'s digit rows) start the line model: 1,600 steps from them read validation 71.0 % of ' +
+  'whole strings, from random weights 55.3 %, a figure the warm start passes before step 400 (docs/performance.md)';
+
 export interface LineCard {
   name: string;
   version: string;
@@ -28,6 +32,8 @@ export interface LineCard {
   blank: number;
   recipe: LineRecipe;
   warmStart: { file: string; sha256: string } | null;
+  /** What the warm start is worth, as measured (docs/performance.md). */
+  warmStartEffect: string;
   data: { training: string; validation: string };
   command: string;
   trainingSeconds: number;
@@ -82,6 +88,7 @@ export async function exportLineModel(modelPath: string, input: LineExportInput)
     blank: 10,
     recipe: ckpt.recipe,
     warmStart: ckpt.warmStart ?? null,
+    warmStartEffect: WARM_START_EFFECT,
     data: {
       training:
         'fresh lines from the training composer (src/train/lines/): MNIST train[0:55000] and the training fonts (CONTRACTS.md), ' +
