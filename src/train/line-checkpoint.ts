@@ -2,16 +2,12 @@
 import { readFileSync } from 'node:fs';
 import writeFileAtomic from 'write-file-atomic';
 import { besideModel } from '../model/model-files.js';
+import { decode, encode } from './checkpoint.js';
 import type { LineCheckpoint } from './line-trainer.js';
 
 /** models/line.onnx → models/line.ckpt.json */
 export const lineCheckpointPath = (modelPath: string) => besideModel(modelPath, '.ckpt.json');
 
-const encode = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-const decode = (b64: string) => {
-  const buf = Buffer.from(b64, 'base64');
-  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-};
 
 export async function saveLineCheckpoint(file: string, c: LineCheckpoint): Promise<void> {
   const json = { ...c, params: encode(c.params), state: Object.fromEntries([...c.state].map(([k, v]) => [k, encode(v)])) };
