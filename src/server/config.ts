@@ -16,6 +16,8 @@ const secret = () => z.preprocess((v) => (v === '' ? undefined : v), z.string().
 export const ConfigSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  /** The Open Inference Protocol over gRPC (KServe's and Triton's GRPCInferenceService) on this port; 0 turns it off. */
+  GRPC_PORT: int(0, 65535).default(8081),
   MODEL_PATH: z.string().min(1).default(path.join(PROJECT_ROOT, 'models', 'lenet.onnx')),
   EXECUTION_PROVIDER: z.enum(DEVICES).default('auto'),
   /** ORT intra-op threads on the CPU. 1 leaves the other cores to sharp and the event loop (docs/performance.md). */
@@ -25,6 +27,8 @@ export const ConfigSchema = z.object({
   /** Largest accepted image in pixels (width × height): a 100 KB PNG can declare 50k × 50k. */
   MAX_INPUT_PIXELS: int(1, 268_402_689).default(25_000_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `auto`: one short line per event on a terminal, JSON lines otherwise (a pipe, a container); or either, always. */
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
 
   /** Server processes sharing the port (Node's cluster module). `auto`: one per CPU this process may use (the cores,
    * capped by a cgroup CPU quota), or 1 when serving on a GPU: one CUDA context, and one batcher fills bigger batches. */

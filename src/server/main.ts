@@ -17,8 +17,10 @@ async function main(): Promise<void> {
     app = await buildApp(config);
     // A cold burst of connections waits in the kernel's accept queue: 511 (Node's default) reset a few of 2,000; Linux
     // caps this at net.core.somaxconn (4096 on current kernels).
+    // gRPC first: once HTTP answers (and a cluster's primary hears this worker listen), both ports are up.
+    if (config.GRPC_PORT > 0) await app.grpc.listen();
     await app.listen({ port: config.PORT, host: config.HOST, backlog: 4096 });
-    if (!isClusterWorker) app.log.info({ url: pageUrl(config) }, `ready: open ${pageUrl(config)} to draw a digit`);
+    if (!isClusterWorker) app.log.info({ url: pageUrl(config), grpcPort: config.GRPC_PORT || 'off' }, `ready: open ${pageUrl(config)} to draw a digit`);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof ModelLoadError) {
       // A clear sentence on stderr and a non-zero exit, for people and for orchestrators alike.
@@ -47,6 +49,8 @@ async function main(): Promise<void> {
     if (err) server.log.error({ err }, 'shutting down after an error');
     else server.log.info({ signal }, 'draining: finishing in-flight requests');
     await server.close();
+    // A cluster's primary says it once every worker has stopped.
+    if (!isClusterWorker) server.log.info('stopped');
   });
   if (isClusterWorker) {
     process.on('SIGINT', () => {});
