@@ -7,9 +7,10 @@ import type { Checkpoint } from './trainer.js';
 /** models/lenet.onnx → models/lenet.ckpt.json */
 export const checkpointPathFor = (modelPath: string) => besideModel(modelPath, '.ckpt.json');
 
-const encode = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+/** Float32 tensors as base64, in checkpoints (this one's and the line trainer's). */
+export const encode = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
 
-const decode = (b64: string) => {
+export const decode = (b64: string) => {
   const buf = Buffer.from(b64, 'base64');
   return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
 };
