@@ -1,0 +1,117 @@
+// The line model's graphs. CTC's loss and gradient are computed outside the graph (src/train/ctc.ts), so a training
+// step is two runs: the forward graph gives the scores, CTC turns them into the gradient with respect to the logits,
+// and the gradient graph recomputes the forward pass and runs backward from that upstream gradient. The parameters
+// travel as one flat vector [P] in LINE_PARAMS order, as train-step.ts does for LeNet.
+//   forward:  line [N,1,28,W], params [P]                        → scores [N,T,11]
+//   gradient: line, params, dlogits [N,T,11] (d loss / d logits)  → grad [P]
+//   update:   grad.0 … grad.K-1, hyper-parameters, params, slots   → params.next, <slot>.next
+//   inference: line → scores, with the weights frozen in (models/line.onnx)
+import { Tape } from './autodiff.js';
+import type { Params } from './init.js';
+import { LINE_CLASSES, LINE_INPUT, LINE_PARAMS, LINE_ROWS, LINE_SCORES, fromScoresLayout, lineForward, lineParamCount, toScores } from './line.js';
+import { DataType, encodeModel, makeGraph, makeModel, makeTensor, makeValueInfo, numel, type ValueInfoProto } from './onnx-builder.js';
+import { HYPER_INPUTS, STATE_SLOTS, emitUpdate, type OptimizerConfig } from './optimizers.js';
+import { PARAMS_INPUT, next, shardGrad } from './train-step.js';
+
+export const DLOGITS = 'dlogits';
+const F = DataType.FLOAT;
+const vector = (name: string) => makeValueInfo(name, F, [lineParamCount()]);
+const lineInput = () => makeValueInfo(LINE_INPUT, F, ['N', 1, LINE_ROWS, 'W']);
+const scoresInfo = (name: string) => makeValueInfo(name, F, ['N', 'T', LINE_CLASSES]);
+
+function model(t: Tape, name: string, inputs: ValueInfoProto[], outputs: ValueInfoProto[], initializers = t.constants, doc = '', meta = {}) {
+  return encodeModel(makeModel(makeGraph(t.nodes, name, inputs, outputs, initializers), meta, doc));
+}
+
+/** Splits the flat parameter vector into the named parameters lineForward reads; each may be asked for a gradient. */
+function unpackParams(t: Tape, withGrad: boolean): void {
+  const pieces = t.emit('Split', [PARAMS_INPUT, t.int64s(LINE_PARAMS.map((p) => numel(p.shape)))], { axis: 0 }, LINE_PARAMS.length);
+  LINE_PARAMS.forEach((p, i) => {
+    const named = t.rename(t.op('Reshape', [pieces[i], t.int64s(p.shape)]), p.name);
+    if (withGrad) t.requireGrad(named);
+  });
+}
+
+export function buildLineForward(): Uint8Array {
+  const t = new Tape();
+  unpackParams(t, false);
+  t.rename(toScores(t, lineForward(t, LINE_INPUT)), LINE_SCORES);
+  return model(t, 'line_forward', [lineInput(), vector(PARAMS_INPUT)], [scoresInfo(LINE_SCORES)]);
+}
+
+/** ∇ params of Σ dlogits · logits: the chain rule's last step, with dlogits = d loss / d logits from CTC. */
+export function buildLineGradient(): Uint8Array {
+  const t = new Tape();
+  unpackParams(t, true);
+  const logits = lineForward(t, LINE_INPUT);
+  t.backward(logits, fromScoresLayout(t, DLOGITS));
+  const flat = t.int64s([-1]);
+  const grads = LINE_PARAMS.map((p) => {
+    const grad = t.gradOf(p.name);
+    if (!grad) throw new Error(`no gradient reaches ${p.name}`);
+    return t.op('Reshape', [grad, flat]);
+  });
+  t.rename(t.op('Concat', grads, { axis: 0 }), 'grad');
+  return model(t, 'line_gradient', [lineInput(), vector(PARAMS_INPUT), scoresInfo(DLOGITS)], [vector('grad')]);
+}
+
+export interface LineUpdateModel {
+  bytes: Uint8Array;
+  hyperInputs: string[];
+  slots: string[];
+}
+
+/** Sums K shard gradients and applies the optimizer. */
+export function buildLineUpdate(optimizer: OptimizerConfig, shards: number): LineUpdateModel {
+  const t = new Tape();
+  const grads = Array.from({ length: shards }, (_, k) => shardGrad(k));
+  const slots = STATE_SLOTS[optimizer.name];
+  const step = emitUpdate(t, optimizer, PARAMS_INPUT, shards === 1 ? grads[0] : t.op('Sum', grads), slots);
+  t.rename(step.param, next(PARAMS_INPUT));
+  slots.forEach((slot, i) => t.rename(step.state[i], next(slot)));
+  const hyperInputs = HYPER_INPUTS[optimizer.name];
+  const bytes = model(
+    t,
+    'line_update',
+    [...grads.map(vector), ...hyperInputs.map((n) => makeValueInfo(n, F, [])), ...[PARAMS_INPUT, ...slots].map(vector)],
+    [PARAMS_INPUT, ...slots].map((n) => vector(next(n))),
+  );
+  return { bytes, hyperInputs, slots };
+}
+
+/** The served model: line → scores, with the trained weights frozen in as initializers. */
+export function buildLineInference(params: Params, metadata: Record<string, string>): Uint8Array {
+  const t = new Tape();
+  t.rename(toScores(t, lineForward(t, LINE_INPUT)), LINE_SCORES);
+  const weights = LINE_PARAMS.map((p) => {
+    const values = params.get(p.name);
+    if (!values) throw new Error(`missing parameter ${p.name}`);
+    return makeTensor(p.name, p.shape, values);
+  });
+  const doc = 'LeNet swept along a line of digits, scored per column for CTC: see models/line.json for its card.';
+  return model(t, 'line', [lineInput()], [scoresInfo(LINE_SCORES)], [...weights, ...t.constants], doc, metadata);
+}
+
+/** Named views into a flat line-parameter vector. */
+export function unflattenLineParams(flat: Float32Array): Params {
+  const params: Params = new Map();
+  let offset = 0;
+  for (const p of LINE_PARAMS) {
+    const size = numel(p.shape);
+    params.set(p.name, flat.subarray(offset, offset + size));
+    offset += size;
+  }
+  return params;
+}
+
+export function flattenLineParams(params: Params): Float32Array {
+  const flat = new Float32Array(lineParamCount());
+  let offset = 0;
+  for (const p of LINE_PARAMS) {
+    const values = params.get(p.name);
+    if (!values || values.length !== numel(p.shape)) throw new Error(`missing or misshapen parameter ${p.name}`);
+    flat.set(values, offset);
+    offset += values.length;
+  }
+  return flat;
+}

@@ -1,0 +1,69 @@
+// The line model: LeNet's convolutions swept along a whole line of digits (the space-displacement network of LeCun et
+// al. 1998, which LeNet was built for). conv1/pool/conv2/pool/conv3 exactly as lenet.ts, then fc1 and fc2 applied to
+// every column as 1×1 convolutions: column t reads input columns [4t, 4t + 27] as LeNet reads one 28×28 digit, and
+// scores the ten digits and a CTC blank there. Defined once: the trainer differentiates it, the exporter freezes it.
+import type { Tape, Value } from './autodiff.js';
+import { numel } from './onnx-builder.js';
+import type { ParamSpec } from './lenet.js';
+
+/** The model's input: float32 [N, 1, 28, W], W ≥ 28, white ink on black in [0, 1] (normaliseLine's output). */
+export const LINE_INPUT = 'line';
+/** Its output: float32 [N, T, 11] log-probabilities over the ten digits and the blank. */
+export const LINE_SCORES = 'scores';
+export const LINE_ROWS = 28;
+export const LINE_CLASSES = 11;
+/** The CTC blank's class index. */
+export const BLANK = 10;
+/** Input columns between neighbouring output columns (two 2×2 pools). */
+export const FRAME_STRIDE = 4;
+/** Input columns one output column sees (LeNet's 28×28 window). */
+export const FRAME_SPAN = 28;
+export const LINE_INPUT_DESCRIPTION = 'float32 [N,1,28,W] (W ≥ 28), in [0,1], white ink on black: one line normalised by normaliseLine';
+export const LINE_SCORES_DESCRIPTION = 'float32 [N,T,11] log-probabilities, T = floor((floor((W − 4) / 2) − 4) / 2) − 3; class 10 is the CTC blank';
+
+/** Output columns for an input W columns wide (the contract's formula; 0 below 28). */
+export function lineFrames(width: number): number {
+  return Math.max(0, Math.floor((Math.floor((width - 4) / 2) - 4) / 2) - 3);
+}
+
+// The same weights as lenet.ts's PARAMS (fc1 and fc2 as 1×1 kernels, fc2 with an eleventh row for the blank), so
+// that a trained LeNet's weights start the line model.
+export const LINE_PARAMS: readonly ParamSpec[] = [
+  { name: 'conv1.weight', shape: [6, 1, 5, 5], init: 'conv' },
+  { name: 'conv1.bias', shape: [6], init: 'zeros' },
+  { name: 'conv2.weight', shape: [16, 6, 5, 5], init: 'conv' },
+  { name: 'conv2.bias', shape: [16], init: 'zeros' },
+  { name: 'conv3.weight', shape: [120, 16, 4, 4], init: 'conv' },
+  { name: 'conv3.bias', shape: [120], init: 'zeros' },
+  { name: 'fc1.weight', shape: [64, 120, 1, 1], init: 'conv' },
+  { name: 'fc1.bias', shape: [64], init: 'zeros' },
+  { name: 'fc2.weight', shape: [LINE_CLASSES, 64, 1, 1], init: 'conv' },
+  { name: 'fc2.bias', shape: [LINE_CLASSES], init: 'zeros' },
+];
+
+export const lineParamCount = (): number => LINE_PARAMS.reduce((sum, p) => sum + numel(p.shape), 0);
+
+/**
+ * Emits the forward pass from a line batch [N,1,28,W] to per-column logits [N,11,1,T] (NCHW, as the convolutions
+ * leave them); parameters are values named as in LINE_PARAMS. ReLU after every layer, pooled before the activation
+ * as lenet.ts's `lenet5` layout does (the same values), so LeNet's trained weights carry over unchanged.
+ */
+export function lineForward(t: Tape, line: Value): Value {
+  let x = t.relu(t.maxPool2(t.conv(line, 'conv1.weight', 'conv1.bias')));
+  x = t.relu(t.maxPool2(t.conv(x, 'conv2.weight', 'conv2.bias')));
+  x = t.relu(t.conv(x, 'conv3.weight', 'conv3.bias'));
+  x = t.relu(t.conv(x, 'fc1.weight', 'fc1.bias'));
+  return t.conv(x, 'fc2.weight', 'fc2.bias');
+}
+
+/** Logits [N,11,1,T] → log-probabilities [N,T,11]: the served layout. Not differentiated (CTC's gradient is taken
+ * outside the graph, with respect to the logits). */
+export function toScores(t: Tape, logits: Value): Value {
+  const columns = t.op('Transpose', [t.op('Squeeze', [logits, t.int64s([2])])], { perm: [0, 2, 1] });
+  return t.op('LogSoftmax', [columns], { axis: 2 });
+}
+
+/** An upstream gradient in the scores' layout [N,T,11] → the logits' layout [N,11,1,T], to seed backward(). */
+export function fromScoresLayout(t: Tape, d: Value): Value {
+  return t.op('Unsqueeze', [t.op('Transpose', [d], { perm: [0, 2, 1] }), t.int64s([2])]);
+}

@@ -1,0 +1,102 @@
+// Writes the served line model (models/line.onnx) and its card (models/line.json), each atomically (a temp file
+// renamed over the old one), so a running server or a reload never sees half a model.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { LINE_INPUT, LINE_INPUT_DESCRIPTION, LINE_SCORES, LINE_SCORES_DESCRIPTION, lineParamCount } from '../model/line.js';
+import { buildLineInference, unflattenLineParams } from '../model/line-graphs.js';
+import { LABELS } from '../model/lenet.js';
+import { OPSET } from '../model/onnx-builder.js';
+import { besideModel, cardPathFor } from './export.js';
+import type { LineRecipe } from './line-recipe.js';
+import type { LineCheckpoint, LineRecord } from './line-trainer.js';
+import type { ValidationFigures } from './line-validation.js';
+
+export const LINE_LABELS = [...LABELS, 'blank'];
+
+export interface LineCard {
+  name: string;
+  version: string;
+  file: string;
+  sha256: string;
+  bytes: number;
+  opset: number;
+  parameters: number;
+  input: { name: string; contract: string; normalisation: string };
+  output: { name: string; contract: string };
+  labels: string[];
+  blank: number;
+  recipe: LineRecipe;
+  warmStart: { file: string; sha256: string } | null;
+  data: { training: string; validation: string };
+  command: string;
+  trainingSeconds: number;
+  linesSeen: number;
+  linesPerSecond: number;
+  /** Whole-string accuracy by best path on the validation role's pictures, per set. */
+  validation: ValidationFigures | null;
+  validationSpec: { perSet: number; seed: number } | null;
+  history: LineRecord[];
+  createdAt: string;
+}
+
+export interface LineExportInput {
+  checkpoint: LineCheckpoint;
+  command: string;
+  validation?: ValidationFigures;
+  validationSpec?: { perSet: number; seed: number };
+}
+
+export async function exportLineModel(modelPath: string, input: LineExportInput): Promise<LineCard> {
+  const { checkpoint: ckpt } = input;
+  const createdAt = new Date().toISOString();
+  const name = besideModel(path.basename(modelPath), '');
+  const version = `${ckpt.recipe.name}-${createdAt.slice(0, 10).replaceAll('-', '')}-s${ckpt.recipe.seed}-${ckpt.step}`;
+  const metadata = {
+    name,
+    version,
+    labels: JSON.stringify(LINE_LABELS),
+    input: `${LINE_INPUT}: ${LINE_INPUT_DESCRIPTION}`,
+    outputs: `${LINE_SCORES}: ${LINE_SCORES_DESCRIPTION}`,
+    recipe: JSON.stringify(ckpt.recipe),
+    created_at: createdAt,
+    command: input.command,
+  };
+  const bytes = buildLineInference(unflattenLineParams(ckpt.params), metadata);
+  const card: LineCard = {
+    name,
+    version,
+    file: path.basename(modelPath),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    bytes: bytes.length,
+    opset: OPSET,
+    parameters: lineParamCount(),
+    input: {
+      name: LINE_INPUT,
+      contract: LINE_INPUT_DESCRIPTION,
+      normalisation: 'normaliseLine (src/imaging/line.ts): the ink box scaled to 20 px tall, centred in 28 rows, 8 px of black left and right',
+    },
+    output: { name: LINE_SCORES, contract: LINE_SCORES_DESCRIPTION },
+    labels: LINE_LABELS,
+    blank: 10,
+    recipe: ckpt.recipe,
+    warmStart: ckpt.warmStart ?? null,
+    data: {
+      training:
+        'fresh lines from the training composer (src/train/lines/): MNIST train[0:55000] and the training fonts (CONTRACTS.md), ' +
+        '1–10 digits, rendered as paper, photo (JPEG) and canvas, through /read\'s imaging steps and normaliseLine',
+      validation: 'src/synth\'s number generator (sets wide, touching, photos, canvas, fonts) with MNIST train[55000:60000] and the training fonts',
+    },
+    command: input.command,
+    trainingSeconds: Math.round(ckpt.seconds),
+    linesSeen: ckpt.lines,
+    linesPerSecond: Math.round(ckpt.lines / Math.max(1e-9, ckpt.seconds)),
+    validation: input.validation ?? null,
+    validationSpec: input.validationSpec ?? null,
+    history: ckpt.history,
+    createdAt,
+  };
+  await writeFileAtomic(modelPath, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  await writeFileAtomic(cardPathFor(modelPath), JSON.stringify(card, null, 2) + '\n');
+  return card;
+}

@@ -1,0 +1,51 @@
+// The line model's training recipe: everything that decides the weights, recorded in the card.
+import type { OptimizerConfig, Schedule } from '../model/optimizers.js';
+
+export interface LineRecipe {
+  name: string;
+  optimizer: OptimizerConfig;
+  /** Optimizer steps in the run (the cosine schedule decays over them). */
+  steps: number;
+  batchSize: number;
+  lr: number;
+  schedule: Schedule;
+  /** Batches in each chunk of fresh lines the data worker makes (sorted by width, so batches need little padding). */
+  chunkBatches: number;
+  /** Passes over each chunk, each in its own order, before the next: lines are dearer to make than to learn from. */
+  passes: number;
+  /** Share of lines written in a training font rather than MNIST digits. */
+  fontShare: number;
+  /** Start from models/lenet.onnx's weights (true) or from a random initialisation. */
+  warmStart: boolean;
+  seed: number;
+}
+
+export const LINE_RECIPES: Record<'default' | 'tiny', LineRecipe> = {
+  default: {
+    name: 'default',
+    optimizer: { name: 'adam', momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+    steps: 6000,
+    batchSize: 32,
+    lr: 0.001,
+    schedule: 'cosine',
+    chunkBatches: 16,
+    passes: 2,
+    fontShare: 0.2,
+    warmStart: true,
+    seed: 7,
+  },
+  // For tests: a few steps of small batches, to see the loss fall and the export load.
+  tiny: {
+    name: 'tiny',
+    optimizer: { name: 'adam', momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+    steps: 12,
+    batchSize: 8,
+    lr: 0.001,
+    schedule: 'constant',
+    chunkBatches: 2,
+    passes: 3,
+    fontShare: 0.2,
+    warmStart: true,
+    seed: 1,
+  },
+};

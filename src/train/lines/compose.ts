@@ -1,0 +1,137 @@
+// Training lines: a writer's style drawn at random, then each digit written in it with its own wobble. What varies is
+// what real writing varies: pen width per writer and per digit, broken strokes and detached pieces, spacing from wide
+// to overlapping, slant, baseline drift, neighbours of different sizes, scale and small rotations.
+import type { Glyph } from './glyphs.js';
+import { between, breakStroke, chance, pen, scaleGlyph, warp, type Rng } from './ink-ops.js';
+
+/** A line of ink (white on black, 0..255) and the digits written on it. */
+export interface InkLine {
+  ink: Uint8Array;
+  width: number;
+  height: number;
+  label: number[];
+}
+
+/** One hand's habits, shared by every digit of its line. */
+export interface Writer {
+  /** Digit height in pixels. */
+  height: number;
+  /** Pen: 3×3 dilations (> 0) or erosions (< 0) at that height. */
+  pen: number;
+  /** Each digit's pen differs from the writer's by ±1 this often. */
+  penWobble: number;
+  /** Horizontal shear (x += slant · (centre − y)); right-leaning writing is positive. */
+  slant: number;
+  /** Standard deviation of each digit's log size against its neighbours'. */
+  sizeSpread: number;
+  /** Space between neighbouring digits' ink, as a share of the height (negative overlaps), and its spread. */
+  gap: number;
+  gapSpread: number;
+  /** Baseline: a slope (pixels per pixel), a wave's amplitude (share of height), and each digit's own jitter. */
+  slope: number;
+  wave: number;
+  jitter: number;
+  /** Chance of a broken stroke per digit. */
+  breaks: number;
+  /** Per-digit rotation spread, degrees. */
+  rotation: number;
+}
+
+export function drawWriter(rng: Rng): Writer {
+  const spacing = rng();
+  // Wide gaps, ordinary ones, touching and overlapping neighbours: a quarter each.
+  const gap = spacing < 0.25 ? between(rng, 0.3, 1.0) : spacing < 0.5 ? between(rng, 0.05, 0.3) : spacing < 0.75 ? between(rng, -0.08, 0.08) : between(rng, -0.3, -0.05);
+  const penDraw = rng();
+  return {
+    // Mostly small pictures (they are shrunk to 20 px anyway, and small ones are cheap to make), some large.
+    height: Math.round(chance(rng, 0.85) ? between(rng, 20, 44) : between(rng, 44, 64)),
+    pen: penDraw < 0.15 ? -1 : penDraw < 0.6 ? 0 : penDraw < 0.85 ? 1 : 2,
+    penWobble: chance(rng, 0.4) ? between(rng, 0.1, 0.5) : 0,
+    slant: between(rng, -0.35, 0.35) * (chance(rng, 0.3) ? 0.2 : 1),
+    sizeSpread: chance(rng, 0.5) ? between(rng, 0.03, 0.18) : 0.02,
+    gap,
+    gapSpread: between(rng, 0, 0.15),
+    slope: between(rng, -0.06, 0.06),
+    wave: chance(rng, 0.3) ? between(rng, 0, 0.12) : 0,
+    jitter: between(rng, 0, 0.08),
+    breaks: chance(rng, 0.4) ? between(rng, 0.1, 0.35) : 0.02,
+    rotation: between(rng, 0, 8),
+  };
+}
+
+const normalish = (rng: Rng) => (rng() + rng() + rng() - 1.5) * 2; // mean 0, sd 1, bounded at ±3
+
+/** One digit as this writer writes it: sized (`unit` is the glyph height that maps to the writer's height), pen,
+ * broken strokes, slant and rotation. */
+function writeDigit(glyph: Glyph, unit: number, w: Writer, rng: Rng): Glyph {
+  const size = Math.exp(w.sizeSpread * normalish(rng));
+  const factor = (w.height / unit) * size;
+  let g = scaleGlyph(glyph, glyph.width * factor * between(rng, 0.88, 1.12), glyph.height * factor);
+  const penTimes = w.pen + (chance(rng, w.penWobble) ? (chance(rng, 0.5) ? 1 : -1) : 0);
+  // Pens scale with the digit: a 2-pixel dilation on a 22-pixel digit is already a marker.
+  if (penTimes !== 0) g = pen(pad(g, Math.max(0, penTimes)), penTimes);
+  if (chance(rng, w.breaks)) g = breakStroke(g, rng, between(rng, 1, Math.max(1.5, 0.12 * g.height)), chance(rng, 0.5) ? 0.12 * g.height : 0);
+  const theta = (between(rng, -w.rotation, w.rotation) * Math.PI) / 180;
+  const slant = w.slant + between(rng, -0.06, 0.06);
+  const [cos, sin] = [Math.cos(theta), Math.sin(theta)];
+  // Rotation, then the shear x' = x − slant·y (y grows downwards, so a positive slant leans right).
+  return warp(g, cos - slant * sin, -sin - slant * cos, sin, cos);
+}
+
+/** The glyph with `n` black pixels around it, so that a thicker pen has room. */
+function pad(g: Glyph, n: number): Glyph {
+  if (n === 0) return g;
+  const width = g.width + 2 * n;
+  const height = g.height + 2 * n;
+  const data = new Uint8Array(width * height);
+  for (let y = 0; y < g.height; y++) data.set(g.data.subarray(y * g.width, (y + 1) * g.width), (y + n) * width + n);
+  return { ...g, data, width, height };
+}
+
+/** Lays out the digits as `w` writes them, with a margin of paper around; ink overlaps where the digits do. */
+export function composeLine(glyphs: Glyph[], unit: number, w: Writer, rng: Rng): InkLine {
+  const written = glyphs.map((g) => writeDigit(g, unit, w, rng));
+  const xs: number[] = [];
+  let x = 0;
+  for (const [i, g] of written.entries()) {
+    if (i > 0) x += Math.round((w.gap + w.gapSpread * normalish(rng)) * w.height);
+    x = Math.max(x, i > 0 ? xs[i - 1] + Math.round(0.25 * written[i - 1].width) : 0); // never stacked on its neighbour
+    xs.push(x);
+    x += g.width;
+  }
+  const phase = between(rng, 0, 2 * Math.PI);
+  const centres = written.map((g, i) => {
+    const cx = xs[i] + g.width / 2;
+    return cx * w.slope + w.wave * w.height * Math.sin(phase + cx / (1.5 * w.height)) + w.jitter * w.height * normalish(rng);
+  });
+  const tops = written.map((g, i) => Math.round(centres[i] - g.height / 2));
+  const margin = () => Math.round(between(rng, 0.2, 1.0) * w.height);
+  const [left, right, top, bottom] = [margin(), margin(), margin(), margin()];
+  const minTop = Math.min(...tops);
+  const inkWidth = Math.max(...written.map((g, i) => xs[i] + g.width));
+  const inkHeight = Math.max(...written.map((g, i) => tops[i] - minTop + g.height));
+  const width = inkWidth + left + right;
+  const height = inkHeight + top + bottom;
+  const ink = new Uint8Array(width * height);
+  written.forEach((g, i) => {
+    const ox = xs[i] + left;
+    const oy = tops[i] - minTop + top;
+    for (let y = 0; y < g.height; y++) {
+      for (let gx = 0; gx < g.width; gx++) {
+        const v = g.data[y * g.width + gx];
+        const at = (oy + y) * width + ox + gx;
+        if (v > ink[at]) ink[at] = v;
+      }
+    }
+  });
+  const line = { ink, width, height, label: glyphs.map((g) => g.label) };
+  return chance(rng, 0.3) ? tilt(line, between(rng, -4, 4)) : line;
+}
+
+/** The whole line turned by `degrees` (a sheet not held square). */
+function tilt(line: InkLine, degrees: number): InkLine {
+  const theta = (degrees * Math.PI) / 180;
+  const [cos, sin] = [Math.cos(theta), Math.sin(theta)];
+  const turned = warp({ data: line.ink, width: line.width, height: line.height, label: 0 }, cos, -sin, sin, cos);
+  return { ink: turned.data, width: turned.width, height: turned.height, label: line.label };
+}

@@ -1,0 +1,35 @@
+// A worker thread that makes training chunks (training-line.ts) while the main thread trains: making lines costs as
+// much CPU as learning from them, and on two cores the two run side by side.
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadMnist } from '../mnist.js';
+import { fontDigits, TRAINING_FONTS } from './glyphs.js';
+import { trainingChunk, type LineBatch } from './training-line.js';
+
+export interface DataWorkerInit {
+  mnistDir?: string;
+  seed: number;
+  batches: number;
+  batchSize: number;
+  fontShare: number;
+}
+export type DataRequest = { chunk: number };
+export type DataReply = { ready: true; fonts: number } | { chunk: number; batches: LineBatch[] } | { error: string };
+
+const init = workerData.init as DataWorkerInit;
+const port = parentPort!;
+try {
+  const mnist = loadMnist(init.mnistDir).train;
+  const fonts = (await Promise.all(TRAINING_FONTS.map(fontDigits))).filter((f) => f !== undefined);
+  const sources = { mnist, fonts, fontShare: init.fontShare };
+  port.postMessage({ ready: true, fonts: fonts.length } satisfies DataReply);
+  port.on('message', async ({ chunk }: DataRequest) => {
+    try {
+      const batches = await trainingChunk(sources, init.seed, chunk, init.batches, init.batchSize);
+      port.postMessage({ chunk, batches } satisfies DataReply, batches.map((b) => b.data.buffer as ArrayBuffer));
+    } catch (err) {
+      port.postMessage({ error: (err as Error).stack ?? String(err) } satisfies DataReply);
+    }
+  });
+} catch (err) {
+  port.postMessage({ error: (err as Error).stack ?? String(err) } satisfies DataReply);
+}

@@ -1,0 +1,74 @@
+// Where the training lines' digits come from: MNIST training digits train[0:55000] and the training fonts only
+// (CONTRACTS.md: train[55000:60000] is validation, the test set and the held-out fonts are the report's).
+import sharp from 'sharp';
+import type { Split } from '../mnist.js';
+
+/** White-on-black ink (0..255), cropped to its ink. */
+export interface Glyph {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  label: number;
+}
+
+/** MNIST training digits the line model may learn from: train[0:55000]. */
+export const TRAIN_MNIST_END = 55000;
+
+/** Handwriting fonts the line model may train on (CONTRACTS.md, split by font; Debian's fonts-* packages). */
+export const TRAINING_FONTS = [
+  'Because We Build',
+  'Because We Create',
+  'Because We Mentor',
+  'Breip',
+  'Humor Sans',
+  'Klee One',
+  'Steve',
+  'kiloji',
+] as const;
+
+export function cropGlyph(data: Uint8Array, width: number, height: number, label: number): Glyph | undefined {
+  let [x0, y0, x1, y1] = [width, height, -1, -1];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (data[y * width + x] === 0) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      y1 = y;
+    }
+  }
+  if (x1 < 0) return undefined;
+  const w = x1 - x0 + 1;
+  const h = y1 - y0 + 1;
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) out.set(data.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + w), y * w);
+  return { data: out, width: w, height: h, label };
+}
+
+/** Training digit i (i < 55,000), cropped to its ink. */
+export function mnistTrainingGlyph(train: Split, i: number): Glyph {
+  if (i < 0 || i >= TRAIN_MNIST_END) throw new Error(`MNIST train[${i}] is not a training digit for the line model`);
+  const glyph = cropGlyph(train.images.subarray(i * 784, (i + 1) * 784), 28, 28, train.labels[i]);
+  if (!glyph) throw new Error(`MNIST train[${i}] is blank`);
+  return glyph;
+}
+
+/** A font's ten digits rendered by pango through sharp (as src/synth does), with the font's tallest digit's height;
+ * undefined when the font is missing (pango then draws in its fallback font). */
+export async function fontDigits(family: string): Promise<{ glyphs: Glyph[]; unit: number } | undefined> {
+  const render = async (name: string, d: number) => {
+    const { data, info } = await sharp({ text: { text: `<span font="${name} 64">${d}</span>`, dpi: 72 } })
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return cropGlyph(new Uint8Array(data), info.width, info.height, d);
+  };
+  const glyphs = await Promise.all(Array.from({ length: 10 }, (_, d) => render(family, d)));
+  const fallback = await render('No Such Font For Lenet', 0);
+  if (glyphs.some((g) => !g)) return undefined;
+  const zero = glyphs[0]!;
+  const same = fallback && fallback.width === zero.width && fallback.height === zero.height && fallback.data.every((v, i) => v === zero.data[i]);
+  if (same) return undefined;
+  const ok = glyphs as Glyph[];
+  return { glyphs: ok, unit: Math.max(...ok.map((g) => g.height)) };
+}

@@ -1,0 +1,59 @@
+// The line model's starting weights: a trained LeNet's (models/lenet.onnx). Column t of the line model computes
+// exactly what LeNet computes on the 28×28 window at 4t, so its convolutions and fc1 carry over as they are, and
+// fc2's ten digit rows too; only the blank's row starts fresh (zero: it learns from the first steps which columns
+// lie between digits).
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Params } from '../../model/init.js';
+import { initParams } from '../../model/init.js';
+import { BLANK, LINE_CLASSES, LINE_PARAMS } from '../../model/line.js';
+import { flattenLineParams } from '../../model/line-graphs.js';
+import { decodeModel, numel, tensorToFloat32 } from '../../model/onnx-builder.js';
+import { createRng, normal } from '../../model/random.js';
+
+export interface WarmStart {
+  params: Float32Array;
+  /** Where the weights came from: the file and its sha256, or none for a random start. */
+  from?: { file: string; sha256: string };
+}
+
+/** LeNet's weights from an exported model, laid out as the line model's parameters. */
+export function warmStartFromLenet(file: string): WarmStart {
+  const bytes = readFileSync(file);
+  const model = decodeModel(bytes);
+  const found = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', tensorToFloat32(t)]));
+  const params: Params = new Map();
+  for (const p of LINE_PARAMS) {
+    const values = found.get(p.name);
+    if (!values) throw new Error(`${file}: no ${p.name} to start the line model from (not a LeNet exported by this project?)`);
+    if (p.name === 'fc2.weight' || p.name === 'fc2.bias') {
+      const per = numel(p.shape) / LINE_CLASSES;
+      if (values.length !== per * BLANK) throw new Error(`${file}: ${p.name} has ${values.length} values, expected ${per * BLANK}`);
+      const grown = new Float32Array(numel(p.shape));
+      grown.set(values); // rows 0–9 the digits', row 10 (the blank's) zero
+      params.set(p.name, grown);
+    } else {
+      if (values.length !== numel(p.shape)) throw new Error(`${file}: ${p.name} has ${values.length} values, expected ${numel(p.shape)}`);
+      params.set(p.name, values);
+    }
+  }
+  return { params: flattenLineParams(params), from: { file, sha256: createHash('sha256').update(bytes).digest('hex') } };
+}
+
+/** A random start (PaddlePaddle's initialisation, as init.ts), for comparison and for tests without a model. */
+export function randomStart(seed: number): WarmStart {
+  const rng = createRng(seed);
+  const lenet = initParams(rng);
+  const params: Params = new Map();
+  for (const p of LINE_PARAMS) {
+    const size = numel(p.shape);
+    const from = lenet.get(p.name);
+    if (from && from.length === size) params.set(p.name, from);
+    else if (p.init === 'zeros') params.set(p.name, new Float32Array(size));
+    else {
+      const std = Math.sqrt(2 / (size / p.shape[0]));
+      params.set(p.name, Float32Array.from({ length: size }, () => std * normal(rng)));
+    }
+  }
+  return { params: flattenLineParams(params) };
+}
