@@ -15,6 +15,7 @@ import {
   withTemperature,
   type LineScores,
 } from '../../src/reader/ctc-decode.js';
+import { readRate, reliability } from '../../src/reader/read-rate.js';
 
 /** Random log-softmax columns; `peaked` makes a few classes likely, as a trained model's columns are. */
 function randomScores(frames: number, seed: number, peaked = 2): LineScores {
@@ -155,5 +156,26 @@ describe('CTC decoding against brute force', () => {
     for (let t = 0; t < 4; t++) close([...soft.data.subarray(t * CLASSES, (t + 1) * CLASSES)].reduce((a, l) => a + Math.exp(l), 0), 1, 'column');
     const top = beamSearch(scores, 16)[0];
     if (Math.exp(top.logP) > 0.5) assert.ok(logProbability(soft, top.labels) < top.logP);
+  });
+});
+
+describe('read rate and reliability', () => {
+  const judged = (rows: Array<[number, boolean]>) => rows.map(([confidence, right]) => ({ confidence, right }));
+
+  it('accepts the most confident first, as far as the error allows, and never splits a tie', () => {
+    // 0.99 ×3 right, 0.9 wrong, 0.8 ×96 right: at ≤ 1 % all 100 go (1 wrong); at 0 % only the first three.
+    const rows = judged([...Array(3).fill([0.99, true]), [0.9, false], ...Array(96).fill([0.8, true])]);
+    assert.deepEqual(readRate(rows, 0.01), { rate: 1, threshold: 0.8, accepted: 100, wrong: 1 });
+    assert.deepEqual(readRate(rows, 0), { rate: 0.03, threshold: 0.99, accepted: 3, wrong: 0 });
+    // A tie of a right and a wrong reading at the top: accepting either means both.
+    const tied = judged([[1, true], [1, false], [0.5, true]]);
+    assert.equal(readRate(tied, 0.4).accepted, 3);
+    assert.equal(readRate(tied, 0.3).accepted, 0);
+  });
+
+  it('bins confidences against accuracy, the top bin closed', () => {
+    const rows = reliability(judged([[1, true], [0.995, false], [0.3, true], [0.35, false]]), [0, 0.5, 0.99, 1]);
+    assert.deepEqual(rows.map((r) => [r.count, r.accuracy]), [[2, 0.5], [0, 0], [2, 0.5]]);
+    assert.ok(Math.abs(rows[0].meanConfidence - 0.325) < 1e-12);
   });
 });
