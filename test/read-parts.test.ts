@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createRng, normal } from '../src/model/random.js';
-import { bestPaths, chooseCounts } from '../src/server/read/best-path.js';
-import { fitTemperature, nll, readTemperature, recordCalibration, withTemperature } from '../src/server/read/calibration.js';
-import { connectedComponents, labelsOf } from '../src/server/read/components.js';
-import { segmentNumber } from '../src/server/read/reader.js';
-import { candidateCuts } from '../src/server/read/segment.js';
-import { UnitInk } from '../src/server/read/unit-ink.js';
+import { bestPaths, chooseCounts } from '../src/reader/best-path.js';
+import { fitTemperature, nll, readTemperature, recordCalibration, withTemperature } from '../src/model/calibration.js';
+import { connectedComponents, labelsOf } from '../src/imaging/components.js';
+import { segmentNumber } from '../src/reader/reader.js';
+import { candidateCuts } from '../src/reader/segment.js';
+import { UnitInk } from '../src/imaging/unit-ink.js';
 import { runCli } from './helpers/cli.js';
 
 describe('connectedComponents', () => {
@@ -144,7 +144,7 @@ describe('npm run calibrate', () => {
     const model = path.join(dir, 'lenet.onnx');
     copyFileSync('models/lenet.onnx', model);
     copyFileSync('models/lenet.json', path.join(dir, 'lenet.json'));
-    const { code, stdout, stderr } = await runCli('src/server/calibrate-cli.ts', [model, '--count', '1000']);
+    const { code, stdout, stderr } = await runCli('src/train/calibrate-cli.ts', [model, '--count', '1000']);
     assert.equal(code, 0, stderr);
     assert.match(stdout, /temperature [\d.]+ on 1000 training digits \[59000:60000\]/);
     const card = JSON.parse(readFileSync(path.join(dir, 'lenet.json'), 'utf8'));
@@ -152,7 +152,7 @@ describe('npm run calibrate', () => {
     assert.equal(card.calibration.fittedOn, 'mnist train[59000:60000]');
     assert.ok(card.calibration.nllAfter <= card.calibration.nllBefore);
     assert.equal(readTemperature(model, card.sha256), card.calibration.temperature);
-    assert.equal((await runCli('src/server/calibrate-cli.ts', [])).code, 2);
+    assert.equal((await runCli('src/train/calibrate-cli.ts', [])).code, 2);
   });
 });
 

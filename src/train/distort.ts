@@ -4,7 +4,7 @@
 // applies fixed ones). Written by hand because they run per image in the loader, where a library's per-call overhead
 // would cost more than the work. Each works on a square canvas of bytes, 0 = background, 255 = ink.
 import { SIDE } from '../model/input-contract.js';
-import { resample } from '../server/preprocess/resample.js';
+import { resample } from '../imaging/resample.js';
 
 /** A canvas with room around a 28×28 digit, so that rotating or enlarging it does not cut it off. */
 export const CANVAS = 36;

@@ -1,4 +1,4 @@
-// Pictures that are not one digit, made on the fly from training digits: what the number reader (src/server/read/)
+// Pictures that are not one digit, made on the fly from training digits: what the number reader (src/reader/)
 // meets between wrong cuts. A piece of one digit, a piece of a digit and of its neighbour across the join, or two
 // neighbours whole. The reader keeps the cuts whose pieces the classifier is surest of, so the model is trained to be
 // unsure of these (a uniform target: a tenth for each digit, trainer.ts), as LeCun et al. (1998) trained

@@ -6,7 +6,7 @@ import type * as ort from 'onnxruntime-node';
 import { buildInferenceModel } from '../model/inference-graph.js';
 import type { Params } from '../model/init.js';
 import { openSession, type Device } from '../model/session.js';
-import { resample } from '../server/preprocess/resample.js';
+import { resample } from '../imaging/resample.js';
 import { normalise, sampleRng } from './augment.js';
 import { blur, CANVAS, inkBox, lowResolution, onCanvas, onPaper, pen, warp } from './distort.js';
 import { evaluate } from './evaluate.js';

@@ -1,12 +1,12 @@
-// Cuts that follow the gap between strokes (src/server/read/gap-cuts.ts): a path that parts two strokes no column parts,
+// Cuts that follow the gap between strokes (src/reader/gap-cuts.ts): a path that parts two strokes no column parts,
 // and the pieces between boundaries against UnitInk's own pieces between columns.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRng } from '../../src/model/random.js';
-import { connectedComponents } from '../../src/server/read/components.js';
-import { columnCut, cropBetween, gapPath, measureBetween } from '../../src/server/read/gap-cuts.js';
-import type { Unit } from '../../src/server/read/segment.js';
-import { UnitInk } from '../../src/server/read/unit-ink.js';
+import { connectedComponents } from '../../src/imaging/components.js';
+import { columnCut, cropBetween, gapPath, measureBetween } from '../../src/reader/gap-cuts.js';
+import type { Unit } from '../../src/reader/segment.js';
+import { UnitInk } from '../../src/imaging/unit-ink.js';
 
 const STROKE = 128;
 

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PIXELS, SIDE, toModelInput } from '../../src/model/input-contract.js';
-import { PreprocessError } from '../../src/server/preprocess/errors.js';
-import { croppedInk, greyOf, normaliseDigit, toInk, toMnist, type Rgba } from '../../src/server/preprocess/mnist-normalise.js';
-import { axisTaps, resample } from '../../src/server/preprocess/resample.js';
+import { PreprocessError } from '../../src/imaging/errors.js';
+import { croppedInk, greyOf, normaliseDigit, toInk, toMnist, type Rgba } from '../../src/imaging/mnist-normalise.js';
+import { axisTaps, resample } from '../../src/imaging/resample.js';
 
 /** A width × height RGBA picture: `paper` everywhere, `ink` inside the rectangle, with the given alpha outside it. */
 function rectangle(width: number, height: number, box: { x: number; y: number; w: number; h: number }, colours: { paper: number; ink: number; paperAlpha?: number }): Rgba {

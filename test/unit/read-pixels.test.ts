@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRng } from '../../src/model/random.js';
-import { connectedComponents, labelsOf, type Component } from '../../src/server/read/components.js';
-import { UnitInk } from '../../src/server/read/unit-ink.js';
-import type { Unit } from '../../src/server/read/segment.js';
+import { connectedComponents, labelsOf, type Component } from '../../src/imaging/components.js';
+import { UnitInk } from '../../src/imaging/unit-ink.js';
+import type { Unit } from '../../src/reader/segment.js';
 
 /** A width × height picture: blobs of ink at levels 1..255 on a background that is 0 where `sparse` says. */
 function picture(rng: () => number, width: number, height: number, density: number): Uint8Array {

@@ -5,10 +5,10 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Prediction } from '../inference.js';
 import type { ModelSummary } from '../model-slot.js';
 import { requireBearer } from '../plugins/require-bearer.js';
-import { pixelsToPng } from '../preprocess/index.js';
-import { readTemperature } from '../read/calibration.js';
-import { readNumber } from '../read/read-number.js';
-import { MAX_DIGITS } from '../read/reader.js';
+import { pixelsToPng } from '../../imaging/index.js';
+import { readTemperature } from '../../model/calibration.js';
+import { readNumber } from '../../reader/read-number.js';
+import { MAX_DIGITS } from '../../reader/reader.js';
 import { imageFrom, postOnly, refuseNonImageBodies } from './predict.js';
 
 /** The candidates of one batch of a picture, queued together so that they share a batch. The one place /read reaches

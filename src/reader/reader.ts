@@ -1,14 +1,14 @@
 // Reading a number: the ink of a picture → units (segment.ts) → candidate digits between cuts, each normalised exactly
 // as /predict normalises one digit → (the caller classifies them all in one batch) → the best path (best-path.ts).
-import { PreprocessError } from '../preprocess/errors.js';
-import { normaliseDigit, type Grey } from '../preprocess/mnist-normalise.js';
-import { resample } from '../preprocess/resample.js';
+import { PreprocessError } from '../imaging/errors.js';
+import { normaliseDigit, type Grey } from '../imaging/mnist-normalise.js';
+import { resample } from '../imaging/resample.js';
 import { bestPaths, chooseCounts, type Edge } from './best-path.js';
-import { connectedComponents } from './components.js';
-import { inkPage, type InkPage } from './ink.js';
+import { connectedComponents } from '../imaging/components.js';
+import { inkPage, type InkPage } from '../imaging/ink-page.js';
 import { columnCut, cropBetween, gapPath, measureBetween } from './gap-cuts.js';
 import { candidateCuts, groupPieces, mergeToCount, type Unit } from './segment.js';
-import { UnitInk, type InkBox } from './unit-ink.js';
+import { UnitInk, type InkBox } from '../imaging/unit-ink.js';
 
 export const MAX_DIGITS = 32;
 /** Mapped ink level (0..255) from which a pixel belongs to a stroke when finding components. */
@@ -277,7 +277,7 @@ const MAX_COUNT_PENALTY = 3;
 const SPLIT_PENALTY = 0.3;
 
 /** How implausible k digits are in a unit `ratio` times as wide as the line is high: 0 inside the range of widths k
- * touching digits were measured to span (MNIST test digits laid out by test/helpers/numbers.ts; the ranges overlap,
+ * touching digits were measured to span (MNIST test digits laid out by src/synth/numbers.ts; the ranges overlap,
  * and there the classifier decides), 1 per 0.1 outside it (per 0.25 above it for one wide digit), plus SPLIT_PENALTY
  * for any split. Tuned on seeded sets other than the tests'. */
 function countPenalty(ratio: number, k: number): number {

@@ -3,11 +3,11 @@
 // look at its columns and a copy of its box, not a pass over the whole unit with a label lookup per pixel: a wide unit
 // has dozens of candidates (docs/performance.md). The pass over the unit's pixels runs in the WebAssembly kernels
 // (assembly/png-rows.ts, columnInk); neighbours' strokes inside its box are cleared first, run by run.
-import type { InkMap } from '../preprocess/mnist-normalise.js';
-import { kernelBytes, kernels, WASM_MAX_BYTES } from '../preprocess/wasm-kernels.js';
+import type { InkMap } from './mnist-normalise.js';
+import { kernelBytes, kernels, WASM_MAX_BYTES } from './wasm-kernels.js';
 import type { Labelled } from './components.js';
-import type { UnitPixels } from './gap-cuts.js';
-import type { Unit } from './segment.js';
+import type { UnitPixels } from '../reader/gap-cuts.js';
+import type { Unit } from '../reader/segment.js';
 
 /** The ink box of some columns of a unit (inclusive, page coordinates; x1 < x0 when they hold no ink) and how many
  * of their pixels are strokes (in a component), not faint edge pixels. */

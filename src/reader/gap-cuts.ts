@@ -3,7 +3,7 @@
 // (the cut paths of LeCun et al. 1998's heuristic over-segmentation; drop-fall, Congedo et al. 1995, is a greedy form).
 // A cut here is a boundary: per row of the unit, the first column (page coordinates) on its right-hand side; a column
 // cut is the boundary with the same column in every row.
-import type { InkBox } from './unit-ink.js';
+import type { InkBox } from '../imaging/unit-ink.js';
 
 /** A unit's own ink as UnitInk holds it: its box of the page, other units' strokes zeroed. */
 export interface UnitPixels {

@@ -1,9 +1,9 @@
 // From connected components to the line's writing units: specks and dust dropped, the pieces of one digit (a 5 whose
 // top bar is detached, a 4 drawn in two strokes) merged; and, in a unit too wide for one digit, the candidate cuts where
 // touching digits may be parted (minima of the ink's column profile and valleys of its upper and lower contours).
-import { PreprocessError } from '../preprocess/errors.js';
-import type { Component } from './components.js';
-import type { UnitInk } from './unit-ink.js';
+import { PreprocessError } from '../imaging/errors.js';
+import type { Component } from '../imaging/components.js';
+import type { UnitInk } from '../imaging/unit-ink.js';
 
 export interface Unit {
   left: number;

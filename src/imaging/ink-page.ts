@@ -1,7 +1,7 @@
 // A picture of a number → its ink, the way /predict finds one digit's (polarity from the paper at the border, the
 // paper's level subtracted, faint grain dropped), cropped to the ink of the whole line. Photos of paper first have their
 // uneven light evened out: one level for "paper" over a whole photo turned its shadowed half into ink.
-import { croppedInk, polarity, toInk, type Grey, type Ink, type InkMap } from '../preprocess/mnist-normalise.js';
+import { croppedInk, polarity, toInk, type Grey, type Ink, type InkMap } from './mnist-normalise.js';
 
 /** The ink of the line: levels 0..255 as /predict maps them, cropped to the ink's box at (left, top) of the picture. */
 export interface InkPage extends InkMap {

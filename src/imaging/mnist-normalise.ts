@@ -1,7 +1,7 @@
 // From decoded pixels to the model's input (input-contract.ts), white digit on black, normalised as MNIST was (LeCun et
 // al.): the ink's bounding box fitted into 20×20 with its aspect ratio kept, then placed in SIDE×SIDE so that its centre
 // of mass sits at the centre. Pure and synchronous: it runs the same on the main thread, in a worker, after our PNG decoder or after sharp.
-import { SIDE } from '../../model/input-contract.js';
+import { SIDE } from '../model/input-contract.js';
 import { PreprocessError } from './errors.js';
 import { resample, resampleInKernels } from './resample.js';
 import { kernelBytes, kernels } from './wasm-kernels.js';

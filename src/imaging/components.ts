@@ -4,7 +4,7 @@
 // A line of writing has a few runs per digit per row, so the union-find does a few operations per row instead of per
 // pixel (docs/performance.md). No per-pixel label map is made: the reader only needs other components' strokes inside a
 // unit's box, which their runs give without filling a map of the whole page.
-import { kernelBytes, kernels, WASM_MAX_BYTES } from '../preprocess/wasm-kernels.js';
+import { kernelBytes, kernels, WASM_MAX_BYTES } from './wasm-kernels.js';
 
 export interface Component {
   /** Bounding box: left/top inclusive, right/bottom exclusive, in the ink page's coordinates. */
