@@ -91,4 +91,25 @@ describe('CTC against a brute-force sum over alignments', () => {
       assert.equal(batch.grad[T * C + j], 0);
     }
   });
+
+  it('padding columns after a sample\'s own are taught blank: −log p(blank) each, gradient softmax − blank', () => {
+    const [T, C, blank, own] = [5, 3, 2, 3];
+    const label = [1];
+    const logits = randomLogits(T, C, 11);
+    const total = (l: number[]) => {
+      const lp = logSoftmax(l, T, C);
+      return bruteForceLoss(l.slice(0, own * C), own, C, label, blank) - lp[3 * C + blank] - lp[4 * C + blank];
+    };
+    const batch = ctcBatch(Float32Array.from(logSoftmax(logits, T, C)), 1, T, C, [label], blank, [own]);
+    assert.ok(Math.abs(batch.loss - total(logits)) < 1e-5, `${batch.loss} against ${total(logits)}`);
+    const eps = 1e-4;
+    for (let j = 0; j < logits.length; j++) {
+      const plus = logits.slice();
+      const minus = logits.slice();
+      plus[j] += eps;
+      minus[j] -= eps;
+      const numeric = (total(plus) - total(minus)) / (2 * eps);
+      assert.ok(Math.abs(numeric - batch.grad[j]) < 1e-4, `d/d logit ${j}: ${batch.grad[j]} against ${numeric}`);
+    }
+  });
 });

@@ -2,8 +2,8 @@
 // share (CONTRACTS.md). The ink box's height becomes 20 px (width by the same factor, area filter when shrinking),
 // centred in 28 rows, with 8 px of black left and right: the line's digits stand as tall as an MNIST digit in its
 // 28×28 frame, so each 28-column window the model sweeps reads like one LeNet input.
-import { resample } from '../server/preprocess/resample.js';
-import type { InkMap } from '../server/preprocess/mnist-normalise.js';
+import { resample } from './resample.js';
+import type { InkMap } from './mnist-normalise.js';
 import { LINE_ROWS } from '../model/line.js';
 
 /** Ink box height after normalisation, as MNIST's 20×20 box. */

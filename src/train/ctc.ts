@@ -101,12 +101,37 @@ export interface CtcBatch {
   skipped: number;
 }
 
-/** CTC over a batch of scores [N × T × C] (every sample over all T columns: trailing columns are the padding's, which
- * the model learns to call blank). */
-export function ctcBatch(scores: Float32Array, n: number, frames: number, classes: number, labels: ArrayLike<number>[], blank: number): CtcBatch {
+/**
+ * CTC over a batch of scores [N × T × C]. Sample i's label is aligned to its own first `valid[i]` columns (all T when
+ * `valid` is absent); the columns after them see only the black padding of a batch of wider lines, and each adds
+ * −log p(blank) to its sample's loss, so that the model learns to call padding blank and must read every digit in the
+ * columns its own line has, as it will when served alone.
+ */
+export function ctcBatch(
+  scores: Float32Array,
+  n: number,
+  frames: number,
+  classes: number,
+  labels: ArrayLike<number>[],
+  blank: number,
+  valid?: ArrayLike<number>,
+): CtcBatch {
   const grad = new Float32Array(n * frames * classes);
   const per = frames * classes;
-  const results = labels.map((label, i) => ctc(scores.subarray(i * per, (i + 1) * per), frames, classes, label, blank));
+  const results = labels.map((label, i) => {
+    const own = Math.min(frames, valid ? valid[i] : frames);
+    const sample = scores.subarray(i * per, (i + 1) * per);
+    const r = ctc(sample, own, classes, label, blank);
+    if (!Number.isFinite(r.loss)) return r;
+    const full = new Float64Array(per);
+    full.set(r.grad);
+    let loss = r.loss;
+    for (let t = own; t < frames; t++) {
+      loss -= sample[t * classes + blank];
+      for (let k = 0; k < classes; k++) full[t * classes + k] = Math.exp(sample[t * classes + k]) - (k === blank ? 1 : 0);
+    }
+    return { loss, grad: full };
+  });
   const fit = results.filter((r) => Number.isFinite(r.loss));
   const scale = fit.length ? 1 / fit.length : 0;
   results.forEach((r, i) => {

@@ -1,7 +1,7 @@
 // The line trainer's checkpoints: what --resume needs, as JSON with base64 float32 tensors, written atomically.
 import { readFileSync } from 'node:fs';
 import writeFileAtomic from 'write-file-atomic';
-import { besideModel } from './export.js';
+import { besideModel } from '../model/model-files.js';
 import type { LineCheckpoint } from './line-trainer.js';
 
 /** models/line.onnx → models/line.ckpt.json */

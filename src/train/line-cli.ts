@@ -26,6 +26,7 @@ ten digits and a blank, trained with CTC on fresh lines made from MNIST train[0:
   --out FILE           where to write the model (its card beside it)    [models/line.onnx]
   --record-every N     steps between loss/validation records             [500]
   --validation N       validation pictures per set (0: none)             [200]
+  --data-workers N     threads making training lines (same lines)       [2]
   --mnist DIR          IDX files to read instead of the embedded MNIST
   --resume             continue from the checkpoint beside --out (Ctrl-C writes one)
   -h, --help           this text`;
@@ -52,6 +53,7 @@ function parse(argv: string[]) {
       'record-every': { type: 'string' },
       validation: { type: 'string' },
       mnist: { type: 'string' },
+      'data-workers': { type: 'string' },
       resume: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -80,6 +82,7 @@ function parse(argv: string[]) {
     recordEvery: POSITIVE('record-every', values['record-every']) ?? 500,
     validation,
     mnist: values.mnist,
+    dataWorkers: POSITIVE('data-workers', values['data-workers']) ?? 2,
     resume: values.resume ?? false,
   };
 }
@@ -156,6 +159,7 @@ async function main(argv: string[]): Promise<number> {
 
   const { checkpoint, stopped } = await trainLine(ckpt, {
     mnistDir: flags.mnist,
+    dataWorkers: flags.dataWorkers,
     validation,
     recordEvery: flags.recordEvery,
     onEvent: reporter(process.stderr),

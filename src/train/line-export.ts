@@ -7,7 +7,7 @@ import { LINE_INPUT, LINE_INPUT_DESCRIPTION, LINE_SCORES, LINE_SCORES_DESCRIPTIO
 import { buildLineInference, unflattenLineParams } from '../model/line-graphs.js';
 import { LABELS } from '../model/lenet.js';
 import { OPSET } from '../model/onnx-builder.js';
-import { besideModel, cardPathFor } from './export.js';
+import { besideModel, cardPathFor } from '../model/model-files.js';
 import type { LineRecipe } from './line-recipe.js';
 import type { LineCheckpoint, LineRecord } from './line-trainer.js';
 import type { ValidationFigures } from './line-validation.js';

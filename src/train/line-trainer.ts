@@ -2,7 +2,7 @@
 // its gradient with respect to the logits, the gradient graph runs backward from that, and the update graph applies
 // Adam. Fresh lines come from the data worker a chunk at a time, made while the previous chunk trains.
 import * as ort from 'onnxruntime-node';
-import { BLANK, LINE_CLASSES, LINE_INPUT, LINE_ROWS, LINE_SCORES } from '../model/line.js';
+import { BLANK, LINE_CLASSES, LINE_INPUT, LINE_ROWS, LINE_SCORES, lineFrames } from '../model/line.js';
 import { buildLineForward, buildLineGradient, buildLineUpdate, DLOGITS } from '../model/line-graphs.js';
 import { hyperInputs, scheduledLr } from '../model/optimizers.js';
 import { createRng, permutation } from '../model/random.js';
@@ -44,6 +44,8 @@ export type LineEvent =
 
 export interface LineTrainOptions {
   mnistDir?: string;
+  /** Threads making lines (1 by default); the lines are the same however many. */
+  dataWorkers?: number;
   validation?: ValidationSet[];
   /** Steps between validation records (and at the end). */
   recordEvery: number;
@@ -72,7 +74,7 @@ export async function trainLine(ckpt: LineCheckpoint, opts: LineTrainOptions): P
     batches: recipe.chunkBatches,
     batchSize: recipe.batchSize,
     fontShare: recipe.fontShare,
-  });
+  }, opts.dataWorkers ?? 1);
   opts.onEvent?.({ type: 'start', steps: recipe.steps, resumedAt: ckpt.step, fonts });
 
   const perChunk = recipe.chunkBatches * recipe.passes;
@@ -133,7 +135,7 @@ export async function trainLine(ckpt: LineCheckpoint, opts: LineTrainOptions): P
     const params = vector(ckpt.params);
     const scores = (await forward.run({ [LINE_INPUT]: line, [PARAMS_INPUT]: params }))[LINE_SCORES];
     const frames = scores.dims[1];
-    const ctc = ctcBatch(scores.data as Float32Array, batch.n, frames, LINE_CLASSES, batch.labels, BLANK);
+    const ctc = ctcBatch(scores.data as Float32Array, batch.n, frames, LINE_CLASSES, batch.labels, BLANK, batch.widths.map(lineFrames));
     ckpt.lines += batch.n - ctc.skipped;
     if (ctc.skipped === batch.n) return NaN;
     const dlogits = new ort.Tensor('float32', ctc.grad, [batch.n, frames, LINE_CLASSES]);

@@ -1,4 +1,5 @@
-// The main thread's handle on the data worker: asks for chunk i, gets its batches; one chunk is always being made ahead.
+// The main thread's handle on the data workers: asks for chunk i, gets its batches; the next chunks are always being
+// made ahead, chunk i by worker i mod k. A chunk's lines depend on the seed and i only, so k changes no number.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -15,29 +16,43 @@ const entry = require('node:url').pathToFileURL(workerData.entry).href;
   .then(() => import(entry));`;
 
 export class LineDataSource {
-  readonly #worker: Worker;
+  readonly #workers: Worker[];
   readonly #waiting = new Map<number, { resolve: (b: LineBatch[]) => void; reject: (e: Error) => void }>();
   readonly #asked = new Map<number, Promise<LineBatch[]>>();
   #failure?: Error;
 
-  private constructor(worker: Worker) {
-    this.#worker = worker;
+  private constructor(workers: Worker[]) {
+    this.#workers = workers;
   }
 
-  static async start(init: DataWorkerInit): Promise<{ source: LineDataSource; fonts: number }> {
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry: ENTRY, init } });
-    const source = new LineDataSource(worker);
-    const fonts = await new Promise<number>((resolve, reject) => {
-      worker.once('error', reject);
-      worker.once('message', (reply: DataReply) => ('ready' in reply ? resolve(reply.fonts) : reject(new Error(`line data worker: ${'error' in reply ? reply.error : 'no start'}`))));
-    });
-    worker.on('message', (reply: DataReply) => {
-      if ('ready' in reply) return;
-      if ('error' in reply) return source.#fail(new Error(`line data worker: ${reply.error}`));
-      source.#waiting.get(reply.chunk)?.resolve(reply.batches);
-      source.#waiting.delete(reply.chunk);
-    });
-    worker.on('error', (err) => source.#fail(err));
+  static async start(init: DataWorkerInit, count: number): Promise<{ source: LineDataSource; fonts: number }> {
+    const workers = Array.from({ length: Math.max(1, count) }, () => new Worker(BOOTSTRAP, { eval: true, workerData: { entry: ENTRY, init } }));
+    const source = new LineDataSource(workers);
+    const started = workers.map(
+      (worker) =>
+        new Promise<number>((resolve, reject) => {
+          worker.once('error', reject);
+          worker.once('message', (reply: DataReply) =>
+            'ready' in reply ? resolve(reply.fonts) : reject(new Error(`line data worker: ${'error' in reply ? reply.error : 'no start'}`)),
+          );
+        }),
+    );
+    let fonts;
+    try {
+      fonts = Math.min(...(await Promise.all(started)));
+    } catch (err) {
+      await source.close();
+      throw err;
+    }
+    for (const worker of workers) {
+      worker.on('message', (reply: DataReply) => {
+        if ('ready' in reply) return;
+        if ('error' in reply) return source.#fail(new Error(`line data worker: ${reply.error}`));
+        source.#waiting.get(reply.chunk)?.resolve(reply.batches);
+        source.#waiting.delete(reply.chunk);
+      });
+      worker.on('error', (err) => source.#fail(err));
+    }
     return { source, fonts };
   }
 
@@ -47,10 +62,11 @@ export class LineDataSource {
     this.#waiting.clear();
   }
 
-  /** Chunk `i`'s batches; asks for chunk i + 1 at once, so that it is being made while chunk i trains. */
+  /** Chunk `i`'s batches; asks for the chunks after it at once (one per worker), so that they are being made while
+   * chunk i trains. */
   chunk(i: number): Promise<LineBatch[]> {
     const got = this.#ask(i);
-    this.#ask(i + 1);
+    for (let k = 1; k <= this.#workers.length; k++) this.#ask(i + k);
     for (const k of this.#asked.keys()) if (k < i) this.#asked.delete(k);
     return got;
   }
@@ -62,7 +78,7 @@ export class LineDataSource {
       ? Promise.reject(this.#failure)
       : new Promise<LineBatch[]>((resolve, reject) => {
           this.#waiting.set(i, { resolve, reject });
-          this.#worker.postMessage({ chunk: i });
+          this.#workers[i % this.#workers.length].postMessage({ chunk: i });
         });
     promise.catch(() => {}); // a chunk asked ahead may fail before anyone awaits it
     this.#asked.set(i, promise);
@@ -70,6 +86,6 @@ export class LineDataSource {
   }
 
   async close(): Promise<void> {
-    await this.#worker.terminate();
+    await Promise.all(this.#workers.map((w) => w.terminate()));
   }
 }

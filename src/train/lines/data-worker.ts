@@ -1,6 +1,7 @@
 // A worker thread that makes training chunks (training-line.ts) while the main thread trains: making lines costs as
 // much CPU as learning from them, and on two cores the two run side by side.
 import { parentPort, workerData } from 'node:worker_threads';
+import sharp from 'sharp';
 import { loadMnist } from '../mnist.js';
 import { fontDigits, TRAINING_FONTS } from './glyphs.js';
 import { trainingChunk, type LineBatch } from './training-line.js';
@@ -16,6 +17,8 @@ export type DataRequest = { chunk: number };
 export type DataReply = { ready: true; fonts: number } | { chunk: number; batches: LineBatch[] } | { error: string };
 
 const init = workerData.init as DataWorkerInit;
+// One libvips thread per worker: its pictures are small, and the cores are the trainer's.
+sharp.concurrency(1);
 const port = parentPort!;
 try {
   const mnist = loadMnist(init.mnistDir).train;

@@ -1,6 +1,6 @@
 // What one hand does to its strokes, as operations on ink maps (white on black, 0..255): thicker or thinner pens,
 // strokes broken and pieces detached, and every affine change of shape (size, slant, rotation) as one warp.
-import { resample } from '../../server/preprocess/resample.js';
+import { resample } from '../../imaging/resample.js';
 import type { Glyph } from './glyphs.js';
 
 export type Rng = () => number;

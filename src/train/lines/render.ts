@@ -2,7 +2,7 @@
 // of it (tilted, JPEG), or white strokes on a transparent canvas. Most are made here as the decoded greyscale picture
 // directly (cheap); photos are encoded as JPEG by sharp and decoded again the way /read decodes an upload.
 import sharp from 'sharp';
-import type { Grey } from '../../server/preprocess/mnist-normalise.js';
+import type { Grey } from '../../imaging/mnist-normalise.js';
 import type { InkLine } from './compose.js';
 import { between, chance, type Rng } from './ink-ops.js';
 
@@ -32,8 +32,8 @@ export function canvasGrey(line: InkLine, rng: Rng): Grey {
   return { data, width: line.width, height: line.height, alphaIsInk: true, ...extremes(data) };
 }
 
-/** Paper's light: a level, a fall-off across the sheet and perhaps a soft-edged shadow, per pixel. */
-function lighting(line: InkLine, rng: Rng): (x: number, y: number) => number {
+/** Paper's light, per pixel of a line's picture: a level, a fall-off across the sheet and perhaps a soft-edged shadow. */
+function lighting(line: InkLine, rng: Rng): Float32Array {
   const fall = chance(rng, 0.6) ? between(rng, 0, 0.4) : 0;
   const angle = between(rng, 0, 2 * Math.PI);
   const [cx, cy] = [Math.cos(angle), Math.sin(angle)];
@@ -44,13 +44,17 @@ function lighting(line: InkLine, rng: Rng): (x: number, y: number) => number {
   const shadowAt = between(rng, -0.3, 0.3);
   const softness = between(rng, 0.1, 0.3);
   const { width, height } = line;
-  return (x, y) => {
-    const u = x / width - 0.5;
+  const light = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
     const v = y / height - 0.5;
-    let light = 1 - fall * (0.5 + 0.7 * (u * cx + v * cy));
-    if (shadow) light *= 1 - shadow / (1 + Math.exp(-((u * sx + v * sy - shadowAt) / softness)));
-    return light;
-  };
+    for (let x = 0; x < width; x++) {
+      const u = x / width - 0.5;
+      let l = 1 - fall * (0.5 + 0.7 * (u * cx + v * cy));
+      if (shadow) l *= 1 - shadow / (1 + Math.exp(-((u * sx + v * sy - shadowAt) / softness)));
+      light[y * width + x] = l;
+    }
+  }
+  return light;
 }
 
 /** Dark ink on lit paper, with grain and (optionally) a blur: the decoded greyscale picture (RGB luma). */
@@ -59,13 +63,8 @@ function paperLevels(line: InkLine, rng: Rng, grain: number): Uint8Array {
   const inkLevel = between(rng, 0, Math.min(110, paper - 70));
   const light = lighting(line, rng);
   const out = new Uint8Array(line.width * line.height);
-  for (let y = 0; y < line.height; y++) {
-    for (let x = 0; x < line.width; x++) {
-      const i = y * line.width + x;
-      const l = light(x, y);
-      out[i] = clamp((paper - ((paper - inkLevel) * line.ink[i]) / 255) * l + grain * (rng() + rng() - 1));
-    }
-  }
+  const depth = (paper - inkLevel) / 255;
+  for (let i = 0; i < out.length; i++) out[i] = clamp((paper - depth * line.ink[i]) * light[i] + grain * (rng() + rng() - 1));
   return chance(rng, 0.6) ? blur(out, line.width, line.height, between(rng, 0.3, 1.3)) : out;
 }
 
@@ -90,21 +89,28 @@ export function blur(data: Uint8Array, width: number, height: number, sigma: num
   const r = Math.max(1, Math.ceil(2 * sigma));
   const k = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
   const sum = k.reduce((a, b) => a + b, 0);
-  const kernel = k.map((v) => v / sum);
+  const kernel = Float32Array.from(k, (v) => v / sum);
+  const taps = 2 * r + 1;
+  // Rows, then columns, each through a line padded with r clamped pixels at both ends: no bounds checks per tap.
   const tmp = new Float32Array(width * height);
+  const row = new Float32Array(width + 2 * r);
   for (let y = 0; y < height; y++) {
+    const base = y * width;
+    for (let i = 0; i < width + 2 * r; i++) row[i] = data[base + Math.min(width - 1, Math.max(0, i - r))];
     for (let x = 0; x < width; x++) {
       let v = 0;
-      for (let j = -r; j <= r; j++) v += kernel[j + r] * data[y * width + Math.min(width - 1, Math.max(0, x + j))];
-      tmp[y * width + x] = v;
+      for (let j = 0; j < taps; j++) v += kernel[j] * row[x + j];
+      tmp[base + x] = v;
     }
   }
   const out = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
+  const column = new Float32Array(height + 2 * r);
+  for (let x = 0; x < width; x++) {
+    for (let i = 0; i < height + 2 * r; i++) column[i] = tmp[Math.min(height - 1, Math.max(0, i - r)) * width + x];
+    for (let y = 0; y < height; y++) {
       let v = 0;
-      for (let j = -r; j <= r; j++) v += kernel[j + r] * tmp[Math.min(height - 1, Math.max(0, y + j)) * width + x];
-      out[y * width + x] = clamp(v);
+      for (let j = 0; j < taps; j++) v += kernel[j] * column[y + j];
+      out[y * width + x] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
     }
   }
   return out;

@@ -3,8 +3,8 @@
 // ink crop) and normaliseLine: what the model learns from is what serving will feed it.
 import { normaliseLine, type NormalisedLine } from '../../imaging/line.js';
 import { createRng } from '../../model/random.js';
-import { decodeForReading } from '../../server/read/decode.js';
-import { inkPage } from '../../server/read/ink.js';
+import { decodeForReading } from '../../imaging/decode-for-reading.js';
+import { inkPage } from '../../imaging/ink-page.js';
 import type { Split } from '../mnist.js';
 import { composeLine, drawWriter } from './compose.js';
 import { TRAIN_MNIST_END, type Glyph, mnistTrainingGlyph } from './glyphs.js';
@@ -72,6 +72,8 @@ export interface LineBatch {
   data: Float32Array;
   n: number;
   width: number;
+  /** Each line's own width before padding. */
+  widths: number[];
   labels: number[][];
 }
 
@@ -82,7 +84,7 @@ export function padBatch(lines: TrainingLine[]): LineBatch {
   lines.forEach(({ line }, i) => {
     for (let y = 0; y < rows; y++) data.set(line.data.subarray(y * line.width, (y + 1) * line.width), (i * rows + y) * width);
   });
-  return { data, n: lines.length, width, labels: lines.map((l) => l.label) };
+  return { data, n: lines.length, width, widths: lines.map((l) => l.line.width), labels: lines.map((l) => l.label) };
 }
 
 /**

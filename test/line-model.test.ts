@@ -1,0 +1,109 @@
+// The line model's graphs and its normalisation: the served graph against the training graph's forward pass on the
+// same weights, the contract's shapes, and the whole gradient (CTC outside the graph, backward inside) against finite
+// differences of the loss.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { normaliseLine } from '../src/imaging/line.js';
+import { BLANK, LINE_CLASSES, LINE_INPUT, LINE_SCORES, lineFrames, lineParamCount } from '../src/model/line.js';
+import { buildLineForward, buildLineGradient, buildLineInference, DLOGITS, unflattenLineParams } from '../src/model/line-graphs.js';
+import { createRng } from '../src/model/random.js';
+import { PARAMS_INPUT } from '../src/model/train-step.js';
+import { ctcBatch } from '../src/train/ctc.js';
+import { randomStart, warmStartFromLenet } from '../src/train/lines/warm-start.js';
+
+const lineOf = (n: number, width: number, seed: number) => {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n * 28 * width }, () => (rng() < 0.3 ? rng() : 0));
+};
+const run = async (bytes: Uint8Array, feeds: Record<string, ort.Tensor>) => {
+  const session = await ort.InferenceSession.create(bytes);
+  try {
+    return await session.run(feeds);
+  } finally {
+    await session.release();
+  }
+};
+
+describe('line model graphs', () => {
+  it('the exported graph gives the training forward graph\'s scores on the same weights, T as the contract says', async () => {
+    const { params } = warmStartFromLenet('models/lenet.onnx');
+    const served = buildLineInference(unflattenLineParams(params), {});
+    for (const width of [28, 31, 57, 96]) {
+      const line = new ort.Tensor('float32', lineOf(2, width, width), [2, 1, 28, width]);
+      const a = (await run(served, { [LINE_INPUT]: line }))[LINE_SCORES];
+      const b = (await run(buildLineForward(), { [LINE_INPUT]: line, [PARAMS_INPUT]: new ort.Tensor('float32', params, [params.length]) }))[LINE_SCORES];
+      assert.deepEqual(a.dims, [2, lineFrames(width), LINE_CLASSES]);
+      assert.deepEqual(b.dims, a.dims);
+      const x = a.data as Float32Array;
+      const y = b.data as Float32Array;
+      for (let i = 0; i < x.length; i++) assert.ok(Math.abs(x[i] - y[i]) < 1e-5, `W ${width}, score ${i}: ${x[i]} against ${y[i]}`);
+      for (let r = 0; r < x.length / LINE_CLASSES; r++) {
+        const mass = x.subarray(r * LINE_CLASSES, (r + 1) * LINE_CLASSES).reduce((s, v) => s + Math.exp(v), 0);
+        assert.ok(Math.abs(mass - 1) < 1e-4, `row ${r} is not a distribution (${mass})`);
+      }
+    }
+  });
+
+  it('the gradient graph seeded with CTC\'s dlogits is the gradient of the CTC loss (finite differences)', async () => {
+    const { params } = randomStart(3);
+    const width = 64;
+    const line = new ort.Tensor('float32', lineOf(2, width, 9), [2, 1, 28, width]);
+    const labels = [[1, 1, 4], [7]];
+    const forward = await ort.InferenceSession.create(buildLineForward());
+    const loss = async (p: Float32Array) => {
+      const scores = (await forward.run({ [LINE_INPUT]: line, [PARAMS_INPUT]: new ort.Tensor('float32', p, [p.length]) }))[LINE_SCORES];
+      // The second line is 3 columns shorter than the batch: its last 3 columns are padding, taught blank.
+      return { ...ctcBatch(scores.data as Float32Array, 2, scores.dims[1], LINE_CLASSES, labels, BLANK, [scores.dims[1], scores.dims[1] - 3]), frames: scores.dims[1] };
+    };
+    const at = await loss(params);
+    const dlogits = new ort.Tensor('float32', at.grad, [2, at.frames, LINE_CLASSES]);
+    const grad = (await run(buildLineGradient(), { [LINE_INPUT]: line, [PARAMS_INPUT]: new ort.Tensor('float32', params, [params.length]), [DLOGITS]: dlogits }))
+      .grad.data as Float32Array;
+    assert.equal(grad.length, lineParamCount());
+    const rng = createRng(5);
+    const eps = 1e-2;
+    let worst = 0;
+    // The last layers' parameters (no ReLU or max-pool kink between them and the loss) and a sample of the rest.
+    const fc2 = lineParamCount() - 11 * 64 - 11;
+    const picks = [...Array.from({ length: 12 }, () => fc2 + Math.floor(rng() * (11 * 64 + 11))), ...Array.from({ length: 12 }, () => Math.floor(rng() * fc2))];
+    for (const i of picks) {
+      const plus = params.slice();
+      const minus = params.slice();
+      plus[i] += eps;
+      minus[i] -= eps;
+      const numeric = ((await loss(plus)).loss - (await loss(minus)).loss) / (2 * eps);
+      worst = Math.max(worst, Math.abs(numeric - grad[i]) / Math.max(1, Math.abs(numeric)));
+    }
+    await forward.release();
+    assert.ok(worst < 2e-2, `largest relative error ${worst}`);
+  });
+});
+
+describe('normaliseLine', () => {
+  it('scales the ink box to 20 rows centred in 28, with 8 black columns each side', () => {
+    // A 10 × 40 box of ink at (5, 3) in a 60 × 50 map: scaled by ½ → 5 × 20, W = 5 + 16, padded to the least, 28.
+    const map = { data: new Uint8Array(60 * 50), width: 60, height: 50 };
+    for (let y = 3; y < 43; y++) for (let x = 5; x < 15; x++) map.data[y * 60 + x] = 255;
+    const line = normaliseLine(map)!;
+    assert.equal(line.scale, 0.5);
+    assert.deepEqual(line.ink, { x: 5, y: 3, width: 10, height: 40 });
+    assert.equal(line.width, 28);
+    const at = (x: number, y: number) => line.data[y * line.width + x];
+    for (let y = 0; y < 28; y++) {
+      for (let x = 0; x < line.width; x++) {
+        const inside = y >= 4 && y < 24 && x >= 8 && x < 13;
+        assert.equal(at(x, y), inside ? 1 : 0, `(${x}, ${y})`);
+      }
+    }
+  });
+
+  it('a wide line keeps its aspect; an empty map has no line', () => {
+    const map = { data: new Uint8Array(200 * 20), width: 200, height: 20 };
+    for (let x = 0; x < 200; x++) for (let y = 5; y < 15; y++) map.data[y * 200 + x] = 200;
+    const line = normaliseLine(map)!;
+    assert.equal(line.width, 400 + 16);
+    assert.ok(Math.abs(line.data[10 * line.width + 100] - 200 / 255) < 1e-6);
+    assert.equal(normaliseLine({ data: new Uint8Array(100), width: 10, height: 10 }), undefined);
+  });
+});

@@ -1,0 +1,76 @@
+// A CI-sized line-model training run (the tiny recipe, seconds): the CTC loss falls on the lines it trained on, and the
+// exported model loads in ONNX Runtime with the contract's shapes, its card beside it.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { BLANK, LINE_CLASSES, LINE_INPUT, LINE_SCORES, lineFrames } from '../src/model/line.js';
+import { buildLineForward } from '../src/model/line-graphs.js';
+import { PARAMS_INPUT } from '../src/model/train-step.js';
+import { ctcBatch } from '../src/train/ctc.js';
+import { exportLineModel, type LineCard } from '../src/train/line-export.js';
+import { LINE_RECIPES } from '../src/train/line-recipe.js';
+import { trainLine, type LineCheckpoint } from '../src/train/line-trainer.js';
+import { fontDigits, TRAINING_FONTS } from '../src/train/lines/glyphs.js';
+import { trainingChunk, type LineBatch } from '../src/train/lines/training-line.js';
+import { warmStartFromLenet } from '../src/train/lines/warm-start.js';
+import { loadMnist } from '../src/train/mnist.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'line-train-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function meanLoss(params: Float32Array, batches: LineBatch[]): Promise<number> {
+  const session = await ort.InferenceSession.create(buildLineForward());
+  let sum = 0;
+  for (const b of batches) {
+    const out = await session.run({
+      [LINE_INPUT]: new ort.Tensor('float32', b.data, [b.n, 1, 28, b.width]),
+      [PARAMS_INPUT]: new ort.Tensor('float32', params, [params.length]),
+    });
+    const s = out[LINE_SCORES];
+    sum += ctcBatch(s.data as Float32Array, b.n, s.dims[1], LINE_CLASSES, b.labels, BLANK, b.widths.map(lineFrames)).loss;
+  }
+  await session.release();
+  return sum / batches.length;
+}
+
+describe('line model training (tiny recipe)', () => {
+  it('the loss falls, and the export loads with the contract\'s shapes', async () => {
+    const recipe = LINE_RECIPES.tiny;
+    const start = warmStartFromLenet('models/lenet.onnx');
+    const ckpt: LineCheckpoint = { recipe, step: 0, params: start.params.slice(), state: new Map(), history: [], seconds: 0, lines: 0, warmStart: start.from };
+    const { checkpoint, stopped } = await trainLine(ckpt, { recordEvery: recipe.steps });
+    assert.equal(stopped, false);
+    assert.equal(checkpoint.step, recipe.steps);
+    assert.ok(checkpoint.lines > 0);
+
+    // The same chunk the data worker made for the run (seeded): the lines the run learnt from.
+    const mnist = loadMnist().train;
+    const fonts = (await Promise.all(TRAINING_FONTS.map(fontDigits))).filter((f) => f !== undefined);
+    const seen = await trainingChunk({ mnist, fonts, fontShare: recipe.fontShare }, recipe.seed, 0, recipe.chunkBatches, recipe.batchSize);
+    const before = await meanLoss(start.params, seen);
+    const afterTraining = await meanLoss(checkpoint.params, seen);
+    assert.ok(afterTraining < 0.8 * before, `CTC loss ${before.toFixed(2)} → ${afterTraining.toFixed(2)}`);
+
+    const file = path.join(dir, 'line.onnx');
+    const card = await exportLineModel(file, { checkpoint, command: 'test' });
+    const bytes = readFileSync(file);
+    assert.equal(card.sha256, createHash('sha256').update(bytes).digest('hex'));
+    assert.ok(bytes.length < 2_000_000, `${bytes.length} bytes`);
+    const written = JSON.parse(readFileSync(path.join(dir, 'line.json'), 'utf8')) as LineCard;
+    assert.equal(written.sha256, card.sha256);
+    assert.deepEqual(written.recipe, recipe);
+
+    const session = await ort.InferenceSession.create(file);
+    assert.deepEqual(session.inputNames, [LINE_INPUT]);
+    assert.deepEqual(session.outputNames, [LINE_SCORES]);
+    for (const width of [28, 75]) {
+      const out = await session.run({ [LINE_INPUT]: new ort.Tensor('float32', new Float32Array(3 * 28 * width), [3, 1, 28, width]) });
+      assert.deepEqual(out[LINE_SCORES].dims, [3, lineFrames(width), LINE_CLASSES]);
+    }
+    await session.release();
+  });
+});
