@@ -17,14 +17,14 @@ import { linesOf, logProbability, withTemperature, type LineScores } from '../sr
 import { prepareLine, readLineScores, type PreparedLine } from '../src/reader/line-read.js';
 import { readRate, reliability, type Judged } from '../src/reader/read-rate.js';
 import { loadModel, runEach } from '../src/server/model.js';
-import { readTemperature, recordCalibration } from '../src/server/read/calibration.js';
-import { decodeForReading } from '../src/server/read/decode.js';
-import { readNumber } from '../src/server/read/read-number.js';
+import { readTemperature, recordCalibration } from '../src/model/calibration.js';
+import { decodeForReading } from '../src/imaging/decode-for-reading.js';
+import { readNumber } from '../src/reader/read-number.js';
 import { checkHeldOutFonts, HELD_OUT_COUNT, HELD_OUT_SEED, HELD_OUT_SETS, heldOutSet } from '../src/synth/heldout/index.js';
 import { validationDigits } from '../src/train/line-validation.js';
 import { TRAINING_FONTS } from '../src/train/lines/glyphs.js';
 import { loadMnist } from '../src/train/mnist.js';
-import { fontGlyphs, makeSet, type SetName } from '../test/helpers/numbers.js';
+import { fontGlyphs, makeSet, type SetName } from '../src/synth/numbers.js';
 
 const SEEDS = { calibration: 3660, validation: 3661, heldout: HELD_OUT_SEED } as const;
 type Role = keyof typeof SEEDS;

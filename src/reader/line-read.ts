@@ -3,11 +3,11 @@
 // confidence, each digit's probabilities given the rest, and each digit's box from the most likely alignment.
 import { LINE_MARGIN, normaliseLine, type NormalisedLine } from '../imaging/line.js';
 import { FRAME_SPAN, FRAME_STRIDE, lineFrames } from '../model/line.js';
-import { PreprocessError } from '../server/preprocess/errors.js';
-import type { Grey } from '../server/preprocess/mnist-normalise.js';
-import { inkPage, type InkPage } from '../server/read/ink.js';
-import type { Box } from '../server/read/reader.js';
+import { PreprocessError } from '../imaging/errors.js';
+import { inkPage, type InkPage } from '../imaging/ink-page.js';
+import type { Grey } from '../imaging/mnist-normalise.js';
 import { align, beamSearch, digitPosteriors, logProbabilityOfLength, withTemperature, type LineScores } from './ctc-decode.js';
+import type { Box } from './reader.js';
 
 /** Prefix beam search's width: fixed in docs/performance.md's rule for #36 before any model was read, not tuned. */
 export const LINE_BEAM = 8;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BLANK, CLASSES, type LineScores } from '../../src/reader/ctc-decode.js';
 import { prepareLine, readLineScores } from '../../src/reader/line-read.js';
-import type { Grey } from '../../src/server/preprocess/mnist-normalise.js';
+import type { Grey } from '../../src/imaging/mnist-normalise.js';
 
 const BLOBS = [
   { x: 30, y: 22, width: 14, height: 30 },

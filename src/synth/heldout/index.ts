@@ -4,7 +4,7 @@
 // distributions and its own paper, photo and canvas renderings — fed MNIST TEST digits and the HELD-OUT fonts only.
 // Used to report, never to choose: the rule that ships a reader is fixed in docs/performance.md before it was read.
 // Seeds and counts are fixed here; every picture has its own seed, so a CI-sized subset is the report's first pictures.
-import type { Split } from '../../train/mnist.js';
+import type { Split } from '../mnist-split.js';
 import { drawFrom, mixSeed, type Draw } from './draw.js';
 import { fontLine, HELD_OUT_FONTS } from './fonts.js';
 import { styleGlyph } from './glyph.js';
