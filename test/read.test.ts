@@ -25,7 +25,9 @@ let app: FastifyInstance;
 let fonts: Glyph[][] = [];
 
 before(async () => {
-  app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }), { logger: false });
+  // These are the segmentation reader's tests (its goals, its cuts): READER pins it whichever reader ships by default
+  // (the line model's are in read-line.test.ts).
+  app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', READER: 'segmentation' }), { logger: false });
   await app.ready();
   fonts = (await Promise.all(HANDWRITING_FONTS.map(fontGlyphs))).filter((g) => g !== undefined);
 });
@@ -278,7 +280,7 @@ describe('POST /read: every bad input is a 4xx JSON error in the documented shap
 
   it('with API_KEY set, /read needs the bearer token as /predict does', async () => {
     const key = 'read-test-api-key-0123456789';
-    const locked = await buildApp(loadConfig({ LOG_LEVEL: 'silent', API_KEY: key }), { logger: false, model: app.modelSlot.current });
+    const locked = await buildApp(loadConfig({ LOG_LEVEL: 'silent', API_KEY: key, READER: 'segmentation' }), { logger: false, model: app.modelSlot.current });
     try {
       const [sample] = await makeSet('wide', 1, 3, mnist);
       const inject = (headers: Record<string, string>) =>

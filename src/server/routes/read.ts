@@ -1,6 +1,8 @@
-// POST /read: a picture of a handwritten number (a zip code, an amount) → its digits, left to right. All the candidate
-// pieces of one picture are classified in one batch, through the same batcher and model as /predict (and the few more
-// that some pictures need once the first are read, in a later one: read-number.ts).
+// POST /read: a picture of a handwritten number (a zip code, an amount) → its digits, left to right, by the reader that
+// app.lineReader names (READER; docs/performance.md's rule for #36 chose the default): the line model (line-reading.ts,
+// through its own batcher), or the segmentation reader, whose candidate pieces of one picture are classified in one
+// batch through the same batcher and model as /predict (and the few more some pictures need, in a later one:
+// read-number.ts), or the line model's reading trusted only where the segmentation reader agrees.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Prediction } from '../inference.js';
 import type { ModelSummary } from '../model-slot.js';
@@ -9,6 +11,7 @@ import { pixelsToPng } from '../../imaging/index.js';
 import { readTemperature } from '../../model/calibration.js';
 import { readNumber } from '../../reader/read-number.js';
 import { MAX_DIGITS } from '../../reader/reader.js';
+import { readWithLineModel } from '../line-reading.js';
 import { imageFrom, postOnly, refuseNonImageBodies } from './predict.js';
 
 /** The candidates of one batch of a picture, queued together so that they share a batch. The one place /read reaches
@@ -30,6 +33,26 @@ const read: FastifyPluginAsync = async (app) => {
     return t;
   };
 
+  /** Today's reader: candidate cuts classified by the digit model, the best path over them. */
+  const segmentationReading = async (image: Buffer, length: number | undefined, debug: boolean) => {
+    let answered: Prediction | undefined;
+    const reading = await readNumber(image, {
+      maxPixels: app.config.MAX_INPUT_PIXELS,
+      length,
+      classify: async (tensors) => {
+        const predictions = await classifyAll(app, tensors);
+        answered = predictions[0];
+        return { probabilities: predictions.map((p) => p.probabilities), temperature: temperatureOf(answered.model), model: answered.model.sha256 };
+      },
+    });
+    const digits = await Promise.all(
+      reading.digits.map(async ({ pixels, ...digit }) =>
+        debug ? { ...digit, input: `data:image/png;base64,${(await pixelsToPng(pixels)).toString('base64')}` } : digit,
+      ),
+    );
+    return { text: reading.text, confidence: reading.confidence, digits, model: answered!.model, executionProvider: answered!.executionProvider };
+  };
+
   app.post<{ Querystring: { debug?: string; length?: number } }>(
     '/read',
     {
@@ -45,23 +68,21 @@ const read: FastifyPluginAsync = async (app) => {
     },
     async (req) => {
       const image = await imageFrom(req);
-      let answered: Prediction | undefined;
-      const reading = await readNumber(image, {
-        maxPixels: app.config.MAX_INPUT_PIXELS,
-        length: req.query.length,
-        classify: async (tensors) => {
-          const predictions = await classifyAll(app, tensors);
-          answered = predictions[0];
-          return { probabilities: predictions.map((p) => p.probabilities), temperature: temperatureOf(answered.model), model: answered.model.sha256 };
-        },
-      });
       const debug = req.query.debug === '1' || req.query.debug === 'true';
-      const digits = await Promise.all(
-        reading.digits.map(async ({ pixels, ...digit }) =>
-          debug ? { ...digit, input: `data:image/png;base64,${(await pixelsToPng(pixels)).toString('base64')}` } : digit,
-        ),
-      );
-      return { text: reading.text, confidence: reading.confidence, digits, model: answered!.model, executionProvider: answered!.executionProvider };
+      const { reader } = app.lineReader;
+      if (reader === 'line') return { ...(await readWithLineModel(app, image, { length: req.query.length, debug })), reader };
+      if (reader === 'combined') {
+        // The line model's reading, trusted only where the segmentation reader reads the same (docs/performance.md).
+        const [line, segmented] = await Promise.all([
+          readWithLineModel(app, image, { length: req.query.length, debug }),
+          segmentationReading(image, req.query.length, false).then(
+            (r) => r.text,
+            () => undefined,
+          ),
+        ]);
+        return { ...line, confidence: segmented === line.text ? line.confidence : 0, reader };
+      }
+      return { ...(await segmentationReading(image, req.query.length, debug)), reader };
     },
   );
 

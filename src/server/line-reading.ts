@@ -1,0 +1,43 @@
+// POST /read with the line model: bytes → the decoded picture (the reader's decoders) → its line → the line batcher →
+// the reading (src/reader/line-read.ts), boxes back in the uploaded picture's pixels.
+import type { FastifyInstance } from 'fastify';
+import sharp from 'sharp';
+import { decodeForReading } from '../imaging/decode-for-reading.js';
+import { LINE_ROWS } from '../model/line.js';
+import type { Provider } from '../model/session.js';
+import { prepareLine, readLineScores, type LineDigit } from '../reader/line-read.js';
+import type { ModelSummary } from './model-slot.js';
+
+export interface LineAnswer {
+  text: string;
+  confidence: number;
+  digits: LineDigit[];
+  model: ModelSummary;
+  executionProvider: Provider;
+  /** With ?debug=1: the normalised line the model read, as a PNG data URL. */
+  line?: string;
+}
+
+export async function readWithLineModel(app: FastifyInstance, image: Buffer, opts: { length?: number; debug: boolean }): Promise<LineAnswer> {
+  const { line } = app.lineReader;
+  if (!line) throw new Error('the line model is not loaded'); // the route only calls this when it is
+  const decoded = await decodeForReading(image, app.config.MAX_INPUT_PIXELS);
+  const prepared = prepareLine(decoded.grey);
+  const scored = await line.inference.score(prepared.line);
+  const reading = readLineScores(scored.scores, prepared, { temperature: line.temperature, length: opts.length });
+  const s = decoded.scale;
+  const digits = reading.digits.map((d) => ({
+    ...d,
+    box: { x: Math.round(d.box.x * s), y: Math.round(d.box.y * s), width: Math.max(1, Math.round(d.box.width * s)), height: Math.max(1, Math.round(d.box.height * s)) },
+  }));
+  const answer: LineAnswer = { text: reading.text, confidence: reading.confidence, digits, model: scored.model, executionProvider: scored.executionProvider };
+  if (opts.debug) answer.line = `data:image/png;base64,${(await linePng(prepared.line.data, prepared.line.width)).toString('base64')}`;
+  return answer;
+}
+
+/** The model's input (28 rows, floats in [0, 1]) as a greyscale PNG. */
+function linePng(data: Float32Array, width: number): Promise<Buffer> {
+  const bytes = Buffer.alloc(data.length);
+  for (let i = 0; i < data.length; i++) bytes[i] = Math.round(Math.min(1, Math.max(0, data[i])) * 255);
+  return sharp(bytes, { raw: { width, height: LINE_ROWS, channels: 1 } }).png().toBuffer();
+}
