@@ -1,7 +1,9 @@
 // Decoding the line model's per-column scores (CONTRACTS.md: [T, 11] log-probabilities, class 10 the CTC blank) into
 // a number, with the number's posterior. Written here rather than taken from a library: no maintained JavaScript CTC
 // decoder exists, and the length constraint and exact posteriors are the heart of the line reader. Pure: no I/O.
-// Everything is in log space; a column's scores are log-probabilities over the 11 classes.
+// Scores come in as log-probabilities; the sums run on probabilities rescaled every column (Rabiner's scaling, as
+// CTC implementations do), which keeps them in range without a log and an exp per term: the line's whole decoding
+// then costs well under a millisecond.
 
 export const BLANK = 10;
 export const CLASSES = 11;
@@ -19,13 +21,6 @@ export interface Decoded {
 }
 
 const NEG = -Infinity;
-
-/** log(e^a + e^b) without overflow. */
-export function logAdd(a: number, b: number): number {
-  if (a === NEG) return b;
-  if (b === NEG) return a;
-  return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
-}
 
 /** Sample `i` of a batch's [N, frames, CLASSES] scores, where the batch may be wider than the line (padding on the
  * right is blank by contract, but is cut off here so it cannot add frames): its first `frames` columns. */
@@ -64,38 +59,64 @@ export function bestPath(scores: LineScores): number[] {
   return labels;
 }
 
-/** log P(labels | line): CTC's forward sum over the alignments of labels with blanks between and around them. */
-export function logProbability(scores: LineScores, labels: readonly number[]): number {
+/** The scores as probabilities, once per line. */
+function probabilitiesOf(scores: LineScores): Float64Array {
+  const p = new Float64Array(scores.frames * CLASSES);
+  for (let i = 0; i < p.length; i++) p[i] = Math.exp(scores.data[i]);
+  return p;
+}
+
+/** CTC's forward sum over `p` (probabilities, frames × CLASSES): log P(labels). */
+function forward(p: Float64Array, frames: number, labels: readonly number[]): number {
   const S = 2 * labels.length + 1;
-  if (scores.frames === 0) return labels.length === 0 ? 0 : NEG;
-  const symbol = (s: number) => (s % 2 === 0 ? BLANK : labels[(s - 1) / 2]);
-  let alpha = new Float64Array(S).fill(NEG);
-  alpha[0] = scores.data[BLANK];
-  if (S > 1) alpha[1] = scores.data[symbol(1)];
-  for (let t = 1; t < scores.frames; t++) {
-    const next = new Float64Array(S).fill(NEG);
-    const row = t * CLASSES;
+  if (frames === 0) return labels.length === 0 ? 0 : NEG;
+  if (labels.length > frames) return NEG;
+  const symbol = new Int32Array(S);
+  for (let s = 0; s < S; s++) symbol[s] = s % 2 === 0 ? BLANK : labels[(s - 1) / 2];
+  let alpha = new Float64Array(S);
+  let next = new Float64Array(S);
+  alpha[0] = p[BLANK];
+  if (S > 1) alpha[1] = p[symbol[1]];
+  let logScale = 0;
+  for (let t = 0; ; t++) {
+    let sum = 0;
+    for (let s = 0; s < S; s++) sum += alpha[s];
+    if (sum === 0) return NEG;
+    for (let s = 0; s < S; s++) alpha[s] /= sum;
+    logScale += Math.log(sum);
+    if (t === frames - 1) break;
+    const row = (t + 1) * CLASSES;
     // Only states from which the rest of the labels still fit in the frames left can end the sum.
-    const lo = Math.max(0, S - 2 * (scores.frames - t) - 1);
+    const lo = Math.max(0, S - 2 * (frames - t - 1) - 1);
+    next.fill(0, 0, lo);
     for (let s = lo; s < S; s++) {
       let a = alpha[s];
-      if (s > 0) a = logAdd(a, alpha[s - 1]);
-      if (s > 1 && s % 2 === 1 && symbol(s) !== symbol(s - 2)) a = logAdd(a, alpha[s - 2]);
-      next[s] = a === NEG ? NEG : a + scores.data[row + symbol(s)];
+      if (s > 0) a += alpha[s - 1];
+      if (s > 1 && s % 2 === 1 && symbol[s] !== symbol[s - 2]) a += alpha[s - 2];
+      next[s] = a * p[row + symbol[s]];
     }
-    alpha = next;
+    [alpha, next] = [next, alpha];
   }
-  return S > 1 ? logAdd(alpha[S - 1], alpha[S - 2]) : alpha[0];
+  const end = S > 1 ? alpha[S - 1] + alpha[S - 2] : alpha[0];
+  return end > 0 ? logScale + Math.log(end) : NEG;
+}
+
+/** log P(labels | line): CTC's forward sum over the alignments of labels with blanks between and around them. */
+export function logProbability(scores: LineScores, labels: readonly number[]): number {
+  return forward(probabilitiesOf(scores), scores.frames, labels);
 }
 
 interface Beam {
-  labels: number[];
-  /** log P(prefix, the last column blank) and log P(prefix, the last column its last label). */
+  /** The prefix as a string of digits (its key; the labels are read from it only at the end). */
+  key: string;
+  last: number;
+  /** P(prefix, the last column blank) and P(prefix, the last column its last label), both × this column's scale. */
   blank: number;
   label: number;
 }
 
-const total = (b: Beam) => logAdd(b.blank, b.label);
+/** A class below this probability in a column is not tried as the next digit there (the result's P stays exact). */
+const NEGLIGIBLE = 1e-8;
 
 /**
  * CTC prefix beam search (Hannun et al. 2014, without a language model): the `beam` most likely prefixes after each
@@ -105,49 +126,64 @@ const total = (b: Beam) => logAdd(b.blank, b.label);
  */
 export function beamSearch(scores: LineScores, beam: number, opts: { length?: number } = {}): Decoded[] {
   const { length } = opts;
-  let beams = new Map<string, Beam>([['', { labels: [], blank: 0, label: NEG }]]);
+  const p = probabilitiesOf(scores);
+  let beams: Beam[] = [{ key: '', last: -1, blank: 1, label: 0 }];
+  const next = new Map<string, Beam>();
+  const at = (key: string, last: number) => {
+    let b = next.get(key);
+    if (!b) next.set(key, (b = { key, last, blank: 0, label: 0 }));
+    return b;
+  };
   for (let t = 0; t < scores.frames; t++) {
     const row = t * CLASSES;
     const left = scores.frames - t - 1;
-    const next = new Map<string, Beam>();
-    const at = (labels: number[]) => {
-      const key = labels.join('');
-      let b = next.get(key);
-      if (!b) next.set(key, (b = { labels, blank: NEG, label: NEG }));
-      return b;
-    };
-    for (const b of beams.values()) {
-      const p = total(b);
-      const stay = at(b.labels);
-      stay.blank = logAdd(stay.blank, p + scores.data[row + BLANK]);
-      const last = b.labels.length > 0 ? b.labels[b.labels.length - 1] : -1;
-      if (last >= 0) stay.label = logAdd(stay.label, b.label + scores.data[row + last]); // a repeat merges
-      if (length !== undefined && b.labels.length >= length) continue;
+    next.clear();
+    for (const b of beams) {
+      const total = b.blank + b.label;
+      const stay = at(b.key, b.last);
+      stay.blank += total * p[row + BLANK];
+      if (b.last >= 0) stay.label += b.label * p[row + b.last]; // a repeat merges
+      if (length !== undefined && b.key.length >= length) continue;
       for (let c = 0; c < BLANK; c++) {
-        const x = scores.data[row + c];
-        if (x === NEG) continue;
+        const x = p[row + c];
+        if (x < NEGLIGIBLE) continue;
         // After the same digit, a new one needs a blank between (else it merges): only the blank-ending part extends.
-        const from = c === last ? b.blank : p;
-        if (from === NEG) continue;
-        const grown = at([...b.labels, c]);
-        grown.label = logAdd(grown.label, from + x);
+        const from = c === b.last ? b.blank : total;
+        if (from > 0) at(b.key + DIGITS[c], c).label += from * x;
       }
     }
     let kept = [...next.values()];
-    if (length !== undefined) kept = kept.filter((b) => b.labels.length + left >= length);
-    beams = new Map(prune(kept, beam, length !== undefined).map((b) => [b.labels.join(''), b]));
+    if (length !== undefined) kept = kept.filter((b) => b.key.length + left >= length);
+    beams = prune(kept, beam, length !== undefined);
+    let top = 0;
+    for (const b of beams) top = Math.max(top, b.blank + b.label);
+    if (top === 0) return [];
+    for (const b of beams) {
+      b.blank /= top;
+      b.label /= top;
+    }
   }
-  let ended = [...beams.values()];
-  if (length !== undefined) ended = ended.filter((b) => b.labels.length === length);
-  return ended.map((b) => ({ labels: b.labels, logP: logProbability(scores, b.labels) })).sort((a, b) => b.logP - a.logP);
+  if (length !== undefined) beams = beams.filter((b) => b.key.length === length);
+  return beams
+    .map((b) => {
+      const labels = Array.from(b.key, Number);
+      return { labels, logP: forward(p, scores.frames, labels) };
+    })
+    .sort((a, b) => b.logP - a.logP);
 }
+
+const DIGITS = '0123456789';
 
 /** The `beam` most likely, over all lengths or per length. */
 function prune(beams: Beam[], beam: number, perLength: boolean): Beam[] {
-  const best = (bs: Beam[]) => bs.sort((a, b) => total(b) - total(a)).slice(0, beam);
+  const best = (bs: Beam[]) => (bs.length <= beam ? bs : bs.sort((a, b) => b.blank + b.label - (a.blank + a.label)).slice(0, beam));
   if (!perLength) return best(beams);
   const byLength = new Map<number, Beam[]>();
-  for (const b of beams) byLength.set(b.labels.length, [...(byLength.get(b.labels.length) ?? []), b]);
+  for (const b of beams) {
+    const same = byLength.get(b.key.length);
+    if (same) same.push(b);
+    else byLength.set(b.key.length, [b]);
+  }
   return [...byLength.values()].flatMap(best);
 }
 
@@ -157,34 +193,40 @@ function prune(beams: Beam[], beam: number, perLength: boolean): Beam[] {
  */
 export function logProbabilityOfLength(scores: LineScores, length: number): number {
   if (scores.frames === 0) return length === 0 ? 0 : NEG;
+  const p = probabilitiesOf(scores);
   // state[k * CLASSES + c]: k digits emitted so far, the last column's class c.
   const width = (length + 1) * CLASSES;
-  let state = new Float64Array(width).fill(NEG);
-  state[BLANK] = scores.data[BLANK];
-  if (length > 0) for (let c = 0; c < BLANK; c++) state[CLASSES + c] = scores.data[c];
-  for (let t = 1; t < scores.frames; t++) {
-    const row = t * CLASSES;
-    const next = new Float64Array(width).fill(NEG);
+  let state = new Float64Array(width);
+  let next = new Float64Array(width);
+  state[BLANK] = p[BLANK];
+  if (length > 0) for (let c = 0; c < BLANK; c++) state[CLASSES + c] = p[c];
+  let logScale = 0;
+  for (let t = 0; ; t++) {
+    let sum = 0;
+    for (let i = 0; i < width; i++) sum += state[i];
+    if (sum === 0) return NEG;
+    for (let i = 0; i < width; i++) state[i] /= sum;
+    logScale += Math.log(sum);
+    if (t === scores.frames - 1) break;
+    const row = (t + 1) * CLASSES;
+    next.fill(0);
     for (let k = 0; k <= length; k++) {
-      let all = NEG;
-      for (let c = 0; c < CLASSES; c++) all = logAdd(all, state[k * CLASSES + c]);
-      if (all === NEG) continue;
-      next[k * CLASSES + BLANK] = logAdd(next[k * CLASSES + BLANK], all + scores.data[row + BLANK]);
+      const base = k * CLASSES;
+      let all = 0;
+      for (let c = 0; c < CLASSES; c++) all += state[base + c];
+      if (all === 0) continue;
+      next[base + BLANK] += all * p[row + BLANK];
       for (let c = 0; c < BLANK; c++) {
-        const x = scores.data[row + c];
         // The same digit again merges (k stays); after any other class it is a new digit.
-        next[k * CLASSES + c] = logAdd(next[k * CLASSES + c], state[k * CLASSES + c] + x);
-        if (k === length) continue;
-        let other = NEG;
-        for (let o = 0; o < CLASSES; o++) if (o !== c) other = logAdd(other, state[k * CLASSES + o]);
-        next[(k + 1) * CLASSES + c] = logAdd(next[(k + 1) * CLASSES + c], other + x);
+        next[base + c] += state[base + c] * p[row + c];
+        if (k < length) next[base + CLASSES + c] += Math.max(0, all - state[base + c]) * p[row + c];
       }
     }
-    state = next;
+    [state, next] = [next, state];
   }
-  let sum = NEG;
-  for (let c = 0; c < CLASSES; c++) sum = logAdd(sum, state[length * CLASSES + c]);
-  return sum;
+  let end = 0;
+  for (let c = 0; c < CLASSES; c++) end += state[length * CLASSES + c];
+  return end > 0 ? logScale + Math.log(end) : NEG;
 }
 
 /**
@@ -233,8 +275,13 @@ export function align(scores: LineScores, labels: readonly number[]): Array<{ fi
  * normalised over d. The chosen digit's share is its confidence; the others say what else it could be.
  */
 export function digitPosteriors(scores: LineScores, labels: readonly number[]): number[][] {
+  const p = probabilitiesOf(scores);
   return labels.map((_, i) => {
-    const logs = Array.from({ length: BLANK }, (_, d) => logProbability(scores, labels.map((l, j) => (j === i ? d : l))));
+    const changed = [...labels];
+    const logs = Array.from({ length: BLANK }, (_, d) => {
+      changed[i] = d;
+      return forward(p, scores.frames, changed);
+    });
     const max = Math.max(...logs);
     if (max === NEG) return logs.map((_, d) => (d === labels[i] ? 1 : 0));
     const exp = logs.map((l) => Math.exp(l - max));

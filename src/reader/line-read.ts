@@ -11,6 +11,9 @@ import type { Box } from './reader.js';
 
 /** Prefix beam search's width: fixed in docs/performance.md's rule for #36 before any model was read, not tuned. */
 export const LINE_BEAM = 8;
+/** The widest normalised line read: 32 digits (MAX_DIGITS) with gaps of two digit heights fit in it, and it bounds
+ * what one line (28 × 2048 floats, 229 KB) and a padded batch of them may take. */
+export const LINE_MAX_WIDTH = 2048;
 /** Ink level (0..255 in the ink page) from which a pixel counts when a digit's box is fitted to its ink. */
 const BOX_INK = 64;
 
@@ -22,11 +25,15 @@ export interface PreparedLine {
   frames: number;
 }
 
-/** A picture's line, ready for the model. Throws 422 no_digit_found when nothing stands out from the paper. */
+/** A picture's line, ready for the model. Throws 422 no_digit_found when nothing stands out from the paper, and
+ * 422 too_many_digits when the line is longer than LINE_MAX_WIDTH once scaled to the model's height. */
 export function prepareLine(grey: Grey): PreparedLine {
   const page = inkPage(grey);
   const line = normaliseLine(page);
   if (!line) throw new PreprocessError('no_digit_found', 'no digit could be read in the image');
+  if (line.width > LINE_MAX_WIDTH) {
+    throw new PreprocessError('too_many_digits', `the writing is ${line.width} columns long at the model's height; at most ${LINE_MAX_WIDTH} are read`);
+  }
   return { line, page, frames: lineFrames(line.width) };
 }
 
