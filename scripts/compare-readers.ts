@@ -18,8 +18,8 @@ import { prepareLine, readLineScores, type PreparedLine } from '../src/reader/li
 import { readRate, reliability, type Judged } from '../src/reader/read-rate.js';
 import { loadModel, runEach } from '../src/server/model.js';
 import { readTemperature, recordCalibration } from '../src/model/calibration.js';
-import { decodeForReading } from '../src/imaging/decode-for-reading.js';
-import { readNumber } from '../src/reader/read-number.js';
+import { decodeForReading, type Decoded } from '../src/imaging/decode-for-reading.js';
+import { readNumber } from '../src/reader/index.js';
 import { checkHeldOutFonts, HELD_OUT_COUNT, HELD_OUT_SEED, HELD_OUT_SETS, heldOutSet } from '../src/synth/heldout/index.js';
 import { validationDigits } from '../src/train/line-validation.js';
 import { TRAINING_FONTS } from '../src/train/lines/glyphs.js';
@@ -88,12 +88,9 @@ interface Reading {
   confidence: number;
 }
 const NONE: Reading = { text: '', confidence: 0 };
-const segmentation = (picture: Buffer, length?: number): Promise<Reading> =>
-  readNumber(picture, {
-    maxPixels: MAX_PIXELS,
-    length,
-    classify: async (tensors) => ({ probabilities: await runEach(digitModel, tensors), temperature: digitTemperature }),
-  }).catch(() => NONE);
+const classify = async (tensors: Float32Array[]) => ({ probabilities: await runEach(digitModel, tensors), temperature: digitTemperature });
+const segmentation = (picture: Decoded | undefined, length?: number): Promise<Reading> =>
+  picture === undefined ? Promise.resolve(NONE) : readNumber(picture, { length, classify }).catch(() => NONE);
 
 interface Row {
   set: string;
@@ -110,15 +107,17 @@ const samples = await samplesOf();
 const rows: Row[] = [];
 const time = { S: 0, L: 0 };
 for (const s of samples) {
+  const decoded = await decodeForReading(s.picture, MAX_PIXELS).catch(() => undefined);
   let t0 = performance.now();
-  const S = await segmentation(s.picture);
-  const SN = await segmentation(s.picture, s.text.length);
+  const S = await segmentation(decoded);
+  const SN = await segmentation(decoded, s.text.length);
   time.S += performance.now() - t0;
   t0 = performance.now();
   let raw: LineScores | undefined;
   let prepared: PreparedLine | undefined;
   try {
-    prepared = prepareLine((await decodeForReading(s.picture, MAX_PIXELS)).grey);
+    if (!decoded) throw new Error('undecodable');
+    prepared = prepareLine(decoded.grey);
     raw = await lineScores(prepared);
   } catch {
     // no ink found: every reading of this picture is empty and wrong
@@ -149,7 +148,7 @@ const READERS: Reader[] = ['S', 'L', 'C'];
 const setNames = [...new Set(rows.map((r) => r.set))];
 
 console.log(`${role}: seed ${SEEDS[role]}, ${count} a set, ${rows.length} pictures; line model ${flags.line} (${lineSha.slice(0, 12)}, T = ${lineTemperature})`);
-console.log(`digit model ${flags.digit} (T = ${digitTemperature}); in-process time a picture: S ${(time.S / rows.length / 2).toFixed(1)} ms, L ${(time.L / rows.length).toFixed(1)} ms (two reads each)\n`);
+console.log(`digit model ${flags.digit} (T = ${digitTemperature}); in-process time a picture after decoding: S ${(time.S / rows.length / 2).toFixed(1)} ms, L ${(time.L / rows.length).toFixed(1)} ms (two reads each)\n`);
 for (const withLength of [false, true]) {
   console.log(withLength ? '\nwith ?length = the true length' : 'strings right');
   console.log(`| set | ${READERS.join(' | ')} |\n|---|${READERS.map(() => '---|').join('')}`);

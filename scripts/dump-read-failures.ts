@@ -13,8 +13,8 @@ import { argmax } from '../src/model/lenet.js';
 import { toModelInput } from '../src/model/input-contract.js';
 import { loadModel, runEach } from '../src/server/model.js';
 import { decodeForReading } from '../src/imaging/decode-for-reading.js';
-import { classifyCandidates, type ClassifyAll } from '../src/reader/read-number.js';
-import { segmentNumber } from '../src/reader/reader.js';
+import { classifyCandidates, type ClassifyAll } from '../src/reader/index.js';
+import { segmentNumber } from '../src/reader/segmentation.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { fontGlyphs, HANDWRITING_FONTS, makeSet, type SetName } from '../src/synth/numbers.js';
 

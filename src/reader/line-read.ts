@@ -7,7 +7,7 @@ import { PreprocessError } from '../imaging/errors.js';
 import { inkPage, type InkPage } from '../imaging/ink-page.js';
 import type { Grey } from '../imaging/mnist-normalise.js';
 import { align, beamSearch, digitPosteriors, logProbabilityOfLength, withTemperature, type LineScores } from './ctc-decode.js';
-import type { Box } from './reader.js';
+import type { Box } from '../imaging/box.js';
 
 /** Prefix beam search's width: fixed in docs/performance.md's rule for #36 before any model was read, not tuned. */
 export const LINE_BEAM = 8;
@@ -19,7 +19,7 @@ const BOX_INK = 64;
 
 export interface PreparedLine {
   line: NormalisedLine;
-  /** The line's ink, cropped from the decoded picture at (page.left, page.top). */
+  /** The line's ink, cropped from the decoded picture at (page.x, page.y). */
   page: InkPage;
   /** Columns of scores the model gives for this line alone. */
   frames: number;
@@ -93,7 +93,7 @@ export function digitBoxes(spans: ReadonlyArray<{ first: number; last: number; p
     const x1 = Math.min(line.ink.x + line.ink.width, Math.ceil(toPage(hi)));
     const ink = inkWithin(page, x0, Math.max(x0 + 1, x1));
     const box = ink ?? { x: x0, y: line.ink.y, width: Math.max(1, x1 - x0), height: line.ink.height };
-    return { ...box, x: box.x + page.left, y: box.y + page.top };
+    return { ...box, x: box.x + page.x, y: box.y + page.y };
   });
 }
 

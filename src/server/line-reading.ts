@@ -1,8 +1,8 @@
-// POST /read with the line model: bytes → the decoded picture (the reader's decoders) → its line → the line batcher →
-// the reading (src/reader/line-read.ts), boxes back in the uploaded picture's pixels.
+// POST /read with the line model: the decoded picture → its line → the line batcher → the reading
+// (src/reader/line-read.ts), boxes back in the uploaded picture's pixels.
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
-import { decodeForReading } from '../imaging/decode-for-reading.js';
+import type { Decoded } from '../imaging/decode-for-reading.js';
 import { LINE_ROWS } from '../model/line.js';
 import type { Provider } from '../model/session.js';
 import { prepareLine, readLineScores, type LineDigit } from '../reader/line-read.js';
@@ -18,10 +18,9 @@ export interface LineAnswer {
   line?: string;
 }
 
-export async function readWithLineModel(app: FastifyInstance, image: Buffer, opts: { length?: number; debug: boolean }): Promise<LineAnswer> {
+export async function readWithLineModel(app: FastifyInstance, decoded: Decoded, opts: { length?: number; debug: boolean }): Promise<LineAnswer> {
   const { line } = app.lineReader;
   if (!line) throw new Error('the line model is not loaded'); // the route only calls this when it is
-  const decoded = await decodeForReading(image, app.config.MAX_INPUT_PIXELS);
   const prepared = prepareLine(decoded.grey);
   const scored = await line.inference.score(prepared.line);
   const reading = readLineScores(scored.scores, prepared, { temperature: line.temperature, length: opts.length });

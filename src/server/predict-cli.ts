@@ -6,9 +6,10 @@ import { parseArgs } from 'node:util';
 import { argmax } from '../model/lenet.js';
 import { loadConfig } from './config.js';
 import { loadModel, runEach } from './model.js';
+import { decodeForReading } from '../imaging/decode-for-reading.js';
 import { PreprocessError, Preprocessor } from '../imaging/index.js';
 import { readTemperature } from '../model/calibration.js';
-import { readNumber } from '../reader/read-number.js';
+import { readNumber } from '../reader/index.js';
 
 const USAGE = `usage: npm run predict -- [--read] FILE [FILE…] [--json]
   Reads each picture (PNG, JPEG, WebP, …) the way the service does and prints its digit and ten probabilities.
@@ -50,7 +51,8 @@ async function main(argv: string[]): Promise<number> {
   for (const file of parsed.positionals) {
     try {
       if (parsed.values.read) {
-        const { text, confidence, digits } = await readNumber(await readFile(file), { maxPixels: config.MAX_INPUT_PIXELS, classify });
+        const picture = await decodeForReading(await readFile(file), config.MAX_INPUT_PIXELS);
+        const { text, confidence, digits } = await readNumber(picture, { classify });
         results.push({ file, text, confidence, digits: digits.map(({ pixels: _, ...d }) => d) });
         if (!parsed.values.json) {
           console.log(`${file}: ${text} (${(100 * confidence).toFixed(1)}%)`);

@@ -3,6 +3,7 @@
 // ways people send them (a PNG of paper, a JPEG photo, a transparent canvas).
 import sharp from 'sharp';
 import { createRng } from '../model/random.js';
+import type { Box } from '../imaging/box.js';
 import { resample } from '../imaging/resample.js';
 import type { Split } from './mnist-split.js';
 
@@ -12,13 +13,6 @@ export interface Glyph {
   width: number;
   height: number;
   label: number;
-}
-
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
 }
 
 /** A number laid out as ink, with the true text and each digit's box. */

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { checkpointPathFor, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { formatConfusion } from './evaluate.js';
+import { CudaUnavailableError } from '../model/session.js';
 import { besideModel, cardPathFor } from '../model/model-files.js';
 import { exportModel } from './export.js';
 import { DataError, loadMnist } from './mnist.js';
@@ -84,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
       onEvent: createProgressReporter(recipe.epochs),
     });
   } catch (err) {
-    if (err instanceof DivergedError || err instanceof TeacherError || (err instanceof Error && /CUDA execution provider/.test(err.message))) {
+    if (err instanceof DivergedError || err instanceof TeacherError || err instanceof CudaUnavailableError) {
       console.error(`error: ${err.message}`);
       return 1;
     }

@@ -26,7 +26,7 @@ function scoresFor(prepared: ReturnType<typeof prepareLine>, digits: number[]): 
   const data = new Float32Array(frames * CLASSES).fill(Math.log(0.01));
   const say = Array<number>(frames).fill(BLANK);
   BLOBS.forEach((b, i) => {
-    const column = 8 + (b.x + b.width / 2 - prepared.page.left - line.ink.x) * line.scale;
+    const column = 8 + (b.x + b.width / 2 - prepared.page.x - line.ink.x) * line.scale;
     say[Math.min(frames - 1, Math.round((column - 13.5) / 4))] = digits[i]; // the last window's centre may fall short of the last digit's
   });
   say.forEach((c, t) => (data[t * CLASSES + c] = Math.log(0.9)));

@@ -2,23 +2,18 @@
 // app.lineReader names (READER; docs/performance.md's rule for #36 chose the default): the line model (line-reading.ts,
 // through its own batcher), or the segmentation reader, whose candidate pieces of one picture are classified in one
 // batch through the same batcher and model as /predict (and the few more some pictures need, in a later one:
-// read-number.ts), or the line model's reading trusted only where the segmentation reader agrees.
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+// src/reader/index.ts), or the line model's reading trusted only where the segmentation reader agrees. The picture is
+// decoded once, whichever reader reads it.
+import type { FastifyPluginAsync } from 'fastify';
 import type { Prediction } from '../inference.js';
 import type { ModelSummary } from '../model-slot.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 import { pixelsToPng } from '../../imaging/index.js';
 import { readTemperature } from '../../model/calibration.js';
-import { readNumber } from '../../reader/read-number.js';
-import { MAX_DIGITS } from '../../reader/reader.js';
+import { decodeForReading, type Decoded } from '../../imaging/decode-for-reading.js';
+import { MAX_DIGITS, readNumber } from '../../reader/index.js';
 import { readWithLineModel } from '../line-reading.js';
 import { imageFrom, postOnly, refuseNonImageBodies } from './predict.js';
-
-/** The candidates of one batch of a picture, queued together so that they share a batch. The one place /read reaches
- * the inference service. */
-function classifyAll(app: FastifyInstance, tensors: Float32Array[]): Promise<Prediction[]> {
-  return app.inference.predictAll(tensors);
-}
 
 const read: FastifyPluginAsync = async (app) => {
   if (app.config.API_KEY) await requireBearer(app, app.config.API_KEY, 'API_KEY');
@@ -34,13 +29,13 @@ const read: FastifyPluginAsync = async (app) => {
   };
 
   /** Today's reader: candidate cuts classified by the digit model, the best path over them. */
-  const segmentationReading = async (image: Buffer, length: number | undefined, debug: boolean) => {
+  const segmentationReading = async (picture: Decoded, length: number | undefined, debug: boolean) => {
     let answered: Prediction | undefined;
-    const reading = await readNumber(image, {
-      maxPixels: app.config.MAX_INPUT_PIXELS,
+    const reading = await readNumber(picture, {
       length,
       classify: async (tensors) => {
-        const predictions = await classifyAll(app, tensors);
+        // The candidates of one batch of a picture, queued together so that they share a batch.
+        const predictions = await app.inference.predictAll(tensors);
         answered = predictions[0];
         return { probabilities: predictions.map((p) => p.probabilities), temperature: temperatureOf(answered.model), model: answered.model.sha256 };
       },
@@ -68,21 +63,23 @@ const read: FastifyPluginAsync = async (app) => {
     },
     async (req) => {
       const image = await imageFrom(req);
+      const picture = await decodeForReading(image, app.config.MAX_INPUT_PIXELS);
+      const { length } = req.query;
       const debug = req.query.debug === '1' || req.query.debug === 'true';
       const { reader } = app.lineReader;
-      if (reader === 'line') return { ...(await readWithLineModel(app, image, { length: req.query.length, debug })), reader };
+      if (reader === 'line') return { ...(await readWithLineModel(app, picture, { length, debug })), reader };
       if (reader === 'combined') {
         // The line model's reading, trusted only where the segmentation reader reads the same (docs/performance.md).
         const [line, segmented] = await Promise.all([
-          readWithLineModel(app, image, { length: req.query.length, debug }),
-          segmentationReading(image, req.query.length, false).then(
+          readWithLineModel(app, picture, { length, debug }),
+          segmentationReading(picture, length, false).then(
             (r) => r.text,
             () => undefined,
           ),
         ]);
         return { ...line, confidence: segmented === line.text ? line.confidence : 0, reader };
       }
-      return { ...(await segmentationReading(image, req.query.length, debug)), reader };
+      return { ...(await segmentationReading(picture, length, debug)), reader };
     },
   );
 
