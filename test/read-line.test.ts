@@ -2,6 +2,9 @@
 // boxes, ?length, the reader named in /health/ready, a service without a line model file, and an accuracy floor on a
 // fixed CI-sized subset of the held-out report composer (src/synth/heldout: MNIST test digits, held-out fonts).
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/server/app.js';
@@ -9,6 +12,7 @@ import { loadConfig } from '../src/server/config.js';
 import { HELD_OUT_CI_COUNT, HELD_OUT_SETS, heldOutSet, type HeldOutSample } from '../src/synth/heldout/index.js';
 import { compose, mnistGlyph, paperPng, seeded } from '../src/synth/numbers.js';
 import { loadMnist } from '../src/train/mnist.js';
+import { runCli } from './helpers/cli.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 
 const { test: mnist } = loadMnist();
@@ -86,6 +90,20 @@ describe('POST /read with the line model', () => {
     } finally {
       await bare.close();
     }
+  });
+
+  it('npm run predict -- --read reads with the line model as /read does, and says so', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lenet-read-line-'));
+    const file = path.join(dir, 'zip.png');
+    writeFileSync(file, await paperPng(zip([3, 2, 1, 18, 4], 94110)));
+    const served = (await post(app, readFileSync(file))).json();
+    const cli = await runCli('src/server/predict-cli.ts', ['--read', '--json', file], { env: { READER: 'line', EXECUTION_PROVIDER: 'cpu' } });
+    assert.equal(cli.code, 0, cli.stderr);
+    const [result] = JSON.parse(cli.stdout);
+    assert.equal(result.reader, 'line');
+    assert.equal(result.text, served.text);
+    assert.ok(Math.abs(result.confidence - served.confidence) < 1e-6);
+    assert.deepEqual(result.digits.map((d: { box: unknown }) => d.box), served.digits.map((d: { box: unknown }) => d.box));
   });
 
   it('refuses a blank page with 422 no_digit_found', async () => {

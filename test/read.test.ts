@@ -215,14 +215,16 @@ describe('npm run predict -- --read', () => {
     const samples = await makeSet('wide', 2, 21, mnist);
     const files = samples.map((s, i) => path.join(dir, `n${i}.png`));
     samples.forEach((s, i) => writeFileSync(files[i], s.picture));
-    const text = await runCli('src/server/predict-cli.ts', ['--read', ...files]);
+    const env = { READER: 'segmentation' };
+    const text = await runCli('src/server/predict-cli.ts', ['--read', ...files], { env });
     assert.equal(text.code, 0, text.stderr);
     for (const [i, s] of samples.entries()) assert.match(text.stdout, new RegExp(`${files[i]}: ${s.number.text} \\(`));
-    const json = await runCli('src/server/predict-cli.ts', ['--read', '--json', files[0]]);
+    const json = await runCli('src/server/predict-cli.ts', ['--read', '--json', files[0]], { env });
     const [result] = JSON.parse(json.stdout);
     assert.equal(result.text, samples[0].number.text);
     assert.equal(result.digits.length, samples[0].number.text.length);
     assert.deepEqual(Object.keys(result.digits[0]).sort(), ['box', 'confidence', 'digit', 'probabilities']);
+    assert.equal(result.reader, 'segmentation');
   });
 });
 
