@@ -66,6 +66,16 @@ function probabilitiesOf(scores: LineScores): Float64Array {
   return p;
 }
 
+/** Divides `v` by its sum, so that sums over many columns stay in range; returns the log of that sum (−Infinity when
+ * every entry is 0). */
+function rescale(v: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i];
+  if (sum === 0) return NEG;
+  for (let i = 0; i < v.length; i++) v[i] /= sum;
+  return Math.log(sum);
+}
+
 /** CTC's forward sum over `p` (probabilities, frames × CLASSES): log P(labels). */
 function forward(p: Float64Array, frames: number, labels: readonly number[]): number {
   const S = 2 * labels.length + 1;
@@ -79,11 +89,8 @@ function forward(p: Float64Array, frames: number, labels: readonly number[]): nu
   if (S > 1) alpha[1] = p[symbol[1]];
   let logScale = 0;
   for (let t = 0; ; t++) {
-    let sum = 0;
-    for (let s = 0; s < S; s++) sum += alpha[s];
-    if (sum === 0) return NEG;
-    for (let s = 0; s < S; s++) alpha[s] /= sum;
-    logScale += Math.log(sum);
+    logScale += rescale(alpha);
+    if (logScale === NEG) return NEG;
     if (t === frames - 1) break;
     const row = (t + 1) * CLASSES;
     // Only states from which the rest of the labels still fit in the frames left can end the sum.
@@ -202,11 +209,8 @@ export function logProbabilityOfLength(scores: LineScores, length: number): numb
   if (length > 0) for (let c = 0; c < BLANK; c++) state[CLASSES + c] = p[c];
   let logScale = 0;
   for (let t = 0; ; t++) {
-    let sum = 0;
-    for (let i = 0; i < width; i++) sum += state[i];
-    if (sum === 0) return NEG;
-    for (let i = 0; i < width; i++) state[i] /= sum;
-    logScale += Math.log(sum);
+    logScale += rescale(state);
+    if (logScale === NEG) return NEG;
     if (t === scores.frames - 1) break;
     const row = (t + 1) * CLASSES;
     next.fill(0);

@@ -1,14 +1,12 @@
 // The line model (models/line.onnx, CONTRACTS.md): loaded, checked against its contract (input "line" float
 // [N,1,28,W], output "scores" [N,T,11] log-probabilities, T = lineFrames(W)), warmed up, then run on batches of lines
 // padded to one width. The same session options and execution provider as the digit model (src/model/session.ts).
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { LINE_CLASSES, LINE_INPUT, LINE_ROWS, LINE_SCORES, lineFrames } from '../model/line.js';
 import { DataType, decodeModel, readMetadata, type ModelProto } from '../model/onnx-builder.js';
 import { openSession, type Device, type Provider } from '../model/session.js';
-import { ModelLoadError, type ModelInfo } from './model.js';
+import { infoOf, ModelLoadError, type ModelInfo } from './model.js';
 
 export interface LoadedLineModel {
   info: ModelInfo;
@@ -88,14 +86,7 @@ export async function loadLineModel(file: string, device: Device, threads: numbe
     throw new ModelLoadError(`${file}: warm-up inference failed (${(err as Error).message.split('\n')[0]})`, { cause: err });
   }
   return {
-    info: {
-      name: metadata.name || path.basename(file).replace(/\.onnx$/i, ''),
-      version: metadata.version || 'unversioned',
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-      path: file,
-      inputs: session.inputNames,
-      outputs: session.outputNames,
-    },
+    info: infoOf(file, bytes, metadata, session),
     provider,
     fallbackReason,
     run,

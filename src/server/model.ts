@@ -87,18 +87,24 @@ export async function loadModel(file: string, device: Device, threads: number): 
   }
 
   return {
-    info: {
-      name: metadata.name || path.basename(file).replace(/\.onnx$/i, ''),
-      version: metadata.version || 'unversioned',
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-      path: file,
-      inputs: session.inputNames,
-      outputs: session.outputNames,
-    },
+    info: infoOf(file, bytes, metadata, session),
     provider,
     fallbackReason,
     run,
     release: () => session.release(),
+  };
+}
+
+/** A loaded model's identity: its metadata's name and version (else the file's name), the file's sha256 and path, and
+ * the session's input and output names. */
+export function infoOf(file: string, bytes: Uint8Array, metadata: Record<string, string>, session: ort.InferenceSession): ModelInfo {
+  return {
+    name: metadata.name || path.basename(file).replace(/\.onnx$/i, ''),
+    version: metadata.version || 'unversioned',
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    path: file,
+    inputs: session.inputNames,
+    outputs: session.outputNames,
   };
 }
 
