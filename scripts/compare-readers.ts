@@ -162,10 +162,13 @@ for (const withLength of [false, true]) {
   }
 }
 
-console.log('\nreliability, all sets (confidence bin: pictures, mean confidence, right)');
-for (const k of READERS) {
-  console.log(`${k}: ${reliability(rows.map((r) => judge(r, k, false))).map((b) => `[${b.lo}, ${b.hi}) ${b.count} ${b.meanConfidence.toFixed(3)} ${pct(b.accuracy)}`).join(' · ')}`);
-}
+console.log('\nreliability, all sets: pictures in each confidence bin, their mean confidence → the share read right');
+console.log(`| confidence | ${READERS.join(' | ')} |\n|---|${READERS.map(() => '---|').join('')}`);
+const bins = READERS.map((k) => reliability(rows.map((r) => judge(r, k, false))));
+bins[0].forEach((bin, i) => {
+  const cells = bins.map((b) => (b[i].count === 0 ? '–' : `${b[i].count}: ${b[i].meanConfidence.toFixed(3)} → ${pct(b[i].accuracy)}`));
+  console.log(`| ${bin.lo}–${bin.hi} | ${cells.join(' | ')} |`);
+});
 
 if (role === 'validation') {
   // docs/performance.md, "Which reader /read ships" (fixed before any line model result was read).
