@@ -11,6 +11,7 @@ import { BLANK, LINE_CLASSES, LINE_INPUT, LINE_SCORES, lineFrames } from '../src
 import { buildLineForward } from '../src/model/line-graphs.js';
 import { PARAMS_INPUT } from '../src/model/train-step.js';
 import { ctcBatch } from '../src/train/ctc.js';
+import { loadLineCheckpoint, saveLineCheckpoint } from '../src/train/line-checkpoint.js';
 import { exportLineModel, type LineCard } from '../src/train/line-export.js';
 import { LINE_RECIPES } from '../src/train/line-recipe.js';
 import { trainLine, type LineCheckpoint } from '../src/train/line-trainer.js';
@@ -41,7 +42,7 @@ describe('line model training (tiny recipe)', () => {
   it('the loss falls, and the export loads with the contract\'s shapes', async () => {
     const recipe = LINE_RECIPES.tiny;
     const start = warmStartFromLenet('models/lenet.onnx');
-    const ckpt: LineCheckpoint = { recipe, step: 0, params: start.params.slice(), state: new Map(), history: [], seconds: 0, lines: 0, warmStart: start.from };
+    const ckpt: LineCheckpoint = { recipe, step: 0, params: start.params.slice(), state: new Map(), history: [], lossCurve: [], seconds: 0, lines: 0, warmStart: start.from };
     const { checkpoint, stopped } = await trainLine(ckpt, { recordEvery: recipe.steps });
     assert.equal(stopped, false);
     assert.equal(checkpoint.step, recipe.steps);
@@ -72,5 +73,21 @@ describe('line model training (tiny recipe)', () => {
       assert.deepEqual(out[LINE_SCORES].dims, [3, lineFrames(width), LINE_CLASSES]);
     }
     await session.release();
+  });
+
+  it('a run stopped after 5 steps and resumed from its checkpoint ends with the uninterrupted run\'s weights', async () => {
+    const recipe = { ...LINE_RECIPES.tiny, steps: 8 };
+    const start = warmStartFromLenet('models/lenet.onnx');
+    const fresh = (): LineCheckpoint => ({ recipe, step: 0, params: start.params.slice(), state: new Map(), history: [], lossCurve: [], seconds: 0, lines: 0 });
+    const whole = await trainLine(fresh(), { recordEvery: recipe.steps });
+    let steps = 0;
+    const first = await trainLine(fresh(), { recordEvery: recipe.steps, shouldStop: () => ++steps === 5 });
+    assert.equal(first.stopped, true);
+    assert.equal(first.checkpoint.step, 5);
+    const file = path.join(dir, 'line.ckpt.json');
+    await saveLineCheckpoint(file, first.checkpoint);
+    const resumed = await trainLine(loadLineCheckpoint(file), { recordEvery: recipe.steps });
+    assert.equal(resumed.checkpoint.step, recipe.steps);
+    assert.deepEqual(resumed.checkpoint.params, whole.checkpoint.params);
   });
 });

@@ -21,10 +21,10 @@ ten digits and a blank, trained with CTC on fresh lines made from MNIST train[0:
   --batch-size N       lines per step                                    [recipe's]
   --lr X               peak learning rate (Adam)                         [recipe's]
   --seed N             seed of the lines and their order                 [recipe's]
-  --lenet FILE         LeNet to start from                               [models/lenet.onnx]
+  --lenet FILE         LeNet to start from, or a line model to train on  [models/lenet.onnx]
   --no-warm-start      start from random weights instead
   --out FILE           where to write the model (its card beside it)    [models/line.onnx]
-  --record-every N     steps between loss/validation records             [500]
+  --record-every N     steps between loss/validation records             [2500]
   --validation N       validation pictures per set (0: none)             [200]
   --data-workers N     threads making training lines (same lines)       [2]
   --mnist DIR          IDX files to read instead of the embedded MNIST
@@ -79,7 +79,7 @@ function parse(argv: string[]) {
     recipe,
     lenet: values.lenet ?? 'models/lenet.onnx',
     out: values.out ?? 'models/line.onnx',
-    recordEvery: POSITIVE('record-every', values['record-every']) ?? 500,
+    recordEvery: POSITIVE('record-every', values['record-every']) ?? 2500,
     validation,
     mnist: values.mnist,
     dataWorkers: POSITIVE('data-workers', values['data-workers']) ?? 2,
@@ -138,7 +138,7 @@ async function main(argv: string[]): Promise<number> {
       console.error(`error: ${(err as Error).message}`);
       return 2;
     }
-    ckpt = { recipe: flags.recipe, step: 0, params: start.params, state: new Map(), history: [], seconds: 0, lines: 0, warmStart: start.from };
+    ckpt = { recipe: flags.recipe, step: 0, params: start.params, state: new Map(), history: [], lossCurve: [], seconds: 0, lines: 0, warmStart: start.from };
   }
 
   const validationSpec = { perSet: flags.validation, seed: 3600 };

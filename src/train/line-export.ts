@@ -37,6 +37,7 @@ export interface LineCard {
   validation: ValidationFigures | null;
   validationSpec: { perSet: number; seed: number } | null;
   history: LineRecord[];
+  lossCurve: Array<[number, number]>;
   createdAt: string;
 }
 
@@ -94,6 +95,7 @@ export async function exportLineModel(modelPath: string, input: LineExportInput)
     validation: input.validation ?? null,
     validationSpec: input.validationSpec ?? null,
     history: ckpt.history,
+    lossCurve: ckpt.lossCurve,
     createdAt,
   };
   await writeFileAtomic(modelPath, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));

@@ -24,7 +24,7 @@ export const LINE_RECIPES: Record<'default' | 'tiny', LineRecipe> = {
   default: {
     name: 'default',
     optimizer: { name: 'adam', momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
-    steps: 6000,
+    steps: 10000,
     batchSize: 32,
     lr: 0.001,
     schedule: 'cosine',

@@ -32,6 +32,8 @@ export interface LineCheckpoint {
   params: Float32Array;
   state: Map<string, Float32Array>;
   history: LineRecord[];
+  /** [step, mean loss per line over the CURVE_EVERY steps before it]. */
+  lossCurve: Array<[number, number]>;
   seconds: number;
   lines: number;
   warmStart?: { file: string; sha256: string };
@@ -57,6 +59,9 @@ export interface LineTrainOptions {
   checkpointSeconds?: number;
 }
 
+/** Steps between points of the loss curve. */
+export const CURVE_EVERY = 250;
+
 const scalar = (v: number) => new ort.Tensor('float32', [v], []);
 const vector = (v: Float32Array) => new ort.Tensor('float32', v, [v.length]);
 
@@ -80,6 +85,8 @@ export async function trainLine(ckpt: LineCheckpoint, opts: LineTrainOptions): P
   const perChunk = recipe.chunkBatches * recipe.passes;
   let lossSum = 0;
   let lossCount = 0;
+  let curveSum = 0;
+  let curveCount = 0;
   let lastCheckpoint = performance.now();
   let stopped = false;
   const record = async () => {
@@ -111,6 +118,13 @@ export async function trainLine(ckpt: LineCheckpoint, opts: LineTrainOptions): P
         if (Number.isFinite(loss)) {
           lossSum += loss;
           lossCount++;
+          curveSum += loss;
+          curveCount++;
+        }
+        if (ckpt.step % CURVE_EVERY === 0 && curveCount > 0) {
+          ckpt.lossCurve.push([ckpt.step, curveSum / curveCount]);
+          curveSum = 0;
+          curveCount = 0;
         }
         opts.onEvent?.({ type: 'step', step: ckpt.step, steps: recipe.steps, loss, linesPerSecond: ckpt.lines / ckpt.seconds, seconds: ckpt.seconds });
         if (ckpt.step % opts.recordEvery === 0 || ckpt.step === recipe.steps) await record();

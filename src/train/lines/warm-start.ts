@@ -1,7 +1,7 @@
 // The line model's starting weights: a trained LeNet's (models/lenet.onnx). Column t of the line model computes
 // exactly what LeNet computes on the 28×28 window at 4t, so its convolutions and fc1 carry over as they are, and
 // fc2's ten digit rows too; only the blank's row starts fresh (zero: it learns from the first steps which columns
-// lie between digits).
+// lie between digits). A trained line model (models/line.onnx) is taken whole, to train it further.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Params } from '../../model/init.js';
@@ -17,7 +17,7 @@ export interface WarmStart {
   from?: { file: string; sha256: string };
 }
 
-/** LeNet's weights from an exported model, laid out as the line model's parameters. */
+/** LeNet's (or a line model's) weights from an exported model, laid out as the line model's parameters. */
 export function warmStartFromLenet(file: string): WarmStart {
   const bytes = readFileSync(file);
   const model = decodeModel(bytes);
@@ -28,7 +28,11 @@ export function warmStartFromLenet(file: string): WarmStart {
     if (!values) throw new Error(`${file}: no ${p.name} to start the line model from (not a LeNet exported by this project?)`);
     if (p.name === 'fc2.weight' || p.name === 'fc2.bias') {
       const per = numel(p.shape) / LINE_CLASSES;
-      if (values.length !== per * BLANK) throw new Error(`${file}: ${p.name} has ${values.length} values, expected ${per * BLANK}`);
+      if (values.length === per * LINE_CLASSES) {
+        params.set(p.name, values); // a line model's, blank row and all
+        continue;
+      }
+      if (values.length !== per * BLANK) throw new Error(`${file}: ${p.name} has ${values.length} values, expected ${per * BLANK} or ${per * LINE_CLASSES}`);
       const grown = new Float32Array(numel(p.shape));
       grown.set(values); // rows 0–9 the digits', row 10 (the blank's) zero
       params.set(p.name, grown);
