@@ -1,6 +1,6 @@
 // `tsx scripts/compare-readers.ts --role calibration|validation|heldout`: the line reader (#36) against today's
 // segmentation reader, and both combined, on one role of CONTRACTS.md's data, read in process as POST /read reads:
-//   calibration  validation generator (test/helpers/numbers.ts, MNIST train[55000:60000], training fonts), seed 3660:
+//   calibration  validation generator (src/synth/numbers.ts, MNIST train[55000:60000], training fonts), seed 3660:
 //                fits the line model's temperature (min Σ −log P_T(true string | line), T = 0.50, 0.55, … 3.00);
 //                --record writes it into the line model's card.
 //   validation   the same generator, seed 3661: the figures docs/performance.md's rule decides on, and its verdict.
@@ -206,7 +206,7 @@ if (role === 'calibration') {
     const file = await recordCalibration(flags.line, {
       temperature: best,
       sha256: lineSha,
-      fittedOn: `validation role: test/helpers/numbers.ts makeSet, MNIST train[55000:60000], training fonts, seed ${SEEDS.calibration}, ${rows.length} lines`,
+      fittedOn: `validation role: src/synth/numbers.ts makeSet, MNIST train[55000:60000], training fonts, seed ${SEEDS.calibration}, ${rows.length} lines`,
       nllBefore: nll(1),
       nllAfter: nll(best),
       eceBefore: ece(1),
