@@ -86,6 +86,7 @@ describe('every command-line tool', () => {
     ['src/server/predict-cli.ts', /MODEL_PATH/],
     ['src/train/eval-cli.ts', /--device/],
     ['src/train/cli.ts', /--epochs/],
+    ['src/train/line-cli.ts', /--steps/],
   ] as const) {
     it(`${script} --help prints its usage and exits 0`, async () => {
       const result = await runCli(script, ['--help']);

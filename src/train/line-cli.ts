@@ -21,6 +21,7 @@ ten digits and a blank, trained with CTC on fresh lines made from MNIST train[0:
   --batch-size N       lines per step                                    [recipe's]
   --lr X               peak learning rate (Adam)                         [recipe's]
   --seed N             seed of the lines and their order                 [recipe's]
+  --passes N           passes over each chunk of fresh lines             [recipe's]
   --lenet FILE         LeNet to start from, or a line model to train on  [models/lenet.onnx]
   --no-warm-start      start from random weights instead
   --out FILE           where to write the model (its card beside it)    [models/line.onnx]
@@ -47,6 +48,7 @@ function parse(argv: string[]) {
       'batch-size': { type: 'string' },
       lr: { type: 'string' },
       seed: { type: 'string' },
+      passes: { type: 'string' },
       lenet: { type: 'string' },
       'no-warm-start': { type: 'boolean' },
       out: { type: 'string' },
@@ -71,6 +73,7 @@ function parse(argv: string[]) {
     steps: POSITIVE('steps', values.steps) ?? base.steps,
     batchSize: POSITIVE('batch-size', values['batch-size']) ?? base.batchSize,
     lr: POSITIVE('lr', values.lr, false) ?? base.lr,
+    passes: POSITIVE('passes', values.passes) ?? base.passes,
     seed,
     warmStart: values['no-warm-start'] ? false : base.warmStart,
   };

@@ -1,8 +1,8 @@
 // CTC's loss and gradient (src/train/ctc.ts) against a brute-force sum over every path of classes through the columns.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRng } from '../src/model/random.js';
-import { ctc, ctcBatch, ctcMinFrames } from '../src/train/ctc.js';
+import { createRng } from '../../src/model/random.js';
+import { ctc, ctcBatch, ctcMinFrames } from '../../src/train/ctc.js';
 
 function logSoftmax(logits: number[], T: number, C: number): Float64Array {
   const out = new Float64Array(T * C);
