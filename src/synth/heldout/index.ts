@@ -12,7 +12,6 @@ import { layLine, type Line } from './layout.js';
 import { canvasPng, paperPng, photoJpeg, type Picture } from './render.js';
 
 export { checkHeldOutFonts, HELD_OUT_FONTS } from './fonts.js';
-export type { Box } from './layout.js';
 
 export const HELD_OUT_SETS = ['spaced', 'touching', 'photo', 'canvas', 'fonts'] as const;
 export type HeldOutSet = (typeof HELD_OUT_SETS)[number];

@@ -1,15 +1,9 @@
 // Glyphs laid along one line by libvips' composite (the brighter ink wins where two overlap): each digit at its own
 // size, its bottom on a baseline that drifts, the gap to the next drawn by the set's own distribution.
 import sharp from 'sharp';
+import type { Box } from '../../imaging/box.js';
 import type { Draw } from './draw.js';
 import { cropInk, type Ink } from './glyph.js';
-
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
 
 /** A number as white ink on black, its true text and (where the composer knows them) each digit's ink box. */
 export interface Line {

@@ -5,7 +5,8 @@
 import sharp from 'sharp';
 import type { Draw } from './draw.js';
 import type { Ink } from './glyph.js';
-import type { Box, Line } from './layout.js';
+import type { Box } from '../../imaging/box.js';
+import type { Line } from './layout.js';
 
 export interface Picture {
   picture: Buffer;
