@@ -1,7 +1,8 @@
 // buildApp(config): the whole HTTP service, without listening, so tests drive it with app.inject().
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { LoadedLineModel } from './line-model.js';
+import { createLogger } from './log.js';
 import type { LoadedModel } from './model.js';
 import { OneLinePerRequest } from './request-log.js';
 import bodyParsers from './plugins/body-parsers.js';
@@ -22,6 +23,7 @@ import predictRoutes from './routes/predict.js';
 import oipRoutes from './routes/oip.js';
 import readRoutes from './routes/read.js';
 import openapiRoutes from './routes/openapi.js';
+import docsRoutes from './routes/docs.js';
 import pageRoutes from './routes/page.js';
 
 export type { Lifecycle } from './plugins/lifecycle.js';
@@ -37,13 +39,13 @@ export interface BuildOptions {
   model?: LoadedModel;
   /** A line model loaded already (tests share one), or null for none; otherwise LINE_MODEL_PATH when READER needs it. */
   lineModel?: LoadedLineModel | null;
-  /** Pino options or false; defaults to JSON logs at config.LOG_LEVEL. */
+  /** Pino options or false; defaults to the service's logger (log.ts) at config.LOG_LEVEL and LOG_FORMAT. */
   logger?: boolean | object;
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? { level: config.LOG_LEVEL },
+    ...(opts.logger === undefined ? { loggerInstance: createLogger(config) as FastifyBaseLogger } : { logger: opts.logger }),
     logController: new OneLinePerRequest(),
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
@@ -82,6 +84,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(readRoutes);
   await app.register(adminRoutes);
   await app.register(openapiRoutes);
+  await app.register(docsRoutes);
   await app.register(pageRoutes);
   return app;
 }

@@ -47,6 +47,8 @@ async function main(): Promise<void> {
     if (err) server.log.error({ err }, 'shutting down after an error');
     else server.log.info({ signal }, 'draining: finishing in-flight requests');
     await server.close();
+    // A cluster's primary says it once every worker has stopped.
+    if (!isClusterWorker) server.log.info('stopped');
   });
   if (isClusterWorker) {
     process.on('SIGINT', () => {});

@@ -42,7 +42,10 @@ export async function loadModel(file: string, device: Device, threads: number): 
   try {
     bytes = await readFile(file);
   } catch (err) {
-    throw new ModelLoadError(`cannot read model file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    const code = (err as NodeJS.ErrnoException).code;
+    // Trying a path before any training is the common case: say how to make one.
+    const hint = code === 'ENOENT' ? ` (no such file; \`npm run train -- --out ${file}\` makes one, and models/lenet.onnx is the committed model)` : '';
+    throw new ModelLoadError(`cannot read model file ${file}: ${code ?? (err as Error).message}${hint}`, { cause: err });
   }
   let metadata: Record<string, string>;
   let graph: ModelProto;

@@ -100,8 +100,11 @@ async function main(argv: string[]): Promise<number> {
 
   // A quick experiment (--train-limit) gets a quick look: the first 200 test digits instead of all 10,000.
   const robustLimit = flags['train-limit'] ? QUICK_ROBUSTNESS_IMAGES : undefined;
-  console.error(`robustness: evaluating on distorted copies of ${robustLimit ?? data.test.count} test digits…`);
-  const robustness = await robustnessOfParams(recipe, result.params, data.test, result.provider, robustLimit);
+  let robustness;
+  if (!flags['no-robustness']) {
+    console.error(`robustness: evaluating on distorted copies of ${robustLimit ?? data.test.count} test digits… (--no-robustness skips it)`);
+    robustness = await robustnessOfParams(recipe, result.params, data.test, result.provider, robustLimit);
+  }
   const command = ['npm run train --', ...argv.filter((a) => a !== '--resume')].join(' ').trim();
   const card = await exportModel(out, { ...result, recipe, command, trainImages, robustness });
   const reportFile = besideModel(out, '.report.png');
@@ -118,7 +121,7 @@ async function main(argv: string[]): Promise<number> {
 
   console.log(`\nconfusion matrix (test set):\n${formatConfusion(result.final.confusion)}`);
   console.log(`per-class recall: ${result.final.recall.map((r, c) => `${c}: ${(100 * r).toFixed(1)}%`).join('  ')}`);
-  console.log(`\nrobustness:\n${formatRobustness(robustness)}`);
+  if (robustness) console.log(`\nrobustness:\n${formatRobustness(robustness)}`);
   console.log(`test accuracy ${(100 * result.final.accuracy).toFixed(2)}%, loss ${result.final.loss.toFixed(4)}`);
   console.log(`wrote ${out} (sha256 ${card.sha256.slice(0, 12)}…), ${cardPathFor(out)}, ${reportFile}`);
   return 0;
