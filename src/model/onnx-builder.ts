@@ -112,7 +112,7 @@ export function decodeModel(bytes: Uint8Array): onnxProto.onnx.ModelProto {
   return onnx.ModelProto.decode(bytes);
 }
 
-/** The float32 values of a tensor (raw_data or float_data), e.g. to read weights back out of a model. */
+/** The float32 values of a tensor (raw_data or float_data): the line model's warm start reads LeNet's weights with it. */
 export function tensorToFloat32(tensor: TensorProto): Float32Array {
   if (tensor.rawData && tensor.rawData.length > 0) {
     const raw = tensor.rawData;
