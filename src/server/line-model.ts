@@ -4,9 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { LINE_CLASSES, LINE_INPUT, LINE_ROWS, LINE_SCORES, lineFrames } from '../model/line.js';
-import { DataType, decodeModel, readMetadata, type ModelProto } from '../model/onnx-builder.js';
-import { openSession, type Device, type Provider } from '../model/session.js';
-import { infoOf, ModelLoadError, type ModelInfo } from './model.js';
+import { DataType, type ModelProto } from '../model/onnx-builder.js';
+import type { Device, Provider } from '../model/session.js';
+import { infoOf, ModelLoadError, openModelFile, type ModelInfo } from './model.js';
 
 export interface LoadedLineModel {
   info: ModelInfo;
@@ -41,23 +41,7 @@ function checkSignature(model: ModelProto): string | undefined {
 
 export async function loadLineModel(file: string, device: Device, threads: number): Promise<LoadedLineModel> {
   const bytes = await readFile(file); // ENOENT reaches the caller as it is: a missing line model is not an error
-  let graph: ModelProto;
-  let metadata: Record<string, string>;
-  try {
-    graph = decodeModel(bytes);
-    metadata = readMetadata(graph);
-  } catch (err) {
-    throw new ModelLoadError(`${file} is not an ONNX model (${(err as Error).message})`, { cause: err });
-  }
-  const wrong = checkSignature(graph);
-  if (wrong) throw new ModelLoadError(`${file}: ${wrong}`);
-  let opened;
-  try {
-    opened = await openSession(new Uint8Array(bytes), device, { threads });
-  } catch (err) {
-    throw new ModelLoadError(`${file}: ONNX Runtime cannot load it (${(err as Error).message.split('\n')[0]})`, { cause: err });
-  }
-  const { session, provider, fallbackReason } = opened;
+  const { session, provider, fallbackReason, metadata } = await openModelFile(file, bytes, device, threads, checkSignature);
   if (!session.inputNames.includes(LINE_INPUT) || !session.outputNames.includes(LINE_SCORES)) {
     await session.release();
     throw new ModelLoadError(`${file}: expected input "${LINE_INPUT}" and output "${LINE_SCORES}", found [${session.inputNames}] and [${session.outputNames}]`);
