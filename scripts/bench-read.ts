@@ -8,6 +8,9 @@
 // req/s at c64 with WORKERS=2 on the 2-core machine, ≤ 2 ms p50 at c1. The environment reaches the service (WORKERS…).
 // Each run also prints the server's CPU per read (all its processes, from /proc): steadier than req/s on a shared VM,
 // and what the c64 goal comes down to (2 cores at ~95 % for 1,500 reads a second leave ~1.27 ms a read).
+// Both readers (#36): a service per reader in BENCH_READ_READERS (default line,segmentation; READER= for each), each
+// read on the same pictures, with the read rate at ≤ 1 % error (the most confident accepted first, ties together) beside
+// the strings, and each run at every concurrency; the baseline (below) is compared with the first reader's service.
 // BENCH_READ_SETS=none skips the accuracy sets. BENCH_READ_BASELINE=<another build's dist/server/main.js> runs the speed
 // part against that build too, in alternating rounds (BENCH_ROUNDS, order flipped every round), and prints the medians
 // and ours ÷ baseline: this VM's speed drifts, so only ratios from one run compare. BENCH_READ_BASELINE_NODE runs that
@@ -24,6 +27,7 @@ import { loadMnist } from '../src/train/mnist.js';
 import { compose, fontGlyphs, HANDWRITING_FONTS, makeSet, mnistGlyph, paperPng, score, seeded, type SetName } from '../src/synth/numbers.js';
 import { startService, type Service } from '../harness/service.js';
 import { drive, hasWrk, type Result } from '../harness/drive.js';
+import { readRate } from '../src/reader/read-rate.js';
 import { median } from './bench/rounds.js';
 import { describeClimb, STEADY_DEFAULTS, warmUntilSteady, warmUpSetting } from '../harness/steady.js';
 
@@ -35,6 +39,7 @@ const SETS = (process.env.BENCH_READ_SETS ?? 'wide,touching,photos,canvas,fonts'
 const BASELINE = process.env.BENCH_READ_BASELINE;
 const BASELINE_NODE = process.env.BENCH_READ_BASELINE_NODE ?? process.execPath;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const READERS = (process.env.BENCH_READ_READERS ?? 'line,segmentation').split(',').filter(Boolean);
 const hasTesseract = spawnSync('tesseract', ['--version']).error === undefined;
 
 const { test: mnist } = loadMnist();
@@ -44,17 +49,19 @@ const zip = await sharp(await paperPng(compose([3, 2, 1, 18, 4].map((i) => mnist
   .png()
   .toBuffer();
 
-const start = (main: string, command = process.execPath) =>
+const start = (main: string, command = process.execPath, reader = READERS[0]) =>
   startService(
-    { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', EXECUTION_PROVIDER: process.env.EXECUTION_PROVIDER ?? 'auto' },
+    { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', EXECUTION_PROVIDER: process.env.EXECUTION_PROVIDER ?? 'auto', READER: reader },
     { command, args: [main], ready: (url) => fetch(`${url}/read`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(zip) }).then((r) => r.ok) },
   );
-const service = await start('dist/server/main.js');
+const services = new Map<string, Service>();
+for (const reader of READERS) services.set(reader, await start('dist/server/main.js', process.execPath, reader));
+const service = services.get(READERS[0])!;
 const baseline = BASELINE ? await start(BASELINE, BASELINE_NODE) : undefined;
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`.padStart(7);
 
-async function ours(picture: Buffer, type: string): Promise<{ text: string; confidence: number }> {
-  const res = await fetch(`${service.url}/read`, { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(picture) });
+async function ours(picture: Buffer, type: string, at = service): Promise<{ text: string; confidence: number }> {
+  const res = await fetch(`${at.url}/read`, { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(picture) });
   const body = (await res.json()) as { text?: string; confidence?: number };
   return { text: body.text ?? '', confidence: body.confidence ?? 0 };
 }
@@ -75,7 +82,10 @@ function afterRejecting(results: Array<{ right: boolean; confidence: number }>, 
 
 try {
   console.log(`bench:read — ${SAMPLES} pictures per set (seed 2026), WORKERS=${process.env.WORKERS ?? 1}${hasTesseract ? '' : ' (no tesseract: apt-get install tesseract-ocr)'}\n`);
-  if (SETS.length > 0) console.log(`${'set'.padEnd(9)} ${'strings'.padStart(7)} ${'chars'.padStart(7)} ${'−1 %'.padStart(7)} ${'−5 %'.padStart(7)}   ${hasTesseract ? 'tesseract strings  chars' : ''}`);
+  if (SETS.length > 0) {
+    const head = `${'strings'.padStart(7)} ${'chars'.padStart(7)} ${'−1 %'.padStart(7)} ${'−5 %'.padStart(7)} ${'RR≤1%'.padStart(7)}`;
+    console.log(`${'set'.padEnd(9)} ${'reader'.padEnd(12)} ${head}   ${hasTesseract ? 'tesseract strings  chars' : ''}`);
+  }
   const fonts = (await Promise.all(HANDWRITING_FONTS.map(fontGlyphs))).filter((g) => g !== undefined);
   for (const name of SETS) {
     if (name === 'fonts' && fonts.length === 0) {
@@ -83,24 +93,24 @@ try {
       continue;
     }
     const samples = await makeSet(name, SAMPLES, 2026, mnist, fonts);
-    const read = [];
-    const peer = [];
-    for (const s of samples) {
-      read.push({ truth: s.number.text, ...(await ours(s.picture, s.type)) });
-      if (hasTesseract) peer.push({ truth: s.number.text, read: tesseract(s.picture, s.type) });
-    }
-    const mine = score(read.map((r) => ({ truth: r.truth, read: r.text })));
-    const ranked = read.map((r) => ({ right: r.text === r.truth, confidence: r.confidence }));
+    const peer = hasTesseract ? samples.map((s) => ({ truth: s.number.text, read: tesseract(s.picture, s.type) })) : [];
     const theirs = hasTesseract ? score(peer) : undefined;
-    console.log(
-      `${name.padEnd(9)} ${pct(mine.strings)} ${pct(mine.characters)} ${pct(afterRejecting(ranked, 0.01))} ${pct(afterRejecting(ranked, 0.05))}` +
-        (theirs ? `   ${pct(theirs.strings)}        ${pct(theirs.characters)}` : ''),
-    );
+    for (const [i, [reader, at]] of [...services].entries()) {
+      const read = [];
+      for (const s of samples) read.push({ truth: s.number.text, ...(await ours(s.picture, s.type, at)) });
+      const mine = score(read.map((r) => ({ truth: r.truth, read: r.text })));
+      const ranked = read.map((r) => ({ right: r.text === r.truth, confidence: r.confidence }));
+      console.log(
+        `${name.padEnd(9)} ${reader.padEnd(12)} ${pct(mine.strings)} ${pct(mine.characters)} ${pct(afterRejecting(ranked, 0.01))} ` +
+          `${pct(afterRejecting(ranked, 0.05))} ${pct(readRate(ranked, 0.01).rate)}` +
+          (theirs && i === 0 ? `   ${pct(theirs.strings)}        ${pct(theirs.characters)}` : ''),
+      );
+    }
   }
 
-  const check = await ours(zip, 'image/png');
+  const checks = await Promise.all([...services].map(async ([reader, at]) => `${(await ours(zip, 'image/png', at)).text} by ${reader}`));
   const warmUp = STEADY ? `warmed until steady, then ${WARMUP} s` : `${WARMUP} s`;
-  console.log(`\nthroughput: a 5-digit 400×120 PNG (${zip.length} B, read as ${check.text}), ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run after ${warmUp} of warm-up`);
+  console.log(`\nthroughput: a 5-digit 400×120 PNG (${zip.length} B, read as ${checks.join(', ')}), ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run after ${warmUp} of warm-up`);
   const nodeOf = (command: string) => spawnSync(command, ['-v'], { encoding: 'utf8' }).stdout.trim();
   console.log(`ours on Node ${process.version}${baseline ? `, baseline ${BASELINE} on Node ${nodeOf(BASELINE_NODE)}` : ''}`);
   const fmt = (r: Result) =>
@@ -108,7 +118,7 @@ try {
   const load = (s: Service, c: number, seconds: number) => drive(`${s.url}/read`, zip, c, seconds, undefined, s.child.pid);
   if (STEADY) {
     const c = Math.max(...CONCURRENCY);
-    for (const [name, s] of [['ours', service], ['baseline', baseline]] as const) {
+    for (const [name, s] of [...[...services].map(([reader, at]) => [`ours (${reader})`, at] as const), ['baseline', baseline] as const]) {
       if (!s) continue;
       const climb = await warmUntilSteady((seconds) => load(s, c, seconds));
       console.log(`warm-up of ${name} at c${c}, ${STEADY_DEFAULTS.window} s windows, req/s/CPU ms a read: ${describeClimb(climb)}`);
@@ -116,11 +126,12 @@ try {
   }
   for (const c of CONCURRENCY) {
     const goal = c === 1 ? `  (goal p50 ≤ 2 ms)` : c === 64 ? '  (goal ≥ 1,500 req/s with WORKERS=2 on 2 cores)' : '';
-    if (!baseline) {
-      if (WARMUP > 0) await load(service, c, WARMUP);
-      console.log(`c${String(c).padEnd(3)} ${fmt(await load(service, c, SECONDS))}${goal}`);
-      continue;
+    // Readers other than the first: one run each (the baseline is compared with the first only).
+    for (const [reader, at] of [...services].slice(baseline ? 1 : 0)) {
+      if (WARMUP > 0) await load(at, c, WARMUP);
+      console.log(`c${String(c).padEnd(3)} ${reader.padEnd(12)} ${fmt(await load(at, c, SECONDS))}${goal}`);
     }
+    if (!baseline) continue;
     const runs = { ours: [] as Result[], baseline: [] as Result[] };
     for (const s of [service, baseline]) if (WARMUP > 0) await load(s, c, WARMUP);
     for (let round = 0; round < ROUNDS; round++) {
@@ -137,12 +148,12 @@ try {
       cpuMs: rs.every((r) => r.cpuMs !== undefined) ? of(rs, 'cpuMs') : undefined,
     });
     const [a, b] = [summary(runs.ours), summary(runs.baseline)];
-    console.log(`c${String(c).padEnd(3)} ours     ${fmt(a)}${goal}`);
+    console.log(`c${String(c).padEnd(3)} ours (${READERS[0]}) ${fmt(a)}${goal}`);
     console.log(`     baseline ${fmt(b)}`);
     const cpu = a.cpuMs !== undefined && b.cpuMs !== undefined ? `, CPU a read ${(a.cpuMs / b.cpuMs).toFixed(2)}×` : '';
     console.log(`     ours ÷ baseline: req/s ${(a.rps / b.rps).toFixed(2)}×, p50 ${(a.p50 / b.p50).toFixed(2)}×, p99 ${(a.p99 / b.p99).toFixed(2)}×${cpu} (medians of ${ROUNDS} alternating rounds)`);
   }
 } finally {
-  service.child.kill();
+  for (const s of services.values()) s.child.kill();
   baseline?.child.kill();
 }

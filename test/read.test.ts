@@ -26,7 +26,9 @@ let app: FastifyInstance;
 let fonts: Glyph[][] = [];
 
 before(async () => {
-  app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }), { logger: false });
+  // These are the segmentation reader's tests (its goals, its cuts): READER pins it whichever reader ships by default
+  // (the line model's are in read-line.test.ts).
+  app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', READER: 'segmentation' }), { logger: false });
   await app.ready();
   fonts = (await Promise.all(HANDWRITING_FONTS.map(fontGlyphs))).filter((g) => g !== undefined);
 });
@@ -213,14 +215,16 @@ describe('npm run predict -- --read', () => {
     const samples = await makeSet('wide', 2, 21, mnist);
     const files = samples.map((s, i) => path.join(dir, `n${i}.png`));
     samples.forEach((s, i) => writeFileSync(files[i], s.picture));
-    const text = await runCli('src/server/predict-cli.ts', ['--read', ...files]);
+    const env = { READER: 'segmentation' };
+    const text = await runCli('src/server/predict-cli.ts', ['--read', ...files], { env });
     assert.equal(text.code, 0, text.stderr);
     for (const [i, s] of samples.entries()) assert.match(text.stdout, new RegExp(`${files[i]}: ${s.number.text} \\(`));
-    const json = await runCli('src/server/predict-cli.ts', ['--read', '--json', files[0]]);
+    const json = await runCli('src/server/predict-cli.ts', ['--read', '--json', files[0]], { env });
     const [result] = JSON.parse(json.stdout);
     assert.equal(result.text, samples[0].number.text);
     assert.equal(result.digits.length, samples[0].number.text.length);
     assert.deepEqual(Object.keys(result.digits[0]).sort(), ['box', 'confidence', 'digit', 'probabilities']);
+    assert.equal(result.reader, 'segmentation');
   });
 });
 
@@ -278,7 +282,7 @@ describe('POST /read: every bad input is a 4xx JSON error in the documented shap
 
   it('with API_KEY set, /read needs the bearer token as /predict does', async () => {
     const key = 'read-test-api-key-0123456789';
-    const locked = await buildApp(loadConfig({ LOG_LEVEL: 'silent', API_KEY: key }), { logger: false, model: app.modelSlot.current });
+    const locked = await buildApp(loadConfig({ LOG_LEVEL: 'silent', API_KEY: key, READER: 'segmentation' }), { logger: false, model: app.modelSlot.current });
     try {
       const [sample] = await makeSet('wide', 1, 3, mnist);
       const inject = (headers: Record<string, string>) =>

@@ -1,6 +1,7 @@
 // buildApp(config): the whole HTTP service, without listening, so tests drive it with app.inject().
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
+import type { LoadedLineModel } from './line-model.js';
 import { createLogger } from './log.js';
 import type { LoadedModel } from './model.js';
 import { OneLinePerRequest } from './request-log.js';
@@ -10,6 +11,7 @@ import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.js
 import grpc from './plugins/grpc.js';
 import inference from './plugins/inference.js';
 import lifecycle from './plugins/lifecycle.js';
+import lineModel from './plugins/line-model.js';
 import metrics from './plugins/metrics.js';
 import modelReload from './plugins/model-reload.js';
 import modelSlot from './plugins/model-slot.js';
@@ -36,6 +38,8 @@ declare module 'fastify' {
 export interface BuildOptions {
   /** A model loaded already (tests share one); otherwise MODEL_PATH is loaded and warmed up before ready. */
   model?: LoadedModel;
+  /** A line model loaded already (tests share one), or null for none; otherwise LINE_MODEL_PATH when READER needs it. */
+  lineModel?: LoadedLineModel | null;
   /** Pino options or false; defaults to the service's logger (log.ts) at config.LOG_LEVEL and LOG_FORMAT. */
   logger?: boolean | object;
 }
@@ -67,6 +71,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(requestMetrics);
   await app.register(modelSlot, { model: opts.model });
   await app.register(inference);
+  await app.register(lineModel, { lineModel: opts.lineModel });
   await app.register(preprocessor);
   await app.register(modelReload);
   await app.register(bodyParsers);

@@ -20,6 +20,12 @@ export const ConfigSchema = z.object({
   GRPC_PORT: int(0, 65535).default(8081),
   MODEL_PATH: z.string().min(1).default(path.join(PROJECT_ROOT, 'models', 'lenet.onnx')),
   EXECUTION_PROVIDER: z.enum(DEVICES).default('auto'),
+  /** The line model POST /read reads with (CONTRACTS.md); when the file is missing /read uses the segmentation reader. */
+  LINE_MODEL_PATH: z.string().min(1).default(path.join(PROJECT_ROOT, 'models', 'line.onnx')),
+  /** Which reader POST /read uses: `auto` is the one docs/performance.md's rule chose (#36); `line` the line model,
+   * `segmentation` the digit model over cut candidates, `combined` the line model's reading trusted only where the
+   * segmentation reader agrees. */
+  READER: z.enum(['auto', 'line', 'segmentation', 'combined']).default('auto'),
   /** ORT intra-op threads on the CPU. 1 leaves the other cores to sharp and the event loop (docs/performance.md). */
   CPU_THREADS: int(0, 256).default(1),
   /** Largest accepted request body. */

@@ -18,6 +18,8 @@ export function createMetrics() {
     queueWait: new Histogram({ name: 'lenet_queue_wait_seconds', help: 'Time an image waited in the inference queue before its batch started', buckets: SECONDS, registers }),
     inference: new Histogram({ name: 'lenet_inference_duration_seconds', help: 'ONNX Runtime run time per batch (not the wait for the event loop)', buckets: SECONDS, registers }),
     batchSize: new Histogram({ name: 'lenet_batch_size', help: 'Images per ONNX Runtime run', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], registers }),
+    lineInference: new Histogram({ name: 'lenet_line_inference_duration_seconds', help: 'The line model\'s run time per batch of lines', buckets: SECONDS, registers }),
+    lineBatchSize: new Histogram({ name: 'lenet_line_batch_size', help: 'Lines per run of the line model', buckets: [1, 2, 4, 8, 16, 32, 64], registers }),
     reloads: new Counter({ name: 'lenet_model_reloads_total', help: 'Hot model reloads by result', labelNames: ['result'], registers }),
   };
 }

@@ -11,26 +11,32 @@ export interface ModelSummary {
 
 export const summaryOf = ({ name, version, sha256 }: ModelInfo): ModelSummary => ({ name, version, sha256 });
 
-interface Entry {
-  model: LoadedModel;
+/** What a slot holds: a loaded model of either kind (the digit model, the line model). */
+interface Releasable {
+  info: ModelInfo;
+  release(): Promise<void>;
+}
+
+interface Entry<M extends Releasable> {
+  model: M;
   users: number;
   retired: boolean;
   /** Whether we loaded it (and so release it); a model handed in by a test is shared and not ours to release. */
   owned: boolean;
 }
 
-export class ModelSlot {
-  #entry: Entry;
+export class ModelSlot<M extends Releasable = LoadedModel> {
+  #entry: Entry<M>;
 
-  constructor(model: LoadedModel, owned = true) {
+  constructor(model: M, owned = true) {
     this.#entry = { model, users: 0, retired: false, owned };
   }
 
-  get current(): LoadedModel {
+  get current(): M {
     return this.#entry.model;
   }
 
-  async use<T>(fn: (model: LoadedModel) => Promise<T>): Promise<T> {
+  async use<T>(fn: (model: M) => Promise<T>): Promise<T> {
     const entry = this.#entry;
     entry.users++;
     try {
@@ -42,7 +48,7 @@ export class ModelSlot {
   }
 
   /** Serves `next` from now on; the previous model finishes what it is running, then is released. */
-  swap(next: LoadedModel): void {
+  swap(next: M): void {
     const previous = this.#entry;
     this.#entry = { model: next, users: 0, retired: false, owned: true };
     previous.retired = true;
@@ -55,7 +61,7 @@ export class ModelSlot {
   }
 }
 
-function releaseIfIdle(entry: Entry): void {
+function releaseIfIdle(entry: Entry<Releasable>): void {
   if (!entry.retired || entry.users > 0 || !entry.owned) return;
   entry.owned = false; // release once
   entry.model.release().catch(() => {}); // nothing useful to do if freeing an unused session fails

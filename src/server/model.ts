@@ -47,24 +47,7 @@ export async function loadModel(file: string, device: Device, threads: number): 
     const hint = code === 'ENOENT' ? ` (no such file; \`npm run train -- --out ${file}\` makes one, and models/lenet.onnx is the committed model)` : '';
     throw new ModelLoadError(`cannot read model file ${file}: ${code ?? (err as Error).message}${hint}`, { cause: err });
   }
-  let metadata: Record<string, string>;
-  let graph: ModelProto;
-  try {
-    graph = decodeModel(bytes);
-    metadata = readMetadata(graph);
-  } catch (err) {
-    throw new ModelLoadError(`${file} is not an ONNX model (${(err as Error).message})`, { cause: err });
-  }
-  const wrongShape = checkSignature(graph);
-  if (wrongShape) throw new ModelLoadError(`${file}: ${wrongShape}`);
-  let opened;
-  try {
-    opened = await openSession(new Uint8Array(bytes), device, { threads });
-  } catch (err) {
-    const message = (err as Error).message;
-    throw new ModelLoadError(err instanceof CudaUnavailableError ? message : `${file}: ONNX Runtime cannot load it (${message.split('\n')[0]})`, { cause: err });
-  }
-  const { session, provider, fallbackReason } = opened;
+  const { session, provider, fallbackReason, metadata } = await openModelFile(file, bytes, device, threads, checkSignature);
   if (!session.inputNames.includes(INPUT) || !session.outputNames.includes(OUTPUT)) {
     await session.release();
     throw new ModelLoadError(
@@ -90,18 +73,45 @@ export async function loadModel(file: string, device: Device, threads: number): 
   }
 
   return {
-    info: {
-      name: metadata.name || path.basename(file).replace(/\.onnx$/i, ''),
-      version: metadata.version || 'unversioned',
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-      path: file,
-      inputs: session.inputNames,
-      outputs: session.outputNames,
-    },
+    info: infoOf(file, bytes, metadata, session),
     provider,
     fallbackReason,
     run,
     release: () => session.release(),
+  };
+}
+
+/** What every model file goes through (the digit model's and the line model's): decoded as ONNX, its declared
+ * signature checked by `check` (the reason it does not fit, or undefined), a session opened on `device`. */
+export async function openModelFile(file: string, bytes: Uint8Array, device: Device, threads: number, check: (graph: ModelProto) => string | undefined) {
+  let metadata: Record<string, string>;
+  let graph: ModelProto;
+  try {
+    graph = decodeModel(bytes);
+    metadata = readMetadata(graph);
+  } catch (err) {
+    throw new ModelLoadError(`${file} is not an ONNX model (${(err as Error).message})`, { cause: err });
+  }
+  const wrong = check(graph);
+  if (wrong) throw new ModelLoadError(`${file}: ${wrong}`);
+  try {
+    return { ...(await openSession(new Uint8Array(bytes), device, { threads })), metadata };
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new ModelLoadError(err instanceof CudaUnavailableError ? message : `${file}: ONNX Runtime cannot load it (${message.split('\n')[0]})`, { cause: err });
+  }
+}
+
+/** A loaded model's identity: its metadata's name and version (else the file's name), the file's sha256 and path, and
+ * the session's input and output names. */
+export function infoOf(file: string, bytes: Uint8Array, metadata: Record<string, string>, session: ort.InferenceSession): ModelInfo {
+  return {
+    name: metadata.name || path.basename(file).replace(/\.onnx$/i, ''),
+    version: metadata.version || 'unversioned',
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    path: file,
+    inputs: session.inputNames,
+    outputs: session.outputNames,
   };
 }
 

@@ -9,11 +9,15 @@ import { loadModel, ModelLoadError, runEach } from './model.js';
 import { decodeForReading } from '../imaging/decode-for-reading.js';
 import { PreprocessError, Preprocessor } from '../imaging/index.js';
 import { readTemperature } from '../model/calibration.js';
+import { lineFrames } from '../model/line.js';
 import { readNumber } from '../reader/index.js';
+import { loadLineModel, type LoadedLineModel } from './line-model.js';
+import { readDecodedLine } from './line-reading.js';
+import { chosenReader } from './reader-choice.js';
 
 const USAGE = `usage: npm run predict -- [--read] FILE [FILE…] [--json]
   Reads each picture (PNG, JPEG, WebP, …) the way the service does and prints its digit and ten probabilities.
-  --read       each file is a whole number, read as POST /read reads it: the number, each digit's confidence and box
+  --read       each file is a whole number, read as POST /read reads it (READER): the number, each digit's confidence and box
   --json       one JSON array of results (or {file, error}) instead of text
   -h, --help   this text
   The model and where it runs come from the environment, as for the service:
@@ -56,14 +60,35 @@ async function main(argv: string[]): Promise<number> {
   const preprocessor = new Preprocessor({ maxPixels: config.MAX_INPUT_PIXELS, threads: 0, inlineMaxPixels: Infinity, maxQueue: 1 });
   const temperature = readTemperature(config.MODEL_PATH, model.info.sha256);
   const classify = async (tensors: Float32Array[]) => ({ probabilities: await runEach(model, tensors), temperature });
+  // --read reads with the reader POST /read uses (READER), the line model when its file is there.
+  let reader = chosenReader(config.READER);
+  let lineModel: LoadedLineModel | undefined;
+  if (parsed.values.read && reader !== 'segmentation') {
+    lineModel = await loadLineModel(config.LINE_MODEL_PATH, config.EXECUTION_PROVIDER, config.CPU_THREADS).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (!lineModel) reader = 'segmentation';
+  }
+  const lineTemperature = lineModel ? readTemperature(lineModel.info.path, lineModel.info.sha256) : 1;
+  const scoreLine = async (l: { data: Float32Array; width: number }) => ({ scores: { data: await lineModel!.run(l.data, 1, l.width), frames: lineFrames(l.width) } });
   let failures = 0;
   const results = [];
   for (const file of parsed.positionals) {
     try {
       if (parsed.values.read) {
         const picture = await decodeForReading(await readFile(file), config.MAX_INPUT_PIXELS);
-        const { text, confidence, digits } = await readNumber(picture, { classify });
-        results.push({ file, text, confidence, digits: digits.map(({ pixels: _, ...d }) => d) });
+        let read: { text: string; confidence: number; digits: Array<{ digit: number; confidence: number; box: { x: number; y: number; width: number; height: number } }> };
+        if (reader === 'segmentation') {
+          const { text, confidence, digits } = await readNumber(picture, { classify });
+          read = { text, confidence, digits: digits.map(({ pixels: _, ...d }) => d) };
+        } else {
+          read = (await readDecodedLine(picture, scoreLine, { temperature: lineTemperature })).reading;
+          // combined: the line model's reading, trusted only where the segmentation reader agrees.
+          if (reader === 'combined' && (await readNumber(picture, { classify }).then((r) => r.text, () => undefined)) !== read.text) read.confidence = 0;
+        }
+        const { text, confidence, digits } = read;
+        results.push({ file, text, confidence, digits, reader });
         if (!parsed.values.json) {
           console.log(`${file}: ${text} (${(100 * confidence).toFixed(1)}%)`);
           for (const { digit, confidence: c, box } of digits) {
@@ -89,6 +114,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (parsed.values.json) console.log(JSON.stringify(results, null, 2));
   await model.release();
+  await lineModel?.release();
   return failures ? 1 : 0;
 }
 

@@ -1,4 +1,5 @@
-// Liveness never depends on the model; readiness says which model and which execution provider really serve.
+// Liveness never depends on the model; readiness says which model and which execution provider really serve, and which
+// reader POST /read uses (with the line model, or why not).
 import type { FastifyPluginAsync } from 'fastify';
 import { summaryOf } from '../model-slot.js';
 
@@ -9,7 +10,14 @@ const health: FastifyPluginAsync = async (app) => {
     const { state } = app.lifecycle;
     if (state !== 'ready') return reply.status(503).send({ status: state });
     const { info, provider } = app.modelSlot.current;
-    return { status: 'ready', model: { ...summaryOf(info), inputs: info.inputs, outputs: info.outputs }, executionProvider: provider };
+    const { reader, reason, line } = app.lineReader;
+    const lineModel = line && { ...summaryOf(line.slot.current.info), executionProvider: line.slot.current.provider, temperature: line.temperature };
+    return {
+      status: 'ready',
+      model: { ...summaryOf(info), inputs: info.inputs, outputs: info.outputs },
+      executionProvider: provider,
+      read: { reader, ...(lineModel ? { lineModel } : {}), ...(reason ? { reason } : {}) },
+    };
   });
 };
 

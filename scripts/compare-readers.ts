@@ -1,0 +1,221 @@
+// `tsx scripts/compare-readers.ts --role calibration|validation|heldout`: the line reader (#36) against today's
+// segmentation reader, and both combined, on one role of CONTRACTS.md's data, read in process as POST /read reads:
+//   calibration  validation generator (src/synth/numbers.ts, MNIST train[55000:60000], training fonts), seed 3660:
+//                fits the line model's temperature (min Σ −log P_T(true string | line), T = 0.50, 0.55, … 3.00);
+//                --record writes it into the line model's card.
+//   validation   the same generator, seed 3661: the figures docs/performance.md's rule decides on, and its verdict.
+//   heldout      src/synth/heldout (MNIST test digits, held-out fonts), seed 361420: report only.
+// Prints whole strings right per set for S (segmentation), L (line model) and C (L's string, trusted only when S
+// agrees), the read rate at ≤ 0.5 % and ≤ 1 % error over all sets, the same with ?length = the true length, and a
+// reliability table; --json FILE writes every picture's readings. --count (default 200 a set), --sets, --line, --digit.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { LINE_INPUT, LINE_ROWS, LINE_SCORES } from '../src/model/line.js';
+import { linesOf, logProbability, withTemperature, type LineScores } from '../src/reader/ctc-decode.js';
+import { prepareLine, readLineScores, type PreparedLine } from '../src/reader/line-read.js';
+import { readRate, reliability, type Judged } from '../src/reader/read-rate.js';
+import { loadModel, runEach } from '../src/server/model.js';
+import { readTemperature, recordCalibration } from '../src/model/calibration.js';
+import { decodeForReading, type Decoded } from '../src/imaging/decode-for-reading.js';
+import { readNumber } from '../src/reader/index.js';
+import { checkHeldOutFonts, HELD_OUT_COUNT, HELD_OUT_SEED, HELD_OUT_SETS, heldOutSet } from '../src/synth/heldout/index.js';
+import { validationDigits } from '../src/train/line-validation.js';
+import { TRAINING_FONTS } from '../src/train/lines/glyphs.js';
+import { loadMnist } from '../src/train/mnist.js';
+import { fontGlyphs, makeSet, type SetName } from '../src/synth/numbers.js';
+
+const SEEDS = { calibration: 3660, validation: 3661, heldout: HELD_OUT_SEED } as const;
+type Role = keyof typeof SEEDS;
+const VALIDATION_SETS: SetName[] = ['wide', 'touching', 'photos', 'canvas', 'fonts'];
+const MAX_PIXELS = 25_000_000;
+
+const { values: flags } = parseArgs({
+  options: {
+    role: { type: 'string', default: 'validation' },
+    count: { type: 'string', default: String(HELD_OUT_COUNT) },
+    sets: { type: 'string' },
+    line: { type: 'string', default: 'models/line.onnx' },
+    digit: { type: 'string', default: 'models/lenet.onnx' },
+    json: { type: 'string' },
+    record: { type: 'boolean', default: false },
+  },
+});
+const role = flags.role as Role;
+if (!(role in SEEDS)) throw new Error(`--role must be one of ${Object.keys(SEEDS).join(', ')}`);
+const count = Number(flags.count);
+
+interface Sample {
+  set: string;
+  text: string;
+  picture: Buffer;
+}
+
+async function samplesOf(): Promise<Sample[]> {
+  const { train, test } = loadMnist();
+  const out: Sample[] = [];
+  if (role === 'heldout') {
+    await checkHeldOutFonts();
+    const sets = flags.sets ? (flags.sets.split(',') as typeof HELD_OUT_SETS[number][]) : HELD_OUT_SETS;
+    for (const set of sets) for (const s of await heldOutSet(set, count, test)) out.push({ set, text: s.text, picture: s.picture });
+    return out;
+  }
+  const fonts = (await Promise.all(TRAINING_FONTS.map((f) => fontGlyphs(f)))).filter((g) => g !== undefined);
+  if (fonts.length !== TRAINING_FONTS.length) throw new Error('a training font is missing (see CONTRACTS.md for the Debian packages)');
+  const sets = flags.sets ? (flags.sets.split(',') as SetName[]) : VALIDATION_SETS;
+  for (const set of sets) {
+    for (const s of await makeSet(set, count, SEEDS[role], validationDigits(train), fonts)) out.push({ set, text: s.number.text, picture: s.picture });
+  }
+  return out;
+}
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+const lineSha = sha256(flags.line);
+const session = await ort.InferenceSession.create(flags.line);
+const digitModel = await loadModel(flags.digit, 'cpu', 1);
+const digitTemperature = readTemperature(flags.digit, digitModel.info.sha256);
+const lineTemperature = role === 'calibration' ? 1 : readTemperature(flags.line, lineSha);
+
+async function lineScores(prepared: PreparedLine): Promise<LineScores> {
+  const out = await session.run({ [LINE_INPUT]: new ort.Tensor('float32', prepared.line.data, [1, 1, LINE_ROWS, prepared.line.width]) });
+  const scores = out[LINE_SCORES];
+  return linesOf(scores.data as Float32Array, 0, scores.dims[1], prepared.frames);
+}
+
+interface Reading {
+  text: string;
+  confidence: number;
+}
+const NONE: Reading = { text: '', confidence: 0 };
+const classify = async (tensors: Float32Array[]) => ({ probabilities: await runEach(digitModel, tensors), temperature: digitTemperature });
+const segmentation = (picture: Decoded | undefined, length?: number): Promise<Reading> =>
+  picture === undefined ? Promise.resolve(NONE) : readNumber(picture, { length, classify }).catch(() => NONE);
+
+interface Row {
+  set: string;
+  truth: string;
+  S: Reading;
+  L: Reading;
+  SN: Reading;
+  LN: Reading;
+  raw?: LineScores;
+  prepared?: PreparedLine;
+}
+
+const samples = await samplesOf();
+const rows: Row[] = [];
+const time = { S: 0, L: 0 };
+for (const s of samples) {
+  const decoded = await decodeForReading(s.picture, MAX_PIXELS).catch(() => undefined);
+  let t0 = performance.now();
+  const S = await segmentation(decoded);
+  const SN = await segmentation(decoded, s.text.length);
+  time.S += performance.now() - t0;
+  t0 = performance.now();
+  let raw: LineScores | undefined;
+  let prepared: PreparedLine | undefined;
+  try {
+    if (!decoded) throw new Error('undecodable');
+    prepared = prepareLine(decoded.grey);
+    raw = await lineScores(prepared);
+  } catch {
+    // no ink found: every reading of this picture is empty and wrong
+  }
+  const read = (length?: number): Reading => {
+    if (!raw || !prepared) return NONE;
+    try {
+      const r = readLineScores(raw, prepared, { temperature: lineTemperature, length });
+      return { text: r.text, confidence: r.confidence };
+    } catch {
+      return NONE;
+    }
+  };
+  const [L, LN] = [read(), read(s.text.length)];
+  time.L += performance.now() - t0;
+  rows.push({ set: s.set, truth: s.text, S, L, SN, LN, ...(role === 'calibration' ? { raw, prepared } : {}) });
+}
+
+type Reader = 'S' | 'L' | 'C';
+const judge = (r: Row, reader: Reader, withLength: boolean): Judged => {
+  const [s, l] = withLength ? [r.SN, r.LN] : [r.S, r.L];
+  if (reader === 'S') return { right: s.text === r.truth, confidence: s.confidence };
+  if (reader === 'L') return { right: l.text === r.truth, confidence: l.confidence };
+  return { right: l.text === r.truth, confidence: l.text === s.text ? l.confidence : 0 };
+};
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+const READERS: Reader[] = ['S', 'L', 'C'];
+const setNames = [...new Set(rows.map((r) => r.set))];
+
+console.log(`${role}: seed ${SEEDS[role]}, ${count} a set, ${rows.length} pictures; line model ${flags.line} (${lineSha.slice(0, 12)}, T = ${lineTemperature})`);
+console.log(`digit model ${flags.digit} (T = ${digitTemperature}); in-process time a picture after decoding: S ${(time.S / rows.length / 2).toFixed(1)} ms, L ${(time.L / rows.length).toFixed(1)} ms (two reads each)\n`);
+for (const withLength of [false, true]) {
+  console.log(withLength ? '\nwith ?length = the true length' : 'strings right');
+  console.log(`| set | ${READERS.join(' | ')} |\n|---|${READERS.map(() => '---|').join('')}`);
+  for (const set of [...setNames, 'all']) {
+    const of = rows.filter((r) => set === 'all' || r.set === set);
+    console.log(`| ${set} | ${READERS.map((k) => pct(of.filter((r) => judge(r, k, withLength).right).length / of.length)).join(' | ')} |`);
+  }
+  for (const error of [0.005, 0.01]) {
+    const rates = READERS.map((k) => readRate(rows.map((r) => judge(r, k, withLength)), error));
+    console.log(`| read rate at ≤ ${error * 100} % error | ${rates.map((r) => `${pct(r.rate)} (≥ ${r.threshold.toPrecision(3)})`).join(' | ')} |`);
+  }
+}
+
+console.log('\nreliability, all sets: pictures in each confidence bin, their mean confidence → the share read right');
+console.log(`| confidence | ${READERS.join(' | ')} |\n|---|${READERS.map(() => '---|').join('')}`);
+const bins = READERS.map((k) => reliability(rows.map((r) => judge(r, k, false))));
+bins[0].forEach((bin, i) => {
+  const cells = bins.map((b) => (b[i].count === 0 ? '–' : `${b[i].count}: ${b[i].meanConfidence.toFixed(3)} → ${pct(b[i].accuracy)}`));
+  console.log(`| ${bin.lo}–${bin.hi} | ${cells.join(' | ')} |`);
+});
+
+if (role === 'validation') {
+  // docs/performance.md, "Which reader /read ships" (fixed before any line model result was read).
+  const figures = Object.fromEntries(
+    READERS.map((k) => {
+      const judged = rows.map((r) => judge(r, k, false));
+      return [k, { r1: readRate(judged, 0.01).rate, strings: judged.filter((j) => j.right).length / judged.length }];
+    }),
+  ) as Record<Reader, { r1: number; strings: number }>;
+  const eligible = (k: Reader) => figures[k].r1 >= figures.S.r1 + 0.02 && figures[k].strings >= figures.S.strings - 0.01;
+  const ships = eligible('L') && eligible('C') ? (figures.C.r1 >= figures.L.r1 + 0.02 ? 'C' : 'L') : eligible('L') ? 'L' : eligible('C') ? 'C' : 'S';
+  console.log(`\nthe rule: L eligible ${eligible('L')}, C eligible ${eligible('C')} → ships ${ships}`);
+}
+
+if (role === 'calibration') {
+  const fitted = rows.filter((r) => r.raw && r.prepared);
+  const nll = (t: number) => fitted.reduce((s, r) => s - Math.max(-50, logProbability(withTemperature(r.raw!, t), [...r.truth].map(Number))), 0) / fitted.length;
+  let best = 1;
+  for (let t = 0.5; t <= 3.0001; t += 0.05) if (nll(t) < nll(best)) best = Math.round(t * 100) / 100;
+  // Expected calibration error of the read string's confidence, 15 equal bins (unread pictures count as confidence 0).
+  const ece = (t: number) => {
+    const judged = fitted.map((r) => {
+      try {
+        const read = readLineScores(r.raw!, r.prepared!, { temperature: t });
+        return { right: read.text === r.truth, confidence: read.confidence };
+      } catch {
+        return { right: false, confidence: 0 };
+      }
+    });
+    const bins = reliability(judged, Array.from({ length: 16 }, (_, i) => i / 15));
+    return bins.reduce((sum, b) => sum + (b.count / judged.length) * Math.abs(b.accuracy - b.meanConfidence), 0);
+  };
+  console.log(`\ntemperature: ${best} (mean −log P(true string) ${nll(1).toFixed(4)} → ${nll(best).toFixed(4)}; ECE ${ece(1).toFixed(4)} → ${ece(best).toFixed(4)})`);
+  if (flags.record) {
+    const file = await recordCalibration(flags.line, {
+      temperature: best,
+      sha256: lineSha,
+      fittedOn: `validation role: src/synth/numbers.ts makeSet, MNIST train[55000:60000], training fonts, seed ${SEEDS.calibration}, ${rows.length} lines`,
+      nllBefore: nll(1),
+      nllAfter: nll(best),
+      eceBefore: ece(1),
+      eceAfter: ece(best),
+    });
+    console.log(`recorded in ${file}`);
+  }
+}
+
+if (flags.json) writeFileSync(flags.json, JSON.stringify(rows.map(({ raw: _raw, prepared: _prepared, ...r }) => r)));
+await digitModel.release();
+await session.release();

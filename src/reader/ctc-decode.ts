@@ -1,0 +1,295 @@
+// Decoding the line model's per-column scores (CONTRACTS.md: [T, 11] log-probabilities, class 10 the CTC blank) into
+// a number, with the number's posterior. Written here rather than taken from a library: no maintained JavaScript CTC
+// decoder exists, and the length constraint and exact posteriors are the heart of the line reader. Pure: no I/O.
+// Scores come in as log-probabilities; the sums run on probabilities rescaled every column (Rabiner's scaling, as
+// CTC implementations do), which keeps them in range without a log and an exp per term: the line's whole decoding
+// then costs well under a millisecond.
+
+export const BLANK = 10;
+export const CLASSES = 11;
+
+/** One line's scores: frames × CLASSES log-probabilities, row-major. */
+export interface LineScores {
+  data: Float32Array;
+  frames: number;
+}
+
+export interface Decoded {
+  labels: number[];
+  /** log P(labels | line): the sum over every alignment that collapses to it (exact). */
+  logP: number;
+}
+
+const NEG = -Infinity;
+
+/** Sample `i` of a batch's [N, frames, CLASSES] scores, where the batch may be wider than the line (padding on the
+ * right is blank by contract, but is cut off here so it cannot add frames): its first `frames` columns. */
+export function linesOf(batch: Float32Array, i: number, batchFrames: number, frames: number): LineScores {
+  const start = i * batchFrames * CLASSES;
+  return { data: batch.subarray(start, start + frames * CLASSES), frames };
+}
+
+/** The scores sharpened (T < 1) or softened (T > 1) by a temperature: each column log-softmax(x / T). */
+export function withTemperature(scores: LineScores, temperature: number): LineScores {
+  if (temperature === 1) return scores;
+  const out = new Float32Array(scores.data.length);
+  for (let t = 0; t < scores.frames; t++) {
+    const row = t * CLASSES;
+    let max = NEG;
+    for (let k = 0; k < CLASSES; k++) max = Math.max(max, scores.data[row + k] / temperature);
+    let sum = 0;
+    for (let k = 0; k < CLASSES; k++) sum += Math.exp(scores.data[row + k] / temperature - max);
+    const log = max + Math.log(sum);
+    for (let k = 0; k < CLASSES; k++) out[row + k] = scores.data[row + k] / temperature - log;
+  }
+  return { data: out, frames: scores.frames };
+}
+
+/** The most likely class in each column, repeats merged, blanks dropped (not the most likely string: see beamSearch). */
+export function bestPath(scores: LineScores): number[] {
+  const labels: number[] = [];
+  let previous = BLANK;
+  for (let t = 0; t < scores.frames; t++) {
+    const row = t * CLASSES;
+    let best = 0;
+    for (let k = 1; k < CLASSES; k++) if (scores.data[row + k] > scores.data[row + best]) best = k;
+    if (best !== BLANK && best !== previous) labels.push(best);
+    previous = best;
+  }
+  return labels;
+}
+
+/** The scores as probabilities, once per line. */
+function probabilitiesOf(scores: LineScores): Float64Array {
+  const p = new Float64Array(scores.frames * CLASSES);
+  for (let i = 0; i < p.length; i++) p[i] = Math.exp(scores.data[i]);
+  return p;
+}
+
+/** Divides `v` by its sum, so that sums over many columns stay in range; returns the log of that sum (−Infinity when
+ * every entry is 0). */
+function rescale(v: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i];
+  if (sum === 0) return NEG;
+  for (let i = 0; i < v.length; i++) v[i] /= sum;
+  return Math.log(sum);
+}
+
+/** CTC's forward sum over `p` (probabilities, frames × CLASSES): log P(labels). */
+function forward(p: Float64Array, frames: number, labels: readonly number[]): number {
+  const S = 2 * labels.length + 1;
+  if (frames === 0) return labels.length === 0 ? 0 : NEG;
+  if (labels.length > frames) return NEG;
+  const symbol = new Int32Array(S);
+  for (let s = 0; s < S; s++) symbol[s] = s % 2 === 0 ? BLANK : labels[(s - 1) / 2];
+  let alpha = new Float64Array(S);
+  let next = new Float64Array(S);
+  alpha[0] = p[BLANK];
+  if (S > 1) alpha[1] = p[symbol[1]];
+  let logScale = 0;
+  for (let t = 0; ; t++) {
+    logScale += rescale(alpha);
+    if (logScale === NEG) return NEG;
+    if (t === frames - 1) break;
+    const row = (t + 1) * CLASSES;
+    // Only states from which the rest of the labels still fit in the frames left can end the sum.
+    const lo = Math.max(0, S - 2 * (frames - t - 1) - 1);
+    next.fill(0, 0, lo);
+    for (let s = lo; s < S; s++) {
+      let a = alpha[s];
+      if (s > 0) a += alpha[s - 1];
+      if (s > 1 && s % 2 === 1 && symbol[s] !== symbol[s - 2]) a += alpha[s - 2];
+      next[s] = a * p[row + symbol[s]];
+    }
+    [alpha, next] = [next, alpha];
+  }
+  const end = S > 1 ? alpha[S - 1] + alpha[S - 2] : alpha[0];
+  return end > 0 ? logScale + Math.log(end) : NEG;
+}
+
+/** log P(labels | line): CTC's forward sum over the alignments of labels with blanks between and around them. */
+export function logProbability(scores: LineScores, labels: readonly number[]): number {
+  return forward(probabilitiesOf(scores), scores.frames, labels);
+}
+
+interface Beam {
+  /** The prefix as a string of digits (its key; the labels are read from it only at the end). */
+  key: string;
+  last: number;
+  /** P(prefix, the last column blank) and P(prefix, the last column its last label), both × this column's scale. */
+  blank: number;
+  label: number;
+}
+
+/** A class below this probability in a column is not tried as the next digit there (the result's P stays exact). */
+const NEGLIGIBLE = 1e-8;
+
+/**
+ * CTC prefix beam search (Hannun et al. 2014, without a language model): the `beam` most likely prefixes after each
+ * column, each with its probability summed over all its alignments seen so far. With `length`, only prefixes that
+ * can still end with exactly that many digits are kept, and the beam is kept per prefix length, so strings of that
+ * length always survive to the end. Returns the final strings, most likely first, each with its exact log P.
+ */
+export function beamSearch(scores: LineScores, beam: number, opts: { length?: number } = {}): Decoded[] {
+  const { length } = opts;
+  const p = probabilitiesOf(scores);
+  let beams: Beam[] = [{ key: '', last: -1, blank: 1, label: 0 }];
+  const next = new Map<string, Beam>();
+  const at = (key: string, last: number) => {
+    let b = next.get(key);
+    if (!b) next.set(key, (b = { key, last, blank: 0, label: 0 }));
+    return b;
+  };
+  for (let t = 0; t < scores.frames; t++) {
+    const row = t * CLASSES;
+    const left = scores.frames - t - 1;
+    next.clear();
+    for (const b of beams) {
+      const total = b.blank + b.label;
+      const stay = at(b.key, b.last);
+      stay.blank += total * p[row + BLANK];
+      if (b.last >= 0) stay.label += b.label * p[row + b.last]; // a repeat merges
+      if (length !== undefined && b.key.length >= length) continue;
+      for (let c = 0; c < BLANK; c++) {
+        const x = p[row + c];
+        if (x < NEGLIGIBLE) continue;
+        // After the same digit, a new one needs a blank between (else it merges): only the blank-ending part extends.
+        const from = c === b.last ? b.blank : total;
+        if (from > 0) at(b.key + DIGITS[c], c).label += from * x;
+      }
+    }
+    let kept = [...next.values()];
+    if (length !== undefined) kept = kept.filter((b) => b.key.length + left >= length);
+    beams = prune(kept, beam, length !== undefined);
+    let top = 0;
+    for (const b of beams) top = Math.max(top, b.blank + b.label);
+    if (top === 0) return [];
+    for (const b of beams) {
+      b.blank /= top;
+      b.label /= top;
+    }
+  }
+  if (length !== undefined) beams = beams.filter((b) => b.key.length === length);
+  return beams
+    .map((b) => {
+      const labels = Array.from(b.key, Number);
+      return { labels, logP: forward(p, scores.frames, labels) };
+    })
+    .sort((a, b) => b.logP - a.logP);
+}
+
+const DIGITS = '0123456789';
+
+/** The `beam` most likely, over all lengths or per length. */
+function prune(beams: Beam[], beam: number, perLength: boolean): Beam[] {
+  const best = (bs: Beam[]) => (bs.length <= beam ? bs : bs.sort((a, b) => b.blank + b.label - (a.blank + a.label)).slice(0, beam));
+  if (!perLength) return best(beams);
+  const byLength = new Map<number, Beam[]>();
+  for (const b of beams) {
+    const same = byLength.get(b.key.length);
+    if (same) same.push(b);
+    else byLength.set(b.key.length, [b]);
+  }
+  return [...byLength.values()].flatMap(best);
+}
+
+/**
+ * log P(the line holds exactly `length` digits): the sum over every alignment whose collapse has that length, by a
+ * forward pass over (digits so far, last class). Dividing a string's P by it gives its posterior given the length.
+ */
+export function logProbabilityOfLength(scores: LineScores, length: number): number {
+  if (scores.frames === 0) return length === 0 ? 0 : NEG;
+  const p = probabilitiesOf(scores);
+  // state[k * CLASSES + c]: k digits emitted so far, the last column's class c.
+  const width = (length + 1) * CLASSES;
+  let state = new Float64Array(width);
+  let next = new Float64Array(width);
+  state[BLANK] = p[BLANK];
+  if (length > 0) for (let c = 0; c < BLANK; c++) state[CLASSES + c] = p[c];
+  let logScale = 0;
+  for (let t = 0; ; t++) {
+    logScale += rescale(state);
+    if (logScale === NEG) return NEG;
+    if (t === scores.frames - 1) break;
+    const row = (t + 1) * CLASSES;
+    next.fill(0);
+    for (let k = 0; k <= length; k++) {
+      const base = k * CLASSES;
+      let all = 0;
+      for (let c = 0; c < CLASSES; c++) all += state[base + c];
+      if (all === 0) continue;
+      next[base + BLANK] += all * p[row + BLANK];
+      for (let c = 0; c < BLANK; c++) {
+        // The same digit again merges (k stays); after any other class it is a new digit.
+        next[base + c] += state[base + c] * p[row + c];
+        if (k < length) next[base + CLASSES + c] += Math.max(0, all - state[base + c]) * p[row + c];
+      }
+    }
+    [state, next] = [next, state];
+  }
+  let end = 0;
+  for (let c = 0; c < CLASSES; c++) end += state[length * CLASSES + c];
+  return end > 0 ? logScale + Math.log(end) : NEG;
+}
+
+/**
+ * The most likely alignment of `labels` (Viterbi over CTC's blank-interleaved states): for each label, the first and
+ * last column it holds. Undefined when the labels do not fit in the frames.
+ */
+export function align(scores: LineScores, labels: readonly number[]): Array<{ first: number; last: number; peak: number }> | undefined {
+  const S = 2 * labels.length + 1;
+  const T = scores.frames;
+  if (T === 0) return labels.length === 0 ? [] : undefined;
+  const symbol = (s: number) => (s % 2 === 0 ? BLANK : labels[(s - 1) / 2]);
+  const from = new Int32Array(T * S).fill(-1);
+  let score = new Float64Array(S).fill(NEG);
+  score[0] = scores.data[BLANK];
+  if (S > 1) score[1] = scores.data[symbol(1)];
+  for (let t = 1; t < T; t++) {
+    const next = new Float64Array(S).fill(NEG);
+    for (let s = 0; s < S; s++) {
+      let best = score[s];
+      let arg = s;
+      if (s > 0 && score[s - 1] > best) [best, arg] = [score[s - 1], s - 1];
+      if (s > 1 && s % 2 === 1 && symbol(s) !== symbol(s - 2) && score[s - 2] > best) [best, arg] = [score[s - 2], s - 2];
+      if (best === NEG) continue;
+      next[s] = best + scores.data[t * CLASSES + symbol(s)];
+      from[t * S + s] = arg;
+    }
+    score = next;
+  }
+  let s = S > 1 && score[S - 2] > score[S - 1] ? S - 2 : S - 1;
+  if (score[s] === NEG) return undefined;
+  const spans = labels.map(() => ({ first: T, last: -1, peak: -1 }));
+  for (let t = T - 1; t >= 0; t--) {
+    if (s % 2 === 1) {
+      const span = spans[(s - 1) / 2];
+      span.first = t;
+      if (span.last < 0) span.last = t;
+      if (span.peak < 0 || scores.data[t * CLASSES + symbol(s)] >= scores.data[span.peak * CLASSES + symbol(s)]) span.peak = t;
+    }
+    if (t > 0) s = from[t * S + s];
+  }
+  return spans;
+}
+
+/**
+ * Each digit's ten probabilities given the rest of the string: P(string with digit i replaced by d | line),
+ * normalised over d. The chosen digit's share is its confidence; the others say what else it could be.
+ */
+export function digitPosteriors(scores: LineScores, labels: readonly number[]): number[][] {
+  const p = probabilitiesOf(scores);
+  return labels.map((_, i) => {
+    const changed = [...labels];
+    const logs = Array.from({ length: BLANK }, (_, d) => {
+      changed[i] = d;
+      return forward(p, scores.frames, changed);
+    });
+    const max = Math.max(...logs);
+    if (max === NEG) return logs.map((_, d) => (d === labels[i] ? 1 : 0));
+    const exp = logs.map((l) => Math.exp(l - max));
+    const sum = exp.reduce((a, b) => a + b, 0);
+    return exp.map((e) => e / sum);
+  });
+}

@@ -1,0 +1,149 @@
+// POST /read with the line model (#36), over HTTP (app.inject) with the committed models: the answer's shape and
+// boxes, ?length, the reader named in /health/ready, a service without a line model file, predict --read, and
+// accuracy floors for both readers on a fixed CI-sized subset of the held-out report composer (src/synth/heldout:
+// MNIST test digits, held-out fonts).
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/server/app.js';
+import { loadConfig } from '../src/server/config.js';
+import { HELD_OUT_CI_COUNT, HELD_OUT_SETS, heldOutSet, type HeldOutSample } from '../src/synth/heldout/index.js';
+import { compose, mnistGlyph, paperPng, seeded } from '../src/synth/numbers.js';
+import { loadMnist } from '../src/train/mnist.js';
+import { runCli } from './helpers/cli.js';
+import { assertMatchesContract } from './helpers/openapi.js';
+
+const { test: mnist } = loadMnist();
+let app: FastifyInstance;
+
+before(async () => {
+  app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', EXECUTION_PROVIDER: 'cpu', READER: 'line' }), { logger: false });
+  await app.ready();
+});
+after(() => app.close());
+
+const post = (target: FastifyInstance, body: Buffer, type = 'image/png', query = '') =>
+  target.inject({ method: 'POST', url: `/read${query}`, headers: { 'content-type': type }, payload: body });
+
+/** A five-digit number on paper, with the digits' true boxes. */
+const zip = (indices: number[], seed: number) => compose(indices.map((i) => mnistGlyph(mnist, i)), 48, () => 0.5, seeded(seed), 20);
+
+describe('POST /read with the line model', () => {
+  it('answers the documented shape: the text, its posterior, each digit with probabilities and a box on its ink', async () => {
+    const number = zip([3, 2, 1, 18, 4], 94110);
+    const res = await post(app, await paperPng(number), 'image/png', '?debug=1');
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assertMatchesContract('/read', 'post', 200, body);
+    assert.equal(body.reader, 'line');
+    assert.equal(body.model.name, 'line');
+    assert.match(body.line, /^data:image\/png;base64,/);
+    assert.equal(body.text, number.text);
+    assert.equal(body.digits.length, 5);
+    body.digits.forEach((d: { digit: number; box: { x: number; y: number; width: number; height: number }; probabilities: number[]; confidence: number }, i: number) => {
+      assert.equal(d.confidence, d.probabilities[d.digit]);
+      assert.ok(Math.abs(d.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-6);
+      // The box's centre lies inside the digit's true box.
+      const truth = number.boxes[i];
+      const [cx, cy] = [d.box.x + d.box.width / 2, d.box.y + d.box.height / 2];
+      assert.ok(cx >= truth.x && cx <= truth.x + truth.width && cy >= truth.y && cy <= truth.y + truth.height, `${JSON.stringify(d.box)} vs ${JSON.stringify(truth)}`);
+    });
+  });
+
+  it('?length=N reads exactly N digits, and knowing the length never lowers the confidence of the same text', async () => {
+    const number = zip([7, 0, 1, 2, 9, 5, 6], 7);
+    const picture = await paperPng(number);
+    const free = (await post(app, picture)).json();
+    for (const n of [3, 7, 9]) {
+      const res = await post(app, picture, 'image/png', `?length=${n}`);
+      assert.equal(res.statusCode, 200, res.body);
+      const body = res.json();
+      assert.equal(body.text.length, n);
+      assert.equal(body.digits.length, n);
+      if (body.text === free.text) assert.ok(body.confidence >= free.confidence - 1e-9);
+    }
+    assert.equal((await post(app, picture, 'image/png', '?length=0')).statusCode, 400);
+  });
+
+  it('says in /health/ready which reader /read uses and which line model', async () => {
+    const body = (await app.inject({ method: 'GET', url: '/health/ready' })).json();
+    assertMatchesContract('/health/ready', 'get', 200, body);
+    assert.equal(body.read.reader, 'line');
+    assert.match(body.read.lineModel.sha256, /^[0-9a-f]{64}$/);
+  });
+
+  it('without a line model file the service starts, reads with the segmentation reader, and says why', async () => {
+    const bare = await buildApp(loadConfig({ LOG_LEVEL: 'silent', EXECUTION_PROVIDER: 'cpu', READER: 'line', LINE_MODEL_PATH: '/nonexistent/line.onnx' }), {
+      logger: false,
+      model: app.modelSlot.current,
+    });
+    try {
+      const ready = (await bare.inject({ method: 'GET', url: '/health/ready' })).json();
+      assertMatchesContract('/health/ready', 'get', 200, ready);
+      assert.equal(ready.read.reader, 'segmentation');
+      assert.match(ready.read.reason, /no line model at \/nonexistent\/line\.onnx/);
+      const res = await post(bare, await paperPng(zip([3, 2, 1, 18, 4], 94110)));
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(res.json().reader, 'segmentation');
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it('npm run predict -- --read reads with the line model as /read does, and says so', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lenet-read-line-'));
+    const file = path.join(dir, 'zip.png');
+    writeFileSync(file, await paperPng(zip([3, 2, 1, 18, 4], 94110)));
+    const served = (await post(app, readFileSync(file))).json();
+    const cli = await runCli('src/server/predict-cli.ts', ['--read', '--json', file], { env: { READER: 'line', EXECUTION_PROVIDER: 'cpu' } });
+    assert.equal(cli.code, 0, cli.stderr);
+    const [result] = JSON.parse(cli.stdout);
+    assert.equal(result.reader, 'line');
+    assert.equal(result.text, served.text);
+    assert.ok(Math.abs(result.confidence - served.confidence) < 1e-6);
+    assert.deepEqual(result.digits.map((d: { box: unknown }) => d.box), served.digits.map((d: { box: unknown }) => d.box));
+  });
+
+  it('refuses a blank page with 422 no_digit_found', async () => {
+    const blank = await paperPng({ ink: new Uint8Array(120 * 40), width: 120, height: 40, text: '', boxes: [] });
+    const res = await post(app, blank);
+    assert.equal(res.statusCode, 422);
+    assert.equal(res.json().error.code, 'no_digit_found');
+  });
+});
+
+// Floors on the first HELD_OUT_CI_COUNT pictures of each held-out set (the report's own pictures and seed), for the
+// line model and for the segmentation reader that ships: the committed models read 71 and 90 of these 120 (59 % and
+// 75 %; docs/performance.md has the whole report). The floors sit about ten points under, so that they catch a broken
+// model, decoder or imaging step rather than noise; they were set after the report was read and choose nothing.
+const FLOORS = { line: 0.5, segmentation: 0.65 } as const;
+
+describe('the committed models on the held-out composer (CI subset)', () => {
+  it(`the line reader reads ≥ ${FLOORS.line * 100} % and the segmentation reader ≥ ${FLOORS.segmentation * 100} % of ${HELD_OUT_SETS.length} × ${HELD_OUT_CI_COUNT} strings right`, async () => {
+    const samples: HeldOutSample[] = [];
+    for (const set of HELD_OUT_SETS) samples.push(...(await heldOutSet(set, HELD_OUT_CI_COUNT, mnist)));
+    const segmentation = await buildApp(loadConfig({ LOG_LEVEL: 'silent', EXECUTION_PROVIDER: 'cpu', READER: 'segmentation' }), {
+      logger: false,
+      model: app.modelSlot.current,
+    });
+    try {
+      for (const [reader, target] of [
+        ['line', app],
+        ['segmentation', segmentation],
+      ] as const) {
+        let right = 0;
+        for (const s of samples) {
+          const res = await post(target, s.picture, s.type);
+          assert.ok(res.statusCode === 200 || res.statusCode === 422, res.body);
+          if (res.statusCode === 200 && res.json().text === s.text) right++;
+        }
+        assert.ok(right / samples.length >= FLOORS[reader], `${reader}: ${right} of ${samples.length}`);
+      }
+    } finally {
+      await segmentation.close();
+    }
+  });
+});
