@@ -2,7 +2,7 @@
 // health, and inference through the same batcher and model as /predict. Errors are OIP's {"error": "<message>"}.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { PIXELS } from '../../model/input-contract.js';
 import { PROJECT_ROOT } from '../config.js';
 import { toHttpError } from '../plugins/errors.js';
@@ -36,14 +36,16 @@ const oip: FastifyPluginAsync = async (app) => {
   const service = services(app);
 
   app.setErrorHandler((err, req, reply) => {
-    const { statusCode, message } = err instanceof OipError ? err : toHttpError(err);
+    const { statusCode, message } = err instanceof OipError ? err : toHttpError(err, app.config.BODY_LIMIT_BYTES);
     if (statusCode >= 500 && statusCode !== 503) req.log.error({ err }, 'unhandled error');
     else req.log.info({ status: statusCode }, message);
     if (statusCode === 503) reply.header('retry-after', '1');
     return reply.status(statusCode).send(oipError(message));
   });
-  // A route rather than a not-found handler: the page's static files answer every other GET path of the app.
-  app.all('/*', async (req, reply) => reply.status(404).send(oipError(`no route for ${req.method} ${req.url.split('?')[0]}`)));
+  // A route rather than a not-found handler: the page's static files answer every other GET path of the app. It answers
+  // as soon as the headers are in, before any body is read.
+  const noRoute = async (req: FastifyRequest, reply: FastifyReply) => reply.status(404).send(oipError(`no route for ${req.method} ${req.url.split('?')[0]}`));
+  app.all('/*', { onRequest: noRoute }, noRoute);
 
   /** The served model, if the URL names it (and its version, when it names one); 404 otherwise. */
   function served({ name, version }: ModelParams): LoadedModel {
