@@ -9,7 +9,7 @@ import { pixelsToPng } from '../preprocess/index.js';
 import { readTemperature } from '../read/calibration.js';
 import { readNumber } from '../read/read-number.js';
 import { MAX_DIGITS } from '../read/reader.js';
-import { imageFrom, postOnly, refuseNonImageBodies } from './predict.js';
+import { imageFrom } from './predict.js';
 
 /** The candidates of one batch of a picture, queued together so that they share a batch. The one place /read reaches
  * the inference service. */
@@ -19,7 +19,6 @@ function classifyAll(app: FastifyInstance, tensors: Float32Array[]): Promise<Pre
 
 const read: FastifyPluginAsync = async (app) => {
   if (app.config.API_KEY) await requireBearer(app, app.config.API_KEY, 'API_KEY');
-  refuseNonImageBodies(app);
 
   // The temperature of the model that answered, read from its card once per model (a hot reload brings a new one; a
   // card that does not name the answering model's sha256 gives 1).
@@ -64,8 +63,6 @@ const read: FastifyPluginAsync = async (app) => {
       return { text: reading.text, confidence: reading.confidence, digits, model: answered!.model, executionProvider: answered!.executionProvider };
     },
   );
-
-  postOnly(app, '/read');
 };
 
 export default read;
