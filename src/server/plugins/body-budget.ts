@@ -3,6 +3,7 @@
 // with 503 + Retry-After: before any of it is read when it declares its length, as soon as it goes over when it comes
 // chunked. Any answer sent before its request's body has all arrived (this 503, a 404, a 401, a 413) closes the
 // connection, so the rest is never read. app.bodyBudget is there for other servers of the process to take from too.
+import type { Socket } from 'node:net';
 import { Transform } from 'node:stream';
 import fp from 'fastify-plugin';
 import { ByteBudget } from '../byte-budget.js';
@@ -16,6 +17,27 @@ declare module 'fastify' {
 
 export const overBudget = () =>
   new HttpError(503, 'overloaded', 'the service holds as many request bodies as it may at once (BODY_BUDGET_BYTES); retry shortly');
+
+/** How long the rest of a body that will not be used is read (and dropped) after its answer, before the connection is
+ * destroyed. */
+const LINGER_MS = 2_000;
+
+/**
+ * Node closes a connection after its last answer with socket.destroySoon(): end, then destroy at once. Destroying a
+ * socket with unread bytes sends a reset, and a reset makes the client's kernel throw away the answer it has not read
+ * yet: a client still sending a body it was refused got ECONNRESET instead of its 404 or 503. So here the answer ends
+ * with a FIN, the connection stops reading (what the client still sends waits in the kernel, not in our memory, and
+ * costs no CPU) and is destroyed only LINGER_MS later, once the client has read its answer: nginx's lingering close,
+ * without the reading.
+ */
+function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = function lingeringClose(this: Socket) {
+    this.end();
+    this.pause();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS).unref();
+    this.once('close', () => clearTimeout(timer));
+  };
+}
 
 export default fp(async (app) => {
   const { BODY_BUDGET_BYTES, MAX_CONNECTIONS } = app.config;
@@ -45,6 +67,8 @@ export default fp(async (app) => {
   });
 
   app.addHook('onSend', async (req, reply) => {
-    if (!req.raw.complete) reply.header('connection', 'close');
+    if (req.raw.complete) return;
+    reply.header('connection', 'close');
+    lingerOnClose(req.raw.socket);
   });
 }, { name: 'body-budget' });
