@@ -1,5 +1,5 @@
 // AssemblyScript, compiled to WebAssembly with SIMD by `npm run build:wasm` (scripts/build-wasm.ts), which writes
-// src/server/preprocess/png-rows-wasm.ts. The per-byte loops of decoding an 8-bit PNG (undoing the row filters, turning
+// src/imaging/png-rows-wasm.ts. The per-byte loops of decoding an 8-bit PNG (undoing the row filters, turning
 // pixels into luma) and of normalising any picture (the ink's box, the crop through a table, the resample). Why not
 // JavaScript: a plain JS byte loop costs ~2–5 ns a byte here, and a 280×280 drawing is 235–314 KB of them; 16-byte
 // vectors undo Up rows and scan for ink, and one whole pixel per step undoes Sub, Average and Paeth

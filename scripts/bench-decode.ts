@@ -12,12 +12,12 @@ const N = Number(process.env.BENCH_DECODES ?? 300);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 interface Tree {
-  parsePngHeader: typeof import('../src/server/preprocess/png-header.js').parsePngHeader;
-  decodePngPixels: typeof import('../src/server/preprocess/png-grey.js').decodePngPixels;
-  toMnist: typeof import('../src/server/preprocess/mnist-normalise.js').toMnist;
+  parsePngHeader: typeof import('../src/imaging/png-header.js').parsePngHeader;
+  decodePngPixels: typeof import('../src/imaging/png-grey.js').decodePngPixels;
+  toMnist: typeof import('../src/imaging/mnist-normalise.js').toMnist;
 }
 const load = async (root: string): Promise<Tree> => {
-  const from = (file: string) => import(path.resolve(root, 'src/server/preprocess', file));
+  const from = (file: string) => import(path.resolve(root, 'src/imaging', file));
   return { ...(await from('png-header.ts')), ...(await from('png-grey.ts')), ...(await from('mnist-normalise.ts')) };
 };
 const trees: [string, Tree][] = [['ours', await load('.')]];

@@ -1,5 +1,5 @@
 // `npm run bench:read`: how well and how fast POST /read reads whole numbers.
-// Accuracy: the seeded sets of test/helpers/numbers.ts (MNIST test digits with wide gaps, touching, as JPEG photos, as
+// Accuracy: the seeded sets of src/synth/numbers.ts (MNIST test digits with wide gaps, touching, as JPEG photos, as
 // canvas strokes; handwriting fonts), read by the service over HTTP and, on the same pictures in the same run, by
 // Tesseract 5 (`tesseract --psm 7`, digits only) where it is installed (apt-get install tesseract-ocr). Strings and
 // characters right, and the string accuracy left after rejecting the least confident 1 % and 5 % of pictures (the way
@@ -13,7 +13,7 @@
 // and ours ÷ baseline: this VM's speed drifts, so only ratios from one run compare. BENCH_READ_BASELINE_NODE runs that
 // build on another Node binary (e.g. the system's, to measure a Node upgrade).
 // Warm-up: first each service is loaded at the highest concurrency in 5 s windows until its CPU per read stops falling
-// (scripts/bench/steady.ts; the climb is printed: it is what a cold start costs), then 2 s before each concurrency.
+// (harness/steady.ts; the climb is printed: it is what a cold start costs), then 2 s before each concurrency.
 // BENCH_WARMUP=<seconds> replaces all of that with a fixed warm-up of that many seconds before each concurrency.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -21,11 +21,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { loadMnist } from '../src/train/mnist.js';
-import { compose, fontGlyphs, HANDWRITING_FONTS, makeSet, mnistGlyph, paperPng, score, seeded, type SetName } from '../test/helpers/numbers.js';
-import { startService, type Service } from '../test/helpers/service.js';
-import { drive, hasWrk, type Result } from './bench/drive.js';
+import { compose, fontGlyphs, HANDWRITING_FONTS, makeSet, mnistGlyph, paperPng, score, seeded, type SetName } from '../src/synth/numbers.js';
+import { startService, type Service } from '../harness/service.js';
+import { drive, hasWrk, type Result } from '../harness/drive.js';
 import { median } from './bench/rounds.js';
-import { describeClimb, STEADY_DEFAULTS, warmUntilSteady, warmUpSetting } from './bench/steady.js';
+import { describeClimb, STEADY_DEFAULTS, warmUntilSteady, warmUpSetting } from '../harness/steady.js';
 
 const SAMPLES = Number(process.env.BENCH_READ_SAMPLES ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);

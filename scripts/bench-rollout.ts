@@ -2,7 +2,7 @@
 // requests in flight, default 16), each replaced in turn, then BENCH_SETTLE_SECONDS (default 5) more load. Prints every
 // request's outcome; exits 1 if any request failed or got a 5xx. The environment is passed on to the instances, so
 // `WORKERS=2 npm run bench:rollout` rolls clusters. Needs Debian's nginx.
-import { formatCounts, hasNginx, NGINX, rollout } from '../test/helpers/rollout.js';
+import { formatCounts, hasNginx, NGINX, rollout } from '../harness/rollout.js';
 
 if (!hasNginx()) {
   console.error(`bench:rollout needs ${NGINX}: apt-get install nginx`);

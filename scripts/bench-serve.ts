@@ -7,18 +7,18 @@
 // default 3, order flipped every round, BENCH_SECONDS each, default 5) and the printed ratio is the median of the
 // per-round ratios; the req/s and latencies shown are those of each side's median round.
 // Each server, once started, is loaded with the 280×280 drawing at the highest concurrency in 5 s windows until its CPU
-// per request stops falling (scripts/bench/steady.ts; the climb is printed): ours gets ~1.5× cheaper over its first
+// per request stops falling (harness/steady.ts; the climb is printed): ours gets ~1.5× cheaper over its first
 // tens of seconds as V8 compiles its hot functions. Then before each case every server gets an unmeasured warm-up run
 // (2 s) at the same concurrency with the same body: fresh connections on a cold code path inflate the first run's p99.
 // BENCH_WARMUP=<seconds> replaces all of that with a fixed warm-up of that many seconds before each case.
 import { spawnSync } from 'node:child_process';
 import { loadMnist, toFloat } from '../src/train/mnist.js';
-import { binaryInferBody, jsonInferBody } from '../test/helpers/oip-requests.js';
-import { startService, type Service } from '../test/helpers/service.js';
-import { drive as driveAt, hasWrk, type Result } from './bench/drive.js';
+import { binaryInferBody, jsonInferBody } from '../harness/oip-requests.js';
+import { startService, type Service } from '../harness/service.js';
+import { drive as driveAt, hasWrk, type Result } from '../harness/drive.js';
 import { benchPictures, describe, type Picture } from './bench/pictures.js';
 import { alternate, median } from './bench/rounds.js';
-import { describeClimb, STEADY_DEFAULTS, warmUntilSteady, warmUpSetting } from './bench/steady.js';
+import { describeClimb, STEADY_DEFAULTS, warmUntilSteady, warmUpSetting } from '../harness/steady.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

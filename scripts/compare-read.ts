@@ -1,13 +1,13 @@
 // `tsx scripts/compare-read.ts A.onnx B.onnx …`: how well each model reads whole numbers with today's reader, on the
-// same pictures: bench:read's accuracy sets (test/helpers/numbers.ts), read in-process by readNumber (what POST /read
+// same pictures: bench:read's accuracy sets (src/synth/numbers.ts), read in-process by readNumber (what POST /read
 // and `predict --read` run), strings and characters right per set and model. For choosing a model: the reader picks
 // its cuts by what the classifier is surest of, so a model can read single digits better and numbers worse.
 // READ_SAMPLES pictures per set (default 200), READ_SEED (default 2027), READ_SETS (default all five). Each cell also says
 // how many candidates a read classified on average (the model's work per read).
 import { loadModel, runEach } from '../src/server/model.js';
-import { readNumber } from '../src/server/read/read-number.js';
+import { readNumber } from '../src/reader/index.js';
 import { loadMnist } from '../src/train/mnist.js';
-import { fontGlyphs, HANDWRITING_FONTS, makeSet, score, type Sample, type SetName } from '../test/helpers/numbers.js';
+import { fontGlyphs, HANDWRITING_FONTS, makeSet, score, type Sample, type SetName } from '../src/synth/numbers.js';
 
 const SAMPLES = Number(process.env.READ_SAMPLES ?? 200);
 const SEED = Number(process.env.READ_SEED ?? 2027);

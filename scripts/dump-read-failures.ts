@@ -12,11 +12,11 @@ import sharp from 'sharp';
 import { argmax } from '../src/model/lenet.js';
 import { toModelInput } from '../src/model/input-contract.js';
 import { loadModel, runEach } from '../src/server/model.js';
-import { decodeForReading } from '../src/server/read/decode.js';
-import { classifyCandidates, type ClassifyAll } from '../src/server/read/read-number.js';
-import { segmentNumber } from '../src/server/read/reader.js';
+import { decodeForReading } from '../src/imaging/decode-for-reading.js';
+import { classifyCandidates, type ClassifyAll } from '../src/reader/index.js';
+import { segmentNumber } from '../src/reader/segmentation.js';
 import { loadMnist } from '../src/train/mnist.js';
-import { fontGlyphs, HANDWRITING_FONTS, makeSet, type SetName } from '../test/helpers/numbers.js';
+import { fontGlyphs, HANDWRITING_FONTS, makeSet, type SetName } from '../src/synth/numbers.js';
 
 const SET = (process.env.READ_SET ?? 'touching') as SetName;
 const SAMPLES = Number(process.env.READ_SAMPLES ?? 200);

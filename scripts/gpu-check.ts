@@ -5,7 +5,7 @@
 import sharp from 'sharp';
 import { argmax } from '../src/model/lenet.js';
 import { loadMnist } from '../src/train/mnist.js';
-import { startService, type Service } from '../test/helpers/service.js';
+import { startService, type Service } from '../harness/service.js';
 
 const N = Number(process.env.GPU_CHECK_IMAGES ?? 10000);
 const CONCURRENCY = Number(process.env.GPU_CHECK_CONCURRENCY ?? 32);

@@ -3,7 +3,7 @@
 // refuse is tested with a stub run in test/unit/batcher.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { QueueFullError } from '../src/server/batcher.js';
+import { QueueFullError } from '../src/imaging/errors.js';
 import { createInference } from '../src/server/inference.js';
 import { loadModel, type LoadedModel } from '../src/server/model.js';
 import { ModelSlot } from '../src/server/model-slot.js';

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { cpuBudget, cpuQuota } from '../src/server/cpu-budget.js';
-import { startService } from './helpers/service.js';
+import { startService } from '../harness/service.js';
 
 describe('WORKERS=auto as a process', () => {
   /** Server processes of a started service: the process itself, or its cluster workers. */

@@ -15,7 +15,8 @@ import sharp from 'sharp';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { loadMnist } from '../src/train/mnist.js';
-import { ihdr, pngDeclaring, pngOf, variants, zeroBomb } from './helpers/images.js';
+import { ihdr, pngDeclaring, pngOf, zeroBomb } from './helpers/images.js';
+import { variants } from '../src/synth/mnist-pictures.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1200);

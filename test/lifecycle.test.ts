@@ -8,12 +8,12 @@ import { describe, it } from 'node:test';
 import autocannon from 'autocannon';
 import { processPerCore } from '../src/server/config.js';
 import { loadMnist } from '../src/train/mnist.js';
-import { variants } from './helpers/images.js';
+import { variants } from '../src/synth/mnist-pictures.js';
 import { modelDir, replaceModel } from './helpers/models.js';
 import { memoryGrowth } from './helpers/memory-growth.js';
-import { makeSet } from './helpers/numbers.js';
+import { makeSet } from '../src/synth/numbers.js';
 import { assertMatchesContract } from './helpers/openapi.js';
-import { rssOf, startService } from './helpers/service.js';
+import { rssOf, startService } from '../harness/service.js';
 
 const { test: mnist } = loadMnist();
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 60);

@@ -9,8 +9,8 @@ import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { loadModel, type LoadedModel } from '../src/server/model.js';
 import { loadMnist, toFloat } from '../src/train/mnist.js';
-import { variants } from './helpers/images.js';
-import { binaryInferBody, jsonInferBody } from './helpers/oip-requests.js';
+import { variants } from '../src/synth/mnist-pictures.js';
+import { binaryInferBody, jsonInferBody } from '../harness/oip-requests.js';
 import { assertOip } from './helpers/oip-schema.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 

@@ -1,9 +1,9 @@
-// The WebAssembly in src/server/preprocess/png-rows-wasm.ts is built from assembly/png-rows.ts by `npm run build:wasm`,
+// The WebAssembly in src/imaging/png-rows-wasm.ts is built from assembly/png-rows.ts by `npm run build:wasm`,
 // and the build is reproducible: compiling the source again gives the committed bytes.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { compileWasm } from '../scripts/build-wasm.js';
-import { PNG_ROWS_WASM } from '../src/server/preprocess/png-rows-wasm.js';
+import { compileWasm } from '../harness/wasm-build.js';
+import { PNG_ROWS_WASM } from '../src/imaging/png-rows-wasm.js';
 
 it('the committed WebAssembly is what `npm run build:wasm` makes from assembly/png-rows.ts', async () => {
   const built = Buffer.from(await compileWasm());

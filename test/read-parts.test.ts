@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createRng, normal } from '../src/model/random.js';
-import { bestPaths, chooseCounts } from '../src/server/read/best-path.js';
-import { fitTemperature, nll, readTemperature, recordCalibration, withTemperature } from '../src/server/read/calibration.js';
-import { connectedComponents, labelsOf } from '../src/server/read/components.js';
-import { segmentNumber } from '../src/server/read/reader.js';
-import { candidateCuts } from '../src/server/read/segment.js';
-import { UnitInk } from '../src/server/read/unit-ink.js';
+import { bestPaths, chooseCounts } from '../src/reader/best-path.js';
+import { fitTemperature, nll, readTemperature, recordCalibration, withTemperature } from '../src/model/calibration.js';
+import { connectedComponents, labelsOf } from '../src/imaging/components.js';
+import { segmentNumber } from '../src/reader/segmentation.js';
+import { candidateCuts } from '../src/reader/units.js';
+import { UnitInk } from '../src/imaging/unit-ink.js';
 import { runCli } from './helpers/cli.js';
 
 describe('connectedComponents', () => {
@@ -27,9 +27,9 @@ describe('connectedComponents', () => {
     const { components } = labelled;
     const labels = labelsOf(labelled, 8, 5);
     assert.deepEqual(components, [
-      { left: 0, top: 0, right: 4, bottom: 3, area: 6 }, // the diagonal and the bar, joined at the bottom (a U merge)
-      { left: 6, top: 1, right: 8, bottom: 3, area: 4 },
-      { left: 0, top: 4, right: 1, bottom: 5, area: 1 },
+      { x: 0, y: 0, width: 4, height: 3, area: 6 }, // the diagonal and the bar, joined at the bottom (a U merge)
+      { x: 6, y: 1, width: 2, height: 2, area: 4 },
+      { x: 0, y: 4, width: 1, height: 1, area: 1 },
     ]);
     assert.equal(labels[0], 0);
     assert.equal(labels[1], -1);
@@ -89,7 +89,7 @@ describe('candidateCuts', () => {
     assert.equal(components.length, 1);
     const [unit] = components;
     const whole = { ...unit, members: [0] };
-    const cuts = candidateCuts(new UnitInk({ data, width, height: picture.length }, labelled, Int32Array.of(0), 0, whole), whole, 2, 2);
+    const cuts = candidateCuts(new UnitInk({ data, width, height: picture.length }, labelled, () => true, whole), whole, 2, 2);
     const bridge = cuts.find((c) => c.x === 3 || c.x === 4);
     assert.ok(bridge, JSON.stringify(cuts));
     assert.equal(bridge.ink, 1);
@@ -144,7 +144,7 @@ describe('npm run calibrate', () => {
     const model = path.join(dir, 'lenet.onnx');
     copyFileSync('models/lenet.onnx', model);
     copyFileSync('models/lenet.json', path.join(dir, 'lenet.json'));
-    const { code, stdout, stderr } = await runCli('src/server/calibrate-cli.ts', [model, '--count', '1000']);
+    const { code, stdout, stderr } = await runCli('src/train/calibrate-cli.ts', [model, '--count', '1000']);
     assert.equal(code, 0, stderr);
     assert.match(stdout, /temperature [\d.]+ on 1000 training digits \[59000:60000\]/);
     const card = JSON.parse(readFileSync(path.join(dir, 'lenet.json'), 'utf8'));
@@ -152,7 +152,7 @@ describe('npm run calibrate', () => {
     assert.equal(card.calibration.fittedOn, 'mnist train[59000:60000]');
     assert.ok(card.calibration.nllAfter <= card.calibration.nllBefore);
     assert.equal(readTemperature(model, card.sha256), card.calibration.temperature);
-    assert.equal((await runCli('src/server/calibrate-cli.ts', [])).code, 2);
+    assert.equal((await runCli('src/train/calibrate-cli.ts', [])).code, 2);
   });
 });
 

@@ -1,5 +1,5 @@
 // POST /read over real HTTP semantics (app.inject) with the committed model: whole numbers made from MNIST **test**
-// digits and Debian handwriting fonts (test/helpers/numbers.ts, seeded), every bad input, and the contract.
+// digits and Debian handwriting fonts (src/synth/numbers.ts, seeded), every bad input, and the contract.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,13 +11,13 @@ import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { toModelInput } from '../src/model/input-contract.js';
 import { loadModel, runEach, type LoadedModel } from '../src/server/model.js';
-import { readNumber } from '../src/server/read/read-number.js';
-import { toMnist } from '../src/server/preprocess/mnist-normalise.js';
+import { readNumber } from '../src/reader/index.js';
+import { toMnist } from '../src/imaging/mnist-normalise.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { runCli } from './helpers/cli.js';
 import { BLUR_SVG, pngDeclaring } from './helpers/images.js';
 import { modelDir } from './helpers/models.js';
-import { compose, fontGlyphs, HANDWRITING_FONTS, makeSet, mnistGlyph, paperPng, score, seeded, type Glyph, type Sample, type SetName } from './helpers/numbers.js';
+import { compose, fontGlyphs, HANDWRITING_FONTS, makeSet, mnistGlyph, paperPng, score, seeded, type Glyph, type Sample, type SetName } from '../src/synth/numbers.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 
 const { test: mnist } = loadMnist();

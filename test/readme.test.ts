@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { runCli } from './helpers/cli.js';
-import { startService, type Service } from './helpers/service.js';
+import { startService, type Service } from '../harness/service.js';
 
 const run = promisify(execFile);
 const readme = readFileSync('README.md', 'utf8');

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { loadMnist } from '../src/train/mnist.js';
-import { variants } from './helpers/images.js';
+import { variants } from '../src/synth/mnist-pictures.js';
 import { fixedBatchModel, modelDir, replaceModel } from './helpers/models.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { toMnist } from '../src/server/preprocess/mnist-normalise.js';
+import { toMnist } from '../src/imaging/mnist-normalise.js';
 import { augmentedInto, distortRandomly, normalise, sampleRng } from '../src/train/augment.js';
 import { blur, CANVAS, lowResolution, onCanvas, pen, warp } from '../src/train/distort.js';
 import { loadMnist } from '../src/train/mnist.js';

@@ -3,7 +3,7 @@
 // The property Kubernetes relies on when it rolls a Deployment. `npm run bench:rollout` runs a longer one.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatCounts, hasNginx, NGINX, rollout } from './helpers/rollout.js';
+import { formatCounts, hasNginx, NGINX, rollout } from '../harness/rollout.js';
 
 // Outside CI a machine without nginx skips with a reason; in CI (.ci/run installs it) its absence is a failure.
 const skip = !hasNginx() && !process.env.CI ? `needs ${NGINX} (apt-get install nginx)` : false;

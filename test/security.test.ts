@@ -11,7 +11,8 @@ import sharp from 'sharp';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { loadMnist } from '../src/train/mnist.js';
-import { chunksOf, ihdr, pngOf, storedAs, variants, zeroBomb } from './helpers/images.js';
+import { chunksOf, ihdr, pngOf, storedAs, zeroBomb } from './helpers/images.js';
+import { variants } from '../src/synth/mnist-pictures.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

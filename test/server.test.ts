@@ -8,7 +8,8 @@ import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { loadModel } from '../src/server/model.js';
 import { loadMnist } from '../src/train/mnist.js';
-import { BLUR_SVG, pngDeclaring, tiffPages, variants } from './helpers/images.js';
+import { BLUR_SVG, pngDeclaring, tiffPages } from './helpers/images.js';
+import { variants } from '../src/synth/mnist-pictures.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 
 const config = loadConfig({ LOG_LEVEL: 'silent' });

@@ -6,9 +6,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { ChildProcess } from 'node:child_process';
 import { loadMnist } from '../src/train/mnist.js';
-import { variants } from './helpers/images.js';
+import { variants } from '../src/synth/mnist-pictures.js';
 import { modelDir, replaceModel } from './helpers/models.js';
-import { catches, startService, type Service } from './helpers/service.js';
+import { catches, startService, type Service } from '../harness/service.js';
 
 const { test: mnist } = loadMnist();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadMnist } from '../src/train/mnist.js';
 import { runCli } from './helpers/cli.js';
-import { variants } from './helpers/images.js';
+import { variants } from '../src/synth/mnist-pictures.js';
 import { fixedBatchModel } from './helpers/models.js';
 
 const MAIN = 'src/server/main.ts';

@@ -2,16 +2,7 @@
 // dynamic batcher does. With maxDelayMs 0 (the default, as Triton recommends) there is no timer: a lone request starts
 // at once, and under load a batch takes every request that arrived in the same turn of the event loop, up to
 // maxBatchSize. The queue is bounded: when it is full, submit() refuses at once instead of growing memory.
-
-/** A bounded queue is full: the errors plugin answers 503 with Retry-After, whichever queue it was. */
-export class QueueFullError extends Error {
-  constructor(
-    readonly limit: number,
-    message = `the inference queue is full (${limit} waiting)`,
-  ) {
-    super(message);
-  }
-}
+import { QueueFullError } from '../imaging/errors.js';
 
 export interface BatcherOptions {
   maxBatchSize: number;

@@ -6,9 +6,9 @@ import { parseArgs } from 'node:util';
 import { argmax } from '../model/lenet.js';
 import { loadConfig } from './config.js';
 import { loadModel, runEach } from './model.js';
-import { PreprocessError, Preprocessor } from './preprocess/index.js';
-import { readTemperature } from './read/calibration.js';
-import { readNumber } from './read/read-number.js';
+import { PreprocessError, Preprocessor } from '../imaging/index.js';
+import { readTemperature } from '../model/calibration.js';
+import { readNumber } from '../reader/index.js';
 
 const USAGE = `usage: npm run predict -- [--read] FILE [FILE…] [--json]
   Reads each picture (PNG, JPEG, WebP, …) the way the service does and prints its digit and ten probabilities.

@@ -2,7 +2,7 @@
 // distorted the ways other people's pictures differ from MNIST's (distort.ts), then normalised exactly as the service
 // normalises an upload (crop to the ink, fit into 20×20, centre of mass in 28×28). Every image draws from its own
 // random stream, seeded by (seed, epoch, index): the result does not depend on batch order, threads or shards.
-import { toMnist } from '../server/preprocess/mnist-normalise.js';
+import { toMnist } from '../imaging/mnist-normalise.js';
 import { blur, CANVAS, lowResolution, onPaper, pen, warp } from './distort.js';
 import { PIXELS, SIDE, pixelToFloat } from '../model/input-contract.js';
 import { createRng } from '../model/random.js';

@@ -1,7 +1,7 @@
 // Ctrl-C checkpoints: everything `--resume` needs, as JSON with base64 float32 tensors, written atomically.
 import { readFileSync } from 'node:fs';
 import writeFileAtomic from 'write-file-atomic';
-import { besideModel } from './export.js';
+import { besideModel } from '../model/model-files.js';
 import type { Checkpoint } from './trainer.js';
 
 /** models/lenet.onnx → models/lenet.ckpt.json */

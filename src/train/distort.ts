@@ -4,7 +4,8 @@
 // applies fixed ones). Written by hand because they run per image in the loader, where a library's per-call overhead
 // would cost more than the work. Each works on a square canvas of bytes, 0 = background, 255 = ink.
 import { SIDE } from '../model/input-contract.js';
-import { resample } from '../server/preprocess/resample.js';
+import type { Box } from '../imaging/box.js';
+import { resample } from '../imaging/resample.js';
 
 /** A canvas with room around a 28×28 digit, so that rotating or enlarging it does not cut it off. */
 export const CANVAS = 36;
@@ -206,8 +207,8 @@ export function blur(img: Uint8Array, side: number, sigma: number): Uint8Array {
   return img;
 }
 
-/** The ink's bounding box on a square canvas: [left, top, right, bottom] inclusive, or undefined when blank. */
-export function inkBox(img: Uint8Array, side: number, threshold = 32): [number, number, number, number] | undefined {
+/** The ink's bounding box on a square canvas, or undefined when blank. */
+export function inkBox(img: Uint8Array, side: number, threshold = 32): Box | undefined {
   let [l, t, r, b] = [side, side, -1, -1];
   for (let y = 0; y < side; y++) {
     for (let x = 0; x < side; x++) {
@@ -218,7 +219,7 @@ export function inkBox(img: Uint8Array, side: number, threshold = 32): [number, 
       b = y;
     }
   }
-  return r < 0 ? undefined : [l, t, r, b];
+  return r < 0 ? undefined : { x: l, y: t, width: r - l + 1, height: b - t + 1 };
 }
 
 /**
@@ -228,7 +229,7 @@ export function inkBox(img: Uint8Array, side: number, threshold = 32): [number, 
 export function lowResolution(img: Uint8Array, side: number, digitSide: number): Uint8Array {
   const box = inkBox(img, side);
   if (!box) return img;
-  const longest = Math.max(box[2] - box[0], box[3] - box[1]) + 1;
+  const longest = Math.max(box.width, box.height);
   if (digitSide >= longest) return img;
   const small = Math.max(2, Math.round((side * digitSide) / longest));
   return resample(resample(img, side, side, small, small), small, small, side, side);

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { buildInferenceModel } from '../model/inference-graph.js';
+import { besideModel, cardPathFor } from '../model/model-files.js';
 import type { Params } from '../model/init.js';
 import { CLASSES, INPUT_DESCRIPTION, INPUT_NAME, OUTPUT_NAMES } from '../model/input-contract.js';
 import { LABELS, paramCount } from '../model/lenet.js';
@@ -49,10 +50,6 @@ export interface ExportInput {
   provider: Provider;
   robustness?: Robustness;
 }
-
-/** The files that travel with a model: models/lenet.onnx + '.json' → models/lenet.json. */
-export const besideModel = (modelPath: string, suffix: string) => modelPath.replace(/\.onnx$/i, '') + suffix;
-export const cardPathFor = (modelPath: string) => besideModel(modelPath, '.json');
 
 export async function exportModel(modelPath: string, input: ExportInput): Promise<ModelCard> {
   const createdAt = new Date().toISOString();

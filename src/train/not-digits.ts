@@ -1,4 +1,4 @@
-// Pictures that are not one digit, made on the fly from training digits: what the number reader (src/server/read/)
+// Pictures that are not one digit, made on the fly from training digits: what the number reader (src/reader/)
 // meets between wrong cuts. A piece of one digit, a piece of a digit and of its neighbour across the join, or two
 // neighbours whole. The reader keeps the cuts whose pieces the classifier is surest of, so the model is trained to be
 // unsure of these (a uniform target: a tenth for each digit, trainer.ts), as LeCun et al. (1998) trained
@@ -31,13 +31,13 @@ export function notDigit(a: Uint8Array, b: Uint8Array, rng: () => number): Uint8
   const boxA = inkBox(a, SIDE, INK);
   const boxB = inkBox(b, SIDE, INK);
   if (!boxA || !boxB) return undefined;
-  const widthA = boxA[2] - boxA[0] + 1;
-  const widthB = boxB[2] - boxB[0] + 1;
+  const widthA = boxA.width;
+  const widthB = boxB.width;
   // a's ink starts at column 0 of the strip, b's after a gap of −3…+2 pixels (negative: the two overlap).
   const startB = widthA + Math.floor(between(rng, -3, 3));
   const strip = STRIP_BUFFER.fill(0);
-  paste(strip, a, boxA[0], widthA, 0);
-  paste(strip, b, boxB[0], widthB, startB);
+  paste(strip, a, boxA.x, widthA, 0);
+  paste(strip, b, boxB.x, widthB, startB);
   const kind = rng();
   let left: number;
   let right: number; // the slice's columns, right exclusive
@@ -54,8 +54,8 @@ export function notDigit(a: Uint8Array, b: Uint8Array, rng: () => number): Uint8
     // Both whole.
     return slice(strip, 0, Math.min(STRIP, startB + widthB));
   }
-  const shareA = inkShare(a, boxA[0], widthA, left, right);
-  const shareB = inkShare(b, boxB[0], widthB, left - startB, right - startB);
+  const shareA = inkShare(a, boxA.x, widthA, left, right);
+  const shareB = inkShare(b, boxB.x, widthB, left - startB, right - startB);
   if (shareA > MOST_OF_A_DIGIT || shareB > MOST_OF_A_DIGIT) return undefined;
   if (shareB > 0 && Math.min(shareA, shareB) < LEAST_OF_A_DIGIT) return undefined;
   return slice(strip, left, right);

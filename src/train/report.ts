@@ -7,6 +7,7 @@ import { SIDE } from '../model/input-contract.js';
 import { imageAt, type Split } from './mnist.js';
 import type { Robustness } from './robustness.js';
 import { robustnessPanel } from './robustness-chart.js';
+import { text } from './svg-text.js';
 import type { EpochRecord } from './trainer.js';
 
 export interface ReportInput {
@@ -22,10 +23,6 @@ export interface ReportInput {
 const W = 1200;
 const H = 960;
 const ROBUSTNESS_H = 340;
-const FONT = 'font-family="DejaVu Sans, Arial, sans-serif"';
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-export const text = (x: number, y: number, s: string, attrs = '') =>
-  `<text x="${x}" y="${y}" ${FONT} ${attrs.includes('font-size') ? '' : 'font-size="13"'} ${attrs.includes('fill=') ? '' : 'fill="#222"'} ${attrs}>${esc(s)}</text>`;
 
 interface Series {
   points: Array<[number, number]>;

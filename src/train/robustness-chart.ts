@@ -1,7 +1,7 @@
 // The robustness panel of the training report: accuracy per distortion family at each strength, and per form users
 // send, as bars against the plain test accuracy.
 import type { Robustness } from './robustness.js';
-import { text } from './report.js';
+import { text } from './svg-text.js';
 
 const COLORS = { mild: '#9ecae1', moderate: '#3182bd', strong: '#08519c', form: '#e6550d' };
 

@@ -6,7 +6,8 @@ import type * as ort from 'onnxruntime-node';
 import { buildInferenceModel } from '../model/inference-graph.js';
 import type { Params } from '../model/init.js';
 import { openSession, type Device } from '../model/session.js';
-import { resample } from '../server/preprocess/resample.js';
+import { bottom, right } from '../imaging/box.js';
+import { resample } from '../imaging/resample.js';
 import { normalise, sampleRng } from './augment.js';
 import { blur, CANVAS, inkBox, lowResolution, onCanvas, onPaper, pen, warp } from './distort.js';
 import { evaluate } from './evaluate.js';
@@ -64,11 +65,11 @@ function darkOnWhite(src: Uint8Array, side: number, times: number) {
 
 /** The digit filling an n×n picture (as in the UCI/scikit-learn 8×8 digits), upscaled to 112×112 for sending. */
 function lowResPicture(src: Uint8Array, n: number) {
-  const [l, t, r, b] = inkBox(src, SIDE, 0)!;
-  const size = Math.max(r - l, b - t) + 1;
+  const box = inkBox(src, SIDE, 0)!;
+  const size = Math.max(box.width, box.height);
   const square = new Uint8Array(size * size);
-  const [ox, oy] = [(size - (r - l + 1)) >> 1, (size - (b - t + 1)) >> 1];
-  for (let y = t; y <= b; y++) square.set(src.subarray(y * SIDE + l, y * SIDE + r + 1), (y - t + oy) * size + ox);
+  const [ox, oy] = [(size - box.width) >> 1, (size - box.height) >> 1];
+  for (let y = box.y; y < bottom(box); y++) square.set(src.subarray(y * SIDE + box.x, y * SIDE + right(box)), (y - box.y + oy) * size + ox);
   return darkOnWhite(resample(square, size, size, n, n), n, 112 / n);
 }
 

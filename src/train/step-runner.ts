@@ -11,18 +11,10 @@ import { CLASSES, PIXELS } from '../model/input-contract.js';
 import { argmax, paramCount } from '../model/lenet.js';
 import { openSession, type Device, type Provider } from '../model/session.js';
 import { buildGradientStep, buildTrainStep, buildUpdateStep, next, PARAMS_INPUT, shardGrad } from '../model/train-step.js';
+import type { Batch } from './batch.js';
 import type { Recipe } from './recipes.js';
 import { batchFeeds, runShard, type ShardResult, type ShardTask } from './shard.js';
 import { ShardHelper } from './shard-helper.js';
-
-export interface Batch {
-  image: Float32Array;
-  /** [n, CLASSES]: the distribution each image should read as (the loss's target). */
-  target: Float32Array;
-  /** Each image's label, CLASSES for a non-digit: for counting correct answers. */
-  digits: Uint8Array;
-  n: number;
-}
 
 /** What a step reads and replaces: the parameters and the optimizer state (a Checkpoint is one). */
 export interface TrainState {

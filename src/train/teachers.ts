@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { batchShape, CLASSES, INPUT_DESCRIPTION, INPUT_NAME, PIXELS, PROBABILITIES } from '../model/input-contract.js';
 import { openSession, type Device } from '../model/session.js';
-import type { Batch } from './step-runner.js';
+import type { Batch } from './batch.js';
 
 export interface Teacher {
   file: string;

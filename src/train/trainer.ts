@@ -14,7 +14,8 @@ import { evaluate, type Evaluation } from './evaluate.js';
 import { imageAt, type Mnist, type Split } from './mnist.js';
 import { notDigit } from './not-digits.js';
 import type { Recipe } from './recipes.js';
-import { defaultThreads, openStepRunner, type Batch, type StepRunner } from './step-runner.js';
+import type { Batch } from './batch.js';
+import { defaultThreads, openStepRunner, type StepRunner } from './step-runner.js';
 import { openTeachers, type Teachers } from './teachers.js';
 
 export interface EpochRecord {

@@ -2,7 +2,8 @@
 // queue refuses, and how long items wait. test/batcher.test.ts runs it on the real model.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Batcher, QueueFullError, type BatcherOptions } from '../../src/server/batcher.js';
+import { QueueFullError } from '../../src/imaging/errors.js';
+import { Batcher, type BatcherOptions } from '../../src/server/batcher.js';
 
 /** A batcher whose run answers each item with itself ×10, recording every batch it is given. */
 function echo(options: Partial<BatcherOptions> = {}) {

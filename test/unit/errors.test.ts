@@ -1,10 +1,10 @@
 // The one place errors get their HTTP status: preprocessing's codes, a full queue, Fastify's own errors, our bugs.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { QueueFullError } from '../../src/server/batcher.js';
+import { QueueFullError } from '../../src/imaging/errors.js';
 import { HttpError } from '../../src/server/errors.js';
 import { toHttpError } from '../../src/server/plugins/errors.js';
-import { PreprocessError } from '../../src/server/preprocess/errors.js';
+import { PreprocessError } from '../../src/imaging/errors.js';
 
 describe('toHttpError', () => {
   for (const [code, status] of [

@@ -1,12 +1,12 @@
-// Cuts that follow the gap between strokes (src/server/read/gap-cuts.ts): a path that parts two strokes no column parts,
+// Cuts that follow the gap between strokes (src/reader/gap-cuts.ts): a path that parts two strokes no column parts,
 // and the pieces between boundaries against UnitInk's own pieces between columns.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRng } from '../../src/model/random.js';
-import { connectedComponents } from '../../src/server/read/components.js';
-import { columnCut, cropBetween, gapPath, measureBetween } from '../../src/server/read/gap-cuts.js';
-import type { Unit } from '../../src/server/read/segment.js';
-import { UnitInk } from '../../src/server/read/unit-ink.js';
+import { connectedComponents } from '../../src/imaging/components.js';
+import { columnCut, cropBetween, gapPath, measureBetween } from '../../src/reader/gap-cuts.js';
+import type { Unit } from '../../src/reader/units.js';
+import { UnitInk } from '../../src/imaging/unit-ink.js';
 
 const STROKE = 128;
 
@@ -14,8 +14,8 @@ const STROKE = 128;
 function unitOf(data: Uint8Array, width: number, height: number) {
   const labelled = connectedComponents(data, width, height, STROKE);
   const { components } = labelled;
-  const unit: Unit = { left: 0, top: 0, right: width, bottom: height, area: components.reduce((n, c) => n + c.area, 0), members: [] };
-  return { unit, ink: new UnitInk({ data, width, height }, labelled, new Int32Array(components.length), 0, unit) };
+  const unit: Unit = { x: 0, y: 0, width, height, area: components.reduce((n, c) => n + c.area, 0), members: [] };
+  return { unit, ink: new UnitInk({ data, width, height }, labelled, () => true, unit) };
 }
 
 describe('cuts along the gap between strokes', () => {
@@ -35,12 +35,12 @@ describe('cuts along the gap between strokes', () => {
     const path = gapPath(ink.pixels, 6, 8, STROKE);
     assert.ok(path, 'a path that is not the column');
     assert.equal(path.filter((x, y) => data[y * width + x] >= STROKE).length, 0, `the path ${path.join(',')} crosses a stroke`);
-    const left = measureBetween(ink.pixels, columnCut(unit.left, height), path, STROKE);
-    const right = measureBetween(ink.pixels, path, columnCut(unit.right, height), STROKE);
-    assert.deepEqual([left.x0, left.y0, left.x1, left.y1, left.strokes], [2, 0, 12, 39, 2 * 40 + 9 * 3]);
-    assert.deepEqual([right.x0, right.y0, right.x1, right.y1, right.strokes], [10, 9, 11, 39, 2 * 31]);
+    const left = measureBetween(ink.pixels, columnCut(unit.x, height), path, STROKE);
+    const right = measureBetween(ink.pixels, path, columnCut(unit.x + unit.width, height), STROKE);
+    assert.deepEqual(left, { box: { x: 2, y: 0, width: 11, height: 40 }, strokes: 2 * 40 + 9 * 3 });
+    assert.deepEqual(right, { box: { x: 10, y: 9, width: 2, height: 31 }, strokes: 2 * 31 });
     // The left piece's crop holds the Γ and none of the second stem.
-    const crop = cropBetween(ink.pixels, left, columnCut(unit.left, height), path);
+    const crop = cropBetween(ink.pixels, left.box, columnCut(unit.x, height), path);
     assert.equal(crop.filter((v) => v > 0).length, 2 * 40 + 9 * 3);
     assert.equal(gapPath(ink.pixels, 14, 1, STROKE), undefined, 'a clear column is its own best path');
   });
@@ -56,12 +56,12 @@ describe('cuts along the gap between strokes', () => {
       const byColumns = ink.measure(left, right);
       const between = measureBetween(ink.pixels, columnCut(left, height), columnCut(right, height), STROKE);
       assert.equal(between.strokes, byColumns.strokes, `picture ${t}`);
-      if (byColumns.x1 < byColumns.x0) {
-        assert.ok(between.x1 < between.x0);
+      if (!byColumns.box) {
+        assert.equal(between.box, undefined);
         continue;
       }
       assert.deepEqual(between, byColumns, `picture ${t}`);
-      assert.deepEqual(cropBetween(ink.pixels, between, columnCut(left, height), columnCut(right, height)), ink.crop(byColumns));
+      assert.deepEqual(cropBetween(ink.pixels, between.box!, columnCut(left, height), columnCut(right, height)), ink.crop(byColumns.box));
     }
   });
 });

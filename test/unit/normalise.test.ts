@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PIXELS, SIDE, toModelInput } from '../../src/model/input-contract.js';
-import { PreprocessError } from '../../src/server/preprocess/errors.js';
-import { croppedInk, greyOf, normaliseDigit, toInk, toMnist, type Rgba } from '../../src/server/preprocess/mnist-normalise.js';
-import { axisTaps, resample } from '../../src/server/preprocess/resample.js';
+import { PreprocessError } from '../../src/imaging/errors.js';
+import { croppedInk, greyOf, normaliseDigit, toInk, toMnist, type Rgba } from '../../src/imaging/mnist-normalise.js';
+import { axisTaps, resample } from '../../src/imaging/resample.js';
 
 /** A width × height RGBA picture: `paper` everywhere, `ink` inside the rectangle, with the given alpha outside it. */
 function rectangle(width: number, height: number, box: { x: number; y: number; w: number; h: number }, colours: { paper: number; ink: number; paperAlpha?: number }): Rgba {
@@ -149,12 +149,12 @@ describe('the WebAssembly passes of normalisation (assembly/png-rows.ts)', () =>
           [left, top, right, bottom] = [Math.min(left, x), Math.min(top, y), Math.max(right, x), Math.max(bottom, y)];
         }
       }
-      const box = { left, top, width: right - left + 1, height: bottom - top + 1 };
+      const box = { x: left, y: top, width: right - left + 1, height: bottom - top + 1 };
       const expected = Uint8Array.from({ length: box.width * box.height }, (_, i) => level(data[(top + Math.floor(i / box.width)) * width + left + (i % box.width)]));
       // Every other case as dark ink on paper, which is scanned and mapped the other way round, never inverted.
       const inverted = t % 2 === 1;
       const crop = croppedInk({ data: inverted ? data.map((v) => 255 - v) : data, width, height }, { inverted, max: 255, background });
-      assert.deepEqual({ left: crop.left, top: crop.top, width: crop.width, height: crop.height }, box, `${width}×${height}, case ${t}`);
+      assert.deepEqual({ x: crop.x, y: crop.y, width: crop.width, height: crop.height }, box, `${width}×${height}, case ${t}`);
       assert.deepEqual(crop.data, expected);
     }
   });

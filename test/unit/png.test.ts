@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
-import { greyOf } from '../../src/server/preprocess/mnist-normalise.js';
-import { parsePngHeader } from '../../src/server/preprocess/png-header.js';
-import { decodePngPixels, inflateExact, inflateExactAsync, SYNC_INFLATE_BYTES } from '../../src/server/preprocess/png-grey.js';
+import { greyOf } from '../../src/imaging/mnist-normalise.js';
+import { parsePngHeader } from '../../src/imaging/png-header.js';
+import { decodePngPixels, inflateExact, inflateExactAsync, SYNC_INFLATE_BYTES } from '../../src/imaging/png-grey.js';
 import { ihdr, pngOf } from '../helpers/images.js';
 
 /** What pngjs reads, as the grey map normalisation starts from. */

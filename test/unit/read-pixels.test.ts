@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRng } from '../../src/model/random.js';
-import { connectedComponents, labelsOf, type Component } from '../../src/server/read/components.js';
-import { UnitInk } from '../../src/server/read/unit-ink.js';
-import type { Unit } from '../../src/server/read/segment.js';
+import { connectedComponents, labelsOf, type Component } from '../../src/imaging/components.js';
+import { UnitInk } from '../../src/imaging/unit-ink.js';
+import type { Unit } from '../../src/reader/units.js';
 
 /** A width × height picture: blobs of ink at levels 1..255 on a background that is 0 where `sparse` says. */
 function picture(rng: () => number, width: number, height: number, density: number): Uint8Array {
@@ -21,12 +21,12 @@ function byRuns(data: Uint8Array, width: number, height: number, threshold: numb
 /** Components by flood fill, numbered in the order their first pixel comes in reading order. */
 function floodFill(data: Uint8Array, width: number, height: number, threshold: number) {
   const labels = new Int32Array(width * height).fill(-1);
-  const components: Component[] = [];
+  const boxes: Array<{ left: number; top: number; right: number; bottom: number; area: number }> = [];
   for (let start = 0; start < data.length; start++) {
     if (data[start] < threshold || labels[start] >= 0) continue;
-    const c = components.length;
+    const c = boxes.length;
     const comp = { left: width, top: height, right: 0, bottom: 0, area: 0 };
-    components.push(comp);
+    boxes.push(comp);
     const stack = [start];
     labels[start] = c;
     while (stack.length > 0) {
@@ -48,6 +48,7 @@ function floodFill(data: Uint8Array, width: number, height: number, threshold: n
       }
     }
   }
+  const components: Component[] = boxes.map((b) => ({ x: b.left, y: b.top, width: b.right - b.left, height: b.bottom - b.top, area: b.area }));
   return { labels, components, threshold };
 }
 
@@ -83,14 +84,15 @@ describe('the reader pixel loops', () => {
       const unitOf = Int32Array.from(components, () => (rng() < 0.5 ? 0 : 1));
       const x = [Math.floor(rng() * width), Math.floor(rng() * width)].sort((a, b) => a - b);
       const y = [Math.floor(rng() * height), Math.floor(rng() * height)].sort((a, b) => a - b);
-      const unit: Unit = { left: x[0], right: x[1] + 1, top: y[0], bottom: y[1] + 1, area: 0, members: [] };
-      const ink = new UnitInk({ data, width, height }, labelled, unitOf, 0, unit);
-      const left = unit.left + Math.floor(rng() * (unit.right - unit.left));
-      const right = left + 1 + Math.floor(rng() * (unit.right - left));
+      const unit: Unit = { x: x[0], y: y[0], width: x[1] + 1 - x[0], height: y[1] + 1 - y[0], area: 0, members: [] };
+      const ink = new UnitInk({ data, width, height }, labelled, (c) => unitOf[c] === 0, unit);
+      const [unitRight, unitBottom] = [unit.x + unit.width, unit.y + unit.height];
+      const left = unit.x + Math.floor(rng() * unit.width);
+      const right = left + 1 + Math.floor(rng() * (unitRight - left));
       // Every pixel of the unit's rows between the cuts: mine unless it is another unit's stroke.
       const mine = (i: number) => data[i] !== 0 && (labels[i] < 0 || unitOf[labels[i]] === 0);
       let [x0, y0, x1, y1, strokes] = [Infinity, Infinity, -1, -1, 0];
-      for (let py = unit.top; py < unit.bottom; py++) {
+      for (let py = unit.y; py < unitBottom; py++) {
         for (let px = left; px < right; px++) {
           const i = py * width + px;
           if (!mine(i)) continue;
@@ -98,24 +100,24 @@ describe('the reader pixel loops', () => {
           [x0, y0, x1, y1] = [Math.min(x0, px), Math.min(y0, py), Math.max(x1, px), Math.max(y1, py)];
         }
       }
-      const box = ink.measure(left, right);
-      assert.equal(box.strokes, strokes);
+      const { box, strokes: measured } = ink.measure(left, right);
+      assert.equal(measured, strokes);
       // Per column, for choosing cuts: the unit's stroke pixels, the row of the first and one past the last.
-      for (let px = unit.left; px < unit.right; px++) {
+      for (let px = unit.x; px < unitRight; px++) {
         const rows = [];
-        for (let py = unit.top; py < unit.bottom; py++) if (mine(py * width + px) && labels[py * width + px] >= 0) rows.push(py);
-        const c = px - unit.left;
-        const expected = rows.length > 0 ? [rows.length, rows[0], rows.at(-1)! + 1] : [0, unit.bottom, unit.top];
+        for (let py = unit.y; py < unitBottom; py++) if (mine(py * width + px) && labels[py * width + px] >= 0) rows.push(py);
+        const c = px - unit.x;
+        const expected = rows.length > 0 ? [rows.length, rows[0], rows.at(-1)! + 1] : [0, unitBottom, unit.y];
         assert.deepEqual([ink.strokes[c], ink.strokeTop[c], ink.strokeBottom[c]], expected, `picture ${t}, column ${px}`);
       }
       if (x1 < 0) {
-        assert.ok(box.x1 < box.x0, 'no ink between the cuts');
+        assert.equal(box, undefined, 'no ink between the cuts');
         continue;
       }
-      assert.deepEqual([box.x0, box.y0, box.x1, box.y1], [x0, y0, x1, y1]);
+      assert.deepEqual(box, { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 });
       const expected = [];
       for (let py = y0; py <= y1; py++) for (let px = x0; px <= x1; px++) expected.push(mine(py * width + px) ? data[py * width + px] : 0);
-      assert.deepEqual(Array.from(ink.crop(box)), expected);
+      assert.deepEqual(Array.from(ink.crop(box!)), expected);
     }
   });
 });

@@ -1,8 +1,8 @@
-// The benchmarks' warm-up until steady (scripts/bench/steady.ts): when it stops, and what BENCH_WARMUP may say.
+// The benchmarks' warm-up until steady (harness/steady.ts): when it stops, and what BENCH_WARMUP may say.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Result } from '../../scripts/bench/drive.js';
-import { warmUntilSteady, warmUpSetting } from '../../scripts/bench/steady.js';
+import type { Result } from '../../harness/drive.js';
+import { warmUntilSteady, warmUpSetting } from '../../harness/steady.js';
 
 /** A load whose CPU per request follows `costs`, one per window, and records the seconds it was asked for. */
 function climbing(costs: number[]) {

@@ -4,9 +4,9 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { QueueFullError } from '../batcher.js';
+import { QueueFullError } from '../../imaging/errors.js';
 import { errorBody, HttpError } from '../errors.js';
-import { PreprocessError, type PreprocessErrorCode } from '../preprocess/index.js';
+import { PreprocessError, type PreprocessErrorCode } from '../../imaging/index.js';
 import { RouteMethods } from '../route-methods.js';
 
 const PREPROCESS_STATUS: Record<PreprocessErrorCode, number> = {

@@ -1,6 +1,6 @@
 // app.preprocessor: uploaded bytes → the model's input, with a pool of PREPROCESS_THREADS worker threads.
 import fp from 'fastify-plugin';
-import { Preprocessor } from '../preprocess/index.js';
+import { Preprocessor } from '../../imaging/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

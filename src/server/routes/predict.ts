@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
 import { requireBearer } from '../plugins/require-bearer.js';
-import { pixelsToPng } from '../preprocess/index.js';
+import { pixelsToPng } from '../../imaging/index.js';
 
 /** The uploaded picture: the raw body, or the multipart field "image" (also used by POST /read). */
 export async function imageFrom(req: FastifyRequest): Promise<Buffer> {

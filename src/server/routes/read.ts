@@ -1,14 +1,14 @@
 // POST /read: a picture of a handwritten number (a zip code, an amount) → its digits, left to right. All the candidate
 // pieces of one picture are classified in one batch, through the same batcher and model as /predict (and the few more
-// that some pictures need once the first are read, in a later one: read-number.ts).
+// that some pictures need once the first are read, in a later one: src/reader/index.ts).
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Prediction } from '../inference.js';
 import type { ModelSummary } from '../model-slot.js';
 import { requireBearer } from '../plugins/require-bearer.js';
-import { pixelsToPng } from '../preprocess/index.js';
-import { readTemperature } from '../read/calibration.js';
-import { readNumber } from '../read/read-number.js';
-import { MAX_DIGITS } from '../read/reader.js';
+import { pixelsToPng } from '../../imaging/index.js';
+import { readTemperature } from '../../model/calibration.js';
+import { readNumber } from '../../reader/index.js';
+import { MAX_DIGITS } from '../../reader/segmentation.js';
 import { imageFrom } from './predict.js';
 
 /** The candidates of one batch of a picture, queued together so that they share a batch. The one place /read reaches

@@ -1,12 +1,12 @@
 // A picture of a number → its ink, the way /predict finds one digit's (polarity from the paper at the border, the
 // paper's level subtracted, faint grain dropped), cropped to the ink of the whole line. Photos of paper first have their
 // uneven light evened out: one level for "paper" over a whole photo turned its shadowed half into ink.
-import { croppedInk, polarity, toInk, type Grey, type Ink, type InkMap } from '../preprocess/mnist-normalise.js';
+import { croppedInk, polarity, toInk, type Grey, type Ink, type InkMap } from './mnist-normalise.js';
 
-/** The ink of the line: levels 0..255 as /predict maps them, cropped to the ink's box at (left, top) of the picture. */
+/** The ink of the line: levels 0..255 as /predict maps them, cropped to the ink's box at (x, y) of the picture. */
 export interface InkPage extends InkMap {
-  left: number;
-  top: number;
+  x: number;
+  y: number;
 }
 
 /** Throws 422 no_digit_found (from croppedInk) when nothing stands out from the paper. */

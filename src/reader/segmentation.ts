@@ -1,25 +1,19 @@
-// Reading a number: the ink of a picture → units (segment.ts) → candidate digits between cuts, each normalised exactly
+// Reading a number: the ink of a picture → units (units.ts) → candidate digits between cuts, each normalised exactly
 // as /predict normalises one digit → (the caller classifies them all in one batch) → the best path (best-path.ts).
-import { PreprocessError } from '../preprocess/errors.js';
-import { normaliseDigit, type Grey } from '../preprocess/mnist-normalise.js';
-import { resample } from '../preprocess/resample.js';
+import { right, type Box } from '../imaging/box.js';
+import { PreprocessError } from '../imaging/errors.js';
+import { normaliseDigit, type Grey } from '../imaging/mnist-normalise.js';
+import { resample } from '../imaging/resample.js';
 import { bestPaths, chooseCounts, type Edge } from './best-path.js';
-import { connectedComponents } from './components.js';
-import { inkPage, type InkPage } from './ink.js';
+import { connectedComponents } from '../imaging/components.js';
+import { inkPage, type InkPage } from '../imaging/ink-page.js';
 import { columnCut, cropBetween, gapPath, measureBetween } from './gap-cuts.js';
-import { candidateCuts, groupPieces, mergeToCount, type Unit } from './segment.js';
-import { UnitInk, type InkBox } from './unit-ink.js';
+import { candidateCuts, groupPieces, mergeToCount, type Unit } from './units.js';
+import { UnitInk } from '../imaging/unit-ink.js';
 
 export const MAX_DIGITS = 32;
 /** Mapped ink level (0..255) from which a pixel belongs to a stroke when finding components. */
 const STROKE = 80;
-
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
 
 export interface Candidate {
   /** The 28×28 input, bytes 0..255, as /predict would make it from this piece alone. */
@@ -42,7 +36,7 @@ export interface Segmentation {
 }
 
 /** An edge's candidate is -1 while its piece is measured but not yet cut out (a narrow unit's, see `pending`). */
-type PlanEdge = Edge & { candidate: number; penalty: number; piece?: Piece };
+type PlanEdge = Edge & { candidate: number; penalty: number; piece?: Box };
 
 interface UnitPlan {
   nodes: number;
@@ -79,13 +73,13 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
   const H = line.height;
   const forced = length !== undefined && length > line.units.length;
   // Wide units hold several digits each: the count is bounded before any candidate is made.
-  const least = line.units.reduce((n, u) => n + Math.max(1, Math.round((u.right - u.left) / H / 0.75)), 0);
+  const least = line.units.reduce((n, u) => n + Math.max(1, Math.round(u.width / H / 0.75)), 0);
   if (least > maxDigits) throw new PreprocessError('too_many_digits', `about ${least} digits found; at most ${maxDigits} digits are read`);
 
   const candidates: Candidate[] = [];
   const plans: UnitPlan[] = line.units.map((unit, u) => {
-    const ink = new UnitInk(page, labelled, line.unitOf, u, unit);
-    const W = unit.right - unit.left;
+    const ink = new UnitInk(page, labelled, (c) => line.unitOf[c] === u, unit);
+    const W = unit.width;
     const ratio = W / H;
     const narrow = ratio <= ONE_DIGIT && !forced;
     const most = narrow ? 2 : Math.min(maxDigits, Math.max(1, Math.floor(ratio / 0.15)));
@@ -100,11 +94,11 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
     const origins = cuts.map((c) => c.x);
     if (narrow) cuts = cuts.filter((c) => c.ink <= CLEAN_CUT * H);
     if (narrow && cuts.length === 0) {
-      const piece = measurePiece(ink, unit, unit.left, unit.right);
+      const piece = measurePiece(ink, unit, unit.x, right(unit));
       const edges = piece ? [{ from: 0, to: 1, score: 0, candidate: candidates.push(cutPiece(page, ink, piece)) - 1, penalty: 0 }] : [];
-      return { nodes: 2, edges, prior: [-Infinity, 0, ...(origins.length > 0 ? [SPLIT_PENALTY] : [])], narrow, unit, ink, xs: [unit.left, unit.right], origins };
+      return { nodes: 2, edges, prior: [-Infinity, 0, ...(origins.length > 0 ? [SPLIT_PENALTY] : [])], narrow, unit, ink, xs: [unit.x, right(unit)], origins };
     }
-    const xs = [unit.left, ...cuts.map((c) => c.x), unit.right];
+    const xs = [unit.x, ...cuts.map((c) => c.x), right(unit)];
     const widest = 1.3 * H;
     const edges: UnitPlan['edges'] = [];
     const last = xs.length - 1;
@@ -215,10 +209,10 @@ function addGapCuts(plan: UnitPlan, page: InkPage, H: number, candidates: Candid
   const { unit, ink, narrow } = plan;
   const px = ink.pixels;
   const seeds = [...plan.origins];
-  for (let x = unit.left + SEED_STEP * H; x < unit.right - 0.1 * H; x += SEED_STEP * H) {
+  for (let x = unit.x + SEED_STEP * H; x < right(unit) - 0.1 * H; x += SEED_STEP * H) {
     if (seeds.every((o) => Math.abs(o - x) >= SEED_STEP * H)) seeds.push(Math.round(x));
   }
-  const ranks = [unit.left, ...[...new Set(seeds)].sort((p, q) => p - q), unit.right];
+  const ranks = [unit.x, ...[...new Set(seeds)].sort((p, q) => p - q), right(unit)];
   const last = ranks.length - 1;
   const cuts: Array<Int32Array | undefined> = new Array(2 * last + 1);
   const columns = narrow ? [...plan.xs, ...plan.origins] : plan.xs;
@@ -241,11 +235,11 @@ function addGapCuts(plan: UnitPlan, page: InkPage, H: number, candidates: Candid
       if (!left || !right || ranks[b >> 1] - ranks[a >> 1] > widest) continue;
       if (a % 2 === 0 && b % 2 === 0 && old.has(ranks[a >> 1]) && old.has(ranks[b >> 1])) continue;
       budget.pixels -= px.height * (ranks[b >> 1] - ranks[a >> 1] + 2 * reach + 1);
-      const box = measureBetween(px, left, right, STROKE);
-      if (box.strokes < Math.max(4, 0.04 * unit.area) || box.x1 < box.x0) continue;
-      const [w, h] = [box.x1 - box.x0 + 1, box.y1 - box.y0 + 1];
+      const { box, strokes } = measureBetween(px, left, right, STROKE);
+      if (strokes < Math.max(4, 0.04 * unit.area) || !box) continue;
+      const { width: w, height: h } = box;
       if (narrow && h < NARROW_TALL * H) continue;
-      const candidate = { pixels: normaliseDigit({ data: cropBetween(px, box, left, right), width: w, height: h }), box: { x: page.left + box.x0, y: page.top + box.y0, width: w, height: h } };
+      const candidate = { pixels: normaliseDigit({ data: cropBetween(px, box, left, right), width: w, height: h }), box: { x: page.x + box.x, y: page.y + box.y, width: w, height: h } };
       edges.push({ from: a, to: b, score: 0, candidate: candidates.push(candidate) - 1, penalty: shapePenalty(w, h, H) });
     }
   }
@@ -277,7 +271,7 @@ const MAX_COUNT_PENALTY = 3;
 const SPLIT_PENALTY = 0.3;
 
 /** How implausible k digits are in a unit `ratio` times as wide as the line is high: 0 inside the range of widths k
- * touching digits were measured to span (MNIST test digits laid out by test/helpers/numbers.ts; the ranges overlap,
+ * touching digits were measured to span (MNIST test digits laid out by src/synth/numbers.ts; the ranges overlap,
  * and there the classifier decides), 1 per 0.1 outside it (per 0.25 above it for one wide digit), plus SPLIT_PENALTY
  * for any split. Tuned on seeded sets other than the tests'. */
 function countPenalty(ratio: number, k: number): number {
@@ -310,24 +304,17 @@ function shapePenalty(width: number, height: number, lineHeight: number): number
 
 /** The unit's ink between columns left and right (its strokes, and the faint pixels around them), measured: none where
  * it has too little stroke to be a digit, or is less than `minHeight` tall. */
-function measurePiece(ink: UnitInk, unit: Unit, left: number, right: number, minHeight = 0): Piece | undefined {
-  const box = ink.measure(left, right);
+function measurePiece(ink: UnitInk, unit: Unit, left: number, right: number, minHeight = 0): Box | undefined {
+  const { box, strokes } = ink.measure(left, right);
   // Too little stroke to be a digit (a corner clipped by a cut).
-  if (box.strokes < Math.max(4, 0.04 * unit.area) || box.x1 < box.x0) return undefined;
-  const width = box.x1 - box.x0 + 1;
-  const height = box.y1 - box.y0 + 1;
-  return height < minHeight ? undefined : { box, width, height };
-}
-
-interface Piece {
-  box: InkBox;
-  width: number;
-  height: number;
+  if (strokes < Math.max(4, 0.04 * unit.area) || !box) return undefined;
+  return box.height < minHeight ? undefined : box;
 }
 
 /** A measured piece cut out and normalised as /predict normalises a digit: a candidate. */
-function cutPiece(page: InkPage, ink: UnitInk, { box, width, height }: Piece): Candidate {
-  return { pixels: normaliseDigit({ data: ink.crop(box), width, height }), box: { x: page.left + box.x0, y: page.top + box.y0, width, height } };
+function cutPiece(page: InkPage, ink: UnitInk, box: Box): Candidate {
+  const { width, height } = box;
+  return { pixels: normaliseDigit({ data: ink.crop(box), width, height }), box: { x: page.x + box.x, y: page.y + box.y, width, height } };
 }
 
 /** A narrow unit's waiting pieces cut out, appended to the candidates. */

@@ -6,8 +6,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadMnist, toFloat } from '../../src/train/mnist.js';
-import { variants } from './images.js';
+import { loadMnist, toFloat } from '../src/train/mnist.js';
+import { variants } from '../src/synth/mnist-pictures.js';
 import { jsonInferBody } from './oip-requests.js';
 import { freePort, startService, type Service, type StartOptions } from './service.js';
 

@@ -1,11 +1,12 @@
 // The whole reading, shared by POST /read and `npm run predict -- --read`: bytes → grey picture → candidates →
 // (classified by the caller, all in one go) → the best path → digits with calibrated confidences and boxes.
-import { argmax } from '../../model/lenet.js';
-import { PreprocessError } from '../preprocess/errors.js';
-import { toModelInput } from '../../model/input-contract.js';
-import { withTemperature } from './calibration.js';
-import { decodeForReading } from './decode.js';
-import { segmentNumber, type Box, type Segmentation } from './reader.js';
+import { argmax } from '../model/lenet.js';
+import type { Box } from '../imaging/box.js';
+import { PreprocessError } from '../imaging/errors.js';
+import { toModelInput } from '../model/input-contract.js';
+import { withTemperature } from '../model/calibration.js';
+import { decodeForReading } from '../imaging/decode-for-reading.js';
+import { segmentNumber, type Segmentation } from './segmentation.js';
 
 export interface ReadDigit {
   digit: number;

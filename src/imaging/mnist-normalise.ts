@@ -1,7 +1,8 @@
 // From decoded pixels to the model's input (input-contract.ts), white digit on black, normalised as MNIST was (LeCun et
 // al.): the ink's bounding box fitted into 20×20 with its aspect ratio kept, then placed in SIDE×SIDE so that its centre
 // of mass sits at the centre. Pure and synchronous: it runs the same on the main thread, in a worker, after our PNG decoder or after sharp.
-import { SIDE } from '../../model/input-contract.js';
+import { SIDE } from '../model/input-contract.js';
+import type { Box } from './box.js';
 import { PreprocessError } from './errors.js';
 import { resample, resampleInKernels } from './resample.js';
 import { kernelBytes, kernels } from './wasm-kernels.js';
@@ -154,7 +155,6 @@ function levelTable(max: number, background: number) {
 // (assembly/png-rows.ts): as JavaScript byte loops they were most of a 280×280 request's normalisation
 // (docs/performance.md). A map is copied into the kernels' memory once (unless the PNG kernels decoded it there), and
 // worked on there: its box, then its table and its crop after it.
-type Box = { left: number; top: number; width: number; height: number };
 /** Where the kernels write a box (4 × i32); a map is copied after it. */
 const BOX_AT = () => kernels.heapBase();
 
@@ -175,7 +175,7 @@ function inkBox(at: number, { width, height }: InkMap, threshold: number, invert
   const [above, below] = inverted ? [255, 255 - threshold] : [threshold, 0];
   kernels.inkBox(at, width, height, above, below, BOX_AT());
   const [left, top, right, bottom] = new Int32Array(kernels.memory.buffer, BOX_AT(), 4);
-  return { left, top, width: right - left + 1, height: bottom - top + 1 };
+  return { x: left, y: top, width: right - left + 1, height: bottom - top + 1 };
 }
 
 /** The box of the map at `at` mapped through `level`, written after it in the kernels' memory: returns where. Growing
@@ -184,7 +184,7 @@ function cropInKernels(at: number, { width, height }: InkMap, box: Box, level: U
   const table = at + width * height;
   const out = table + 256;
   kernelBytes(out + box.width * box.height).set(level, table);
-  kernels.cropMap(at, width, box.left, box.top, box.width, box.height, table, out);
+  kernels.cropMap(at, width, box.x, box.y, box.width, box.height, table, out);
   return out;
 }
 
@@ -222,11 +222,11 @@ export function toMnist(picture: Picture): Uint8Array {
   return centreByMass({ data, width, height });
 }
 
-/** The ink's bounding box cut out of `map` (at `left`, `top`), mapped to MNIST's levels. Throws no_digit_found when
+/** The ink's bounding box cut out of `map` (at `x`, `y`), mapped to MNIST's levels. Throws no_digit_found when
  * nothing stands out. */
-export function croppedInk(map: InkMap, seen: Polarity): InkMap & { left: number; top: number } {
+export function croppedInk(map: InkMap, seen: Polarity): InkMap & { x: number; y: number } {
   const { at, box } = cropInk(map, seen);
-  return { data: kernelBytes(0).slice(at, at + box.width * box.height), width: box.width, height: box.height, left: box.left, top: box.top };
+  return { data: kernelBytes(0).slice(at, at + box.width * box.height), width: box.width, height: box.height, x: box.x, y: box.y };
 }
 
 /** The ink's box of `map`, and where in the kernels' memory its crop mapped to MNIST's levels lies. Only the box is ever

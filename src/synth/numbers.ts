@@ -2,9 +2,10 @@
 // the training set) or digits typed in Debian's handwriting fonts, laid out with wide gaps or touching, and sent the
 // ways people send them (a PNG of paper, a JPEG photo, a transparent canvas).
 import sharp from 'sharp';
-import { createRng } from '../../src/model/random.js';
-import { resample } from '../../src/server/preprocess/resample.js';
-import type { Split } from '../../src/train/mnist.js';
+import { createRng } from '../model/random.js';
+import type { Box } from '../imaging/box.js';
+import { resample } from '../imaging/resample.js';
+import type { Split } from './mnist-split.js';
 
 /** White-on-black ink (0..255), cropped to its ink. */
 export interface Glyph {
@@ -12,13 +13,6 @@ export interface Glyph {
   width: number;
   height: number;
   label: number;
-}
-
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
 }
 
 /** A number laid out as ink, with the true text and each digit's box. */

@@ -5,10 +5,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { CLASSES, PIXELS } from '../model/input-contract.js';
-import { loadMnist } from '../train/mnist.js';
-import { loadModel } from './model.js';
-import { ece, fitTemperature, nll, recordCalibration } from './read/calibration.js';
+import * as ort from 'onnxruntime-node';
+import { ece, fitTemperature, nll, recordCalibration } from '../model/calibration.js';
+import { batchShape, CLASSES, INPUT_NAME, PIXELS, PROBABILITIES } from '../model/input-contract.js';
+import { openSession } from '../model/session.js';
+import { loadMnist } from './mnist.js';
 
 const USAGE = 'usage: npm run calibrate -- MODEL.onnx [--count 5000] [--data DIR]   (fits on the last COUNT training digits)';
 
@@ -29,15 +30,16 @@ async function main(argv: string[]): Promise<number> {
   const { train } = loadMnist(parsed.values.data);
   const from = train.count - Math.min(count, train.count);
   const n = train.count - from;
-  const model = await loadModel(modelPath, 'cpu', 1);
+  const { session } = await openSession(modelPath, 'cpu', { threads: 1 });
   const probabilities = new Float32Array(n * CLASSES);
   for (let at = 0; at < n; at += 500) {
     const size = Math.min(500, n - at);
     const images = new Float32Array(size * PIXELS);
     for (let i = 0; i < images.length; i++) images[i] = train.images[(from + at) * PIXELS + i] / 255;
-    probabilities.set(await model.run(images, size), at * CLASSES);
+    const out = await session.run({ [INPUT_NAME]: new ort.Tensor('float32', images, batchShape(size)) }, [PROBABILITIES]);
+    probabilities.set(out[PROBABILITIES].data as Float32Array, at * CLASSES);
   }
-  await model.release();
+  await session.release();
   const labels = train.labels.subarray(from);
   const temperature = fitTemperature(probabilities, labels);
   const sha256 = createHash('sha256').update(await readFile(modelPath)).digest('hex');

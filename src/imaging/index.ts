@@ -7,9 +7,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { QueueFullError } from '../batcher.js';
-import { toModelInput } from '../../model/input-contract.js';
-import { PreprocessError } from './errors.js';
+import { toModelInput } from '../model/input-contract.js';
+import { PreprocessError, QueueFullError } from './errors.js';
 import { toMnist } from './mnist-normalise.js';
 import { pngToMnist, pngToMnistAsync } from './png-decode.js';
 import { isPng } from './image-format.js';

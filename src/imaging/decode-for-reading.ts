@@ -1,12 +1,12 @@
 // Uploaded bytes → one byte per pixel for the reader, through the same decoders as /predict: PNGs of up to a page's
 // width in JavaScript on the event loop (png-decode.ts), everything else by sharp, shrunk to at most READ_SIZE. A
 // number is wider than a digit, so the reader keeps more pixels than /predict's 512×512.
-import { PreprocessError } from '../preprocess/errors.js';
-import { greyOf, type Grey } from '../preprocess/mnist-normalise.js';
-import { decodePngAsync } from '../preprocess/png-decode.js';
-import { isPng } from '../preprocess/image-format.js';
-import { parsePngHeader } from '../preprocess/png-header.js';
-import { decodeWithSharp } from '../preprocess/sharp-codec.js';
+import { PreprocessError } from './errors.js';
+import { greyOf, type Grey } from './mnist-normalise.js';
+import { decodePngAsync } from './png-decode.js';
+import { isPng } from './image-format.js';
+import { parsePngHeader } from './png-header.js';
+import { decodeWithSharp } from './sharp-codec.js';
 
 export const READ_SIZE = { width: 2048, height: 1024 };
 /** PNGs up to this size are decoded in JavaScript (a drawing, a scan of one line). */

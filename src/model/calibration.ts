@@ -4,8 +4,8 @@
 // until `npm run calibrate` is run on it.
 import { readFileSync } from 'node:fs';
 import writeFileAtomic from 'write-file-atomic';
-import { CLASSES } from '../../model/input-contract.js';
-import { cardPathFor as cardPath } from '../../train/export.js';
+import { CLASSES } from './input-contract.js';
+import { cardPathFor as cardPath } from './model-files.js';
 
 export interface Calibration {
   temperature: number;

@@ -3,16 +3,8 @@
 // (the cut paths of LeCun et al. 1998's heuristic over-segmentation; drop-fall, Congedo et al. 1995, is a greedy form).
 // A cut here is a boundary: per row of the unit, the first column (page coordinates) on its right-hand side; a column
 // cut is the boundary with the same column in every row.
-import type { InkBox } from './unit-ink.js';
-
-/** A unit's own ink as UnitInk holds it: its box of the page, other units' strokes zeroed. */
-export interface UnitPixels {
-  data: Uint8Array;
-  width: number;
-  height: number;
-  left: number;
-  top: number;
-}
+import type { Box } from '../imaging/box.js';
+import type { InkMeasure, UnitPixels } from '../imaging/unit-ink.js';
 
 /** Sideways steps cost this much (in stroke pixels) each, so that a path bends only to get round a stroke. */
 const STEP = 0.3;
@@ -25,11 +17,11 @@ const DRIFT = 0.02;
  */
 export function gapPath(ink: UnitPixels, x: number, reach: number, stroke: number): Int32Array | undefined {
   const { data, width, height } = ink;
-  const lo = Math.max(1, x - ink.left - reach);
-  const hi = Math.min(width - 1, x - ink.left + reach);
+  const lo = Math.max(1, x - ink.x - reach);
+  const hi = Math.min(width - 1, x - ink.x + reach);
   const span = hi - lo + 1;
   if (span < 2) return undefined;
-  const origin = x - ink.left;
+  const origin = x - ink.x;
   // cost[y][i]: least cost of a path down to row y ending at column lo + i; from[y][i]: where it came from in row y − 1.
   let cost = new Float64Array(span);
   let next = new Float64Array(span);
@@ -52,7 +44,7 @@ export function gapPath(ink: UnitPixels, x: number, reach: number, stroke: numbe
   const cut = new Int32Array(height);
   let straight = true;
   for (let y = height - 1, i = end; y >= 0; y--) {
-    cut[y] = ink.left + lo + i;
+    cut[y] = ink.x + lo + i;
     if (lo + i !== origin) straight = false;
     i += from[y * span + i];
   }
@@ -63,34 +55,32 @@ export function gapPath(ink: UnitPixels, x: number, reach: number, stroke: numbe
 export const columnCut = (x: number, height: number) => new Int32Array(height).fill(x);
 
 /** The ink box (page coordinates) of the unit's ink between two boundaries, and its stroke pixels (level ≥ `stroke`). */
-export function measureBetween(ink: UnitPixels, left: Int32Array, right: Int32Array, stroke: number): InkBox {
+export function measureBetween(ink: UnitPixels, left: Int32Array, right: Int32Array, stroke: number): InkMeasure {
   const { data, width, height } = ink;
   let [x0, y0, x1, y1, strokes] = [Infinity, Infinity, -Infinity, -Infinity, 0];
   for (let y = 0; y < height; y++) {
-    const row = y * width - ink.left;
-    for (let x = Math.max(left[y], ink.left); x < Math.min(right[y], ink.left + width); x++) {
+    const row = y * width - ink.x;
+    for (let x = Math.max(left[y], ink.x); x < Math.min(right[y], ink.x + width); x++) {
       const v = data[row + x];
       if (v === 0) continue;
       if (v >= stroke) strokes++;
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;
-      if (y0 === Infinity) y0 = y + ink.top;
-      y1 = y + ink.top;
+      if (y0 === Infinity) y0 = y + ink.y;
+      y1 = y + ink.y;
     }
   }
-  return x1 < x0 ? { x0: 0, y0: 0, x1: -1, y1: -1, strokes } : { x0, y0, x1, y1, strokes };
+  return x1 < x0 ? { strokes } : { box: { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 }, strokes };
 }
 
-/** The unit's ink between two boundaries inside a box from measureBetween, as a (x1 − x0 + 1) × (y1 − y0 + 1) map. */
-export function cropBetween(ink: UnitPixels, { x0, y0, x1, y1 }: InkBox, left: Int32Array, right: Int32Array): Uint8Array {
-  const w = x1 - x0 + 1;
-  const h = y1 - y0 + 1;
+/** The unit's ink between two boundaries inside a box from measureBetween, as a width × height map. */
+export function cropBetween(ink: UnitPixels, { x: x0, y: y0, width: w, height: h }: Box, left: Int32Array, right: Int32Array): Uint8Array {
   const out = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
-    const uy = y0 - ink.top + y;
+    const uy = y0 - ink.y + y;
     const from = Math.max(left[uy], x0);
-    const to = Math.min(right[uy], x1 + 1);
-    for (let x = from; x < to; x++) out[y * w + x - x0] = ink.data[uy * ink.width + x - ink.left];
+    const to = Math.min(right[uy], x0 + w);
+    for (let x = from; x < to; x++) out[y * w + x - x0] = ink.data[uy * ink.width + x - ink.x];
   }
   return out;
 }

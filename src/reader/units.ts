@@ -1,15 +1,13 @@
 // From connected components to the line's writing units: specks and dust dropped, the pieces of one digit (a 5 whose
 // top bar is detached, a 4 drawn in two strokes) merged; and, in a unit too wide for one digit, the candidate cuts where
 // touching digits may be parted (minima of the ink's column profile and valleys of its upper and lower contours).
-import { PreprocessError } from '../preprocess/errors.js';
-import type { Component } from './components.js';
-import type { UnitInk } from './unit-ink.js';
+import { bottom, right, type Box } from '../imaging/box.js';
+import type { Component } from '../imaging/components.js';
+import { PreprocessError } from '../imaging/errors.js';
+import type { UnitInk } from '../imaging/unit-ink.js';
 
-export interface Unit {
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
+/** A writing unit: its box on the ink page, its stroke pixels and its components. */
+export interface Unit extends Box {
   area: number;
   /** Indices of the components it is made of. */
   members: number[];
@@ -32,17 +30,17 @@ const SMALLEST = 6;
 const NEAR = 0.3;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
-const overlap = (a: { left: number; right: number }, b: { left: number; right: number }) => Math.min(a.right, b.right) - Math.max(a.left, b.left);
+const overlap = (a: Box, b: Box) => Math.min(right(a), right(b)) - Math.max(a.x, b.x);
 
 /** Groups components into units; throws 422 too_many_digits when more than maxDigits digit-sized units are found. */
 export function groupPieces(components: readonly Component[], maxDigits: number): Line {
   const unitOf = new Int32Array(components.length).fill(-1);
-  const marks = components.filter((c) => Math.max(c.right - c.left, c.bottom - c.top) >= SMALLEST);
+  const marks = components.filter((c) => Math.max(c.width, c.height) >= SMALLEST);
   if (marks.length === 0) return { units: [], unitOf, height: 0 };
   const maxArea = Math.max(...marks.map((c) => c.area));
   const substantial = marks.filter((c) => c.area >= 0.1 * maxArea);
-  const height = median(substantial.map((c) => c.bottom - c.top));
-  const isTall = (c: Component) => c.bottom - c.top >= Math.max(TALL * height, SMALLEST);
+  const height = median(substantial.map((c) => c.height));
+  const isTall = (c: Component) => c.height >= Math.max(TALL * height, SMALLEST);
   const tall = components.map((_, i) => i).filter((i) => isTall(components[i]));
   // Counted before any pairwise work, so that a picture of noise costs one pass, not a quadratic one.
   if (tall.length > maxDigits) throw tooManyDigits(tall.length, maxDigits);
@@ -50,17 +48,18 @@ export function groupPieces(components: readonly Component[], maxDigits: number)
   const units: Unit[] = [];
   const join = (u: Unit, i: number) => {
     const c = components[i];
-    u.left = Math.min(u.left, c.left);
-    u.top = Math.min(u.top, c.top);
-    u.right = Math.max(u.right, c.right);
-    u.bottom = Math.max(u.bottom, c.bottom);
+    const [r, b] = [Math.max(right(u), right(c)), Math.max(bottom(u), bottom(c))];
+    u.x = Math.min(u.x, c.x);
+    u.y = Math.min(u.y, c.y);
+    u.width = r - u.x;
+    u.height = b - u.y;
     u.area += c.area;
     u.members.push(i);
     unitOf[i] = units.indexOf(u);
   };
   const start = (i: number) => {
     const c = components[i];
-    const u: Unit = { left: c.left, top: c.top, right: c.right, bottom: c.bottom, area: 0, members: [] };
+    const u: Unit = { x: c.x, y: c.y, width: c.width, height: c.height, area: 0, members: [] };
     units.push(u);
     join(u, i);
     return u;
@@ -69,8 +68,7 @@ export function groupPieces(components: readonly Component[], maxDigits: number)
   // drawn in two strokes). Touching digits overlap by a few columns only.
   for (const i of [...tall].sort((a, b) => components[b].area - components[a].area)) {
     const c = components[i];
-    const width = c.right - c.left;
-    const host = units.find((u) => overlap(u, c) >= Math.max(0.6 * Math.min(width, u.right - u.left), 0.2 * height));
+    const host = units.find((u) => overlap(u, c) >= Math.max(0.6 * Math.min(c.width, u.width), 0.2 * height));
     if (host) join(host, i);
     else start(i);
   }
@@ -82,16 +80,16 @@ export function groupPieces(components: readonly Component[], maxDigits: number)
     let best: Unit | undefined;
     let nearest = Infinity;
     for (const u of units) {
-      const across = Math.max(u.left - c.right, c.left - u.right, 0) - Math.max(0, overlap(u, c));
-      const gap = Math.max(u.top - c.bottom, c.top - u.bottom, 0);
+      const across = Math.max(u.x - right(c), c.x - right(u), 0) - Math.max(0, overlap(u, c));
+      const gap = Math.max(u.y - bottom(c), c.y - bottom(u), 0);
       if (across < nearest && across <= NEAR * height && gap <= NEAR * height) [best, nearest] = [u, across];
     }
     if (best) join(best, i);
     // Far from every digit yet as wide as half the line: a small or flat digit (a 2 written low), not dust.
-    else if (c.right - c.left >= TALL * height) start(i);
+    else if (c.width >= TALL * height) start(i);
   }
   if (units.length > maxDigits) throw tooManyDigits(units.length, maxDigits);
-  const order = units.map((_, i) => i).sort((a, b) => units[a].left - units[b].left);
+  const order = units.map((_, i) => i).sort((a, b) => units[a].x - units[b].x);
   const rank = new Int32Array(units.length);
   order.forEach((u, r) => (rank[u] = r));
   for (let i = 0; i < unitOf.length; i++) if (unitOf[i] >= 0) unitOf[i] = rank[unitOf[i]];
@@ -112,7 +110,7 @@ export interface Cut {
  * contours, best first, at least `minGap` apart, at most `most`; left to right.
  */
 export function candidateCuts(unitInk: UnitInk, unit: Unit, minGap: number, most: number): Cut[] {
-  const width = unit.right - unit.left;
+  const width = unit.width;
   const ink = Float32Array.from(unitInk.strokes);
   const { strokeTop: top, strokeBottom: bottom } = unitInk;
   const smooth = ink.map((v, x) => (ink[Math.max(0, x - 1)] + 2 * v + ink[Math.min(width - 1, x + 1)]) / 4);
@@ -130,7 +128,7 @@ export function candidateCuts(unitInk: UnitInk, unit: Unit, minGap: number, most
     if (chosen.length >= most) break;
     if (chosen.every((c) => Math.abs(c - x) >= minGap)) chosen.push(x);
   }
-  return chosen.sort((a, b) => a - b).map((x) => ({ x: unit.left + x, ink: ink[x] }));
+  return chosen.sort((a, b) => a - b).map((x) => ({ x: unit.x + x, ink: ink[x] }));
 }
 
 /** Merges the two neighbouring units with the narrowest gap until at most `count` are left (for ?length). */
@@ -138,13 +136,14 @@ export function mergeToCount(line: Line, count: number): Line {
   const units = line.units.map((u) => ({ ...u, members: [...u.members] }));
   while (units.length > count) {
     let at = 0;
-    for (let i = 1; i + 1 < units.length; i++) if (units[i + 1].left - units[i].right < units[at + 1].left - units[at].right) at = i;
+    for (let i = 1; i + 1 < units.length; i++) if (units[i + 1].x - right(units[i]) < units[at + 1].x - right(units[at])) at = i;
     const [a, b] = [units[at], units[at + 1]];
+    const [x, y] = [Math.min(a.x, b.x), Math.min(a.y, b.y)];
     units.splice(at, 2, {
-      left: Math.min(a.left, b.left),
-      top: Math.min(a.top, b.top),
-      right: Math.max(a.right, b.right),
-      bottom: Math.max(a.bottom, b.bottom),
+      x,
+      y,
+      width: Math.max(right(a), right(b)) - x,
+      height: Math.max(bottom(a), bottom(b)) - y,
       area: a.area + b.area,
       members: [...a.members, ...b.members],
     });

@@ -4,14 +4,11 @@
 // A line of writing has a few runs per digit per row, so the union-find does a few operations per row instead of per
 // pixel (docs/performance.md). No per-pixel label map is made: the reader only needs other components' strokes inside a
 // unit's box, which their runs give without filling a map of the whole page.
-import { kernelBytes, kernels, WASM_MAX_BYTES } from '../preprocess/wasm-kernels.js';
+import type { Box } from './box.js';
+import { kernelBytes, kernels, WASM_MAX_BYTES } from './wasm-kernels.js';
 
-export interface Component {
-  /** Bounding box: left/top inclusive, right/bottom exclusive, in the ink page's coordinates. */
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
+/** A component's box, in the ink page's coordinates. */
+export interface Component extends Box {
   /** Pixels at or above the threshold. */
   area: number;
 }
@@ -80,12 +77,13 @@ export function connectedComponents(data: Uint8Array, width: number, height: num
     let c = index[root];
     if (c < 0) {
       c = index[root] = components.length;
-      components.push({ left: start, top: y, right: end, bottom: y + 1, area: 0 });
+      components.push({ x: start, y, width: end - start, height: 1, area: 0 });
     }
     const comp = components[c];
-    if (start < comp.left) comp.left = start;
-    if (end > comp.right) comp.right = end;
-    comp.bottom = y + 1;
+    const right = Math.max(comp.x + comp.width, end);
+    if (start < comp.x) comp.x = start;
+    comp.width = right - comp.x;
+    comp.height = y + 1 - comp.y;
     comp.area += end - start;
     runs.component[r] = c;
   }

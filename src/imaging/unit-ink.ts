@@ -3,20 +3,21 @@
 // look at its columns and a copy of its box, not a pass over the whole unit with a label lookup per pixel: a wide unit
 // has dozens of candidates (docs/performance.md). The pass over the unit's pixels runs in the WebAssembly kernels
 // (assembly/png-rows.ts, columnInk); neighbours' strokes inside its box are cleared first, run by run.
-import type { InkMap } from '../preprocess/mnist-normalise.js';
-import { kernelBytes, kernels, WASM_MAX_BYTES } from '../preprocess/wasm-kernels.js';
+import { bottom, right, type Box } from './box.js';
 import type { Labelled } from './components.js';
-import type { UnitPixels } from './gap-cuts.js';
-import type { Unit } from './segment.js';
+import type { InkMap } from './mnist-normalise.js';
+import { kernelBytes, kernels, WASM_MAX_BYTES } from './wasm-kernels.js';
 
-/** The ink box of some columns of a unit (inclusive, page coordinates; x1 < x0 when they hold no ink) and how many
- * of their pixels are strokes (in a component), not faint edge pixels. */
-export interface InkBox {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
+/** Where some of a unit's ink is (page coordinates; no box when there is none) and how many of its pixels are strokes
+ * (in a component), not faint edge pixels. */
+export interface InkMeasure {
+  box?: Box;
   strokes: number;
+}
+
+/** A unit's own ink: its box of the page, other units' strokes zeroed. */
+export interface UnitPixels extends Box {
+  data: Uint8Array;
 }
 
 export class UnitInk {
@@ -36,12 +37,12 @@ export class UnitInk {
   readonly strokeTop: Int32Array;
   readonly strokeBottom: Int32Array;
 
-  /** `labelled` are the page's components, `unitOf` each component's unit, `u` this unit's index. */
-  constructor(page: InkMap, { runs, components, threshold }: Labelled, unitOf: Int32Array, u: number, unit: Unit) {
-    const width = (this.#width = unit.right - unit.left);
-    const height = unit.bottom - unit.top;
-    this.#left = unit.left;
-    this.#top = unit.top;
+  /** `labelled` are the page's components, `mine` says which of them are the unit's, `unit` is its box. */
+  constructor(page: InkMap, { runs, components, threshold }: Labelled, mine: (component: number) => boolean, unit: Box) {
+    const { width, height } = unit;
+    this.#width = width;
+    this.#left = unit.x;
+    this.#top = unit.y;
     // In the kernels' memory: the page's rows the unit spans (and 16 bytes the kernel may read past them), the unit's
     // own box, then the five column arrays.
     const { data, width: pageWidth } = page;
@@ -52,21 +53,21 @@ export class UnitInk {
     const end = out + 20 * columns;
     if (height >= 32_768 || end > WASM_MAX_BYTES) throw new RangeError(`a unit of ${width}×${height} pixels is larger than the reader's pages`);
     const memory = kernelBytes(end);
-    memory.set(data.subarray(unit.top * pageWidth, unit.bottom * pageWidth), rows);
+    memory.set(data.subarray(unit.y * pageWidth, bottom(unit) * pageWidth), rows);
     memory.fill(0, boxAt - 16, boxAt);
     // Other units' strokes (and dropped specks) reaching into the box are not this unit's ink.
     components.forEach((c, index) => {
-      if (unitOf[index] === u || c.right <= unit.left || c.left >= unit.right || c.bottom <= unit.top || c.top >= unit.bottom) return;
+      if (mine(index) || right(c) <= unit.x || c.x >= right(unit) || bottom(c) <= unit.y || c.y >= bottom(unit)) return;
       for (let k = runs.firstOf[index]; k < runs.firstOf[index + 1]; k++) {
         const r = runs.byComponent[k];
         const y = runs.row[r];
-        const from = Math.max(runs.start[r], unit.left);
-        const to = Math.min(runs.end[r], unit.right);
-        const line = rows + (y - unit.top) * pageWidth;
-        if (y >= unit.top && y < unit.bottom && from < to) memory.fill(0, line + from, line + to);
+        const from = Math.max(runs.start[r], unit.x);
+        const to = Math.min(runs.end[r], right(unit));
+        const line = rows + (y - unit.y) * pageWidth;
+        if (y >= unit.y && y < bottom(unit) && from < to) memory.fill(0, line + from, line + to);
       }
     });
-    kernels.columnInk(rows + unit.left, pageWidth, width, height, threshold, boxAt, out);
+    kernels.columnInk(rows + unit.x, pageWidth, width, height, threshold, boxAt, out);
     this.#mine = memory.slice(boxAt, boxAt + width * height);
     // The kernel counts rows from the box's top; these are the page's.
     const found = new Int32Array(memory.buffer, out, 5 * columns);
@@ -76,21 +77,21 @@ export class UnitInk {
       return a;
     };
     this.strokes = column(0, 0);
-    this.strokeTop = column(1, unit.top);
-    this.strokeBottom = column(2, unit.top);
-    this.#first = column(3, unit.top);
-    this.#last = column(4, unit.top);
+    this.strokeTop = column(1, unit.y);
+    this.strokeBottom = column(2, unit.y);
+    this.#first = column(3, unit.y);
+    this.#last = column(4, unit.y);
     const before = (this.#strokesBefore = new Int32Array(width + 1));
     for (let x = 0; x < width; x++) before[x + 1] = before[x] + this.strokes[x];
   }
 
   /** The unit's own ink, for cuts that are not columns (gap-cuts.ts). */
   get pixels(): UnitPixels {
-    return { data: this.#mine, width: this.#width, height: this.#mine.length / this.#width, left: this.#left, top: this.#top };
+    return { data: this.#mine, x: this.#left, y: this.#top, width: this.#width, height: this.#mine.length / this.#width };
   }
 
   /** The ink box and stroke count of columns [left, right) (page coordinates, inside the unit). */
-  measure(left: number, right: number): InkBox {
+  measure(left: number, right: number): InkMeasure {
     const from = left - this.#left;
     const to = right - this.#left;
     let [x0, y0, x1, y1] = [right, Infinity, left - 1, -Infinity];
@@ -101,13 +102,12 @@ export class UnitInk {
       if (this.#first[x] < y0) y0 = this.#first[x];
       if (this.#last[x] > y1) y1 = this.#last[x];
     }
-    return { x0, y0, x1, y1, strokes: this.#strokesBefore[to] - this.#strokesBefore[from] };
+    const strokes = this.#strokesBefore[to] - this.#strokesBefore[from];
+    return x1 < x0 ? { strokes } : { box: { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 }, strokes };
   }
 
-  /** The unit's own ink inside a box from `measure`, as a (x1 − x0 + 1) × (y1 − y0 + 1) map. */
-  crop({ x0, y0, x1, y1 }: InkBox): Uint8Array {
-    const w = x1 - x0 + 1;
-    const h = y1 - y0 + 1;
+  /** The unit's own ink inside a box from `measure`, as a width × height map. */
+  crop({ x: x0, y: y0, width: w, height: h }: Box): Uint8Array {
     const out = new Uint8Array(w * h);
     const mine = this.#mine;
     for (let y = 0; y < h; y++) {

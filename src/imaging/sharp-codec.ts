@@ -1,6 +1,6 @@
 // The general path: sharp (libvips) decodes every format and shrinks large pictures, off the main thread.
 import sharp from 'sharp';
-import { SIDE } from '../../model/input-contract.js';
+import { SIDE } from '../model/input-contract.js';
 import { decodeFailure, PreprocessError, tooManyPixels, unsupportedFormat } from './errors.js';
 import { checkAvifSize, checkSides, checkTiffPages, SHARP_FORMAT, sniffFormat } from './image-format.js';
 import type { Rgba } from './mnist-normalise.js';
