@@ -9,6 +9,7 @@ import { connectedComponents } from '../imaging/components.js';
 import { inkPage, type InkPage } from '../imaging/ink-page.js';
 import { columnCut, cropBetween, gapPath, measureBetween } from './gap-cuts.js';
 import { candidateCuts, groupPieces, mergeToCount, type Unit } from './units.js';
+import { unlimited, type WorkBudget } from './work-budget.js';
 import { UnitInk } from '../imaging/unit-ink.js';
 
 export const MAX_DIGITS = 32;
@@ -58,8 +59,10 @@ interface UnitPlan {
 }
 
 
-export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: number; shrunk?: boolean } = {}): Segmentation {
-  const { length, maxDigits = MAX_DIGITS } = opts;
+export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: number; shrunk?: boolean; work?: WorkBudget } = {}): Segmentation {
+  const { length, maxDigits = MAX_DIGITS, work = unlimited() } = opts;
+  // Finding the ink and its components: a few passes over every pixel.
+  work.spend(4 * grey.width * grey.height);
   const page = inkPage(grey);
   const labelled = connectedComponents(page.data, page.width, page.height, STROKE);
   const { components } = labelled;
@@ -78,6 +81,7 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
 
   const candidates: Candidate[] = [];
   const plans: UnitPlan[] = line.units.map((unit, u) => {
+    work.spend(unit.width * unit.height);
     const ink = new UnitInk(page, labelled, (c) => line.unitOf[c] === u, unit);
     const W = unit.width;
     const ratio = W / H;
@@ -113,6 +117,7 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
         }
         // Two digits side by side in so narrow a unit are both as tall as the line; a piece cut across one digit is not.
         const split = narrow && !(i === 0 && j === last);
+        work.spend(unit.height * (xs[j] - xs[i]));
         const piece = measurePiece(ink, unit, xs[i], xs[j], split ? NARROW_TALL * H : 0);
         if (!piece) continue;
         const penalty = shapePenalty(piece.width, piece.height, H);

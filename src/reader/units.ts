@@ -37,7 +37,9 @@ export function groupPieces(components: readonly Component[], maxDigits: number)
   const unitOf = new Int32Array(components.length).fill(-1);
   const marks = components.filter((c) => Math.max(c.width, c.height) >= SMALLEST);
   if (marks.length === 0) return { units: [], unitOf, height: 0 };
-  const maxArea = Math.max(...marks.map((c) => c.area));
+  // A loop, not Math.max(...): a picture of 150,000 marks overflowed the stack spread into arguments.
+  let maxArea = 0;
+  for (const c of marks) maxArea = Math.max(maxArea, c.area);
   const substantial = marks.filter((c) => c.area >= 0.1 * maxArea);
   const height = median(substantial.map((c) => c.height));
   const isTall = (c: Component) => c.height >= Math.max(TALL * height, SMALLEST);

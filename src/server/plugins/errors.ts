@@ -16,6 +16,8 @@ const PREPROCESS_STATUS: Record<PreprocessErrorCode, number> = {
   image_too_large: 413,
   no_digit_found: 422,
   too_many_digits: 422,
+  picture_too_complex: 422,
+  length_not_read: 422,
 };
 
 const SEND_AN_IMAGE = 'send the image as the body with Content-Type image/png, image/jpeg or image/webp, or as multipart/form-data field "image"';

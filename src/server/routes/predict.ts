@@ -1,5 +1,6 @@
 // POST /predict: an image (raw body or multipart field "image") → the digit and its ten probabilities.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { Admission } from '../admission.js';
 import { HttpError } from '../errors.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 import { pixelsToPng } from '../../imaging/index.js';
@@ -43,9 +44,12 @@ export async function imageFrom(req: FastifyRequest): Promise<Buffer> {
 const predict: FastifyPluginAsync = async (app) => {
   if (app.config.API_KEY) await requireBearer(app, app.config.API_KEY, 'API_KEY');
 
+  // As many as may wait for preprocessing or inference: the next is refused before its body is read.
+  const admission = new Admission('/predict requests', app.config.QUEUE_MAX, 'QUEUE_MAX');
   app.post<{ Querystring: { debug?: string } }>(
     '/predict',
     {
+      onRequest: admission.onRequest,
       schema: {
         querystring: { type: 'object', properties: { debug: { type: 'string', enum: ['0', '1', 'true', 'false'] } } },
       },

@@ -1,14 +1,18 @@
 // POST /read: a picture of a handwritten number (a zip code, an amount) → its digits, left to right. All the candidate
 // pieces of one picture are classified in one batch, through the same batcher and model as /predict (and the few more
 // that some pictures need once the first are read, in a later one: src/reader/index.ts).
+import { MessageChannel } from 'node:worker_threads';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Prediction } from '../inference.js';
 import type { ModelSummary } from '../model-slot.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 import { pixelsToPng } from '../../imaging/index.js';
 import { readTemperature } from '../../model/calibration.js';
-import { readNumber } from '../../reader/index.js';
+import type { ClassifyAll, NumberRead } from '../../reader/index.js';
 import { MAX_DIGITS } from '../../reader/segmentation.js';
+import { READ_WORKER, type ClassifyReply, type ReadTask, type ReadTaskResult } from '../../reader/worker.js';
+import { PreprocessError } from '../../imaging/errors.js';
+import { Admission } from '../admission.js';
 import { imageFrom } from './predict.js';
 
 /** The candidates of one batch of a picture, queued together so that they share a batch. The one place /read reaches
@@ -17,7 +21,33 @@ function classifyAll(app: FastifyInstance, tensors: Float32Array[]): Promise<Pre
   return app.inference.predictAll(tensors);
 }
 
+/** The reading, on a preprocessing thread (src/reader/worker.ts); its classifications come back here to the batcher. */
+async function readOffThread(app: FastifyInstance, image: Buffer, length: number | undefined, classify: ClassifyAll): Promise<NumberRead> {
+  const { port1, port2 } = new MessageChannel();
+  let classifyError: unknown;
+  port1.on('message', (tensors: Float32Array[]) =>
+    classify(tensors).then(
+      (reply) => port1.postMessage(reply satisfies ClassifyReply),
+      (err: unknown) => {
+        classifyError = err;
+        port1.postMessage({ failed: true } satisfies ClassifyReply);
+      },
+    ),
+  );
+  try {
+    const { MAX_INPUT_PIXELS, READ_WORK_PIXELS } = app.config;
+    const task: ReadTask = { image, maxPixels: MAX_INPUT_PIXELS, length, workPixels: READ_WORK_PIXELS, port: port2 };
+    const result = await app.preprocessor.offload<ReadTask, ReadTaskResult>(READ_WORKER, task, [port2]);
+    if ('classifyFailed' in result) throw classifyError; // a full batcher queue (503), a model closing under a drain
+    if ('error' in result) throw PreprocessError.fromData(result.error);
+    return result.reading;
+  } finally {
+    port1.close();
+  }
+}
+
 const read: FastifyPluginAsync = async (app) => {
+  const admission = new Admission('/read requests', app.config.READ_QUEUE_MAX, 'READ_QUEUE_MAX');
   if (app.config.API_KEY) await requireBearer(app, app.config.API_KEY, 'API_KEY');
 
   // The temperature of the model that answered, read from its card once per model (a hot reload brings a new one; a
@@ -32,6 +62,7 @@ const read: FastifyPluginAsync = async (app) => {
   app.post<{ Querystring: { debug?: string; length?: number } }>(
     '/read',
     {
+      onRequest: admission.onRequest,
       schema: {
         querystring: {
           type: 'object',
@@ -45,14 +76,10 @@ const read: FastifyPluginAsync = async (app) => {
     async (req) => {
       const image = await imageFrom(req);
       let answered: Prediction | undefined;
-      const reading = await readNumber(image, {
-        maxPixels: app.config.MAX_INPUT_PIXELS,
-        length: req.query.length,
-        classify: async (tensors) => {
-          const predictions = await classifyAll(app, tensors);
-          answered = predictions[0];
-          return { probabilities: predictions.map((p) => p.probabilities), temperature: temperatureOf(answered.model), model: answered.model.sha256 };
-        },
+      const reading = await readOffThread(app, image, req.query.length, async (tensors) => {
+        const predictions = await classifyAll(app, tensors);
+        answered = predictions[0];
+        return { probabilities: predictions.map((p) => p.probabilities), temperature: temperatureOf(answered.model), model: answered.model.sha256 };
       });
       const debug = req.query.debug === '1' || req.query.debug === 'true';
       const digits = await Promise.all(
