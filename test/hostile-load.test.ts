@@ -1,10 +1,14 @@
 // Issue #34's attacks over real sockets against a real server process, each with the bound it must keep: memory (the
-// server's RSS, sampled throughout), the time to answer, and /health's latency beside it. Thresholds have margin for a
-// shared 2-core machine, yet each fails the old behaviour by far (its figures: docs/performance.md, "Hostile load").
+// server's RSS, sampled throughout), the time to answer, and /health's latency beside it. On a shared machine /health
+// is slow even when nothing else runs, so what is bounded is what the attack adds to its p99 (measured first, in the
+// same test), and times to answer are the server's own (its request log) where the client's would measure the client.
+// Each bound still fails the old behaviour by far (its figures: docs/performance.md, "Hostile load").
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
 import { rssOf, startService, type Service } from '../harness/service.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -43,6 +47,8 @@ export async function healthLatencies(url: string, count: number): Promise<numbe
   return times.sort((a, b) => a - b);
 }
 export const p99 = (sorted: number[]) => sorted[Math.ceil(0.99 * sorted.length) - 1];
+/** What an attack may add to /health's p99 on this machine. */
+const ADDED_P99_MS = 50;
 
 /** A connection that sends its headers and `bytes` of body at once, then waits: what it got back, once it closes. */
 function heldBody(port: number, head: string, body: Buffer): { socket: Socket; answer: Promise<string> } {
@@ -75,8 +81,9 @@ describe('hostile load: request bodies', () => {
     ['a route that does not exist', `POST /nonexistent HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${FOUR_MB}\r\n\r\n`],
     ['/predict', `POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: ${FOUR_MB}\r\n\r\n`],
   ]) {
-    it(`600 connections holding 4 MB bodies to ${what}: RSS under 600 MB, /health p99 under 50 ms`, { timeout: 60_000 }, async () => {
+    it(`600 connections holding 4 MB bodies to ${what}: RSS under 600 MB, /health p99 under 50 ms`, { timeout: 60_000 }, async (t) => {
       const idle = await rssOf(service.child.pid!);
+      const quiet = p99(await healthLatencies(service.url, 100));
       const { result, peak } = await peakRss(service.child.pid!, async () => {
         const held = Array.from({ length: 600 }, () => heldBody(port, head, body));
         await sleep(500);
@@ -86,9 +93,10 @@ describe('hostile load: request bodies', () => {
       });
       const statuses = new Map<number, number>();
       for (const a of result.answers) statuses.set(statusOf(a), (statuses.get(statusOf(a)) ?? 0) + 1);
-      const summary = `idle ${(idle / MiB).toFixed(0)} MB, peak ${(peak / MiB).toFixed(0)} MB, /health p99 ${p99(result.health).toFixed(1)} ms, answers ${JSON.stringify([...statuses])}`;
+      const summary = `idle ${(idle / MiB).toFixed(0)} MB, peak ${(peak / MiB).toFixed(0)} MB, /health p99 ${p99(result.health).toFixed(1)} ms (${quiet.toFixed(1)} alone), answers ${JSON.stringify([...statuses])}`;
+      t.diagnostic(summary);
       assert.ok(peak < 600 * MiB, summary);
-      assert.ok(p99(result.health) < 50, summary);
+      assert.ok(p99(result.health) < quiet + ADDED_P99_MS, summary);
       // Refused without being read: 404 for the unknown route, 503 + Retry-After past the body budget for /predict.
       assert.ok((statuses.get(what === '/predict' ? 503 : 404) ?? 0) >= 500, summary);
       assert.equal(statuses.get(500), undefined, summary);
@@ -120,5 +128,109 @@ describe('hostile load: request bodies', () => {
     }
     times.sort((a, b) => a - b);
     assert.ok(times[2] < 20, `median ${times[2].toFixed(1)} ms (${times.map((t) => t.toFixed(1)).join(', ')})`);
+  });
+});
+
+/** A pseudo-random generator, so that every run sends the same pictures. */
+function lcg(seed: number): () => number {
+  return () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+}
+/** Black on white from a function of (x, y), as a PNG. */
+const greyPng = (width: number, height: number, ink: (x: number, y: number) => boolean) => {
+  const data = Buffer.alloc(width * height, 255);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (ink(x, y)) data[y * width + x] = 0;
+  return sharp(data, { raw: { width, height, channels: 1 } }).png({ compressionLevel: 9 }).toBuffer();
+};
+/** ~150,000 dashes 6 px long (14 KB): each a mark the reader must consider; the spread of their areas overflowed the
+ * stack (a 500), and comparing each with every unit started took hours. */
+export const manyMarks = () => greyPng(2048, 1024, (x, y) => y % 2 === 0 && x % 7 < 6 && x < 2044);
+/** Bands of noise (21 KB): ~350–500 ms of the reader's work on this machine, all of it on the event loop before. */
+export const noiseBands = () => {
+  const random = lcg(1);
+  return greyPng(1024, 512, (_x, y) => Math.floor(y / 16) % 2 === 0 && random() < 0.5);
+};
+
+describe('hostile load: /read', () => {
+  let service: Service;
+  before(async () => {
+    service = await startService({ LOG_LEVEL: 'info' });
+  });
+  after(async () => {
+    service.child.kill('SIGTERM');
+    await service.exited;
+  });
+  const post = (path: string, body: Buffer, type = 'image/png') =>
+    fetch(`${service.url}${path}`, { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(body) });
+
+  it('a picture of 150,000 marks is a 422 too_many_digits, not a 500', async () => {
+    const res = await post('/read', await manyMarks());
+    assert.equal(res.status, 422);
+    assert.equal((await res.json()).error.code, 'too_many_digits');
+  });
+
+  it('a client sending 350 ms pictures one after another leaves /health p99 under 50 ms', async (t) => {
+    const picture = await noiseBands();
+    const quiet = p99(await healthLatencies(service.url, 100));
+    let running = true;
+    let read = 0;
+    const client = (async () => {
+      while (running) {
+        const res = await post('/read', picture);
+        assert.equal(res.status, 422, await res.text());
+        read++;
+      }
+    })();
+    await sleep(300);
+    const health = await healthLatencies(service.url, 150);
+    running = false;
+    await client;
+    const summary = `${read} pictures read meanwhile; /health p50 ${health[75].toFixed(1)} ms, p99 ${p99(health).toFixed(1)} ms (${quiet.toFixed(1)} alone)`;
+    t.diagnostic(summary);
+    assert.ok(read >= 2, summary);
+    assert.ok(p99(health) < quiet + ADDED_P99_MS, summary);
+  });
+
+  it('1,000 concurrent /read: each a 200 or a 503 (no reset), the 503s within 100 ms, RSS under 800 MB', { timeout: 120_000 }, async (t) => {
+    const picture = readFileSync('examples/number.jpg');
+    const logged = service.log().length;
+    const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+    const { result, peak } = await peakRss(service.child.pid!, () =>
+      Promise.all(
+        Array.from(
+          { length: 1000 },
+          () =>
+            new Promise<{ status: number | string; ms: number }>((resolve) => {
+              const started = performance.now();
+              const req = request(`${service.url}/read`, { method: 'POST', agent, headers: { 'content-type': 'image/jpeg', 'content-length': picture.length } }, (res) => {
+                const ms = performance.now() - started;
+                res.resume().on('end', () => resolve({ status: res.statusCode!, ms }));
+              });
+              req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: err.code ?? err.message, ms: performance.now() - started }));
+              req.end(picture);
+            }),
+        ),
+      ),
+    );
+    agent.destroy();
+    const count = (s: number | string) => result.filter((r) => r.status === s).length;
+    // The server's own time to each 503, from its request log.
+    const refused = service
+      .log()
+      .slice(logged)
+      .split('\n')
+      .filter((line) => line.includes('"statusCode":503'))
+      .map((line) => JSON.parse(line).responseTime as number)
+      .sort((a, b) => a - b);
+    const seen = result.filter((r) => r.status === 503).map((r) => r.ms).sort((a, b) => a - b);
+    const summary =
+      `200: ${count(200)}, 503: ${count(503)}, other: ${JSON.stringify(result.filter((r) => r.status !== 200 && r.status !== 503).slice(0, 5))}; ` +
+      `503 in the server p50 ${refused[refused.length >> 1]?.toFixed(1)} ms, max ${refused.at(-1)?.toFixed(1)} ms; ` +
+      `at the client p50 ${seen[seen.length >> 1]?.toFixed(0)} ms, max ${seen.at(-1)?.toFixed(0)} ms; peak RSS ${(peak / MiB).toFixed(0)} MB`;
+    t.diagnostic(summary);
+    assert.equal(count(200) + count(503), 1000, summary);
+    assert.ok(count(200) >= 64, summary);
+    assert.equal(refused.length, count(503), summary);
+    assert.ok(refused.at(-1)! < 100, summary);
+    assert.ok(peak < 800 * MiB, summary);
   });
 });

@@ -88,7 +88,10 @@ export function groupPieces(components: readonly Component[], maxDigits: number)
     }
     if (best) join(best, i);
     // Far from every digit yet as wide as half the line: a small or flat digit (a 2 written low), not dust.
-    else if (c.width >= TALL * height) start(i);
+    else if (c.width >= TALL * height && start(i) && units.length > maxDigits) {
+      // At once: every short piece is compared with every unit, so 150,000 flat marks each starting a unit took hours.
+      throw tooManyDigits(units.length, maxDigits, 'more than ');
+    }
   }
   if (units.length > maxDigits) throw tooManyDigits(units.length, maxDigits);
   const order = units.map((_, i) => i).sort((a, b) => units[a].x - units[b].x);
@@ -98,8 +101,8 @@ export function groupPieces(components: readonly Component[], maxDigits: number)
   return { units: order.map((u) => units[u]), unitOf, height };
 }
 
-const tooManyDigits = (found: number, maxDigits: number) =>
-  new PreprocessError('too_many_digits', `found ${found} digit-sized marks; at most ${maxDigits} digits are read`);
+const tooManyDigits = (found: number, maxDigits: number, atLeast = '') =>
+  new PreprocessError('too_many_digits', `found ${atLeast}${atLeast ? maxDigits : found} digit-sized marks; at most ${maxDigits} digits are read`);
 
 /** A column where a unit may be cut (parting columns [left, x) from [x, right)), and how many of its pixels are stroke. */
 export interface Cut {
