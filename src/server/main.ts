@@ -42,15 +42,27 @@ async function main(): Promise<void> {
   // A terminal's Ctrl-C reaches every process in its group; in a cluster the primary turns it into one orderly drain
   // request per worker, so a worker ignores SIGINT itself (a second signal would make close-with-grace exit at once).
   const skip: Array<'SIGHUP' | 'SIGINT'> = isClusterWorker ? ['SIGHUP', 'SIGINT'] : ['SIGHUP'];
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const grace = closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS, skip }, async ({ signal, err }) => {
     server.lifecycle.state = 'draining'; // /health/ready answers 503 from now on
     if (err) server.log.error({ err }, 'shutting down after an error');
     else server.log.info({ signal }, 'draining: finishing in-flight requests');
+    // In a cluster the primary has already had every worker settle and stop accepting (cluster.ts). Alone: readiness
+    // 503 for the settle time on SIGTERM (what an orchestrator sends), none on a terminal's Ctrl-C.
+    if (!isClusterWorker) {
+      if (signal === 'SIGTERM') await sleep(config.DRAIN_SETTLE_MS);
+      server.lifecycle.stopAccepting();
+    }
+    await server.lifecycle.closeConnections();
     await server.close();
   });
   if (isClusterWorker) {
     process.on('SIGINT', () => {});
-    onDrainRequest(() => void grace.close());
+    onDrainRequest((phase) => {
+      if (phase === 'begin') server.lifecycle.state = 'draining';
+      else if (phase === 'stop-accepting') server.lifecycle.stopAccepting();
+      else void grace.close();
+    });
   }
 }
 
