@@ -30,7 +30,10 @@ COPY public ./public
 COPY models ./models
 RUN useradd --system --uid 10001 --home /app lenet && chown -R lenet /app/models
 USER lenet
+# Two malloc arenas rather than one per thread (ORT's, sharp's, the preprocessing threads'): memory after a burst of
+# photos fell back 40 MB further (docs/performance.md, "Hostile load").
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     EXECUTION_PROVIDER=auto \
     HOST=0.0.0.0 \
     PORT=3000

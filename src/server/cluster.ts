@@ -73,7 +73,8 @@ export function runPrimary(config: Config): void {
   };
 
   const fork = () => {
-    const worker = cluster.fork();
+    // glibc reads MALLOC_ARENA_MAX when a process starts: the workers get the Dockerfile's two arenas under npm start too.
+    const worker = cluster.fork({ MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' });
     worker.on('listening', () => {
       started.add(worker.id);
       restartDelay = RESTART_DELAY_MS;
