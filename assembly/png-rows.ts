@@ -51,7 +51,7 @@ export function unfilter(raw: usize, height: i32, stride: i32, bpp: i32): i32 {
     if (filter == 1) predicted = a;
     else if (filter == 3) predicted = i16x8.shr_u(i16x8.add(a, b), 1);
     else {
-      // Paeth as stb_image writes it, equal to the spec's for every a, b, c (test/unit/png-wasm.test.ts checks).
+      // Paeth as stb_image writes it, equal to the spec's for every a, b, c (test/png-wasm.test.ts checks).
       const threshold = i16x8.sub(i16x8.add(c, i16x8.add(c, c)), i16x8.add(a, b));
       const lo = i16x8.min_s(a, b);
       const hi = i16x8.max_s(a, b);

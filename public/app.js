@@ -1,5 +1,5 @@
 // The draw-a-digit page: strokes on a canvas, debounced calls to POST /predict?debug=1, probabilities as bars.
-import { attachPen } from './pen.js';
+import { attachPen, canvasPng } from './pen.js';
 const pad = document.getElementById('pad');
 const ctx = pad.getContext('2d');
 const bars = document.getElementById('bars');
@@ -7,6 +7,7 @@ const digitEl = document.getElementById('digit');
 const confidenceEl = document.getElementById('confidence');
 const seen = document.getElementById('seen');
 const message = document.getElementById('message');
+const asNumber = document.getElementById('as-number');
 
 for (let d = 0; d < 10; d++) {
   bars.insertAdjacentHTML('beforeend', `<li data-digit="${d}"><span>${d}</span><div class="bar"><span></span></div><span class="p">0.0%</span></li>`);
@@ -17,11 +18,18 @@ function clearPad() {
   clearTimeout(timer);
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, pad.width, pad.height);
-  digitEl.textContent = '–';
-  confidenceEl.textContent = '';
-  seen.removeAttribute('src');
+  showDigit('–', '');
+  // A picture, not an img without src (browsers draw a broken-image icon for that).
+  seen.src = '/seen-empty.svg';
   showBars(new Array(10).fill(0), -1);
+  asNumber.hidden = true;
   say('Draw a digit in the box, or upload a picture of one.');
+}
+
+function showDigit(text, confidence) {
+  digitEl.textContent = text;
+  digitEl.classList.toggle('idle', text === '–');
+  confidenceEl.textContent = confidence;
 }
 
 function say(text, isError = false) {
@@ -32,7 +40,7 @@ function say(text, isError = false) {
 function showBars(probabilities, winner) {
   bars.querySelectorAll('li').forEach((li, d) => {
     li.classList.toggle('win', d === winner);
-    li.querySelector('.bar span').style.width = `${(100 * probabilities[d]).toFixed(1)}%`;
+    li.style.setProperty('--p', `${(100 * probabilities[d]).toFixed(1)}%`); // a bar's width, or its height on a phone
     li.querySelector('.p').textContent = `${(100 * probabilities[d]).toFixed(1)}%`;
   });
 }
@@ -42,6 +50,7 @@ function showBars(probabilities, winner) {
 let latest = 0;
 async function predict(blob) {
   const id = ++latest;
+  asNumber.hidden = true;
   try {
     const res = await fetch('/predict?debug=1', { method: 'POST', headers: { 'content-type': blob.type || 'image/png' }, body: blob });
     const body = await res.json();
@@ -50,28 +59,23 @@ async function predict(blob) {
       const hint = body.error?.code === 'no_digit_found' ? 'No digit yet: draw one.' : body.error?.message ?? `error ${res.status}`;
       return say(hint, body.error?.code !== 'no_digit_found');
     }
-    digitEl.textContent = String(body.digit);
-    confidenceEl.textContent = `${(100 * body.confidence).toFixed(1)}% sure`;
+    showDigit(String(body.digit), `${(100 * body.confidence).toFixed(1)}% sure`);
     seen.src = body.input;
     showBars(body.probabilities, body.digit);
     document.getElementById('provider').textContent = body.executionProvider;
-    say(`Model ${body.model.name} ${body.model.version}`);
+    say(body.hint ? `This looks like several digits: this side reads one.` : `Model ${body.model.name} ${body.model.version}`);
+    // The service says the picture holds a line of digits (its `hint`): offer to read it as a number instead.
+    asNumber.hidden = !body.hint;
+    asNumber.onclick = () => document.dispatchEvent(new CustomEvent('read-as-number', { detail: blob }));
   } catch (err) {
     if (id === latest) say(`The service did not answer: ${err.message}`, true);
   }
 }
 
-// The PNG of what is on the pad now. Not canvas.toBlob: Chromium encodes it in idle time, up to a second later after a
-// slow stroke, and the page showed the answer for the half-drawn digit meanwhile. toDataURL encodes at once.
-function padPng() {
-  const base64 = pad.toDataURL('image/png').slice('data:image/png;base64,'.length);
-  return new Blob([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], { type: 'image/png' });
-}
-
 let timer = null;
 function predictSoon(delay = 120) {
   clearTimeout(timer);
-  timer = setTimeout(() => predict(padPng()), delay);
+  timer = setTimeout(() => predict(canvasPng(pad)), delay);
 }
 
 attachPen(pad, { lineWidth: 20, onMove: () => predictSoon(), onLift: () => predictSoon(0) });

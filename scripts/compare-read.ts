@@ -5,6 +5,7 @@
 // READ_SAMPLES pictures per set (default 200), READ_SEED (default 2027), READ_SETS (default all five). Each cell also says
 // how many candidates a read classified on average (the model's work per read).
 import { loadModel, runEach } from '../src/server/model.js';
+import { decodeForReading } from '../src/imaging/decode-for-reading.js';
 import { readNumber } from '../src/reader/index.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { fontGlyphs, HANDWRITING_FONTS, makeSet, score, type Sample, type SetName } from '../src/synth/numbers.js';
@@ -39,10 +40,12 @@ for (const file of models) {
     const pairs = [];
     classified = 0;
     for (const s of samples) {
-      const text = await readNumber(s.picture, { maxPixels: 25_000_000, classify }).then(
-        (r) => r.text,
-        () => '',
-      );
+      const text = await decodeForReading(s.picture, 25_000_000)
+        .then((picture) => readNumber(picture, { classify }))
+        .then(
+          (r) => r.text,
+          () => '',
+        );
       pairs.push({ truth: s.number.text, read: text });
     }
     const { strings, characters } = score(pairs);

@@ -22,6 +22,7 @@ const dockerfile = readFileSync('Dockerfile', 'utf8');
 
 interface Probe {
   httpGet?: { path: string; port: number | string };
+  failureThreshold?: number;
 }
 interface Container {
   name: string;
@@ -127,6 +128,7 @@ describe('deploy/k8s manifests', () => {
         await assertMatchesApp(c, overlay);
         assert.equal(c.livenessProbe?.httpGet?.path, '/health', 'liveness never depends on the model');
         assert.equal(c.readinessProbe?.httpGet?.path, '/health/ready', 'readiness turns 503 while draining');
+        assert.ok((c.readinessProbe?.failureThreshold ?? 3) >= 2, 'one slow answer does not take the pod out of the endpoints');
         const uid = Number(/useradd[^\n]*--uid (\d+)/.exec(dockerfile)![1]);
         assert.equal(pod.securityContext?.runAsNonRoot, true);
         assert.equal(pod.securityContext?.runAsUser, uid, "the Dockerfile's user");

@@ -1,6 +1,6 @@
 // The draw-a-digit page in real headless Chromium against the real service on a real port.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page, type Request as PwRequest, type Response as PwResponse } from 'playwright-core';
@@ -18,6 +18,20 @@ const DIGITS: Record<string, Stroke[]> = {
   '0': [Array.from({ length: 33 }, (_, i) => [140 + 65 * Math.sin((i / 32) * 2 * Math.PI), 140 - 95 * Math.cos((i / 32) * 2 * Math.PI)] as [number, number])],
   '4': [[[170, 240], [170, 40], [60, 170], [220, 170]]],
 };
+
+/** A screenshot in test-output/; with UPDATE_DOCS=1 also the README's picture of the same name in docs/. */
+async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  mkdirSync('test-output', { recursive: true });
+  await page.screenshot({ path: `test-output/${name}`, ...options });
+  if (process.env.UPDATE_DOCS === '1') copyFileSync(`test-output/${name}`, `docs/${name}`);
+}
+
+/** A polyline through points on a circle around (cx, cy): angle 0 is straight up, growing clockwise. */
+const arc = (cx: number, cy: number, rx: number, ry: number, from: number, to: number, n = 8): Stroke =>
+  Array.from({ length: n + 1 }, (_, i) => {
+    const a = from + ((to - from) * i) / n;
+    return [cx + rx * Math.sin(a), cy - ry * Math.cos(a)] as [number, number];
+  });
 
 describe('draw-a-digit page', { skip }, () => {
   let app: FastifyInstance;
@@ -72,9 +86,8 @@ describe('draw-a-digit page', { skip }, () => {
       assert.match((await page.locator('#seen').getAttribute('src')) ?? '', /^data:image\/png;base64,/);
       assert.equal(await page.locator('#provider').textContent(), 'cpu');
       if (digit === '7') {
-        mkdirSync('test-output', { recursive: true });
         await page.waitForTimeout(300); // let the bars' transition finish
-        await page.screenshot({ path: 'test-output/page.png' });
+        await screenshot(page, 'page.png');
       }
     }
   });
@@ -161,8 +174,6 @@ describe('draw-a-digit page', { skip }, () => {
     assert.equal(first.digit, '3');
     assert.ok(first.t - liftedAt <= 300, `the digit appeared ${first.t - liftedAt} ms after the pen lifted`);
     assert.deepEqual(shown.at(-1), first, 'nothing replaced it');
-    mkdirSync('test-output', { recursive: true });
-    await page.screenshot({ path: 'test-output/page-slow-strokes.png' });
   });
 
   it('number mode: a number written as strokes is read, each digit boxed with its confidence', async () => {
@@ -191,12 +202,130 @@ describe('draw-a-digit page', { skip }, () => {
     });
     assert.ok(painted, 'boxes drawn');
     await page.waitForTimeout(100);
-    await page.screenshot({ path: 'test-output/page-number.png' });
+    await screenshot(page, 'page-number.png');
     await page.getByRole('tab', { name: 'One digit' }).click();
     assert.ok(await page.locator('#pad').isVisible());
   });
 
-  it('works at phone width and says so when there is nothing to recognise', async () => {
+  it('number mode: "307" written slowly is read within 300 ms of the pen lifting, and nothing replaces it', async () => {
+    // Requests sent before the last stroke are held back 800 ms by the network, so their answers arrive after the last one's.
+    let holdBack = true;
+    await page.route('**/read*', async (route) => {
+      const held = holdBack;
+      const response = await route.fetch();
+      if (held) await new Promise((resolve) => setTimeout(resolve, 800));
+      await route.fulfill({ response });
+    });
+    await page.setViewportSize({ width: 800, height: 640 });
+    await page.goto(url);
+    await page.getByRole('tab', { name: 'A number' }).click();
+    await page.evaluate(() => {
+      const log: Array<{ t: number; text: string }> = [];
+      Object.assign(window, { shown: log });
+      const el = document.getElementById('number-confidence')!;
+      new MutationObserver(() => {
+        if (el.textContent) log.push({ t: Date.now(), text: document.getElementById('number-text')!.textContent ?? '' });
+      }).observe(el, { childList: true, characterData: true, subtree: true });
+    });
+    // Strokes in the 280×280 digit space; the 3 in two arcs, the 7 as its top bar, a lift, then its stem.
+    const strokes: Record<string, Stroke[]> = {
+      '3': [arc(140, 90, 55, 50, -1.4, Math.PI, 6), arc(140, 190, 55, 50, 0, Math.PI + 1.4, 6)],
+      '0': [arc(140, 140, 65, 100, 0, 2 * Math.PI, 12)],
+      '7': [[[70, 50], [140, 50], [210, 50]], [[210, 50], [165, 145], [120, 240]]],
+    };
+    const box = (await page.locator('#wide').boundingBox())!;
+    let liftedAt = 0;
+    const all = [...'307'].flatMap((d, i) => strokes[d].map((stroke) => ({ i, stroke })));
+    for (const [n, { i, stroke }] of all.entries()) {
+      const at = ([x, y]: [number, number]) => [box.x + ((40 + 190 * i + 0.75 * x) * box.width) / 840, box.y + ((10 + 0.75 * y) * box.height) / 240] as const;
+      await page.mouse.move(...at(stroke[0]));
+      await page.mouse.down();
+      for (const p of stroke.slice(1)) {
+        await page.mouse.move(...at(p), { steps: 4 });
+        await page.waitForTimeout(150); // slowly: Chromium's toBlob deferred its PNG by ~1 s after such strokes
+      }
+      if (n === all.length - 1) holdBack = false;
+      liftedAt = Date.now();
+      await page.mouse.up();
+      await page.waitForTimeout(250);
+    }
+    await page.waitForTimeout(1500); // every held-back request has been answered by now
+    await page.unroute('**/read*');
+    const shown = await page.evaluate(() => (window as unknown as { shown: Array<{ t: number; text: string }> }).shown);
+    const after = shown.filter((s) => s.t > liftedAt);
+    assert.ok(after.length > 0, `a reading appeared after the pen lifted (${JSON.stringify(shown)})`);
+    const ms = after[0].t - liftedAt;
+    console.log(`# number mode: "${after[0].text}" appeared ${ms} ms after the pen lifted; ${shown.length} readings shown in all`);
+    assert.equal(after[0].text, '307', JSON.stringify(shown));
+    assert.ok(ms <= 300, `the reading appeared ${ms} ms after the pen lifted`);
+    assert.deepEqual(after, [after[0]], `nothing replaced it: ${JSON.stringify(shown)}`);
+    assert.equal(await page.locator('#number-text').textContent(), '307');
+  });
+
+  it('number mode: an uploaded picture of a number is read and boxed', async () => {
+    await page.setViewportSize({ width: 800, height: 640 });
+    await page.goto(url);
+    await page.getByRole('tab', { name: 'A number' }).click();
+    await page.locator('#wide-file').setInputFiles('examples/number.jpg');
+    await page.waitForFunction(() => document.querySelector('[data-testid=number]')?.textContent === '90210', null, { timeout: 5000 });
+    assert.match((await page.locator('#number-message').textContent()) ?? '', /^5 digits/);
+    const painted = await page.evaluate(() => {
+      const c = document.getElementById('boxes') as HTMLCanvasElement;
+      return c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 === 3 && v > 0);
+    });
+    assert.ok(painted, 'boxes drawn over the upload');
+  });
+
+  it('a picture of a number uploaded on the digit side: the page offers to read it as a number, and does', async () => {
+    await page.setViewportSize({ width: 800, height: 640 });
+    await page.goto(url);
+    await page.locator('#file').setInputFiles('examples/number.jpg');
+    const offer = page.getByRole('button', { name: 'Read it as a number' });
+    await offer.waitFor({ state: 'visible', timeout: 5000 });
+    assert.match((await page.locator('#message').textContent()) ?? '', /several digits/);
+    await screenshot(page, 'page-hint.png');
+    await offer.click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=number]')?.textContent === '90210', null, { timeout: 5000 });
+    assert.equal(await page.getByRole('tab', { name: 'A number' }).getAttribute('aria-selected'), 'true');
+    // Back on the digit side, a single digit drawn takes the offer away.
+    await page.getByRole('tab', { name: 'One digit' }).click();
+    await page.getByRole('button', { name: 'Clear' }).click();
+    assert.equal(await offer.isVisible(), false);
+  });
+
+  it('GET /docs renders the API in the browser from the service\'s own assets', async () => {
+    const elsewhere: string[] = [];
+    const onRequest = (r: PwRequest) => void (new URL(r.url()).origin !== new URL(url).origin && elsewhere.push(r.url()));
+    page.on('request', onRequest);
+    await page.setViewportSize({ width: 800, height: 640 });
+    await page.goto(url);
+    await page.getByRole('link', { name: 'API docs' }).click();
+    await page.locator('.opblock-summary-path', { hasText: '/predict' }).first().waitFor({ timeout: 10_000 });
+    assert.ok(await page.locator('.opblock-summary-path', { hasText: '/read' }).count() > 0);
+    page.off('request', onRequest);
+    assert.deepEqual(elsewhere, []);
+  });
+
+  it('at rest shows placeholders, not a broken image or a black bar, on desktop and on a phone', async () => {
+    for (const viewport of [{ width: 800, height: 640 }, { width: 390, height: 844 }]) {
+      await page.setViewportSize(viewport);
+      await page.goto(url, { waitUntil: 'load' });
+      for (const mode of ['One digit', 'A number']) {
+        await page.getByRole('tab', { name: mode }).click();
+        const broken = await page.evaluate(() => [...document.images].filter((i) => !i.complete || i.naturalWidth === 0).map((i) => i.outerHTML));
+        assert.deepEqual(broken, [], `${viewport.width}px, ${mode}: every image has a picture`);
+        const dash = mode === 'One digit' ? '#digit' : '#number-text';
+        assert.equal(await page.locator(dash).textContent(), '–');
+        // A light dash: a bold dark one at this size read as a black bar.
+        const [r, g, b] = (await page.locator(dash).evaluate((el) => getComputedStyle(el).color)).match(/\d+/g)!.map(Number);
+        assert.ok(Math.min(r, g, b) >= 150, `${viewport.width}px, ${mode}: the placeholder dash is light (rgb ${r} ${g} ${b})`);
+      }
+      await page.getByRole('tab', { name: 'One digit' }).click();
+      await screenshot(page, viewport.width < 640 ? 'page-rest-phone.png' : 'page-rest.png');
+    }
+  });
+
+  it('works at phone width: what is drawn and what it answers fit one screen; says so when there is nothing to recognise', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(url);
     await page.getByRole('button', { name: 'Clear' }).click();
@@ -205,9 +334,20 @@ describe('draw-a-digit page', { skip }, () => {
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `no horizontal scrolling at phone width (page is ${width}px)`);
     await page.getByRole('button', { name: 'Clear' }).click();
-    await draw(DIGITS['1']);
-    await page.waitForFunction(() => document.querySelector('[data-testid=digit]')?.textContent === '1');
+    await draw(DIGITS['7']);
+    await page.waitForFunction(() => document.querySelector('[data-testid=digit]')?.textContent === '7');
     await page.waitForTimeout(300);
-    await page.screenshot({ path: 'test-output/page-phone.png', fullPage: true });
+    // The drawing card is as wide as the answer's, and the pad, the digit and every bar (7–9 included) are on screen.
+    const [board, result] = [(await page.locator('.board').boundingBox())!, (await page.locator('.result').boundingBox())!];
+    assert.equal(Math.round(board.width), Math.round(result.width));
+    for (const selector of ['#pad', '#digit', '.bars li[data-digit="9"]', '.bars li.win']) {
+      const box = (await page.locator(selector).boundingBox())!;
+      assert.ok(box.y >= 0 && box.y + box.height <= 844, `${selector} is on the first screen (${box.y}–${box.y + box.height} of 844)`);
+    }
+    await screenshot(page, 'page-phone.png');
+    await page.getByRole('tab', { name: 'A number' }).click();
+    await page.locator('#wide-file').setInputFiles('examples/number.jpg');
+    await page.waitForFunction(() => document.querySelector('[data-testid=number]')?.textContent === '90210', null, { timeout: 5000 });
+    await screenshot(page, 'page-number-phone.png');
   });
 });

@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { PNG } from 'pngjs';
+import { QueueFullError } from '../src/imaging/errors.js';
 import { Preprocessor } from '../src/imaging/index.js';
 import { greyOf, toMnist } from '../src/imaging/mnist-normalise.js';
 import { decodePng, decodePngAsync, pngToMnist, pngToMnistAsync } from '../src/imaging/png-decode.js';
@@ -245,5 +246,18 @@ describe('Preprocessor queue', () => {
     await pool.close();
     assert.equal(finished.length, 400);
     assert.ok(worstOvertaken < clients, `a task was overtaken by ${worstOvertaken} later ones`);
+  });
+
+  it('refuses pictures beyond maxQueue waiting with QueueFullError, and serves the rest', async () => {
+    const pool = new Preprocessor({ maxPixels: MAX_PIXELS, threads: 1, inlineMaxPixels: 0, maxQueue: 2 });
+    const png = await variants.rgb280(mnist, 0);
+    const results = await Promise.allSettled(Array.from({ length: 12 }, () => pool.run(png)));
+    await pool.close();
+    const refused = results.filter((r) => r.status === 'rejected');
+    assert.ok(refused.length > 0 && refused.length < 12, `${refused.length} of 12 refused`);
+    for (const r of refused) {
+      assert.ok(r.reason instanceof QueueFullError, String(r.reason));
+      assert.equal(r.reason.limit, 2);
+    }
   });
 });

@@ -11,6 +11,7 @@ import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { toModelInput } from '../src/model/input-contract.js';
 import { loadModel, runEach, type LoadedModel } from '../src/server/model.js';
+import { decodeForReading } from '../src/imaging/decode-for-reading.js';
 import { readNumber } from '../src/reader/index.js';
 import { toMnist } from '../src/imaging/mnist-normalise.js';
 import { loadMnist } from '../src/train/mnist.js';
@@ -183,8 +184,7 @@ describe('readNumber: a model reloaded between two batches of one picture', () =
     const picture = await paperPng(compose([mnistGlyph(mnist, 0), mnistGlyph(mnist, 39)], 48, () => -6 / 48, seeded(5), 20));
     for (const reloaded of [false, true]) {
       const batches: number[] = [];
-      const reading = await readNumber(picture, {
-        maxPixels: 1_000_000,
+      const reading = await readNumber(await decodeForReading(picture, 1_000_000), {
         classify: async (tensors) => {
           batches.push(tensors.length);
           const model = reloaded && batches.length > 1 ? untrained : committed;

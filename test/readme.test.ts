@@ -12,17 +12,45 @@ import { startService, type Service } from '../harness/service.js';
 const run = promisify(execFile);
 const readme = readFileSync('README.md', 'utf8');
 
-/** Each curl line of the ```sh blocks, with the digit or number (POST /read's text) the comment line under it promises, if any. */
-function curlExamples(): Array<{ line: string; route: string; expect?: { digit?: number; text?: string } }> {
+/** Each curl line of the ```sh blocks, with the answer the comment line under it promises, if any. */
+function curlExamples(): Array<{ line: string; route: string; promised?: string }> {
   const lines = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1].split('\n'));
   return lines.flatMap((line, i) => {
     if (!/^curl .*localhost:3000/.test(line)) return [];
     const route = /localhost:3000(\/[\w/.]*)/.exec(line)![1];
     const promised = /^# (\{.*)/.exec(lines[i + 1] ?? '')?.[1];
-    const digit = promised && /"digit":(\d)/.exec(promised)?.[1];
-    const text = promised && /"text":"(\d+)"/.exec(promised)?.[1];
-    return [{ line, route, expect: text ? { text } : digit ? { digit: Number(digit) } : undefined }];
+    return [{ line, route, promised }];
   });
+}
+
+/** A promised answer as JSON, its elisions as "…" (matching anything): `[…10 numbers…]`, `[…]` and `{…}` are one
+ * value, and `,…` the rest of an object or array. */
+function parsePromise(text: string): unknown {
+  return JSON.parse(text.replace(/\[…[^\]]*\]|\{…\}/g, '"…"').replace(/,…(?=[,}\]])/g, ''));
+}
+
+/** Every field the README writes is in the real answer: strings equal (a "…" inside one stands for any text), numbers
+ * equal to the digits written, arrays element by element from the first. */
+function assertKeeps(promised: unknown, real: unknown, where = '$'): void {
+  if (promised === '…') return;
+  if (typeof promised === 'string' && promised.includes('…')) {
+    const [head, tail] = promised.split('…');
+    assert.ok(typeof real === 'string' && real.startsWith(head) && real.endsWith(tail), `${where}: ${JSON.stringify(real)} is not ${promised}`);
+  } else if (typeof promised === 'number') {
+    const decimals = (String(promised).split('.')[1] ?? '').length;
+    assert.ok(typeof real === 'number' && Math.abs(real - promised) <= 0.5 * 10 ** -decimals + 1e-12, `${where}: the README says ${promised}, the service ${real}`);
+  } else if (Array.isArray(promised)) {
+    assert.ok(Array.isArray(real) && real.length >= promised.length, `${where}: ${JSON.stringify(real)}`);
+    promised.forEach((p, i) => assertKeeps(p, real[i], `${where}[${i}]`));
+  } else if (promised !== null && typeof promised === 'object') {
+    assert.ok(real !== null && typeof real === 'object', `${where}: ${JSON.stringify(real)}`);
+    for (const [key, p] of Object.entries(promised)) {
+      assert.ok(key in real, `${where}.${key} is in the README, not in the answer`);
+      assertKeeps(p, (real as Record<string, unknown>)[key], `${where}.${key}`);
+    }
+  } else {
+    assert.deepEqual(real, promised, where);
+  }
 }
 
 describe("the README's curl examples against a started service", () => {
@@ -50,7 +78,22 @@ describe("the README's curl examples against a started service", () => {
   it('finds curl examples for /predict and /health', () => {
     assert.ok(examples.some((e) => e.route === '/predict') && examples.some((e) => e.route === '/health'), JSON.stringify(examples));
   });
-  for (const { line, route, expect } of examples) {
+  it('checks a promise field by field, to the digits it writes', () => {
+    const promise = parsePromise('{"digit":4,"confidence":0.17,…,"model":{…},"input":"data:image/png;base64,…","shape":[1,10],"p":[…10 numbers…]}');
+    const real = { digit: 4, confidence: 0.1712, probabilities: [], model: { name: 'x' }, input: 'data:image/png;base64,AAA', shape: [1, 10], p: [0] };
+    assertKeeps(promise, real);
+    for (const wrong of [{ confidence: 0.18 }, { digit: 5 }, { input: 'data:image/jpeg;base64,A' }, { shape: [2, 10] }]) {
+      assert.throws(() => assertKeeps(promise, { ...real, ...wrong }), JSON.stringify(wrong));
+    }
+    assert.throws(() => assertKeeps(parsePromise('{"hint":"x"}'), {}), /hint is in the README/);
+  });
+
+  it('promises an answer under most of them, and each promise parses', () => {
+    const promised = examples.filter((e) => e.promised);
+    assert.ok(promised.length >= 8, `${promised.length} promised answers`);
+    for (const { promised: text } of promised) assert.doesNotThrow(() => parsePromise(text!), text);
+  });
+  for (const { line, route, promised } of examples) {
     it(line, async (t) => {
       const command = line.replace(/#.*$/, '').replaceAll('localhost:3000', service.url.replace('http://', ''));
       const { stdout } = await run('sh', ['-c', command]); // in the repository root, as the README's reader is
@@ -61,8 +104,7 @@ describe("the README's curl examples against a started service", () => {
         return;
       }
       assert.equal(body.error, undefined, stdout);
-      if (expect?.digit !== undefined) assert.equal(body.digit, expect.digit, stdout);
-      if (expect?.text !== undefined) assert.equal(body.text, expect.text, stdout);
+      if (promised) assertKeeps(parsePromise(promised), body);
     });
   }
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { loadMnist } from '../src/train/mnist.js';
-import { renderReport, reportSvg, type ReportInput } from '../src/train/report.js';
+import { logTicks, niceTicks, renderReport, reportSvg, type ReportInput } from '../src/train/report.js';
 
 const { test } = loadMnist();
 
@@ -44,5 +44,30 @@ describe('training report', () => {
     }
     const png = await sharp(await renderReport(input(3))).metadata();
     assert.deepEqual([png.width, png.height], [width, height]);
+  });
+
+  it('labels the y axes with round values: steps of 1, 2 or 5 × 10^k, and 1-2-5 on the log scale', async () => {
+    assert.deepEqual(niceTicks(85.97, 99.36), { ticks: [85, 90, 95, 100], step: 5 });
+    assert.deepEqual(niceTicks(90, 92).ticks, [90, 90.5, 91, 91.5, 92]);
+    assert.deepEqual(logTicks(0.024, 1.8), [0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]);
+    assert.deepEqual(logTicks(1e-4, 3), [1e-4, 1e-3, 0.01, 0.1, 1, 10]);
+    for (const epochs of [1, 3, 20]) {
+      const svg = await reportSvg(input(epochs));
+      const yLabels = [...svg.matchAll(/<text [^>]*text-anchor="end" font-size="11" fill="#666"[^>]*>([^<]+)<\/text>/g)].map((m) => m[1]);
+      assert.ok(yLabels.length >= 6, yLabels.join(' '));
+      for (const label of yLabels) {
+        const v = Number(label.replace('%', ''));
+        const mantissa = v / 10 ** Math.floor(Math.log10(v));
+        assert.ok(label.endsWith('%') ? Number.isInteger(v * 2) : [1, 2, 5].includes(Number(mantissa.toPrecision(6))), `${epochs} epochs: ${label}`);
+      }
+    }
+  });
+
+  it('names the plain accuracy in the robustness legend, not over the bars', async () => {
+    const families = ['rotation', 'blur'].map((name) => ({ name, levels: (['mild', 'moderate', 'strong'] as const).map((strength, i) => ({ strength, accuracy: 0.99 - 0.01 * i })) }));
+    const robustness = { images: 10_000, plain: 0.9935, families, forms: [{ label: 'thin pen', accuracy: 0.987 }] } as unknown as ReportInput['robustness'];
+    const svg = await reportSvg({ ...input(2), robustness });
+    assert.equal((svg.match(/99\.35%/g) ?? []).length, 1);
+    assert.match(svg, />plain test set 99\.35%</);
   });
 });

@@ -1,6 +1,7 @@
-// `npm test`'s reporter: node's spec reporter on a terminal; elsewhere (CI, a pipe) each failure with its error and one
-// closing line "N passed, N failed", instead of ~900 lines of TAP. Plain JavaScript: node loads reporters before
-// --import hooks such as tsx.
+// `npm test`'s reporter: node's spec reporter on a terminal; elsewhere (CI, a pipe) one line per test file as it
+// finishes (so a run of several minutes shows progress), each failure with its error, and one closing line
+// "N passed, N failed", instead of ~900 lines of TAP. Plain JavaScript: node loads reporters before --import hooks such
+// as tsx.
 import process from 'node:process';
 import { Readable } from 'node:stream';
 import { spec } from 'node:test/reporters';
@@ -18,7 +19,17 @@ export default async function* reporter(source) {
   // Results come children first, so a result that follows a deeper one closes a suite or a file: only leaves count
   // (and a skipped suite, once).
   let previousNesting = -1;
+  const relative = (file) => (file ? file.replace(`${process.cwd()}/`, '') : '');
+  let lastFileAt = started; // npm test runs one file at a time: the time since the last file is this one's, start-up included
   for await (const { type, data } of source) {
+    // Each file's own summary (node runs each file in its own process): its counts and time, as soon as it is done.
+    if (type === 'test:summary' && data.file) {
+      const { passed: p, failed: f, skipped: s, cancelled: c } = data.counts;
+      const counts = [`${p} passed`, f && `${f} failed`, c && `${c} cancelled`, s && `${s} skipped`].filter(Boolean).join(', ');
+      yield `${f || c ? '✗' : '✓'} ${relative(data.file)}  ${counts}  (${((Date.now() - lastFileAt) / 1000).toFixed(1)} s)\n`;
+      lastFileAt = Date.now();
+      continue;
+    }
     if (type !== 'test:pass' && type !== 'test:fail') continue;
     const leaf = previousNesting <= data.nesting && (data.details.type !== 'suite' || data.skip !== undefined);
     previousNesting = data.nesting;
@@ -31,7 +42,7 @@ export default async function* reporter(source) {
     failed++;
     const { error } = data.details;
     const cause = error.cause instanceof Error ? error.cause : error;
-    const where = data.file ? data.file.replace(`${process.cwd()}/`, '') : '';
+    const where = relative(data.file);
     const stack = (cause.stack ?? String(cause)).split('\n').slice(0, 12).join('\n    ');
     yield `✗ ${data.name}  (${where})\n    ${stack}\n`;
   }

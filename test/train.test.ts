@@ -239,6 +239,16 @@ describe('train CLI', () => {
     assert.equal(input.type!.tensorType!.shape!.dim![0].dimParam, 'N');
   });
 
+  it('--no-robustness skips the evaluation on distorted digits: the card and the report have none', async () => {
+    const dir = tmp();
+    const out = path.join(dir, 'lenet.onnx');
+    const run = await runCli(CLI, ['--epochs', '1', '--train-limit', '1000', '--no-robustness', '--out', out, '--device', 'cpu']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.doesNotMatch(run.stderr + run.stdout, /robustness/);
+    assert.equal(JSON.parse(readFileSync(path.join(dir, 'lenet.json'), 'utf8')).robustness, undefined);
+    assert.ok(readFileSync(path.join(dir, 'lenet.report.png')).length > 0);
+  });
+
   const badFlags: Array<[string[], RegExp]> = [
     [['--recipe', 'resnet'], /--recipe: Invalid option/],
     [['--epochs', '0'], /--epochs: .*>0|--epochs: Too small/],

@@ -87,12 +87,11 @@ export class Preprocessor {
   }
 
   async #offload(task: WorkerTask): Promise<Uint8Array> {
-    let result: WorkerResult;
-    try {
-      result = await this.#pool!.run(task);
-    } catch (err) {
-      throw queueFull(err, this.options.maxQueue);
-    }
+    const pool = this.#pool!;
+    // Refused here rather than by piscina, whose full queue is an Error told only by its words; queueSize and run() are
+    // both synchronous, so nothing joins the queue between the look and the run.
+    if (pool.queueSize >= this.options.maxQueue) throw new QueueFullError(this.options.maxQueue, 'too many images waiting for preprocessing');
+    const result = await pool.run(task);
     if ('error' in result) throw PreprocessError.fromData(result.error);
     return result.pixels;
   }

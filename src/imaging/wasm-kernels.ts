@@ -1,5 +1,5 @@
 // The WebAssembly kernels (assembly/png-rows.ts, built into png-rows-wasm.ts): one instance per thread, shared by the
-// PNG decoder (png-grey.ts), normalisation (mnist-normalise.ts) and the reader's unit ink (read/unit-ink.ts). Callers
+// PNG decoder (png-grey.ts), normalisation (mnist-normalise.ts) and units' own ink (unit-ink.ts). Callers
 // lay out their data from heapBase() on and use it synchronously, so one call's layout never meets another's.
 import { PNG_ROWS_WASM } from './png-rows-wasm.js';
 

@@ -10,6 +10,11 @@ export const DEVICES = ['auto', 'cpu', 'cuda'] as const;
 export type Device = (typeof DEVICES)[number];
 export type Provider = 'cpu' | 'cuda';
 
+/** `cuda` was asked for and the CUDA provider could not be loaded: the message says why and what to do. */
+export class CudaUnavailableError extends Error {
+  override name = 'CudaUnavailableError';
+}
+
 export interface OpenedSession {
   session: ort.InferenceSession;
   /** The provider really in use. */
@@ -65,7 +70,9 @@ export async function openSession(
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     if (device === 'cuda') {
-      throw new Error(`the CUDA execution provider could not be loaded (${reason}); use device auto or cpu to run without a GPU`, { cause: err });
+      throw new CudaUnavailableError(`the CUDA execution provider could not be loaded (${reason}); use device auto or cpu to run without a GPU`, {
+        cause: err,
+      });
     }
     return { session: await create(model, providerOptions('cpu', opts)), provider: 'cpu', fallbackReason: reason };
   }

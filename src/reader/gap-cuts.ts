@@ -5,11 +5,7 @@
 // cut is the boundary with the same column in every row.
 import type { Box } from '../imaging/box.js';
 import type { InkMeasure, UnitPixels } from '../imaging/unit-ink.js';
-
-/** Sideways steps cost this much (in stroke pixels) each, so that a path bends only to get round a stroke. */
-const STEP = 0.3;
-/** …and every column away from where it started this much per row, so that it stays near the cut it was seeded at. */
-const DRIFT = 0.02;
+import { GAP_DRIFT_COST as DRIFT, GAP_STEP_COST as STEP } from './tunables.js';
 
 /**
  * The path from the unit's top row to its bottom row, at most `reach` columns either side of column x (page

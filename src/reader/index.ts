@@ -1,13 +1,16 @@
-// The whole reading, shared by POST /read and `npm run predict -- --read`: bytes → grey picture → candidates →
-// (classified by the caller, all in one go) → the best path → digits with calibrated confidences and boxes.
+// The reader's door, shared by POST /read and `npm run predict -- --read`: a decoded picture (imaging's
+// decodeForReading) → candidates → (classified by the caller, all in one go) → the best path → digits with
+// calibrated confidences and boxes in the uploaded picture's pixels.
 import { argmax } from '../model/lenet.js';
 import type { Box } from '../imaging/box.js';
 import { PreprocessError } from '../imaging/errors.js';
 import { toModelInput } from '../model/input-contract.js';
 import { withTemperature } from '../model/calibration.js';
-import { decodeForReading } from '../imaging/decode-for-reading.js';
+import type { Decoded } from '../imaging/decode-for-reading.js';
 import { segmentNumber, type Segmentation } from './segmentation.js';
 import type { WorkBudget } from './work-budget.js';
+
+export { MAX_DIGITS } from './tunables.js';
 
 export interface ReadDigit {
   digit: number;
@@ -46,8 +49,8 @@ export async function classifyCandidates(segmentation: Segmentation, classify: C
   return { probabilities, temperature: first.temperature };
 }
 
-export async function readNumber(image: Uint8Array, opts: { maxPixels: number; length?: number; classify: ClassifyAll; work?: WorkBudget }): Promise<NumberRead> {
-  const decoded = await decodeForReading(Buffer.from(image.buffer, image.byteOffset, image.byteLength), opts.maxPixels);
+/** The number in `picture`, read with `classify`; `length` is how many digits it has, when the caller knows. */
+export async function readNumber(decoded: Decoded, opts: { length?: number; classify: ClassifyAll; work?: WorkBudget }): Promise<NumberRead> {
   const segmentation = segmentNumber(decoded.grey, { length: opts.length, work: opts.work });
   const scale = decoded.scale * segmentation.scale;
   const { probabilities, temperature } = await classifyCandidates(segmentation, opts.classify);

@@ -5,6 +5,7 @@ import { bottom, right, type Box } from '../imaging/box.js';
 import type { Component } from '../imaging/components.js';
 import { PreprocessError } from '../imaging/errors.js';
 import type { UnitInk } from '../imaging/unit-ink.js';
+import { NEAR, SAME_DIGIT_MIN_OVERLAP, SAME_DIGIT_OVERLAP, SMALLEST, SUBSTANTIAL, TALL, VALLEY_ONLY_COST } from './tunables.js';
 
 /** A writing unit: its box on the ink page, its stroke pixels and its components. */
 export interface Unit extends Box {
@@ -22,13 +23,6 @@ export interface Line {
   height: number;
 }
 
-/** A piece shorter than this share of the line's height may be part of a neighbour's digit. */
-const TALL = 0.5;
-/** Marks smaller than this many pixels both ways are too small to read as a digit at any resolution. */
-const SMALLEST = 6;
-/** A short piece further than this (share of the line's height) from every digit is dust. */
-const NEAR = 0.3;
-
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const overlap = (a: Box, b: Box) => Math.min(right(a), right(b)) - Math.max(a.x, b.x);
 
@@ -40,7 +34,7 @@ export function groupPieces(components: readonly Component[], maxDigits: number)
   // A loop, not Math.max(...): a picture of 150,000 marks overflowed the stack spread into arguments.
   let maxArea = 0;
   for (const c of marks) maxArea = Math.max(maxArea, c.area);
-  const substantial = marks.filter((c) => c.area >= 0.1 * maxArea);
+  const substantial = marks.filter((c) => c.area >= SUBSTANTIAL * maxArea);
   const height = median(substantial.map((c) => c.height));
   const isTall = (c: Component) => c.height >= Math.max(TALL * height, SMALLEST);
   const tall = components.map((_, i) => i).filter((i) => isTall(components[i]));
@@ -70,7 +64,7 @@ export function groupPieces(components: readonly Component[], maxDigits: number)
   // drawn in two strokes). Touching digits overlap by a few columns only.
   for (const i of [...tall].sort((a, b) => components[b].area - components[a].area)) {
     const c = components[i];
-    const host = units.find((u) => overlap(u, c) >= Math.max(0.6 * Math.min(c.width, u.width), 0.2 * height));
+    const host = units.find((u) => overlap(u, c) >= Math.max(SAME_DIGIT_OVERLAP * Math.min(c.width, u.width), SAME_DIGIT_MIN_OVERLAP * height));
     if (host) join(host, i);
     else start(i);
   }
@@ -125,7 +119,7 @@ export function candidateCuts(unitInk: UnitInk, unit: Unit, minGap: number, most
     const profileMin = smooth[x] <= smooth[x - 1] && smooth[x] <= smooth[x + 1];
     const upperValley = top[x] >= top[x - 1] && top[x] >= top[x + 1];
     const lowerValley = bottom[x] <= bottom[x - 1] && bottom[x] <= bottom[x + 1];
-    if (profileMin || upperValley || lowerValley) pool.push({ x, cost: smooth[x] + (profileMin ? 0 : 0.5) });
+    if (profileMin || upperValley || lowerValley) pool.push({ x, cost: smooth[x] + (profileMin ? 0 : VALLEY_ONLY_COST) });
   }
   pool.sort((a, b) => a.cost - b.cost || a.x - b.x);
   const chosen: number[] = [];

@@ -1,6 +1,7 @@
 // buildApp(config): the whole HTTP service, without listening, so tests drive it with app.inject().
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
+import { createLogger } from './log.js';
 import type { LoadedModel } from './model.js';
 import { OneLinePerRequest } from './request-log.js';
 import bodyBudget from './plugins/body-budget.js';
@@ -21,6 +22,7 @@ import predictRoutes from './routes/predict.js';
 import oipRoutes from './routes/oip.js';
 import readRoutes from './routes/read.js';
 import openapiRoutes from './routes/openapi.js';
+import docsRoutes from './routes/docs.js';
 import pageRoutes from './routes/page.js';
 
 export type { Lifecycle } from './plugins/lifecycle.js';
@@ -34,13 +36,13 @@ declare module 'fastify' {
 export interface BuildOptions {
   /** A model loaded already (tests share one); otherwise MODEL_PATH is loaded and warmed up before ready. */
   model?: LoadedModel;
-  /** Pino options or false; defaults to JSON logs at config.LOG_LEVEL. */
+  /** Pino options or false; defaults to the service's logger (log.ts) at config.LOG_LEVEL and LOG_FORMAT. */
   logger?: boolean | object;
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? { level: config.LOG_LEVEL },
+    ...(opts.logger === undefined ? { loggerInstance: createLogger(config) as FastifyBaseLogger } : { logger: opts.logger }),
     logController: new OneLinePerRequest(),
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
@@ -78,6 +80,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(readRoutes);
   await app.register(adminRoutes);
   await app.register(openapiRoutes);
+  await app.register(docsRoutes);
   await app.register(pageRoutes);
   return app;
 }

@@ -4,9 +4,9 @@
 // Reloads travel as IPC messages, not signals, and each worker answers with the model it now serves (or why not), so
 // that /admin/reload can say whether every worker has the new model.
 import cluster, { type Worker } from 'node:cluster';
-import { pino } from 'pino';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import { pageUrl, processPerCore, type Config } from './config.js';
+import { createLogger } from './log.js';
 import { isReloadMessage, type ReloadMessage, type ReloadResult } from './reload-requests.js';
 
 /** How long the primary waits for a worker to answer a reload request, its start included for one still starting (under
@@ -28,7 +28,7 @@ export type DrainPhase = 'begin' | 'stop-accepting' | 'finish';
 const isMessage = (m: unknown): m is Message => typeof m === 'object' && m !== null && String((m as Message).type).startsWith('lenet:');
 
 export function runPrimary(config: Config): void {
-  const log = pino({ level: config.LOG_LEVEL }).child({ role: 'primary' });
+  const log = createLogger(config).child({ role: 'primary' });
   const aggregator = new AggregatorRegistry();
   const started = new Set<number>(); // workers that got as far as listening
   const workers = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
@@ -138,7 +138,10 @@ export function runPrimary(config: Config): void {
   cluster.on('exit', (worker, code, signal) => {
     if (draining) {
       if (code) exitCode = code;
-      if (workers().every((w) => w === worker || w.isDead())) process.exit(exitCode);
+      if (workers().every((w) => w === worker || w.isDead())) {
+        log.info({ code: exitCode }, 'stopped');
+        process.exit(exitCode);
+      }
       return;
     }
     if (!started.has(worker.id) && !serving) {
@@ -171,7 +174,7 @@ export function runPrimary(config: Config): void {
   // mid-scavenge while the event loop waited for them (docs/performance.md). With a core to spare they help.
   const gc = processPerCore(config.WORKERS) ? ['--single-threaded-gc'] : [];
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...gc] });
-  log.info({ workers: config.WORKERS, port: config.PORT, v8Flags: gc }, 'starting workers');
+  log.info({ workers: config.WORKERS, port: config.PORT, v8Flags: gc }, `starting ${config.WORKERS} workers on port ${config.PORT}`);
   for (let i = 0; i < config.WORKERS; i++) fork();
 }
 

@@ -32,6 +32,8 @@ export const ConfigSchema = z.object({
   /** Largest accepted image in pixels (width × height): a 100 KB PNG can declare 50k × 50k. */
   MAX_INPUT_PIXELS: int(1, 268_402_689).default(25_000_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `auto`: one short line per event on a terminal, JSON lines otherwise (a pipe, a container); or either, always. */
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
 
   /** Server processes sharing the port (Node's cluster module). `auto`: one per CPU this process may use (the cores,
    * capped by a cgroup CPU quota), or 1 when serving on a GPU: one CUDA context, and one batcher fills bigger batches. */

@@ -12,3 +12,7 @@ export class HttpError extends Error {
 }
 
 export const errorBody = (code: string, message: string) => ({ error: { code, message } });
+
+/** The Content-Types an image may come as: every format the service reads, told from the bytes themselves, so
+ * application/octet-stream (what generic clients send for raw bytes) is taken too. */
+export const IMAGE_CONTENT_TYPES = 'image/png, image/jpeg, image/webp, image/gif, image/tiff, image/avif or application/octet-stream';

@@ -28,7 +28,6 @@ export interface Inference {
   predictAll(tensors: readonly Float32Array[]): Promise<Prediction[]>;
   /** Images waiting for the next batch. */
   readonly queued: number;
-  readonly batcher: Batcher<Float32Array, Prediction>;
 }
 
 export function createInference(slot: ModelSlot, options: BatcherOptions, observe: InferenceObserver = {}): Inference {
@@ -54,7 +53,6 @@ export function createInference(slot: ModelSlot, options: BatcherOptions, observ
     get queued() {
       return batcher.queued;
     },
-    batcher,
   };
 }
 

@@ -76,6 +76,8 @@ async function main(): Promise<void> {
     }
     await server.lifecycle.closeConnections();
     await server.close();
+    // A cluster's primary says it once every worker has stopped.
+    if (!isClusterWorker) server.log.info('stopped');
   });
   if (isClusterWorker) {
     process.on('SIGINT', () => {});

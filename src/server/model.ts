@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { batchShape, CLASSES, IMAGE_SHAPE, INPUT_NAME as INPUT, PIXELS, PROBABILITIES as OUTPUT } from '../model/input-contract.js';
 import { DataType, decodeModel, readMetadata, type ModelProto } from '../model/onnx-builder.js';
-import { openSession, type Device, type Provider } from '../model/session.js';
+import { CudaUnavailableError, openSession, type Device, type Provider } from '../model/session.js';
 
 export interface ModelInfo {
   name: string;
@@ -42,7 +42,10 @@ export async function loadModel(file: string, device: Device, threads: number): 
   try {
     bytes = await readFile(file);
   } catch (err) {
-    throw new ModelLoadError(`cannot read model file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    const code = (err as NodeJS.ErrnoException).code;
+    // Trying a path before any training is the common case: say how to make one.
+    const hint = code === 'ENOENT' ? ` (no such file; \`npm run train -- --out ${file}\` makes one, and models/lenet.onnx is the committed model)` : '';
+    throw new ModelLoadError(`cannot read model file ${file}: ${code ?? (err as Error).message}${hint}`, { cause: err });
   }
   let metadata: Record<string, string>;
   let graph: ModelProto;
@@ -59,7 +62,7 @@ export async function loadModel(file: string, device: Device, threads: number): 
     opened = await openSession(new Uint8Array(bytes), device, { threads });
   } catch (err) {
     const message = (err as Error).message;
-    throw new ModelLoadError(/CUDA/.test(message) ? message : `${file}: ONNX Runtime cannot load it (${message.split('\n')[0]})`, { cause: err });
+    throw new ModelLoadError(err instanceof CudaUnavailableError ? message : `${file}: ONNX Runtime cannot load it (${message.split('\n')[0]})`, { cause: err });
   }
   const { session, provider, fallbackReason } = opened;
   if (!session.inputNames.includes(INPUT) || !session.outputNames.includes(OUTPUT)) {

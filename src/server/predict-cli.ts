@@ -4,8 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { argmax } from '../model/lenet.js';
-import { loadConfig } from './config.js';
-import { loadModel, runEach } from './model.js';
+import { ConfigError, loadConfig } from './config.js';
+import { loadModel, ModelLoadError, runEach } from './model.js';
+import { decodeForReading } from '../imaging/decode-for-reading.js';
 import { PreprocessError, Preprocessor } from '../imaging/index.js';
 import { readTemperature } from '../model/calibration.js';
 import { readNumber } from '../reader/index.js';
@@ -19,6 +20,7 @@ const USAGE = `usage: npm run predict -- [--read] FILE [FILE…] [--json]
   MODEL_PATH (default models/lenet.onnx), EXECUTION_PROVIDER auto|cuda|cpu (default auto), CPU_THREADS.
   examples: npm run predict -- examples/digit.png examples/photo.jpg
             npm run predict -- --read examples/number.jpg
+            npm run -s predict -- --json examples/digit.png | jq '.[0].digit'   (-s: no npm banner on stdout)
   exit status: 0 all read, 1 some file could not be read, 2 bad usage`;
 
 const bar = (p: number, width = 40) => '█'.repeat(Math.round(p * width)).padEnd(width, '·');
@@ -39,8 +41,17 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const config = loadConfig();
-  const model = await loadModel(config.MODEL_PATH, config.EXECUTION_PROVIDER, config.CPU_THREADS);
+  let config;
+  let model;
+  try {
+    config = loadConfig();
+    model = await loadModel(config.MODEL_PATH, config.EXECUTION_PROVIDER, config.CPU_THREADS);
+  } catch (err) {
+    // A bad setting or a missing model is one line, as for a missing picture, not a stack.
+    if (!(err instanceof ConfigError || err instanceof ModelLoadError)) throw err;
+    console.error(`error: ${err.message}`);
+    return 1;
+  }
   // No worker threads: one file at a time, nothing to overlap.
   const preprocessor = new Preprocessor({ maxPixels: config.MAX_INPUT_PIXELS, threads: 0, inlineMaxPixels: Infinity, maxQueue: 1 });
   const temperature = readTemperature(config.MODEL_PATH, model.info.sha256);
@@ -50,7 +61,8 @@ async function main(argv: string[]): Promise<number> {
   for (const file of parsed.positionals) {
     try {
       if (parsed.values.read) {
-        const { text, confidence, digits } = await readNumber(await readFile(file), { maxPixels: config.MAX_INPUT_PIXELS, classify });
+        const picture = await decodeForReading(await readFile(file), config.MAX_INPUT_PIXELS);
+        const { text, confidence, digits } = await readNumber(picture, { classify });
         results.push({ file, text, confidence, digits: digits.map(({ pixels: _, ...d }) => d) });
         if (!parsed.values.json) {
           console.log(`${file}: ${text} (${(100 * confidence).toFixed(1)}%)`);

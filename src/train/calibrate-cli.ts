@@ -3,6 +3,7 @@
 // reports confidences at that temperature. Run it again after every retraining: the card's temperature applies only to
 // the model whose sha256 it names.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
@@ -11,15 +12,21 @@ import { batchShape, CLASSES, INPUT_NAME, PIXELS, PROBABILITIES } from '../model
 import { openSession } from '../model/session.js';
 import { loadMnist } from './mnist.js';
 
-const USAGE = 'usage: npm run calibrate -- MODEL.onnx [--count 5000] [--data DIR]   (fits on the last COUNT training digits)';
+const USAGE = `usage: npm run calibrate -- MODEL.onnx [--count 5000] [--data DIR]
+  Fits the model's softmax temperature on the last COUNT MNIST training digits and records it in the model card.
+  example: npm run calibrate -- models/lenet.onnx`;
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { count: { type: 'string', default: '5000' }, data: { type: 'string' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { count: { type: 'string', default: '5000' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (err) {
     console.error(`error: ${(err as Error).message}\n${USAGE}`);
     return 2;
+  }
+  if (parsed.values.help) {
+    console.log(USAGE);
+    return 0;
   }
   const [modelPath] = parsed.positionals;
   const count = Number(parsed.values.count);
@@ -30,7 +37,18 @@ async function main(argv: string[]): Promise<number> {
   const { train } = loadMnist(parsed.values.data);
   const from = train.count - Math.min(count, train.count);
   const n = train.count - from;
-  const { session } = await openSession(modelPath, 'cpu', { threads: 1 });
+  // A missing or unreadable model is one line, as in the other tools, not ONNX Runtime's stack.
+  if (!existsSync(modelPath)) {
+    console.error(`error: ${modelPath}: no such file (\`npm run train -- --out ${modelPath}\` makes one)`);
+    return 1;
+  }
+  let session;
+  try {
+    ({ session } = await openSession(modelPath, 'cpu', { threads: 1 }));
+  } catch (err) {
+    console.error(`error: ${modelPath}: cannot load as an ONNX model (${(err as Error).message.split('\n')[0]})`);
+    return 1;
+  }
   const probabilities = new Float32Array(n * CLASSES);
   for (let at = 0; at < n; at += 500) {
     const size = Math.min(500, n - at);

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { checkpointPathFor, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { formatConfusion } from './evaluate.js';
+import { CudaUnavailableError } from '../model/session.js';
 import { besideModel, cardPathFor } from '../model/model-files.js';
 import { exportModel } from './export.js';
 import { DataError, loadMnist } from './mnist.js';
@@ -84,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
       onEvent: createProgressReporter(recipe.epochs),
     });
   } catch (err) {
-    if (err instanceof DivergedError || err instanceof TeacherError || (err instanceof Error && /CUDA execution provider/.test(err.message))) {
+    if (err instanceof DivergedError || err instanceof TeacherError || err instanceof CudaUnavailableError) {
       console.error(`error: ${err.message}`);
       return 1;
     }
@@ -99,8 +100,11 @@ async function main(argv: string[]): Promise<number> {
 
   // A quick experiment (--train-limit) gets a quick look: the first 200 test digits instead of all 10,000.
   const robustLimit = flags['train-limit'] ? QUICK_ROBUSTNESS_IMAGES : undefined;
-  console.error(`robustness: evaluating on distorted copies of ${robustLimit ?? data.test.count} test digits…`);
-  const robustness = await robustnessOfParams(recipe, result.params, data.test, result.provider, robustLimit);
+  let robustness;
+  if (!flags['no-robustness']) {
+    console.error(`robustness: evaluating on distorted copies of ${robustLimit ?? data.test.count} test digits… (--no-robustness skips it)`);
+    robustness = await robustnessOfParams(recipe, result.params, data.test, result.provider, robustLimit);
+  }
   const command = ['npm run train --', ...argv.filter((a) => a !== '--resume')].join(' ').trim();
   const card = await exportModel(out, { ...result, recipe, command, trainImages, robustness });
   const reportFile = besideModel(out, '.report.png');
@@ -117,7 +121,7 @@ async function main(argv: string[]): Promise<number> {
 
   console.log(`\nconfusion matrix (test set):\n${formatConfusion(result.final.confusion)}`);
   console.log(`per-class recall: ${result.final.recall.map((r, c) => `${c}: ${(100 * r).toFixed(1)}%`).join('  ')}`);
-  console.log(`\nrobustness:\n${formatRobustness(robustness)}`);
+  if (robustness) console.log(`\nrobustness:\n${formatRobustness(robustness)}`);
   console.log(`test accuracy ${(100 * result.final.accuracy).toFixed(2)}%, loss ${result.final.loss.toFixed(4)}`);
   console.log(`wrote ${out} (sha256 ${card.sha256.slice(0, 12)}…), ${cardPathFor(out)}, ${reportFile}`);
   return 0;

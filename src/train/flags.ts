@@ -60,6 +60,10 @@ export const FLAGS = {
   },
   resume: { help: 'continue from the checkpoint Ctrl-C left next to --out', schema: z.boolean().default(false) },
   'train-limit': { value: 'N', help: 'train on the first N images only (quick experiments)', schema: positiveInt.optional() },
+  'no-robustness': {
+    help: 'skip the accuracy on distorted test digits after training (most of a 1-epoch run\'s time);\nthe card and the report then have none',
+    schema: z.boolean().default(false),
+  },
   help: { short: 'h', help: 'print this and exit', schema: z.boolean().default(false) },
 } satisfies Record<string, FlagSpec>;
 

@@ -12,7 +12,9 @@ export function createProgressReporter(epochs: number, out: NodeJS.WriteStream =
       const resumed = event.resumedAt ? `, resuming after step ${event.resumedAt}` : '';
       const threads = event.threads > 1 ? ` (${event.threads} threads)` : '';
       out.write(`training on ${event.provider.toUpperCase()}${threads}: ${event.steps} steps${resumed}\n`);
-      if (event.fallbackReason) out.write(`  (CUDA unavailable, using the CPU: ${event.fallbackReason.split('\n')[0]})\n`);
+      // The reason's first clause only ("the CUDA provider library is not installed"): the path and the command that
+      // follow it are for someone setting up a GPU, who finds them with --device cuda.
+      if (event.fallbackReason) out.write(`  (no GPU: ${event.fallbackReason.split('\n')[0].split(' (')[0]}; --device cuda says why in full)\n`);
     } else if (event.type === 'batch') {
       const payload = { epoch: event.epoch + 1, loss: event.loss.toFixed(4), ips: Math.round(event.imagesPerSecond) };
       if (tty) {

@@ -18,6 +18,8 @@ export interface ReportInput {
   final: Evaluation;
   test: Split;
   robustness?: Robustness;
+  /** What lossCurve is (default: the running mean within epochs, as training records it). */
+  lossCurveLabel?: string;
 }
 
 const W = 1200;
@@ -31,25 +33,66 @@ interface Series {
   dots?: boolean;
 }
 
-/** A line chart in the box (x, y, w, h). */
-function lineChart(x: number, y: number, w: number, h: number, title: string, series: Series[], yFormat: (v: number) => string, log = false): string {
+/** Round values for an axis over [lo, hi]: about `count` steps of 1, 2 or 5 × 10^k, the first at or below lo and
+ * the last at or above hi (so the axis starts and ends on a labelled value), with the step. */
+export function niceTicks(lo: number, hi: number, count = 5): { ticks: number[]; step: number } {
+  const raw = (hi - lo) / count;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw * (1 - 1e-9))!;
+  const first = Math.floor(lo / step + 1e-9);
+  const last = Math.ceil(hi / step - 1e-9);
+  const ticks = Array.from({ length: last - first + 1 }, (_, i) => Number(((first + i) * step).toPrecision(12)));
+  return { ticks, step };
+}
+
+/** Round values for a log axis over [lo, hi]: 1, 2 and 5 × 10^k (only the powers of ten over a wide range), from the
+ * one at or below lo to the one at or above hi. */
+export function logTicks(lo: number, hi: number): number[] {
+  const all = (mantissas: number[]) => {
+    const values: number[] = [];
+    for (let k = Math.floor(Math.log10(lo)) - 1; k <= Math.ceil(Math.log10(hi)) + 1; k++) {
+      for (const m of mantissas) values.push(Number((m * 10 ** k).toPrecision(6)));
+    }
+    const from = values.filter((v) => v <= lo * (1 + 1e-9)).at(-1)!;
+    const to = values.find((v) => v >= hi * (1 - 1e-9))!;
+    return values.filter((v) => v >= from && v <= to);
+  };
+  const fine = all([1, 2, 5]);
+  return fine.length <= 8 ? fine : all([1]);
+}
+
+/** A line chart in the box (x, y, w, h). Its y axis is labelled with round values (niceTicks, logTicks); `yFormat`
+ * writes the values at the points, `suffix` follows each axis label. */
+function lineChart(
+  x: number, y: number, w: number, h: number, title: string, series: Series[], yFormat: (v: number) => string, log = false, suffix = '',
+): string {
   const all = series.flatMap((s) => s.points);
   const tf = (v: number) => (log ? Math.log10(Math.max(v, 1e-6)) : v);
   const xs = all.map((p) => p[0]);
-  const ys = all.map((p) => tf(p[1]));
+  const values = all.map((p) => (log ? Math.max(p[1], 1e-6) : p[1]));
   const [x0, x1] = [Math.min(0, ...xs), Math.max(1, ...xs)];
-  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-  if (y1 - y0 < 1e-9) [y0, y1] = [y0 - 0.5, y1 + 0.5];
+  let [lo, hi] = [Math.min(...values), Math.max(...values)];
+  if (hi - lo < 1e-9) [lo, hi] = log ? [lo / 2, hi * 2] : [lo - 0.5, hi + 0.5];
+  let ticks: number[];
+  let label: (v: number) => string;
+  if (log) {
+    ticks = logTicks(lo, hi);
+    label = (v) => String(Number(v.toPrecision(1)));
+  } else {
+    const nice = niceTicks(lo, hi);
+    ticks = nice.ticks;
+    const decimals = Math.max(0, -Math.floor(Math.log10(nice.step) + 1e-9));
+    label = (v) => `${v.toFixed(decimals)}${suffix}`;
+  }
+  const [y0, y1] = [tf(ticks[0]), tf(ticks.at(-1)!)];
   const pad = { l: 60, r: 16, t: 52, b: 36 }; // the legend sits above the plot
   const px = (v: number) => x + pad.l + ((v - x0) / (x1 - x0)) * (w - pad.l - pad.r);
   const py = (v: number) => y + h - pad.b - ((tf(v) - y0) / (y1 - y0)) * (h - pad.t - pad.b);
   const out = [`<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="#fff" stroke="#ddd"/>`, text(x + 12, y + 22, title, 'font-weight="bold" font-size="15"')];
-  for (let i = 0; i <= 4; i++) {
-    const tv = y0 + ((y1 - y0) * i) / 4;
-    const v = log ? 10 ** tv : tv;
+  for (const v of ticks) {
     const gy = py(v);
     out.push(`<line x1="${x + pad.l}" x2="${x + w - pad.r}" y1="${gy}" y2="${gy}" stroke="#eee"/>`);
-    out.push(text(x + pad.l - 6, gy + 4, yFormat(v), 'text-anchor="end" font-size="11" fill="#666"'));
+    out.push(text(x + pad.l - 6, gy + 4, label(v), 'text-anchor="end" font-size="11" fill="#666"'));
   }
   // Whole epochs on the x axis, at most ~10 labels.
   const step = Math.max(1, Math.ceil((x1 - x0) / 10));
@@ -141,13 +184,13 @@ export async function reportSvg(input: ReportInput): Promise<string> {
     `<rect width="${W}" height="${height}" fill="#f7f7f9"/>`,
     text(20, 34, input.title, 'font-size="20" font-weight="bold"'),
     lineChart(20, 50, 570, 340, 'Loss (cross-entropy, log scale)', [
-      { points: lossCurve.map(([s, l]) => [epochOf(s), l]), color: '#1f77b4', label: 'train (running mean)' },
+      { points: lossCurve.map(([s, l]) => [epochOf(s), l]), color: '#1f77b4', label: input.lossCurveLabel ?? 'train (running mean)' },
       { points: history.map((r) => [r.epoch, r.testLoss]), color: '#d62728', label: 'test', dots: true },
     ], (v) => v.toPrecision(2), true),
     lineChart(610, 50, 570, 340, 'Accuracy per epoch', [
       { points: history.map((r) => [r.epoch, 100 * r.trainAccuracy]), color: '#1f77b4', label: 'train', dots: true },
       { points: history.map((r) => [r.epoch, 100 * r.testAccuracy]), color: '#d62728', label: 'test', dots: true },
-    ], (v) => `${v.toFixed(2)}%`),
+    ], (v) => `${v.toFixed(2)}%`, false, '%'),
     confusionMatrix(20, 410, 530, input.final.confusion),
     await mistakesGrid(570, 410, 610, 530, input.final, input.test),
     input.robustness ? robustnessPanel(20, H + 10, W - 40, ROBUSTNESS_H - 20, input.robustness) : '',

@@ -8,7 +8,7 @@ import { RECIPES } from '../../src/train/recipes.js';
 describe('trainer flags', () => {
   it('defaults: the default recipe, unchanged', () => {
     const flags = parseFlags([]);
-    assert.deepEqual(flags, { recipe: 'default', out: 'models/lenet.onnx', device: 'auto', resume: false, help: false });
+    assert.deepEqual(flags, { recipe: 'default', out: 'models/lenet.onnx', device: 'auto', resume: false, 'no-robustness': false, help: false });
     assert.deepEqual(recipeFromFlags(flags), RECIPES.default);
   });
 

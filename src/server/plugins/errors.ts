@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { QueueFullError } from '../../imaging/errors.js';
-import { errorBody, HttpError } from '../errors.js';
+import { errorBody, HttpError, IMAGE_CONTENT_TYPES } from '../errors.js';
 import { PreprocessError, type PreprocessErrorCode } from '../../imaging/index.js';
 import { RouteMethods } from '../route-methods.js';
 
@@ -20,7 +20,7 @@ const PREPROCESS_STATUS: Record<PreprocessErrorCode, number> = {
   length_not_read: 422,
 };
 
-const SEND_AN_IMAGE = 'send the image as the body with Content-Type image/png, image/jpeg or image/webp, or as multipart/form-data field "image"';
+const SEND_AN_IMAGE = `send the image as the body with Content-Type ${IMAGE_CONTENT_TYPES}, or as multipart/form-data field "image"`;
 const tooLarge = (bodyLimit: number) =>
   `the body is larger than ${bodyLimit} bytes (${(bodyLimit / 1024 ** 2).toFixed(1)} MiB), the service's limit (BODY_LIMIT_BYTES); send a smaller picture`;
 
@@ -53,14 +53,21 @@ export function toHttpError(err: unknown, bodyLimit = 0): HttpError {
   const e = err as { code?: string; statusCode?: number; message?: string };
   const known = e.code ? KNOWN[e.code] : undefined;
   if (known) return new HttpError(known[0], known[1], known[2](bodyLimit), { cause: err });
-  // Our own route schemas' words ("querystring/debug must be ...").
-  if (e.code === 'FST_ERR_VALIDATION') return new HttpError(400, 'invalid_request', `${e.message}; see GET /openapi.yaml`);
+  // Our own route schemas' words ("querystring/debug must be equal to one of the allowed values"), naming the values.
+  if (e.code === 'FST_ERR_VALIDATION') return new HttpError(400, 'invalid_request', `${e.message}${allowedValues(err)}; see /docs`);
   // Another library's client error (@fastify/static refusing a path outside the page's files): its status, our words.
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
     const [code, message] = OTHER_4XX[e.statusCode] ?? ['bad_request', `the request was refused (${STATUS_CODES[e.statusCode] ?? e.statusCode})`];
     return new HttpError(e.statusCode, code, message, { cause: err });
   }
   return new HttpError(500, 'internal_error', 'internal error');
+}
+
+/** " (0, 1, true, false)" for a value outside a schema's enum: ajv's message says only "one of the allowed values". */
+function allowedValues(err: unknown): string {
+  const { validation } = err as { validation?: Array<{ params?: { allowedValues?: unknown[] } }> };
+  const values = validation?.flatMap((v) => v.params?.allowedValues ?? []) ?? [];
+  return values.length ? ` (${values.join(', ')})` : '';
 }
 
 /** Fastify's errors before routing (a URL that does not decode, such as /%ff): our shape instead of Fastify's. */

@@ -1,9 +1,10 @@
 // POST /predict: an image (raw body or multipart field "image") → the digit and its ten probabilities.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { HttpError, IMAGE_CONTENT_TYPES } from '../errors.js';
 import { Admission } from '../admission.js';
-import { HttpError } from '../errors.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 import { pixelsToPng } from '../../imaging/index.js';
+import { severalDigitsHint } from '../several-digits.js';
 
 /** The uploaded picture: the raw body, or the multipart field "image" (also used by POST /read). */
 export async function imageFrom(req: FastifyRequest): Promise<Buffer> {
@@ -33,10 +34,10 @@ export async function imageFrom(req: FastifyRequest): Promise<Buffer> {
   }
   if (req.body !== undefined && !Buffer.isBuffer(req.body)) {
     // Fastify parsed it as text or JSON: not an image content type.
-    throw new HttpError(415, 'unsupported_media_type', `Content-Type ${req.headers['content-type']} is not an image; use image/png, image/jpeg, image/webp or multipart/form-data`);
+    throw new HttpError(415, 'unsupported_media_type', `Content-Type ${req.headers['content-type']} is not an image; use ${IMAGE_CONTENT_TYPES}, or multipart/form-data`);
   }
   if (!Buffer.isBuffer(req.body) || req.body.length === 0) {
-    throw new HttpError(400, 'missing_image', 'send the image as the body (Content-Type: image/png, image/jpeg or image/webp) or as multipart field "image"');
+    throw new HttpError(400, 'missing_image', `send the image as the body (Content-Type: ${IMAGE_CONTENT_TYPES}) or as multipart field "image"`);
   }
   return req.body;
 }
@@ -70,12 +71,14 @@ const predict: FastifyPluginAsync = async (app) => {
         );
       }
       const debug = req.query.debug === '1' || req.query.debug === 'true';
+      const hint = severalDigitsHint(pixels);
       return {
         digit,
         confidence: probabilities[digit],
         probabilities,
         model,
         executionProvider,
+        ...(hint ? { hint } : {}),
         ...(debug ? { input: `data:image/png;base64,${(await pixelsToPng(pixels)).toString('base64')}` } : {}),
       };
     },

@@ -8,18 +8,11 @@ import type { ModelSummary } from '../model-slot.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 import { pixelsToPng } from '../../imaging/index.js';
 import { readTemperature } from '../../model/calibration.js';
-import type { ClassifyAll, NumberRead } from '../../reader/index.js';
-import { MAX_DIGITS } from '../../reader/segmentation.js';
-import { READ_WORKER, type ClassifyReply, type ReadTask, type ReadTaskResult } from '../../reader/worker.js';
 import { PreprocessError } from '../../imaging/errors.js';
+import { MAX_DIGITS, type ClassifyAll, type NumberRead } from '../../reader/index.js';
+import { READ_WORKER, type ClassifyReply, type ReadTask, type ReadTaskResult } from '../../reader/worker.js';
 import { Admission } from '../admission.js';
 import { imageFrom } from './predict.js';
-
-/** The candidates of one batch of a picture, queued together so that they share a batch. The one place /read reaches
- * the inference service. */
-function classifyAll(app: FastifyInstance, tensors: Float32Array[]): Promise<Prediction[]> {
-  return app.inference.predictAll(tensors);
-}
 
 /** The reading, on a preprocessing thread (src/reader/worker.ts); its classifications come back here to the batcher. */
 async function readOffThread(app: FastifyInstance, image: Buffer, length: number | undefined, classify: ClassifyAll): Promise<NumberRead> {
@@ -77,7 +70,8 @@ const read: FastifyPluginAsync = async (app) => {
       const image = await imageFrom(req);
       let answered: Prediction | undefined;
       const reading = await readOffThread(app, image, req.query.length, async (tensors) => {
-        const predictions = await classifyAll(app, tensors);
+        // The candidates of one batch of a picture, queued together so that they share a batch.
+        const predictions = await app.inference.predictAll(tensors);
         answered = predictions[0];
         return { probabilities: predictions.map((p) => p.probabilities), temperature: temperatureOf(answered.model), model: answered.model.sha256 };
       });
