@@ -48,7 +48,7 @@ export class Preprocessor {
   /** Runs every kind of task: this module's worker by default, any other module's by filename. */
   readonly #threads: Piscina;
   /** The threads /predict's pictures go to; none with threads: 0. */
-  readonly #pool?: Piscina;
+  readonly #pool?: Piscina<WorkerTask, WorkerResult>;
 
   constructor(readonly options: PreprocessorOptions) {
     // stricterFIFO: by default piscina puts a task it could not hand out back at the tail of its queue, so under
@@ -60,7 +60,7 @@ export class Preprocessor {
       maxQueue: options.maxQueue,
       stricterFIFO: true,
     });
-    if (options.threads > 0) this.#pool = this.#threads;
+    if (options.threads > 0) this.#pool = this.#threads as Piscina<WorkerTask, WorkerResult>;
   }
 
   /** Runs the default export of `filename` (a worker module) on one of the threads, with the same queue limit. */
