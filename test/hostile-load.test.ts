@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import sharp from 'sharp';
 import { rssOf, startService, type Service } from '../harness/service.js';
+import { manyMarks, noiseBands } from './helpers/hostile.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = 2 ** 20;
@@ -132,25 +132,6 @@ describe('hostile load: request bodies', () => {
     assert.ok(times[2] < 20, `median ${times[2].toFixed(1)} ms (${times.map((t) => t.toFixed(1)).join(', ')})`);
   });
 });
-
-/** A pseudo-random generator, so that every run sends the same pictures. */
-function lcg(seed: number): () => number {
-  return () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-}
-/** Black on white from a function of (x, y), as a PNG. */
-const greyPng = (width: number, height: number, ink: (x: number, y: number) => boolean) => {
-  const data = Buffer.alloc(width * height, 255);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (ink(x, y)) data[y * width + x] = 0;
-  return sharp(data, { raw: { width, height, channels: 1 } }).png({ compressionLevel: 9 }).toBuffer();
-};
-/** ~150,000 dashes 6 px long (14 KB): each a mark the reader must consider; the spread of their areas overflowed the
- * stack (a 500), and comparing each with every unit started took hours. */
-export const manyMarks = () => greyPng(2048, 1024, (x, y) => y % 2 === 0 && x % 7 < 6 && x < 2044);
-/** Bands of noise (21 KB): ~350–500 ms of the reader's work on this machine, all of it on the event loop before. */
-export const noiseBands = () => {
-  const random = lcg(1);
-  return greyPng(1024, 512, (_x, y) => Math.floor(y / 16) % 2 === 0 && random() < 0.5);
-};
 
 describe('hostile load: /read', () => {
   let service: Service;
