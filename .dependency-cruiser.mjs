@@ -1,13 +1,22 @@
 // The import rules of the rooms (README, "Layout"), checked by `npm run lint`:
 //   scripts → server → reader → imaging → model;   train → imaging → model;   synth → imaging.
 // Tests and scripts share harness/ and src/, never each other. No cycles, type-only imports included.
-/** @type {import('dependency-cruiser').IForbiddenRuleType[]} */
+/** A room of src/ that imports only itself and the rooms `allowed` below it. */
 const below = (room, allowed) => ({
   name: `${room}-imports-only-${allowed.join('-') || 'itself'}`,
   comment: `src/${room} may import only ${allowed.map((r) => `src/${r}`).join(', ') || 'itself'} (and packages)`,
   severity: 'error',
   from: { path: `^src/${room}/` },
   to: { path: '^(src|test|scripts|harness)/', pathNot: [`^src/${room}/`, ...allowed.map((r) => `^src/${r}/`)] },
+});
+
+/** Top-level folder `from` imports none of `folders`. */
+const never = (from, folders, comment) => ({
+  name: `${from}-imports-no-${folders.join('-')}`,
+  comment,
+  severity: 'error',
+  from: { path: `^${from}/` },
+  to: { path: `^(${folders.join('|')})/` },
 });
 
 export default {
@@ -25,26 +34,9 @@ export default {
     below('synth', ['imaging', 'model']),
     below('train', ['imaging', 'model', 'synth']),
     below('server', ['reader', 'imaging', 'model']),
-    {
-      name: 'harness-imports-src-only',
-      comment: 'harness/ is shared by tests and scripts, so it imports neither',
-      severity: 'error',
-      from: { path: '^harness/' },
-      to: { path: '^(test|scripts)/' },
-    },
-    {
-      name: 'tests-do-not-import-scripts',
-      severity: 'error',
-      from: { path: '^test/' },
-      to: { path: '^scripts/' },
-    },
-    {
-      name: 'scripts-do-not-import-tests',
-      comment: 'what scripts share with tests lives in harness/ or src/synth/',
-      severity: 'error',
-      from: { path: '^scripts/' },
-      to: { path: '^test/' },
-    },
+    never('harness', ['test', 'scripts'], 'harness/ is shared by tests and scripts, so it imports neither'),
+    never('test', ['scripts'], 'what tests share with scripts lives in harness/ or src/synth/'),
+    never('scripts', ['test'], 'what scripts share with tests lives in harness/ or src/synth/'),
     {
       name: 'not-to-unresolvable',
       severity: 'error',

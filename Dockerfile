@@ -1,4 +1,4 @@
-# lenet-service: `docker build -t lenet-service .` then `docker run --gpus all -p 3000:3000 lenet-service`.
+# lenet-service: `docker build -t lenet-service .` then `docker run --gpus all -p 3000:3000 -p 8081:8081 lenet-service`.
 # The same image runs on CPU-only hosts (EXECUTION_PROVIDER=auto falls back, and /health/ready says which it uses).
 
 # --- build: compile TypeScript, install production dependencies with ONNX Runtime's CUDA provider ---
@@ -26,6 +26,7 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json openapi.yaml ./
+COPY proto ./proto
 COPY public ./public
 COPY models ./models
 RUN useradd --system --uid 10001 --home /app lenet && chown -R lenet /app/models
@@ -36,8 +37,11 @@ ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=2 \
     EXECUTION_PROVIDER=auto \
     HOST=0.0.0.0 \
-    PORT=3000
+    PORT=3000 \
+    GRPC_PORT=8081
+# HTTP (REST, the page, /metrics) and the Open Inference Protocol over gRPC.
 EXPOSE 3000
+EXPOSE 8081
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
   CMD node -e "fetch('http://127.0.0.1:3000/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 # node directly (not npm start), so SIGTERM reaches the service and it drains.

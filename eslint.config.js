@@ -13,4 +13,6 @@ export default tseslint.config(
   },
   // The page's script runs in the browser.
   { files: ['public/**/*.js'], languageOptions: { globals: globals.browser } },
+  // The examples are plain Node scripts, as a user would copy them.
+  { files: ['examples/**/*.mjs'], languageOptions: { globals: globals.node } },
 );

@@ -51,7 +51,8 @@ export async function drive(
     const lines = Object.entries(headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"\n`).join('');
     writeFileSync(lua, `wrk.method = "POST"\n${lines}local f = io.open("${dir}/body", "rb")\nwrk.body = f:read("*all")\nf:close()\n`);
     // A 10 s timeout: a phone photo under load takes seconds, and wrk's default 2 s counts those as errors.
-    const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '--latency', '-s', lua, url], { encoding: 'utf8' });
+    const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '--latency', '-s', lua, url];
+    const run = spawnSync('wrk', args, { encoding: 'utf8' });
     const out = run.stdout;
     if (!/Requests\/sec/.test(out)) throw new Error(`wrk failed: ${run.stderr || out}`);
     const field = (re: RegExp) => re.exec(out)?.[1];
@@ -66,5 +67,6 @@ export async function drive(
     };
   }
   const r = await autocannon({ url, method: 'POST', headers, body, connections, duration: seconds });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors, cpuMs: perRequest(r.requests.total) };
+  const errors = r.non2xx + r.errors;
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors, cpuMs: perRequest(r.requests.total) };
 }

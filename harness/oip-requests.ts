@@ -11,6 +11,7 @@ export function jsonInferBody(images: Float32Array, n: number, extra: Extra = {}
 /** `overrides` replace fields of the input (a lying binary_data_size, data beside it). */
 export function binaryInferBody(images: Float32Array, n: number, extra: Extra = {}, overrides: Extra = {}) {
   const bytes = Buffer.from(images.buffer, images.byteOffset, images.byteLength);
-  const header = Buffer.from(JSON.stringify({ inputs: [{ ...input(n), parameters: { binary_data_size: bytes.length }, ...overrides }], ...extra }));
+  const inputs = [{ ...input(n), parameters: { binary_data_size: bytes.length }, ...overrides }];
+  const header = Buffer.from(JSON.stringify({ inputs, ...extra }));
   return { header, body: Buffer.concat([header, bytes]), headers: { 'inference-header-content-length': String(header.length) } };
 }

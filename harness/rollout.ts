@@ -93,7 +93,8 @@ async function startNginx(ports: number[]): Promise<{ url: string; child: ChildP
   chmodSync(dir, 0o755); // nginx's workers drop root for "nobody" and must reach their temp paths
   const listen = await freePort();
   writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig(dir, listen, ports));
-  const child = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')];
+  const child = spawn(NGINX, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -152,7 +153,18 @@ export async function rollout(opts: RolloutOptions): Promise<RolloutCounts> {
     throw err;
   });
 
-  const counts: RolloutCounts = { requests: 0, ok: 0, serverErrors: 0, otherStatus: 0, failed: 0, byStatus: {}, nginxRetries: 0, replaced: 0, seconds: 0, servedByReplacements: [] };
+  const counts: RolloutCounts = {
+    requests: 0,
+    ok: 0,
+    serverErrors: 0,
+    otherStatus: 0,
+    failed: 0,
+    byStatus: {},
+    nginxRetries: 0,
+    replaced: 0,
+    seconds: 0,
+    servedByReplacements: [],
+  };
   const started = performance.now();
   const deadline = started + opts.maxSeconds * 1000;
   let stopping = false;
@@ -195,7 +207,8 @@ export async function rollout(opts: RolloutOptions): Promise<RolloutCounts> {
       // As a Deployment's minReadySeconds: the next instance goes only once the balancer sends this one traffic again
       // (nginx keeps an instance that refused a connection out for fail_timeout, even once it is up).
       for (let wait = 0; wait < 50 && (await servedBy(current[i])) === 0; wait++) await new Promise((r) => setTimeout(r, 100));
-      log(`instance ${i + 1}/${current.length} on :${ports[i]} replaced (pid ${current[i].child.pid}); ${counts.requests - before} requests meanwhile`);
+      const replaced = `instance ${i + 1}/${current.length} on :${ports[i]} replaced (pid ${current[i].child.pid})`;
+      log(`${replaced}; ${counts.requests - before} requests meanwhile`);
     }
     await new Promise((r) => setTimeout(r, opts.settleMs));
   } finally {

@@ -33,12 +33,23 @@ export interface StartOptions {
 
 const serviceReady = (url: string) => fetch(`${url}/health/ready`).then((r) => r.ok);
 
+/** The environment a test's service starts with, before the test's own variables. */
+const serviceDefaults = (port: number) => ({
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'info',
+  EXECUTION_PROVIDER: 'cpu',
+  // One server process unless a test asks for more: WORKERS=auto would fork one per core.
+  WORKERS: process.env.WORKERS ?? '1',
+  // No gRPC port unless a test asks for one: services started side by side would all want the default 8081.
+  GRPC_PORT: '0',
+});
+
 export async function startService(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<Service> {
   const { command = process.execPath, args = ['--import', 'tsx', 'src/server/main.ts'], ready = serviceReady, onSpawn } = opts;
   const port = opts.port ?? (await freePort());
   const child = spawn(command, args, {
-    // One server process unless a test asks for more: WORKERS=auto would fork one per core.
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', EXECUTION_PROVIDER: 'cpu', WORKERS: process.env.WORKERS ?? '1', ...env },
+    env: { ...process.env, ...serviceDefaults(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   onSpawn?.(child);

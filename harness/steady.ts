@@ -30,7 +30,10 @@ const cost = (r: Result) => r.cpuMs ?? 1000 / r.rps;
 
 /** Runs `load(seconds)` window after window until `calmWindows` in a row fail to beat the cheapest so far by more
  * than `tolerance`, or `maxSeconds` have gone; returns every window, in order. */
-export async function warmUntilSteady(load: (seconds: number) => Promise<Result>, options: SteadyOptions = STEADY_DEFAULTS): Promise<Result[]> {
+export async function warmUntilSteady(
+  load: (seconds: number) => Promise<Result>,
+  options: SteadyOptions = STEADY_DEFAULTS,
+): Promise<Result[]> {
   const windows: Result[] = [];
   let best = Number.POSITIVE_INFINITY;
   let calm = 0;

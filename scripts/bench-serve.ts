@@ -14,8 +14,10 @@
 import { spawnSync } from 'node:child_process';
 import { loadMnist, toFloat } from '../src/train/mnist.js';
 import { binaryInferBody, jsonInferBody } from '../harness/oip-requests.js';
-import { startService, type Service } from '../harness/service.js';
+import { freePort, startService, type Service } from '../harness/service.js';
 import { drive as driveAt, hasWrk, type Result } from '../harness/drive.js';
+import { driveGrpc } from '../harness/grpc-drive.js';
+import { inferenceService } from '../src/server/grpc/proto.js';
 import { benchPictures, describe, type Picture } from './bench/pictures.js';
 import { alternate, median } from './bench/rounds.js';
 import { describeClimb, STEADY_DEFAULTS, warmUntilSteady, warmUpSetting } from '../harness/steady.js';
@@ -25,14 +27,14 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const { steady: STEADY, seconds: WARMUP } = warmUpSetting();
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '64').split(',').map(Number);
 const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? '1,2').split(',').map(Number);
-/** Only the pictures whose name contains this (e.g. BENCH_CASES=JPEG). */
+/** Only the pictures whose name contains this (e.g. BENCH_CASES=JPEG); BENCH_CASES=gRPC runs the gRPC rows alone. */
 const CASES = process.env.BENCH_CASES ?? '';
 const LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
 
 /** Every server here (ours and the baselines) is ready once it answers a prediction. */
-const start = (args: string[], command = process.execPath, workers = 1) =>
+const start = (args: string[], command = process.execPath, workers = 1, env: Record<string, string> = {}) =>
   startService(
-    { LOG_LEVEL, EXECUTION_PROVIDER: process.env.EXECUTION_PROVIDER ?? 'auto', WORKERS: String(workers) },
+    { LOG_LEVEL, EXECUTION_PROVIDER: process.env.EXECUTION_PROVIDER ?? 'auto', WORKERS: String(workers), ...env },
     {
       command,
       args,
@@ -90,8 +92,9 @@ async function warmUp(servers: Array<[string, Service | undefined]>) {
  * Open Inference Protocol v2 infer: tensors (no image decoding), one image or 64 per request, as JSON or in the binary
  * form both ways. At most 512 images in flight, so that the queue limit does not turn load into 503s.
  */
-async function oipCases(url: string) {
+async function oipCases(url: string): Promise<Map<string, Result>> {
   console.log('OIP v2 infer (tensors in, probabilities out; images/s = req/s × batch)');
+  const results = new Map<string, Result>();
   const { test } = loadMnist();
   for (const batch of [1, 64]) {
     const images = toFloat(test, 0, batch);
@@ -105,7 +108,37 @@ async function oipCases(url: string) {
         const target = { path: '/v2/models/lenet/infer', headers };
         if (WARMUP > 0) await drive(url, body, c, WARMUP, target);
         const r = await drive(url, body, c, SECONDS, target);
+        results.set(`${batch} ${form} c${c}`, r);
         console.log(fmt(`OIP batch ${batch}, ${form}`, c, r) + `  ${Math.round(r.rps * batch).toString().padStart(7)} images/s`);
+      }
+    }
+  }
+  return results;
+}
+
+/**
+ * The same as oipCases over gRPC: ModelInfer with one image or 64 per call, as typed contents.fp32_contents or as
+ * raw_input_contents (raw outputs back), driven by grpc-load.ts; the REST rows above are its comparison.
+ */
+async function grpcCases(address: string, rest: Map<string, Result>) {
+  console.log('OIP over gRPC, ModelInfer (grpc-js load generator, one connection per 8 calls in flight; images/s = calls/s × batch)');
+  const { test } = loadMnist();
+  for (const batch of [1, 64]) {
+    const images = toFloat(test, 0, batch);
+    const input = { name: 'image', datatype: 'FP32', shape: [batch, 1, 28, 28] };
+    const forms = [
+      ['typed', { model_name: 'lenet', inputs: [{ ...input, contents: { fp32_contents: Array.from(images) } }] }],
+      ['raw', { model_name: 'lenet', inputs: [input], raw_input_contents: [Buffer.from(images.buffer, images.byteOffset, images.byteLength)] }],
+    ] as const;
+    for (const c of CONCURRENCY.map((c) => Math.min(c, Math.max(1, Math.floor(512 / batch))))) {
+      for (const [form, request] of forms) {
+        const encoded = inferenceService.ModelInfer.requestSerialize(request);
+        const run = (seconds: number) => driveGrpc(address, inferenceService.ModelInfer.path, encoded, c, seconds);
+        if (WARMUP > 0) await run(WARMUP);
+        const r = await run(SECONDS);
+        const binary = rest.get(`${batch} binary c${c}`);
+        const vsRest = binary ? ratio(r.rps / binary.rps, 'REST binary in this run') : '';
+        console.log(fmt(`gRPC ModelInfer batch ${batch}, ${form}`, c, r) + `  ${Math.round(r.rps * batch).toString().padStart(7)} images/s` + vsRest);
       }
     }
   }
@@ -119,8 +152,9 @@ try {
   }
   for (const workers of WORKER_COUNTS) {
     console.log(`\n— ${workers} process(es): ours WORKERS=${workers}, Python uvicorn --workers ${workers}`);
-    const service = await start(['dist/server/main.js'], process.execPath, workers);
-    const python = hasPython ? await startPython(workers) : undefined;
+    const grpcPort = await freePort();
+    const service = await start(['dist/server/main.js'], process.execPath, workers, { GRPC_PORT: String(grpcPort) });
+    const python = hasPython && pictures.some((p) => p.name.includes(CASES)) ? await startPython(workers) : undefined;
     try {
       if (STEADY) await warmUp([['ours', service], ['Python stack', python]]);
       for (const c of CONCURRENCY) {
@@ -135,7 +169,8 @@ try {
           if (python) console.log(fmt(`  Python stack`, conc, medianRun(result.baseline)));
         }
       }
-      await oipCases(service.url);
+      const rest = CASES === 'gRPC' ? new Map<string, Result>() : await oipCases(service.url);
+      await grpcCases(`127.0.0.1:${grpcPort}`, rest);
     } finally {
       for (const server of [service, python]) server?.child.kill();
       await Promise.all([service.exited, python?.exited]);

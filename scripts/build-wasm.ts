@@ -1,5 +1,5 @@
-// `npm run build:wasm`: compiles assembly/png-rows.ts (AssemblyScript) to WebAssembly and writes the module's bytes into
-// src/imaging/png-rows-wasm.ts, so that tsc carries it into dist/ like any other module and every thread
+// `npm run build:wasm`: compiles assembly/ (AssemblyScript) to WebAssembly and writes the module's bytes into
+// src/imaging/kernels-wasm.ts, so that tsc carries it into dist/ like any other module and every thread
 // instantiates it without touching the file system.
 import { writeFileSync } from 'node:fs';
 import { compileWasm, moduleText, WASM_MODULE, WASM_SOURCE } from '../harness/wasm-build.js';

@@ -55,8 +55,8 @@ describe('Dockerfile', () => {
   });
 
   it('the runtime stage has everything the service reads at run time', () => {
-    // What src/server reads from the package root: the model, the contract and the page.
-    for (const needed of ['models', 'openapi.yaml', 'public', 'package.json']) {
+    // What src/server reads from the package root: the model, the contract, the page and the gRPC service definitions.
+    for (const needed of ['models', 'openapi.yaml', 'public', 'package.json', 'proto']) {
       assert.ok(lines.some((l) => /^COPY /.test(l) && l.includes(needed)), `runtime stage copies ${needed}`);
     }
     assert.ok(existsSync('models/lenet.onnx'), 'the committed model exists');

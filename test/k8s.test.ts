@@ -13,6 +13,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Pod, Service } from 'kubernetes-models/v1';
 import { buildApp } from '../src/server/app.js';
 import { ConfigSchema, loadConfig } from '../src/server/config.js';
+import { grpcClient } from './helpers/grpc-client.js';
 import { loadDocuments, render, type K8sObject } from './helpers/kustomize.js';
 
 const ROOT = 'deploy/k8s';
@@ -85,11 +86,18 @@ function assertConfigAccepted(c: Container): ReturnType<typeof loadConfig> {
   return loadConfig(envOf(c));
 }
 
-async function assertMatchesApp(c: Container, where: string): Promise<void> {
+/** The app's port a container port number is: PORT (HTTP) or GRPC_PORT (the OIP over gRPC). */
+const appPort = (config: ReturnType<typeof loadConfig>, port: number | undefined) =>
+  port === config.PORT ? 'http' : port === config.GRPC_PORT && config.GRPC_PORT > 0 ? 'grpc' : undefined;
+
+async function assertMatchesApp(c: Container, where: string, ports: Array<'http' | 'grpc'> = ['http', 'grpc']): Promise<void> {
   const config = assertConfigAccepted(c);
-  assert.equal(c.ports?.length, 1, `${where}: one port`);
-  assert.equal(c.ports![0].containerPort, config.PORT, `${where}: the container port is PORT`);
+  assert.deepEqual(c.ports?.map((p) => appPort(config, p.containerPort)), ports, `${where}: the container ports are ${ports} (PORT, GRPC_PORT)`);
+  for (const p of c.ports!) {
+    if (appPort(config, p.containerPort) === 'grpc') assert.match(p.name ?? '', /^(grpc|h2c)/, `${where}: a gRPC port's name says so (Istio, Knative)`);
+  }
   assert.match(dockerfile, new RegExp(`^EXPOSE ${config.PORT}$`, 'm'));
+  assert.match(dockerfile, new RegExp(`^EXPOSE ${config.GRPC_PORT}$`, 'm'));
   assert.ok(probes(c).length >= 2, `${where}: probes`);
   for (const probe of probes(c)) {
     assert.ok(probe.httpGet, `${where}: HTTP probes`);
@@ -150,9 +158,8 @@ describe('deploy/k8s manifests', () => {
         const service = find<{ selector: Record<string, string>; ports: Array<{ targetPort: string | number }> }>(objects, 'Service');
         assert.ok(matches(service.spec.selector));
         const [c] = podSpecOf(deployment).containers;
-        for (const port of service.spec.ports) {
-          assert.equal(portOf(c, port.targetPort), loadConfig(envOf(c)).PORT);
-        }
+        const config = loadConfig(envOf(c));
+        assert.deepEqual(service.spec.ports.map((port) => appPort(config, portOf(c, port.targetPort))), ['http', 'grpc'], 'the Service serves HTTP and gRPC');
         assert.ok(matches(find<{ selector: { matchLabels: Record<string, string> } }>(objects, 'PodDisruptionBudget').spec.selector.matchLabels));
         const hpa = find<{ scaleTargetRef: { kind: string; name: string }; minReplicas: number; maxReplicas: number }>(objects, 'HorizontalPodAutoscaler').spec;
         assert.deepEqual({ kind: hpa.scaleTargetRef.kind, name: hpa.scaleTargetRef.name }, { kind: 'Deployment', name: deployment.metadata.name });
@@ -206,11 +213,32 @@ describe('deploy/k8s manifests', () => {
     assert.equal(c.name, 'kserve-container', "KServe's name for the serving container");
     assert.equal(c.ports?.[0].name, 'http1', 'Knative reads the protocol from the port name: the service speaks HTTP/1.1');
     new Pod({ metadata: { name: 'kserve-runtime' }, spec: { containers: runtime.spec.containers as never } }).validate();
-    await assertMatchesApp(c, 'kserve');
+    await assertMatchesApp(c, 'kserve', ['http']); // Knative routes one port: HTTP here, gRPC where an InferenceService names it
     for (const probe of probes(c)) assert.match(probe.httpGet!.path, /^\/v2\/health\//, 'the OIP health routes');
     // Clients reach the model by the name the app serves it under.
     const served = app.modelSlot.current.info.name;
     assert.match(readFileSync(`${ROOT}/kserve/inferenceservice.yaml`, 'utf8'), new RegExp(`/v2/models/${served}/infer`));
     assert.equal((await app.inject(`/v2/models/${served}/ready`)).statusCode, 200);
+  });
+
+  it('KServe over gRPC: an InferenceService naming the runtime\'s GRPC_PORT as h2c, where the app answers the OIP\'s gRPC health and metadata', async () => {
+    const [runtime] = loadDocuments(`${ROOT}/kserve/servingruntime.yaml`) as Array<K8sObject & { spec: { containers: Container[]; protocolVersions: string[] } }>;
+    type Predictor = { model: { runtime: string; protocolVersion: string; ports: Array<{ name: string; containerPort: number; protocol: string }> } };
+    const [isvc] = loadDocuments(`${ROOT}/kserve/inferenceservice-grpc.yaml`) as Array<K8sObject & { spec: { predictor: Predictor } }>;
+    assert.equal(isvc.kind, 'InferenceService');
+    const { model } = isvc.spec.predictor;
+    assert.equal(model.runtime, runtime.metadata.name);
+    assert.ok(runtime.spec.protocolVersions.includes('grpc-v2') && runtime.spec.protocolVersions.includes(model.protocolVersion));
+    const config = assertConfigAccepted(runtime.spec.containers[0]);
+    assert.deepEqual(model.ports, [{ name: 'h2c', containerPort: config.GRPC_PORT, protocol: 'TCP' }], "Knative's name for HTTP/2 in clear text, on GRPC_PORT");
+    // What the port serves, asked with a gRPC client of the vendored protocol.
+    const port = await app.grpc.listen(0, '127.0.0.1');
+    const client = grpcClient(`127.0.0.1:${port}`);
+    try {
+      assert.deepEqual(await client.call('Check', { service: 'inference.GRPCInferenceService' }), { status: 'SERVING' });
+      assert.deepEqual(await client.call('ModelReady', { name: app.modelSlot.current.info.name }), { ready: true });
+    } finally {
+      client.close();
+    }
   });
 });

@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import fc from 'fast-check';
-import sharp from 'sharp';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { loadModel, type LoadedModel } from '../src/server/model.js';
 import { loadMnist, toFloat } from '../src/train/mnist.js';
 import { variants } from '../src/synth/mnist-pictures.js';
 import { binaryInferBody, jsonInferBody } from '../harness/oip-requests.js';
+import { predictTensors } from './helpers/predict-tensors.js';
 import { assertOip } from './helpers/oip-schema.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 
@@ -170,18 +170,7 @@ describe('OIP v2 metadata and health', () => {
 describe('OIP v2 inference', () => {
   it('N MNIST images as FP32 give the probabilities /predict gives for the same images\' tensors', async () => {
     const n = 24;
-    // The tensor /predict ran for each picture, recovered from ?debug=1 (the 28×28 input as a PNG; tensor = pixels/255).
-    const tensors = new Float32Array(n * 784);
-    const expected: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const res = await app.inject({ method: 'POST', url: '/predict?debug=1', headers: { 'content-type': 'image/png' }, payload: await variants.plain(mnist, i) });
-      assert.equal(res.statusCode, 200, res.body);
-      const { probabilities, input } = res.json();
-      const pixels = await sharp(Buffer.from(input.split(',')[1], 'base64')).greyscale().raw().toBuffer();
-      assert.equal(pixels.length, 784);
-      pixels.forEach((v, k) => (tensors[i * 784 + k] = v / 255));
-      expected.push(...probabilities);
-    }
+    const { tensors, expected } = await predictTensors(app, mnist, n); // what /predict ran, and answered
     const res = await infer({ id: 'mnist-24', inputs: [{ name: 'image', shape: [n, 1, 28, 28], datatype: 'FP32', data: Array.from(tensors) }] });
     const body = res.json();
     assert.equal(body.id, 'mnist-24');

@@ -2,7 +2,7 @@
 // free port instead of 3000), with the example pictures it names; and its error table lists every code we answer.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -136,4 +136,36 @@ describe('every command-line tool', () => {
       assert.match(result.stdout, mentions);
     });
   }
+});
+
+describe("the README's layout", () => {
+  const layout = readme.slice(readme.indexOf('\nLayout.'), readme.indexOf('\n\n', readme.indexOf('\nLayout.') + 1));
+
+  it('names every folder of src/ and every top-level folder of code, and each npm CLI where it lives', () => {
+    const folders = [
+      ...readdirSync('src', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `src/${d.name}/`),
+      'assembly/',
+      'scripts/',
+      'harness/',
+      'test/',
+      'public/',
+    ];
+    assert.deepEqual(folders.filter((f) => !layout.includes(`\`${f}\``)), []);
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    for (const name of ['train', 'eval', 'calibrate', 'predict']) {
+      const file = /dist\/(\w+)\/([\w-]+)\.js/.exec(pkg.scripts[name])!;
+      const at = layout.indexOf(`\`src/${file[1]}/\``);
+      const next = layout.indexOf('\n- ', at);
+      assert.ok(at >= 0 && layout.slice(at, next).includes(`\`${file[2]}.ts\` (\`npm run ${name}\`)`), `npm run ${name}: ${file[0]}`);
+    }
+  });
+
+  it('names only files and folders that exist', () => {
+    for (const [, folder, names] of layout.matchAll(/- `(src\/\w+\/)`:([^\n]*(?:\n {2}[^\n]*)*)/g)) {
+      for (const [, name] of names.matchAll(/`([\w-]+\.ts|[\w-]+\/)`/g)) {
+        // A file or folder of that folder, or a top-level folder (`assembly/`).
+        assert.ok(existsSync(join(folder, name)) || (name.endsWith('/') && existsSync(name)), join(folder, name));
+      }
+    }
+  });
 });

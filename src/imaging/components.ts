@@ -95,7 +95,10 @@ export function connectedComponents(data: Uint8Array, width: number, height: num
  * pictures of the components; the reader works from the runs). */
 export function labelsOf({ runs }: Labelled, width: number, height: number): Int32Array {
   const labels = new Int32Array(width * height).fill(-1);
-  for (let r = 0; r < runs.count; r++) labels.fill(runs.component[r], runs.row[r] * width + runs.start[r], runs.row[r] * width + runs.end[r]);
+  for (let r = 0; r < runs.count; r++) {
+    const row = runs.row[r] * width;
+    labels.fill(runs.component[r], row + runs.start[r], row + runs.end[r]);
+  }
   return labels;
 }
 

@@ -22,7 +22,9 @@ export async function decodeForReading(input: Buffer, maxPixels: number): Promis
   if (input.length === 0) throw new PreprocessError('missing_image', 'the request has no image; send a picture of a number');
   // The same checked header as /predict's: structure, size and orientation, whichever decoder then reads it.
   const png = isPng(input) ? parsePngHeader(input, maxPixels) : undefined;
-  if (png && png.width <= INLINE.width && png.height <= INLINE.height) return { grey: await decodePngAsync(input, maxPixels, png), scale: 1 };
+  if (png && png.width <= INLINE.width && png.height <= INLINE.height) {
+    return { grey: await decodePngAsync(input, maxPixels, png), scale: 1 };
+  }
   const rgba = await decodeWithSharp(input, maxPixels, READ_SIZE);
   return { grey: greyOf(rgba), scale: rgba.scale };
 }

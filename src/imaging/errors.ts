@@ -31,12 +31,12 @@ export class PreprocessError extends Error {
   }
 }
 
-/** A bounded queue is full (the preprocessing workers' here, the batcher's in the server): the errors plugin answers 503
- * with Retry-After, whichever queue it was. */
+/** A bounded queue is full (the preprocessing workers' here, the batcher's in the server), as `message` says: the errors
+ * plugin answers 503 with Retry-After, whichever queue it was. */
 export class QueueFullError extends Error {
   constructor(
     readonly limit: number,
-    message = `the inference queue is full (${limit} waiting)`,
+    message: string,
   ) {
     super(message);
   }

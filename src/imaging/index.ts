@@ -90,7 +90,8 @@ export class Preprocessor {
     const pool = this.#pool!;
     // Refused here rather than by piscina, whose full queue is an Error told only by its words; queueSize and run() are
     // both synchronous, so nothing joins the queue between the look and the run.
-    if (pool.queueSize >= this.options.maxQueue) throw new QueueFullError(this.options.maxQueue, 'too many images waiting for preprocessing');
+    const { maxQueue } = this.options;
+    if (pool.queueSize >= maxQueue) throw new QueueFullError(maxQueue, 'too many images waiting for preprocessing');
     const result = await pool.run(task);
     if ('error' in result) throw PreprocessError.fromData(result.error);
     return result.pixels;

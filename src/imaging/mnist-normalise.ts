@@ -152,7 +152,7 @@ function levelTable(max: number, background: number) {
 }
 
 // The per-pixel passes of normalising (the box scan, the crop through the table, the resample) run in WebAssembly
-// (assembly/png-rows.ts): as JavaScript byte loops they were most of a 280×280 request's normalisation
+// (assembly/normalise.ts): as JavaScript byte loops they were most of a 280×280 request's normalisation
 // (docs/performance.md). A map is copied into the kernels' memory once (unless the PNG kernels decoded it there), and
 // worked on there: its box, then its table and its crop after it.
 /** Where the kernels write a box (4 × i32); a map is copied after it. */

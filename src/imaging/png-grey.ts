@@ -48,7 +48,7 @@ export function decodePngPixels(header: PngHeader, raw = inflateExact(header), i
 }
 
 // The 8-bit layouts of nearly every real file (grey, RGB, grey+alpha, RGBA; not interlaced) are unfiltered and turned
-// into luma by WebAssembly with SIMD (assembly/png-rows.ts): a plain JS byte loop costs ~2–5 ns a byte on this VM, and a
+// into luma by WebAssembly with SIMD (assembly/png.ts): a plain JS byte loop costs ~2–5 ns a byte on this VM, and a
 // 280×280 drawing is 235–314 KB of them (docs/performance.md). One instance per thread, its memory grown to the
 // largest picture decoded so far and never beyond WASM_MAX_BYTES; rarer layouts take the JS loops below.
 function decodeInWasm({ width, height, bitsPerPixel }: PngHeader, raw: Uint8Array, inKernels: boolean): Grey {

@@ -1,6 +1,6 @@
 // Resizing a greyscale map, so that both decoding paths (pure-JS PNG and sharp) share one resampler and give the same
 // tensor. Separable: each axis gets a list of (first input index, weights) per output index, worked out here; the two
-// passes over the pixels run in WebAssembly (assembly/png-rows.ts), with the same double arithmetic in the same order as
+// passes over the pixels run in WebAssembly (assembly/normalise.ts), with the same double arithmetic in the same order as
 // JavaScript would do them (docs/performance.md).
 import { kernelBytes, kernels } from './wasm-kernels.js';
 

@@ -2,7 +2,7 @@
 // its neighbours' strokes that reach into its box. Made once per unit, so that each candidate between two cuts costs a
 // look at its columns and a copy of its box, not a pass over the whole unit with a label lookup per pixel: a wide unit
 // has dozens of candidates (docs/performance.md). The pass over the unit's pixels runs in the WebAssembly kernels
-// (assembly/png-rows.ts, columnInk); neighbours' strokes inside its box are cleared first, run by run.
+// (assembly/strokes.ts, columnInk); neighbours' strokes inside its box are cleared first, run by run.
 import { bottom, right, type Box } from './box.js';
 import type { Labelled } from './components.js';
 import type { InkMap } from './mnist-normalise.js';
@@ -51,7 +51,9 @@ export class UnitInk {
     const boxAt = rows + height * pageWidth + 16;
     const out = Math.ceil((boxAt + width * height) / 16) * 16;
     const end = out + 20 * columns;
-    if (height >= 32_768 || end > WASM_MAX_BYTES) throw new RangeError(`a unit of ${width}×${height} pixels is larger than the reader's pages`);
+    if (height >= 32_768 || end > WASM_MAX_BYTES) {
+      throw new RangeError(`a unit of ${width}×${height} pixels is larger than the reader's pages`);
+    }
     const memory = kernelBytes(end);
     memory.set(data.subarray(unit.y * pageWidth, bottom(unit) * pageWidth), rows);
     memory.fill(0, boxAt - 16, boxAt);

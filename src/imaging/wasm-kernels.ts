@@ -1,7 +1,7 @@
-// The WebAssembly kernels (assembly/png-rows.ts, built into png-rows-wasm.ts): one instance per thread, shared by the
+// The WebAssembly kernels (assembly/, built into kernels-wasm.ts): one instance per thread, shared by the
 // PNG decoder (png-grey.ts), normalisation (mnist-normalise.ts) and units' own ink (unit-ink.ts). Callers
 // lay out their data from heapBase() on and use it synchronously, so one call's layout never meets another's.
-import { PNG_ROWS_WASM } from './png-rows-wasm.js';
+import { KERNELS_WASM } from './kernels-wasm.js';
 
 interface Kernels {
   memory: WebAssembly.Memory;
@@ -20,7 +20,7 @@ interface Kernels {
   strokeRuns(data: number, width: number, height: number, threshold: number, runs: number, rowEnds: number): number;
 }
 
-export const kernels = new WebAssembly.Instance(new WebAssembly.Module(PNG_ROWS_WASM)).exports as unknown as Kernels;
+export const kernels = new WebAssembly.Instance(new WebAssembly.Module(KERNELS_WASM)).exports as unknown as Kernels;
 
 /** The most the kernels' memory may grow to: a picture's inflated rows and two output planes (a 1024×512 RGBA page
  * takes 3 MB). */

@@ -97,7 +97,9 @@ export async function recordCalibration(modelPath: string, calibration: Calibrat
   try {
     card = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${file} is not a readable JSON model card: ${(err as Error).message}`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new Error(`${file} is not a readable JSON model card: ${(err as Error).message}`, { cause: err });
+    }
   }
   await writeFileAtomic(file, `${JSON.stringify({ ...card, calibration }, null, 2)}\n`);
   return file;

@@ -54,7 +54,8 @@ export function cudaProviderLibrary(): string {
 async function openCuda(model: string | Uint8Array, opts: SessionOptions): Promise<ort.InferenceSession> {
   const library = cudaProviderLibrary();
   if (process.platform === 'linux' && !existsSync(library)) {
-    throw new Error(`the CUDA provider library is not installed (${library} is missing; fetch it with ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install)`);
+    const fetch = 'ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install';
+    throw new Error(`the CUDA provider library is not installed (${library} is missing; fetch it with ${fetch})`);
   }
   return create(model, providerOptions('cuda', opts));
 }
@@ -70,9 +71,8 @@ export async function openSession(
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     if (device === 'cuda') {
-      throw new CudaUnavailableError(`the CUDA execution provider could not be loaded (${reason}); use device auto or cpu to run without a GPU`, {
-        cause: err,
-      });
+      const message = `the CUDA execution provider could not be loaded (${reason}); use device auto or cpu to run without a GPU`;
+      throw new CudaUnavailableError(message, { cause: err });
     }
     return { session: await create(model, providerOptions('cpu', opts)), provider: 'cpu', fallbackReason: reason };
   }

@@ -5,7 +5,7 @@ import { connectedComponents, type Labelled } from '../imaging/components.js';
 import { PreprocessError } from '../imaging/errors.js';
 import { inkPage, type InkPage } from '../imaging/ink-page.js';
 import type { Grey } from '../imaging/mnist-normalise.js';
-import { resample } from '../imaging/resample.js';
+import { shrinkGrey } from '../imaging/shrink.js';
 import { UnitInk } from '../imaging/unit-ink.js';
 import { unlimited, type WorkBudget } from './work-budget.js';
 import { bestPaths, chooseCounts } from './best-path.js';
@@ -81,16 +81,6 @@ function unitsOf(grey: Grey, maxDigits: number) {
   const line = groupPieces(labelled.components, maxDigits);
   if (line.units.length === 0) throw noDigit();
   return { page, labelled, line };
-}
-
-/** The picture shrunk about f times with /predict's own area filter (resample.ts), and the factor it really took. */
-function shrinkGrey(grey: Grey, f: number): { grey: Grey; scale: number } {
-  const width = Math.max(1, Math.round(grey.width / f));
-  const height = Math.max(1, Math.round(grey.height / f));
-  const data = resample(grey.data, grey.width, grey.height, width, height);
-  let [lo, hi] = [255, 0];
-  for (const v of data) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
-  return { grey: { data, width, height, alphaIsInk: grey.alphaIsInk, lo, hi }, scale: grey.width / width };
 }
 
 /**

@@ -158,7 +158,8 @@ function countPenalty(ratio: number, k: number): number {
 function shapePenalty(width: number, height: number, lineHeight: number): number {
   const aspect = width / lineHeight;
   const tall = height / lineHeight;
-  return (aspect > WIDE_PIECE ? WIDE_PIECE_COST * (aspect - WIDE_PIECE) : 0) + (tall < SHORT_PIECE ? SHORT_PIECE_COST * (SHORT_PIECE - tall) : 0);
+  const wide = aspect > WIDE_PIECE ? WIDE_PIECE_COST * (aspect - WIDE_PIECE) : 0;
+  return wide + (tall < SHORT_PIECE ? SHORT_PIECE_COST * (SHORT_PIECE - tall) : 0);
 }
 
 /** Too little stroke to be a digit (a corner clipped by a cut). */

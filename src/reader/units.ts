@@ -64,7 +64,8 @@ export function groupPieces(components: readonly Component[], maxDigits: number)
   // drawn in two strokes). Touching digits overlap by a few columns only.
   for (const i of [...tall].sort((a, b) => components[b].area - components[a].area)) {
     const c = components[i];
-    const host = units.find((u) => overlap(u, c) >= Math.max(SAME_DIGIT_OVERLAP * Math.min(c.width, u.width), SAME_DIGIT_MIN_OVERLAP * height));
+    const shared = (u: Unit) => Math.max(SAME_DIGIT_OVERLAP * Math.min(c.width, u.width), SAME_DIGIT_MIN_OVERLAP * height);
+    const host = units.find((u) => overlap(u, c) >= shared(u));
     if (host) join(host, i);
     else start(i);
   }

@@ -8,6 +8,7 @@ import bodyBudget from './plugins/body-budget.js';
 import bodyParsers from './plugins/body-parsers.js';
 import inFlight from './plugins/in-flight.js';
 import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.js';
+import grpc from './plugins/grpc.js';
 import inference from './plugins/inference.js';
 import lifecycle from './plugins/lifecycle.js';
 import metrics from './plugins/metrics.js';
@@ -71,6 +72,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(modelReload);
   await app.register(bodyParsers);
   await app.register(inFlight); // after the services it waits for, before the routes it counts
+  await app.register(grpc); // the OIP over gRPC on GRPC_PORT; drained on close before the services it uses
 
   // What it answers.
   await app.register(healthRoutes);

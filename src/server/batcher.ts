@@ -45,7 +45,7 @@ export class Batcher<In, Out> {
   }
 
   submit(item: In): Promise<Out> {
-    if (this.#queue.length >= this.options.maxQueue) return Promise.reject(new QueueFullError(this.options.maxQueue));
+    if (this.#queue.length >= this.options.maxQueue) return Promise.reject(this.#full());
     return new Promise((resolve, reject) => {
       this.#queue.push({ item, since: performance.now(), resolve, reject, first: true });
       this.#schedule(true);
@@ -58,11 +58,16 @@ export class Batcher<In, Out> {
    */
   submitAll(items: readonly In[]): Promise<Out[]> {
     if (items.length === 0) return Promise.resolve([]);
-    if (this.#queue.length + items.length > this.options.maxQueue) return Promise.reject(new QueueFullError(this.options.maxQueue));
+    if (this.#queue.length + items.length > this.options.maxQueue) return Promise.reject(this.#full());
     const since = performance.now();
     const results = items.map((item, i) => new Promise<Out>((resolve, reject) => this.#queue.push({ item, since, resolve, reject, first: i === 0 })));
     this.#schedule(true);
     return Promise.all(results);
+  }
+
+  #full(): QueueFullError {
+    const { maxQueue } = this.options;
+    return new QueueFullError(maxQueue, `the inference queue is full (${maxQueue} waiting)`);
   }
 
   #schedule(arriving = false): void {

@@ -16,6 +16,8 @@ const secret = () => z.preprocess((v) => (v === '' ? undefined : v), z.string().
 export const ConfigSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  /** The Open Inference Protocol over gRPC (KServe's and Triton's GRPCInferenceService) on this port; 0 turns it off. */
+  GRPC_PORT: int(0, 65535).default(8081),
   MODEL_PATH: z.string().min(1).default(path.join(PROJECT_ROOT, 'models', 'lenet.onnx')),
   EXECUTION_PROVIDER: z.enum(DEVICES).default('auto'),
   /** ORT intra-op threads on the CPU. 1 leaves the other cores to sharp and the event loop (docs/performance.md). */

@@ -36,8 +36,10 @@ async function main(): Promise<void> {
     app = await buildApp(config);
     // A cold burst of connections waits in the kernel's accept queue: 511 (Node's default) reset a few of 2,000; Linux
     // caps this at net.core.somaxconn (4096 on current kernels).
+    // gRPC first: once HTTP answers (and a cluster's primary hears this worker listen), both ports are up.
+    if (config.GRPC_PORT > 0) await app.grpc.listen();
     await app.listen({ port: config.PORT, host: config.HOST, backlog: 4096 });
-    if (!isClusterWorker) app.log.info({ url: pageUrl(config) }, `ready: open ${pageUrl(config)} to draw a digit`);
+    if (!isClusterWorker) app.log.info({ url: pageUrl(config), grpcPort: config.GRPC_PORT || 'off' }, `ready: open ${pageUrl(config)} to draw a digit`);
   } catch (caught) {
     let err = caught;
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' && config) err = new PortInUse(config.HOST, config.PORT);

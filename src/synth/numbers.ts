@@ -80,7 +80,8 @@ export async function fontGlyphs(font: string): Promise<Glyph[] | undefined> {
   const glyphs = await Promise.all(Array.from({ length: 10 }, (_, d) => render(font, d)));
   // pango draws a missing font's text in its fallback font: then the glyphs are the fallback's.
   const fallback = await render('No Such Font For Lenet', 0);
-  const same = fallback.width === glyphs[0].width && fallback.height === glyphs[0].height && fallback.data.every((v, i) => v === glyphs[0].data[i]);
+  const [first] = glyphs;
+  const same = fallback.width === first.width && fallback.height === first.height && fallback.data.every((v, i) => v === first.data[i]);
   return same ? undefined : glyphs;
 }
 
@@ -149,8 +150,9 @@ export function photoJpeg(n: Number_, rng: Rng): Promise<Buffer> {
       rgb.set([g, Math.max(0, g - 4), Math.max(0, g - 10)], 3 * i); // a little warm, as indoor light is
     }
   }
+  const shade = paper * (1 - fall / 2);
   return sharp(Buffer.from(rgb), { raw: { width: n.width, height: n.height, channels: 3 } })
-    .rotate(between(rng, -6, 6), { background: { r: paper * (1 - fall / 2), g: paper * (1 - fall / 2) - 4, b: paper * (1 - fall / 2) - 10 } })
+    .rotate(between(rng, -6, 6), { background: { r: shade, g: shade - 4, b: shade - 10 } })
     .blur(between(rng, 0.5, 1.2))
     .jpeg({ quality: int(rng, 70, 90) })
     .toBuffer();

@@ -19,7 +19,12 @@ const USAGE = `usage: npm run calibrate -- MODEL.onnx [--count 5000] [--data DIR
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { count: { type: 'string', default: '5000' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    const options = {
+      count: { type: 'string', default: '5000' },
+      data: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    } as const;
+    parsed = parseArgs({ args: argv, allowPositionals: true, options });
   } catch (err) {
     console.error(`error: ${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -72,7 +77,8 @@ async function main(argv: string[]): Promise<number> {
   };
   const card = await recordCalibration(modelPath, calibration);
   console.log(
-    `temperature ${calibration.temperature} on ${n} training digits [${from}:${train.count}]: NLL ${calibration.nllBefore} → ${calibration.nllAfter}, ` +
+    `temperature ${calibration.temperature} on ${n} training digits [${from}:${train.count}]: ` +
+      `NLL ${calibration.nllBefore} → ${calibration.nllAfter}, ` +
       `ECE ${calibration.eceBefore} → ${calibration.eceAfter}; recorded in ${card}`,
   );
   const trained = (JSON.parse(await readFile(card, 'utf8')) as { trainImages?: number }).trainImages;

@@ -23,7 +23,8 @@ describe('toHttpError', () => {
   it('a full queue, whichever it is, → 503 overloaded', () => {
     const http = toHttpError(new QueueFullError(4, 'too many images waiting for preprocessing'));
     assert.deepEqual([http.statusCode, http.code, http.message], [503, 'overloaded', 'too many images waiting for preprocessing; retry shortly']);
-    assert.equal(toHttpError(new QueueFullError(8)).message, 'the inference queue is full (8 waiting); retry shortly');
+    const inference = toHttpError(new QueueFullError(8, 'the inference queue is full (8 waiting)'));
+    assert.equal(inference.message, 'the inference queue is full (8 waiting); retry shortly');
   });
 
   it('HttpError as thrown; Fastify’s coded errors by code; anything else 500 without details', () => {

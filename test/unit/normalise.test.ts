@@ -124,7 +124,7 @@ describe('resample', () => {
   });
 });
 
-describe('the WebAssembly passes of normalisation (assembly/png-rows.ts)', () => {
+describe('the WebAssembly passes of normalisation (assembly/normalise.ts)', () => {
   // A seeded stream, so that a failure repeats.
   const random = (seed: number) => () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
 

@@ -1,6 +1,13 @@
 // What the Open Inference Protocol (v2) says about the served model: its platform and its one input and one output,
 // with -1 for the batch dimension as OIP's model metadata writes a variable-size dimension.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { CLASSES, IMAGE_SHAPE, INPUT_NAME, PIXELS, PROBABILITIES } from '../../model/input-contract.js';
+import { PROJECT_ROOT } from '../config.js';
+import type { LoadedModel } from '../model.js';
+
+/** What server metadata names: this service and its package's version. */
+export const SERVER = { name: 'lenet-service', version: JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version as string };
 
 export const PLATFORM = 'onnxruntime_onnx';
 /** Triton's name for its binary tensor data extension, announced in GET /v2. */
@@ -27,4 +34,13 @@ export class OipError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The served model, if the request names it (and its version, when it names one); OIP's 404 otherwise. */
+export function servedModel(model: LoadedModel, name: string, version?: string): LoadedModel {
+  if (name !== model.info.name) throw new OipError(404, `unknown model "${name.slice(0, 80)}"; this server serves "${model.info.name}"`);
+  if (version !== undefined && version !== model.info.version) {
+    throw new OipError(404, `model "${name}" has no version "${version.slice(0, 80)}"; it serves "${model.info.version}"`);
+  }
+  return model;
 }

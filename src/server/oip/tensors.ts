@@ -37,7 +37,7 @@ const RequestSchema = z.object({
   outputs: z.array(z.object({ name: z.string(), parameters })).optional(),
 });
 
-const bad = (message: string) => new OipError(400, message);
+export const bad = (message: string) => new OipError(400, message);
 /** A name the client sent, quoted and cut short: an error message says what was wrong, not everything that was sent. */
 const quote = (text: string) => JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 /** What kind of JSON value something is, for an error message that must not print it. */
@@ -94,7 +94,7 @@ function flattenInto(data: unknown[], out: Float32Array, depth: number, at: { i:
 }
 
 /** Raw little-endian FP32 bytes as floats (a copy: the bytes may sit at any offset in the body). */
-function floatsFromLE(bytes: Buffer): Float32Array {
+export function floatsFromLE(bytes: Buffer): Float32Array {
   const out = new Float32Array(bytes.length / 4);
   if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes);
   else for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
@@ -108,27 +108,47 @@ export function floatsToLE(floats: Float32Array): Buffer {
   return out;
 }
 
-function requestedOutputs(request: z.infer<typeof RequestSchema>): RequestedOutput[] {
-  const all = request.parameters?.binary_data_output ?? false;
-  if (typeof all !== 'boolean') throw bad('parameters.binary_data_output must be true or false');
+/** One output as a request names it: its name and its own binary choice, if any (not yet checked). */
+export interface OutputAsked {
+  name: string;
+  binary?: unknown;
+}
+
+/**
+ * Which outputs to return and in which form: `all` is the request's binary_data_output, each output's own binary_data
+ * overrides it, and `fallback` is the form when neither says (REST: JSON; gRPC: as the inputs came). The same
+ * parameters and words for every transport.
+ */
+export function resolveOutputs(all: unknown, outputs: OutputAsked[] | undefined, fallback = false): RequestedOutput[] {
+  if (all != null && typeof all !== 'boolean') throw bad('parameters.binary_data_output must be true or false');
+  const forAll = (all as boolean | null | undefined) ?? fallback;
   // No `outputs`, or an empty list (as Triton reads it): every output, in its default form.
-  if (!request.outputs?.length) return [{ name: OUTPUT.name, binary: all }];
+  if (!outputs?.length) return [{ name: OUTPUT.name, binary: forAll }];
   const seen = new Set<string>();
-  return request.outputs.map(({ name, parameters: p }) => {
+  return outputs.map(({ name, binary: own }) => {
+    const binary = own ?? forAll;
     if (name !== OUTPUT.name) throw bad(`unknown output ${quote(name)}: the model's output is "${OUTPUT.name}"`);
     if (seen.has(name)) throw bad(`output ${quote(name)} is requested twice`);
     seen.add(name);
-    const binary = p?.binary_data ?? all;
     if (typeof binary !== 'boolean') throw bad(`outputs.${name}.parameters.binary_data must be true or false`);
     return { name, binary };
   });
 }
 
-export function parseInferRequest(body: Buffer, headerLength: string | string[] | undefined, limits: Limits): InferRequest {
-  const { json, binary } = splitBody(body, headerLength);
-  const request = parseJson(json);
-  if (request.inputs.length !== 1) throw bad(`expected one input tensor "${INPUT.name}", got ${request.inputs.length}`);
-  const [input] = request.inputs;
+const requestedOutputs = (request: z.infer<typeof RequestSchema>): RequestedOutput[] =>
+  resolveOutputs(
+    request.parameters?.binary_data_output,
+    request.outputs?.map(({ name, parameters: p }) => ({ name, binary: p?.binary_data })),
+  );
+
+export interface InputHeader {
+  name: string;
+  datatype: string;
+  shape: readonly number[];
+}
+
+/** The one input tensor's name, datatype and shape against the model's, and its batch against the limit: its n. */
+export function checkInput(input: InputHeader, limits: Limits): number {
   if (input.name !== INPUT.name) throw bad(`unknown input ${quote(input.name)}: the model's input is "${INPUT.name}"`);
   if (input.datatype !== INPUT.datatype) throw bad(`input "${INPUT.name}" must be ${INPUT.datatype}, got ${quote(input.datatype)}`);
   const { shape } = input;
@@ -137,8 +157,26 @@ export function parseInferRequest(body: Buffer, headerLength: string | string[] 
     throw bad(`input "${INPUT.name}" has shape [${shape.join(',').slice(0, 80)}]; the model takes [${INPUT.shape}] (-1: any batch size)`);
   }
   const n = shape[0];
-  if (n < 1) throw bad('the batch is empty: shape[0] must be at least 1');
+  if (n === 0) throw bad('the batch is empty: shape[0] must be at least 1');
+  if (!Number.isSafeInteger(n) || n < 0) throw bad(`input "${INPUT.name}" has shape[0] ${n}: a batch size is a whole number from 1`);
   if (n > limits.maxBatch) throw bad(`a batch of ${n} images is over this server's limit of ${limits.maxBatch} (BATCH_MAX_SIZE)`);
+  return n;
+}
+
+/** Every value a finite FP32 number: NaN, ±Infinity and doubles beyond FP32's range are refused. */
+export function checkFinite(images: Float32Array | readonly number[]): void {
+  for (const v of images) {
+    if (!(Math.abs(v) <= FP32_MAX)) throw bad(`input "${INPUT.name}" holds ${v}: every value must be a finite FP32 number`);
+  }
+}
+
+export function parseInferRequest(body: Buffer, headerLength: string | string[] | undefined, limits: Limits): InferRequest {
+  const { json, binary } = splitBody(body, headerLength);
+  const request = parseJson(json);
+  if (request.inputs.length !== 1) throw bad(`expected one input tensor "${INPUT.name}", got ${request.inputs.length}`);
+  const [input] = request.inputs;
+  const n = checkInput(input, limits);
+  const { shape } = input;
   const count = n * INPUT.perItem;
 
   let images: Float32Array;
@@ -157,9 +195,7 @@ export function parseInferRequest(body: Buffer, headerLength: string | string[] 
     flattenInto(input.data, images, shape.length, at);
     if (at.i !== count) throw bad(`shape [${shape}] needs ${count} values, data has ${at.i}`);
   }
-  for (const v of images) {
-    if (!(Math.abs(v) <= FP32_MAX)) throw bad(`input "${INPUT.name}" holds ${v}: every value must be a finite FP32 number`);
-  }
+  checkFinite(images);
   return { id: request.id, images, n, outputs: requestedOutputs(request) };
 }
 

@@ -1,24 +1,19 @@
 // The Open Inference Protocol v2 (KServe, Triton, MLServer) beside our own API, under /v2: server and model metadata,
 // health, and inference through the same batcher and model as /predict. Errors are OIP's {"error": "<message>"}.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { PIXELS } from '../../model/input-contract.js';
-import { PROJECT_ROOT } from '../config.js';
 import { toHttpError } from '../plugins/errors.js';
 import type { LoadedModel } from '../model.js';
-import { BINARY_EXTENSION, inputMetadata, OipError, outputMetadata, OUTPUT, PLATFORM } from '../oip/contract.js';
+import { BINARY_EXTENSION, inputMetadata, OipError, outputMetadata, PLATFORM, SERVER, servedModel } from '../oip/contract.js';
+import { runInference } from '../oip/infer.js';
 import { encodeInferResponse, parseInferRequest } from '../oip/tensors.js';
 import { requireBearer } from '../plugins/require-bearer.js';
-
-const SERVER = { name: 'lenet-service', version: JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version as string };
 
 /** The app's services this protocol uses, named in this one place so that renaming them touches only this function. */
 function services(app: FastifyInstance) {
   return {
     model: (): LoadedModel => app.modelSlot.current,
     ready: (): boolean => app.lifecycle.state === 'ready',
-    infer: (images: Float32Array[]) => app.inference.predictAll(images),
+    infer: (images: readonly Float32Array[]) => app.inference.predictAll(images),
     maxBatch: app.config.BATCH_MAX_SIZE,
     apiKey: app.config.API_KEY,
   };
@@ -48,14 +43,7 @@ const oip: FastifyPluginAsync = async (app) => {
   app.all('/*', { onRequest: noRoute }, noRoute);
 
   /** The served model, if the URL names it (and its version, when it names one); 404 otherwise. */
-  function served({ name, version }: ModelParams): LoadedModel {
-    const model = service.model();
-    if (name !== model.info.name) throw new OipError(404, `unknown model "${name}"; this server serves "${model.info.name}"`);
-    if (version !== undefined && version !== model.info.version) {
-      throw new OipError(404, `model "${name}" has no version "${version}"; it serves "${model.info.version}"`);
-    }
-    return model;
-  }
+  const served = ({ name, version }: ModelParams): LoadedModel => servedModel(service.model(), name, version);
 
   app.get('/', async () => ({ ...SERVER, extensions: [BINARY_EXTENSION] }));
   app.get('/health/live', async () => ({ live: true }));
@@ -87,10 +75,7 @@ const oip: FastifyPluginAsync = async (app) => {
         const request = parseInferRequest(req.body, req.headers['inference-header-content-length'], { maxBatch: service.maxBatch });
         const { n, images } = request;
         // A full queue becomes 503 with Retry-After in the error handler above, through the service's one mapping.
-        const predictions = await service.infer(Array.from({ length: n }, (_, i) => images.subarray(i * PIXELS, (i + 1) * PIXELS)));
-        const probabilities = new Float32Array(n * OUTPUT.perItem);
-        predictions.forEach((p, i) => probabilities.set(p.probabilities, i * OUTPUT.perItem));
-        const { name, version } = predictions[0].model;
+        const { probabilities, model: { name, version } } = await runInference(service.infer, images, n);
         const encoded = encodeInferResponse({ modelName: name, modelVersion: version, id: request.id, outputs: request.outputs, probabilities, n });
         if ('json' in encoded) return encoded.json;
         return reply.type('application/octet-stream').header('inference-header-content-length', encoded.headerLength).send(encoded.body);
