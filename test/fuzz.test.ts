@@ -17,6 +17,7 @@ import { loadConfig } from '../src/server/config.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { ihdr, pngDeclaring, pngOf, zeroBomb } from './helpers/images.js';
 import { variants } from '../src/synth/mnist-pictures.js';
+import { manyMarks, noiseBands } from './helpers/hostile.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1200);
@@ -230,6 +231,44 @@ describe('structural PNG attacks', () => {
         assert.equal(res.statusCode, status, `${what}: ${res.body}`);
         // 100 ms is what a service must not exceed; a loaded machine gets 5× (quiet, these take well under 10 ms).
         assert.ok(ms < 500, `${what}: ${ms.toFixed(1)} ms`);
+      }
+    }
+    gc();
+    const grown = process.memoryUsage().rss - before;
+    assert.ok(grown < 50 * 2 ** 20, `RSS grew by ${(grown / 2 ** 20).toFixed(1)} MB`);
+  });
+});
+
+describe("#34's hostile requests", () => {
+  it('each answered with its status within its time, unparsed where no body is wanted; 3 rounds after a warm-up grow RSS by < 50 MB', async () => {
+    const deep = `{"inputs":[{"name":"image","shape":[1,1,28,28],"datatype":"FP32","data":${'['.repeat(5000)}1${']'.repeat(5000)}}]}`;
+    const nested = '['.repeat(512 * 1024) + ']'.repeat(512 * 1024);
+    const cases: Array<[string, () => Promise<{ statusCode: number; body: string }>, number, number]> = [
+      ['150,000 marks to /read', async () => app.inject({ method: 'POST', url: '/read', headers: { 'content-type': 'image/png' }, payload: await manyMarks() }), 422, 10_000],
+      ['noise bands to /read', async () => app.inject({ method: 'POST', url: '/read', headers: { 'content-type': 'image/png' }, payload: await noiseBands() }), 422, 5_000],
+      ['a /v2 value 5,000 deep', async () => app.inject({ method: 'POST', url: '/v2/models/lenet/infer', headers: { 'content-type': 'application/json' }, payload: deep }), 400, 500],
+      ['1 MB of nested JSON to a route that does not exist', async () => app.inject({ method: 'POST', url: '/nope', headers: { 'content-type': 'application/json' }, payload: nested }), 404, 500],
+      ['1 MB of nested JSON to /health', async () => app.inject({ method: 'POST', url: '/health', headers: { 'content-type': 'application/json' }, payload: nested }), 405, 500],
+      ['OPTIONS /predict', async () => app.inject({ method: 'OPTIONS', url: '/predict' }), 405, 500],
+    ];
+    let before = 0;
+    for (let round = 0; round < 5; round++) {
+      // Two rounds warm up (the reader's modules and heap on the pool's thread, sharp): memory is counted from round 2,
+      // once the worker thread's heap has grown to what these pictures need (~80 MB after one round).
+      if (round === 2) {
+        gc();
+        before = process.memoryUsage().rss;
+      }
+      for (const [what, send, status, limitMs] of cases) {
+        const started = performance.now();
+        const res = await send();
+        const ms = performance.now() - started;
+        // /v2 answers in OIP's error shape, {"error": "<message>"}; the rest in ours.
+        if (what.includes('/v2')) assert.equal(typeof JSON.parse(res.body).error, 'string', res.body);
+        else assertWellFormed(res.statusCode, res.body, what);
+        assert.equal(res.statusCode, status, `${what}: ${res.body}`);
+        assert.doesNotMatch(res.body, /JSON at position|is not valid JSON|Unexpected token|\[\[\[/, what);
+        assert.ok(ms < limitMs, `${what}: ${ms.toFixed(0)} ms`);
       }
     }
     gc();

@@ -21,7 +21,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('graceful drain on SIGTERM', () => {
   it('a request in flight completes with 200 and its connection closed, new connections are refused, then the process exits 0', async () => {
-    const service = await startService({ SHUTDOWN_TIMEOUT_MS: '10000' });
+    const service = await startService({ SHUTDOWN_TIMEOUT_MS: '10000', DRAIN_SETTLE_MS: '0' });
     const png = await variants.plain(mnist, 0);
     const { port } = new URL(service.url);
     // A client in the middle of uploading: headers and half the body sent before the signal.

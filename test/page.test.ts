@@ -47,7 +47,14 @@ describe('draw-a-digit page', { skip }, () => {
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
     });
     page = await browser.newPage({ viewport: { width: 800, height: 640 } });
+    // Anything the page's Content-Security-Policy blocks is a console error: every test below would then see it.
+    // (Only on the page's own files: /docs is Swagger UI's, under its own policy.)
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text()) && !new URL(page.url()).pathname.startsWith('/docs')) cspViolations.push(message.text());
+    });
   });
+  const cspViolations: string[] = [];
+  after(() => assert.deepEqual(cspViolations, [], 'the page broke its own Content-Security-Policy'));
   after(async () => {
     await browser?.close();
     await app?.close();
@@ -63,6 +70,13 @@ describe('draw-a-digit page', { skip }, () => {
       await page.mouse.up();
     }
   }
+
+  it('is served with a Content-Security-Policy, X-Frame-Options and nosniff', async () => {
+    const res = await fetch(url);
+    assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'self'.*frame-ancestors 'none'/);
+    assert.equal(res.headers.get('x-frame-options'), 'DENY');
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  });
 
   it('shows the right digit for each drawn digit, with bars and the model input', async () => {
     await page.goto(url);

@@ -1,6 +1,8 @@
 // The service as a process: start-up failures are a clear sentence and a non-zero exit; predict CLI works on files.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -46,6 +48,22 @@ describe('service start-up', () => {
     const run = await runCli(MAIN, [], { env: { MODEL_PATH: file, EXECUTION_PROVIDER: 'cpu', PORT: '0' } });
     assert.equal(run.code, 1);
     assert.match(run.stderr, /cannot start: .*fixed\.onnx: input "image" has its batch dimension fixed at 2 \(\[2,1,28,28\]\); the batcher needs it free/);
+  });
+
+  it('a busy port is one line and exit 1, before any model is loaded, alone and with WORKERS=2', async () => {
+    const busy = createServer().listen(0, '127.0.0.1');
+    await once(busy, 'listening');
+    const port = String((busy.address() as { port: number }).port);
+    try {
+      for (const WORKERS of ['1', '2']) {
+        const run = await runCli(MAIN, [], { env: { PORT: port, HOST: '127.0.0.1', WORKERS, EXECUTION_PROVIDER: 'cpu' } });
+        assert.equal(run.code, 1, run.stderr);
+        assert.equal(run.stderr.trim(), `lenet-service cannot start: port ${port} on 127.0.0.1 is already in use (another lenet-service?); stop it or set PORT`);
+        assert.doesNotMatch(run.stdout, /model loaded/);
+      }
+    } finally {
+      busy.close();
+    }
   });
 
   it('a bad environment value names the variable', async () => {

@@ -7,7 +7,9 @@ export type PreprocessErrorCode =
   | 'unsupported_image_format'
   | 'image_too_large'
   | 'no_digit_found'
-  | 'too_many_digits';
+  | 'too_many_digits'
+  | 'picture_too_complex'
+  | 'length_not_read';
 
 export class PreprocessError extends Error {
   constructor(

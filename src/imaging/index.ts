@@ -32,7 +32,8 @@ export interface Preprocessed {
 export interface PreprocessorOptions {
   /** Largest accepted picture, width × height. */
   maxPixels: number;
-  /** Worker threads for per-pixel work; 0 does everything on the calling thread (CLIs, tests of the pure function). */
+  /** Worker threads for /predict's per-pixel work; 0 does it on the calling thread (CLIs, tests of the pure function).
+   * Work that must never run on the event loop (offload(): a whole reading) gets one thread even then. */
   threads: number;
   /** PNGs up to this many pixels are decoded on the main thread. */
   inlineMaxPixels: number;
@@ -44,19 +45,30 @@ export interface PreprocessorOptions {
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), `worker${path.extname(fileURLToPath(import.meta.url))}`);
 
 export class Preprocessor {
+  /** Runs every kind of task: this module's worker by default, any other module's by filename. */
+  readonly #threads: Piscina;
+  /** The threads /predict's pictures go to; none with threads: 0. */
   readonly #pool?: Piscina<WorkerTask, WorkerResult>;
 
   constructor(readonly options: PreprocessorOptions) {
-    if (options.threads > 0) {
-      // stricterFIFO: by default piscina puts a task it could not hand out back at the tail of its queue, so under
-      // sustained load one request can lose its turn again and again (piscina#1031; docs/performance.md).
-      this.#pool = new Piscina({
-        filename: WORKER,
-        minThreads: options.threads,
-        maxThreads: options.threads,
-        maxQueue: options.maxQueue,
-        stricterFIFO: true,
-      });
+    // stricterFIFO: by default piscina puts a task it could not hand out back at the tail of its queue, so under
+    // sustained load one request can lose its turn again and again (piscina#1031; docs/performance.md).
+    this.#threads = new Piscina({
+      filename: WORKER,
+      minThreads: Math.max(1, options.threads),
+      maxThreads: Math.max(1, options.threads),
+      maxQueue: options.maxQueue,
+      stricterFIFO: true,
+    });
+    if (options.threads > 0) this.#pool = this.#threads as Piscina<WorkerTask, WorkerResult>;
+  }
+
+  /** Runs the default export of `filename` (a worker module) on one of the threads, with the same queue limit. */
+  async offload<T, R>(filename: string, task: T, transferList?: Transferable[]): Promise<R> {
+    try {
+      return (await this.#threads.run(task, { filename, transferList: transferList as never })) as R;
+    } catch (err) {
+      throw queueFull(err, this.options.maxQueue);
     }
   }
 
@@ -86,8 +98,13 @@ export class Preprocessor {
   }
 
   async close(): Promise<void> {
-    await this.#pool?.destroy();
+    await this.#threads.destroy();
   }
+}
+
+/** piscina says its queue is full only in words; the service answers every full queue the same way (the errors plugin). */
+function queueFull(err: unknown, limit: number): unknown {
+  return /queue is at limit/i.test((err as Error).message) ? new QueueFullError(limit, 'too many images waiting for preprocessing') : err;
 }
 
 function done(pixels: Uint8Array, path: PreprocessPath): Preprocessed {

@@ -8,6 +8,7 @@ import { toModelInput } from '../model/input-contract.js';
 import { withTemperature } from '../model/calibration.js';
 import type { Decoded } from '../imaging/decode-for-reading.js';
 import { segmentNumber, type Segmentation } from './segmentation.js';
+import type { WorkBudget } from './work-budget.js';
 
 export { MAX_DIGITS } from './tunables.js';
 
@@ -43,18 +44,24 @@ export async function classifyCandidates(segmentation: Segmentation, classify: C
   for (let more = segmentation.refine(probabilities); more.length > 0; more = segmentation.refine(probabilities)) {
     const next = await classify(more.map((c) => toModelInput(c.pixels)));
     if (next.model !== first.model) return all();
-    probabilities = [...probabilities, ...next.probabilities];
+    probabilities = probabilities.concat(next.probabilities);
   }
   return { probabilities, temperature: first.temperature };
 }
 
 /** The number in `picture`, read with `classify`; `length` is how many digits it has, when the caller knows. */
-export async function readNumber(decoded: Decoded, opts: { length?: number; classify: ClassifyAll }): Promise<NumberRead> {
-  const segmentation = segmentNumber(decoded.grey, { length: opts.length });
+export async function readNumber(decoded: Decoded, opts: { length?: number; classify: ClassifyAll; work?: WorkBudget }): Promise<NumberRead> {
+  const segmentation = segmentNumber(decoded.grey, { length: opts.length, work: opts.work });
   const scale = decoded.scale * segmentation.scale;
   const { probabilities, temperature } = await classifyCandidates(segmentation, opts.classify);
   const picked = segmentation.pick(probabilities);
   if (picked.length === 0) throw new PreprocessError('no_digit_found', 'no digit could be read in the image');
+  if (opts.length !== undefined && picked.length !== opts.length) {
+    throw new PreprocessError(
+      'length_not_read',
+      `length=${opts.length} was asked for, but the writing could not be split or merged into ${opts.length} digits (it reads best as ${picked.length}); send the request without length to read what is there`,
+    );
+  }
   const digits = picked.map((i) => {
     const calibrated = withTemperature(probabilities[i], temperature);
     const digit = argmax(calibrated);

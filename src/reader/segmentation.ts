@@ -7,6 +7,7 @@ import { inkPage, type InkPage } from '../imaging/ink-page.js';
 import type { Grey } from '../imaging/mnist-normalise.js';
 import { shrinkGrey } from '../imaging/shrink.js';
 import { UnitInk } from '../imaging/unit-ink.js';
+import { unlimited, type WorkBudget } from './work-budget.js';
 import { bestPaths, chooseCounts } from './best-path.js';
 import {
   DIGIT_PENALTY,
@@ -40,8 +41,10 @@ export interface Segmentation {
   scale: number;
 }
 
-export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: number } = {}): Segmentation {
-  const { length, maxDigits = MAX_DIGITS } = opts;
+export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: number; work?: WorkBudget } = {}): Segmentation {
+  const { length, maxDigits = MAX_DIGITS, work = unlimited() } = opts;
+  // Finding the ink and its components: a few passes over every pixel.
+  work.spend(4 * grey.width * grey.height);
   const found = findLine(grey, maxDigits);
   const { page, labelled } = found;
   const line = length !== undefined && found.line.units.length > length ? mergeToCount(found.line, length) : found.line;
@@ -50,7 +53,13 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
   if (least > maxDigits) throw new PreprocessError('too_many_digits', `about ${least} digits found; at most ${maxDigits} digits are read`);
   const context: LineContext = { page, height: line.height, length, maxDigits, units: line.units.length, candidates: [] };
   const { unitOf } = line;
-  const plans = line.units.map((unit, u) => planUnit(unit, new UnitInk(page, labelled, (c) => unitOf[c] === u, unit), context));
+  const plans = line.units.map((unit, u) => {
+    // The unit's ink, then each piece between two cuts measured over the unit's height.
+    work.spend(unit.width * unit.height);
+    const plan = planUnit(unit, new UnitInk(page, labelled, (c) => unitOf[c] === u, unit), context);
+    work.spend(plan.edges.length * unit.height * unit.width);
+    return plan;
+  });
   if (context.candidates.length === 0) throw noDigit();
   return new PlannedSegmentation(context, plans, found.scale);
 }

@@ -31,7 +31,9 @@ export function groupPieces(components: readonly Component[], maxDigits: number)
   const unitOf = new Int32Array(components.length).fill(-1);
   const marks = components.filter((c) => Math.max(c.width, c.height) >= SMALLEST);
   if (marks.length === 0) return { units: [], unitOf, height: 0 };
-  const maxArea = Math.max(...marks.map((c) => c.area));
+  // A loop, not Math.max(...): a picture of 150,000 marks overflowed the stack spread into arguments.
+  let maxArea = 0;
+  for (const c of marks) maxArea = Math.max(maxArea, c.area);
   const substantial = marks.filter((c) => c.area >= SUBSTANTIAL * maxArea);
   const height = median(substantial.map((c) => c.height));
   const isTall = (c: Component) => c.height >= Math.max(TALL * height, SMALLEST);
@@ -81,7 +83,10 @@ export function groupPieces(components: readonly Component[], maxDigits: number)
     }
     if (best) join(best, i);
     // Far from every digit yet as wide as half the line: a small or flat digit (a 2 written low), not dust.
-    else if (c.width >= TALL * height) start(i);
+    else if (c.width >= TALL * height && start(i) && units.length > maxDigits) {
+      // At once: every short piece is compared with every unit, so 150,000 flat marks each starting a unit took hours.
+      throw tooManyDigits(units.length, maxDigits, 'more than ');
+    }
   }
   if (units.length > maxDigits) throw tooManyDigits(units.length, maxDigits);
   const order = units.map((_, i) => i).sort((a, b) => units[a].x - units[b].x);
@@ -91,8 +96,8 @@ export function groupPieces(components: readonly Component[], maxDigits: number)
   return { units: order.map((u) => units[u]), unitOf, height };
 }
 
-const tooManyDigits = (found: number, maxDigits: number) =>
-  new PreprocessError('too_many_digits', `found ${found} digit-sized marks; at most ${maxDigits} digits are read`);
+const tooManyDigits = (found: number, maxDigits: number, atLeast = '') =>
+  new PreprocessError('too_many_digits', `found ${atLeast}${atLeast ? maxDigits : found} digit-sized marks; at most ${maxDigits} digits are read`);
 
 /** A column where a unit may be cut (parting columns [left, x) from [x, right)), and how many of its pixels are stroke. */
 export interface Cut {

@@ -5,6 +5,7 @@ import type { LoadedLineModel } from './line-model.js';
 import { createLogger } from './log.js';
 import type { LoadedModel } from './model.js';
 import { OneLinePerRequest } from './request-log.js';
+import bodyBudget from './plugins/body-budget.js';
 import bodyParsers from './plugins/body-parsers.js';
 import inFlight from './plugins/in-flight.js';
 import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.js';
@@ -55,7 +56,6 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     connectionTimeout: 30_000,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     http: { headersTimeout: Math.round(config.REQUEST_TIMEOUT_MS / 3), connectionsCheckingInterval: 1_000 },
-    return503OnClosing: true,
     // Loading a model has no deadline of Fastify's: a GPU's first session can take longer than its default 10 s.
     pluginTimeout: 0,
     // Errors found before a route runs (a malformed URL, an unparsable request) answer in our error shape too.
@@ -67,6 +67,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   // What the service is made of: each a named plugin that declares what it needs.
   await app.register(lifecycle);
   await app.register(errors);
+  await app.register(bodyBudget);
   await app.register(metrics);
   await app.register(requestMetrics);
   await app.register(modelSlot, { model: opts.model });

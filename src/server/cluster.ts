@@ -17,8 +17,13 @@ const RESTART_DELAY_MS = 1_000;
 
 /** What the primary and its workers tell each other over the cluster's IPC channel (reloads: reload-requests.ts). */
 type Message =
-  | { type: 'lenet:drain' } // primary → worker: finish in-flight requests and exit
+  | { type: 'lenet:drain'; phase: DrainPhase } // primary → worker: one step of the drain (plugins/lifecycle.ts)
+  | { type: 'lenet:stopped' } // worker → primary: it no longer accepts connections
   | { type: 'lenet:metrics'; id: number; text?: string; error?: string }; // worker → primary (id only) and back
+
+/** begin: readiness 503, still serving; stop-accepting: no new connections; finish: close the connections, finish
+ * in-flight requests and exit. */
+export type DrainPhase = 'begin' | 'stop-accepting' | 'finish';
 
 const isMessage = (m: unknown): m is Message => typeof m === 'object' && m !== null && String((m as Message).type).startsWith('lenet:');
 
@@ -68,7 +73,8 @@ export function runPrimary(config: Config): void {
   };
 
   const fork = () => {
-    const worker = cluster.fork();
+    // glibc reads MALLOC_ARENA_MAX when a process starts: the workers get the Dockerfile's two arenas under npm start too.
+    const worker = cluster.fork({ MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' });
     worker.on('listening', () => {
       started.add(worker.id);
       restartDelay = RESTART_DELAY_MS;
@@ -92,11 +98,35 @@ export function runPrimary(config: Config): void {
     });
   };
 
+  /** Tells every worker one step of the drain; for stop-accepting, resolves once each has stopped (or exited). */
+  const tellAll = (phase: DrainPhase) =>
+    Promise.all(
+      workers()
+        .filter((w) => w.isConnected())
+        .map(
+          (worker) =>
+            new Promise<void>((resolve) => {
+              const done = () => {
+                worker.off('message', onMessage);
+                worker.off('exit', done);
+                resolve();
+              };
+              const onMessage = (m: unknown) => isMessage(m) && m.type === 'lenet:stopped' && done();
+              if (phase === 'stop-accepting') worker.on('message', onMessage).on('exit', done);
+              worker.send({ type: 'lenet:drain', phase } satisfies Message);
+              if (phase !== 'stop-accepting') done();
+            }),
+        ),
+    );
   const drain = (signal: NodeJS.Signals) => {
     if (draining) return;
     draining = true;
     log.info({ signal, workers: workers().length }, 'draining every worker');
-    for (const worker of workers()) worker.send({ type: 'lenet:drain' });
+    // Every worker says it is not ready, for the settle time (on SIGTERM; a terminal's Ctrl-C wants no wait), while
+    // all still serve. Then every worker stops accepting, together: only once none accepts are connections closed, so a
+    // client whose connection is closed cannot reconnect to a worker that is about to stop (its request dropped there).
+    void tellAll('begin');
+    setTimeout(() => void tellAll('stop-accepting').then(() => tellAll('finish')), signal === 'SIGTERM' ? config.DRAIN_SETTLE_MS : 0);
     // Each worker bounds its own drain by SHUTDOWN_TIMEOUT_MS; this only catches one that hangs past it.
     setTimeout(() => {
       log.error('workers still running after the shutdown timeout: killing them');
@@ -160,12 +190,17 @@ export function shareMetrics(registry: Registry): void {
 
 let nextId = 0;
 const pending = new Map<number, (answer: { text?: string; error?: string }) => void>();
-let drainRequested: (() => void) | undefined;
+let drainRequested: ((phase: DrainPhase) => void) | undefined;
 if (isClusterWorker) {
   process.on('message', (message: unknown) => {
     if (!isMessage(message)) return;
     if (message.type === 'lenet:metrics') pending.get(message.id)?.(message);
-    else if (message.type === 'lenet:drain') drainRequested?.();
+    else if (message.type === 'lenet:drain') {
+      drainRequested?.(message.phase);
+      // Sent after the listener's own close message on the same channel, so the primary has taken this worker out of
+      // its rotation when it reads this.
+      if (message.phase === 'stop-accepting') process.send!({ type: 'lenet:stopped' } satisfies Message);
+    }
   });
 }
 
@@ -205,7 +240,7 @@ export function reloadOthers(): Promise<ReloadResult[]> {
   });
 }
 
-/** Calls `drain` when the primary asks this worker to shut down. */
-export function onDrainRequest(drain: () => void): void {
+/** Calls `drain` with each step of the drain the primary asks this worker for. */
+export function onDrainRequest(drain: (phase: DrainPhase) => void): void {
   drainRequested = drain;
 }

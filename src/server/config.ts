@@ -30,6 +30,13 @@ export const ConfigSchema = z.object({
   CPU_THREADS: int(0, 256).default(1),
   /** Largest accepted request body. */
   BODY_LIMIT_BYTES: int(1024, 1024 ** 3).default(4 * 1024 * 1024),
+  /** Request bodies held in memory at once by this process, all requests together: a request whose body would go over
+   * it is answered 503 + Retry-After (before its body is read, when it declares its length). With MAX_CONNECTIONS, it
+   * bounds what clients can make a process hold, whatever they send. */
+  BODY_BUDGET_BYTES: int(1024, 1024 ** 3).default(64 * 1024 * 1024),
+  /** Open connections per process; more are closed as they arrive. Several times what the service can work on at once,
+   * so that idle keep-alives and a burst of clients still get answers (503s when busy) rather than resets. */
+  MAX_CONNECTIONS: int(1, 1_000_000).default(4096),
   /** Largest accepted image in pixels (width × height): a 100 KB PNG can declare 50k × 50k. */
   MAX_INPUT_PIXELS: int(1, 268_402_689).default(25_000_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -51,6 +58,15 @@ export const ConfigSchema = z.object({
   BATCH_MAX_DELAY_MS: z.coerce.number().min(0).max(1000).default(0),
   /** Requests waiting for inference (and for a preprocessing worker) beyond which new ones get 503 + Retry-After. */
   QUEUE_MAX: int(1, 1_000_000).default(1024),
+  /** POST /read requests admitted at once (decoding, reading, classifying); more get 503 + Retry-After at once, before
+   * their bodies are read. A picture costs up to READ_WORK_PIXELS of work: a few per thread keep every thread busy. */
+  READ_QUEUE_MAX: int(1, 100_000).default(64),
+  /** Pixels the reader may visit for one picture (decoding, finding ink, cutting and measuring candidates) before it
+   * gives up with 422: a picture costs CPU in proportion, whatever it shows. */
+  READ_WORK_PIXELS: int(1_000_000, 2_000_000_000).default(200_000_000),
+  /** On SIGTERM, readiness answers 503 this long before the process stops accepting connections, while it keeps serving,
+   * so that load balancers take it out of rotation first (Kubernetes: more than the readiness probe's period). */
+  DRAIN_SETTLE_MS: int(0, 600_000).default(1_000),
   /** On SIGTERM/SIGINT, in-flight requests get this long to finish before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   /** A request's headers and body must arrive within this (its headers within a third of it): slow clients are cut off. */

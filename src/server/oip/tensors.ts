@@ -4,6 +4,7 @@
 // against the model's shape and the body's real length before anything is allocated or read.
 import { endianness } from 'node:os';
 import { z } from 'zod';
+import { nestsDeeperThan } from '../json-depth.js';
 import { INPUT, OipError, OUTPUT } from './contract.js';
 
 const FP32_MAX = 3.4028234663852886e38;
@@ -37,6 +38,21 @@ const RequestSchema = z.object({
 });
 
 export const bad = (message: string) => new OipError(400, message);
+/** A name the client sent, quoted and cut short: an error message says what was wrong, not everything that was sent. */
+const quote = (text: string) => JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+/** What kind of JSON value something is, for an error message that must not print it. */
+const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
+
+/** Deeper than any valid request (an object, its inputs, one input, its data nested as deep as the shape's rank). */
+const MAX_JSON_DEPTH = 32;
+
+/** Our words for a schema problem: where it is and what was expected, never the library's text or the value sent. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.join('.') || 'the body';
+  if (issue.code === 'invalid_type') return `${where} must be ${issue.expected === 'array' ? 'an array' : issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}`;
+  if (issue.code === 'too_small' || issue.code === 'too_big') return `${where} is out of range`;
+  return `${where} is not valid`;
+}
 
 /** Splits the body at Inference-Header-Content-Length (absent: all of it is JSON). */
 function splitBody(body: Buffer, headerLength: string | string[] | undefined): { json: Buffer; binary: Buffer } {
@@ -49,17 +65,16 @@ function splitBody(body: Buffer, headerLength: string | string[] | undefined): {
 }
 
 function parseJson(json: Buffer): z.infer<typeof RequestSchema> {
+  if (nestsDeeperThan(json, MAX_JSON_DEPTH)) throw bad(`the inference request nests more than ${MAX_JSON_DEPTH} levels deep; data may nest only as deep as its shape`);
   let value: unknown;
   try {
     value = JSON.parse(json.toString('utf8'));
-  } catch (err) {
-    throw bad(`the inference request is not valid JSON (${(err as Error).message})`);
+  } catch {
+    // The parser's own message quotes a piece of the body: ours says what to send instead.
+    throw bad('the inference request is not valid JSON; send a JSON object with "inputs" (see the Open Inference Protocol)');
   }
   const parsed = RequestSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw bad(`invalid inference request: ${issue.path.join('.') || 'body'}: ${issue.message}`);
-  }
+  if (!parsed.success) throw bad(`invalid inference request: ${describeIssue(parsed.error.issues[0])}`);
   return parsed.data;
 }
 
@@ -73,7 +88,7 @@ function flattenInto(data: unknown[], out: Float32Array, depth: number, at: { i:
       if (depth <= 1) throw bad('data is nested deeper than its shape');
       flattenInto(v, out, depth - 1, at);
     } else {
-      throw bad(`FP32 data must be numbers, found ${JSON.stringify(v)?.slice(0, 40) ?? typeof v}`);
+      throw bad(`FP32 data must be numbers, found ${kind(v)}`);
     }
   }
 }
@@ -112,8 +127,8 @@ export function resolveOutputs(all: unknown, outputs: OutputAsked[] | undefined,
   const seen = new Set<string>();
   return outputs.map(({ name, binary: own }) => {
     const binary = own ?? forAll;
-    if (name !== OUTPUT.name) throw bad(`unknown output "${name.slice(0, 80)}": the model's output is "${OUTPUT.name}"`);
-    if (seen.has(name)) throw bad(`output "${name}" is requested twice`);
+    if (name !== OUTPUT.name) throw bad(`unknown output ${quote(name)}: the model's output is "${OUTPUT.name}"`);
+    if (seen.has(name)) throw bad(`output ${quote(name)} is requested twice`);
     seen.add(name);
     if (typeof binary !== 'boolean') throw bad(`outputs.${name}.parameters.binary_data must be true or false`);
     return { name, binary };
@@ -134,8 +149,8 @@ export interface InputHeader {
 
 /** The one input tensor's name, datatype and shape against the model's, and its batch against the limit: its n. */
 export function checkInput(input: InputHeader, limits: Limits): number {
-  if (input.name !== INPUT.name) throw bad(`unknown input "${input.name.slice(0, 80)}": the model's input is "${INPUT.name}"`);
-  if (input.datatype !== INPUT.datatype) throw bad(`input "${INPUT.name}" must be ${INPUT.datatype}, got ${input.datatype.slice(0, 20)}`);
+  if (input.name !== INPUT.name) throw bad(`unknown input ${quote(input.name)}: the model's input is "${INPUT.name}"`);
+  if (input.datatype !== INPUT.datatype) throw bad(`input "${INPUT.name}" must be ${INPUT.datatype}, got ${quote(input.datatype)}`);
   const { shape } = input;
   const itemShape = INPUT.shape.slice(1);
   if (shape.length !== INPUT.shape.length || itemShape.some((d, i) => shape[i + 1] !== d)) {
@@ -169,7 +184,7 @@ export function parseInferRequest(body: Buffer, headerLength: string | string[] 
   if (binarySize !== undefined) {
     if (headerLength === undefined) throw bad('binary_data_size needs the Inference-Header-Content-Length header');
     if (input.data !== undefined) throw bad(`input "${INPUT.name}" has both data and binary_data_size`);
-    if (binarySize !== count * 4) throw bad(`binary_data_size is ${JSON.stringify(binarySize)?.slice(0, 20)}; shape [${shape}] of FP32 is ${count * 4} bytes`);
+    if (binarySize !== count * 4) throw bad(`binary_data_size is ${typeof binarySize === 'number' ? binarySize : kind(binarySize)}; shape [${shape}] of FP32 is ${count * 4} bytes`);
     if (binary.length !== binarySize) throw bad(`binary_data_size is ${binarySize} but ${binary.length} bytes follow the JSON header`);
     images = floatsFromLE(binary);
   } else {

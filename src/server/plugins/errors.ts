@@ -7,6 +7,7 @@ import fp from 'fastify-plugin';
 import { QueueFullError } from '../../imaging/errors.js';
 import { errorBody, HttpError, IMAGE_CONTENT_TYPES } from '../errors.js';
 import { PreprocessError, type PreprocessErrorCode } from '../../imaging/index.js';
+import { RouteMethods } from '../route-methods.js';
 
 const PREPROCESS_STATUS: Record<PreprocessErrorCode, number> = {
   missing_image: 400,
@@ -15,6 +16,8 @@ const PREPROCESS_STATUS: Record<PreprocessErrorCode, number> = {
   image_too_large: 413,
   no_digit_found: 422,
   too_many_digits: 422,
+  picture_too_complex: 422,
+  length_not_read: 422,
 };
 
 const SEND_AN_IMAGE = `send the image as the body with Content-Type ${IMAGE_CONTENT_TYPES}, or as multipart/form-data field "image"`;
@@ -34,6 +37,11 @@ const KNOWN: Record<string, [number, string, (bodyLimit: number) => string]> = {
   FST_INVALID_MULTIPART_CONTENT_TYPE: [415, 'unsupported_media_type', () => `the body is not multipart/form-data; ${SEND_AN_IMAGE}`],
 };
 
+const OTHER_4XX: Record<number, [string, string]> = {
+  403: ['forbidden', 'this path may not be read; GET / for the page, GET /openapi.yaml for the routes'],
+  404: ['not_found', 'no such file; GET / for the page, GET /openapi.yaml for the routes'],
+};
+
 /**
  * Maps any thrown error to a status and body; unknown errors are the server's fault (500, details only in logs).
  * bodyLimit is BODY_LIMIT_BYTES, for the 413's message.
@@ -47,7 +55,11 @@ export function toHttpError(err: unknown, bodyLimit = 0): HttpError {
   if (known) return new HttpError(known[0], known[1], known[2](bodyLimit), { cause: err });
   // Our own route schemas' words ("querystring/debug must be equal to one of the allowed values"), naming the values.
   if (e.code === 'FST_ERR_VALIDATION') return new HttpError(400, 'invalid_request', `${e.message}${allowedValues(err)}; see /docs`);
-  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new HttpError(e.statusCode, 'bad_request', e.message ?? 'bad request');
+  // Another library's client error (@fastify/static refusing a path outside the page's files): its status, our words.
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+    const [code, message] = OTHER_4XX[e.statusCode] ?? ['bad_request', `the request was refused (${STATUS_CODES[e.statusCode] ?? e.statusCode})`];
+    return new HttpError(e.statusCode, code, message, { cause: err });
+  }
   return new HttpError(500, 'internal_error', 'internal error');
 }
 
@@ -83,7 +95,21 @@ export default fp(async (app) => {
     if (http.statusCode === 503) reply.header('retry-after', '1');
     return reply.status(http.statusCode).send(errorBody(http.code, http.message));
   });
-  app.setNotFoundHandler((req, reply) =>
-    reply.status(404).send(errorBody('not_found', `no route for ${req.method} ${req.url.split('?')[0]}; GET /openapi.yaml lists the routes`)),
-  );
+  // A URL no route answers is answered as soon as its headers are in, before any body is read (a body sent with it is
+  // never read: body-budget closes the connection); one that exists under other methods gets 405 and Allow.
+  const routes = new RouteMethods();
+  app.addHook('onRoute', (route) => routes.add(route.url, route.method));
+  const notFound = (req: FastifyRequest, reply: FastifyReply) => {
+    const path = req.url.split('?')[0];
+    const allowed = routes.allowed(path);
+    if (allowed.length === 0) return reply.status(404).send(errorBody('not_found', `no route for ${req.method} ${path}; GET /openapi.yaml lists the routes`));
+    return reply
+      .status(405)
+      .header('allow', allowed.join(', '))
+      .send(errorBody('method_not_allowed', `${req.method} is not allowed on ${path}; use ${allowed.filter((m) => m !== 'HEAD').join(' or ')}`));
+  };
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.is404) return notFound(req, reply);
+  });
+  app.setNotFoundHandler(notFound);
 }, { name: 'errors' });

@@ -1,6 +1,6 @@
 // The Open Inference Protocol v2 (KServe, Triton, MLServer) beside our own API, under /v2: server and model metadata,
 // health, and inference through the same batcher and model as /predict. Errors are OIP's {"error": "<message>"}.
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { toHttpError } from '../plugins/errors.js';
 import type { LoadedModel } from '../model.js';
 import { BINARY_EXTENSION, inputMetadata, OipError, outputMetadata, PLATFORM, SERVER, servedModel } from '../oip/contract.js';
@@ -31,14 +31,16 @@ const oip: FastifyPluginAsync = async (app) => {
   const service = services(app);
 
   app.setErrorHandler((err, req, reply) => {
-    const { statusCode, message } = err instanceof OipError ? err : toHttpError(err);
+    const { statusCode, message } = err instanceof OipError ? err : toHttpError(err, app.config.BODY_LIMIT_BYTES);
     if (statusCode >= 500 && statusCode !== 503) req.log.error({ err }, 'unhandled error');
     else req.log.info({ status: statusCode }, message);
     if (statusCode === 503) reply.header('retry-after', '1');
     return reply.status(statusCode).send(oipError(message));
   });
-  // A route rather than a not-found handler: the page's static files answer every other GET path of the app.
-  app.all('/*', async (req, reply) => reply.status(404).send(oipError(`no route for ${req.method} ${req.url.split('?')[0]}`)));
+  // A route rather than a not-found handler: the page's static files answer every other GET path of the app. It answers
+  // as soon as the headers are in, before any body is read.
+  const noRoute = async (req: FastifyRequest, reply: FastifyReply) => reply.status(404).send(oipError(`no route for ${req.method} ${req.url.split('?')[0]}`));
+  app.all('/*', { onRequest: noRoute }, noRoute);
 
   /** The served model, if the URL names it (and its version, when it names one); 404 otherwise. */
   const served = ({ name, version }: ModelParams): LoadedModel => servedModel(service.model(), name, version);

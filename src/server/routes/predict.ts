@@ -1,6 +1,7 @@
 // POST /predict: an image (raw body or multipart field "image") → the digit and its ten probabilities.
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { errorBody, HttpError, IMAGE_CONTENT_TYPES } from '../errors.js';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { HttpError, IMAGE_CONTENT_TYPES } from '../errors.js';
+import { Admission } from '../admission.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 import { pixelsToPng } from '../../imaging/index.js';
 import { severalDigitsHint } from '../several-digits.js';
@@ -41,21 +42,15 @@ export async function imageFrom(req: FastifyRequest): Promise<Buffer> {
   return req.body;
 }
 
-/**
- * Not images: refused with 415 before their bodies are read, rather than parsed first (4 MB of nested JSON blocked the
- * event loop for 0.7 s only to be refused). Only the calling route plugin's scope: other routes may take JSON.
- */
-export function refuseNonImageBodies(app: FastifyInstance): void {
-  app.removeContentTypeParser(['application/json', 'text/plain']);
-}
-
 const predict: FastifyPluginAsync = async (app) => {
   if (app.config.API_KEY) await requireBearer(app, app.config.API_KEY, 'API_KEY');
-  refuseNonImageBodies(app);
 
+  // As many as may wait for preprocessing or inference: the next is refused before its body is read.
+  const admission = new Admission('/predict requests', app.config.QUEUE_MAX, 'QUEUE_MAX');
   app.post<{ Querystring: { debug?: string } }>(
     '/predict',
     {
+      onRequest: admission.onRequest,
       schema: {
         querystring: { type: 'object', properties: { debug: { type: 'string', enum: ['0', '1', 'true', 'false'] } } },
       },
@@ -88,18 +83,6 @@ const predict: FastifyPluginAsync = async (app) => {
       };
     },
   );
-
-  postOnly(app, '/predict');
 };
-
-/** Other methods on a POST route: 405 with Allow, rather than a bare 404. */
-export function postOnly(app: FastifyInstance, url: string): void {
-  app.route({
-    method: ['GET', 'PUT', 'DELETE', 'PATCH'],
-    url,
-    handler: async (req, reply) =>
-      reply.status(405).header('allow', 'POST').send(errorBody('method_not_allowed', `${req.method} is not allowed on ${url}; use POST`)),
-  });
-}
 
 export default predict;

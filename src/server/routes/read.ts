@@ -1,23 +1,52 @@
 // POST /read: a picture of a handwritten number (a zip code, an amount) → its digits, left to right, by the reader that
-// app.lineReader names (READER; docs/performance.md's rule for #36 chose the default): the line model (line-reading.ts,
-// through its own batcher), or the segmentation reader, whose candidate pieces of one picture are classified in one
+// app.lineReader names (READER; docs/performance.md's rule for #36 chose the default): the segmentation reader, which
+// reads on a preprocessing thread (src/reader/worker.ts) while its candidate pieces of one picture are classified in one
 // batch through the same batcher and model as /predict (and the few more some pictures need, in a later one:
-// src/reader/index.ts), or the line model's reading trusted only where the segmentation reader agrees. The picture is
-// decoded once, whichever reader reads it.
-import type { FastifyPluginAsync } from 'fastify';
+// src/reader/index.ts); or the line model (line-reading.ts, through its own batcher); or the line model's reading
+// trusted only where the segmentation reader agrees. Admission (READ_QUEUE_MAX) comes before the body is read.
+import { MessageChannel } from 'node:worker_threads';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Prediction } from '../inference.js';
 import type { ModelSummary } from '../model-slot.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 import { pixelsToPng } from '../../imaging/index.js';
 import { readTemperature } from '../../model/calibration.js';
-import { decodeForReading, type Decoded } from '../../imaging/decode-for-reading.js';
-import { MAX_DIGITS, readNumber } from '../../reader/index.js';
+import { decodeForReading } from '../../imaging/decode-for-reading.js';
+import { PreprocessError } from '../../imaging/errors.js';
+import { MAX_DIGITS, type ClassifyAll, type NumberRead } from '../../reader/index.js';
+import { READ_WORKER, type ClassifyReply, type ReadTask, type ReadTaskResult } from '../../reader/worker.js';
+import { Admission } from '../admission.js';
 import { readWithLineModel } from '../line-reading.js';
-import { imageFrom, postOnly, refuseNonImageBodies } from './predict.js';
+import { imageFrom } from './predict.js';
+
+/** The reading, on a preprocessing thread (src/reader/worker.ts); its classifications come back here to the batcher. */
+async function readOffThread(app: FastifyInstance, image: Buffer, length: number | undefined, classify: ClassifyAll): Promise<NumberRead> {
+  const { port1, port2 } = new MessageChannel();
+  let classifyError: unknown;
+  port1.on('message', (tensors: Float32Array[]) =>
+    classify(tensors).then(
+      (reply) => port1.postMessage(reply satisfies ClassifyReply),
+      (err: unknown) => {
+        classifyError = err;
+        port1.postMessage({ failed: true } satisfies ClassifyReply);
+      },
+    ),
+  );
+  try {
+    const { MAX_INPUT_PIXELS, READ_WORK_PIXELS } = app.config;
+    const task: ReadTask = { image, maxPixels: MAX_INPUT_PIXELS, length, workPixels: READ_WORK_PIXELS, port: port2 };
+    const result = await app.preprocessor.offload<ReadTask, ReadTaskResult>(READ_WORKER, task, [port2]);
+    if ('classifyFailed' in result) throw classifyError; // a full batcher queue (503), a model closing under a drain
+    if ('error' in result) throw PreprocessError.fromData(result.error);
+    return result.reading;
+  } finally {
+    port1.close();
+  }
+}
 
 const read: FastifyPluginAsync = async (app) => {
+  const admission = new Admission('/read requests', app.config.READ_QUEUE_MAX, 'READ_QUEUE_MAX');
   if (app.config.API_KEY) await requireBearer(app, app.config.API_KEY, 'API_KEY');
-  refuseNonImageBodies(app);
 
   // The temperature of the model that answered, read from its card once per model (a hot reload brings a new one; a
   // card that does not name the answering model's sha256 gives 1).
@@ -28,17 +57,14 @@ const read: FastifyPluginAsync = async (app) => {
     return t;
   };
 
-  /** Today's reader: candidate cuts classified by the digit model, the best path over them. */
-  const segmentationReading = async (picture: Decoded, length: number | undefined, debug: boolean) => {
+  /** Today's reader: candidate cuts classified by the digit model, the best path over them, off the event loop. */
+  const segmentationReading = async (image: Buffer, length: number | undefined, debug: boolean) => {
     let answered: Prediction | undefined;
-    const reading = await readNumber(picture, {
-      length,
-      classify: async (tensors) => {
-        // The candidates of one batch of a picture, queued together so that they share a batch.
-        const predictions = await app.inference.predictAll(tensors);
-        answered = predictions[0];
-        return { probabilities: predictions.map((p) => p.probabilities), temperature: temperatureOf(answered.model), model: answered.model.sha256 };
-      },
+    const reading = await readOffThread(app, image, length, async (tensors) => {
+      // The candidates of one batch of a picture, queued together so that they share a batch.
+      const predictions = await app.inference.predictAll(tensors);
+      answered = predictions[0];
+      return { probabilities: predictions.map((p) => p.probabilities), temperature: temperatureOf(answered.model), model: answered.model.sha256 };
     });
     const digits = await Promise.all(
       reading.digits.map(async ({ pixels, ...digit }) =>
@@ -51,6 +77,7 @@ const read: FastifyPluginAsync = async (app) => {
   app.post<{ Querystring: { debug?: string; length?: number } }>(
     '/read',
     {
+      onRequest: admission.onRequest,
       schema: {
         querystring: {
           type: 'object',
@@ -63,27 +90,23 @@ const read: FastifyPluginAsync = async (app) => {
     },
     async (req) => {
       const image = await imageFrom(req);
-      const picture = await decodeForReading(image, app.config.MAX_INPUT_PIXELS);
       const { length } = req.query;
       const debug = req.query.debug === '1' || req.query.debug === 'true';
       const { reader } = app.lineReader;
+      if (reader === 'segmentation') return { ...(await segmentationReading(image, length, debug)), reader };
+      const picture = await decodeForReading(image, app.config.MAX_INPUT_PIXELS);
       if (reader === 'line') return { ...(await readWithLineModel(app, picture, { length, debug })), reader };
-      if (reader === 'combined') {
-        // The line model's reading, trusted only where the segmentation reader reads the same (docs/performance.md).
-        const [line, segmented] = await Promise.all([
-          readWithLineModel(app, picture, { length, debug }),
-          segmentationReading(picture, length, false).then(
-            (r) => r.text,
-            () => undefined,
-          ),
-        ]);
-        return { ...line, confidence: segmented === line.text ? line.confidence : 0, reader };
-      }
-      return { ...(await segmentationReading(picture, length, debug)), reader };
+      // combined: the line model's reading, trusted only where the segmentation reader reads the same (docs/performance.md).
+      const [line, segmented] = await Promise.all([
+        readWithLineModel(app, picture, { length, debug }),
+        segmentationReading(image, length, false).then(
+          (r) => r.text,
+          () => undefined,
+        ),
+      ]);
+      return { ...line, confidence: segmented === line.text ? line.confidence : 0, reader };
     },
   );
-
-  postOnly(app, '/read');
 };
 
 export default read;
