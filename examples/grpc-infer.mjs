@@ -34,5 +34,13 @@ client.ModelInfer(request, metadata, { deadline: Date.now() + 10_000 }, (err, re
   const raw = response.raw_output_contents[0];
   const probabilities = Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)));
   const digit = probabilities.indexOf(Math.max(...probabilities));
-  console.log(JSON.stringify({ id: response.id, model: response.model_name, version: response.model_version, digit, probabilities: probabilities.map((p) => Number(p.toFixed(4))) }));
+  console.log(
+    JSON.stringify({
+      id: response.id,
+      model: response.model_name,
+      version: response.model_version,
+      digit,
+      probabilities: probabilities.map((p) => Number(p.toFixed(4))),
+    }),
+  );
 });

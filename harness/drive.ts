@@ -48,7 +48,9 @@ export async function drive(
     const dir = mkdtempSync(path.join(tmpdir(), 'bench-serve-'));
     writeFileSync(path.join(dir, 'body'), body);
     const lua = path.join(dir, 'post.lua');
-    const lines = Object.entries(headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"\n`).join('');
+    const lines = Object.entries(headers)
+      .map(([k, v]) => `wrk.headers["${k}"] = "${v}"\n`)
+      .join('');
     writeFileSync(lua, `wrk.method = "POST"\n${lines}local f = io.open("${dir}/body", "rb")\nwrk.body = f:read("*all")\nf:close()\n`);
     // A 10 s timeout: a phone photo under load takes seconds, and wrk's default 2 s counts those as errors.
     const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '--latency', '-s', lua, url];

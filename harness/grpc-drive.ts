@@ -12,9 +12,13 @@ export async function driveGrpc(address: string, method: string, request: Buffer
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'bench-grpc-')), 'request.bin');
   writeFileSync(file, request);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/grpc-load.ts', address, method, file, String(concurrency), String(seconds)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'harness/grpc-load.ts', address, method, file, String(concurrency), String(seconds)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   const code = await new Promise((resolve) => child.on('exit', resolve));

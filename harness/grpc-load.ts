@@ -12,7 +12,10 @@ const concurrency = Number(concurrencyArg);
 const seconds = Number(secondsArg);
 const bytes = (b: Buffer) => b;
 const connections = Math.max(1, Math.ceil(concurrency / 8));
-const clients = Array.from({ length: connections }, () => new Client(address, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }));
+const clients = Array.from(
+  { length: connections },
+  () => new Client(address, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }),
+);
 const metadata = new Metadata();
 if (process.env.API_KEY) metadata.set('authorization', `Bearer ${process.env.API_KEY}`);
 
@@ -29,7 +32,9 @@ const call = (client: Client) =>
   });
 
 // Connect every client first, so that connection set-up is not measured.
-await Promise.all(clients.map((c) => new Promise<void>((resolve, reject) => c.waitForReady(Date.now() + 10_000, (err) => (err ? reject(err) : resolve())))));
+await Promise.all(
+  clients.map((c) => new Promise<void>((resolve, reject) => c.waitForReady(Date.now() + 10_000, (err) => (err ? reject(err) : resolve())))),
+);
 const end = performance.now() + seconds * 1000;
 const started = performance.now();
 await Promise.all(

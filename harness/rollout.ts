@@ -109,7 +109,12 @@ async function startNginx(ports: number[]): Promise<{ url: string; child: ChildP
   };
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) break;
-    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) {
+    if (
+      await fetch(`${url}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    ) {
       return {
         url,
         child,
@@ -129,7 +134,10 @@ async function startNginx(ports: number[]): Promise<{ url: string; child: ChildP
 
 /** POSTs an instance has answered with 200, from its own /metrics (0 when it does not answer). */
 async function servedBy(service: Service): Promise<number> {
-  const metrics = await fetch(`${service.url}/metrics`).then((r) => r.text(), () => '');
+  const metrics = await fetch(`${service.url}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  );
   const served = [...metrics.matchAll(/^http_requests_total\{method="POST",route="[^"]*",status="200"\} (\d+)/gm)];
   return served.reduce((sum, m) => sum + Number(m[1]), 0);
 }
@@ -216,7 +224,10 @@ export async function rollout(opts: RolloutOptions): Promise<RolloutCounts> {
     await load;
     counts.seconds = (performance.now() - started) / 1000;
     for (const service of current.slice(0, counts.replaced)) counts.servedByReplacements.push(await servedBy(service));
-    counts.nginxRetries = nginx.errors().split('\n').filter((line) => /\[error\].*upstream/.test(line)).length;
+    counts.nginxRetries = nginx
+      .errors()
+      .split('\n')
+      .filter((line) => /\[error\].*upstream/.test(line)).length;
     await nginx.stop();
     await Promise.all(current.map(stopService));
   }

@@ -10,7 +10,10 @@ const message = document.getElementById('message');
 const asNumber = document.getElementById('as-number');
 
 for (let d = 0; d < 10; d++) {
-  bars.insertAdjacentHTML('beforeend', `<li data-digit="${d}"><span>${d}</span><div class="bar"><span></span></div><span class="p">0.0%</span></li>`);
+  bars.insertAdjacentHTML(
+    'beforeend',
+    `<li data-digit="${d}"><span>${d}</span><div class="bar"><span></span></div><span class="p">0.0%</span></li>`,
+  );
 }
 
 function clearPad() {
@@ -56,7 +59,7 @@ async function predict(blob) {
     const body = await res.json();
     if (id !== latest) return;
     if (!res.ok) {
-      const hint = body.error?.code === 'no_digit_found' ? 'No digit yet: draw one.' : body.error?.message ?? `error ${res.status}`;
+      const hint = body.error?.code === 'no_digit_found' ? 'No digit yet: draw one.' : (body.error?.message ?? `error ${res.status}`);
       return say(hint, body.error?.code !== 'no_digit_found');
     }
     showDigit(String(body.digit), `${(100 * body.confidence).toFixed(1)}% sure`);
@@ -102,4 +105,7 @@ document.getElementById('file').addEventListener('change', (e) => {
 });
 
 clearPad();
-fetch('/health/ready').then((r) => r.json()).then((b) => b.executionProvider && (document.getElementById('provider').textContent = b.executionProvider)).catch(() => {});
+fetch('/health/ready')
+  .then((r) => r.json())
+  .then((b) => b.executionProvider && (document.getElementById('provider').textContent = b.executionProvider))
+  .catch(() => {});

@@ -62,14 +62,18 @@ function showBoxes(digits) {
 async function read(blob) {
   const ticket = ++latest;
   try {
-    const res = await fetch('/read?debug=1', { method: 'POST', headers: { 'content-type': blob.type || 'application/octet-stream' }, body: blob });
+    const res = await fetch('/read?debug=1', {
+      method: 'POST',
+      headers: { 'content-type': blob.type || 'application/octet-stream' },
+      body: blob,
+    });
     const body = await res.json();
     if (ticket !== latest) return;
     if (!res.ok) {
       overlay.clearRect(0, 0, wide.width, wide.height);
       showReading('–', '');
       const noDigit = body.error?.code === 'no_digit_found';
-      return say(noDigit ? 'No number yet: write one.' : body.error?.message ?? `error ${res.status}`, !noDigit);
+      return say(noDigit ? 'No number yet: write one.' : (body.error?.message ?? `error ${res.status}`), !noDigit);
     }
     showReading(body.text, `${(100 * body.confidence).toFixed(1)}% sure of the whole number`);
     showBoxes(body.digits);

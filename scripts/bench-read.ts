@@ -24,7 +24,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { loadMnist } from '../src/train/mnist.js';
-import { compose, fontGlyphs, HANDWRITING_FONTS, makeSet, mnistGlyph, paperPng, score, seeded, type SetName } from '../src/synth/numbers.js';
+import {
+  compose,
+  fontGlyphs,
+  HANDWRITING_FONTS,
+  makeSet,
+  mnistGlyph,
+  paperPng,
+  score,
+  seeded,
+  type SetName,
+} from '../src/synth/numbers.js';
 import { startService, type Service } from '../harness/service.js';
 import { drive, hasWrk, type Result } from '../harness/drive.js';
 import { readRate } from '../src/reader/read-rate.js';
@@ -44,7 +54,17 @@ const hasTesseract = spawnSync('tesseract', ['--version']).error === undefined;
 
 const { test: mnist } = loadMnist();
 // A zip code as people write it: five digits on a 400×120 strip of paper.
-const zip = await sharp(await paperPng(compose([3, 2, 1, 18, 4].map((i) => mnistGlyph(mnist, i)), 56, () => 0.45, seeded(94110), 20)))
+const zip = await sharp(
+  await paperPng(
+    compose(
+      [3, 2, 1, 18, 4].map((i) => mnistGlyph(mnist, i)),
+      56,
+      () => 0.45,
+      seeded(94110),
+      20,
+    ),
+  ),
+)
   .resize(400, 120, { fit: 'contain', background: '#ffffff' })
   .png()
   .toBuffer();
@@ -52,7 +72,12 @@ const zip = await sharp(await paperPng(compose([3, 2, 1, 18, 4].map((i) => mnist
 const start = (main: string, command = process.execPath, reader = READERS[0]) =>
   startService(
     { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', EXECUTION_PROVIDER: process.env.EXECUTION_PROVIDER ?? 'auto', READER: reader },
-    { command, args: [main], ready: (url) => fetch(`${url}/read`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(zip) }).then((r) => r.ok) },
+    {
+      command,
+      args: [main],
+      ready: (url) =>
+        fetch(`${url}/read`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(zip) }).then((r) => r.ok),
+    },
   );
 const services = new Map<string, Service>();
 for (const reader of READERS) services.set(reader, await start('dist/server/main.js', process.execPath, reader));
@@ -81,7 +106,9 @@ function afterRejecting(results: Array<{ right: boolean; confidence: number }>, 
 }
 
 try {
-  console.log(`bench:read — ${SAMPLES} pictures per set (seed 2026), WORKERS=${process.env.WORKERS ?? 1}${hasTesseract ? '' : ' (no tesseract: apt-get install tesseract-ocr)'}\n`);
+  console.log(
+    `bench:read — ${SAMPLES} pictures per set (seed 2026), WORKERS=${process.env.WORKERS ?? 1}${hasTesseract ? '' : ' (no tesseract: apt-get install tesseract-ocr)'}\n`,
+  );
   if (SETS.length > 0) {
     const head = `${'strings'.padStart(7)} ${'chars'.padStart(7)} ${'−1 %'.padStart(7)} ${'−5 %'.padStart(7)} ${'RR≤1%'.padStart(7)}`;
     console.log(`${'set'.padEnd(9)} ${'reader'.padEnd(12)} ${head}   ${hasTesseract ? 'tesseract strings  chars' : ''}`);
@@ -110,7 +137,9 @@ try {
 
   const checks = await Promise.all([...services].map(async ([reader, at]) => `${(await ours(zip, 'image/png', at)).text} by ${reader}`));
   const warmUp = STEADY ? `warmed until steady, then ${WARMUP} s` : `${WARMUP} s`;
-  console.log(`\nthroughput: a 5-digit 400×120 PNG (${zip.length} B, read as ${checks.join(', ')}), ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run after ${warmUp} of warm-up`);
+  console.log(
+    `\nthroughput: a 5-digit 400×120 PNG (${zip.length} B, read as ${checks.join(', ')}), ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run after ${warmUp} of warm-up`,
+  );
   const nodeOf = (command: string) => spawnSync(command, ['-v'], { encoding: 'utf8' }).stdout.trim();
   console.log(`ours on Node ${process.version}${baseline ? `, baseline ${BASELINE} on Node ${nodeOf(BASELINE_NODE)}` : ''}`);
   const fmt = (r: Result) =>
@@ -151,7 +180,9 @@ try {
     console.log(`c${String(c).padEnd(3)} ours (${READERS[0]}) ${fmt(a)}${goal}`);
     console.log(`     baseline ${fmt(b)}`);
     const cpu = a.cpuMs !== undefined && b.cpuMs !== undefined ? `, CPU a read ${(a.cpuMs / b.cpuMs).toFixed(2)}×` : '';
-    console.log(`     ours ÷ baseline: req/s ${(a.rps / b.rps).toFixed(2)}×, p50 ${(a.p50 / b.p50).toFixed(2)}×, p99 ${(a.p99 / b.p99).toFixed(2)}×${cpu} (medians of ${ROUNDS} alternating rounds)`);
+    console.log(
+      `     ours ÷ baseline: req/s ${(a.rps / b.rps).toFixed(2)}×, p50 ${(a.p50 / b.p50).toFixed(2)}×, p99 ${(a.p99 / b.p99).toFixed(2)}×${cpu} (medians of ${ROUNDS} alternating rounds)`,
+    );
   }
 } finally {
   for (const s of services.values()) s.child.kill();

@@ -38,7 +38,10 @@ const start = (args: string[], command = process.execPath, workers = 1, env: Rec
     {
       command,
       args,
-      ready: (url) => fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(pictures[0].body) }).then((r) => r.ok),
+      ready: (url) =>
+        fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(pictures[0].body) }).then(
+          (r) => r.ok,
+        ),
     },
   );
 
@@ -62,7 +65,13 @@ const hasPython = spawnSync('/usr/bin/python3', ['-c', 'import fastapi, uvicorn,
 if (!hasPython) console.log('(no Python baseline: apt-get install python3-fastapi python3-uvicorn python3-torch python3-pil)\n');
 // uvicorn's own process manager for N workers; the shell hands it the port the helper picked.
 const startPython = (workers: number) =>
-  start(['-c', `exec /usr/bin/python3 -m uvicorn --app-dir scripts/bench python_server:app --host 127.0.0.1 --port "$PORT" --workers ${workers} --log-level warning --no-access-log`], '/bin/sh');
+  start(
+    [
+      '-c',
+      `exec /usr/bin/python3 -m uvicorn --app-dir scripts/bench python_server:app --host 127.0.0.1 --port "$PORT" --workers ${workers} --log-level warning --no-access-log`,
+    ],
+    '/bin/sh',
+  );
 const fmt = (name: string, c: number, r: Result) =>
   `${name.padEnd(44)} c${String(c).padEnd(3)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms` +
   (r.errors ? `  ERRORS ${r.errors}` : '');
@@ -84,7 +93,9 @@ async function warmUp(servers: Array<[string, Service | undefined]>) {
   for (const [name, server] of servers) {
     if (!server) continue;
     const climb = await warmUntilSteady((seconds) => drive(server.url, drawing.body, c, seconds, predictTarget(drawing), server.child.pid));
-    console.log(`warm-up of ${name} on the ${drawing.name}, c${c}, ${STEADY_DEFAULTS.window} s windows, req/s/CPU ms a request: ${describeClimb(climb)}`);
+    console.log(
+      `warm-up of ${name} on the ${drawing.name}, c${c}, ${STEADY_DEFAULTS.window} s windows, req/s/CPU ms a request: ${describeClimb(climb)}`,
+    );
   }
 }
 
@@ -109,7 +120,12 @@ async function oipCases(url: string): Promise<Map<string, Result>> {
         if (WARMUP > 0) await drive(url, body, c, WARMUP, target);
         const r = await drive(url, body, c, SECONDS, target);
         results.set(`${batch} ${form} c${c}`, r);
-        console.log(fmt(`OIP batch ${batch}, ${form}`, c, r) + `  ${Math.round(r.rps * batch).toString().padStart(7)} images/s`);
+        console.log(
+          fmt(`OIP batch ${batch}, ${form}`, c, r) +
+            `  ${Math.round(r.rps * batch)
+              .toString()
+              .padStart(7)} images/s`,
+        );
       }
     }
   }
@@ -128,7 +144,10 @@ async function grpcCases(address: string, rest: Map<string, Result>) {
     const input = { name: 'image', datatype: 'FP32', shape: [batch, 1, 28, 28] };
     const forms = [
       ['typed', { model_name: 'lenet', inputs: [{ ...input, contents: { fp32_contents: Array.from(images) } }] }],
-      ['raw', { model_name: 'lenet', inputs: [input], raw_input_contents: [Buffer.from(images.buffer, images.byteOffset, images.byteLength)] }],
+      [
+        'raw',
+        { model_name: 'lenet', inputs: [input], raw_input_contents: [Buffer.from(images.buffer, images.byteOffset, images.byteLength)] },
+      ],
     ] as const;
     for (const c of CONCURRENCY.map((c) => Math.min(c, Math.max(1, Math.floor(512 / batch))))) {
       for (const [form, request] of forms) {
@@ -138,7 +157,13 @@ async function grpcCases(address: string, rest: Map<string, Result>) {
         const r = await run(SECONDS);
         const binary = rest.get(`${batch} binary c${c}`);
         const vsRest = binary ? ratio(r.rps / binary.rps, 'REST binary in this run') : '';
-        console.log(fmt(`gRPC ModelInfer batch ${batch}, ${form}`, c, r) + `  ${Math.round(r.rps * batch).toString().padStart(7)} images/s` + vsRest);
+        console.log(
+          fmt(`gRPC ModelInfer batch ${batch}, ${form}`, c, r) +
+            `  ${Math.round(r.rps * batch)
+              .toString()
+              .padStart(7)} images/s` +
+            vsRest,
+        );
       }
     }
   }
@@ -156,7 +181,11 @@ try {
     const service = await start(['dist/server/main.js'], process.execPath, workers, { GRPC_PORT: String(grpcPort) });
     const python = hasPython && pictures.some((p) => p.name.includes(CASES)) ? await startPython(workers) : undefined;
     try {
-      if (STEADY) await warmUp([['ours', service], ['Python stack', python]]);
+      if (STEADY)
+        await warmUp([
+          ['ours', service],
+          ['Python stack', python],
+        ]);
       for (const c of CONCURRENCY) {
         for (const picture of pictures.filter((p) => p.name.includes(CASES))) {
           // A 12 Mpx photo costs each side tens of ms: 64 of them in flight only measure the queue.

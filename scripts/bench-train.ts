@@ -23,7 +23,7 @@ const configs: Array<[string, Recipe]> = [
 ];
 
 /** A PyTorch worker that trains on N images per request and answers with the seconds it took. */
-async function startTorch(recipe: Recipe): Promise<((n: number) => Promise<number>) & { stop(): void } | undefined> {
+async function startTorch(recipe: Recipe): Promise<(((n: number) => Promise<number>) & { stop(): void }) | undefined> {
   const script = fileURLToPath(new URL('./bench-train-torch.py', import.meta.url));
   // Debian's python3-torch lives under the system python, which a pyenv shim on PATH may hide.
   for (const python of ['/usr/bin/python3', 'python3']) {
@@ -63,15 +63,24 @@ console.log();
 for (const [label, recipe] of configs) {
   const torch = await startTorch(recipe);
   await ours(recipe, 20 * recipe.batchSize); // warm-up, as the PyTorch worker warms up before it says ready
-  const times = await alternate(rounds, () => ours(recipe), torch && (() => torch(images)), (a, b, round) => {
-    const vs = b === undefined ? '' : `, PyTorch ${perEpoch(b).toFixed(2)} s/epoch, ${(b / a).toFixed(2)}×`;
-    console.log(`  ${label}, round ${round + 1}: ours ${perEpoch(a).toFixed(2)} s/epoch${vs}`);
-  });
+  const times = await alternate(
+    rounds,
+    () => ours(recipe),
+    torch && (() => torch(images)),
+    (a, b, round) => {
+      const vs = b === undefined ? '' : `, PyTorch ${perEpoch(b).toFixed(2)} s/epoch, ${(b / a).toFixed(2)}×`;
+      console.log(`  ${label}, round ${round + 1}: ours ${perEpoch(a).toFixed(2)} s/epoch${vs}`);
+    },
+  );
   torch?.stop();
   const s = perEpoch(median(times.ours));
   const ratios = times.baseline.map((b, i) => b / times.ours[i]);
   const vs = torch
     ? `speed-up vs PyTorch: ${median(ratios).toFixed(2)}× (median of rounds; PyTorch ${perEpoch(median(times.baseline)).toFixed(2)} s/epoch)`
     : 'no PyTorch baseline here (python3-torch not installed)';
-  console.log(`${label.padEnd(38)} ${s.toFixed(2).padStart(6)} s/epoch  ${Math.round(EPOCH / s).toString().padStart(6)} img/s  ${vs}\n`);
+  console.log(
+    `${label.padEnd(38)} ${s.toFixed(2).padStart(6)} s/epoch  ${Math.round(EPOCH / s)
+      .toString()
+      .padStart(6)} img/s  ${vs}\n`,
+  );
 }

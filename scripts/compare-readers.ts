@@ -57,7 +57,7 @@ async function samplesOf(): Promise<Sample[]> {
   const out: Sample[] = [];
   if (role === 'heldout') {
     await checkHeldOutFonts();
-    const sets = flags.sets ? (flags.sets.split(',') as typeof HELD_OUT_SETS[number][]) : HELD_OUT_SETS;
+    const sets = flags.sets ? (flags.sets.split(',') as (typeof HELD_OUT_SETS)[number][]) : HELD_OUT_SETS;
     for (const set of sets) for (const s of await heldOutSet(set, count, test)) out.push({ set, text: s.text, picture: s.picture });
     return out;
   }
@@ -65,7 +65,8 @@ async function samplesOf(): Promise<Sample[]> {
   if (fonts.length !== TRAINING_FONTS.length) throw new Error('a training font is missing (see CONTRACTS.md for the Debian packages)');
   const sets = flags.sets ? (flags.sets.split(',') as SetName[]) : VALIDATION_SETS;
   for (const set of sets) {
-    for (const s of await makeSet(set, count, SEEDS[role], validationDigits(train), fonts)) out.push({ set, text: s.number.text, picture: s.picture });
+    for (const s of await makeSet(set, count, SEEDS[role], validationDigits(train), fonts))
+      out.push({ set, text: s.number.text, picture: s.picture });
   }
   return out;
 }
@@ -147,8 +148,12 @@ const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const READERS: Reader[] = ['S', 'L', 'C'];
 const setNames = [...new Set(rows.map((r) => r.set))];
 
-console.log(`${role}: seed ${SEEDS[role]}, ${count} a set, ${rows.length} pictures; line model ${flags.line} (${lineSha.slice(0, 12)}, T = ${lineTemperature})`);
-console.log(`digit model ${flags.digit} (T = ${digitTemperature}); in-process time a picture after decoding: S ${(time.S / rows.length / 2).toFixed(1)} ms, L ${(time.L / rows.length).toFixed(1)} ms (two reads each)\n`);
+console.log(
+  `${role}: seed ${SEEDS[role]}, ${count} a set, ${rows.length} pictures; line model ${flags.line} (${lineSha.slice(0, 12)}, T = ${lineTemperature})`,
+);
+console.log(
+  `digit model ${flags.digit} (T = ${digitTemperature}); in-process time a picture after decoding: S ${(time.S / rows.length / 2).toFixed(1)} ms, L ${(time.L / rows.length).toFixed(1)} ms (two reads each)\n`,
+);
 for (const withLength of [false, true]) {
   console.log(withLength ? '\nwith ?length = the true length' : 'strings right');
   console.log(`| set | ${READERS.join(' | ')} |\n|---|${READERS.map(() => '---|').join('')}`);
@@ -157,8 +162,15 @@ for (const withLength of [false, true]) {
     console.log(`| ${set} | ${READERS.map((k) => pct(of.filter((r) => judge(r, k, withLength).right).length / of.length)).join(' | ')} |`);
   }
   for (const error of [0.005, 0.01]) {
-    const rates = READERS.map((k) => readRate(rows.map((r) => judge(r, k, withLength)), error));
-    console.log(`| read rate at ≤ ${error * 100} % error | ${rates.map((r) => `${pct(r.rate)} (≥ ${r.threshold.toPrecision(3)})`).join(' | ')} |`);
+    const rates = READERS.map((k) =>
+      readRate(
+        rows.map((r) => judge(r, k, withLength)),
+        error,
+      ),
+    );
+    console.log(
+      `| read rate at ≤ ${error * 100} % error | ${rates.map((r) => `${pct(r.rate)} (≥ ${r.threshold.toPrecision(3)})`).join(' | ')} |`,
+    );
   }
 }
 
@@ -179,13 +191,15 @@ if (role === 'validation') {
     }),
   ) as Record<Reader, { r1: number; strings: number }>;
   const eligible = (k: Reader) => figures[k].r1 >= figures.S.r1 + 0.02 && figures[k].strings >= figures.S.strings - 0.01;
-  const ships = eligible('L') && eligible('C') ? (figures.C.r1 >= figures.L.r1 + 0.02 ? 'C' : 'L') : eligible('L') ? 'L' : eligible('C') ? 'C' : 'S';
+  const ships =
+    eligible('L') && eligible('C') ? (figures.C.r1 >= figures.L.r1 + 0.02 ? 'C' : 'L') : eligible('L') ? 'L' : eligible('C') ? 'C' : 'S';
   console.log(`\nthe rule: L eligible ${eligible('L')}, C eligible ${eligible('C')} → ships ${ships}`);
 }
 
 if (role === 'calibration') {
   const fitted = rows.filter((r) => r.raw && r.prepared);
-  const nll = (t: number) => fitted.reduce((s, r) => s - Math.max(-50, logProbability(withTemperature(r.raw!, t), [...r.truth].map(Number))), 0) / fitted.length;
+  const nll = (t: number) =>
+    fitted.reduce((s, r) => s - Math.max(-50, logProbability(withTemperature(r.raw!, t), [...r.truth].map(Number))), 0) / fitted.length;
   let best = 1;
   for (let t = 0.5; t <= 3.0001; t += 0.05) if (nll(t) < nll(best)) best = Math.round(t * 100) / 100;
   // Expected calibration error of the read string's confidence, 15 equal bins (unread pictures count as confidence 0).
@@ -198,10 +212,15 @@ if (role === 'calibration') {
         return { right: false, confidence: 0 };
       }
     });
-    const bins = reliability(judged, Array.from({ length: 16 }, (_, i) => i / 15));
+    const bins = reliability(
+      judged,
+      Array.from({ length: 16 }, (_, i) => i / 15),
+    );
     return bins.reduce((sum, b) => sum + (b.count / judged.length) * Math.abs(b.accuracy - b.meanConfidence), 0);
   };
-  console.log(`\ntemperature: ${best} (mean −log P(true string) ${nll(1).toFixed(4)} → ${nll(best).toFixed(4)}; ECE ${ece(1).toFixed(4)} → ${ece(best).toFixed(4)})`);
+  console.log(
+    `\ntemperature: ${best} (mean −log P(true string) ${nll(1).toFixed(4)} → ${nll(best).toFixed(4)}; ECE ${ece(1).toFixed(4)} → ${ece(best).toFixed(4)})`,
+  );
   if (flags.record) {
     const file = await recordCalibration(flags.line, {
       temperature: best,

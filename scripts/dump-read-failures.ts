@@ -35,7 +35,11 @@ for (const [n, s] of samples.entries()) {
   const { grey, scale } = await decodeForReading(s.picture, 25_000_000);
   const seg = segmentNumber(grey);
   // Every batch refine asks for, read as readNumber reads them (runEach gives Float32Arrays); the first alone with READ_REFINE=0.
-  const probs = (process.env.READ_REFINE === '0' ? await classify(seg.candidates.map((c) => toModelInput(c.pixels))) : await classifyCandidates(seg, classify)).probabilities as Float32Array[];
+  const probs = (
+    process.env.READ_REFINE === '0'
+      ? await classify(seg.candidates.map((c) => toModelInput(c.pixels)))
+      : await classifyCandidates(seg, classify)
+  ).probabilities as Float32Array[];
   candidates += seg.candidates.length;
   const picked = seg.pick(probs);
   const text = picked.map((i) => argmax(probs[i])).join('');
@@ -46,21 +50,36 @@ for (const [n, s] of samples.entries()) {
   );
   const why = match.includes(-1) ? 'missing' : match.every((m, d) => argmax(probs[m]) === Number(s.number.text[d])) ? 'path' : 'classifier';
   tally.set(why, (tally.get(why) ?? 0) + 1);
-  const detail = match.map((m, d) => (m < 0 ? `${s.number.text[d]}:-` : `${s.number.text[d]}:${argmax(probs[m])}@${Math.max(...probs[m]).toFixed(2)}`));
+  const detail = match.map((m, d) =>
+    m < 0 ? `${s.number.text[d]}:-` : `${s.number.text[d]}:${argmax(probs[m])}@${Math.max(...probs[m]).toFixed(2)}`,
+  );
   const sure = picked.map((i) => Math.max(...probs[i]).toFixed(2)).join(' ');
-  console.log(`${String(n).padStart(4)} ${s.number.text} read ${text.padEnd(7)} ${why.padEnd(10)} ${detail.join(' ')}  (picked at ${sure})`);
+  console.log(
+    `${String(n).padStart(4)} ${s.number.text} read ${text.padEnd(7)} ${why.padEnd(10)} ${detail.join(' ')}  (picked at ${sure})`,
+  );
   await drawFailure(`${out}/${String(n).padStart(4, '0')}-${why}.png`, s.number, seg.candidates, picked, scale);
 }
-console.log(`${SET}, seed ${SEED}: ${SAMPLES} pictures, ${[...tally.values()].reduce((a, b) => a + b, 0)} wrong`, Object.fromEntries(tally));
+console.log(
+  `${SET}, seed ${SEED}: ${SAMPLES} pictures, ${[...tally.values()].reduce((a, b) => a + b, 0)} wrong`,
+  Object.fromEntries(tally),
+);
 console.log(`candidates per read: ${(candidates / SAMPLES).toFixed(2)}`);
 await model.release();
 
 type Rect = { x: number; y: number; width: number; height: number };
-async function drawFailure(file: string, n: { ink: Uint8Array; width: number; height: number; boxes: Rect[] }, cands: Array<{ box: Rect }>, picked: number[], scale: number) {
+async function drawFailure(
+  file: string,
+  n: { ink: Uint8Array; width: number; height: number; boxes: Rect[] },
+  cands: Array<{ box: Rect }>,
+  picked: number[],
+  scale: number,
+) {
   const Z = 3;
   const [W, H] = [n.width * Z, n.height * Z];
   const rgb = new Uint8Array(W * H * 3);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) rgb.fill(255 - Math.round(0.7 * n.ink[Math.floor(y / Z) * n.width + Math.floor(x / Z)]), 3 * (y * W + x), 3 * (y * W + x) + 3);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++)
+      rgb.fill(255 - Math.round(0.7 * n.ink[Math.floor(y / Z) * n.width + Math.floor(x / Z)]), 3 * (y * W + x), 3 * (y * W + x) + 3);
   const dot = (x: number, y: number, c: number[]) => {
     if (x >= 0 && y >= 0 && x < W && y < H) rgb.set(c, 3 * (y * W + x));
   };
@@ -78,5 +97,7 @@ async function drawFailure(file: string, n: { ink: Uint8Array; width: number; he
   for (const b of n.boxes) rect(b, [0, 170, 0], 0);
   for (const i of picked) rect({ ...cands[i].box, x: cands[i].box.x * scale, y: cands[i].box.y * scale }, [0, 0, 255], 2);
   for (const c of cands) for (let y = 0; y < 12; y++) dot(Math.round(c.box.x * scale * Z), y, [255, 0, 0]);
-  await sharp(Buffer.from(rgb), { raw: { width: W, height: H, channels: 3 } }).png().toFile(file);
+  await sharp(Buffer.from(rgb), { raw: { width: W, height: H, channels: 3 } })
+    .png()
+    .toFile(file);
 }

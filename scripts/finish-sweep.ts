@@ -25,10 +25,15 @@ import { train, type TrainEvent } from '../src/train/trainer.js';
 const named = RECIPES[(process.env.FINISH_RECIPE ?? 'default') as RecipeName];
 const fold = process.env.FINISH_FOLD === undefined ? undefined : Number(process.env.FINISH_FOLD);
 const folds = Number(process.env.FINISH_FOLDS ?? 5);
-if (fold !== undefined && !(Number.isSafeInteger(fold) && fold >= 0 && fold < folds)) throw new Error(`FINISH_FOLD must be 0 … ${folds - 1}`);
+if (fold !== undefined && !(Number.isSafeInteger(fold) && fold >= 0 && fold < folds))
+  throw new Error(`FINISH_FOLD must be 0 … ${folds - 1}`);
 const data = loadMnist();
 const blockSize = Math.floor(data.train.count / folds);
-const base: Recipe = { ...named, seed: Number(process.env.FINISH_SEED ?? named.seed), ...(fold !== undefined && { trainImages: data.train.count - blockSize }) };
+const base: Recipe = {
+  ...named,
+  seed: Number(process.env.FINISH_SEED ?? named.seed),
+  ...(fold !== undefined && { trainImages: data.train.count - blockSize }),
+};
 if (!Number.isSafeInteger(base.seed)) throw new Error(`FINISH_SEED must be an integer, not ${process.env.FINISH_SEED}`);
 if (fold !== undefined) data.train = blockLast(data.train, fold * blockSize, blockSize);
 const dir = process.env.FINISH_DIR ?? 'checkpoints/finish-sweep';
@@ -58,7 +63,9 @@ const heldOutLine = (e: TrainEvent) => {
   const r = e.record;
   const count = data.train.count - (base.trainImages ?? data.train.count);
   const right = Math.round(r.heldOutAccuracy! * count);
-  console.log(`epoch ${r.epoch}/${e.epochs}: held out ${right} of ${count} right, ${(100 * r.heldOutAccuracy!).toFixed(2)} % loss ${r.heldOutLoss!.toFixed(5)} (${r.seconds.toFixed(0)} s)`);
+  console.log(
+    `epoch ${r.epoch}/${e.epochs}: held out ${right} of ${count} right, ${(100 * r.heldOutAccuracy!).toFixed(2)} % loss ${r.heldOutLoss!.toFixed(5)} (${r.seconds.toFixed(0)} s)`,
+  );
 };
 
 if (mode === 'base') {
@@ -78,7 +85,9 @@ if (mode === 'base') {
   console.log(`checkpoint after epoch ${at}: ${checkpointFile}`);
 } else if (mode === 'finish' && name && share !== undefined && notDigits !== undefined) {
   const recipe: Recipe = { ...base, augment: base.augment && { ...base.augment, share: Number(share) }, notDigits: Number(notDigits) };
-  console.log(`${name}, seed ${recipe.seed}: epochs ${at + 1}–${recipe.epochs} with augment.share ${recipe.augment?.share}, notDigits ${recipe.notDigits}`);
+  console.log(
+    `${name}, seed ${recipe.seed}: epochs ${at + 1}–${recipe.epochs} with augment.share ${recipe.augment?.share}, notDigits ${recipe.notDigits}`,
+  );
   const result = await train({ recipe, data, device: 'cpu', resume: loadCheckpoint(checkpointFile), onEvent: heldOutLine });
   if (result.status !== 'done') throw new Error('interrupted');
   writeFileSync(modelFile(name), buildInferenceModel(recipe.arch, result.params, {}));

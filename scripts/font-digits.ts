@@ -17,7 +17,10 @@ const SIZES = [36, 72, 144];
 
 /** Digit d typed in `font` at `size` px, black on white with a third of its size as margin. */
 async function typed(font: string, size: number, d: number): Promise<Buffer> {
-  const text = await sharp({ text: { text: `<span font="${font} ${size}">${d}</span>`, dpi: 72 } }).greyscale().png().toBuffer();
+  const text = await sharp({ text: { text: `<span font="${font} ${size}">${d}</span>`, dpi: 72 } })
+    .greyscale()
+    .png()
+    .toBuffer();
   const { width = 1, height = 1 } = await sharp(text).metadata();
   const pad = Math.round(size / 3);
   const ink = await sharp(text).negate().png().toBuffer();

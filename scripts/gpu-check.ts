@@ -26,7 +26,11 @@ async function sendAll(url: string, pngs: Buffer[]): Promise<{ probs: number[][]
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < pngs.length) {
         const i = next++;
-        const res = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(pngs[i]) });
+        const res = await fetch(`${url}/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'image/png' },
+          body: new Uint8Array(pngs[i]),
+        });
         if (!res.ok) throw new Error(`image ${i}: HTTP ${res.status} ${await res.text()}`);
         probs[i] = ((await res.json()) as { probabilities: number[] }).probabilities;
       }
@@ -37,7 +41,11 @@ async function sendAll(url: string, pngs: Buffer[]): Promise<{ probs: number[][]
 
 const { test } = loadMnist();
 const pngs = await Promise.all(
-  Array.from({ length: N }, (_, i) => sharp(Buffer.from(test.images.subarray(i * 784, (i + 1) * 784)), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer()),
+  Array.from({ length: N }, (_, i) =>
+    sharp(Buffer.from(test.images.subarray(i * 784, (i + 1) * 784)), { raw: { width: 28, height: 28, channels: 1 } })
+      .png()
+      .toBuffer(),
+  ),
 );
 const [g, c] = await Promise.all([start(gpuProvider), start('cpu')]);
 try {

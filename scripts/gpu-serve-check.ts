@@ -87,7 +87,13 @@ async function theImage(image: string, gpus: boolean): Promise<Timings> {
   const url = `http://127.0.0.1:${port}`;
   try {
     for (let i = 0; ; i++) {
-      if (await fetch(`${url}/health/ready`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`${url}/health/ready`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       const how = gpus ? '--gpus all' : 'no GPU';
       if (i === 1200) throw new Error(`${image} (${how}) was not ready within 120 s: ${docker(['logs', '--tail', '5', id])}`);
       await sleep(100);

@@ -67,7 +67,10 @@ async function build(): Promise<number> {
   if (r.code !== 0) {
     process.stderr.write(r.stdout.split('\n').slice(-30).join('\n') + r.stderr);
     // buildah's own last lines repeat the whole RUN step: the step's last words say what went wrong.
-    const words = (r.stderr + r.stdout).split('\n').filter((l) => !/^(Error: building at STEP|subprocess exited)/.test(l)).join('\n');
+    const words = (r.stderr + r.stdout)
+      .split('\n')
+      .filter((l) => !/^(Error: building at STEP|subprocess exited)/.test(l))
+      .join('\n');
     fail(`buildah bud --build-arg VARIANT=cpu failed: ${lastLine(words)}`);
   }
   return (performance.now() - started) / 1000;
@@ -95,7 +98,10 @@ async function start(label: string, extra: string[] = []): Promise<Running> {
   containers.push(name);
   const url = `http://127.0.0.1:${port}`;
   while ((performance.now() - started) / 1000 < READY_TIMEOUT_S) {
-    const ready = await fetch(`${url}/health/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return { name, url, port, readyAfter: (performance.now() - started) / 1000 };
     if ((await podman(['inspect', '--format', '{{.State.Running}}', name])).stdout.trim() !== 'true') {
       await showLogs(name);
@@ -215,8 +221,23 @@ async function checkTrainInContainer(): Promise<number> {
     chownSync(dir, hostUid, hostUid);
     const started = performance.now();
     const r = await podman(
-      ['run', '--rm', '--network=none', ...RUN_LIMITS, '--user', `${hostUid}:${hostUid}`, '-v', `${dir}:/app/models`, tag,
-        'node', 'dist/train/cli.js', '--epochs', '1', '--train-limit', '512'],
+      [
+        'run',
+        '--rm',
+        '--network=none',
+        ...RUN_LIMITS,
+        '--user',
+        `${hostUid}:${hostUid}`,
+        '-v',
+        `${dir}:/app/models`,
+        tag,
+        'node',
+        'dist/train/cli.js',
+        '--epochs',
+        '1',
+        '--train-limit',
+        '512',
+      ],
       { nice: true },
     );
     if (r.code !== 0) fail(`training in the container into a mounted models/ failed (exit ${r.code}): ${lastLine(r.stderr || r.stdout)}`);
@@ -276,8 +297,14 @@ async function main(): Promise<void> {
   log(`SIGTERM with a request in flight: answered, exit 0 after ${drained.toFixed(1)} s`);
 
   const hardened = await start('read-only', [
-    '--read-only', '--read-only-tmpfs=false', '--tmpfs', '/tmp:rw,size=64m,mode=1777',
-    '--cap-drop=ALL', '--security-opt=no-new-privileges', '--user', '10001:10001',
+    '--read-only',
+    '--read-only-tmpfs=false',
+    '--tmpfs',
+    '/tmp:rw,size=64m,mode=1777',
+    '--cap-drop=ALL',
+    '--security-opt=no-new-privileges',
+    '--user',
+    '10001:10001',
   ]);
   await checkAnswers(hardened, 'read-only root');
   await mustPodman('podman stop', ['stop', '-t', String(GRACE_S), hardened.name]);

@@ -21,8 +21,11 @@ const ms = performance.now() - started;
 const width = Math.max(...lines.map((l) => l.line.width));
 const sheet = new Uint8Array(width * 30 * count).fill(40);
 lines.forEach(({ line }, i) => {
-  for (let y = 0; y < 28; y++) for (let x = 0; x < line.width; x++) sheet[(i * 30 + y) * width + x] = Math.round(line.data[y * line.width + x] * 255);
+  for (let y = 0; y < 28; y++)
+    for (let x = 0; x < line.width; x++) sheet[(i * 30 + y) * width + x] = Math.round(line.data[y * line.width + x] * 255);
 });
-await sharp(Buffer.from(sheet), { raw: { width, height: 30 * count, channels: 1 } }).png().toFile(out);
+await sharp(Buffer.from(sheet), { raw: { width, height: 30 * count, channels: 1 } })
+  .png()
+  .toFile(out);
 console.log(lines.map((l, i) => `${i}: ${l.label.join('')} (W ${l.line.width})`).join('\n'));
 console.log(`${count} lines in ${ms.toFixed(0)} ms (${((1000 * count) / ms).toFixed(0)} lines/s), ${fonts.length} fonts`);

@@ -16,7 +16,12 @@ const firstOf = (label: number, skip = 0) => {
 mkdirSync('examples', { recursive: true });
 
 // 1. An MNIST test digit as it is: 28×28, white on black.
-writeFileSync('examples/digit.png', await sharp(digit(0), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer());
+writeFileSync(
+  'examples/digit.png',
+  await sharp(digit(0), { raw: { width: 28, height: 28, channels: 1 } })
+    .png()
+    .toBuffer(),
+);
 console.log(`examples/digit.png: MNIST test #0, a ${test.labels[0]}`);
 // The same digit as an Open Inference Protocol request: the model's input itself, 4 decimals a pixel.
 const data = Array.from(digit(0), (b) => Math.round((b / 255) * 1e4) / 1e4);
@@ -41,7 +46,10 @@ async function onPaper(ink: Buffer, inkWidth: number, width: number, height: num
       const light = 0.78 + 0.2 * (x / width) * (1 - 0.4 * (y / height)); // a window on the right
       const ix = x - ox;
       const iy = y - oy;
-      const a = ix >= 0 && iy >= 0 && ix < inkLarge.info.width && iy < inkLarge.info.height ? inkLarge.data[iy * inkLarge.info.width + ix] / 255 : 0;
+      const a =
+        ix >= 0 && iy >= 0 && ix < inkLarge.info.width && iy < inkLarge.info.height
+          ? inkLarge.data[iy * inkLarge.info.width + ix] / 255
+          : 0;
       const paper = [246, 240, 226].map((c) => c * light);
       const pen = [38, 42, 70]; // blue-black ballpoint
       for (let c = 0; c < 3; c++) out[3 * (y * width + x) + c] = Math.max(0, Math.min(255, paper[c] * (1 - a) + pen[c] * a + noise()));
@@ -69,20 +77,35 @@ console.log(`examples/number.jpg: ${zip.join('')} in five people's handwriting, 
 // 4. A digit drawn on the draw page in Chromium, as the page sends it (a 280×280 canvas PNG).
 const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }), { logger: false });
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu'],
+});
 try {
   const page = await browser.newPage();
   await page.goto(url);
   const box = (await page.locator('#pad').boundingBox())!;
   // A 5: the top bar and the stem in one stroke, then the bowl.
   const strokes: Array<Array<[number, number]>> = [
-    [[200, 60], [90, 60], [85, 140]],
-    [[85, 140], [150, 128], [198, 168], [195, 220], [150, 246], [88, 232]],
+    [
+      [200, 60],
+      [90, 60],
+      [85, 140],
+    ],
+    [
+      [85, 140],
+      [150, 128],
+      [198, 168],
+      [195, 220],
+      [150, 246],
+      [88, 232],
+    ],
   ];
   for (const stroke of strokes) {
     await page.mouse.move(box.x + (stroke[0][0] * box.width) / 280, box.y + (stroke[0][1] * box.height) / 280);
     await page.mouse.down();
-    for (const [x, y] of stroke.slice(1)) await page.mouse.move(box.x + (x * box.width) / 280, box.y + (y * box.height) / 280, { steps: 10 });
+    for (const [x, y] of stroke.slice(1))
+      await page.mouse.move(box.x + (x * box.width) / 280, box.y + (y * box.height) / 280, { steps: 10 });
     await page.mouse.up();
   }
   const dataUrl = await page.evaluate(() => (document.getElementById('pad') as HTMLCanvasElement).toDataURL('image/png'));

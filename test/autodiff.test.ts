@@ -9,7 +9,13 @@ import { gradCheck, randomValues, type GradInput } from './helpers/gradcheck.js'
 const input = (name: string, shape: number[], seed: number, gap = 0): GradInput => ({
   name,
   shape,
-  values: randomValues(shape.reduce((a, b) => a * b, 1), seed, -1, 1, gap),
+  values: randomValues(
+    shape.reduce((a, b) => a * b, 1),
+    seed,
+    -1,
+    1,
+    gap,
+  ),
 });
 
 // float32 forward passes: a step of 1e-2 keeps rounding error around 1e-4 and curvature error small.
@@ -59,7 +65,10 @@ describe('autodiff rules match finite differences', () => {
   it('softmax cross-entropy: d logits, for one-hot, uniform and soft targets', async () => {
     const soft = [0.05, 0.05, 0.1, 0.5, 0.1, 0.05, 0.05, 0.03, 0.04, 0.03];
     const target = Float32Array.from([...targets([3, 10, 9, 4]), ...soft]);
-    const inputs = [{ ...input('logits', [5, 10], 10), values: randomValues(50, 10, -3, 3) }, { name: 'target', shape: [5, 10], values: target, fixed: true }];
+    const inputs = [
+      { ...input('logits', [5, 10], 10), values: randomValues(50, 10, -3, 3) },
+      { name: 'target', shape: [5, 10], values: target, fixed: true },
+    ];
     assertClose(await gradCheck(inputs, (t, [z, y]) => t.softmaxCrossEntropy(z, y), []));
   });
 
@@ -68,9 +77,18 @@ describe('autodiff rules match finite differences', () => {
     const logits = randomValues(50, 19, -3, 3);
     const t = new Tape();
     t.rename(t.softmaxCrossEntropy('logits', 'target'), 'loss');
-    const graph = makeGraph(t.nodes, 'ce', [makeValueInfo('logits', DataType.FLOAT, [5, 10]), makeValueInfo('target', DataType.FLOAT, [5, 10])], [makeValueInfo('loss', DataType.FLOAT, [])], t.constants);
+    const graph = makeGraph(
+      t.nodes,
+      'ce',
+      [makeValueInfo('logits', DataType.FLOAT, [5, 10]), makeValueInfo('target', DataType.FLOAT, [5, 10])],
+      [makeValueInfo('loss', DataType.FLOAT, [])],
+      t.constants,
+    );
     const session = await ort.InferenceSession.create(encodeModel(makeModel(graph)));
-    const out = await session.run({ logits: new ort.Tensor('float32', logits, [5, 10]), target: new ort.Tensor('float32', targets(labels), [5, 10]) });
+    const out = await session.run({
+      logits: new ort.Tensor('float32', logits, [5, 10]),
+      target: new ort.Tensor('float32', targets(labels), [5, 10]),
+    });
     // −log p(label) for a digit; −(1/10) Σ log p(k) for a non-digit, whose least loss is at ten equal probabilities.
     const expected = labels.map((label, n) => {
       const z = Array.from(logits.subarray(n * 10, n * 10 + 10));
@@ -81,13 +99,19 @@ describe('autodiff rules match finite differences', () => {
     await session.release();
   });
 
-  it('a value used twice (one weight shared by two layers) gets the sum of both paths\' gradients', async () => {
+  it("a value used twice (one weight shared by two layers) gets the sum of both paths' gradients", async () => {
     const inputs = [input('x', [4, 3], 16), input('w', [3, 3], 17), input('b', [3], 18)];
     assertClose(await gradCheck(inputs, (t, [x, w, b]) => t.linear(t.sigmoid(t.linear(x, w, b)), w, b), [4, 3]));
   });
 
   it('a composed chain (conv → relu → pool → flatten → linear) chains correctly', async () => {
-    const inputs = [input('x', [2, 1, 8, 8], 11), input('w', [2, 1, 3, 3], 12), input('b', [2], 13), input('v', [4, 18], 14), input('c', [4], 15)];
+    const inputs = [
+      input('x', [2, 1, 8, 8], 11),
+      input('w', [2, 1, 3, 3], 12),
+      input('b', [2], 13),
+      input('v', [4, 18], 14),
+      input('c', [4], 15),
+    ];
     const results = await gradCheck(
       inputs,
       (t, [x, w, b, v, c]) => t.linear(t.flatten(t.maxPool2(t.relu(t.conv(x, w, b)))), v, c),

@@ -29,11 +29,18 @@ describe('inference with the real model', () => {
   it('concurrent requests in any order are batched and each gets its own answer', async () => {
     for (const seed of [1, 2, 3]) {
       const sizes: number[] = [];
-      const inference = createInference(new ModelSlot(model, false), { maxBatchSize: 32, maxDelayMs: 0, maxQueue: 1000 }, { batch: ({ size }) => sizes.push(size) });
+      const inference = createInference(
+        new ModelSlot(model, false),
+        { maxBatchSize: 32, maxDelayMs: 0, maxQueue: 1000 },
+        { batch: ({ size }) => sizes.push(size) },
+      );
       const order = Array.from(permutation(N, createRng(seed)));
       const results = await Promise.all(order.map((i) => inference.predict(image(i))));
       order.forEach((i, k) => assert.ok(close(results[k].probabilities, alone[i]), `image ${i} got another image's answer`));
-      assert.equal(sizes.reduce((a, b) => a + b, 0), N);
+      assert.equal(
+        sizes.reduce((a, b) => a + b, 0),
+        N,
+      );
       assert.ok(Math.max(...sizes) > 1, 'no batch formed');
       assert.ok(Math.max(...sizes) <= 32, 'maxBatchSize exceeded');
     }
@@ -41,7 +48,11 @@ describe('inference with the real model', () => {
 
   it('submitAll queues its items together: one batch, each answer in its place, the queue limit counting every item', async () => {
     const sizes: number[] = [];
-    const inference = createInference(new ModelSlot(model, false), { maxBatchSize: 32, maxDelayMs: 0, maxQueue: 40 }, { batch: ({ size }) => sizes.push(size) });
+    const inference = createInference(
+      new ModelSlot(model, false),
+      { maxBatchSize: 32, maxDelayMs: 0, maxQueue: 40 },
+      { batch: ({ size }) => sizes.push(size) },
+    );
     const ids = [9, 4, 1, 7, 3];
     const results = await inference.predictAll(ids.map(image));
     assert.deepEqual(sizes, [5], 'the items ran as one batch');
@@ -57,7 +68,11 @@ describe('inference with the real model', () => {
 
   it('the inference time it reports is the run, not the wait for the event loop to reach it', async () => {
     const seconds: number[] = [];
-    const inference = createInference(new ModelSlot(model, false), { maxBatchSize: 8, maxDelayMs: 0, maxQueue: 1000 }, { batch: (b) => seconds.push(b.seconds) });
+    const inference = createInference(
+      new ModelSlot(model, false),
+      { maxBatchSize: 8, maxDelayMs: 0, maxQueue: 1000 },
+      { batch: (b) => seconds.push(b.seconds) },
+    );
     // Other work queued on the event loop before the batch: 100 ms of it, which a clock started at run() would count.
     setImmediate(() => {
       const until = performance.now() + 100;

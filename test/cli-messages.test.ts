@@ -10,7 +10,9 @@ const run = promisify(execFile);
 
 describe('command-line tools', () => {
   it('predict with a MODEL_PATH that does not exist: one line saying how to make it, exit 1', async () => {
-    const result = await runCli('src/server/predict-cli.ts', ['examples/digit.png'], { env: { MODEL_PATH: '/tmp/lenet-nowhere/try.onnx' } });
+    const result = await runCli('src/server/predict-cli.ts', ['examples/digit.png'], {
+      env: { MODEL_PATH: '/tmp/lenet-nowhere/try.onnx' },
+    });
     assert.equal(result.code, 1);
     assert.equal(result.stdout, '');
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);

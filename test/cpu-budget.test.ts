@@ -28,35 +28,44 @@ describe('WORKERS=auto as a process', () => {
   // A real cgroup v1 CPU controller that we may write to (root on this kind of machine); elsewhere the fake trees above
   // stand in.
   const cpuController = '/sys/fs/cgroup/cpu';
-  const writable = existsSync(path.join(cpuController, 'cgroup.procs')) && (() => {
-    try {
-      const probe = path.join(cpuController, `lenet-probe-${process.pid}`);
-      mkdirSync(probe);
-      rmdirSync(probe);
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-
-  it('under a real 1-CPU quota the service starts one process', { skip: !writable && 'no writable cgroup v1 cpu controller here' }, async () => {
-    const group = path.join(cpuController, `lenet-test-${process.pid}`);
-    mkdirSync(group);
-    writeFileSync(path.join(group, 'cpu.cfs_quota_us'), '100000'); // period 100 ms: one CPU
-    try {
-      // The shell joins the cgroup, then becomes the service: the quota holds from the first instruction.
-      const service = await startService(
-        { WORKERS: '' },
-        { command: '/bin/sh', args: ['-c', `echo $$ > ${group}/cgroup.procs && exec "${process.execPath}" --import tsx src/server/main.ts`] },
-      );
+  const writable =
+    existsSync(path.join(cpuController, 'cgroup.procs')) &&
+    (() => {
       try {
-        assert.equal(serverProcesses(service.child.pid!), 1);
-      } finally {
-        service.child.kill('SIGTERM');
-        await service.exited;
+        const probe = path.join(cpuController, `lenet-probe-${process.pid}`);
+        mkdirSync(probe);
+        rmdirSync(probe);
+        return true;
+      } catch {
+        return false;
       }
-    } finally {
-      rmdirSync(group);
-    }
-  });
+    })();
+
+  it(
+    'under a real 1-CPU quota the service starts one process',
+    { skip: !writable && 'no writable cgroup v1 cpu controller here' },
+    async () => {
+      const group = path.join(cpuController, `lenet-test-${process.pid}`);
+      mkdirSync(group);
+      writeFileSync(path.join(group, 'cpu.cfs_quota_us'), '100000'); // period 100 ms: one CPU
+      try {
+        // The shell joins the cgroup, then becomes the service: the quota holds from the first instruction.
+        const service = await startService(
+          { WORKERS: '' },
+          {
+            command: '/bin/sh',
+            args: ['-c', `echo $$ > ${group}/cgroup.procs && exec "${process.execPath}" --import tsx src/server/main.ts`],
+          },
+        );
+        try {
+          assert.equal(serverProcesses(service.child.pid!), 1);
+        } finally {
+          service.child.kill('SIGTERM');
+          await service.exited;
+        }
+      } finally {
+        rmdirSync(group);
+      }
+    },
+  );
 });

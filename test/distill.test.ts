@@ -21,7 +21,7 @@ const CLI = 'src/train/cli.ts';
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'lenet-distill-'));
 
 describe('teachers', () => {
-  it('soften mixes the teachers\' mean reading into each digit\'s target and leaves a non-digit uniform', async () => {
+  it("soften mixes the teachers' mean reading into each digit's target and leaves a non-digit uniform", async () => {
     const n = 4;
     const image = toFloat(data.train, 100, n);
     const digits = Uint8Array.from([...data.train.labels.subarray(100, 103), CLASSES]);
@@ -51,7 +51,10 @@ describe('teachers', () => {
     const other = { ...pinned, sha256: createHash('sha256').update('another model').digest('hex') };
     await assert.rejects(openTeachers({ teachers: [pinned, other], weight: 0.5 }, 'cpu'), (err: Error) => {
       assert.ok(err instanceof TeacherError);
-      assert.match(err.message, new RegExp(`teacher ${MODEL} has sha256 ${pinned.sha256.slice(0, 12)}…, the recipe pins ${other.sha256.slice(0, 12)}…`));
+      assert.match(
+        err.message,
+        new RegExp(`teacher ${MODEL} has sha256 ${pinned.sha256.slice(0, 12)}…, the recipe pins ${other.sha256.slice(0, 12)}…`),
+      );
       return true;
     });
   });
@@ -67,24 +70,41 @@ describe('teachers', () => {
     /** image → Softmax(Flatten(image)) named probabilities, with the input declared as `inputShape`. */
     const model = (name: string, inputShape: Array<number | string>) => {
       const nodes = [makeNode('Flatten', ['image'], ['flat'], { axis: 1 }), makeNode('Softmax', ['flat'], ['probabilities'], { axis: 1 })];
-      const graph = makeGraph(nodes, 'not-lenet', [makeValueInfo('image', DataType.FLOAT, inputShape)], [makeValueInfo('probabilities', DataType.FLOAT, ['N', 'K'])]);
+      const graph = makeGraph(
+        nodes,
+        'not-lenet',
+        [makeValueInfo('image', DataType.FLOAT, inputShape)],
+        [makeValueInfo('probabilities', DataType.FLOAT, ['N', 'K'])],
+      );
       const file = path.join(dir, name);
       writeFileSync(file, encodeModel(makeModel(graph)));
       return file;
     };
     const flat = model('flat-input.onnx', ['N', 784]);
-    await assert.rejects(openTeachers({ teachers: [pinTeacher(flat)], weight: 0.5 }, 'cpu'), new RegExp(`teacher ${flat} does not take float32 \\[N,1,28,28\\]`));
+    await assert.rejects(
+      openTeachers({ teachers: [pinTeacher(flat)], weight: 0.5 }, 'cpu'),
+      new RegExp(`teacher ${flat} does not take float32 \\[N,1,28,28\\]`),
+    );
     const wide = model('784-classes.onnx', ['N', 1, 28, 28]);
-    await assert.rejects(openTeachers({ teachers: [pinTeacher(wide)], weight: 0.5 }, 'cpu'), new RegExp(`teacher ${wide} gives probabilities of shape \\[1,784\\] for one picture, not \\[1,10\\]`));
+    await assert.rejects(
+      openTeachers({ teachers: [pinTeacher(wide)], weight: 0.5 }, 'cpu'),
+      new RegExp(`teacher ${wide} gives probabilities of shape \\[1,784\\] for one picture, not \\[1,10\\]`),
+    );
   });
 
   it('a missing teacher, a directory or a file that is not ONNX is an error naming it', async () => {
     assert.throws(() => pinTeacher('models/no-such-teacher.onnx'), /teacher models\/no-such-teacher.onnx: no such file/);
-    assert.throws(() => pinTeacher('models'), (err: Error) => err instanceof TeacherError && /^teacher models: .*directory/.test(err.message));
+    assert.throws(
+      () => pinTeacher('models'),
+      (err: Error) => err instanceof TeacherError && /^teacher models: .*directory/.test(err.message),
+    );
     const huge = path.join(tmp(), 'huge.onnx');
     writeFileSync(huge, '');
     truncateSync(huge, 513 * 2 ** 20); // sparse: its size is declared, never read
-    assert.throws(() => pinTeacher(huge), (err: Error) => err instanceof TeacherError && err.message === `teacher ${huge}: 513 MiB, over the 512 MiB a teacher may be`);
+    assert.throws(
+      () => pinTeacher(huge),
+      (err: Error) => err instanceof TeacherError && err.message === `teacher ${huge}: 513 MiB, over the 512 MiB a teacher may be`,
+    );
     const truncated = path.join(tmp(), 'truncated.onnx');
     writeFileSync(truncated, readFileSync(MODEL).subarray(0, 5000));
     await assert.rejects(openTeachers({ teachers: [pinTeacher(truncated)], weight: 0.5 }, 'cpu'), (err: Error) => {
@@ -114,10 +134,26 @@ describe('a distilled run', () => {
   it('the CLI pins the teachers in the card, and refuses a missing one or a weight without teachers', async () => {
     const dir = tmp();
     const out = path.join(dir, 'student.onnx');
-    const ok = await runCli(CLI, ['--epochs', '1', '--train-limit', '640', '--teachers', MODEL, '--teacher-weight', '0.4', '--out', out, '--device', 'cpu']);
+    const ok = await runCli(CLI, [
+      '--epochs',
+      '1',
+      '--train-limit',
+      '640',
+      '--teachers',
+      MODEL,
+      '--teacher-weight',
+      '0.4',
+      '--out',
+      out,
+      '--device',
+      'cpu',
+    ]);
     assert.equal(ok.code, 0, ok.stderr);
     const card = JSON.parse(readFileSync(path.join(dir, 'student.json'), 'utf8'));
-    assert.deepEqual(card.recipe.distill, { teachers: [{ file: MODEL, sha256: createHash('sha256').update(readFileSync(MODEL)).digest('hex') }], weight: 0.4 });
+    assert.deepEqual(card.recipe.distill, {
+      teachers: [{ file: MODEL, sha256: createHash('sha256').update(readFileSync(MODEL)).digest('hex') }],
+      weight: 0.4,
+    });
 
     const missing = await runCli(CLI, ['--epochs', '1', '--train-limit', '640', '--teachers', 'models/nope.onnx', '--out', out]);
     assert.equal(missing.code, 2);

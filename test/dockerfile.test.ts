@@ -18,9 +18,18 @@ const lines = dockerfile
 
 /** Docker's .dockerignore: the last pattern that matches a path (or a folder above it) decides; `!` lets it back in. */
 function inContext(file: string): boolean {
-  const patterns = readFileSync('.dockerignore', 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const patterns = readFileSync('.dockerignore', 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const part = (t: string) => ({ '**/': '(?:.*/)?', '*': '[^/]*', '?': '[^/]' })[t] ?? t.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  const toRegExp = (glob: string) => new RegExp(`^${glob.split(/(\*\*\/|\*|\?)/).map(part).join('')}(?:/.*)?$`);
+  const toRegExp = (glob: string) =>
+    new RegExp(
+      `^${glob
+        .split(/(\*\*\/|\*|\?)/)
+        .map(part)
+        .join('')}(?:/.*)?$`,
+    );
   let included = true;
   for (const p of patterns) {
     const negated = p.startsWith('!');
@@ -32,7 +41,12 @@ function inContext(file: string): boolean {
 describe('Dockerfile', () => {
   it('declares every build argument a FROM line uses before the first FROM (else the stage has no base)', () => {
     const first = lines.findIndex((l) => /^FROM\s/i.test(l));
-    const global = new Set(lines.slice(0, first).map((l) => l.match(/^ARG\s+(\w+)/)?.[1]).filter(Boolean));
+    const global = new Set(
+      lines
+        .slice(0, first)
+        .map((l) => l.match(/^ARG\s+(\w+)/)?.[1])
+        .filter(Boolean),
+    );
     const used = lines.filter((l) => /^FROM\s/i.test(l)).flatMap((l) => [...l.matchAll(/\$\{?(\w+)/g)].map((m) => m[1]));
     assert.ok(used.length > 0);
     for (const arg of used) assert.ok(global.has(arg), `FROM uses ${arg}, which is not declared before the first FROM`);
@@ -43,7 +57,10 @@ describe('Dockerfile', () => {
     const copies = lines.filter((l) => /^COPY\s/.test(l) && !l.includes('--from'));
     assert.ok(copies.length >= 3);
     for (const line of copies) {
-      for (const src of line.split(/\s+/).slice(1, -1).filter((w) => !w.startsWith('--'))) {
+      for (const src of line
+        .split(/\s+/)
+        .slice(1, -1)
+        .filter((w) => !w.startsWith('--'))) {
         assert.ok(existsSync(src), `COPY ${src}: no such file`);
         assert.ok(inContext(src), `COPY ${src}: .dockerignore leaves it out of the context`);
       }
@@ -63,13 +80,21 @@ describe('Dockerfile', () => {
     assert.equal(process.versions.node.split('.')[0], image[1], `npm test ran on Node ${process.versions.node}, not the package's`);
   });
 
-  it('runs the same entry point as npm start, and builds it with the package\'s build script', () => {
+  it("runs the same entry point as npm start, and builds it with the package's build script", () => {
     const cmd = JSON.parse(dockerfile.match(/^CMD (\[.*\])$/m)![1]).join(' ');
     assert.equal(cmd, pkg.scripts.start);
     const tsconfig = JSON.parse(readFileSync('tsconfig.build.json', 'utf8'));
     assert.equal(tsconfig.compilerOptions.outDir, 'dist');
     assert.equal(tsconfig.compilerOptions.rootDir, 'src');
-    assert.ok(existsSync(cmd.split(' ')[1].replace(/^dist\//, 'src/').replace(/\.js$/, '.ts')), 'the entry point has a source');
+    assert.ok(
+      existsSync(
+        cmd
+          .split(' ')[1]
+          .replace(/^dist\//, 'src/')
+          .replace(/\.js$/, '.ts'),
+      ),
+      'the entry point has a source',
+    );
     const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
     const [install, copySrc, build] = [at(/^RUN npm ci --ignore-scripts\b/), at(/^COPY src /), at(/npm run build;/)];
     assert.ok(install >= 0 && build >= 0, 'install scripts are off, so the build runs by name');
@@ -102,7 +127,10 @@ describe('Dockerfile', () => {
     // What src/server reads from the package root (the model, the contract, the page, the gRPC service definitions),
     // and the build's output with its dependencies.
     for (const needed of ['models', 'openapi.yaml', 'public', 'package.json', 'proto', 'dist', 'node_modules']) {
-      assert.ok(lines.some((l) => /^COPY /.test(l) && l.includes(needed)), `runtime stage copies ${needed}`);
+      assert.ok(
+        lines.some((l) => /^COPY /.test(l) && l.includes(needed)),
+        `runtime stage copies ${needed}`,
+      );
       assert.ok(APP_TOP.includes(needed), `image-test expects ${needed} in /app`);
     }
     assert.ok(existsSync('models/lenet.onnx'), 'the committed model exists');

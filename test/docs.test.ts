@@ -8,7 +8,7 @@ import { appForTests } from './helpers/app.js';
 const app = appForTests();
 
 describe('GET /docs', () => {
-  it('serves an HTML page whose scripts and styles are all the service\'s own', async () => {
+  it("serves an HTML page whose scripts and styles are all the service's own", async () => {
     const res = await app().inject('/docs');
     assert.equal(res.statusCode, 200);
     assert.match(res.headers['content-type'] as string, /^text\/html/);
@@ -27,7 +27,7 @@ describe('GET /docs', () => {
     assert.deepEqual(res.json(), parse(readFileSync('openapi.yaml', 'utf8')));
   });
 
-  it('does not serve the project\'s files', async () => {
+  it("does not serve the project's files", async () => {
     for (const url of ['/docs/package.json', '/docs/openapi.yaml', '/docs/static/../../package.json']) {
       assert.notEqual((await app().inject(url)).statusCode, 200, url);
     }

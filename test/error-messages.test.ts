@@ -17,7 +17,11 @@ describe('error messages', () => {
       assert.equal(refused.statusCode, 415);
       const { message } = refused.json().error;
       const listed = [...message.matchAll(/\b(image\/[a-z]+|application\/octet-stream)\b/g)].map((m) => m[1]);
-      assert.deepEqual(listed, ['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'image/tiff', 'image/avif', 'application/octet-stream'], message);
+      assert.deepEqual(
+        listed,
+        ['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'image/tiff', 'image/avif', 'application/octet-stream'],
+        message,
+      );
       const ink = sharp(await variants.rgb280(mnist, 1));
       const bodies: Record<string, Buffer> = {
         'image/png': await ink.clone().png().toBuffer(),
@@ -38,7 +42,12 @@ describe('error messages', () => {
   }
 
   it('a query value outside its enum names the allowed values', async () => {
-    const res = await app().inject({ method: 'POST', url: '/predict?debug=yes', headers: { 'content-type': 'image/png' }, payload: Buffer.alloc(8) });
+    const res = await app().inject({
+      method: 'POST',
+      url: '/predict?debug=yes',
+      headers: { 'content-type': 'image/png' },
+      payload: Buffer.alloc(8),
+    });
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().error.code, 'invalid_request');
     assert.match(res.json().error.message, /debug must be equal to one of the allowed values \(0, 1, true, false\)/);

@@ -40,7 +40,8 @@ function rows(bitDepth: number, colourType: number, width = 28, height = 28): Bu
     for (let x = 0; x < width; x++) {
       const v = digit[(y % 28) * 28 + (x % 28)];
       // Grey, RGB, palette index (a grey palette) or grey+alpha: the level scaled to the depth; alpha opaque.
-      const samples = colourType === 4 || colourType === 6 ? [...Array<number>(channels - 1).fill(v), 255] : Array<number>(channels).fill(v);
+      const samples =
+        colourType === 4 || colourType === 6 ? [...Array<number>(channels - 1).fill(v), 255] : Array<number>(channels).fill(v);
       samples.forEach((sample, c) => {
         const level = Math.round((sample * max) / 255);
         const bit = (x * channels + c) * bitDepth;
@@ -52,7 +53,8 @@ function rows(bitDepth: number, colourType: number, width = 28, height = 28): Bu
   }
   return out;
 }
-const greyPalette = (bitDepth: number) => Buffer.from(Array.from({ length: 1 << bitDepth }, (_, i) => Array(3).fill(Math.round((i * 255) / ((1 << bitDepth) - 1)))).flat());
+const greyPalette = (bitDepth: number) =>
+  Buffer.from(Array.from({ length: 1 << bitDepth }, (_, i) => Array(3).fill(Math.round((i * 255) / ((1 << bitDepth) - 1)))).flat());
 /** A valid PNG of the digit in this layout. */
 function layout(bitDepth: number, colourType: number): Buffer {
   const chunks: Chunks = [['IHDR', ihdr(28, 28, bitDepth, colourType)]];
@@ -61,7 +63,15 @@ function layout(bitDepth: number, colourType: number): Buffer {
 }
 /** The digit's 8-bit grey rows in Adam7's seven passes, unfiltered. */
 function adam7(): Buffer {
-  const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+  const passes = [
+    [0, 0, 8, 8],
+    [4, 0, 8, 8],
+    [0, 4, 4, 8],
+    [2, 0, 4, 4],
+    [0, 2, 2, 4],
+    [1, 0, 2, 2],
+    [0, 1, 1, 2],
+  ];
   const out: number[] = [];
   for (const [x0, y0, dx, dy] of passes) {
     for (let y = y0; y < 28; y += dy) {
@@ -84,16 +94,52 @@ const withLength = (png: Buffer, at: number, length: number) => {
 
 const structural: Array<[what: string, png: Buffer, status: number]> = [
   ['valid 8-bit grey', pngOf([HEAD, ['IDAT', IDAT], END]), 200],
-  ...[[0, 1], [0, 2], [0, 4], [0, 16], [2, 8], [2, 16], [3, 1], [3, 2], [3, 4], [3, 8], [4, 8], [4, 16], [6, 8], [6, 16]].map(
-    ([colourType, bitDepth]) => [`valid colour type ${colourType} at ${bitDepth} bits`, layout(bitDepth, colourType), 200] as [string, Buffer, number],
+  ...[
+    [0, 1],
+    [0, 2],
+    [0, 4],
+    [0, 16],
+    [2, 8],
+    [2, 16],
+    [3, 1],
+    [3, 2],
+    [3, 4],
+    [3, 8],
+    [4, 8],
+    [4, 16],
+    [6, 8],
+    [6, 16],
+  ].map(
+    ([colourType, bitDepth]) =>
+      [`valid colour type ${colourType} at ${bitDepth} bits`, layout(bitDepth, colourType), 200] as [string, Buffer, number],
   ),
-  ...[[0, 3], [2, 4], [3, 16], [4, 4], [6, 1], [1, 8], [5, 8], [7, 8], [0, 0], [0, 32]].map(
-    ([colourType, bitDepth]) => [`no such layout: colour type ${colourType} at ${bitDepth} bits`, pngOf([['IHDR', ihdr(28, 28, bitDepth, colourType)], ['IDAT', IDAT], END]), 400] as [string, Buffer, number],
+  ...[
+    [0, 3],
+    [2, 4],
+    [3, 16],
+    [4, 4],
+    [6, 1],
+    [1, 8],
+    [5, 8],
+    [7, 8],
+    [0, 0],
+    [0, 32],
+  ].map(
+    ([colourType, bitDepth]) =>
+      [
+        `no such layout: colour type ${colourType} at ${bitDepth} bits`,
+        pngOf([['IHDR', ihdr(28, 28, bitDepth, colourType)], ['IDAT', IDAT], END]),
+        400,
+      ] as [string, Buffer, number],
   ),
   ['interlaced, valid', pngOf([['IHDR', ihdr(28, 28, 8, 0, 1)], ['IDAT', deflateSync(adam7())], END]), 200],
   ['interlaced, the rows of a plain image (too short)', pngOf([['IHDR', ihdr(28, 28, 8, 0, 1)], ['IDAT', IDAT], END]), 400],
   ['interlace method 2', pngOf([['IHDR', ihdr(28, 28, 8, 0, 2)], ['IDAT', IDAT], END]), 400],
-  ['compression method 1', pngOf([['IHDR', Buffer.concat([ihdr(28, 28).subarray(0, 10), Buffer.from([1, 0, 0])])], ['IDAT', IDAT], END]), 400],
+  [
+    'compression method 1',
+    pngOf([['IHDR', Buffer.concat([ihdr(28, 28).subarray(0, 10), Buffer.from([1, 0, 0])])], ['IDAT', IDAT], END]),
+    400,
+  ],
   ['no chunks at all', pngOf([]), 400],
   ['IDAT before IHDR', pngOf([['IDAT', IDAT], HEAD, END]), 400],
   ['a text chunk before IHDR', pngOf([['tEXt', Buffer.from('a\0b')], HEAD, ['IDAT', IDAT], END]), 400],
@@ -105,7 +151,11 @@ const structural: Array<[what: string, png: Buffer, status: number]> = [
   ['65535×65535 (over MAX_INPUT_PIXELS)', pngOf([['IHDR', ihdr(65535, 65535)], ['IDAT', IDAT], END]), 413],
   ['no IDAT', pngOf([HEAD, END]), 400],
   ['no IEND', pngOf([HEAD, ['IDAT', IDAT]]), 400],
-  ['IDAT split by another chunk', pngOf([HEAD, ['IDAT', IDAT.subarray(0, 100)], ['tEXt', Buffer.from('a\0b')], ['IDAT', IDAT.subarray(100)], END]), 400],
+  [
+    'IDAT split by another chunk',
+    pngOf([HEAD, ['IDAT', IDAT.subarray(0, 100)], ['tEXt', Buffer.from('a\0b')], ['IDAT', IDAT.subarray(100)], END]),
+    400,
+  ],
   ['IDAT split in two, contiguous (valid)', pngOf([HEAD, ['IDAT', IDAT.subarray(0, 100)], ['IDAT', IDAT.subarray(100)], END]), 200],
   ['an empty IDAT', pngOf([HEAD, ['IDAT', Buffer.alloc(0)], END]), 400],
   ['IDAT one row short', pngOf([HEAD, ['IDAT', deflateSync(rows(8, 0, 28, 27))], END]), 400],
@@ -141,7 +191,9 @@ let app: FastifyInstance;
 let corpus: Buffer[];
 
 before(async () => {
-  app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', EXECUTION_PROVIDER: 'cpu', BODY_LIMIT_BYTES: String(1024 * 1024) }), { logger: false });
+  app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', EXECUTION_PROVIDER: 'cpu', BODY_LIMIT_BYTES: String(1024 * 1024) }), {
+    logger: false,
+  });
   await app.ready();
   const one = await variants.plain(mnist, 0);
   corpus = [
@@ -152,7 +204,9 @@ before(async () => {
     await sharp(one).jpeg().toBuffer(),
     await sharp(one).webp().toBuffer(),
     await sharp(one).gif().toBuffer(),
-    await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } }).png().toBuffer(),
+    await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer(),
     pngDeclaring(0, 0),
     pngDeclaring(1, 0),
     pngDeclaring(100_000, 100_000),
@@ -162,7 +216,18 @@ before(async () => {
 });
 after(() => app.close());
 
-const contentTypes = ['image/png', 'image/jpeg', 'image/webp', 'application/octet-stream', 'text/plain', 'application/json', 'image/x-unknown', 'multipart/form-data', 'multipart/form-data; boundary=', undefined];
+const contentTypes = [
+  'image/png',
+  'image/jpeg',
+  'image/webp',
+  'application/octet-stream',
+  'text/plain',
+  'application/json',
+  'image/x-unknown',
+  'multipart/form-data',
+  'multipart/form-data; boundary=',
+  undefined,
+];
 
 interface Case {
   body: Buffer;
@@ -189,17 +254,24 @@ function multipart(parts: Array<{ field: string; file: boolean; body: Buffer }>,
   return { body: Buffer.concat([...chunks, Buffer.from(`--${boundary}--\r\n`)]), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 const multiparts = fc
-  .array(fc.record({ field: fc.constantFrom('image', 'file', 'other'), file: fc.boolean(), body: fc.oneof(real(), bytes, truncated) }), { maxLength: 3 })
+  .array(fc.record({ field: fc.constantFrom('image', 'file', 'other'), file: fc.boolean(), body: fc.oneof(real(), bytes, truncated) }), {
+    maxLength: 3,
+  })
   .map((parts) => multipart(parts));
 const garbledMultipart = fc.tuple(multiparts, fc.nat()).map(([c, cut]) => ({ ...c, body: c.body.subarray(0, cut % (c.body.length + 1)) }));
 
 // A well-formed picture with nothing on it: the strict decoders turn most mutations into 400s, so 422 needs its own case.
-const blank = await sharp({ create: { width: 28, height: 28, channels: 3, background: '#808080' } }).png().toBuffer();
+const blank = await sharp({ create: { width: 28, height: 28, channels: 3, background: '#808080' } })
+  .png()
+  .toBuffer();
 // And so does 413: drawn from the corpus by fc.nat(), which favours its first pictures, a picture over MAX_INPUT_PIXELS
 // came up so seldom that a run of 1,200 could miss it.
 const oversized = pngDeclaring(100_000, 100_000);
 const requests: fc.Arbitrary<Case> = fc.oneof(
-  fc.record({ body: fc.oneof(bytes, real(), truncated, flipped, fc.constant(Buffer.alloc(0)), fc.constant(blank), fc.constant(oversized)), contentType: fc.constantFrom(...contentTypes) }),
+  fc.record({
+    body: fc.oneof(bytes, real(), truncated, flipped, fc.constant(Buffer.alloc(0)), fc.constant(blank), fc.constant(oversized)),
+    contentType: fc.constantFrom(...contentTypes),
+  }),
   multiparts,
   garbledMultipart,
 );
@@ -244,11 +316,37 @@ describe("#34's hostile requests", () => {
     const deep = `{"inputs":[{"name":"image","shape":[1,1,28,28],"datatype":"FP32","data":${'['.repeat(5000)}1${']'.repeat(5000)}}]}`;
     const nested = '['.repeat(512 * 1024) + ']'.repeat(512 * 1024);
     const cases: Array<[string, () => Promise<{ statusCode: number; body: string }>, number, number]> = [
-      ['150,000 marks to /read', async () => app.inject({ method: 'POST', url: '/read', headers: { 'content-type': 'image/png' }, payload: await manyMarks() }), 422, 10_000],
-      ['noise bands to /read', async () => app.inject({ method: 'POST', url: '/read', headers: { 'content-type': 'image/png' }, payload: await noiseBands() }), 422, 5_000],
-      ['a /v2 value 5,000 deep', async () => app.inject({ method: 'POST', url: '/v2/models/lenet/infer', headers: { 'content-type': 'application/json' }, payload: deep }), 400, 500],
-      ['1 MB of nested JSON to a route that does not exist', async () => app.inject({ method: 'POST', url: '/nope', headers: { 'content-type': 'application/json' }, payload: nested }), 404, 500],
-      ['1 MB of nested JSON to /health', async () => app.inject({ method: 'POST', url: '/health', headers: { 'content-type': 'application/json' }, payload: nested }), 405, 500],
+      [
+        '150,000 marks to /read',
+        async () => app.inject({ method: 'POST', url: '/read', headers: { 'content-type': 'image/png' }, payload: await manyMarks() }),
+        422,
+        10_000,
+      ],
+      [
+        'noise bands to /read',
+        async () => app.inject({ method: 'POST', url: '/read', headers: { 'content-type': 'image/png' }, payload: await noiseBands() }),
+        422,
+        5_000,
+      ],
+      [
+        'a /v2 value 5,000 deep',
+        async () =>
+          app.inject({ method: 'POST', url: '/v2/models/lenet/infer', headers: { 'content-type': 'application/json' }, payload: deep }),
+        400,
+        500,
+      ],
+      [
+        '1 MB of nested JSON to a route that does not exist',
+        async () => app.inject({ method: 'POST', url: '/nope', headers: { 'content-type': 'application/json' }, payload: nested }),
+        404,
+        500,
+      ],
+      [
+        '1 MB of nested JSON to /health',
+        async () => app.inject({ method: 'POST', url: '/health', headers: { 'content-type': 'application/json' }, payload: nested }),
+        405,
+        500,
+      ],
       ['OPTIONS /predict', async () => app.inject({ method: 'OPTIONS', url: '/predict' }), 405, 500],
     ];
     let before = 0;
@@ -282,7 +380,12 @@ describe('fuzzed POST /predict', () => {
     const seen = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(requests, async ({ body, contentType }) => {
-        const res = await app.inject({ method: 'POST', url: '/predict', headers: contentType ? { 'content-type': contentType } : {}, payload: body });
+        const res = await app.inject({
+          method: 'POST',
+          url: '/predict',
+          headers: contentType ? { 'content-type': contentType } : {},
+          payload: body,
+        });
         seen.set(res.statusCode, (seen.get(res.statusCode) ?? 0) + 1);
         assertWellFormed(res.statusCode, res.body, `${contentType} ${body.length} B`);
       }),
@@ -294,7 +397,12 @@ describe('fuzzed POST /predict', () => {
   });
 
   it('a 50 MB body → 413, and the service still answers', async () => {
-    const res = await app.inject({ method: 'POST', url: '/predict', headers: { 'content-type': 'image/png' }, payload: Buffer.alloc(50 * 1024 * 1024, 7) });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/predict',
+      headers: { 'content-type': 'image/png' },
+      payload: Buffer.alloc(50 * 1024 * 1024, 7),
+    });
     assert.equal(res.statusCode, 413);
     assert.equal(res.json().error.code, 'payload_too_large');
     const big = multipart([{ field: 'image', file: true, body: Buffer.alloc(50 * 1024 * 1024, 7) }]);

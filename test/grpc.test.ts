@@ -68,8 +68,14 @@ const typedRequest = (images: Float32Array, n: number, extra: object = {}) => ({
   inputs: [input(n, { contents: { fp32_contents: Array.from(images) } })],
   ...extra,
 });
-const rawRequest = (images: Float32Array, n: number, extra: object = {}) => ({ model_name: name, inputs: [input(n)], raw_input_contents: [rawOf(images)], ...extra });
-const infer = (request: object, on = client, metadata?: Record<string, string>) => on.call<InferResponse>('ModelInfer', request, { metadata });
+const rawRequest = (images: Float32Array, n: number, extra: object = {}) => ({
+  model_name: name,
+  inputs: [input(n)],
+  raw_input_contents: [rawOf(images)],
+  ...extra,
+});
+const infer = (request: object, on = client, metadata?: Record<string, string>) =>
+  on.call<InferResponse>('ModelInfer', request, { metadata });
 
 /** The probabilities of a response, from whichever form they came in; `form` says which it must be. */
 function probabilitiesOf(res: InferResponse, form: 'typed' | 'raw', n: number): Float32Array {
@@ -77,7 +83,10 @@ function probabilitiesOf(res: InferResponse, form: 'typed' | 'raw', n: number): 
   assert.equal(res.model_version, version);
   assert.equal(res.outputs.length, 1);
   const [out] = res.outputs;
-  assert.deepEqual({ name: out.name, datatype: out.datatype, shape: out.shape }, { name: 'probabilities', datatype: 'FP32', shape: [n, 10] });
+  assert.deepEqual(
+    { name: out.name, datatype: out.datatype, shape: out.shape },
+    { name: 'probabilities', datatype: 'FP32', shape: [n, 10] },
+  );
   if (form === 'raw') {
     assert.equal(out.contents, null, 'raw outputs carry no typed contents');
     assert.equal(res.raw_output_contents.length, 1);
@@ -132,7 +141,8 @@ describe('gRPC: health and metadata', () => {
   });
 
   it('grpc.health.v1: SERVING for the server and for inference.GRPCInferenceService; an unknown service is NOT_FOUND', async () => {
-    for (const service of ['', 'inference.GRPCInferenceService']) assert.deepEqual(await client.call('Check', { service }), { status: 'SERVING' });
+    for (const service of ['', 'inference.GRPCInferenceService'])
+      assert.deepEqual(await client.call('Check', { service }), { status: 'SERVING' });
     await assertStatus(client.call('Check', { service: 'nope' }), status.NOT_FOUND, /no health status for service "nope"/);
     const { statuses } = await client.call<{ statuses: Record<string, { status: string }> }>('List', {});
     assert.deepEqual(Object.keys(statuses).sort(), ['', 'inference.GRPCInferenceService']);
@@ -159,7 +169,7 @@ describe('gRPC: while starting', () => {
 });
 
 describe('gRPC: ModelInfer', () => {
-  it('24 MNIST images give /predict\'s probabilities and REST /v2\'s, typed and raw alike', async () => {
+  it("24 MNIST images give /predict's probabilities and REST /v2's, typed and raw alike", async () => {
     const n = 24;
     const { tensors, expected } = await predictTensors(app, mnist, n); // what /predict ran, and answered
     const rest = await app.inject({
@@ -178,7 +188,7 @@ describe('gRPC: ModelInfer', () => {
     assert.deepEqual(raw, typed, 'raw and typed contents are the same tensor');
   });
 
-  it('outputs go typed or raw as asked (REST\'s binary_data parameters); unasked, as the inputs came; the id is echoed', async () => {
+  it("outputs go typed or raw as asked (REST's binary_data parameters); unasked, as the inputs came; the id is echoed", async () => {
     const n = 3;
     const images = toFloat(mnist, 300, n);
     const reference = probabilitiesOf(await infer(typedRequest(images, n)), 'typed', n);
@@ -187,17 +197,32 @@ describe('gRPC: ModelInfer', () => {
       ['raw in, nothing asked', rawRequest(images, n), 'raw'],
       ['typed in, binary_data_output', typedRequest(images, n, { parameters: { binary_data_output: param(true) } }), 'raw'],
       ['raw in, binary_data_output false', rawRequest(images, n, { parameters: { binary_data_output: param(false) } }), 'typed'],
-      ['typed in, the output\'s binary_data', typedRequest(images, n, { outputs: [{ name: 'probabilities', parameters: { binary_data: param(true) } }] }), 'raw'],
-      ['the output\'s binary_data false over binary_data_output', rawRequest(images, n, { parameters: { binary_data_output: param(true) }, outputs: [{ name: 'probabilities', parameters: { binary_data: param(false) } }] }), 'typed'],
+      [
+        "typed in, the output's binary_data",
+        typedRequest(images, n, { outputs: [{ name: 'probabilities', parameters: { binary_data: param(true) } }] }),
+        'raw',
+      ],
+      [
+        "the output's binary_data false over binary_data_output",
+        rawRequest(images, n, {
+          parameters: { binary_data_output: param(true) },
+          outputs: [{ name: 'probabilities', parameters: { binary_data: param(false) } }],
+        }),
+        'typed',
+      ],
       ['the output named, no parameters', typedRequest(images, n, { outputs: [{ name: 'probabilities' }] }), 'typed'],
     ];
     for (const [what, request, form] of cases) assert.deepEqual(probabilitiesOf(await infer(request), form, n), reference, what);
     assert.equal((await infer(typedRequest(images, n, { id: 'abc-1' }))).id, 'abc-1');
     assert.equal((await infer(typedRequest(images, n))).id, '');
-    assert.deepEqual(probabilitiesOf(await infer(typedRequest(images, n, { model_version: version })), 'typed', n), reference, 'the versioned model');
+    assert.deepEqual(
+      probabilitiesOf(await infer(typedRequest(images, n, { model_version: version })), 'typed', n),
+      reference,
+      'the versioned model',
+    );
   });
 
-  it('raw MNIST test images: the model\'s own probabilities and the right digits', async () => {
+  it("raw MNIST test images: the model's own probabilities and the right digits", async () => {
     const n = 64;
     const probabilities = probabilitiesOf(await infer(rawRequest(toFloat(mnist, 100, n), n)), 'raw', n);
     close(probabilities, await model.run(toFloat(mnist, 100, n), n), 1e-6);
@@ -215,13 +240,22 @@ describe('gRPC: ModelInfer', () => {
     assert.equal(answers.filter((a) => a.raw_output_contents.length === 1).length, 300);
   });
 
-  it('/metrics counts and times gRPC calls by method and code, beside REST\'s', async () => {
+  it("/metrics counts and times gRPC calls by method and code, beside REST's", async () => {
     await infer(rawRequest(toFloat(mnist, 0, 1), 1));
     await grpcFailure(client.call('ModelMetadata', { name: 'resnet' }));
     const text = (await app.inject('/metrics')).body;
-    assert.match(text, /^grpc_server_handled_total\{grpc_service="inference.GRPCInferenceService",grpc_method="ModelInfer",grpc_code="OK"\} [1-9]\d*$/m);
-    assert.match(text, /^grpc_server_handled_total\{grpc_service="inference.GRPCInferenceService",grpc_method="ModelMetadata",grpc_code="NOT_FOUND"\} [1-9]/m);
-    assert.match(text, /^grpc_server_handling_seconds_count\{grpc_service="inference.GRPCInferenceService",grpc_method="ModelInfer"\} [1-9]/m);
+    assert.match(
+      text,
+      /^grpc_server_handled_total\{grpc_service="inference.GRPCInferenceService",grpc_method="ModelInfer",grpc_code="OK"\} [1-9]\d*$/m,
+    );
+    assert.match(
+      text,
+      /^grpc_server_handled_total\{grpc_service="inference.GRPCInferenceService",grpc_method="ModelMetadata",grpc_code="NOT_FOUND"\} [1-9]/m,
+    );
+    assert.match(
+      text,
+      /^grpc_server_handling_seconds_count\{grpc_service="inference.GRPCInferenceService",grpc_method="ModelInfer"\} [1-9]/m,
+    );
     assert.match(text, /^http_requests_total\{/m);
   });
 });
@@ -234,7 +268,11 @@ describe('gRPC: malformed requests get INVALID_ARGUMENT (or the code that says w
     if (at) v[at[0]] = at[1];
     return v;
   };
-  const withInput = (extra: object, request: object = {}) => ({ model_name: 'lenet', inputs: [input(1, { contents: { fp32_contents: values(784) }, ...extra })], ...request });
+  const withInput = (extra: object, request: object = {}) => ({
+    model_name: 'lenet',
+    inputs: [input(1, { contents: { fp32_contents: values(784) }, ...extra })],
+    ...request,
+  });
   const nanRaw = Float32Array.from(two);
   nanRaw[7] = Infinity;
   const cases: Array<[string, () => object, grpc.status, RegExp]> = [
@@ -246,29 +284,94 @@ describe('gRPC: malformed requests get INVALID_ARGUMENT (or the code that says w
     ['FP64', () => withInput({ datatype: 'FP64' }), status.INVALID_ARGUMENT, /must be FP32, got FP64/],
     ['UINT8', () => withInput({ datatype: 'UINT8' }), status.INVALID_ARGUMENT, /must be FP32, got UINT8/],
     ['no datatype', () => withInput({ datatype: '' }), status.INVALID_ARGUMENT, /must be FP32/],
-    ['the shape of another model', () => withInput({ shape: [1, 784] }), status.INVALID_ARGUMENT, /shape \[1,784\]; the model takes \[-1,1,28,28\]/],
+    [
+      'the shape of another model',
+      () => withInput({ shape: [1, 784] }),
+      status.INVALID_ARGUMENT,
+      /shape \[1,784\]; the model takes \[-1,1,28,28\]/,
+    ],
     ['a wrong image size', () => withInput({ shape: [1, 1, 32, 32] }), status.INVALID_ARGUMENT, /the model takes/],
     ['no shape', () => withInput({ shape: [] }), status.INVALID_ARGUMENT, /shape \[\]/],
     ['a negative batch', () => withInput({ shape: [-1, 1, 28, 28] }), status.INVALID_ARGUMENT, /shape\[0\] -1/],
     ['an empty batch', () => withInput({ shape: [0, 1, 28, 28], contents: {} }), status.INVALID_ARGUMENT, /batch is empty/],
-    ['a batch over BATCH_MAX_SIZE', () => withInput({ shape: [257, 1, 28, 28] }), status.INVALID_ARGUMENT, /batch of 257 images is over this server's limit of 256/],
-    ['a batch past 2^53', () => withInput({ shape: ['1152921504606846976', 1, 28, 28] }), status.INVALID_ARGUMENT, /shape\[0\]|over this server's limit/],
-    ['too few values', () => withInput({ contents: { fp32_contents: values(783) } }), status.INVALID_ARGUMENT, /needs 784 values, contents.fp32_contents has 783/],
+    [
+      'a batch over BATCH_MAX_SIZE',
+      () => withInput({ shape: [257, 1, 28, 28] }),
+      status.INVALID_ARGUMENT,
+      /batch of 257 images is over this server's limit of 256/,
+    ],
+    [
+      'a batch past 2^53',
+      () => withInput({ shape: ['1152921504606846976', 1, 28, 28] }),
+      status.INVALID_ARGUMENT,
+      /shape\[0\]|over this server's limit/,
+    ],
+    [
+      'too few values',
+      () => withInput({ contents: { fp32_contents: values(783) } }),
+      status.INVALID_ARGUMENT,
+      /needs 784 values, contents.fp32_contents has 783/,
+    ],
     ['too many values', () => withInput({ contents: { fp32_contents: values(785) } }), status.INVALID_ARGUMENT, /has 785/],
     ['no contents', () => withInput({ contents: undefined }), status.INVALID_ARGUMENT, /has 0/],
     ['int_contents', () => withInput({ contents: { int_contents: values(784) } }), status.INVALID_ARGUMENT, /not contents.int_contents/],
     ['fp64_contents', () => withInput({ contents: { fp64_contents: values(784) } }), status.INVALID_ARGUMENT, /not contents.fp64_contents/],
-    ['bytes_contents', () => withInput({ contents: { bytes_contents: [Buffer.alloc(3136)] } }), status.INVALID_ARGUMENT, /not contents.bytes_contents/],
-    ['contents and raw both', () => ({ ...withInput({}), raw_input_contents: [rawOf(one)] }), status.INVALID_ARGUMENT, /both contents.fp32_contents and raw_input_contents/],
-    ['raw 4 bytes short', () => rawRequest(two.subarray(0, 2 * 784 - 1), 2), status.INVALID_ARGUMENT, /raw_input_contents\[0\] is 6268 bytes; shape \[2,1,28,28\] of FP32 is 6272 bytes/],
-    ['raw 3 bytes over', () => ({ ...rawRequest(two, 2), raw_input_contents: [Buffer.concat([rawOf(two), Buffer.alloc(3)])] }), status.INVALID_ARGUMENT, /6275 bytes/],
-    ['two raw tensors', () => ({ ...rawRequest(one, 1), raw_input_contents: [rawOf(one), rawOf(one)] }), status.INVALID_ARGUMENT, /holds 2 tensors/],
-    ['NaN among the typed values', () => withInput({ contents: { fp32_contents: values(784, [5, NaN]) } }), status.INVALID_ARGUMENT, /holds NaN/],
+    [
+      'bytes_contents',
+      () => withInput({ contents: { bytes_contents: [Buffer.alloc(3136)] } }),
+      status.INVALID_ARGUMENT,
+      /not contents.bytes_contents/,
+    ],
+    [
+      'contents and raw both',
+      () => ({ ...withInput({}), raw_input_contents: [rawOf(one)] }),
+      status.INVALID_ARGUMENT,
+      /both contents.fp32_contents and raw_input_contents/,
+    ],
+    [
+      'raw 4 bytes short',
+      () => rawRequest(two.subarray(0, 2 * 784 - 1), 2),
+      status.INVALID_ARGUMENT,
+      /raw_input_contents\[0\] is 6268 bytes; shape \[2,1,28,28\] of FP32 is 6272 bytes/,
+    ],
+    [
+      'raw 3 bytes over',
+      () => ({ ...rawRequest(two, 2), raw_input_contents: [Buffer.concat([rawOf(two), Buffer.alloc(3)])] }),
+      status.INVALID_ARGUMENT,
+      /6275 bytes/,
+    ],
+    [
+      'two raw tensors',
+      () => ({ ...rawRequest(one, 1), raw_input_contents: [rawOf(one), rawOf(one)] }),
+      status.INVALID_ARGUMENT,
+      /holds 2 tensors/,
+    ],
+    [
+      'NaN among the typed values',
+      () => withInput({ contents: { fp32_contents: values(784, [5, NaN]) } }),
+      status.INVALID_ARGUMENT,
+      /holds NaN/,
+    ],
     ['Infinity among the raw bytes', () => rawRequest(nanRaw, 2), status.INVALID_ARGUMENT, /holds Infinity/],
     ['an unknown output', () => withInput({}, { outputs: [{ name: 'logits' }] }), status.INVALID_ARGUMENT, /unknown output "logits"/],
-    ['an output asked twice', () => withInput({}, { outputs: [{ name: 'probabilities' }, { name: 'probabilities' }] }), status.INVALID_ARGUMENT, /requested twice/],
-    ['binary_data_output a string', () => withInput({}, { parameters: { binary_data_output: { string_param: 'yes' } } }), status.INVALID_ARGUMENT, /binary_data_output must be true or false/],
-    ['binary_data an integer', () => withInput({}, { outputs: [{ name: 'probabilities', parameters: { binary_data: { int64_param: 1 } } }] }), status.INVALID_ARGUMENT, /binary_data must be true or false/],
+    [
+      'an output asked twice',
+      () => withInput({}, { outputs: [{ name: 'probabilities' }, { name: 'probabilities' }] }),
+      status.INVALID_ARGUMENT,
+      /requested twice/,
+    ],
+    [
+      'binary_data_output a string',
+      () => withInput({}, { parameters: { binary_data_output: { string_param: 'yes' } } }),
+      status.INVALID_ARGUMENT,
+      /binary_data_output must be true or false/,
+    ],
+    [
+      'binary_data an integer',
+      () => withInput({}, { outputs: [{ name: 'probabilities', parameters: { binary_data: { int64_param: 1 } } }] }),
+      status.INVALID_ARGUMENT,
+      /binary_data must be true or false/,
+    ],
   ];
   for (const [what, request, code, pattern] of cases) {
     it(what, () => assertStatus(infer(request()), code, pattern));
@@ -276,7 +379,11 @@ describe('gRPC: malformed requests get INVALID_ARGUMENT (or the code that says w
 
   it('a message over BODY_LIMIT_BYTES is RESOURCE_EXHAUSTED, refused before it is read; the connection keeps serving', async () => {
     const huge = new Float32Array(256 * 784 * 6); // 4.8 MB > 4 MiB
-    await assertStatus(infer({ model_name: name, inputs: [input(256 * 6)], raw_input_contents: [rawOf(huge)] }), status.RESOURCE_EXHAUSTED, /larger than max/);
+    await assertStatus(
+      infer({ model_name: name, inputs: [input(256 * 6)], raw_input_contents: [rawOf(huge)] }),
+      status.RESOURCE_EXHAUSTED,
+      /larger than max/,
+    );
     assert.deepEqual(await client.call('ServerLive', {}), { live: true });
   });
 
@@ -284,14 +391,25 @@ describe('gRPC: malformed requests get INVALID_ARGUMENT (or the code that says w
     const small = await serve({ BATCH_MAX_SIZE: '8', QUEUE_MAX: '4' });
     try {
       probabilitiesOf(await infer(rawRequest(toFloat(mnist, 0, 4), 4), small.client), 'raw', 4);
-      await assertStatus(infer(rawRequest(toFloat(mnist, 0, 9), 9), small.client), status.INVALID_ARGUMENT, /batch of 9 images is over this server's limit of 8/);
+      await assertStatus(
+        infer(rawRequest(toFloat(mnist, 0, 9), 9), small.client),
+        status.INVALID_ARGUMENT,
+        /batch of 9 images is over this server's limit of 8/,
+      );
       // A call's images are queued together: 5 of them overflow a queue of 4 (REST answers the same with 503).
-      await assertStatus(infer(rawRequest(toFloat(mnist, 0, 5), 5), small.client), status.RESOURCE_EXHAUSTED, /the inference queue is full \(4 waiting\); retry shortly/);
+      await assertStatus(
+        infer(rawRequest(toFloat(mnist, 0, 5), 5), small.client),
+        status.RESOURCE_EXHAUSTED,
+        /the inference queue is full \(4 waiting\); retry shortly/,
+      );
       // Calls that arrive together while a batch runs fill the queue: the ones past it are refused, the others served.
-      const outcomes = await Promise.all(Array.from({ length: 32 }, () => outcome(infer(rawRequest(toFloat(mnist, 0, 4), 4), small.client))));
+      const outcomes = await Promise.all(
+        Array.from({ length: 32 }, () => outcome(infer(rawRequest(toFloat(mnist, 0, 4), 4), small.client))),
+      );
       const refused = outcomes.filter((o) => !o.ok);
       assert.ok(refused.length >= 1 && refused.length < 32, `${refused.length} of 32 calls found the queue full`);
-      for (const o of refused) assert.ok(o.code === status.RESOURCE_EXHAUSTED && /queue is full/.test(o.details), `${status[o.code]}: ${o.details}`);
+      for (const o of refused)
+        assert.ok(o.code === status.RESOURCE_EXHAUSTED && /queue is full/.test(o.details), `${status[o.code]}: ${o.details}`);
     } finally {
       await stop(small);
     }
@@ -299,13 +417,18 @@ describe('gRPC: malformed requests get INVALID_ARGUMENT (or the code that says w
 });
 
 describe('examples/grpc-infer.mjs', () => {
-  it('the README\'s example client reads examples/digit.png as /predict does: a 7, with the same probabilities', async () => {
-    const port = (await app.grpc.listen(0, '127.0.0.1'));
+  it("the README's example client reads examples/digit.png as /predict does: a 7, with the same probabilities", async () => {
+    const port = await app.grpc.listen(0, '127.0.0.1');
     const { stdout } = await run(process.execPath, ['examples/grpc-infer.mjs', 'examples/digit.png', `127.0.0.1:${port}`]);
     const answer = JSON.parse(stdout);
     assert.equal(answer.digit, 7, stdout);
     assert.equal(answer.model, name);
-    const predict = await app.inject({ method: 'POST', url: '/predict', headers: { 'content-type': 'image/png' }, payload: readFileSync('examples/digit.png') });
+    const predict = await app.inject({
+      method: 'POST',
+      url: '/predict',
+      headers: { 'content-type': 'image/png' },
+      payload: readFileSync('examples/digit.png'),
+    });
     close(answer.probabilities, predict.json().probabilities, 1e-4); // printed to 4 decimals
   });
 });
@@ -317,11 +440,16 @@ describe('gRPC: keys and the repository calls', () => {
 
   it('ModelInfer needs API_KEY as "authorization: Bearer" metadata; health and metadata stay open', async () => {
     const request = rawRequest(toFloat(mnist, 0, 1), 1);
-    await assertStatus(infer(request, keyed.client), status.UNAUTHENTICATED, /missing authorization: send the metadata "authorization: Bearer <API_KEY>"/);
+    await assertStatus(
+      infer(request, keyed.client),
+      status.UNAUTHENTICATED,
+      /missing authorization: send the metadata "authorization: Bearer <API_KEY>"/,
+    );
     for (const wrong of [`Bearer ${KEY}x`, KEY, `Basic ${KEY}`, `Bearer ${ADMIN}`, 'Bearer']) {
       await assertStatus(infer(request, keyed.client, { authorization: wrong }), status.UNAUTHENTICATED, /invalid authorization/);
     }
-    for (const right of [`Bearer ${KEY}`, `bearer ${KEY}`]) probabilitiesOf(await infer(request, keyed.client, { authorization: right }), 'raw', 1);
+    for (const right of [`Bearer ${KEY}`, `bearer ${KEY}`])
+      probabilitiesOf(await infer(request, keyed.client, { authorization: right }), 'raw', 1);
     for (const method of ['ServerLive', 'ServerReady', 'ServerMetadata']) await keyed.client.call(method, {});
     await keyed.client.call('ModelMetadata', { name });
     await keyed.client.call('Check', { service: '' });
@@ -330,15 +458,27 @@ describe('gRPC: keys and the repository calls', () => {
   it('RepositoryModelLoad reloads the model as /admin/reload does, with ADMIN_TOKEN; Unload is refused', async () => {
     const admin = { authorization: `Bearer ${ADMIN}` };
     await assertStatus(keyed.client.call('RepositoryModelLoad', { model_name: name }), status.UNAUTHENTICATED, /Bearer <ADMIN_TOKEN>/);
-    await assertStatus(keyed.client.call('RepositoryModelLoad', { model_name: name }, { metadata: { authorization: `Bearer ${KEY}` } }), status.UNAUTHENTICATED, /invalid/);
-    await assertStatus(keyed.client.call('RepositoryModelLoad', { model_name: 'resnet' }, { metadata: admin }), status.NOT_FOUND, /unknown model "resnet"/);
+    await assertStatus(
+      keyed.client.call('RepositoryModelLoad', { model_name: name }, { metadata: { authorization: `Bearer ${KEY}` } }),
+      status.UNAUTHENTICATED,
+      /invalid/,
+    );
+    await assertStatus(
+      keyed.client.call('RepositoryModelLoad', { model_name: 'resnet' }, { metadata: admin }),
+      status.NOT_FOUND,
+      /unknown model "resnet"/,
+    );
     const before = keyed.app.modelSlot.current;
     assert.deepEqual(await keyed.client.call('RepositoryModelLoad', { model_name: name }, { metadata: admin }), {});
     assert.notEqual(keyed.app.modelSlot.current, before, 'a freshly loaded model serves');
     assert.equal(keyed.app.modelSlot.current.info.sha256, before.info.sha256);
     assert.match((await keyed.app.inject('/metrics')).body, /^lenet_model_reloads_total\{result="swapped"\} 1$/m);
     probabilitiesOf(await infer(rawRequest(toFloat(mnist, 0, 1), 1), keyed.client, { authorization: `Bearer ${KEY}` }), 'raw', 1);
-    await assertStatus(keyed.client.call('RepositoryModelUnload', { model_name: name }, { metadata: admin }), status.FAILED_PRECONDITION, /does not unload it/);
+    await assertStatus(
+      keyed.client.call('RepositoryModelUnload', { model_name: name }, { metadata: admin }),
+      status.FAILED_PRECONDITION,
+      /does not unload it/,
+    );
   });
 
   it('without ADMIN_TOKEN the repository calls are UNIMPLEMENTED, in our words', async () => {
@@ -372,15 +512,25 @@ describe('gRPC: drain', () => {
 
     const ok = outcomes.filter((o) => o.ok);
     for (const o of ok) assert.deepEqual(probabilitiesOf(o.res, 'raw', 64), expected);
-    for (const o of outcomes) if (!o.ok) assert.ok(o.code === status.UNAVAILABLE && REFUSED.test(o.details), `${status[o.code]}: ${o.details}`);
-    assert.ok(ok.some((o) => o.at > closeStarted), 'some calls were still running when close began, and finished');
+    for (const o of outcomes)
+      if (!o.ok) assert.ok(o.code === status.UNAVAILABLE && REFUSED.test(o.details), `${status[o.code]}: ${o.details}`);
+    assert.ok(
+      ok.some((o) => o.at > closeStarted),
+      'some calls were still running when close began, and finished',
+    );
     // Every call the server took was answered: its own count of ModelInfer calls answered OK is the client's.
     const handled = (await draining.app.metrics.registry.getSingleMetric('grpc_server_handled_total')!.get()).values;
-    const count = (code: string) => handled.filter((v) => v.labels.grpc_method === 'ModelInfer' && v.labels.grpc_code === code).reduce((n, v) => n + v.value, 0);
+    const count = (code: string) =>
+      handled.filter((v) => v.labels.grpc_method === 'ModelInfer' && v.labels.grpc_code === code).reduce((n, v) => n + v.value, 0);
     assert.equal(count('OK'), ok.length + 1);
-    assert.equal(handled.filter((v) => v.labels.grpc_method === 'ModelInfer' && !['OK', 'UNAVAILABLE'].includes(String(v.labels.grpc_code))).length, 0);
+    assert.equal(
+      handled.filter((v) => v.labels.grpc_method === 'ModelInfer' && !['OK', 'UNAVAILABLE'].includes(String(v.labels.grpc_code))).length,
+      0,
+    );
     assert.deepEqual(seen, ['SERVING', 'NOT_SERVING']);
-    console.log(`drain in process: ${ok.length} of ${outcomes.length} calls OK (${ok.filter((o) => o.at > closeStarted).length} finished during the drain), the rest refused`);
+    console.log(
+      `drain in process: ${ok.length} of ${outcomes.length} calls OK (${ok.filter((o) => o.at > closeStarted).length} finished during the drain), the rest refused`,
+    );
   });
 });
 
@@ -397,9 +547,16 @@ describe('gRPC in a cluster: WORKERS=2 share GRPC_PORT, and SIGTERM drains both 
     };
     try {
       // The primary says it is ready once every worker listens (each binds GRPC_PORT before PORT).
-      for (let i = 0; i < 600 && !/"role":"primary".*"msg":"ready: open/.test(service.log()); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 600 && !/"role":"primary".*"msg":"ready: open/.test(service.log()); i++)
+        await new Promise((r) => setTimeout(r, 100));
       for (let i = 0; i < 6; i++) await grpcFailure(connect().call('ModelMetadata', { name: `nobody-${i}` }));
-      const pids = new Set(service.log().split('\n').filter((l) => l.includes('"transport":"grpc"')).map((l) => JSON.parse(l).pid));
+      const pids = new Set(
+        service
+          .log()
+          .split('\n')
+          .filter((l) => l.includes('"transport":"grpc"'))
+          .map((l) => JSON.parse(l).pid),
+      );
       assert.equal(pids.size, 2, `gRPC calls answered by ${[...pids].join(', ')}`);
 
       const batch = toFloat(mnist, 0, 64);
@@ -420,11 +577,17 @@ describe('gRPC in a cluster: WORKERS=2 share GRPC_PORT, and SIGTERM drains both 
       await Promise.all(loops);
       const ok = outcomes.filter((o) => o.ok);
       for (const o of ok) assert.deepEqual(probabilitiesOf(o.res, 'raw', 64), expected);
-      for (const o of outcomes) if (!o.ok) assert.ok(o.code === status.UNAVAILABLE && REFUSED.test(o.details), `${status[o.code]}: ${o.details}`);
-      assert.ok(ok.some((o) => o.at > signalledAt), 'calls in flight at SIGTERM finished during the drain');
+      for (const o of outcomes)
+        if (!o.ok) assert.ok(o.code === status.UNAVAILABLE && REFUSED.test(o.details), `${status[o.code]}: ${o.details}`);
+      assert.ok(
+        ok.some((o) => o.at > signalledAt),
+        'calls in flight at SIGTERM finished during the drain',
+      );
       assert.equal(await service.exited, 0, service.log().slice(-2000));
-      console.log(`cluster drain: ${outcomes.length} calls, ${ok.length} OK (${ok.filter((o) => o.at > signalledAt).length} after SIGTERM), ` +
-        `${outcomes.length - ok.length} refused UNAVAILABLE`);
+      console.log(
+        `cluster drain: ${outcomes.length} calls, ${ok.length} OK (${ok.filter((o) => o.at > signalledAt).length} after SIGTERM), ` +
+          `${outcomes.length - ok.length} refused UNAVAILABLE`,
+      );
     } finally {
       for (const c of clients) c.close();
       service.child.kill('SIGKILL');

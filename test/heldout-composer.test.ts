@@ -43,7 +43,8 @@ describe('held-out composer', () => {
         if ((meta.orientation ?? 1) !== 1) sideways.push(s);
         if (s.boxes) {
           assert.equal(s.boxes.length, s.text.length);
-          for (const b of s.boxes) assert.ok(b.x >= 0 && b.y >= 0 && b.x + b.width <= meta.width! && b.y + b.height <= meta.height!, JSON.stringify(b));
+          for (const b of s.boxes)
+            assert.ok(b.x >= 0 && b.y >= 0 && b.x + b.width <= meta.width! && b.y + b.height <= meta.height!, JSON.stringify(b));
           for (let i = 1; i < s.boxes.length; i++) assert.ok(s.boxes[i].x > s.boxes[i - 1].x, 'boxes left to right');
         }
       }

@@ -39,7 +39,9 @@ export async function healthLatencies(url: string, count: number): Promise<numbe
   for (let i = 0; i < count; i++) {
     const started = performance.now();
     await new Promise<void>((resolve, reject) =>
-      request(`${url}/health`, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject).end(),
+      request(`${url}/health`, { agent }, (res) => res.resume().on('end', resolve))
+        .on('error', reject)
+        .end(),
     );
     times.push(performance.now() - started);
   }
@@ -80,7 +82,10 @@ describe('hostile load: request bodies', () => {
   const FOUR_MB = 4 * MiB;
   const body = Buffer.alloc(FOUR_MB - 1024, 0x5b); // 4 MB less 1 KB of '[': the rest never comes
   for (const [what, head] of [
-    ['a route that does not exist', `POST /nonexistent HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${FOUR_MB}\r\n\r\n`],
+    [
+      'a route that does not exist',
+      `POST /nonexistent HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${FOUR_MB}\r\n\r\n`,
+    ],
     ['/predict', `POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: ${FOUR_MB}\r\n\r\n`],
   ]) {
     it(`600 connections holding 4 MB bodies to ${what}: RSS under 600 MB, /health p99 under 50 ms`, { timeout: 60_000 }, async (t) => {
@@ -174,47 +179,60 @@ describe('hostile load: /read', () => {
     assert.ok(p99(health) < quiet + ADDED_P99_MS, summary);
   });
 
-  it('1,000 concurrent /read: each a 200 or a 503 (no reset), the 503s within 100 ms, RSS under 800 MB', { timeout: 120_000 }, async (t) => {
-    const picture = readFileSync('examples/number.jpg');
-    const logged = service.log().length;
-    const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
-    const { result, peak } = await peakRss(service.child.pid!, () =>
-      Promise.all(
-        Array.from(
-          { length: 1000 },
-          () =>
-            new Promise<{ status: number | string; ms: number }>((resolve) => {
-              const started = performance.now();
-              const req = request(`${service.url}/read`, { method: 'POST', agent, headers: { 'content-type': 'image/jpeg', 'content-length': picture.length } }, (res) => {
-                const ms = performance.now() - started;
-                res.resume().on('end', () => resolve({ status: res.statusCode!, ms }));
-              });
-              req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: err.code ?? err.message, ms: performance.now() - started }));
-              req.end(picture);
-            }),
+  it(
+    '1,000 concurrent /read: each a 200 or a 503 (no reset), the 503s within 100 ms, RSS under 800 MB',
+    { timeout: 120_000 },
+    async (t) => {
+      const picture = readFileSync('examples/number.jpg');
+      const logged = service.log().length;
+      const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+      const { result, peak } = await peakRss(service.child.pid!, () =>
+        Promise.all(
+          Array.from(
+            { length: 1000 },
+            () =>
+              new Promise<{ status: number | string; ms: number }>((resolve) => {
+                const started = performance.now();
+                const req = request(
+                  `${service.url}/read`,
+                  { method: 'POST', agent, headers: { 'content-type': 'image/jpeg', 'content-length': picture.length } },
+                  (res) => {
+                    const ms = performance.now() - started;
+                    res.resume().on('end', () => resolve({ status: res.statusCode!, ms }));
+                  },
+                );
+                req.on('error', (err: NodeJS.ErrnoException) =>
+                  resolve({ status: err.code ?? err.message, ms: performance.now() - started }),
+                );
+                req.end(picture);
+              }),
+          ),
         ),
-      ),
-    );
-    agent.destroy();
-    const count = (s: number | string) => result.filter((r) => r.status === s).length;
-    // The server's own time to each 503, from its request log.
-    const refused = service
-      .log()
-      .slice(logged)
-      .split('\n')
-      .filter((line) => line.includes('"statusCode":503'))
-      .map((line) => JSON.parse(line).responseTime as number)
-      .sort((a, b) => a - b);
-    const seen = result.filter((r) => r.status === 503).map((r) => r.ms).sort((a, b) => a - b);
-    const summary =
-      `200: ${count(200)}, 503: ${count(503)}, other: ${JSON.stringify(result.filter((r) => r.status !== 200 && r.status !== 503).slice(0, 5))}; ` +
-      `503 in the server p50 ${refused[refused.length >> 1]?.toFixed(1)} ms, p95 ${refused[Math.floor(0.95 * refused.length)]?.toFixed(1)} ms, max ${refused.at(-1)?.toFixed(1)} ms; ` +
-      `at the client p50 ${seen[seen.length >> 1]?.toFixed(0)} ms, max ${seen.at(-1)?.toFixed(0)} ms; peak RSS ${(peak / MiB).toFixed(0)} MB`;
-    t.diagnostic(summary);
-    assert.equal(count(200) + count(503), 1000, summary);
-    assert.ok(count(200) >= 8, summary);
-    assert.equal(refused.length, count(503), summary);
-    assert.ok(refused[Math.floor(0.95 * refused.length)] < 100, summary);
-    assert.ok(peak < 800 * MiB, summary);
-  });
+      );
+      agent.destroy();
+      const count = (s: number | string) => result.filter((r) => r.status === s).length;
+      // The server's own time to each 503, from its request log.
+      const refused = service
+        .log()
+        .slice(logged)
+        .split('\n')
+        .filter((line) => line.includes('"statusCode":503'))
+        .map((line) => JSON.parse(line).responseTime as number)
+        .sort((a, b) => a - b);
+      const seen = result
+        .filter((r) => r.status === 503)
+        .map((r) => r.ms)
+        .sort((a, b) => a - b);
+      const summary =
+        `200: ${count(200)}, 503: ${count(503)}, other: ${JSON.stringify(result.filter((r) => r.status !== 200 && r.status !== 503).slice(0, 5))}; ` +
+        `503 in the server p50 ${refused[refused.length >> 1]?.toFixed(1)} ms, p95 ${refused[Math.floor(0.95 * refused.length)]?.toFixed(1)} ms, max ${refused.at(-1)?.toFixed(1)} ms; ` +
+        `at the client p50 ${seen[seen.length >> 1]?.toFixed(0)} ms, max ${seen.at(-1)?.toFixed(0)} ms; peak RSS ${(peak / MiB).toFixed(0)} MB`;
+      t.diagnostic(summary);
+      assert.equal(count(200) + count(503), 1000, summary);
+      assert.ok(count(200) >= 8, summary);
+      assert.equal(refused.length, count(503), summary);
+      assert.ok(refused[Math.floor(0.95 * refused.length)] < 100, summary);
+      assert.ok(peak < 800 * MiB, summary);
+    },
+  );
 });

@@ -15,7 +15,9 @@ let app: FastifyInstance;
 let port: number;
 
 before(async () => {
-  app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', EXECUTION_PROVIDER: 'cpu', API_KEY, REQUEST_TIMEOUT_MS: '1500' }), { logger: false });
+  app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', EXECUTION_PROVIDER: 'cpu', API_KEY, REQUEST_TIMEOUT_MS: '1500' }), {
+    logger: false,
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as { port: number }).port;
 });
@@ -51,10 +53,20 @@ describe('HTTP hardening', () => {
   it('image/png; charset=utf-8 is an image, and the auth scheme is case-insensitive', async () => {
     const png = await variants.plain(mnist, 0);
     for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
-      const res = await app.inject({ method: 'POST', url: '/predict', headers: { 'content-type': 'image/png; charset=utf-8', authorization: `${scheme} ${API_KEY}` }, payload: png });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/predict',
+        headers: { 'content-type': 'image/png; charset=utf-8', authorization: `${scheme} ${API_KEY}` },
+        payload: png,
+      });
       assert.equal(res.statusCode, 200, `${scheme}: ${res.body}`);
     }
-    const wrong = await app.inject({ method: 'POST', url: '/predict', headers: { 'content-type': 'image/png', authorization: `bearer ${API_KEY}x` }, payload: png });
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/predict',
+      headers: { 'content-type': 'image/png', authorization: `bearer ${API_KEY}x` },
+      payload: png,
+    });
     assert.equal(wrong.statusCode, 401);
   });
 
@@ -70,7 +82,12 @@ describe('HTTP hardening', () => {
   it('4 MB of deeply nested JSON is refused with 415 without being parsed', async () => {
     const nested = '['.repeat(2 * 1024 * 1024) + ']'.repeat(2 * 1024 * 1024);
     const started = performance.now();
-    const res = await app.inject({ method: 'POST', url: '/predict', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, payload: nested });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/predict',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+      payload: nested,
+    });
     assert.equal(res.statusCode, 415);
     assert.equal(res.json().error.code, 'unsupported_media_type');
     assert.ok(performance.now() - started < 500, `took ${performance.now() - started} ms`);
@@ -78,7 +95,12 @@ describe('HTTP hardening', () => {
 
   it('headers trickled in are cut off at a third of REQUEST_TIMEOUT_MS, a trickled body at REQUEST_TIMEOUT_MS', async () => {
     // 1.5 s request timeout: headers by 0.5 s, the whole request by 1.5 s, each checked every second.
-    const headers = await raw(Array.from({ length: 100 }, (_, i) => `X-Slow-${i}: ${i}\r\n`).map((h, i) => (i === 0 ? `GET /health HTTP/1.1\r\nHost: x\r\n${h}` : h)), 100);
+    const headers = await raw(
+      Array.from({ length: 100 }, (_, i) => `X-Slow-${i}: ${i}\r\n`).map((h, i) =>
+        i === 0 ? `GET /health HTTP/1.1\r\nHost: x\r\n${h}` : h,
+      ),
+      100,
+    );
     assert.ok(headers.closedAfterMs < 3_000, `headers: closed after ${headers.closedAfterMs} ms`);
     assert.equal(status(headers.text), 408, headers.text);
     assert.equal(json(headers.text).error.code, 'request_timeout');

@@ -25,9 +25,16 @@ describe('npm ci on a fresh copy', () => {
       // The settings of the npm running this test (`npm test` exports npm_config_*) must not leak into the fresh copy.
       if (/^npm_/i.test(name)) delete env[name];
     }
-    const { stdout, stderr } = await run('npm', ['ci', '--dry-run', '--ignore-scripts', '--prefer-offline'], { cwd: dir, env, maxBuffer: 16 << 20 });
+    const { stdout, stderr } = await run('npm', ['ci', '--dry-run', '--ignore-scripts', '--prefer-offline'], {
+      cwd: dir,
+      env,
+      maxBuffer: 16 << 20,
+    });
     const output = `${stdout}\n${stderr}`;
-    assert.deepEqual(output.split('\n').filter((line) => /\bwarn\b/i.test(line)), [], output);
+    assert.deepEqual(
+      output.split('\n').filter((line) => /\bwarn\b/i.test(line)),
+      [],
+      output,
+    );
   });
-
 });

@@ -65,7 +65,8 @@ const podSpecOf = (deployment: K8sObject) => (deployment.spec as { template: { s
 const envOf = (c: Container) => Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
 const probes = (c: Container) => [c.startupProbe, c.livenessProbe, c.readinessProbe].filter((p): p is Probe => p !== undefined);
 /** A container port named or numbered as a probe or Service refers to it. */
-const portOf = (c: Container, ref: number | string) => (typeof ref === 'number' ? ref : c.ports?.find((p) => p.name === ref)?.containerPort);
+const portOf = (c: Container, ref: number | string) =>
+  typeof ref === 'number' ? ref : c.ports?.find((p) => p.name === ref)?.containerPort;
 const preStopSeconds = (c: Container) => {
   const preStop = c.lifecycle?.preStop;
   if (preStop?.sleep) return preStop.sleep.seconds;
@@ -92,9 +93,14 @@ const appPort = (config: ReturnType<typeof loadConfig>, port: number | undefined
 
 async function assertMatchesApp(c: Container, where: string, ports: Array<'http' | 'grpc'> = ['http', 'grpc']): Promise<void> {
   const config = assertConfigAccepted(c);
-  assert.deepEqual(c.ports?.map((p) => appPort(config, p.containerPort)), ports, `${where}: the container ports are ${ports} (PORT, GRPC_PORT)`);
+  assert.deepEqual(
+    c.ports?.map((p) => appPort(config, p.containerPort)),
+    ports,
+    `${where}: the container ports are ${ports} (PORT, GRPC_PORT)`,
+  );
   for (const p of c.ports!) {
-    if (appPort(config, p.containerPort) === 'grpc') assert.match(p.name ?? '', /^(grpc|h2c)/, `${where}: a gRPC port's name says so (Istio, Knative)`);
+    if (appPort(config, p.containerPort) === 'grpc')
+      assert.match(p.name ?? '', /^(grpc|h2c)/, `${where}: a gRPC port's name says so (Istio, Knative)`);
   }
   assert.match(dockerfile, new RegExp(`^EXPOSE ${config.PORT}$`, 'm'));
   assert.match(dockerfile, new RegExp(`^EXPOSE ${config.GRPC_PORT}$`, 'm'));
@@ -148,21 +154,37 @@ describe('deploy/k8s manifests', () => {
         const [c] = pod.containers;
         const { SHUTDOWN_TIMEOUT_MS } = loadConfig(envOf(c));
         assert.ok(preStopSeconds(c) >= 3, 'a preStop pause so that endpoints drop the pod before the drain');
-        assert.ok(pod.terminationGracePeriodSeconds! > preStopSeconds(c) + SHUTDOWN_TIMEOUT_MS / 1000, `grace ${pod.terminationGracePeriodSeconds} s`);
+        assert.ok(
+          pod.terminationGracePeriodSeconds! > preStopSeconds(c) + SHUTDOWN_TIMEOUT_MS / 1000,
+          `grace ${pod.terminationGracePeriodSeconds} s`,
+        );
       });
 
       it('the Service, HPA and PDB point at the Deployment and its pods', () => {
         const deployment = find(objects, 'Deployment');
-        const labels = find<{ template: { metadata: { labels: Record<string, string> } } }>(objects, 'Deployment').spec.template.metadata.labels;
+        const labels = find<{ template: { metadata: { labels: Record<string, string> } } }>(objects, 'Deployment').spec.template.metadata
+          .labels;
         const matches = (selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
         const service = find<{ selector: Record<string, string>; ports: Array<{ targetPort: string | number }> }>(objects, 'Service');
         assert.ok(matches(service.spec.selector));
         const [c] = podSpecOf(deployment).containers;
         const config = loadConfig(envOf(c));
-        assert.deepEqual(service.spec.ports.map((port) => appPort(config, portOf(c, port.targetPort))), ['http', 'grpc'], 'the Service serves HTTP and gRPC');
-        assert.ok(matches(find<{ selector: { matchLabels: Record<string, string> } }>(objects, 'PodDisruptionBudget').spec.selector.matchLabels));
-        const hpa = find<{ scaleTargetRef: { kind: string; name: string }; minReplicas: number; maxReplicas: number }>(objects, 'HorizontalPodAutoscaler').spec;
-        assert.deepEqual({ kind: hpa.scaleTargetRef.kind, name: hpa.scaleTargetRef.name }, { kind: 'Deployment', name: deployment.metadata.name });
+        assert.deepEqual(
+          service.spec.ports.map((port) => appPort(config, portOf(c, port.targetPort))),
+          ['http', 'grpc'],
+          'the Service serves HTTP and gRPC',
+        );
+        assert.ok(
+          matches(find<{ selector: { matchLabels: Record<string, string> } }>(objects, 'PodDisruptionBudget').spec.selector.matchLabels),
+        );
+        const hpa = find<{ scaleTargetRef: { kind: string; name: string }; minReplicas: number; maxReplicas: number }>(
+          objects,
+          'HorizontalPodAutoscaler',
+        ).spec;
+        assert.deepEqual(
+          { kind: hpa.scaleTargetRef.kind, name: hpa.scaleTargetRef.name },
+          { kind: 'Deployment', name: deployment.metadata.name },
+        );
         assert.ok(hpa.minReplicas >= 1 && hpa.maxReplicas > hpa.minReplicas);
       });
     });
@@ -176,7 +198,10 @@ describe('deploy/k8s manifests', () => {
     assert.equal(config.WORKERS, Number(c.resources?.limits?.cpu));
     assert.equal(c.resources?.requests?.cpu, c.resources?.limits?.cpu, 'a guaranteed quota');
     const metrics = find<{ metrics: Array<{ resource?: { name: string } }> }>(objects, 'HorizontalPodAutoscaler').spec.metrics;
-    assert.deepEqual(metrics.map((m) => m.resource?.name), ['cpu']);
+    assert.deepEqual(
+      metrics.map((m) => m.resource?.name),
+      ['cpu'],
+    );
   });
 
   it('gpu overlay: one GPU, CUDA or refuse to start, one process, scaled on the queue depth the app exports', async () => {
@@ -196,8 +221,16 @@ describe('deploy/k8s manifests', () => {
   });
 
   it('KServe: an InferenceService on our image as a ServingRuntime speaking the Open Inference Protocol v2', async () => {
-    const [runtime] = loadDocuments(`${ROOT}/kserve/servingruntime.yaml`) as Array<K8sObject & { spec: { containers: Container[]; protocolVersions: string[]; supportedModelFormats: Array<{ name: string; version: string }> } }>;
-    const [isvc] = loadDocuments(`${ROOT}/kserve/inferenceservice.yaml`) as Array<K8sObject & { spec: { predictor: { model: { modelFormat: { name: string; version: string }; runtime: string; protocolVersion: string } } } }>;
+    const [runtime] = loadDocuments(`${ROOT}/kserve/servingruntime.yaml`) as Array<
+      K8sObject & {
+        spec: { containers: Container[]; protocolVersions: string[]; supportedModelFormats: Array<{ name: string; version: string }> };
+      }
+    >;
+    const [isvc] = loadDocuments(`${ROOT}/kserve/inferenceservice.yaml`) as Array<
+      K8sObject & {
+        spec: { predictor: { model: { modelFormat: { name: string; version: string }; runtime: string; protocolVersion: string } } };
+      }
+    >;
     assert.equal(runtime.apiVersion, 'serving.kserve.io/v1alpha1');
     assert.equal(runtime.kind, 'ServingRuntime');
     assert.equal(isvc.apiVersion, 'serving.kserve.io/v1beta1');
@@ -221,16 +254,24 @@ describe('deploy/k8s manifests', () => {
     assert.equal((await app.inject(`/v2/models/${served}/ready`)).statusCode, 200);
   });
 
-  it('KServe over gRPC: an InferenceService naming the runtime\'s GRPC_PORT as h2c, where the app answers the OIP\'s gRPC health and metadata', async () => {
-    const [runtime] = loadDocuments(`${ROOT}/kserve/servingruntime.yaml`) as Array<K8sObject & { spec: { containers: Container[]; protocolVersions: string[] } }>;
-    type Predictor = { model: { runtime: string; protocolVersion: string; ports: Array<{ name: string; containerPort: number; protocol: string }> } };
+  it("KServe over gRPC: an InferenceService naming the runtime's GRPC_PORT as h2c, where the app answers the OIP's gRPC health and metadata", async () => {
+    const [runtime] = loadDocuments(`${ROOT}/kserve/servingruntime.yaml`) as Array<
+      K8sObject & { spec: { containers: Container[]; protocolVersions: string[] } }
+    >;
+    type Predictor = {
+      model: { runtime: string; protocolVersion: string; ports: Array<{ name: string; containerPort: number; protocol: string }> };
+    };
     const [isvc] = loadDocuments(`${ROOT}/kserve/inferenceservice-grpc.yaml`) as Array<K8sObject & { spec: { predictor: Predictor } }>;
     assert.equal(isvc.kind, 'InferenceService');
     const { model } = isvc.spec.predictor;
     assert.equal(model.runtime, runtime.metadata.name);
     assert.ok(runtime.spec.protocolVersions.includes('grpc-v2') && runtime.spec.protocolVersions.includes(model.protocolVersion));
     const config = assertConfigAccepted(runtime.spec.containers[0]);
-    assert.deepEqual(model.ports, [{ name: 'h2c', containerPort: config.GRPC_PORT, protocol: 'TCP' }], "Knative's name for HTTP/2 in clear text, on GRPC_PORT");
+    assert.deepEqual(
+      model.ports,
+      [{ name: 'h2c', containerPort: config.GRPC_PORT, protocol: 'TCP' }],
+      "Knative's name for HTTP/2 in clear text, on GRPC_PORT",
+    );
     // What the port serves, asked with a gRPC client of the vendored protocol.
     const port = await app.grpc.listen(0, '127.0.0.1');
     const client = grpcClient(`127.0.0.1:${port}`);

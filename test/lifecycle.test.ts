@@ -65,7 +65,10 @@ describe('graceful drain on SIGTERM', () => {
     const code = await service.exited;
     const log = service.log();
     assert.match(log, /draining: finishing requests whose clients have gone/, 'no request was still running at the signal');
-    assert.deepEqual(log.split('\n').filter((line) => /"level":[5-6]\d/.test(line)), []);
+    assert.deepEqual(
+      log.split('\n').filter((line) => /"level":[5-6]\d/.test(line)),
+      [],
+    );
     assert.equal(code, 0);
   });
 });
@@ -125,7 +128,9 @@ describe('cluster (WORKERS=2)', () => {
 
       const png = await variants.plain(mnist, 0);
       const answers = await Promise.all(
-        Array.from({ length: 20 }, () => fetch(`${service.url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png })),
+        Array.from({ length: 20 }, () =>
+          fetch(`${service.url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png }),
+        ),
       );
       for (const answer of answers) assert.equal((await answer.json()).digit, mnist.labels[0]);
       // Whichever worker answers the scrape reports the sum over both.
@@ -192,7 +197,12 @@ function freshGet(url: string, ms: number): Promise<{ status: number; retryAfter
 describe('soak', () => {
   it(`${SOAK_SECONDS} s at c64 with a mix of picture sizes: no errors, bounded memory growth`, async () => {
     const service = await startService({ LOG_LEVEL: 'warn' });
-    const bodies = [await variants.plain(mnist, 0), await variants.plain(mnist, 1), await variants.rgb280(mnist, 2), await variants.rgbaTransparent(mnist, 3)];
+    const bodies = [
+      await variants.plain(mnist, 0),
+      await variants.plain(mnist, 1),
+      await variants.rgb280(mnist, 2),
+      await variants.rgbaTransparent(mnist, 3),
+    ];
     const pid = service.child.pid!;
     try {
       const load = (seconds: number) =>
@@ -206,7 +216,14 @@ describe('soak', () => {
       /** Runs `fn` with the service's RSS sampled every second; returns its result and the samples. */
       const sampled = async <T>(fn: () => Promise<T>): Promise<[T, number[]]> => {
         const samples: number[] = [];
-        const sampler = setInterval(() => void rssOf(pid).then((b) => samples.push(b), () => {}), 1000);
+        const sampler = setInterval(
+          () =>
+            void rssOf(pid).then(
+              (b) => samples.push(b),
+              () => {},
+            ),
+          1000,
+        );
         try {
           return [await fn(), samples];
         } finally {
@@ -218,7 +235,7 @@ describe('soak', () => {
       // 10 s warm-up read as growth. In 5 s windows, at least 10 s and at most 60, until two windows in a row peak
       // within 2 MiB of the highest peak before them.
       const warm: number[] = [];
-      for (let held = 0, highest = 0; warm.length < 12 && (warm.length < 2 || held < 2); ) {
+      for (let held = 0, highest = 0; warm.length < 12 && (warm.length < 2 || held < 2);) {
         const window = peak((await sampled(() => load(5)))[1]);
         held = warm.length > 0 && window <= highest + 2 ? held + 1 : 0;
         highest = Math.max(highest, window);
@@ -239,7 +256,10 @@ describe('soak', () => {
       assert.equal(result.timeouts, 0, 'timeouts');
       assert.equal(result.non2xx, 0, 'non-2xx answers');
       assert.ok(result.requests.total > 1000);
-      assert.ok(growth.climb < 20, `peak RSS climbed by ${growth.climb.toFixed(1)} MiB beyond its largest single step (${growth.step.toFixed(1)} MiB)`);
+      assert.ok(
+        growth.climb < 20,
+        `peak RSS climbed by ${growth.climb.toFixed(1)} MiB beyond its largest single step (${growth.step.toFixed(1)} MiB)`,
+      );
       assert.ok(growth.total < 96, `peak RSS grew by ${growth.total.toFixed(1)} MiB during the run`);
     } finally {
       service.child.kill('SIGTERM');

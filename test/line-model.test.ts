@@ -26,13 +26,15 @@ const run = async (bytes: Uint8Array, feeds: Record<string, ort.Tensor>) => {
 };
 
 describe('line model graphs', () => {
-  it('the exported graph gives the training forward graph\'s scores on the same weights, T as the contract says', async () => {
+  it("the exported graph gives the training forward graph's scores on the same weights, T as the contract says", async () => {
     const { params } = warmStartFromLenet('models/lenet.onnx');
     const served = buildLineInference(unflattenLineParams(params), {});
     for (const width of [28, 31, 57, 96]) {
       const line = new ort.Tensor('float32', lineOf(2, width, width), [2, 1, 28, width]);
       const a = (await run(served, { [LINE_INPUT]: line }))[LINE_SCORES];
-      const b = (await run(buildLineForward(), { [LINE_INPUT]: line, [PARAMS_INPUT]: new ort.Tensor('float32', params, [params.length]) }))[LINE_SCORES];
+      const b = (await run(buildLineForward(), { [LINE_INPUT]: line, [PARAMS_INPUT]: new ort.Tensor('float32', params, [params.length]) }))[
+        LINE_SCORES
+      ];
       assert.deepEqual(a.dims, [2, lineFrames(width), LINE_CLASSES]);
       assert.deepEqual(b.dims, a.dims);
       const x = a.data as Float32Array;
@@ -45,7 +47,7 @@ describe('line model graphs', () => {
     }
   });
 
-  it('the gradient graph seeded with CTC\'s dlogits is the gradient of the CTC loss (finite differences)', async () => {
+  it("the gradient graph seeded with CTC's dlogits is the gradient of the CTC loss (finite differences)", async () => {
     const { params } = randomStart(3);
     const width = 64;
     const line = new ort.Tensor('float32', lineOf(2, width, 9), [2, 1, 28, width]);
@@ -54,19 +56,30 @@ describe('line model graphs', () => {
     const loss = async (p: Float32Array) => {
       const scores = (await forward.run({ [LINE_INPUT]: line, [PARAMS_INPUT]: new ort.Tensor('float32', p, [p.length]) }))[LINE_SCORES];
       // The second line is 3 columns shorter than the batch: its last 3 columns are padding, taught blank.
-      return { ...ctcBatch(scores.data as Float32Array, 2, scores.dims[1], LINE_CLASSES, labels, BLANK, [scores.dims[1], scores.dims[1] - 3]), frames: scores.dims[1] };
+      return {
+        ...ctcBatch(scores.data as Float32Array, 2, scores.dims[1], LINE_CLASSES, labels, BLANK, [scores.dims[1], scores.dims[1] - 3]),
+        frames: scores.dims[1],
+      };
     };
     const at = await loss(params);
     const dlogits = new ort.Tensor('float32', at.grad, [2, at.frames, LINE_CLASSES]);
-    const grad = (await run(buildLineGradient(), { [LINE_INPUT]: line, [PARAMS_INPUT]: new ort.Tensor('float32', params, [params.length]), [DLOGITS]: dlogits }))
-      .grad.data as Float32Array;
+    const grad = (
+      await run(buildLineGradient(), {
+        [LINE_INPUT]: line,
+        [PARAMS_INPUT]: new ort.Tensor('float32', params, [params.length]),
+        [DLOGITS]: dlogits,
+      })
+    ).grad.data as Float32Array;
     assert.equal(grad.length, lineParamCount());
     const rng = createRng(5);
     const eps = 1e-2;
     let worst = 0;
     // The last layers' parameters (no ReLU or max-pool kink between them and the loss) and a sample of the rest.
     const fc2 = lineParamCount() - 11 * 64 - 11;
-    const picks = [...Array.from({ length: 12 }, () => fc2 + Math.floor(rng() * (11 * 64 + 11))), ...Array.from({ length: 12 }, () => Math.floor(rng() * fc2))];
+    const picks = [
+      ...Array.from({ length: 12 }, () => fc2 + Math.floor(rng() * (11 * 64 + 11))),
+      ...Array.from({ length: 12 }, () => Math.floor(rng() * fc2)),
+    ];
     for (const i of picks) {
       const plus = params.slice();
       const minus = params.slice();

@@ -39,10 +39,20 @@ async function meanLoss(params: Float32Array, batches: LineBatch[]): Promise<num
 }
 
 describe('line model training (tiny recipe)', () => {
-  it('the loss falls, and the export loads with the contract\'s shapes', async () => {
+  it("the loss falls, and the export loads with the contract's shapes", async () => {
     const recipe = LINE_RECIPES.tiny;
     const start = warmStartFromLenet('models/lenet.onnx');
-    const ckpt: LineCheckpoint = { recipe, step: 0, params: start.params.slice(), state: new Map(), history: [], lossCurve: [], seconds: 0, lines: 0, warmStart: start.from };
+    const ckpt: LineCheckpoint = {
+      recipe,
+      step: 0,
+      params: start.params.slice(),
+      state: new Map(),
+      history: [],
+      lossCurve: [],
+      seconds: 0,
+      lines: 0,
+      warmStart: start.from,
+    };
     const { checkpoint, stopped } = await trainLine(ckpt, { recordEvery: recipe.steps });
     assert.equal(stopped, false);
     assert.equal(checkpoint.step, recipe.steps);
@@ -75,10 +85,19 @@ describe('line model training (tiny recipe)', () => {
     await session.release();
   });
 
-  it('a run stopped after 5 steps and resumed from its checkpoint ends with the uninterrupted run\'s weights', async () => {
+  it("a run stopped after 5 steps and resumed from its checkpoint ends with the uninterrupted run's weights", async () => {
     const recipe = { ...LINE_RECIPES.tiny, steps: 8 };
     const start = warmStartFromLenet('models/lenet.onnx');
-    const fresh = (): LineCheckpoint => ({ recipe, step: 0, params: start.params.slice(), state: new Map(), history: [], lossCurve: [], seconds: 0, lines: 0 });
+    const fresh = (): LineCheckpoint => ({
+      recipe,
+      step: 0,
+      params: start.params.slice(),
+      state: new Map(),
+      history: [],
+      lossCurve: [],
+      seconds: 0,
+      lines: 0,
+    });
     const whole = await trainLine(fresh(), { recordEvery: recipe.steps });
     let steps = 0;
     const first = await trainLine(fresh(), { recordEvery: recipe.steps, shouldStop: () => ++steps === 5 });

@@ -16,7 +16,13 @@ describe('log format', () => {
   });
 
   it('a request is one line: method, URL, status and time', () => {
-    const line = humanLine({ level: 30, msg: 'request completed', req: { method: 'POST', url: '/predict' }, res: { statusCode: 200 }, responseTime: 3.4 });
+    const line = humanLine({
+      level: 30,
+      msg: 'request completed',
+      req: { method: 'POST', url: '/predict' },
+      res: { statusCode: 200 },
+      responseTime: 3.4,
+    });
     assert.equal(line, 'POST /predict → 200 in 3 ms');
     assert.equal(humanLine({ level: 30, msg: 'draining every worker', signal: 'SIGTERM', pid: 7 }), 'draining every worker signal=SIGTERM');
   });
@@ -34,7 +40,10 @@ describe('log format', () => {
       assert.ok(line.length <= 140, `short: ${line}`);
     }
     assert.equal(lines.filter((l) => l.includes('no GPU, using CPU')).length, 1, service.log());
-    assert.ok(lines.some((l) => /ready: open http:\/\/\S+ to draw a digit/.test(l)), service.log());
+    assert.ok(
+      lines.some((l) => /ready: open http:\/\/\S+ to draw a digit/.test(l)),
+      service.log(),
+    );
     assert.ok(!lines.some((l) => l.includes('Server listening')), 'one ready line, not one per address per worker');
     assert.match(lines.at(-1)!, /INFO: stopped/);
   });
@@ -43,8 +52,15 @@ describe('log format', () => {
     const service = await startService({ EXECUTION_PROVIDER: 'auto' });
     service.child.kill('SIGTERM');
     assert.equal(await service.exited, 0);
-    const records = service.log().trim().split('\n').map((line) => JSON.parse(line));
-    assert.ok(records.some((r) => r.msg === 'no GPU, using CPU' && /CUDA|GPU|nvidia/i.test(r.reason)), service.log());
+    const records = service
+      .log()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    assert.ok(
+      records.some((r) => r.msg === 'no GPU, using CPU' && /CUDA|GPU|nvidia/i.test(r.reason)),
+      service.log(),
+    );
     assert.equal(records.at(-1).msg, 'stopped');
   });
 });

@@ -31,7 +31,15 @@ describe('IDX parser', () => {
   const bad: Array<[string, Uint8Array, RegExp]> = [
     ['empty file', new Uint8Array(0), /some\.idx: truncated/],
     ['wrong magic', new Uint8Array([0x50, 0x4b, 3, 4, 0, 0, 0, 0]), /some\.idx: not an IDX file.*0x504b0304/],
-    ['float type code', (() => { const b = idx([1], [0, 0, 0, 0]); b[2] = 0x0d; return b; })(), /not an IDX file of unsigned bytes/],
+    [
+      'float type code',
+      (() => {
+        const b = idx([1], [0, 0, 0, 0]);
+        b[2] = 0x0d;
+        return b;
+      })(),
+      /not an IDX file of unsigned bytes/,
+    ],
     ['truncated header', idx([5, 5], []).subarray(0, 9), /truncated in its header/],
     ['truncated data', idx([4, 2], [1, 2, 3]), /declares 8 bytes of data, file has 3/],
     ['trailing bytes', idx([2], [1, 2, 3]), /1 unexpected bytes/],
@@ -39,7 +47,10 @@ describe('IDX parser', () => {
   ];
   for (const [what, bytes, message] of bad) {
     it(`rejects ${what} with an error naming the file`, () => {
-      assert.throws(() => parseIdx(bytes, 'some.idx'), (err: Error) => err instanceof DataError && message.test(err.message));
+      assert.throws(
+        () => parseIdx(bytes, 'some.idx'),
+        (err: Error) => err instanceof DataError && message.test(err.message),
+      );
     });
   }
 });

@@ -65,7 +65,10 @@ function inferBinary(images: Float32Array, n: number, extra: Record<string, unkn
 }
 
 /** A binary response: its JSON header (schema-checked) and the FP32 tensor after it. */
-function splitBinary(res: LightMyRequestResponse): { header: { outputs: Array<{ parameters: { binary_data_size: number } }> } & Record<string, unknown>; floats: Float32Array } {
+function splitBinary(res: LightMyRequestResponse): {
+  header: { outputs: Array<{ parameters: { binary_data_size: number } }> } & Record<string, unknown>;
+  floats: Float32Array;
+} {
   assert.equal(res.statusCode, 200, res.body);
   assert.equal(res.headers['content-type'], 'application/octet-stream');
   const length = Number(res.headers['inference-header-content-length']);
@@ -115,7 +118,10 @@ describe('OIP v2 metadata and health', () => {
   });
 
   it('live and ready answer 200; ready is 503 while the app is not ready', async () => {
-    for (const [url, key] of [['/v2/health/live', 'live'], ['/v2/health/ready', 'ready']] as const) {
+    for (const [url, key] of [
+      ['/v2/health/live', 'live'],
+      ['/v2/health/ready', 'ready'],
+    ] as const) {
       const res = await app.inject(url);
       assert.equal(res.statusCode, 200);
       assert.deepEqual(res.json(), { [key]: true });
@@ -157,8 +163,11 @@ describe('OIP v2 metadata and health', () => {
     }
   });
 
-  it('an unknown model or version is 404 with OIP\'s error, on every model route', async () => {
-    for (const [url, what] of [[`/v2/models/resnet`, /unknown model "resnet"/], [`/v2/models/${name}/versions/nope`, /no version "nope"/]] as const) {
+  it("an unknown model or version is 404 with OIP's error, on every model route", async () => {
+    for (const [url, what] of [
+      [`/v2/models/resnet`, /unknown model "resnet"/],
+      [`/v2/models/${name}/versions/nope`, /no version "nope"/],
+    ] as const) {
       assertOipError(await app.inject(url), 404, what, '/v2/models/{name}');
       assertOipError(await app.inject(`${url}/ready`), 404, what, '/v2/models/{name}/ready');
       assertOipError(await infer(jsonRequest(0, 1), { url: `${url}/infer` }), 404, what);
@@ -168,10 +177,13 @@ describe('OIP v2 metadata and health', () => {
 });
 
 describe('OIP v2 inference', () => {
-  it('N MNIST images as FP32 give the probabilities /predict gives for the same images\' tensors', async () => {
+  it("N MNIST images as FP32 give the probabilities /predict gives for the same images' tensors", async () => {
     const n = 24;
     const { tensors, expected } = await predictTensors(app, mnist, n); // what /predict ran, and answered
-    const res = await infer({ id: 'mnist-24', inputs: [{ name: 'image', shape: [n, 1, 28, 28], datatype: 'FP32', data: Array.from(tensors) }] });
+    const res = await infer({
+      id: 'mnist-24',
+      inputs: [{ name: 'image', shape: [n, 1, 28, 28], datatype: 'FP32', data: Array.from(tensors) }],
+    });
     const body = res.json();
     assert.equal(body.id, 'mnist-24');
     assert.equal(body.model_name, name);
@@ -219,7 +231,12 @@ describe('OIP v2 inference', () => {
     const out = splitBinary(await infer(jsonRequest(200, n, { outputs: [{ name: 'probabilities', parameters: { binary_data: true } }] })));
     assert.deepEqual(out.floats, fp32);
     // binary_data: false on the output overrides binary_data_output
-    const overridden = await infer(jsonRequest(200, n, { parameters: { binary_data_output: true }, outputs: [{ name: 'probabilities', parameters: { binary_data: false } }] }));
+    const overridden = await infer(
+      jsonRequest(200, n, {
+        parameters: { binary_data_output: true },
+        outputs: [{ name: 'probabilities', parameters: { binary_data: false } }],
+      }),
+    );
     assert.deepEqual(probabilitiesOf(overridden), json);
   });
 
@@ -252,7 +269,7 @@ describe('OIP v2 inference', () => {
     }
   });
 
-  it('a batch that would overflow the queue is 503 with Retry-After, in OIP\'s error shape', async () => {
+  it("a batch that would overflow the queue is 503 with Retry-After, in OIP's error shape", async () => {
     const tiny = await build({ QUEUE_MAX: '4' });
     try {
       const res = await infer(jsonRequest(0, 5), { on: tiny });
@@ -265,7 +282,9 @@ describe('OIP v2 inference', () => {
 });
 
 describe('OIP v2 malformed requests: a 4xx and {"error": "…"}, never a 500', () => {
-  const image = (overrides: Tensor) => ({ inputs: [{ name: 'image', shape: [1, 1, 28, 28], datatype: 'FP32', data: new Array(784).fill(0), ...overrides }] });
+  const image = (overrides: Tensor) => ({
+    inputs: [{ name: 'image', shape: [1, 1, 28, 28], datatype: 'FP32', data: new Array(784).fill(0), ...overrides }],
+  });
   const cases: Array<[string, unknown, RegExp]> = [
     ['wrong input name', image({ name: 'input0' }), /unknown input "input0"/],
     ['datatype other than FP32', image({ datatype: 'FP64' }), /must be FP32, got "FP64"/],
@@ -290,8 +309,16 @@ describe('OIP v2 malformed requests: a 4xx and {"error": "…"}, never a 500', (
     ['id not a string', { ...image({}), id: 42 }, /id/],
     ['unknown output', { ...image({}), outputs: [{ name: 'logits' }] }, /unknown output "logits"/],
     ['output asked twice', { ...image({}), outputs: [{ name: 'probabilities' }, { name: 'probabilities' }] }, /requested twice/],
-    ['binary_data not a boolean', { ...image({}), outputs: [{ name: 'probabilities', parameters: { binary_data: 'yes' } }] }, /must be true or false/],
-    ['binary_data_size without the header', image({ data: undefined, parameters: { binary_data_size: 3136 } }), /needs the Inference-Header-Content-Length/],
+    [
+      'binary_data not a boolean',
+      { ...image({}), outputs: [{ name: 'probabilities', parameters: { binary_data: 'yes' } }] },
+      /must be true or false/,
+    ],
+    [
+      'binary_data_size without the header',
+      image({ data: undefined, parameters: { binary_data_size: 3136 } }),
+      /needs the Inference-Header-Content-Length/,
+    ],
   ];
   for (const [what, body, pattern] of cases) {
     it(what, async () => assertOipError(await infer(body), 400, pattern));
@@ -304,7 +331,11 @@ describe('OIP v2 malformed requests: a 4xx and {"error": "…"}, never a 500', (
     const wrongType = await infer({ inputs: 'secret-words' });
     assertOipError(wrongType, 400, /^invalid inference request: inputs must be an array$/);
     assertOipError(await infer(Buffer.from('')), 400, /send the inference request as the body/);
-    assertOipError(await app.inject({ method: 'POST', url: inferUrl(), payload: 'inputs=1', headers: { 'content-type': 'text/plain' } }), 400, /not valid JSON/);
+    assertOipError(
+      await app.inject({ method: 'POST', url: inferUrl(), payload: 'inputs=1', headers: { 'content-type': 'text/plain' } }),
+      400,
+      /not valid JSON/,
+    );
   });
 
   it('a value nested 5,000 deep in data is a 400 at once, not a 500 (its error message used to stringify it)', async () => {
@@ -325,17 +356,29 @@ describe('OIP v2 malformed requests: a 4xx and {"error": "…"}, never a 500', (
     assertOipError(await send(body, '-5'), 400, /must be a byte count/);
     assertOipError(await send(body, '1e3'), 400, /must be a byte count/);
     assertOipError(await send(body, String(header.length - 1)), 400, /not valid JSON/);
-    assertOipError(await send(body.subarray(0, body.length - 4), String(header.length)), 400, /binary_data_size is 6272 but 6268 bytes follow/);
+    assertOipError(
+      await send(body.subarray(0, body.length - 4), String(header.length)),
+      400,
+      /binary_data_size is 6272 but 6268 bytes follow/,
+    );
     assertOipError(await send(Buffer.concat([body, Buffer.alloc(4)]), String(header.length)), 400, /6276 bytes follow/);
     const claims = (size: unknown) => binaryRequest(images, 2, {}, { parameters: { binary_data_size: size } });
     for (const size of [4, 2 ** 40, '6272', -6272]) {
       const lie = claims(size);
-      assertOipError(await send(lie.body, String(lie.header.length)), 400, /binary_data_size is .*; shape \[2,1,28,28\] of FP32 is 6272 bytes/);
+      assertOipError(
+        await send(lie.body, String(lie.header.length)),
+        400,
+        /binary_data_size is .*; shape \[2,1,28,28\] of FP32 is 6272 bytes/,
+      );
     }
     const both = binaryRequest(images, 2, {}, { data: [0] });
     assertOipError(await send(both.body, String(both.header.length)), 400, /both data and binary_data_size/);
     const jsonOnly = Buffer.from(JSON.stringify(jsonRequest(0, 1)));
-    assertOipError(await send(Buffer.concat([jsonOnly, Buffer.alloc(8)]), String(jsonOnly.length)), 400, /8 bytes follow the JSON header, but no input declares binary_data_size/);
+    assertOipError(
+      await send(Buffer.concat([jsonOnly, Buffer.alloc(8)]), String(jsonOnly.length)),
+      400,
+      /8 bytes follow the JSON header, but no input declares binary_data_size/,
+    );
     const nan = new Float32Array(images);
     nan[5] = NaN;
     const withNaN = binaryRequest(nan, 2);
@@ -352,23 +395,60 @@ describe('fuzzed OIP v2 inference', () => {
   const RUNS = Math.ceil(Number(process.env.FUZZ_RUNS ?? 1200) / 3);
   // A valid request (JSON or binary, 1–3 images), then up to two of its fields set to any JSON value, and now and then
   // a header length that lies or a body cut short: the requests near the valid one, where the bugs are.
-  const PATHS = ['id', 'parameters', 'parameters.binary_data_output', 'inputs', 'inputs.0', 'inputs.0.name', 'inputs.0.shape', 'inputs.0.shape.0',
-    'inputs.0.shape.2', 'inputs.0.datatype', 'inputs.0.data', 'inputs.0.data.3', 'inputs.0.parameters', 'inputs.0.parameters.binary_data_size',
-    'outputs', 'outputs.0.name', 'outputs.0.parameters.binary_data'];
+  const PATHS = [
+    'id',
+    'parameters',
+    'parameters.binary_data_output',
+    'inputs',
+    'inputs.0',
+    'inputs.0.name',
+    'inputs.0.shape',
+    'inputs.0.shape.0',
+    'inputs.0.shape.2',
+    'inputs.0.datatype',
+    'inputs.0.data',
+    'inputs.0.data.3',
+    'inputs.0.parameters',
+    'inputs.0.parameters.binary_data_size',
+    'outputs',
+    'outputs.0.name',
+    'outputs.0.parameters.binary_data',
+  ];
   const requests = fc.record({
     n: fc.integer({ min: 1, max: 3 }),
     binary: fc.boolean(),
     binaryOut: fc.boolean(),
     mutations: fc.array(fc.tuple(fc.constantFrom(...PATHS), fc.jsonValue({ maxDepth: 2 })), { maxLength: 2 }),
-    headerLength: fc.oneof({ arbitrary: fc.constant(null), weight: 6 }, fc.integer({ min: -5, max: 20_000 }).map(String), fc.string({ maxLength: 8 })),
+    headerLength: fc.oneof(
+      { arbitrary: fc.constant(null), weight: 6 },
+      fc.integer({ min: -5, max: 20_000 }).map(String),
+      fc.string({ maxLength: 8 }),
+    ),
     cut: fc.oneof({ arbitrary: fc.constant(null), weight: 6 }, fc.nat()),
   });
 
-  function build({ n, binary, binaryOut, mutations }: { n: number; binary: boolean; binaryOut: boolean; mutations: Array<[string, unknown]> }) {
+  function build({
+    n,
+    binary,
+    binaryOut,
+    mutations,
+  }: {
+    n: number;
+    binary: boolean;
+    binaryOut: boolean;
+    mutations: Array<[string, unknown]>;
+  }) {
     const images = toFloat(mnist, 0, n);
     const request: Record<string, unknown> = {
       id: 'fuzz',
-      inputs: [{ name: 'image', shape: [n, 1, 28, 28], datatype: 'FP32', ...(binary ? { parameters: { binary_data_size: n * 3136 } } : { data: Array.from(images) }) }],
+      inputs: [
+        {
+          name: 'image',
+          shape: [n, 1, 28, 28],
+          datatype: 'FP32',
+          ...(binary ? { parameters: { binary_data_size: n * 3136 } } : { data: Array.from(images) }),
+        },
+      ],
       outputs: [{ name: 'probabilities', parameters: { binary_data: binaryOut } }],
     };
     for (const [path, value] of mutations) {
@@ -401,7 +481,8 @@ describe('fuzzed OIP v2 inference', () => {
         }
         seen.set(res.statusCode, (seen.get(res.statusCode) ?? 0) + 1);
         assert.ok(res.statusCode < 500, `HTTP ${res.statusCode} ${res.body.slice(0, 200)}`);
-        if (res.statusCode === 200) return void (res.headers['content-type'] === 'application/octet-stream' ? splitBinary(res) : probabilitiesOf(res));
+        if (res.statusCode === 200)
+          return void (res.headers['content-type'] === 'application/octet-stream' ? splitBinary(res) : probabilitiesOf(res));
         assert.equal(typeof res.json().error, 'string', res.body.slice(0, 200));
       }),
       { numRuns: RUNS },
@@ -428,12 +509,17 @@ describe('OIP v2 with API_KEY', () => {
       assert.equal((await keyed.inject(url)).statusCode, 200, url);
     }
     // /predict keeps its own error shape beside OIP's
-    const predict = await keyed.inject({ method: 'POST', url: '/predict', headers: { 'content-type': 'image/png' }, payload: await variants.plain(mnist, 0) });
+    const predict = await keyed.inject({
+      method: 'POST',
+      url: '/predict',
+      headers: { 'content-type': 'image/png' },
+      payload: await variants.plain(mnist, 0),
+    });
     assert.equal(predict.statusCode, 401);
     assert.equal(predict.json().error.code, 'unauthorized');
   });
 
-  it('/predict\'s parsers are untouched by the OIP routes: JSON there is still 415', async () => {
+  it("/predict's parsers are untouched by the OIP routes: JSON there is still 415", async () => {
     const res = await app.inject({ method: 'POST', url: '/predict', headers: { 'content-type': 'application/json' }, payload: '{}' });
     assert.equal(res.statusCode, 415);
     assert.equal(res.json().error.code, 'unsupported_media_type');

@@ -13,10 +13,33 @@ const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get
 
 type Stroke = Array<[number, number]>; // points in the 280×280 canvas
 const DIGITS: Record<string, Stroke[]> = {
-  '1': [[[140, 40], [140, 240]]],
-  '7': [[[70, 50], [210, 50], [120, 240]]],
-  '0': [Array.from({ length: 33 }, (_, i) => [140 + 65 * Math.sin((i / 32) * 2 * Math.PI), 140 - 95 * Math.cos((i / 32) * 2 * Math.PI)] as [number, number])],
-  '4': [[[170, 240], [170, 40], [60, 170], [220, 170]]],
+  '1': [
+    [
+      [140, 40],
+      [140, 240],
+    ],
+  ],
+  '7': [
+    [
+      [70, 50],
+      [210, 50],
+      [120, 240],
+    ],
+  ],
+  '0': [
+    Array.from(
+      { length: 33 },
+      (_, i) => [140 + 65 * Math.sin((i / 32) * 2 * Math.PI), 140 - 95 * Math.cos((i / 32) * 2 * Math.PI)] as [number, number],
+    ),
+  ],
+  '4': [
+    [
+      [170, 240],
+      [170, 40],
+      [60, 170],
+      [220, 170],
+    ],
+  ],
 };
 
 /** A screenshot in test-output/; with UPDATE_DOCS=1 also the README's picture of the same name in docs/. */
@@ -50,7 +73,12 @@ describe('draw-a-digit page', { skip }, () => {
     // Anything the page's Content-Security-Policy blocks is a console error: every test below would then see it.
     // (Only on the page's own files: /docs is Swagger UI's, under its own policy.)
     page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy/i.test(message.text()) && !new URL(page.url()).pathname.startsWith('/docs')) cspViolations.push(message.text());
+      if (
+        message.type() === 'error' &&
+        /Content Security Policy/i.test(message.text()) &&
+        !new URL(page.url()).pathname.startsWith('/docs')
+      )
+        cspViolations.push(message.text());
     });
   });
   const cspViolations: string[] = [];
@@ -95,7 +123,7 @@ describe('draw-a-digit page', { skip }, () => {
     }
   });
 
-  it('shows the digit of a slow multi-stroke drawing within 300 ms of the last stroke, never an older drawing\'s answer', async () => {
+  it("shows the digit of a slow multi-stroke drawing within 300 ms of the last stroke, never an older drawing's answer", async () => {
     // Every request the page sends, with the picture it carried and the service's answer. Requests sent while the pen
     // is still drawing are held back 400 ms by the network, so their answers arrive after newer ones.
     const sent: Array<{ at: number; png: Buffer; answer?: { digit: number; confidence: number } }> = [];
@@ -165,15 +193,21 @@ describe('draw-a-digit page', { skip }, () => {
       const newest = sent.filter((r) => r.at < t).length - 1; // sent is in sending order
       const { answer } = sent[newest];
       assert.ok(answer, `request ${newest} was answered`);
-      assert.equal(`${digit} ${confidence}`, `${answer.digit} ${(100 * answer.confidence).toFixed(1)}% sure`,
-        `${t - liftedAt} ms after the last stroke the page showed an answer other than the one to the newest request`);
+      assert.equal(
+        `${digit} ${confidence}`,
+        `${answer.digit} ${(100 * answer.confidence).toFixed(1)}% sure`,
+        `${t - liftedAt} ms after the last stroke the page showed an answer other than the one to the newest request`,
+      );
       return newest;
     };
     shown.forEach(answerOf);
     // The first answer after the pen lifted is for the whole drawing, and it came within 300 ms.
     const first = shown.find((s) => s.t > liftedAt);
     assert.ok(first, 'an answer appeared after the last stroke');
-    assert.ok(pixels(sent[answerOf(first)].png).equals(finalPixels), `the answer shown ${first.t - liftedAt} ms after the last stroke is for an older drawing`);
+    assert.ok(
+      pixels(sent[answerOf(first)].png).equals(finalPixels),
+      `the answer shown ${first.t - liftedAt} ms after the last stroke is for an older drawing`,
+    );
     assert.equal(first.digit, '3');
     assert.ok(first.t - liftedAt <= 300, `the digit appeared ${first.t - liftedAt} ms after the pen lifted`);
     assert.deepEqual(shown.at(-1), first, 'nothing replaced it');
@@ -188,7 +222,8 @@ describe('draw-a-digit page', { skip }, () => {
     const number = '4071';
     for (const [i, d] of [...number].entries()) {
       for (const stroke of DIGITS[d]) {
-        const at = ([x, y]: [number, number]) => [box.x + ((40 + 190 * i + 0.75 * x) * box.width) / 840, box.y + ((10 + 0.75 * y) * box.height) / 240] as const;
+        const at = ([x, y]: [number, number]) =>
+          [box.x + ((40 + 190 * i + 0.75 * x) * box.width) / 840, box.y + ((10 + 0.75 * y) * box.height) / 240] as const;
         await page.mouse.move(...at(stroke[0]));
         await page.mouse.down();
         for (const p of stroke.slice(1)) await page.mouse.move(...at(p), { steps: 8 });
@@ -201,7 +236,10 @@ describe('draw-a-digit page', { skip }, () => {
     // The boxes are drawn on the overlay: some of its pixels are no longer transparent.
     const painted = await page.evaluate(() => {
       const c = document.getElementById('boxes') as HTMLCanvasElement;
-      return c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 === 3 && v > 0);
+      return c
+        .getContext('2d')!
+        .getImageData(0, 0, c.width, c.height)
+        .data.some((v, i) => i % 4 === 3 && v > 0);
     });
     assert.ok(painted, 'boxes drawn');
     await page.waitForTimeout(100);
@@ -234,13 +272,25 @@ describe('draw-a-digit page', { skip }, () => {
     const strokes: Record<string, Stroke[]> = {
       '3': [arc(140, 90, 55, 50, -1.4, Math.PI, 6), arc(140, 190, 55, 50, 0, Math.PI + 1.4, 6)],
       '0': [arc(140, 140, 65, 100, 0, 2 * Math.PI, 12)],
-      '7': [[[70, 50], [140, 50], [210, 50]], [[210, 50], [165, 145], [120, 240]]],
+      '7': [
+        [
+          [70, 50],
+          [140, 50],
+          [210, 50],
+        ],
+        [
+          [210, 50],
+          [165, 145],
+          [120, 240],
+        ],
+      ],
     };
     const box = (await page.locator('#wide').boundingBox())!;
     let liftedAt = 0;
     const all = [...'307'].flatMap((d, i) => strokes[d].map((stroke) => ({ i, stroke })));
     for (const [n, { i, stroke }] of all.entries()) {
-      const at = ([x, y]: [number, number]) => [box.x + ((40 + 190 * i + 0.75 * x) * box.width) / 840, box.y + ((10 + 0.75 * y) * box.height) / 240] as const;
+      const at = ([x, y]: [number, number]) =>
+        [box.x + ((40 + 190 * i + 0.75 * x) * box.width) / 840, box.y + ((10 + 0.75 * y) * box.height) / 240] as const;
       await page.mouse.move(...at(stroke[0]));
       await page.mouse.down();
       for (const p of stroke.slice(1)) {
@@ -274,7 +324,10 @@ describe('draw-a-digit page', { skip }, () => {
     assert.match((await page.locator('#number-message').textContent()) ?? '', /^5 digits/);
     const painted = await page.evaluate(() => {
       const c = document.getElementById('boxes') as HTMLCanvasElement;
-      return c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 === 3 && v > 0);
+      return c
+        .getContext('2d')!
+        .getImageData(0, 0, c.width, c.height)
+        .data.some((v, i) => i % 4 === 3 && v > 0);
     });
     assert.ok(painted, 'boxes drawn over the upload');
   });
@@ -296,7 +349,7 @@ describe('draw-a-digit page', { skip }, () => {
     assert.equal(await offer.isVisible(), false);
   });
 
-  it('GET /docs renders the API in the browser from the service\'s own assets', async () => {
+  it("GET /docs renders the API in the browser from the service's own assets", async () => {
     const elsewhere: string[] = [];
     const onRequest = (r: PwRequest) => void (new URL(r.url()).origin !== new URL(url).origin && elsewhere.push(r.url()));
     page.on('request', onRequest);
@@ -304,18 +357,23 @@ describe('draw-a-digit page', { skip }, () => {
     await page.goto(url);
     await page.getByRole('link', { name: 'API docs' }).click();
     await page.locator('.opblock-summary-path', { hasText: '/predict' }).first().waitFor({ timeout: 10_000 });
-    assert.ok(await page.locator('.opblock-summary-path', { hasText: '/read' }).count() > 0);
+    assert.ok((await page.locator('.opblock-summary-path', { hasText: '/read' }).count()) > 0);
     page.off('request', onRequest);
     assert.deepEqual(elsewhere, []);
   });
 
   it('at rest shows placeholders, not a broken image or a black bar, on desktop and on a phone', async () => {
-    for (const viewport of [{ width: 800, height: 640 }, { width: 390, height: 844 }]) {
+    for (const viewport of [
+      { width: 800, height: 640 },
+      { width: 390, height: 844 },
+    ]) {
       await page.setViewportSize(viewport);
       await page.goto(url, { waitUntil: 'load' });
       for (const mode of ['One digit', 'A number']) {
         await page.getByRole('tab', { name: mode }).click();
-        const broken = await page.evaluate(() => [...document.images].filter((i) => !i.complete || i.naturalWidth === 0).map((i) => i.outerHTML));
+        const broken = await page.evaluate(() =>
+          [...document.images].filter((i) => !i.complete || i.naturalWidth === 0).map((i) => i.outerHTML),
+        );
         assert.deepEqual(broken, [], `${viewport.width}px, ${mode}: every image has a picture`);
         const dash = mode === 'One digit' ? '#digit' : '#number-text';
         assert.equal(await page.locator(dash).textContent(), '–');
@@ -332,7 +390,12 @@ describe('draw-a-digit page', { skip }, () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(url);
     await page.getByRole('button', { name: 'Clear' }).click();
-    await draw([[[10, 10], [11, 10]]]); // a speck, not a digit
+    await draw([
+      [
+        [10, 10],
+        [11, 10],
+      ],
+    ]); // a speck, not a digit
     await page.waitForFunction(() => /No digit|Draw/.test(document.getElementById('message')?.textContent ?? ''));
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `no horizontal scrolling at phone width (page is ${width}px)`);

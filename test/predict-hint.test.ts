@@ -29,7 +29,11 @@ describe('POST /predict hint', () => {
   });
 
   it('no hint for the single-digit examples', async () => {
-    for (const [file, type] of [['digit.png', 'image/png'], ['canvas.png', 'image/png'], ['photo.jpg', 'image/jpeg']]) {
+    for (const [file, type] of [
+      ['digit.png', 'image/png'],
+      ['canvas.png', 'image/png'],
+      ['photo.jpg', 'image/jpeg'],
+    ]) {
       assert.equal((await predict(readFileSync(`examples/${file}`), type)).hint, undefined, file);
     }
   });

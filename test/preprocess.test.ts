@@ -26,7 +26,8 @@ const cosine = (a: Uint8Array, b: Uint8Array) => {
 };
 const maxDiff = (a: Uint8Array, b: Uint8Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
-const digit = (i: number) => sharp(Buffer.from(mnist.images.subarray(i * 784, (i + 1) * 784)), { raw: { width: 28, height: 28, channels: 1 } });
+const digit = (i: number) =>
+  sharp(Buffer.from(mnist.images.subarray(i * 784, (i + 1) * 784)), { raw: { width: 28, height: 28, channels: 1 } });
 /** The digit as black strokes on a transparent canvas. */
 const strokes = (i: number) => {
   const rgba = Buffer.alloc(784 * 4);
@@ -76,7 +77,10 @@ describe('our PNG decoder and sharp give the same 28×28 input', () => {
     for (let orientation = 1; orientation <= 8; orientation++) {
       const turned = await storedAs[orientation](sharp(upright)).png().toBuffer();
       const png = await sharp(turned).withMetadata({ orientation }).png().toBuffer();
-      assert.ok(chunksOf(png).some(([type]) => type === 'eXIf'), 'sharp wrote an eXIf chunk');
+      assert.ok(
+        chunksOf(png).some(([type]) => type === 'eXIf'),
+        'sharp wrote an eXIf chunk',
+      );
       const jpeg = await sharp(turned).withMetadata({ orientation }).jpeg({ quality: 98 }).toBuffer();
       const fast = toMnist(decodePng(png, MAX_PIXELS));
       assert.deepEqual(pngToMnist(png, MAX_PIXELS), fast);
@@ -85,7 +89,10 @@ describe('our PNG decoder and sharp give the same 28×28 input', () => {
       assert.ok(maxDiff(fast, general) <= 1, `orientation ${orientation}: paths differ by ${maxDiff(fast, general)}`);
       assert.ok(maxDiff(fast, reference) <= 1, `orientation ${orientation}: not upright`);
       // JPEG's loss moves faint pixels (so not exact: 0.85–0.96 measured), but left unturned it shares far less (≤ 0.61).
-      assert.ok(cosine(fromJpeg, jpegReference) > 0.8, `orientation ${orientation}: JPEG not upright (cosine ${cosine(fromJpeg, jpegReference)})`);
+      assert.ok(
+        cosine(fromJpeg, jpegReference) > 0.8,
+        `orientation ${orientation}: JPEG not upright (cosine ${cosine(fromJpeg, jpegReference)})`,
+      );
     }
   });
 });
@@ -154,7 +161,11 @@ describe('our PNG decoder (png-grey.ts)', () => {
       ['cut short', deflateSync(rows(28)).subarray(0, 8)],
     ] as const) {
       assert.throws(() => decodePng(pngDeclaring(28, 28, idat), MAX_PIXELS), { code: 'invalid_image' }, what);
-      await assert.rejects(decodePngAsync(pngDeclaring(28, 28, idat), MAX_PIXELS), { code: 'invalid_image' }, `${what}, inflated on libuv's threads`);
+      await assert.rejects(
+        decodePngAsync(pngDeclaring(28, 28, idat), MAX_PIXELS),
+        { code: 'invalid_image' },
+        `${what}, inflated on libuv's threads`,
+      );
     }
     assert.equal(decodePng(pngDeclaring(28, 28, deflateSync(rows(28))), MAX_PIXELS).width, 28, 'the exact size decodes');
     const preprocessor = new Preprocessor({ maxPixels: 1e6, threads: 0, inlineMaxPixels: 4096, maxQueue: 4 });
@@ -162,7 +173,7 @@ describe('our PNG decoder (png-grey.ts)', () => {
     await assert.rejects(preprocessor.run(pngOf(chunksOf(pngDeclaring(28, 28)).slice(0, 2))), { code: 'invalid_image' }, 'no IEND');
   });
 
-  it('a chunk that makes the pixels with a wrong CRC is a 400 on our path and on sharp\'s alike; an ancillary one is read', async () => {
+  it("a chunk that makes the pixels with a wrong CRC is a 400 on our path and on sharp's alike; an ancillary one is read", async () => {
     const preprocessor = new Preprocessor({ maxPixels: 1e6, threads: 0, inlineMaxPixels: 4096, maxQueue: 4 });
     // One CRC bit flipped in the chunk of that type, after a tEXt chunk is added behind IHDR.
     const flipped = (png: Buffer, type: string) => {
@@ -173,7 +184,13 @@ describe('our PNG decoder (png-grey.ts)', () => {
       return file;
     };
     // 28×28 is decoded by ours (png-grey.ts), 600×600 by sharp (over WORKING_SIZE).
-    for (const png of [await variants.plain(mnist, 5), await sharp(await variants.plain(mnist, 5)).resize(600, 600).png().toBuffer()]) {
+    for (const png of [
+      await variants.plain(mnist, 5),
+      await sharp(await variants.plain(mnist, 5))
+        .resize(600, 600)
+        .png()
+        .toBuffer(),
+    ]) {
       for (const type of ['IHDR', 'IDAT']) await assert.rejects(preprocessor.run(flipped(png, type)), { code: 'invalid_image' }, type);
       const read = await preprocessor.run(flipped(png, 'tEXt'));
       assert.deepEqual(read.pixels, (await preprocessor.run(png)).pixels, 'tEXt');
@@ -187,8 +204,14 @@ describe('Preprocessor routing', () => {
   after(() => pre.close());
 
   it('28×28 PNG → inline, 280×280 PNG → worker, JPEG and PNGs over 512 px → sharp; all give the same digit', async () => {
-    const big = await sharp(await variants.plain(mnist, 3)).resize(700, 700).png().toBuffer();
-    const jpeg = await sharp(await variants.plain(mnist, 3)).resize(280, 280).jpeg({ quality: 95 }).toBuffer();
+    const big = await sharp(await variants.plain(mnist, 3))
+      .resize(700, 700)
+      .png()
+      .toBuffer();
+    const jpeg = await sharp(await variants.plain(mnist, 3))
+      .resize(280, 280)
+      .jpeg({ quality: 95 })
+      .toBuffer();
     const cases: Array<[Buffer, string]> = [
       [await variants.plain(mnist, 3), 'inline'],
       [await variants.rgb280(mnist, 3), 'worker'],
@@ -214,7 +237,9 @@ describe('Preprocessor routing', () => {
   });
 
   it('client errors cross the thread boundary as the same 4xx', async () => {
-    const blank = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#fff' } }).png().toBuffer();
+    const blank = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
     await assert.rejects(pre.run(blank), { code: 'no_digit_found' });
     const truncated = (await variants.rgb280(mnist, 0)).subarray(0, 400);
     await assert.rejects(pre.run(truncated), { code: 'invalid_image' });

@@ -29,7 +29,14 @@ const post = (target: FastifyInstance, body: Buffer, type = 'image/png', query =
   target.inject({ method: 'POST', url: `/read${query}`, headers: { 'content-type': type }, payload: body });
 
 /** A five-digit number on paper, with the digits' true boxes. */
-const zip = (indices: number[], seed: number) => compose(indices.map((i) => mnistGlyph(mnist, i)), 48, () => 0.5, seeded(seed), 20);
+const zip = (indices: number[], seed: number) =>
+  compose(
+    indices.map((i) => mnistGlyph(mnist, i)),
+    48,
+    () => 0.5,
+    seeded(seed),
+    20,
+  );
 
 describe('POST /read with the line model', () => {
   it('answers the documented shape: the text, its posterior, each digit with probabilities and a box on its ink', async () => {
@@ -43,14 +50,22 @@ describe('POST /read with the line model', () => {
     assert.match(body.line, /^data:image\/png;base64,/);
     assert.equal(body.text, number.text);
     assert.equal(body.digits.length, 5);
-    body.digits.forEach((d: { digit: number; box: { x: number; y: number; width: number; height: number }; probabilities: number[]; confidence: number }, i: number) => {
-      assert.equal(d.confidence, d.probabilities[d.digit]);
-      assert.ok(Math.abs(d.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-6);
-      // The box's centre lies inside the digit's true box.
-      const truth = number.boxes[i];
-      const [cx, cy] = [d.box.x + d.box.width / 2, d.box.y + d.box.height / 2];
-      assert.ok(cx >= truth.x && cx <= truth.x + truth.width && cy >= truth.y && cy <= truth.y + truth.height, `${JSON.stringify(d.box)} vs ${JSON.stringify(truth)}`);
-    });
+    body.digits.forEach(
+      (
+        d: { digit: number; box: { x: number; y: number; width: number; height: number }; probabilities: number[]; confidence: number },
+        i: number,
+      ) => {
+        assert.equal(d.confidence, d.probabilities[d.digit]);
+        assert.ok(Math.abs(d.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-6);
+        // The box's centre lies inside the digit's true box.
+        const truth = number.boxes[i];
+        const [cx, cy] = [d.box.x + d.box.width / 2, d.box.y + d.box.height / 2];
+        assert.ok(
+          cx >= truth.x && cx <= truth.x + truth.width && cy >= truth.y && cy <= truth.y + truth.height,
+          `${JSON.stringify(d.box)} vs ${JSON.stringify(truth)}`,
+        );
+      },
+    );
   });
 
   it('?length=N reads exactly N digits, and knowing the length never lowers the confidence of the same text', async () => {
@@ -76,10 +91,13 @@ describe('POST /read with the line model', () => {
   });
 
   it('without a line model file the service starts, reads with the segmentation reader, and says why', async () => {
-    const bare = await buildApp(loadConfig({ LOG_LEVEL: 'silent', EXECUTION_PROVIDER: 'cpu', READER: 'line', LINE_MODEL_PATH: '/nonexistent/line.onnx' }), {
-      logger: false,
-      model: app.modelSlot.current,
-    });
+    const bare = await buildApp(
+      loadConfig({ LOG_LEVEL: 'silent', EXECUTION_PROVIDER: 'cpu', READER: 'line', LINE_MODEL_PATH: '/nonexistent/line.onnx' }),
+      {
+        logger: false,
+        model: app.modelSlot.current,
+      },
+    );
     try {
       const ready = (await bare.inject({ method: 'GET', url: '/health/ready' })).json();
       assertMatchesContract('/health/ready', 'get', 200, ready);
@@ -98,13 +116,18 @@ describe('POST /read with the line model', () => {
     const file = path.join(dir, 'zip.png');
     writeFileSync(file, await paperPng(zip([3, 2, 1, 18, 4], 94110)));
     const served = (await post(app, readFileSync(file))).json();
-    const cli = await runCli('src/server/predict-cli.ts', ['--read', '--json', file], { env: { READER: 'line', EXECUTION_PROVIDER: 'cpu' } });
+    const cli = await runCli('src/server/predict-cli.ts', ['--read', '--json', file], {
+      env: { READER: 'line', EXECUTION_PROVIDER: 'cpu' },
+    });
     assert.equal(cli.code, 0, cli.stderr);
     const [result] = JSON.parse(cli.stdout);
     assert.equal(result.reader, 'line');
     assert.equal(result.text, served.text);
     assert.ok(Math.abs(result.confidence - served.confidence) < 1e-6);
-    assert.deepEqual(result.digits.map((d: { box: unknown }) => d.box), served.digits.map((d: { box: unknown }) => d.box));
+    assert.deepEqual(
+      result.digits.map((d: { box: unknown }) => d.box),
+      served.digits.map((d: { box: unknown }) => d.box),
+    );
   });
 
   it('refuses a blank page with 422 no_digit_found', async () => {

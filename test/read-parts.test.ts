@@ -15,13 +15,7 @@ import { runCli } from './helpers/cli.js';
 
 describe('connectedComponents', () => {
   it('joins pixels that touch at a corner (8-connected), keeps apart those that do not, and measures each', () => {
-    const picture = [
-      '#..#....',
-      '.#.#..##',
-      '..##..##',
-      '........',
-      '#.......',
-    ];
+    const picture = ['#..#....', '.#.#..##', '..##..##', '........', '#.......'];
     const data = Uint8Array.from(picture.join(''), (c) => (c === '#' ? 255 : 0));
     const labelled = connectedComponents(data, 8, 5, 128);
     const { components } = labelled;
@@ -129,7 +123,15 @@ describe('temperature scaling', () => {
     const model = path.join(dir, 'lenet.onnx');
     writeFileSync(path.join(dir, 'lenet.json'), JSON.stringify({ name: 'lenet', sha256: 'a'.repeat(64) }));
     assert.equal(readTemperature(model, 'a'.repeat(64)), 1);
-    const calibration = { temperature: 1.7, sha256: 'a'.repeat(64), fittedOn: 'test', nllBefore: 1, nllAfter: 0.5, eceBefore: 0.1, eceAfter: 0.01 };
+    const calibration = {
+      temperature: 1.7,
+      sha256: 'a'.repeat(64),
+      fittedOn: 'test',
+      nllBefore: 1,
+      nllAfter: 0.5,
+      eceBefore: 0.1,
+      eceAfter: 0.01,
+    };
     await recordCalibration(model, calibration);
     assert.equal(readTemperature(model, 'a'.repeat(64)), 1.7);
     assert.equal(readTemperature(model, 'b'.repeat(64)), 1);
@@ -175,14 +177,19 @@ describe('segmentNumber: a unit no wider than one digit', () => {
     const big = (k: number) => {
       const g = grey();
       const data = new Uint8Array(g.width * k * g.height * k);
-      for (let y = 0; y < g.height * k; y++) for (let x = 0; x < g.width * k; x++) data[y * g.width * k + x] = g.data[Math.floor(y / k) * g.width + Math.floor(x / k)];
+      for (let y = 0; y < g.height * k; y++)
+        for (let x = 0; x < g.width * k; x++) data[y * g.width * k + x] = g.data[Math.floor(y / k) * g.width + Math.floor(x / k)];
       return { ...g, data, width: g.width * k, height: g.height * k };
     };
     assert.equal(segmentNumber(big(6)).scale, 1, 'a 240 px line is cut as it is');
     const shrunk = segmentNumber(big(8)); // 320 px: read from a copy 2× smaller
     assert.equal(shrunk.scale, 2);
     const [whole] = shrunk.candidates;
-    assert.deepEqual([whole.box.x, whole.box.width], [12 * 4, (46 - 12) * 4], 'the box in the copy\'s pixels; readNumber multiplies it by scale');
+    assert.deepEqual(
+      [whole.box.x, whole.box.width],
+      [12 * 4, (46 - 12) * 4],
+      "the box in the copy's pixels; readNumber multiplies it by scale",
+    );
     // 20 px wide, about 3 times smaller: 7 columns, so the copy is 20 / 7 times smaller across.
     const bar = { data: new Uint8Array(20 * 700), width: 20, height: 700, alphaIsInk: false, lo: 0, hi: 255 };
     for (let y = 50; y < 650; y++) bar.data.fill(255, y * 20 + 8, y * 20 + 12);
@@ -208,7 +215,9 @@ describe('segmentNumber: a unit no wider than one digit', () => {
     assert.ok(bar && ring, JSON.stringify(pieces.map((c) => c.box)));
     const all = [...firstUnsure, ...pieces.map((c) => (c === bar ? sure(1) : c === ring ? sure(0) : sure(5, 0.3)))];
     assert.deepEqual(unsure.refine(all), [], 'both pieces read surely: no second look');
-    assert.deepEqual(unsure.pick(all).map((i) => unsure.candidates[i]), [bar, ring]);
+    assert.deepEqual(
+      unsure.pick(all).map((i) => unsure.candidates[i]),
+      [bar, ring],
+    );
   });
 });
-

@@ -18,7 +18,19 @@ import { loadMnist } from '../src/train/mnist.js';
 import { runCli } from './helpers/cli.js';
 import { BLUR_SVG, pngDeclaring } from './helpers/images.js';
 import { modelDir } from './helpers/models.js';
-import { compose, fontGlyphs, HANDWRITING_FONTS, makeSet, mnistGlyph, paperPng, score, seeded, type Glyph, type Sample, type SetName } from '../src/synth/numbers.js';
+import {
+  compose,
+  fontGlyphs,
+  HANDWRITING_FONTS,
+  makeSet,
+  mnistGlyph,
+  paperPng,
+  score,
+  seeded,
+  type Glyph,
+  type Sample,
+  type SetName,
+} from '../src/synth/numbers.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 
 const { test: mnist } = loadMnist();
@@ -62,7 +74,10 @@ const GOALS: Array<[SetName, number, number]> = [
 describe('POST /read reads whole numbers', () => {
   for (const [name, count, goal] of GOALS) {
     it(`${name}: ≥ ${goal * 100} % of ${count} numbers read exactly`, async (t: TestContext) => {
-      if (name === 'fonts' && fonts.length === 0) return t.skip('no handwriting fonts (apt-get install fonts-dkg-handwriting fonts-breip fonts-humor-sans fonts-bwht fonts-rufscript)');
+      if (name === 'fonts' && fonts.length === 0)
+        return t.skip(
+          'no handwriting fonts (apt-get install fonts-dkg-handwriting fonts-breip fonts-humor-sans fonts-bwht fonts-rufscript)',
+        );
       const { strings, characters } = score(await readAll(await makeSet(name, count, 18, mnist, fonts)));
       t.diagnostic(`${name}: strings ${(100 * strings).toFixed(1)} %, characters ${(100 * characters).toFixed(1)} %`);
       assert.ok(strings >= goal, `${name}: ${strings} of strings read, goal ${goal}`);
@@ -100,14 +115,22 @@ describe('POST /read reads whole numbers', () => {
     assertMatchesContract('/read', 'post', 200, body);
     assert.equal(body.text, sample.number.text);
     assert.equal(body.digits.length, sample.number.boxes.length);
-    body.digits.forEach((d: { box: { x: number; y: number; width: number; height: number }; probabilities: number[]; confidence: number; input: string }, i: number) => {
-      const truth = sample.number.boxes[i];
-      // The box found is the digit's ink, which the true box holds (up to the ink's faint edge).
-      assert.ok(Math.abs(d.box.x - truth.x) <= 2 && Math.abs(d.box.x + d.box.width - truth.x - truth.width) <= 2, `box ${JSON.stringify(d.box)} vs ${JSON.stringify(truth)}`);
-      assert.ok(Math.abs(d.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-5);
-      assert.equal(d.confidence, Math.max(...d.probabilities));
-      assert.match(d.input, /^data:image\/png;base64,/);
-    });
+    body.digits.forEach(
+      (
+        d: { box: { x: number; y: number; width: number; height: number }; probabilities: number[]; confidence: number; input: string },
+        i: number,
+      ) => {
+        const truth = sample.number.boxes[i];
+        // The box found is the digit's ink, which the true box holds (up to the ink's faint edge).
+        assert.ok(
+          Math.abs(d.box.x - truth.x) <= 2 && Math.abs(d.box.x + d.box.width - truth.x - truth.width) <= 2,
+          `box ${JSON.stringify(d.box)} vs ${JSON.stringify(truth)}`,
+        );
+        assert.ok(Math.abs(d.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+        assert.equal(d.confidence, Math.max(...d.probabilities));
+        assert.match(d.input, /^data:image\/png;base64,/);
+      },
+    );
     const product = body.digits.reduce((p: number, d: { confidence: number }) => p * d.confidence, 1);
     assert.ok(Math.abs(body.confidence - product) < 1e-9);
   });
@@ -123,7 +146,12 @@ describe('POST /read reads whole numbers', () => {
   });
 
   /** MNIST test digits `first` and `second` pushed `push` pixels into each other at 48 pixels high, read over HTTP as `text`. */
-  async function readPair(first: number, second: number, push: number, text: string): Promise<Array<{ box: { x: number; width: number } }>> {
+  async function readPair(
+    first: number,
+    second: number,
+    push: number,
+    text: string,
+  ): Promise<Array<{ box: { x: number; width: number } }>> {
     const number = compose([mnistGlyph(mnist, first), mnistGlyph(mnist, second)], 48, () => -push / 48, seeded(5), 20);
     assert.equal(number.text, text);
     const res = await post(await paperPng(number));
@@ -134,7 +162,10 @@ describe('POST /read reads whole numbers', () => {
 
   it('splits a 1 stuck to its neighbour, in a piece no wider than one digit, into the two digits', async () => {
     // MNIST test digits: a 1 (indices 14, 37) pushed 3 pixels into a 7 or a 9, which read as one wide 7 or 8 before.
-    for (const [one, other, text] of [[14, 0, '17'], [37, 9, '19']] as const) {
+    for (const [one, other, text] of [
+      [14, 0, '17'],
+      [37, 9, '19'],
+    ] as const) {
       const digits = await readPair(one, other, 3, text);
       // Two boxes side by side, the 1's on the left.
       assert.ok(digits[0].box.x < digits[1].box.x && digits[0].box.width < digits[1].box.width, JSON.stringify(digits.map((d) => d.box)));
@@ -144,7 +175,10 @@ describe('POST /read reads whole numbers', () => {
   it('parts digits that share columns along the gap between their strokes, where no column parts them', async () => {
     // MNIST test digits pushed 6 pixels into each other: a 7 whose bar reaches over a 1, a 0 touched by a 4's stroke.
     // Column cuts alone read these as "7" and "021".
-    for (const [first, second, text] of [[0, 39, '71'], [3, 33, '04']] as const) {
+    for (const [first, second, text] of [
+      [0, 39, '71'],
+      [3, 33, '04'],
+    ] as const) {
       const digits = await readPair(first, second, 6, text);
       // The two digits' ink boxes overlap by some columns: pieces between column cuts never do.
       const [a, b] = digits.map((d) => d.box);
@@ -169,7 +203,12 @@ describe('POST /read reads whole numbers', () => {
       photo.picture,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
-    const res = await app.inject({ method: 'POST', url: '/read', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/read',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload,
+    });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().text, photo.number.text);
   });
@@ -202,8 +241,13 @@ describe('readNumber: a model reloaded between two batches of one picture', () =
       assert.equal(batches[2], batches[0] + batches[1], 'every piece, of the first batch and of the second, read again at once');
       // Every digit's probabilities are the new model's own for its input (to float32's precision: temperature 1 still
       // renormalises them in doubles).
-      const own = await run(untrained, reading.digits.map((d) => toModelInput(d.pixels)));
-      reading.digits.forEach((d, i) => d.probabilities.forEach((p, c) => assert.ok(Math.abs(p - own[i][c]) < 1e-6, `digit ${i} class ${c}: ${p} vs ${own[i][c]}`)));
+      const own = await run(
+        untrained,
+        reading.digits.map((d) => toModelInput(d.pixels)),
+      );
+      reading.digits.forEach((d, i) =>
+        d.probabilities.forEach((p, c) => assert.ok(Math.abs(p - own[i][c]) < 1e-6, `digit ${i} class ${c}: ${p} vs ${own[i][c]}`)),
+      );
     }
     await Promise.all([committed.release(), untrained.release()]);
   });
@@ -229,7 +273,10 @@ describe('npm run predict -- --read', () => {
 });
 
 describe('POST /read: every bad input is a 4xx JSON error in the documented shape', () => {
-  const blank = () => sharp({ create: { width: 400, height: 120, channels: 3, background: '#ffffff' } }).png().toBuffer();
+  const blank = () =>
+    sharp({ create: { width: 400, height: 120, channels: 3, background: '#ffffff' } })
+      .png()
+      .toBuffer();
   async function tooMany() {
     const rng = seeded(11);
     const glyphs = Array.from({ length: 40 }, (_, i) => mnistGlyph(mnist, i));
@@ -237,7 +284,17 @@ describe('POST /read: every bad input is a 4xx JSON error in the documented shap
   }
   const cases: Array<[string, () => Promise<{ body: Buffer; type?: string; query?: string }>, number, string]> = [
     ['a blank picture', async () => ({ body: await blank() }), 422, 'no_digit_found'],
-    ['a speck of dust', async () => ({ body: await sharp({ create: { width: 400, height: 120, channels: 3, background: '#fff' } }).composite([{ input: Buffer.from([0, 0, 0, 0]), raw: { width: 2, height: 2, channels: 1 }, left: 200, top: 60 }]).png().toBuffer() }), 422, 'no_digit_found'],
+    [
+      'a speck of dust',
+      async () => ({
+        body: await sharp({ create: { width: 400, height: 120, channels: 3, background: '#fff' } })
+          .composite([{ input: Buffer.from([0, 0, 0, 0]), raw: { width: 2, height: 2, channels: 1 }, left: 200, top: 60 }])
+          .png()
+          .toBuffer(),
+      }),
+      422,
+      'no_digit_found',
+    ],
     ['40 digits', async () => ({ body: await tooMany() }), 422, 'too_many_digits'],
     ['?length=0', async () => ({ body: await blank(), query: '?length=0' }), 400, 'invalid_request'],
     ['?length=33', async () => ({ body: await blank(), query: '?length=33' }), 400, 'invalid_request'],
@@ -246,11 +303,26 @@ describe('POST /read: every bad input is a 4xx JSON error in the documented shap
     ['no body', async () => ({ body: Buffer.alloc(0) }), 400, 'missing_image'],
     ['truncated PNG', async () => ({ body: (await blank()).subarray(0, 60) }), 400, 'invalid_image'],
     ['not an image', async () => ({ body: Buffer.from('hello'), type: 'text/plain' }), 415, 'unsupported_media_type'],
-    ['bytes that are no image format', async () => ({ body: Buffer.from('just some bytes, not a picture'), type: 'image/jpeg' }), 415, 'unsupported_image_format'],
+    [
+      'bytes that are no image format',
+      async () => ({ body: Buffer.from('just some bytes, not a picture'), type: 'image/jpeg' }),
+      415,
+      'unsupported_image_format',
+    ],
     ['a PNG declaring 50,000 × 50,000 pixels', async () => ({ body: pngDeclaring(50_000, 50_000) }), 413, 'image_too_large'],
-    ['a PNG 20,000 pixels wide and 1 tall (within the pixel limit, a side over 16,384)', async () => ({ body: pngDeclaring(20_000, 1) }), 413, 'image_too_large'],
+    [
+      'a PNG 20,000 pixels wide and 1 tall (within the pixel limit, a side over 16,384)',
+      async () => ({ body: pngDeclaring(20_000, 1) }),
+      413,
+      'image_too_large',
+    ],
     ['an SVG, sent as image/png', async () => ({ body: Buffer.from(BLUR_SVG) }), 415, 'unsupported_image_format'],
-    ['a JSON body (refused before it is parsed)', async () => ({ body: Buffer.from('[[[[1]]]]'), type: 'application/json' }), 415, 'unsupported_media_type'],
+    [
+      'a JSON body (refused before it is parsed)',
+      async () => ({ body: Buffer.from('[[[[1]]]]'), type: 'application/json' }),
+      415,
+      'unsupported_media_type',
+    ],
   ];
   for (const [what, make, status, code] of cases) {
     it(`${what} → ${status} ${code}`, async () => {
@@ -262,13 +334,22 @@ describe('POST /read: every bad input is a 4xx JSON error in the documented shap
     });
   }
 
-  it('reads a number written 600 px tall from a shrunk copy, with boxes in the picture\'s own pixels', async () => {
+  it("reads a number written 600 px tall from a shrunk copy, with boxes in the picture's own pixels", async () => {
     // Every cut costs in proportion to the line's height squared; a line this tall is read from a copy 3× smaller.
     const rng = seeded(41);
-    const number = compose([0, 1, 2, 3, 4].map((i) => mnistGlyph(mnist, 100 + i)), 600, () => 0.5, rng, 20);
+    const number = compose(
+      [0, 1, 2, 3, 4].map((i) => mnistGlyph(mnist, 100 + i)),
+      600,
+      () => 0.5,
+      rng,
+      20,
+    );
     const res = await post(await paperPng(number));
     assert.equal(res.statusCode, 200, res.body);
-    const { text, digits } = res.json() as { text: string; digits: Array<{ box: { x: number; y: number; width: number; height: number } }> };
+    const { text, digits } = res.json() as {
+      text: string;
+      digits: Array<{ box: { x: number; y: number; width: number; height: number } }>;
+    };
     assert.equal(text, number.text);
     // Within 5 % of the height: the copy's box filter fades the faint edges of digits upscaled 30×; a box left in the
     // copy's pixels would be a third of the size.
@@ -276,13 +357,22 @@ describe('POST /read: every bad input is a 4xx JSON error in the documented shap
     digits.forEach(({ box }, i) => {
       const truth = number.boxes[i];
       const where = `digit ${i}: ${JSON.stringify(box)} against ${JSON.stringify(truth)}`;
-      assert.ok(near(box.x, truth.x) && near(box.y, truth.y) && near(box.x + box.width, truth.x + truth.width) && near(box.y + box.height, truth.y + truth.height), where);
+      assert.ok(
+        near(box.x, truth.x) &&
+          near(box.y, truth.y) &&
+          near(box.x + box.width, truth.x + truth.width) &&
+          near(box.y + box.height, truth.y + truth.height),
+        where,
+      );
     });
   });
 
   it('with API_KEY set, /read needs the bearer token as /predict does', async () => {
     const key = 'read-test-api-key-0123456789';
-    const locked = await buildApp(loadConfig({ LOG_LEVEL: 'silent', API_KEY: key, READER: 'segmentation' }), { logger: false, model: app.modelSlot.current });
+    const locked = await buildApp(loadConfig({ LOG_LEVEL: 'silent', API_KEY: key, READER: 'segmentation' }), {
+      logger: false,
+      model: app.modelSlot.current,
+    });
     try {
       const [sample] = await makeSet('wide', 1, 3, mnist);
       const inject = (headers: Record<string, string>) =>

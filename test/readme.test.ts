@@ -35,10 +35,16 @@ function assertKeeps(promised: unknown, real: unknown, where = '$'): void {
   if (promised === '…') return;
   if (typeof promised === 'string' && promised.includes('…')) {
     const [head, tail] = promised.split('…');
-    assert.ok(typeof real === 'string' && real.startsWith(head) && real.endsWith(tail), `${where}: ${JSON.stringify(real)} is not ${promised}`);
+    assert.ok(
+      typeof real === 'string' && real.startsWith(head) && real.endsWith(tail),
+      `${where}: ${JSON.stringify(real)} is not ${promised}`,
+    );
   } else if (typeof promised === 'number') {
     const decimals = (String(promised).split('.')[1] ?? '').length;
-    assert.ok(typeof real === 'number' && Math.abs(real - promised) <= 0.5 * 10 ** -decimals + 1e-12, `${where}: the README says ${promised}, the service ${real}`);
+    assert.ok(
+      typeof real === 'number' && Math.abs(real - promised) <= 0.5 * 10 ** -decimals + 1e-12,
+      `${where}: the README says ${promised}, the service ${real}`,
+    );
   } else if (Array.isArray(promised)) {
     assert.ok(Array.isArray(real) && real.length >= promised.length, `${where}: ${JSON.stringify(real)}`);
     promised.forEach((p, i) => assertKeeps(p, real[i], `${where}[${i}]`));
@@ -79,8 +85,18 @@ describe("the README's curl examples against a started service", () => {
     assert.ok(examples.some((e) => e.route === '/predict') && examples.some((e) => e.route === '/health'), JSON.stringify(examples));
   });
   it('checks a promise field by field, to the digits it writes', () => {
-    const promise = parsePromise('{"digit":4,"confidence":0.17,…,"model":{…},"input":"data:image/png;base64,…","shape":[1,10],"p":[…10 numbers…]}');
-    const real = { digit: 4, confidence: 0.1712, probabilities: [], model: { name: 'x' }, input: 'data:image/png;base64,AAA', shape: [1, 10], p: [0] };
+    const promise = parsePromise(
+      '{"digit":4,"confidence":0.17,…,"model":{…},"input":"data:image/png;base64,…","shape":[1,10],"p":[…10 numbers…]}',
+    );
+    const real = {
+      digit: 4,
+      confidence: 0.1712,
+      probabilities: [],
+      model: { name: 'x' },
+      input: 'data:image/png;base64,AAA',
+      shape: [1, 10],
+      p: [0],
+    };
     assertKeeps(promise, real);
     for (const wrong of [{ confidence: 0.18 }, { digit: 5 }, { input: 'data:image/jpeg;base64,A' }, { shape: [2, 10] }]) {
       assert.throws(() => assertKeeps(promise, { ...real, ...wrong }), JSON.stringify(wrong));
@@ -144,14 +160,19 @@ describe("the README's layout", () => {
 
   it('names every folder of src/ and every top-level folder of code, and each npm CLI where it lives', () => {
     const folders = [
-      ...readdirSync('src', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `src/${d.name}/`),
+      ...readdirSync('src', { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => `src/${d.name}/`),
       'assembly/',
       'scripts/',
       'harness/',
       'test/',
       'public/',
     ];
-    assert.deepEqual(folders.filter((f) => !layout.includes(`\`${f}\``)), []);
+    assert.deepEqual(
+      folders.filter((f) => !layout.includes(`\`${f}\``)),
+      [],
+    );
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
     for (const name of ['train', 'eval', 'calibrate', 'predict']) {
       const file = /dist\/(\w+)\/([\w-]+)\.js/.exec(pkg.scripts[name])!;

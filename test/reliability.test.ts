@@ -22,7 +22,9 @@ before(async () => {
 });
 
 async function appWith(env: Record<string, string>): Promise<FastifyInstance> {
-  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', EXECUTION_PROVIDER: 'cpu', PREPROCESS_THREADS: '1', ...env }), { logger: false });
+  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', EXECUTION_PROVIDER: 'cpu', PREPROCESS_THREADS: '1', ...env }), {
+    logger: false,
+  });
   await app.ready();
   return app;
 }
@@ -137,14 +139,26 @@ describe('overload', () => {
     // The first image waits up to 300 ms for company in a batch of 2, filling the queue of 1: what else arrives then is
     // refused. (Without the wait, whether 64 requests overlap at all depends on the Node release and the machine: each
     // can be read, preprocessed and run before the next one is parsed.)
-    const app = await appWith({ QUEUE_MAX: '1', BATCH_MAX_SIZE: '2', BATCH_MAX_DELAY_MS: '300', PORT: '0', HOST: '127.0.0.1', PREPROCESS_THREADS: '0' });
+    const app = await appWith({
+      QUEUE_MAX: '1',
+      BATCH_MAX_SIZE: '2',
+      BATCH_MAX_DELAY_MS: '300',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PREPROCESS_THREADS: '0',
+    });
     try {
       const url = `${await app.listen({ port: 0, host: '127.0.0.1' })}/predict`;
       const responses = await Promise.all(
-        Array.from({ length: 64 }, () => fetch(url, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })),
+        Array.from({ length: 64 }, () =>
+          fetch(url, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) }),
+        ),
       );
       const statuses = responses.map((r) => r.status);
-      assert.ok(statuses.every((s) => s === 200 || s === 503), `unexpected statuses ${[...new Set(statuses)]}`);
+      assert.ok(
+        statuses.every((s) => s === 200 || s === 503),
+        `unexpected statuses ${[...new Set(statuses)]}`,
+      );
       assert.ok(statuses.includes(503), 'the queue never filled');
       assert.ok(statuses.includes(200));
       const refused = responses.find((r) => r.status === 503)!;
@@ -164,7 +178,12 @@ describe('GET /metrics', () => {
   it('counts requests by route and status, and reports batches, preprocessing paths, queue depth and wait, and provider', async () => {
     const app = await appWith({});
     try {
-      await Promise.all([predict(app), predict(app), predict(app, {}, await variants.rgb280(mnist, 1)), predict(app, {}, Buffer.from('nope'))]);
+      await Promise.all([
+        predict(app),
+        predict(app),
+        predict(app, {}, await variants.rgb280(mnist, 1)),
+        predict(app, {}, Buffer.from('nope')),
+      ]);
       const res = await app.inject('/metrics');
       assert.equal(res.statusCode, 200);
       assert.match(res.headers['content-type'] as string, /^text\/plain/);
@@ -178,7 +197,10 @@ describe('GET /metrics', () => {
       assert.match(text, /lenet_inference_duration_seconds_count \d+/);
       assert.match(text, /lenet_queue_depth 0/);
       assert.match(text, /lenet_queue_wait_seconds_count 3/, 'every image that reached the model says how long it waited');
-      assert.match(text, new RegExp(`lenet_model_info\\{name="lenet",version="${card.version}",sha256="${card.sha256}",execution_provider="cpu"\\} 1`));
+      assert.match(
+        text,
+        new RegExp(`lenet_model_info\\{name="lenet",version="${card.version}",sha256="${card.sha256}",execution_provider="cpu"\\} 1`),
+      );
       assert.match(text, /process_resident_memory_bytes \d+/);
     } finally {
       await app.close();

@@ -14,14 +14,28 @@ function input(epochs: number): ReportInput {
   const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   predicted.forEach((p, i) => confusion[test.labels[i]][p]++);
   const history = Array.from({ length: epochs }, (_, e) => ({
-    epoch: e + 1, trainLoss: 0.5 / (e + 1), trainAccuracy: 0.9 + 0.01 * e, testLoss: 0.4 / (e + 1), testAccuracy: 0.92 + 0.01 * e, seconds: 3, imagesPerSecond: 20000,
+    epoch: e + 1,
+    trainLoss: 0.5 / (e + 1),
+    trainAccuracy: 0.9 + 0.01 * e,
+    testLoss: 0.4 / (e + 1),
+    testAccuracy: 0.92 + 0.01 * e,
+    seconds: 3,
+    imagesPerSecond: 20000,
   }));
   const lossCurve = Array.from({ length: 10 * epochs }, (_, s) => [s * 10, 2 / (1 + s)] as [number, number]);
-  return { title: 'test', history, lossCurve, stepsPerEpoch: 100, final: { accuracy: 0.98, loss: 0.1, confusion, recall: new Array(10).fill(0.98), predicted }, test };
+  return {
+    title: 'test',
+    history,
+    lossCurve,
+    stepsPerEpoch: 100,
+    final: { accuracy: 0.98, loss: 0.1, confusion, recall: new Array(10).fill(0.98), predicted },
+    test,
+  };
 }
 
 // The x axis's labels: centred, small and grey (the y axis's are right-aligned).
-const tickLabels = (svg: string) => [...svg.matchAll(/<text [^>]*text-anchor="middle" font-size="11" fill="#666"[^>]*>(\d+)<\/text>/g)].map((m) => Number(m[1]));
+const tickLabels = (svg: string) =>
+  [...svg.matchAll(/<text [^>]*text-anchor="middle" font-size="11" fill="#666"[^>]*>(\d+)<\/text>/g)].map((m) => Number(m[1]));
 
 describe('training report', () => {
   it('labels whole epochs on both charts', async () => {
@@ -58,14 +72,25 @@ describe('training report', () => {
       for (const label of yLabels) {
         const v = Number(label.replace('%', ''));
         const mantissa = v / 10 ** Math.floor(Math.log10(v));
-        assert.ok(label.endsWith('%') ? Number.isInteger(v * 2) : [1, 2, 5].includes(Number(mantissa.toPrecision(6))), `${epochs} epochs: ${label}`);
+        assert.ok(
+          label.endsWith('%') ? Number.isInteger(v * 2) : [1, 2, 5].includes(Number(mantissa.toPrecision(6))),
+          `${epochs} epochs: ${label}`,
+        );
       }
     }
   });
 
   it('names the plain accuracy in the robustness legend, not over the bars', async () => {
-    const families = ['rotation', 'blur'].map((name) => ({ name, levels: (['mild', 'moderate', 'strong'] as const).map((strength, i) => ({ strength, accuracy: 0.99 - 0.01 * i })) }));
-    const robustness = { images: 10_000, plain: 0.9935, families, forms: [{ label: 'thin pen', accuracy: 0.987 }] } as unknown as ReportInput['robustness'];
+    const families = ['rotation', 'blur'].map((name) => ({
+      name,
+      levels: (['mild', 'moderate', 'strong'] as const).map((strength, i) => ({ strength, accuracy: 0.99 - 0.01 * i })),
+    }));
+    const robustness = {
+      images: 10_000,
+      plain: 0.9935,
+      families,
+      forms: [{ label: 'thin pen', accuracy: 0.987 }],
+    } as unknown as ReportInput['robustness'];
     const svg = await reportSvg({ ...input(2), robustness });
     assert.equal((svg.match(/99\.35%/g) ?? []).length, 1);
     assert.match(svg, />plain test set 99\.35%</);

@@ -56,13 +56,13 @@ describe('augmentation', () => {
     assert.ok(differs > 40, `${differs} of 50 differ between epochs`);
   });
 
-  it('distorts about the recipe\'s share of the images', () => {
+  it("distorts about the recipe's share of the images", () => {
     let distorted = 0;
     for (let i = 0; i < 400; i++) if (sampleRng(42, 0, i)() < aug.share) distorted++;
     assert.ok(Math.abs(distorted / 400 - aug.share) < 0.08);
   });
 
-  it('gives what the service\'s normalisation gives: the ink fits 20×20 with its centre of mass at the centre', () => {
+  it("gives what the service's normalisation gives: the ink fits 20×20 with its centre of mass at the centre", () => {
     for (let i = 0; i < 100; i++) {
       const out = distortRandomly(digit(i), aug, sampleRng(7, 0, i));
       if (!out) continue;
@@ -72,9 +72,16 @@ describe('augmentation', () => {
     }
   });
 
-  it('normalise() is the service\'s toMnist on the canvas', () => {
+  it("normalise() is the service's toMnist on the canvas", () => {
     const canvas = warp(digit(5), { rotate: 12, scaleX: 1.1, scaleY: 0.9, shear: 0.2, elastic: 0 });
-    const grey = { data: Uint8Array.from(canvas), width: CANVAS, height: CANVAS, alphaIsInk: false, lo: Math.min(...canvas), hi: Math.max(...canvas) };
+    const grey = {
+      data: Uint8Array.from(canvas),
+      width: CANVAS,
+      height: CANVAS,
+      alphaIsInk: false,
+      lo: Math.min(...canvas),
+      hi: Math.max(...canvas),
+    };
     assert.deepEqual(normalise(Uint8Array.from(canvas), CANVAS), toMnist(grey));
   });
 });
@@ -96,7 +103,7 @@ describe('robustness evaluation', () => {
     }
   });
 
-  it('the committed model card records its recipe\'s augmentation and non-digits, the plain accuracy and the robustness', () => {
+  it("the committed model card records its recipe's augmentation and non-digits, the plain accuracy and the robustness", () => {
     const card = JSON.parse(readFileSync('models/lenet.json', 'utf8'));
     assert.deepEqual(card.recipe.augment, RECIPES[card.recipe.name as RecipeName].augment);
     assert.equal(card.recipe.notDigits, RECIPES[card.recipe.name as RecipeName].notDigits);
@@ -105,11 +112,17 @@ describe('robustness evaluation', () => {
     assert.deepEqual(card.recipe.average, RECIPES[card.recipe.name as RecipeName].average);
     assert.equal(card.robustness.images, data.test.count);
     assert.equal(card.robustness.plain, card.testAccuracy);
-    assert.deepEqual(card.robustness.families.map((f: { name: string }) => f.name), FAMILIES.map((f) => f.name));
-    assert.deepEqual(card.robustness.forms.map((f: { name: string }) => f.name), FORMS.map(([name]) => name));
+    assert.deepEqual(
+      card.robustness.families.map((f: { name: string }) => f.name),
+      FAMILIES.map((f) => f.name),
+    );
+    assert.deepEqual(
+      card.robustness.forms.map((f: { name: string }) => f.name),
+      FORMS.map(([name]) => name),
+    );
   });
 
-  it('the committed model\'s temperature was fitted on training digits it never trained on, and names the model', () => {
+  it("the committed model's temperature was fitted on training digits it never trained on, and names the model", () => {
     const card = JSON.parse(readFileSync('models/lenet.json', 'utf8'));
     assert.equal(card.trainImages, card.recipe.trainImages);
     const [, from, to] = /^mnist train\[(\d+):(\d+)\]$/.exec(card.calibration.fittedOn)!.map(Number);

@@ -10,7 +10,14 @@ const skip = !hasNginx() && !process.env.CI ? `needs ${NGINX} (apt-get install n
 
 describe('rolling restart behind nginx', { skip }, () => {
   it('replaces 3 instances one by one under steady load with 0 failed requests and 0 5xx', async () => {
-    const counts = await rollout({ instances: 3, concurrency: 4, settleMs: 3000, maxRequests: 200_000, maxSeconds: 240, log: (l) => console.log(l) });
+    const counts = await rollout({
+      instances: 3,
+      concurrency: 4,
+      settleMs: 3000,
+      maxRequests: 200_000,
+      maxSeconds: 240,
+      log: (l) => console.log(l),
+    });
     console.log(formatCounts(counts));
     assert.equal(counts.replaced, 3);
     assert.equal(counts.requests, counts.ok + counts.serverErrors + counts.otherStatus + counts.failed, 'every request is counted once');
@@ -20,6 +27,7 @@ describe('rolling restart behind nginx', { skip }, () => {
     assert.equal(counts.serverErrors, 0, `5xx answers: ${formatCounts(counts)}`);
     assert.equal(counts.ok, counts.requests, 'every answer is a 200');
     assert.ok(counts.nginxRetries >= 1, 'the load never met a stopped instance, so the test proved nothing');
-    for (const served of counts.servedByReplacements) assert.ok(served > 0, `a replacement got no traffic back: ${counts.servedByReplacements}`);
+    for (const served of counts.servedByReplacements)
+      assert.ok(served > 0, `a replacement got no traffic back: ${counts.servedByReplacements}`);
   });
 });

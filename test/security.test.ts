@@ -40,12 +40,16 @@ interface Answer {
 function post(body: Buffer, path = '/predict', type = 'image/png'): Promise<Answer> {
   return new Promise((resolve, reject) => {
     let sent = 0;
-    const req = request(`${url}${path}`, { method: 'POST', headers: { 'content-type': type, 'content-length': body.length }, agent }, (res) => {
-      const ms = performance.now() - sent;
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString()), ms }));
-    });
+    const req = request(
+      `${url}${path}`,
+      { method: 'POST', headers: { 'content-type': type, 'content-length': body.length }, agent },
+      (res) => {
+        const ms = performance.now() - sent;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString()), ms }));
+      },
+    );
     req.on('error', reject);
     req.end(body, () => (sent = performance.now()));
   });
@@ -55,12 +59,14 @@ function post(body: Buffer, path = '/predict', type = 'image/png'): Promise<Answ
 async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const results: T[] = new Array(count);
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await task(i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await task(i);
+      }
+    }),
+  );
   return results;
 }
 
@@ -79,7 +85,9 @@ const withIdat = (png: Buffer, idat: Buffer) => {
 
 describe('no answer shows another request’s pixels', () => {
   it('2,000 attacker requests among 2,000 victims’ digits: a short file never gets 200, everyone gets their own picture', async () => {
-    const palette = await sharp(await variants.plain(mnist, 9)).png({ palette: true, colours: 16 }).toBuffer();
+    const palette = await sharp(await variants.plain(mnist, 9))
+      .png({ palette: true, colours: 16 })
+      .toBuffer();
     const rows = 28 * (28 + 1);
     const attacks = [
       withIdat(palette, Buffer.alloc(0)), // the probe's file: a 28×28 palette PNG with an empty IDAT
@@ -97,7 +105,10 @@ describe('no answer shows another request’s pixels', () => {
     const answers = await pool(4000, 32, async (i) => {
       const k = i >> 1;
       if (i % 2 === 0) return { victim: k % 20, answer: await post(victims[k % 20]) };
-      return { attack: k % (attacks.length + 1), answer: await post(k % (attacks.length + 1) === attacks.length ? honest : attacks[k % (attacks.length + 1)], '/predict?debug=1') };
+      return {
+        attack: k % (attacks.length + 1),
+        answer: await post(k % (attacks.length + 1) === attacks.length ? honest : attacks[k % (attacks.length + 1)], '/predict?debug=1'),
+      };
     });
     let attackerOk = 0;
     for (const { victim, attack, answer } of answers) {
@@ -120,7 +131,11 @@ describe('no answer shows another request’s pixels', () => {
 describe('memory', () => {
   it('5,000 corrupt PNGs: RSS grows by less than 50 MB after GC', async () => {
     const drawing = await variants.rgb280(mnist, 4);
-    const idat = Buffer.concat(chunksOf(drawing).filter(([type]) => type === 'IDAT').map(([, data]) => data));
+    const idat = Buffer.concat(
+      chunksOf(drawing)
+        .filter(([type]) => type === 'IDAT')
+        .map(([, data]) => data),
+    );
     // 40 bytes of the compressed pixels flipped, at a different place in the first third for each file: inflate fails
     // at a different point each time (later flips only cost the test time, not a different path).
     const corrupt = Array.from({ length: 50 }, (_, k) => {
@@ -135,21 +150,67 @@ describe('memory', () => {
     const statuses = await send(5000);
     const grown = rss() - before;
     // A flip can leave a stream that still inflates to the right size: garbage pixels, but the client's own.
-    assert.ok(statuses.every((s) => s === 400 || s === 422 || s === 200), `statuses ${[...new Set(statuses)]}`);
+    assert.ok(
+      statuses.every((s) => s === 400 || s === 422 || s === 200),
+      `statuses ${[...new Set(statuses)]}`,
+    );
     assert.ok(statuses.filter((s) => s === 400).length > 4000);
     assert.ok(grown < 50 * 2 ** 20, `RSS grew by ${(grown / 2 ** 20).toFixed(1)} MB`);
   });
 });
 
 describe('bombs are refused at once, and the server keeps answering', () => {
-  const bombs = () => [
-    // 3.8 MB of deflate that inflates to 3.9 GB, declared as a 28×28 interlaced PNG
-    ['interlaced bomb', pngOf([['IHDR', ihdr(28, 28, 8, 0, 1)], ['IDAT', zeroBomb(3_700 * 2 ** 20)], ['IEND', Buffer.alloc(0)]]), 400],
-    ['duplicate IHDR (28×28 then 65535×65535)', pngOf([['IHDR', ihdr(28, 28)], ['IHDR', ihdr(65535, 65535)], ['IDAT', deflateSync(Buffer.alloc(29 * 28))], ['IEND', Buffer.alloc(0)]]), 400],
-    ['duplicate IHDR (28×28 then 30000×30000)', pngOf([['IHDR', ihdr(28, 28)], ['IHDR', ihdr(30000, 30000)], ['IDAT', deflateSync(Buffer.alloc(29 * 28))], ['IEND', Buffer.alloc(0)]]), 400],
-    ['65535×65535 bomb', pngOf([['IHDR', ihdr(65535, 65535)], ['IDAT', zeroBomb(64 * 2 ** 20)], ['IEND', Buffer.alloc(0)]]), 413],
-    ['600×600 PNG (sharp’s path) with 3.8 MB of bomb', pngOf([['IHDR', ihdr(600, 600, 8, 0, 1)], ['IDAT', zeroBomb(3_700 * 2 ** 20)], ['IEND', Buffer.alloc(0)]]), 400],
-  ] as const;
+  const bombs = () =>
+    [
+      // 3.8 MB of deflate that inflates to 3.9 GB, declared as a 28×28 interlaced PNG
+      [
+        'interlaced bomb',
+        pngOf([
+          ['IHDR', ihdr(28, 28, 8, 0, 1)],
+          ['IDAT', zeroBomb(3_700 * 2 ** 20)],
+          ['IEND', Buffer.alloc(0)],
+        ]),
+        400,
+      ],
+      [
+        'duplicate IHDR (28×28 then 65535×65535)',
+        pngOf([
+          ['IHDR', ihdr(28, 28)],
+          ['IHDR', ihdr(65535, 65535)],
+          ['IDAT', deflateSync(Buffer.alloc(29 * 28))],
+          ['IEND', Buffer.alloc(0)],
+        ]),
+        400,
+      ],
+      [
+        'duplicate IHDR (28×28 then 30000×30000)',
+        pngOf([
+          ['IHDR', ihdr(28, 28)],
+          ['IHDR', ihdr(30000, 30000)],
+          ['IDAT', deflateSync(Buffer.alloc(29 * 28))],
+          ['IEND', Buffer.alloc(0)],
+        ]),
+        400,
+      ],
+      [
+        '65535×65535 bomb',
+        pngOf([
+          ['IHDR', ihdr(65535, 65535)],
+          ['IDAT', zeroBomb(64 * 2 ** 20)],
+          ['IEND', Buffer.alloc(0)],
+        ]),
+        413,
+      ],
+      [
+        '600×600 PNG (sharp’s path) with 3.8 MB of bomb',
+        pngOf([
+          ['IHDR', ihdr(600, 600, 8, 0, 1)],
+          ['IDAT', zeroBomb(3_700 * 2 ** 20)],
+          ['IEND', Buffer.alloc(0)],
+        ]),
+        400,
+      ],
+    ] as const;
 
   for (const [what, png, status] of bombs()) {
     it(`${what} (${png.length} bytes) → ${status} in under 100 ms, RSS +<100 MB, /health answering`, async () => {
@@ -184,7 +245,10 @@ describe('bombs are refused at once, and the server keeps answering', () => {
 
 describe('EXIF orientation over HTTP', () => {
   it('all 8 orientations: a 280 px PNG (our decoder) and a 700 px one (sharp) give the digit of the upright picture', async () => {
-    const upright = await sharp(await variants.plain(mnist, 0)).resize(280, 280).png().toBuffer();
+    const upright = await sharp(await variants.plain(mnist, 0))
+      .resize(280, 280)
+      .png()
+      .toBuffer();
     const expected = (await post(upright)).body.digit;
     assert.equal(expected, mnist.labels[0]);
     for (let orientation = 1; orientation <= 8; orientation++) {

@@ -34,12 +34,16 @@ function multipart(parts: Array<{ field: string; filename?: string; body: Buffer
   const chunks = parts.flatMap((p) => [
     Buffer.from(
       `--${boundary}\r\nContent-Disposition: form-data; name="${p.field}"${p.filename ? `; filename="${p.filename}"` : ''}\r\n` +
-        (p.filename ? 'Content-Type: image/png\r\n' : '') + '\r\n',
+        (p.filename ? 'Content-Type: image/png\r\n' : '') +
+        '\r\n',
     ),
     Buffer.isBuffer(p.body) ? p.body : Buffer.from(p.body),
     Buffer.from('\r\n'),
   ]);
-  return { payload: Buffer.concat([...chunks, Buffer.from(`--${boundary}--\r\n`)]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+  return {
+    payload: Buffer.concat([...chunks, Buffer.from(`--${boundary}--\r\n`)]),
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+  };
 }
 
 async function accuracy(render: (i: number) => Promise<Buffer>, count: number): Promise<number> {
@@ -114,54 +118,150 @@ describe('POST /predict with MNIST test digits', () => {
   });
 
   it('accepts multipart/form-data with the file in field "image"', async () => {
-    const res = await app.inject({ method: 'POST', url: '/predict', ...multipart([{ field: 'image', filename: 'd.png', body: await variants.plain(mnist, 2) }]) });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/predict',
+      ...multipart([{ field: 'image', filename: 'd.png', body: await variants.plain(mnist, 2) }]),
+    });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().digit, mnist.labels[2]);
   });
 });
 
 describe('errors are 4xx JSON in the documented shape', () => {
-  const cases: Array<[string, () => Promise<{ method?: string; url?: string; headers?: Record<string, string>; payload?: Buffer | string }>, number, string]> = [
+  const cases: Array<
+    [string, () => Promise<{ method?: string; url?: string; headers?: Record<string, string>; payload?: Buffer | string }>, number, string]
+  > = [
     ['no body', async () => ({}), 400, 'missing_image'],
     ['empty PNG body', async () => ({ headers: { 'content-type': 'image/png' }, payload: Buffer.alloc(0) }), 400, 'missing_image'],
-    ['not an image', async () => ({ headers: { 'content-type': 'image/png' }, payload: Buffer.from('hello, not a png') }), 415, 'unsupported_image_format'],
-    ['truncated PNG', async () => {
-      const png = await variants.rgb280(mnist, 0);
-      return { headers: { 'content-type': 'image/png' }, payload: png.subarray(0, png.length >> 1) };
-    }, 400, 'invalid_image'],
+    [
+      'not an image',
+      async () => ({ headers: { 'content-type': 'image/png' }, payload: Buffer.from('hello, not a png') }),
+      415,
+      'unsupported_image_format',
+    ],
+    [
+      'truncated PNG',
+      async () => {
+        const png = await variants.rgb280(mnist, 0);
+        return { headers: { 'content-type': 'image/png' }, payload: png.subarray(0, png.length >> 1) };
+      },
+      400,
+      'invalid_image',
+    ],
     ['text/plain body', async () => ({ headers: { 'content-type': 'text/plain' }, payload: 'seven' }), 415, 'unsupported_media_type'],
     ['JSON body', async () => ({ headers: { 'content-type': 'application/json' }, payload: '{"digit":7}' }), 415, 'unsupported_media_type'],
-    ['unknown content type', async () => ({ headers: { 'content-type': 'application/x-foo' }, payload: 'x' }), 415, 'unsupported_media_type'],
-    ['body over the limit', async () => ({ headers: { 'content-type': 'image/png' }, payload: Buffer.alloc(config.BODY_LIMIT_BYTES + 1) }), 413, 'payload_too_large'],
-    ['PNG declaring 100k×100k pixels', async () => ({ headers: { 'content-type': 'image/png' }, payload: pngDeclaring(100_000, 100_000) }), 413, 'image_too_large'],
-    ['PNG 1 pixel wide and 20,000 tall', async () => ({ headers: { 'content-type': 'image/png' }, payload: pngDeclaring(1, 20_000) }), 413, 'image_too_large'],
-    ['SVG sent as image/png', async () => ({ headers: { 'content-type': 'image/png' }, payload: Buffer.from(BLUR_SVG) }), 415, 'unsupported_image_format'],
+    [
+      'unknown content type',
+      async () => ({ headers: { 'content-type': 'application/x-foo' }, payload: 'x' }),
+      415,
+      'unsupported_media_type',
+    ],
+    [
+      'body over the limit',
+      async () => ({ headers: { 'content-type': 'image/png' }, payload: Buffer.alloc(config.BODY_LIMIT_BYTES + 1) }),
+      413,
+      'payload_too_large',
+    ],
+    [
+      'PNG declaring 100k×100k pixels',
+      async () => ({ headers: { 'content-type': 'image/png' }, payload: pngDeclaring(100_000, 100_000) }),
+      413,
+      'image_too_large',
+    ],
+    [
+      'PNG 1 pixel wide and 20,000 tall',
+      async () => ({ headers: { 'content-type': 'image/png' }, payload: pngDeclaring(1, 20_000) }),
+      413,
+      'image_too_large',
+    ],
+    [
+      'SVG sent as image/png',
+      async () => ({ headers: { 'content-type': 'image/png' }, payload: Buffer.from(BLUR_SVG) }),
+      415,
+      'unsupported_image_format',
+    ],
     ['TIFF of 65 pages', async () => ({ headers: { 'content-type': 'image/tiff' }, payload: tiffPages(65) }), 413, 'image_too_large'],
-    ['TIFF whose pages loop', async () => ({ headers: { 'content-type': 'image/tiff' }, payload: tiffPages(3, true) }), 400, 'invalid_image'],
-    ['TIFF of 2 blank pages (the first is read)', async () => ({ headers: { 'content-type': 'image/tiff' }, payload: tiffPages(2) }), 422, 'no_digit_found'],
-    ['AVIF of 2049×2048 pixels', async () => ({ headers: { 'content-type': 'image/avif' }, payload: await sharp({ create: { width: 2049, height: 2048, channels: 3, background: '#fff' } }).avif().toBuffer() }), 413, 'image_too_large'],
-    ['blank white image', async () => ({
-      headers: { 'content-type': 'image/png' },
-      payload: await sharp({ create: { width: 64, height: 64, channels: 3, background: '#fff' } }).png().toBuffer(),
-    }), 422, 'no_digit_found'],
-    ['1×1 image', async () => ({
-      headers: { 'content-type': 'image/png' },
-      payload: await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } }).png().toBuffer(),
-    }), 422, 'no_digit_found'],
+    [
+      'TIFF whose pages loop',
+      async () => ({ headers: { 'content-type': 'image/tiff' }, payload: tiffPages(3, true) }),
+      400,
+      'invalid_image',
+    ],
+    [
+      'TIFF of 2 blank pages (the first is read)',
+      async () => ({ headers: { 'content-type': 'image/tiff' }, payload: tiffPages(2) }),
+      422,
+      'no_digit_found',
+    ],
+    [
+      'AVIF of 2049×2048 pixels',
+      async () => ({
+        headers: { 'content-type': 'image/avif' },
+        payload: await sharp({ create: { width: 2049, height: 2048, channels: 3, background: '#fff' } })
+          .avif()
+          .toBuffer(),
+      }),
+      413,
+      'image_too_large',
+    ],
+    [
+      'blank white image',
+      async () => ({
+        headers: { 'content-type': 'image/png' },
+        payload: await sharp({ create: { width: 64, height: 64, channels: 3, background: '#fff' } })
+          .png()
+          .toBuffer(),
+      }),
+      422,
+      'no_digit_found',
+    ],
+    [
+      '1×1 image',
+      async () => ({
+        headers: { 'content-type': 'image/png' },
+        payload: await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } })
+          .png()
+          .toBuffer(),
+      }),
+      422,
+      'no_digit_found',
+    ],
     ['multipart without a file', async () => multipart([{ field: 'note', body: 'hi' }]), 400, 'missing_image'],
-    ['multipart with the file in another field', async () => multipart([{ field: 'picture', filename: 'a.png', body: await variants.plain(mnist, 0) }]), 400, 'missing_image'],
-    ['multipart with two files', async () => multipart([
-      { field: 'image', filename: 'a.png', body: await variants.plain(mnist, 0) },
-      { field: 'image', filename: 'b.png', body: await variants.plain(mnist, 1) },
-    ]), 400, 'too_many_files'],
-    ['bad debug flag', async () => ({ url: '/predict?debug=yes', headers: { 'content-type': 'image/png' }, payload: await variants.plain(mnist, 0) }), 400, 'invalid_request'],
+    [
+      'multipart with the file in another field',
+      async () => multipart([{ field: 'picture', filename: 'a.png', body: await variants.plain(mnist, 0) }]),
+      400,
+      'missing_image',
+    ],
+    [
+      'multipart with two files',
+      async () =>
+        multipart([
+          { field: 'image', filename: 'a.png', body: await variants.plain(mnist, 0) },
+          { field: 'image', filename: 'b.png', body: await variants.plain(mnist, 1) },
+        ]),
+      400,
+      'too_many_files',
+    ],
+    [
+      'bad debug flag',
+      async () => ({ url: '/predict?debug=yes', headers: { 'content-type': 'image/png' }, payload: await variants.plain(mnist, 0) }),
+      400,
+      'invalid_request',
+    ],
     ['GET /predict', async () => ({ method: 'GET' }), 405, 'method_not_allowed'],
     ['unknown route', async () => ({ method: 'GET', url: '/nope' }), 404, 'not_found'],
   ];
   for (const [what, request, status, code] of cases) {
     it(`${what} → ${status} ${code}`, async () => {
       const r = await request();
-      const res = await app.inject({ method: (r.method ?? 'POST') as 'POST', url: r.url ?? '/predict', headers: r.headers, payload: r.payload });
+      const res = await app.inject({
+        method: (r.method ?? 'POST') as 'POST',
+        url: r.url ?? '/predict',
+        headers: r.headers,
+        payload: r.payload,
+      });
       assert.equal(res.statusCode, status, res.body);
       const body = res.json();
       assert.equal(body.error.code, code, res.body);
@@ -171,7 +271,13 @@ describe('errors are 4xx JSON in the documented shape', () => {
       assert.doesNotMatch(body.error.message, /(?<!octet-)stream|waitng|Unsupported Media Type|Request body is too large|FST_/i, res.body);
       if (code === 'payload_too_large') assert.match(body.error.message, new RegExp(`${config.BODY_LIMIT_BYTES} bytes.*BODY_LIMIT_BYTES`));
       if (code === 'image_too_large') {
-        const limit = /20,000/.test(what) ? /1×20000 pixels; neither side may be over 16384/ : /TIFF/.test(what) ? /more than 64 pages/ : /AVIF/.test(what) ? /2049×2048 pixels; an AVIF may have at most 4194304/ : new RegExp(`${config.MAX_INPUT_PIXELS}.*MAX_INPUT_PIXELS`);
+        const limit = /20,000/.test(what)
+          ? /1×20000 pixels; neither side may be over 16384/
+          : /TIFF/.test(what)
+            ? /more than 64 pages/
+            : /AVIF/.test(what)
+              ? /2049×2048 pixels; an AVIF may have at most 4194304/
+              : new RegExp(`${config.MAX_INPUT_PIXELS}.*MAX_INPUT_PIXELS`);
         assert.match(body.error.message, limit);
       }
       if (res.statusCode !== 404) assertMatchesContract('/predict', 'post', status, body);
@@ -222,13 +328,21 @@ describe('request logs', () => {
     try {
       lines.length = 0;
       const png = await variants.plain(mnist, 0);
-      const ok = await logged.inject({ method: 'POST', url: '/predict', headers: { 'content-type': 'image/png', 'x-request-id': 'log-test-1' }, payload: png });
+      const ok = await logged.inject({
+        method: 'POST',
+        url: '/predict',
+        headers: { 'content-type': 'image/png', 'x-request-id': 'log-test-1' },
+        payload: png,
+      });
       const missing = await logged.inject({ method: 'GET', url: '/nowhere', headers: { 'x-request-id': 'log-test-2' } });
       assert.equal(ok.statusCode, 200);
       assert.equal(missing.statusCode, 404);
       const records = lines.map((line) => JSON.parse(line));
       const perRequest = (id: string) => records.filter((r) => r.reqId === id);
-      for (const [id, method, url, status] of [['log-test-1', 'POST', '/predict', 200], ['log-test-2', 'GET', '/nowhere', 404]] as const) {
+      for (const [id, method, url, status] of [
+        ['log-test-1', 'POST', '/predict', 200],
+        ['log-test-2', 'GET', '/nowhere', 404],
+      ] as const) {
         const [line, ...more] = perRequest(id).filter((r) => r.level === 30);
         assert.equal(more.length, 0, `more than one info line for ${id}: ${JSON.stringify(perRequest(id))}`);
         assert.equal(line.msg, 'request completed');
@@ -244,10 +358,18 @@ describe('request logs', () => {
 
   it('at debug, a client error also logs what the library said, which the response leaves out', async () => {
     const lines: string[] = [];
-    const logged = await buildApp(config, { logger: { level: 'debug', stream: { write: (line: string) => lines.push(line) } }, model: await loadModel(config.MODEL_PATH, 'cpu', 1) });
+    const logged = await buildApp(config, {
+      logger: { level: 'debug', stream: { write: (line: string) => lines.push(line) } },
+      model: await loadModel(config.MODEL_PATH, 'cpu', 1),
+    });
     try {
       const png = await variants.plain(mnist, 0);
-      const res = await logged.inject({ method: 'POST', url: '/predict', headers: { 'content-type': 'image/png', 'x-request-id': 'truncated' }, payload: png.subarray(0, png.length - 30) });
+      const res = await logged.inject({
+        method: 'POST',
+        url: '/predict',
+        headers: { 'content-type': 'image/png', 'x-request-id': 'truncated' },
+        payload: png.subarray(0, png.length - 30),
+      });
       assert.equal(res.statusCode, 400);
       const said = lines.map((line) => JSON.parse(line)).find((r) => r.reqId === 'truncated' && r.msg === 'what the library said');
       assert.ok(said?.cause, `a debug line with the library's words: ${lines.join('')}`);
@@ -260,6 +382,9 @@ describe('request logs', () => {
   it('building and serving the app uses no deprecated Fastify or Node option', async () => {
     await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
     const deprecations = warnings.filter((w) => /deprecation/i.test(w.name));
-    assert.deepEqual(deprecations.map((w) => `${w.name}: ${w.message}`), []);
+    assert.deepEqual(
+      deprecations.map((w) => `${w.name}: ${w.message}`),
+      [],
+    );
   });
 });

@@ -75,9 +75,11 @@ describe('reload signals', () => {
         service.child.kill('SIGHUP');
       }
       assert.equal(await predict(service, png), 200, 'the surviving worker serves meanwhile');
-      const reload = await fetch(`${service.url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }).catch((err) => {
-        throw new Error(`${err.cause ?? err}\n${service.log().slice(-3000)}`);
-      });
+      const reload = await fetch(`${service.url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }).catch(
+        (err) => {
+          throw new Error(`${err.cause ?? err}\n${service.log().slice(-3000)}`);
+        },
+      );
       const body = await reload.json();
       assert.equal(reload.status, 200, JSON.stringify(body));
       assert.equal(body.model.version, 'reload-test');
@@ -86,7 +88,11 @@ describe('reload signals', () => {
       assert.equal(listening(service).length, 3);
       // Every answer, whichever worker gives it, comes from the new model.
       for (let i = 0; i < 20; i++) {
-        const answer = await fetch(`${service.url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png', connection: 'close' }, body: new Uint8Array(png) });
+        const answer = await fetch(`${service.url}/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'image/png', connection: 'close' },
+          body: new Uint8Array(png),
+        });
         assert.equal((await answer.json()).model.version, 'reload-test');
       }
     } finally {

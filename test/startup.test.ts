@@ -47,7 +47,10 @@ describe('service start-up', () => {
     writeFileSync(file, fixedBatchModel(2));
     const run = await runCli(MAIN, [], { env: { MODEL_PATH: file, EXECUTION_PROVIDER: 'cpu', PORT: '0' } });
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /cannot start: .*fixed\.onnx: input "image" has its batch dimension fixed at 2 \(\[2,1,28,28\]\); the batcher needs it free/);
+    assert.match(
+      run.stderr,
+      /cannot start: .*fixed\.onnx: input "image" has its batch dimension fixed at 2 \(\[2,1,28,28\]\); the batcher needs it free/,
+    );
   });
 
   it('a busy port is one line and exit 1, before any model is loaded, alone and with WORKERS=2', async () => {
@@ -58,7 +61,10 @@ describe('service start-up', () => {
       for (const WORKERS of ['1', '2']) {
         const run = await runCli(MAIN, [], { env: { PORT: port, HOST: '127.0.0.1', WORKERS, EXECUTION_PROVIDER: 'cpu' } });
         assert.equal(run.code, 1, run.stderr);
-        assert.equal(run.stderr.trim(), `lenet-service cannot start: port ${port} on 127.0.0.1 is already in use (another lenet-service?); stop it or set PORT`);
+        assert.equal(
+          run.stderr.trim(),
+          `lenet-service cannot start: port ${port} on 127.0.0.1 is already in use (another lenet-service?); stop it or set PORT`,
+        );
         assert.doesNotMatch(run.stdout, /model loaded/);
       }
     } finally {
@@ -86,7 +92,10 @@ describe('predict CLI', () => {
     for (const [i, f] of files.entries()) assert.match(text.stdout, new RegExp(`${f}: ${test.labels[i]} \\(`));
     const json = await runCli('src/server/predict-cli.ts', [...files, '--json']);
     const results = JSON.parse(json.stdout);
-    assert.deepEqual(results.map((r: { digit: number }) => r.digit), [0, 1, 2].map((i) => test.labels[i]));
+    assert.deepEqual(
+      results.map((r: { digit: number }) => r.digit),
+      [0, 1, 2].map((i) => test.labels[i]),
+    );
   });
 
   it('a bad file fails with its reason and exit 1', async () => {

@@ -27,20 +27,36 @@ const data = loadMnist();
 const CLI = 'src/train/cli.ts';
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'lenet-train-'));
 /** The loss's targets for these labels: one-hot rows. */
-const oneHot = (labels: Uint8Array) => Float32Array.from({ length: labels.length * 10 }, (_, i) => (labels[Math.floor(i / 10)] === i % 10 ? 1 : 0));
+const oneHot = (labels: Uint8Array) =>
+  Float32Array.from({ length: labels.length * 10 }, (_, i) => (labels[Math.floor(i / 10)] === i % 10 ? 1 : 0));
 
 /** Runs the training-step graph on a fixed batch; returns the loss before the update, logits, and new params. */
-async function step(recipe: Recipe, session: ort.InferenceSession, params: Float32Array, state: Map<string, Float32Array>, n: number, lr: number, t = 1) {
+async function step(
+  recipe: Recipe,
+  session: ort.InferenceSession,
+  params: Float32Array,
+  state: Map<string, Float32Array>,
+  n: number,
+  lr: number,
+  t = 1,
+) {
   const feeds: Record<string, ort.Tensor> = {
     image: new ort.Tensor('float32', toFloat(data.train, 0, n), batchShape(n)),
     target: new ort.Tensor('float32', oneHot(data.train.labels.subarray(0, n)), [n, 10]),
-    ...Object.fromEntries(Object.entries(hyperInputs(recipe.optimizer, lr, t)).map(([name, v]) => [name, new ort.Tensor('float32', [v], [])])),
+    ...Object.fromEntries(
+      Object.entries(hyperInputs(recipe.optimizer, lr, t)).map(([name, v]) => [name, new ort.Tensor('float32', [v], [])]),
+    ),
     [PARAMS_INPUT]: new ort.Tensor('float32', params, [params.length]),
   };
   for (const [slot, v] of state) feeds[slot] = new ort.Tensor('float32', v, [v.length]);
   const names = session.inputNames;
   const out = await session.run(Object.fromEntries(Object.entries(feeds).filter(([k]) => names.includes(k))));
-  return { loss: (out.loss.data as Float32Array)[0], logits: out.logits.data as Float32Array, params: out[next(PARAMS_INPUT)].data as Float32Array, out };
+  return {
+    loss: (out.loss.data as Float32Array)[0],
+    logits: out.logits.data as Float32Array,
+    params: out[next(PARAMS_INPUT)].data as Float32Array,
+    out,
+  };
 }
 
 describe('training step graph', () => {
@@ -74,7 +90,8 @@ describe('training step graph', () => {
     assert.deepEqual(exported.outputNames, ['logits', 'probabilities']);
     const out = await exported.run({ image: new ort.Tensor('float32', toFloat(data.train, 0, 16), batchShape(16)) });
     const logits = out.logits.data as Float32Array;
-    for (let i = 0; i < logits.length; i++) assert.ok(Math.abs(logits[i] - probe.logits[i]) < 1e-4, `logit ${i}: ${logits[i]} vs ${probe.logits[i]}`);
+    for (let i = 0; i < logits.length; i++)
+      assert.ok(Math.abs(logits[i] - probe.logits[i]) < 1e-4, `logit ${i}: ${logits[i]} vs ${probe.logits[i]}`);
     const probs = out.probabilities.data as Float32Array;
     for (let r = 0; r < 16; r++) {
       const sum = probs.subarray(r * 10, r * 10 + 10).reduce((a, b) => a + b, 0);
@@ -90,10 +107,13 @@ describe('training runs', () => {
     if (result.status !== 'done') return;
     assert.ok(result.final.accuracy > 0.85, `test accuracy ${result.final.accuracy}`);
     assert.equal(result.history.length, 1);
-    assert.equal(result.final.confusion.flat().reduce((a, b) => a + b, 0), 10000);
+    assert.equal(
+      result.final.confusion.flat().reduce((a, b) => a + b, 0),
+      10000,
+    );
   });
 
-  it('with weight averaging a run exports the moving average of its steps\' weights, and takes the very same steps', async () => {
+  it("with weight averaging a run exports the moving average of its steps' weights, and takes the very same steps", async () => {
     const recipe = { ...RECIPES.default, epochs: 1, average: undefined };
     const opts = { data, device: 'cpu' as const, trainLimit: 640 };
     const steps: Float32Array[] = [];
@@ -124,7 +144,13 @@ describe('training runs', () => {
   it('averaging the last epochs exports the mean of the weights at their ends', async () => {
     const recipe = { ...RECIPES.default, epochs: 3, average: { lastEpochs: 2 } };
     const ends: Float32Array[] = [];
-    const result = await train({ recipe, data, device: 'cpu', trainLimit: 640, onStep: (p, step) => step % 10 === 0 && ends.push(p.slice()) });
+    const result = await train({
+      recipe,
+      data,
+      device: 'cpu',
+      trainLimit: 640,
+      onStep: (p, step) => step % 10 === 0 && ends.push(p.slice()),
+    });
     assert.ok(result.status === 'done');
     assert.equal(ends.length, 3);
     const got = flattenParams(result.params);
@@ -133,7 +159,10 @@ describe('training runs', () => {
       assert.ok(Math.abs(g - e) <= 1e-6 + 1e-6 * Math.abs(e), `param ${i}: ${g} vs ${e}`);
     });
     // Before the last two epochs the run exports its last step's weights, so there is no second set of figures.
-    assert.deepEqual(result.history.map((r) => r.raw !== undefined), [false, true, true]);
+    assert.deepEqual(
+      result.history.map((r) => r.raw !== undefined),
+      [false, true, true],
+    );
   });
 
   const variants: Array<[string, Partial<Recipe>]> = [
@@ -169,7 +198,7 @@ describe('training runs', () => {
 });
 
 describe('data-parallel shards', () => {
-  it('the shards\' scaled gradients add up to the whole batch\'s gradient', async () => {
+  it("the shards' scaled gradients add up to the whole batch's gradient", async () => {
     const session = await ort.InferenceSession.create(buildGradientStep(RECIPES.default.arch));
     const params = flattenParams(initParams(createRng(5)));
     const n = 24;
@@ -179,7 +208,12 @@ describe('data-parallel shards', () => {
     const sum = new Float32Array(params.length);
     let loss = 0;
     for (const [start, end] of shardBounds(n, 3)) {
-      const part = await runShard(session, { image: image.subarray(start * 784, end * 784), target: target.subarray(start * 10, end * 10), params, scale: (end - start) / n });
+      const part = await runShard(session, {
+        image: image.subarray(start * 784, end * 784),
+        target: target.subarray(start * 10, end * 10),
+        params,
+        scale: (end - start) / n,
+      });
       sum.forEach((_, i) => (sum[i] += part.grad[i]));
       loss += (part.loss * (end - start)) / n;
     }
@@ -280,7 +314,20 @@ describe('train CLI', () => {
     const dir = tmp();
     const out = path.join(dir, 'lenet.onnx');
     writeFileSync(out, 'the previous model');
-    const run = await runCli(CLI, ['--optimizer', 'momentum', '--lr', '1e4', '--epochs', '1', '--train-limit', '2000', '--out', out, '--device', 'cpu']);
+    const run = await runCli(CLI, [
+      '--optimizer',
+      'momentum',
+      '--lr',
+      '1e4',
+      '--epochs',
+      '1',
+      '--train-limit',
+      '2000',
+      '--out',
+      out,
+      '--device',
+      'cpu',
+    ]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /loss became (NaN|Infinity|-Infinity) .* training diverged .* nothing was written/);
     assert.equal(readFileSync(out, 'utf8'), 'the previous model');

@@ -20,7 +20,7 @@ export function filterMix(png: Buffer): number[] {
   const height = png.readUInt32BE(20);
   const channels = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[png[25]] ?? 4;
   const idat: Buffer[] = [];
-  for (let at = 8; at < png.length; ) {
+  for (let at = 8; at < png.length;) {
     const length = png.readUInt32BE(at);
     if (png.toString('latin1', at + 4, at + 8) === 'IDAT') idat.push(png.subarray(at + 8, at + 8 + length));
     at += 12 + length;
@@ -81,7 +81,11 @@ async function phonePhoto(digit: Buffer): Promise<Buffer> {
       `<stop offset="0" stop-color="#efe9dc"/><stop offset="1" stop-color="#9d978b"/></radialGradient></defs>` +
       `<rect width="100%" height="100%" fill="url(#g)"/></svg>`,
   );
-  const grain = await sharp({ create: { width: w, height: h, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 12 } } }).png().toBuffer();
+  const grain = await sharp({
+    create: { width: w, height: h, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 12 } },
+  })
+    .png()
+    .toBuffer();
   return sharp(light)
     .composite([
       { input: ink, blend: 'multiply', left: 1300, top: 800 },
@@ -100,7 +104,10 @@ export async function benchPictures(): Promise<Picture[]> {
   const pictures = [
     png('28×28 MNIST PNG', await raw().png().toBuffer()),
     // libspng's adaptive filtering picks each row's filter by the same heuristic as libpng (and so PIL).
-    png('280×280 RGB drawing, adaptive filters', await raw().resize(280, 280).negate().toColourspace('srgb').png({ adaptiveFiltering: true }).toBuffer()),
+    png(
+      '280×280 RGB drawing, adaptive filters',
+      await raw().resize(280, 280).negate().toColourspace('srgb').png({ adaptiveFiltering: true }).toBuffer(),
+    ),
   ];
   const canvas = await canvasUpload();
   if (canvas) pictures.push(png('280×280 canvas.toBlob from Chromium', canvas));

@@ -89,10 +89,14 @@ async function debianStandIn(image: string): Promise<void> {
   const tarball = await rootfsTarball(suite);
   await mustPodman(`importing ${image}`, [
     'import',
-    '--change', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-    '--change', 'CMD ["bash"]',
-    '--change', `LABEL ${LABEL}=${want}`,
-    tarball, image,
+    '--change',
+    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    '--change',
+    'CMD ["bash"]',
+    '--change',
+    `LABEL ${LABEL}=${want}`,
+    tarball,
+    image,
   ]);
   log(`stand-in ${image} made from ${path.basename(tarball)}`);
 }

@@ -54,7 +54,11 @@ export const tooManyPixels = (what: string, maxPixels: number) =>
 
 /** A 415 for a body that is none of the formats read (image-format.ts), whether told from its first bytes or by libvips. */
 export const unsupportedFormat = (cause?: unknown) =>
-  new PreprocessError('unsupported_image_format', 'the body is not an image in a supported format; send a PNG, JPEG, WebP, GIF, TIFF or AVIF', cause === undefined ? undefined : { cause });
+  new PreprocessError(
+    'unsupported_image_format',
+    'the body is not an image in a supported format; send a PNG, JPEG, WebP, GIF, TIFF or AVIF',
+    cause === undefined ? undefined : { cause },
+  );
 
 /** The one place a decoder library's complaint (sharp, pngjs) is read: what it says becomes one of our codes. */
 export function decodeFailure(err: unknown, maxPixels?: number): PreprocessError {
@@ -63,7 +67,15 @@ export function decodeFailure(err: unknown, maxPixels?: number): PreprocessError
     return unsupportedFormat(err);
   }
   if (maxPixels !== undefined && /pixel limit/i.test(message)) {
-    return new PreprocessError('image_too_large', `the image has more than ${maxPixels} pixels, the service's limit (MAX_INPUT_PIXELS); send a smaller picture`, { cause: err });
+    return new PreprocessError(
+      'image_too_large',
+      `the image has more than ${maxPixels} pixels, the service's limit (MAX_INPUT_PIXELS); send a smaller picture`,
+      { cause: err },
+    );
   }
-  return new PreprocessError('invalid_image', 'the image could not be decoded: it is damaged, cut short or not what its format says; send the whole file again', { cause: err });
+  return new PreprocessError(
+    'invalid_image',
+    'the image could not be decoded: it is damaged, cut short or not what its format says; send the whole file again',
+    { cause: err },
+  );
 }

@@ -50,7 +50,10 @@ export const MAX_TIFF_PAGES = 64;
 /** A 413 for an AVIF over MAX_AVIF_PIXELS. */
 export function checkAvifSize(width: number, height: number): void {
   if (width * height > MAX_AVIF_PIXELS) {
-    throw new PreprocessError('image_too_large', `the AVIF is ${width}×${height} pixels; an AVIF may have at most ${MAX_AVIF_PIXELS} (it cannot be shrunk while decoding); send a smaller one, or a JPEG or PNG`);
+    throw new PreprocessError(
+      'image_too_large',
+      `the AVIF is ${width}×${height} pixels; an AVIF may have at most ${MAX_AVIF_PIXELS} (it cannot be shrunk while decoding); send a smaller one, or a JPEG or PNG`,
+    );
   }
 }
 
@@ -61,10 +64,15 @@ export function checkAvifSize(width: number, height: number): void {
 export function checkTiffPages(bytes: Uint8Array): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const little = bytes[0] === 0x49;
-  const broken = () => new PreprocessError('invalid_image', 'the TIFF is damaged or cut short: its image directories lead outside the file; send the whole file again');
+  const broken = () =>
+    new PreprocessError(
+      'invalid_image',
+      'the TIFF is damaged or cut short: its image directories lead outside the file; send the whole file again',
+    );
   const visited = new Set<number>();
   for (let at = bytes.length >= 8 ? view.getUint32(4, little) : 0, pages = 0; at !== 0; pages++) {
-    if (pages === MAX_TIFF_PAGES) throw new PreprocessError('image_too_large', `the TIFF holds more than ${MAX_TIFF_PAGES} pages; send the page with the number on it`);
+    if (pages === MAX_TIFF_PAGES)
+      throw new PreprocessError('image_too_large', `the TIFF holds more than ${MAX_TIFF_PAGES} pages; send the page with the number on it`);
     if (at + 2 > bytes.length || visited.has(at)) throw broken();
     visited.add(at);
     const next = at + 2 + 12 * view.getUint16(at, little);
@@ -76,6 +84,9 @@ export function checkTiffPages(bytes: Uint8Array): void {
 /** A 413 for a side over MAX_SIDE (the pixel limit is checked where the size is read). */
 export function checkSides(width: number, height: number): void {
   if (width > MAX_SIDE || height > MAX_SIDE) {
-    throw new PreprocessError('image_too_large', `the image is ${width}×${height} pixels; neither side may be over ${MAX_SIDE}; send a smaller picture`);
+    throw new PreprocessError(
+      'image_too_large',
+      `the image is ${width}×${height} pixels; neither side may be over ${MAX_SIDE}; send a smaller picture`,
+    );
   }
 }

@@ -80,7 +80,15 @@ function evenLight(ink: Ink): Ink {
 }
 
 /** The q-quantile of each block's levels, counted in a histogram per block. */
-function blockPercentiles(data: Uint8Array, width: number, height: number, block: number, cols: number, rows: number, q: number): Float32Array {
+function blockPercentiles(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  block: number,
+  cols: number,
+  rows: number,
+  q: number,
+): Float32Array {
   const hist = new Uint32Array(cols * rows * 256);
   const columnBlock = Int32Array.from({ length: width }, (_, x) => Math.floor(x / block));
   for (let y = 0; y < height; y++) {

@@ -129,7 +129,7 @@ function ringCounts({ data, width, height }: InkMap): Uint32Array {
 /** The level at index n >> 1 of the n counted levels once sorted, counted up to from the darkest. */
 function median(counts: Uint32Array, n: number): number {
   let level = 0;
-  for (let seen = counts[0]; seen <= n >> 1; ) seen += counts[++level];
+  for (let seen = counts[0]; seen <= n >> 1;) seen += counts[++level];
   return level;
 }
 
@@ -137,7 +137,8 @@ function median(counts: Uint32Array, n: number): number {
  * removed), and the highest level it maps to 0. The table is LEVELS, valid until the next picture. */
 function levelTable(max: number, background: number) {
   const range = max - background;
-  if (range < MIN_CONTRAST) throw new PreprocessError('no_digit_found', 'the image is blank: no ink stands out from the background; send a picture of a digit');
+  if (range < MIN_CONTRAST)
+    throw new PreprocessError('no_digit_found', 'the image is blank: no ink stands out from the background; send a picture of a digit');
   // A perfectly clean background (digital drawings, MNIST itself) keeps every shade; a photo's paper grain does not.
   const floor = background > 0 ? 0.15 : 0;
   const level = LEVELS;
@@ -218,7 +219,10 @@ export function toMnist(picture: Picture): Uint8Array {
   // As normaliseDigit(croppedInk(…)), but the crop is resampled where it lies in the kernels' memory.
   const { at, box } = cropInk(grey, polarity(grey));
   const { width, height } = fitted(box);
-  const data = width === box.width && height === box.height ? kernelBytes(0).slice(at, at + width * height) : resampleInKernels(at, box.width, box.height, width, height);
+  const data =
+    width === box.width && height === box.height
+      ? kernelBytes(0).slice(at, at + width * height)
+      : resampleInKernels(at, box.width, box.height, width, height);
   return centreByMass({ data, width, height });
 }
 
@@ -249,6 +253,7 @@ function fitted({ width, height }: { width: number; height: number }) {
 /** One digit's ink, cropped to its box and mapped to MNIST's levels → fitted into 20×20 and centred by mass in 28×28. */
 export function normaliseDigit(digit: InkMap): Uint8Array {
   const { width, height } = fitted(digit);
-  const data = width === digit.width && height === digit.height ? digit.data : resample(digit.data, digit.width, digit.height, width, height);
+  const data =
+    width === digit.width && height === digit.height ? digit.data : resample(digit.data, digit.width, digit.height, width, height);
   return centreByMass({ data, width, height });
 }

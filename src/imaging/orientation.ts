@@ -38,13 +38,26 @@ export function orient(picture: Grey, orientation: Orientation): Grey {
       let sx: number;
       let sy: number;
       switch (orientation) {
-        case 2: [sx, sy] = [w - 1 - x, y]; break;
-        case 3: [sx, sy] = [w - 1 - x, h - 1 - y]; break;
-        case 4: [sx, sy] = [x, h - 1 - y]; break;
-        case 5: [sx, sy] = [y, x]; break;
-        case 6: [sx, sy] = [y, h - 1 - x]; break;
-        case 7: [sx, sy] = [w - 1 - y, h - 1 - x]; break;
-        default: [sx, sy] = [w - 1 - y, x]; // 8
+        case 2:
+          [sx, sy] = [w - 1 - x, y];
+          break;
+        case 3:
+          [sx, sy] = [w - 1 - x, h - 1 - y];
+          break;
+        case 4:
+          [sx, sy] = [x, h - 1 - y];
+          break;
+        case 5:
+          [sx, sy] = [y, x];
+          break;
+        case 6:
+          [sx, sy] = [y, h - 1 - x];
+          break;
+        case 7:
+          [sx, sy] = [w - 1 - y, h - 1 - x];
+          break;
+        default:
+          [sx, sy] = [w - 1 - y, x]; // 8
       }
       out[y * width + x] = data[sy * w + sx];
     }

@@ -11,7 +11,11 @@ export function decodePng(bytes: Uint8Array, maxPixels: number, header: PngHeade
 }
 
 /** The same, inflating on libuv's threads when the pixel data is larger than SYNC_INFLATE_BYTES. */
-export async function decodePngAsync(bytes: Uint8Array, maxPixels: number, header: PngHeader = parsePngHeader(bytes, maxPixels)): Promise<Grey> {
+export async function decodePngAsync(
+  bytes: Uint8Array,
+  maxPixels: number,
+  header: PngHeader = parsePngHeader(bytes, maxPixels),
+): Promise<Grey> {
   return orient(decodePngPixels(header, await inflateExactAsync(header)), header.orientation);
 }
 
@@ -22,7 +26,11 @@ export function pngToMnist(bytes: Uint8Array, maxPixels: number, header: PngHead
 }
 
 /** The same, inflating on libuv's threads first when the pixel data is larger than SYNC_INFLATE_BYTES. */
-export async function pngToMnistAsync(bytes: Uint8Array, maxPixels: number, header: PngHeader = parsePngHeader(bytes, maxPixels)): Promise<Uint8Array> {
+export async function pngToMnistAsync(
+  bytes: Uint8Array,
+  maxPixels: number,
+  header: PngHeader = parsePngHeader(bytes, maxPixels),
+): Promise<Uint8Array> {
   const raw = await inflateExactAsync(header);
   return toMnist(orient(decodePngPixels(header, raw, true), header.orientation));
 }

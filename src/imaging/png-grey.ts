@@ -129,15 +129,22 @@ export async function inflateExactAsync(header: PngHeader): Promise<Uint8Array> 
 const idatOf = ({ idat }: PngHeader) => (idat.length === 1 ? idat[0] : Buffer.concat(idat));
 
 /** One output chunk that holds the whole image (no concatenation of 16 KB pieces), and not a byte more than one past it. */
-const inflateOptions = ({ inflatedSize: size }: PngHeader): ZlibOptions => ({ maxOutputLength: size + 1, chunkSize: Math.max(zlibConstants.Z_MIN_CHUNK, size + 1) });
+const inflateOptions = ({ inflatedSize: size }: PngHeader): ZlibOptions => ({
+  maxOutputLength: size + 1,
+  chunkSize: Math.max(zlibConstants.Z_MIN_CHUNK, size + 1),
+});
 
 function notInflating(err: unknown, { inflatedSize: size }: PngHeader): Error {
-  if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return invalidPng(`the image data inflates to more bytes than the header declares (${size})`);
+  if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+    return invalidPng(`the image data inflates to more bytes than the header declares (${size})`);
   return invalidPng(`the image data does not inflate (${(err as Error).message})`);
 }
 
 function exactly(inflated: Buffer, size: number): Uint8Array {
-  if (inflated.length !== size) throw invalidPng(`the image data inflates to ${inflated.length > size ? 'more' : `${inflated.length}`} bytes, the header declares ${size}`);
+  if (inflated.length !== size)
+    throw invalidPng(
+      `the image data inflates to ${inflated.length > size ? 'more' : `${inflated.length}`} bytes, the header declares ${size}`,
+    );
   return new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.length);
 }
 
@@ -207,26 +214,28 @@ function rowWriter(header: PngHeader, lumas: Uint8Array, alpha: Uint8Array | und
   }
   // The common case (canvases, screenshots, PIL, sharp, MNIST tools): the hot loops of a drawing, one per layout, each
   // finding the extremes as it writes.
-  if (channels === 1) return (raw, from, count, out, step) => {
-    let { lo, hi } = range;
-    for (let j = from, o = out, end = from + count; j < end; j++, o += step) {
-      const v = (lumas[o] = raw[j]);
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    range.lo = lo;
-    range.hi = hi;
-  };
-  if (channels === 3) return (raw, from, count, out, step) => {
-    let { lo, hi } = range;
-    for (let j = from, o = out, end = from + 3 * count; j < end; j += 3, o += step) {
-      const v = (lumas[o] = luma(raw[j], raw[j + 1], raw[j + 2]));
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    range.lo = lo;
-    range.hi = hi;
-  };
+  if (channels === 1)
+    return (raw, from, count, out, step) => {
+      let { lo, hi } = range;
+      for (let j = from, o = out, end = from + count; j < end; j++, o += step) {
+        const v = (lumas[o] = raw[j]);
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      range.lo = lo;
+      range.hi = hi;
+    };
+  if (channels === 3)
+    return (raw, from, count, out, step) => {
+      let { lo, hi } = range;
+      for (let j = from, o = out, end = from + 3 * count; j < end; j += 3, o += step) {
+        const v = (lumas[o] = luma(raw[j], raw[j + 1], raw[j + 2]));
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      range.lo = lo;
+      range.hi = hi;
+    };
   const withAlpha = alpha!;
   const grey = channels === 2;
   return (raw, from, count, out, step) => {
@@ -247,7 +256,12 @@ function rowWriter(header: PngHeader, lumas: Uint8Array, alpha: Uint8Array | und
 }
 
 /** The rarer layouts: palette indices, grey at 1–16 bits, 16-bit samples, a see-through colour (tRNS). */
-function generalWriter({ colourType, bitDepth, palette, transparency }: PngHeader, channels: number, lumas: Uint8Array, alpha: Uint8Array | undefined): RowWriter {
+function generalWriter(
+  { colourType, bitDepth, palette, transparency }: PngHeader,
+  channels: number,
+  lumas: Uint8Array,
+  alpha: Uint8Array | undefined,
+): RowWriter {
   if (colourType === 3 || bitDepth < 8) {
     // Palette indices or low-bit grey levels: a table from sample to luma and alpha.
     const levels = 1 << bitDepth;
@@ -284,7 +298,9 @@ function generalWriter({ colourType, bitDepth, palette, transparency }: PngHeade
   const colour = channels >= 3;
   const bytes = bitDepth >> 3;
   const sample = (raw: Uint8Array, j: number) => (bytes === 2 ? (raw[j] << 8) | raw[j + 1] : raw[j]);
-  const key = transparency ? Array.from({ length: transparency.length / 2 }, (_, c) => (transparency[2 * c] << 8) | transparency[2 * c + 1]) : undefined;
+  const key = transparency
+    ? Array.from({ length: transparency.length / 2 }, (_, c) => (transparency[2 * c] << 8) | transparency[2 * c + 1])
+    : undefined;
   return (raw, from, count, out, step) => {
     for (let x = 0, j = from, o = out; x < count; x++, j += channels * bytes, o += step) {
       lumas[o] = colour ? luma(raw[j], raw[j + bytes], raw[j + 2 * bytes]) : raw[j];

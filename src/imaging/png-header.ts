@@ -69,7 +69,7 @@ export function parsePngHeader(png: Uint8Array, maxPixels: number): PngHeader {
   let ended = false;
   let idatLength = 0;
   const seen = new Set<string>();
-  for (let at = 8; !ended; ) {
+  for (let at = 8; !ended;) {
     if (at + 12 > png.length) throw invalid(at === png.length ? 'no IEND chunk' : 'truncated chunk');
     const length = view.getUint32(at);
     const type = String.fromCharCode(png[at + 4], png[at + 5], png[at + 6], png[at + 7]);
@@ -99,7 +99,8 @@ export function parsePngHeader(png: Uint8Array, maxPixels: number): PngHeader {
       case 'tRNS':
         if (seen.has(type) || header.idat.length > 0) throw invalid('tRNS repeated or after the image data');
         if (header.colourType === 4 || header.colourType === 6) throw invalid('tRNS in an image with an alpha channel');
-        if (header.colourType === 3 && (!header.palette || length > header.palette.length / 3)) throw invalid('tRNS does not fit the palette');
+        if (header.colourType === 3 && (!header.palette || length > header.palette.length / 3))
+          throw invalid('tRNS does not fit the palette');
         if ((header.colourType === 0 && length !== 2) || (header.colourType === 2 && length !== 6)) throw invalid('bad tRNS length');
         header.transparency = data;
         break;

@@ -46,7 +46,23 @@ export function resampleInKernels(at: number, width: number, height: number, toW
   const out = rows + 4 * toWidth * height;
   const xs = layTaps(width, toWidth, align8(out + toWidth * toHeight));
   const ys = layTaps(height, toHeight, xs.end);
-  kernels.resample(at, width, height, toWidth, toHeight, xs.start, xs.count, xs.weights, xs.span, ys.start, ys.count, ys.weights, ys.span, rows, out);
+  kernels.resample(
+    at,
+    width,
+    height,
+    toWidth,
+    toHeight,
+    xs.start,
+    xs.count,
+    xs.weights,
+    xs.span,
+    ys.start,
+    ys.count,
+    ys.weights,
+    ys.span,
+    rows,
+    out,
+  );
   return kernelBytes(0).slice(out, out + toWidth * toHeight);
 }
 

@@ -12,7 +12,11 @@ export const WORKING_SIZE = 512;
 export type Shrunk = Rgba & { scale: number };
 
 /** `within`: the box a large picture is shrunk to fit (the reader keeps a wider one). */
-export async function decodeWithSharp(input: Buffer, maxPixels: number, within = { width: WORKING_SIZE, height: WORKING_SIZE }): Promise<Shrunk> {
+export async function decodeWithSharp(
+  input: Buffer,
+  maxPixels: number,
+  within = { width: WORKING_SIZE, height: WORKING_SIZE },
+): Promise<Shrunk> {
   const format = sniffFormat(input);
   if (!format) throw unsupportedFormat();
   if (format === 'tiff') checkTiffPages(input);
@@ -21,7 +25,8 @@ export async function decodeWithSharp(input: Buffer, maxPixels: number, within =
     // Read without the limit, which would refuse the header without saying its size.
     const { width = 0, height = 0, orientation = 1, format: loaded } = await sharp(input, { limitInputPixels: false }).metadata();
     if (loaded !== SHARP_FORMAT[format]) throw unsupportedFormat(new Error(`sniffed ${format}, libvips loaded ${loaded}`));
-    if (width * height > maxPixels) throw new PreprocessError('image_too_large', tooManyPixels(`the image has ${width}×${height} pixels`, maxPixels));
+    if (width * height > maxPixels)
+      throw new PreprocessError('image_too_large', tooManyPixels(`the image has ${width}×${height} pixels`, maxPixels));
     checkSides(width, height);
     if (format === 'avif') checkAvifSize(width, height);
     const { data, info } = await sharp(input, { limitInputPixels: maxPixels })
@@ -32,7 +37,12 @@ export async function decodeWithSharp(input: Buffer, maxPixels: number, within =
       .raw()
       .toBuffer({ resolveWithObject: true });
     const uprightWidth = orientation >= 5 ? height : width; // EXIF orientations 5–8 swap the sides
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, scale: uprightWidth / info.width };
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+      width: info.width,
+      height: info.height,
+      scale: uprightWidth / info.width,
+    };
   } catch (err) {
     if (err instanceof PreprocessError) throw err;
     throw decodeFailure(err, maxPixels);
@@ -41,5 +51,7 @@ export async function decodeWithSharp(input: Buffer, maxPixels: number, within =
 
 /** The preprocessed input as a PNG, to show a person what the model saw. */
 export function pixelsToPng(pixels: Uint8Array): Promise<Buffer> {
-  return sharp(Buffer.from(pixels), { raw: { width: SIDE, height: SIDE, channels: 1 } }).png().toBuffer();
+  return sharp(Buffer.from(pixels), { raw: { width: SIDE, height: SIDE, channels: 1 } })
+    .png()
+    .toBuffer();
 }

@@ -11,10 +11,21 @@ interface Kernels {
   inkBox(data: number, width: number, height: number, above: number, below: number, box: number): void;
   cropMap(data: number, width: number, left: number, top: number, boxWidth: number, boxHeight: number, level: number, out: number): void;
   resample(
-    src: number, width: number, height: number, toWidth: number, toHeight: number,
-    xStart: number, xCount: number, xWeights: number, xSpan: number,
-    yStart: number, yCount: number, yWeights: number, ySpan: number,
-    rows: number, out: number,
+    src: number,
+    width: number,
+    height: number,
+    toWidth: number,
+    toHeight: number,
+    xStart: number,
+    xCount: number,
+    xWeights: number,
+    xSpan: number,
+    yStart: number,
+    yCount: number,
+    yWeights: number,
+    ySpan: number,
+    rows: number,
+    out: number,
   ): void;
   columnInk(ink: number, stride: number, width: number, height: number, stroke: number, mine: number, out: number): void;
   strokeRuns(data: number, width: number, height: number, threshold: number, runs: number, rowEnds: number): number;

@@ -62,5 +62,4 @@ export function lenetForward(t: Tape, image: Value, arch: Architecture): Value {
   return fc(act(t.conv(x, 'conv3.weight', 'conv3.bias')));
 }
 
-export const paramCount = (): number =>
-  PARAMS.reduce((sum, p) => sum + numel(p.shape), 0);
+export const paramCount = (): number => PARAMS.reduce((sum, p) => sum + numel(p.shape), 0);

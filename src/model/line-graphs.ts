@@ -8,7 +8,17 @@
 //   inference: line → scores, with the weights frozen in (models/line.onnx)
 import { Tape } from './autodiff.js';
 import type { Params } from './init.js';
-import { LINE_CLASSES, LINE_INPUT, LINE_PARAMS, LINE_ROWS, LINE_SCORES, fromScoresLayout, lineForward, lineParamCount, toScores } from './line.js';
+import {
+  LINE_CLASSES,
+  LINE_INPUT,
+  LINE_PARAMS,
+  LINE_ROWS,
+  LINE_SCORES,
+  fromScoresLayout,
+  lineForward,
+  lineParamCount,
+  toScores,
+} from './line.js';
 import { DataType, encodeModel, makeGraph, makeModel, makeTensor, makeValueInfo, numel, type ValueInfoProto } from './onnx-builder.js';
 import { HYPER_INPUTS, STATE_SLOTS, emitUpdate, type OptimizerConfig } from './optimizers.js';
 import { PARAMS_INPUT, next, shardGrad } from './train-step.js';
@@ -19,7 +29,15 @@ const vector = (name: string) => makeValueInfo(name, F, [lineParamCount()]);
 const lineInput = () => makeValueInfo(LINE_INPUT, F, ['N', 1, LINE_ROWS, 'W']);
 const scoresInfo = (name: string) => makeValueInfo(name, F, ['N', 'T', LINE_CLASSES]);
 
-function model(t: Tape, name: string, inputs: ValueInfoProto[], outputs: ValueInfoProto[], initializers = t.constants, doc = '', meta = {}) {
+function model(
+  t: Tape,
+  name: string,
+  inputs: ValueInfoProto[],
+  outputs: ValueInfoProto[],
+  initializers = t.constants,
+  doc = '',
+  meta = {},
+) {
   return encodeModel(makeModel(makeGraph(t.nodes, name, inputs, outputs, initializers), meta, doc));
 }
 

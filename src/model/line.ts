@@ -19,7 +19,8 @@ export const FRAME_STRIDE = 4;
 /** Input columns one output column sees (LeNet's 28×28 window). */
 export const FRAME_SPAN = 28;
 export const LINE_INPUT_DESCRIPTION = 'float32 [N,1,28,W] (W ≥ 28), in [0,1], white ink on black: one line normalised by normaliseLine';
-export const LINE_SCORES_DESCRIPTION = 'float32 [N,T,11] log-probabilities, T = floor((floor((W − 4) / 2) − 4) / 2) − 3; class 10 is the CTC blank';
+export const LINE_SCORES_DESCRIPTION =
+  'float32 [N,T,11] log-probabilities, T = floor((floor((W − 4) / 2) − 4) / 2) − 3; class 10 is the CTC blank';
 
 /** Output columns for an input W columns wide (the contract's formula; 0 below 28). */
 export function lineFrames(width: number): number {

@@ -41,13 +41,7 @@ export function hyperInputs(cfg: OptimizerConfig, lr: number, t: number): Record
 }
 
 /** Emits one parameter's update; returns the new parameter and new state values, in STATE_SLOTS order. */
-export function emitUpdate(
-  t: Tape,
-  cfg: OptimizerConfig,
-  param: Value,
-  grad: Value,
-  state: Value[],
-): { param: Value; state: Value[] } {
+export function emitUpdate(t: Tape, cfg: OptimizerConfig, param: Value, grad: Value, state: Value[]): { param: Value; state: Value[] } {
   const c = (x: number) => t.constant([x], []);
   if (cfg.name === 'momentum') {
     // Paddle/PyTorch momentum: v ← μ·v + g;  w ← w − lr·v

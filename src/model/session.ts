@@ -60,11 +60,7 @@ async function openCuda(model: string | Uint8Array, opts: SessionOptions): Promi
   return create(model, providerOptions('cuda', opts));
 }
 
-export async function openSession(
-  model: string | Uint8Array,
-  device: Device,
-  opts: SessionOptions = {},
-): Promise<OpenedSession> {
+export async function openSession(model: string | Uint8Array, device: Device, opts: SessionOptions = {}): Promise<OpenedSession> {
   if (device === 'cpu') return { session: await create(model, providerOptions('cpu', opts)), provider: 'cpu' };
   try {
     return { session: await openCuda(model, opts), provider: 'cuda' };

@@ -80,7 +80,12 @@ function model(t: Tape, name: string, inputs: ValueInfoProto[], outputs: ValueIn
 export function buildTrainStep(arch: Architecture, optimizer: OptimizerConfig): TrainStepModel {
   const t = new Tape();
   const { slots } = emitOptimizerStep(t, optimizer, emitGradient(t, arch, t.constant([1], [])));
-  const bytes = model(t, 'lenet_train_step', [...batchInputs(), ...optimizerInputs(optimizer)], [...batchOutputs(), ...optimizerOutputs(optimizer)]);
+  const bytes = model(
+    t,
+    'lenet_train_step',
+    [...batchInputs(), ...optimizerInputs(optimizer)],
+    [...batchOutputs(), ...optimizerOutputs(optimizer)],
+  );
   return { bytes, hyperInputs: HYPER_INPUTS[optimizer.name], slots };
 }
 
@@ -88,7 +93,12 @@ export function buildTrainStep(arch: Architecture, optimizer: OptimizerConfig): 
 export function buildGradientStep(arch: Architecture): Uint8Array {
   const t = new Tape();
   t.rename(emitGradient(t, arch, GRAD_SCALE), 'grad');
-  return model(t, 'lenet_gradient', [...batchInputs(), vector(PARAMS_INPUT), makeValueInfo(GRAD_SCALE, F, [])], [...batchOutputs(), vector('grad')]);
+  return model(
+    t,
+    'lenet_gradient',
+    [...batchInputs(), vector(PARAMS_INPUT), makeValueInfo(GRAD_SCALE, F, [])],
+    [...batchOutputs(), vector('grad')],
+  );
 }
 
 /** Sums K shard gradients and applies the optimizer. */

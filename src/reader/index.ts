@@ -50,7 +50,10 @@ export async function classifyCandidates(segmentation: Segmentation, classify: C
 }
 
 /** The number in `picture`, read with `classify`; `length` is how many digits it has, when the caller knows. */
-export async function readNumber(decoded: Decoded, opts: { length?: number; classify: ClassifyAll; work?: WorkBudget }): Promise<NumberRead> {
+export async function readNumber(
+  decoded: Decoded,
+  opts: { length?: number; classify: ClassifyAll; work?: WorkBudget },
+): Promise<NumberRead> {
   const segmentation = segmentNumber(decoded.grey, { length: opts.length, work: opts.work });
   const scale = decoded.scale * segmentation.scale;
   const { probabilities, temperature } = await classifyCandidates(segmentation, opts.classify);

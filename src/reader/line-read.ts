@@ -32,7 +32,10 @@ export function prepareLine(grey: Grey): PreparedLine {
   const line = normaliseLine(page);
   if (!line) throw new PreprocessError('no_digit_found', 'no digit could be read in the image');
   if (line.width > LINE_MAX_WIDTH) {
-    throw new PreprocessError('too_many_digits', `the writing is ${line.width} columns long at the model's height; at most ${LINE_MAX_WIDTH} are read`);
+    throw new PreprocessError(
+      'too_many_digits',
+      `the writing is ${line.width} columns long at the model's height; at most ${LINE_MAX_WIDTH} are read`,
+    );
   }
   return { line, page, frames: lineFrames(line.width) };
 }

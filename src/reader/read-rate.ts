@@ -23,7 +23,8 @@ export function readRate(results: readonly Judged[], maxError: number): ReadRate
   for (let i = 0; i < sorted.length; i++) {
     if (!sorted[i].right) wrong++;
     const endOfTie = i === sorted.length - 1 || sorted[i + 1].confidence < sorted[i].confidence;
-    if (endOfTie && wrong <= maxError * (i + 1)) best = { rate: (i + 1) / sorted.length, threshold: sorted[i].confidence, accepted: i + 1, wrong };
+    if (endOfTie && wrong <= maxError * (i + 1))
+      best = { rate: (i + 1) / sorted.length, threshold: sorted[i].confidence, accepted: i + 1, wrong };
   }
   return best;
 }
@@ -38,7 +39,10 @@ export interface ReliabilityRow {
 }
 
 /** Confidence bins against how often the readings in them were right (the bins of the README's table). */
-export function reliability(results: readonly Judged[], edges: readonly number[] = [0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1]): ReliabilityRow[] {
+export function reliability(
+  results: readonly Judged[],
+  edges: readonly number[] = [0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1],
+): ReliabilityRow[] {
   return edges.slice(0, -1).map((lo, i) => {
     const hi = edges[i + 1];
     const last = i === edges.length - 2;

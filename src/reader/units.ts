@@ -97,7 +97,10 @@ export function groupPieces(components: readonly Component[], maxDigits: number)
 }
 
 const tooManyDigits = (found: number, maxDigits: number, atLeast = '') =>
-  new PreprocessError('too_many_digits', `found ${atLeast}${atLeast ? maxDigits : found} digit-sized marks; at most ${maxDigits} digits are read`);
+  new PreprocessError(
+    'too_many_digits',
+    `found ${atLeast}${atLeast ? maxDigits : found} digit-sized marks; at most ${maxDigits} digits are read`,
+  );
 
 /** A column where a unit may be cut (parting columns [left, x) from [x, right)), and how many of its pixels are stroke. */
 export interface Cut {

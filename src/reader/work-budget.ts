@@ -13,7 +13,10 @@ export class WorkBudget {
   /** Counts `pixels` of work; throws picture_too_complex once the budget is spent. */
   spend(pixels: number): void {
     if ((this.#left -= pixels) < 0) {
-      throw new PreprocessError('picture_too_complex', `the picture needs more work than the reader gives one picture (READ_WORK_PIXELS ${this.pixels}); send a picture of one line of digits, cropped close`);
+      throw new PreprocessError(
+        'picture_too_complex',
+        `the picture needs more work than the reader gives one picture (READ_WORK_PIXELS ${this.pixels}); send a picture of one line of digits, cropped close`,
+      );
     }
   }
 }

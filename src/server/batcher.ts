@@ -60,7 +60,9 @@ export class Batcher<In, Out> {
     if (items.length === 0) return Promise.resolve([]);
     if (this.#queue.length + items.length > this.options.maxQueue) return Promise.reject(this.#full());
     const since = performance.now();
-    const results = items.map((item, i) => new Promise<Out>((resolve, reject) => this.#queue.push({ item, since, resolve, reject, first: i === 0 })));
+    const results = items.map(
+      (item, i) => new Promise<Out>((resolve, reject) => this.#queue.push({ item, since, resolve, reject, first: i === 0 })),
+    );
     this.#schedule(true);
     return Promise.all(results);
   }
@@ -93,7 +95,10 @@ export class Batcher<In, Out> {
     clearImmediate(this.#immediate);
     this.#immediate = undefined;
     const batch = this.#queue.splice(0, this.options.maxBatchSize);
-    this.#lastRequests = Math.max(1, batch.reduce((n, w) => n + (w.first ? 1 : 0), 0));
+    this.#lastRequests = Math.max(
+      1,
+      batch.reduce((n, w) => n + (w.first ? 1 : 0), 0),
+    );
     this.#running = true;
     const { onQueueWait } = this.options;
     if (onQueueWait) {
@@ -104,12 +109,10 @@ export class Batcher<In, Out> {
     // next batch bigger, which is where the per-image cost drops.
     Promise.resolve()
       .then(() => this.run(batch.map((w) => w.item)))
-      .then(
-        (results) => {
-          if (results.length !== batch.length) throw new Error(`batch of ${batch.length} returned ${results.length} results`);
-          batch.forEach((w, i) => w.resolve(results[i]));
-        },
-      )
+      .then((results) => {
+        if (results.length !== batch.length) throw new Error(`batch of ${batch.length} returned ${results.length} results`);
+        batch.forEach((w, i) => w.resolve(results[i]));
+      })
       .catch((err: unknown) => batch.forEach((w) => w.reject(err))) // a failed batch fails its own requests only
       .finally(() => {
         this.#running = false;

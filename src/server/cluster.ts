@@ -64,7 +64,11 @@ export function runPrimary(config: Config): void {
     });
   };
   const reloadAll = async (except?: Worker): Promise<ReloadResult[]> => {
-    const results = await Promise.all(workers().filter((w) => w !== except && !w.isDead()).map(askReload));
+    const results = await Promise.all(
+      workers()
+        .filter((w) => w !== except && !w.isDead())
+        .map(askReload),
+    );
     for (const result of results) {
       if (result.ok) log.info(result, 'worker reloaded the model');
       else log.error(result, 'worker did not reload the model');
@@ -85,7 +89,9 @@ export function runPrimary(config: Config): void {
     });
     worker.on('message', (message: unknown) => {
       if (isReloadMessage(message) && message.type === 'lenet:reload-others') {
-        void reloadAll(worker).then((results) => worker.send({ type: 'lenet:reload-others', id: message.id, results } satisfies ReloadMessage));
+        void reloadAll(worker).then((results) =>
+          worker.send({ type: 'lenet:reload-others', id: message.id, results } satisfies ReloadMessage),
+        );
         return;
       }
       if (!isMessage(message)) return; // prom-client's own requests and answers pass by here too
@@ -154,7 +160,10 @@ export function runPrimary(config: Config): void {
     if (!started.has(worker.id)) {
       // A replacement that failed to start (the model file being replaced, say): the others still serve; try again
       // later rather than stopping the service or forking in a tight loop.
-      log.error({ worker: worker.process.pid, code, signal, retryInMs: restartDelay }, 'a replacement worker failed to start; trying again');
+      log.error(
+        { worker: worker.process.pid, code, signal, retryInMs: restartDelay },
+        'a replacement worker failed to start; trying again',
+      );
       setTimeout(() => draining || fork(), restartDelay);
       restartDelay = Math.min(60_000, restartDelay * 2);
       return;

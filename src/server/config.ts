@@ -18,10 +18,16 @@ export const ConfigSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   /** The Open Inference Protocol over gRPC (KServe's and Triton's GRPCInferenceService) on this port; 0 turns it off. */
   GRPC_PORT: int(0, 65535).default(8081),
-  MODEL_PATH: z.string().min(1).default(path.join(PROJECT_ROOT, 'models', 'lenet.onnx')),
+  MODEL_PATH: z
+    .string()
+    .min(1)
+    .default(path.join(PROJECT_ROOT, 'models', 'lenet.onnx')),
   EXECUTION_PROVIDER: z.enum(DEVICES).default('auto'),
   /** The line model POST /read reads with (CONTRACTS.md); when the file is missing /read uses the segmentation reader. */
-  LINE_MODEL_PATH: z.string().min(1).default(path.join(PROJECT_ROOT, 'models', 'line.onnx')),
+  LINE_MODEL_PATH: z
+    .string()
+    .min(1)
+    .default(path.join(PROJECT_ROOT, 'models', 'line.onnx')),
   /** Which reader POST /read uses: `auto` is the one docs/performance.md's rule chose (#36); `line` the line model,
    * `segmentation` the digit model over cut candidates, `combined` the line model's reading trusted only where the
    * segmentation reader agrees. */

@@ -29,7 +29,11 @@ export interface LineInference {
 /** Lines per ORT run at most: with LINE_MAX_WIDTH columns each, a padded batch stays under 15 MB of floats. */
 export const LINE_BATCH_MAX = 64;
 
-export function createLineInference(slot: ModelSlot<LoadedLineModel>, options: BatcherOptions, observe: InferenceObserver = {}): LineInference {
+export function createLineInference(
+  slot: ModelSlot<LoadedLineModel>,
+  options: BatcherOptions,
+  observe: InferenceObserver = {},
+): LineInference {
   const batcher = new Batcher<LineInput, LineScored>(
     (lines) =>
       slot.use(async (model) => {

@@ -20,12 +20,20 @@ export interface LoadedLineModel {
 /** The declared shapes the batcher needs: float [N,1,28,W] in with N and W free, [N,T,11] out. The reason, or undefined. */
 function checkSignature(model: ModelProto): string | undefined {
   const find = (list: 'input' | 'output', name: string) => model.graph?.[list]?.find((v) => v.name === name)?.type?.tensorType;
-  const fixed = (d: { dimValue?: unknown; dimParam?: string | null }) => (d.dimValue != null && !d.dimParam ? Number(d.dimValue) : undefined);
+  const fixed = (d: { dimValue?: unknown; dimParam?: string | null }) =>
+    d.dimValue != null && !d.dimParam ? Number(d.dimValue) : undefined;
   const input = find('input', LINE_INPUT);
   if (input) {
     const dims = (input.shape?.dim ?? []).map(fixed);
     const free = (v: number | undefined) => v === undefined || v <= 0;
-    if (input.elemType !== DataType.FLOAT || dims.length !== 4 || !free(dims[0]) || dims[1] !== 1 || dims[2] !== LINE_ROWS || !free(dims[3])) {
+    if (
+      input.elemType !== DataType.FLOAT ||
+      dims.length !== 4 ||
+      !free(dims[0]) ||
+      dims[1] !== 1 ||
+      dims[2] !== LINE_ROWS ||
+      !free(dims[3])
+    ) {
       return `input "${LINE_INPUT}" is declared [${dims.map((d) => d ?? '?')}]; expected float [N,1,${LINE_ROWS},W] with N and W free`;
     }
   }
@@ -44,7 +52,9 @@ export async function loadLineModel(file: string, device: Device, threads: numbe
   const { session, provider, fallbackReason, metadata } = await openModelFile(file, bytes, device, threads, checkSignature);
   if (!session.inputNames.includes(LINE_INPUT) || !session.outputNames.includes(LINE_SCORES)) {
     await session.release();
-    throw new ModelLoadError(`${file}: expected input "${LINE_INPUT}" and output "${LINE_SCORES}", found [${session.inputNames}] and [${session.outputNames}]`);
+    throw new ModelLoadError(
+      `${file}: expected input "${LINE_INPUT}" and output "${LINE_SCORES}", found [${session.inputNames}] and [${session.outputNames}]`,
+    );
   }
   const run = async (lines: Float32Array, n: number, width: number) => {
     const out = await session.run({ [LINE_INPUT]: new ort.Tensor('float32', lines, [n, 1, LINE_ROWS, width]) }, [LINE_SCORES]);
@@ -58,7 +68,8 @@ export async function loadLineModel(file: string, device: Device, threads: numbe
     ]) {
       const scores = await run(new Float32Array(n * LINE_ROWS * width).fill(0.5), n, width);
       const frames = lineFrames(width);
-      if (scores.length !== n * frames * LINE_CLASSES) throw new Error(`${n} lines ${width} wide gave ${scores.length} scores, expected ${n * frames * LINE_CLASSES}`);
+      if (scores.length !== n * frames * LINE_CLASSES)
+        throw new Error(`${n} lines ${width} wide gave ${scores.length} scores, expected ${n * frames * LINE_CLASSES}`);
       for (let row = 0; row < n * frames; row++) {
         let sum = 0;
         for (let k = 0; k < LINE_CLASSES; k++) sum += Math.exp(scores[row * LINE_CLASSES + k]);

@@ -33,15 +33,28 @@ export async function readDecodedLine<S extends { scores: LineScores }>(
   const s = decoded.scale;
   const digits = reading.digits.map((d) => ({
     ...d,
-    box: { x: Math.round(d.box.x * s), y: Math.round(d.box.y * s), width: Math.max(1, Math.round(d.box.width * s)), height: Math.max(1, Math.round(d.box.height * s)) },
+    box: {
+      x: Math.round(d.box.x * s),
+      y: Math.round(d.box.y * s),
+      width: Math.max(1, Math.round(d.box.width * s)),
+      height: Math.max(1, Math.round(d.box.height * s)),
+    },
   }));
   return { reading: { ...reading, digits }, scored, line: prepared.line };
 }
 
-export async function readWithLineModel(app: FastifyInstance, decoded: Decoded, opts: { length?: number; debug: boolean }): Promise<LineAnswer> {
+export async function readWithLineModel(
+  app: FastifyInstance,
+  decoded: Decoded,
+  opts: { length?: number; debug: boolean },
+): Promise<LineAnswer> {
   const { line } = app.lineReader;
   if (!line) throw new Error('the line model is not loaded'); // the route only calls this when it is
-  const { reading, scored, line: input } = await readDecodedLine(decoded, (l) => line.inference.score(l), { temperature: line.temperature, length: opts.length });
+  const {
+    reading,
+    scored,
+    line: input,
+  } = await readDecodedLine(decoded, (l) => line.inference.score(l), { temperature: line.temperature, length: opts.length });
   const answer: LineAnswer = { ...reading, model: scored.model, executionProvider: scored.executionProvider };
   if (opts.debug) answer.line = `data:image/png;base64,${(await linePng(input)).toString('base64')}`;
   return answer;
@@ -51,5 +64,7 @@ export async function readWithLineModel(app: FastifyInstance, decoded: Decoded, 
 function linePng({ data, width }: LineInput): Promise<Buffer> {
   const bytes = Buffer.alloc(data.length);
   for (let i = 0; i < data.length; i++) bytes[i] = Math.round(Math.min(1, Math.max(0, data[i])) * 255);
-  return sharp(bytes, { raw: { width, height: LINE_ROWS, channels: 1 } }).png().toBuffer();
+  return sharp(bytes, { raw: { width, height: LINE_ROWS, channels: 1 } })
+    .png()
+    .toBuffer();
 }

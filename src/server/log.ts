@@ -13,7 +13,25 @@ export const resolveLogFormat = (format: LogFormat, isTTY = process.stdout.isTTY
   format === 'auto' ? (isTTY ? 'pretty' : 'json') : format;
 
 /** Fields a person at a terminal does not need on every line (JSON keeps them all). */
-const QUIET = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'role', 'reqId', 'req', 'res', 'responseTime', 'err', 'model', 'reason', 'v8Flags', 'url', 'executionProvider', 'port']);
+const QUIET = new Set([
+  'level',
+  'time',
+  'pid',
+  'hostname',
+  'msg',
+  'role',
+  'reqId',
+  'req',
+  'res',
+  'responseTime',
+  'err',
+  'model',
+  'reason',
+  'v8Flags',
+  'url',
+  'executionProvider',
+  'port',
+]);
 
 /** One event as one line: a request as "POST /predict → 200 in 3 ms", anything else as its message and its short fields. */
 export function humanLine(log: Record<string, unknown>, messageKey = 'msg'): string {

@@ -6,8 +6,21 @@
 import { createServer } from 'node:net';
 import { onReloadRequest } from './reload-requests.js';
 
-const [{ default: cluster }, { default: closeWithGrace }, { buildApp }, { isClusterWorker, onDrainRequest, runPrimary }, { ConfigError, loadConfig, pageUrl }, { ModelLoadError }] =
-  await Promise.all([import('node:cluster'), import('close-with-grace'), import('./app.js'), import('./cluster.js'), import('./config.js'), import('./model.js')]);
+const [
+  { default: cluster },
+  { default: closeWithGrace },
+  { buildApp },
+  { isClusterWorker, onDrainRequest, runPrimary },
+  { ConfigError, loadConfig, pageUrl },
+  { ModelLoadError },
+] = await Promise.all([
+  import('node:cluster'),
+  import('close-with-grace'),
+  import('./app.js'),
+  import('./cluster.js'),
+  import('./config.js'),
+  import('./model.js'),
+]);
 
 class PortInUse extends Error {
   constructor(host: string, port: number) {
@@ -39,7 +52,8 @@ async function main(): Promise<void> {
     // gRPC first: once HTTP answers (and a cluster's primary hears this worker listen), both ports are up.
     if (config.GRPC_PORT > 0) await app.grpc.listen();
     await app.listen({ port: config.PORT, host: config.HOST, backlog: 4096 });
-    if (!isClusterWorker) app.log.info({ url: pageUrl(config), grpcPort: config.GRPC_PORT || 'off' }, `ready: open ${pageUrl(config)} to draw a digit`);
+    if (!isClusterWorker)
+      app.log.info({ url: pageUrl(config), grpcPort: config.GRPC_PORT || 'off' }, `ready: open ${pageUrl(config)} to draw a digit`);
   } catch (caught) {
     let err = caught;
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' && config) err = new PortInUse(config.HOST, config.PORT);

@@ -12,14 +12,56 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
-    requests: new Counter({ name: 'http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers }),
-    latency: new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route'], buckets: SECONDS, registers }),
-    preprocess: new Histogram({ name: 'lenet_preprocess_duration_seconds', help: 'Image decoding and MNIST normalisation, by path (inline, worker, sharp)', labelNames: ['path'], buckets: SECONDS, registers }),
-    queueWait: new Histogram({ name: 'lenet_queue_wait_seconds', help: 'Time an image waited in the inference queue before its batch started', buckets: SECONDS, registers }),
-    inference: new Histogram({ name: 'lenet_inference_duration_seconds', help: 'ONNX Runtime run time per batch (not the wait for the event loop)', buckets: SECONDS, registers }),
-    batchSize: new Histogram({ name: 'lenet_batch_size', help: 'Images per ONNX Runtime run', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], registers }),
-    lineInference: new Histogram({ name: 'lenet_line_inference_duration_seconds', help: 'The line model\'s run time per batch of lines', buckets: SECONDS, registers }),
-    lineBatchSize: new Histogram({ name: 'lenet_line_batch_size', help: 'Lines per run of the line model', buckets: [1, 2, 4, 8, 16, 32, 64], registers }),
+    requests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    }),
+    latency: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency',
+      labelNames: ['method', 'route'],
+      buckets: SECONDS,
+      registers,
+    }),
+    preprocess: new Histogram({
+      name: 'lenet_preprocess_duration_seconds',
+      help: 'Image decoding and MNIST normalisation, by path (inline, worker, sharp)',
+      labelNames: ['path'],
+      buckets: SECONDS,
+      registers,
+    }),
+    queueWait: new Histogram({
+      name: 'lenet_queue_wait_seconds',
+      help: 'Time an image waited in the inference queue before its batch started',
+      buckets: SECONDS,
+      registers,
+    }),
+    inference: new Histogram({
+      name: 'lenet_inference_duration_seconds',
+      help: 'ONNX Runtime run time per batch (not the wait for the event loop)',
+      buckets: SECONDS,
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: 'lenet_batch_size',
+      help: 'Images per ONNX Runtime run',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+      registers,
+    }),
+    lineInference: new Histogram({
+      name: 'lenet_line_inference_duration_seconds',
+      help: "The line model's run time per batch of lines",
+      buckets: SECONDS,
+      registers,
+    }),
+    lineBatchSize: new Histogram({
+      name: 'lenet_line_batch_size',
+      help: 'Lines per run of the line model',
+      buckets: [1, 2, 4, 8, 16, 32, 64],
+      registers,
+    }),
     reloads: new Counter({ name: 'lenet_model_reloads_total', help: 'Hot model reloads by result', labelNames: ['result'], registers }),
   };
 }

@@ -44,7 +44,10 @@ export async function loadModel(file: string, device: Device, threads: number): 
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     // Trying a path before any training is the common case: say how to make one.
-    const hint = code === 'ENOENT' ? ` (no such file; \`npm run train -- --out ${file}\` makes one, and models/lenet.onnx is the committed model)` : '';
+    const hint =
+      code === 'ENOENT'
+        ? ` (no such file; \`npm run train -- --out ${file}\` makes one, and models/lenet.onnx is the committed model)`
+        : '';
     throw new ModelLoadError(`cannot read model file ${file}: ${code ?? (err as Error).message}${hint}`, { cause: err });
   }
   const { session, provider, fallbackReason, metadata } = await openModelFile(file, bytes, device, threads, checkSignature);
@@ -83,7 +86,13 @@ export async function loadModel(file: string, device: Device, threads: number): 
 
 /** What every model file goes through (the digit model's and the line model's): decoded as ONNX, its declared
  * signature checked by `check` (the reason it does not fit, or undefined), a session opened on `device`. */
-export async function openModelFile(file: string, bytes: Uint8Array, device: Device, threads: number, check: (graph: ModelProto) => string | undefined) {
+export async function openModelFile(
+  file: string,
+  bytes: Uint8Array,
+  device: Device,
+  threads: number,
+  check: (graph: ModelProto) => string | undefined,
+) {
   let metadata: Record<string, string>;
   let graph: ModelProto;
   try {
@@ -98,7 +107,10 @@ export async function openModelFile(file: string, bytes: Uint8Array, device: Dev
     return { ...(await openSession(new Uint8Array(bytes), device, { threads })), metadata };
   } catch (err) {
     const message = (err as Error).message;
-    throw new ModelLoadError(err instanceof CudaUnavailableError ? message : `${file}: ONNX Runtime cannot load it (${message.split('\n')[0]})`, { cause: err });
+    throw new ModelLoadError(
+      err instanceof CudaUnavailableError ? message : `${file}: ONNX Runtime cannot load it (${message.split('\n')[0]})`,
+      { cause: err },
+    );
   }
 }
 
@@ -123,7 +135,11 @@ function checkSignature(model: ModelProto): string | undefined {
     const tensor = info?.type?.tensorType;
     if (!tensor) return undefined;
     const dims = (tensor.shape?.dim ?? []).map((d) => (d.dimValue != null && !d.dimParam ? Number(d.dimValue) : undefined));
-    return { float: tensor.elemType === DataType.FLOAT, dims, shown: `[${(tensor.shape?.dim ?? []).map((d) => d.dimParam || Number(d.dimValue ?? 0) || '?')}]` };
+    return {
+      float: tensor.elemType === DataType.FLOAT,
+      dims,
+      shown: `[${(tensor.shape?.dim ?? []).map((d) => d.dimParam || Number(d.dimValue ?? 0) || '?')}]`,
+    };
   };
   for (const [list, name, rest] of [
     ['input', INPUT, IMAGE_SHAPE],

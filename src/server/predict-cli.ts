@@ -32,7 +32,15 @@ const bar = (p: number, width = 40) => '█'.repeat(Math.round(p * width)).padEn
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, read: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        read: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
   } catch (err) {
     console.error(`error: ${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -64,28 +72,43 @@ async function main(argv: string[]): Promise<number> {
   let reader = chosenReader(config.READER);
   let lineModel: LoadedLineModel | undefined;
   if (parsed.values.read && reader !== 'segmentation') {
-    lineModel = await loadLineModel(config.LINE_MODEL_PATH, config.EXECUTION_PROVIDER, config.CPU_THREADS).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined;
-      throw err;
-    });
+    lineModel = await loadLineModel(config.LINE_MODEL_PATH, config.EXECUTION_PROVIDER, config.CPU_THREADS).catch(
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      },
+    );
     if (!lineModel) reader = 'segmentation';
   }
   const lineTemperature = lineModel ? readTemperature(lineModel.info.path, lineModel.info.sha256) : 1;
-  const scoreLine = async (l: { data: Float32Array; width: number }) => ({ scores: { data: await lineModel!.run(l.data, 1, l.width), frames: lineFrames(l.width) } });
+  const scoreLine = async (l: { data: Float32Array; width: number }) => ({
+    scores: { data: await lineModel!.run(l.data, 1, l.width), frames: lineFrames(l.width) },
+  });
   let failures = 0;
   const results = [];
   for (const file of parsed.positionals) {
     try {
       if (parsed.values.read) {
         const picture = await decodeForReading(await readFile(file), config.MAX_INPUT_PIXELS);
-        let read: { text: string; confidence: number; digits: Array<{ digit: number; confidence: number; box: { x: number; y: number; width: number; height: number } }> };
+        let read: {
+          text: string;
+          confidence: number;
+          digits: Array<{ digit: number; confidence: number; box: { x: number; y: number; width: number; height: number } }>;
+        };
         if (reader === 'segmentation') {
           const { text, confidence, digits } = await readNumber(picture, { classify });
           read = { text, confidence, digits: digits.map(({ pixels: _, ...d }) => d) };
         } else {
           read = (await readDecodedLine(picture, scoreLine, { temperature: lineTemperature })).reading;
           // combined: the line model's reading, trusted only where the segmentation reader agrees.
-          if (reader === 'combined' && (await readNumber(picture, { classify }).then((r) => r.text, () => undefined)) !== read.text) read.confidence = 0;
+          if (
+            reader === 'combined' &&
+            (await readNumber(picture, { classify }).then(
+              (r) => r.text,
+              () => undefined,
+            )) !== read.text
+          )
+            read.confidence = 0;
         }
         const { text, confidence, digits } = read;
         results.push({ file, text, confidence, digits, reader });

@@ -23,7 +23,9 @@ export async function reloadEverywhere(reloadModel: () => Promise<LoadedModel>, 
   const others = await reloadOthers();
   const behind = others.filter((w) => !w.ok || w.sha256 !== sha256);
   if (behind.length > 0) {
-    const why = behind.map((w) => `worker ${w.pid}: ${w.ok ? `loaded a different file (sha256 ${w.sha256.slice(0, 12)}…)` : withoutDirs(w.error)}`);
+    const why = behind.map(
+      (w) => `worker ${w.pid}: ${w.ok ? `loaded a different file (sha256 ${w.sha256.slice(0, 12)}…)` : withoutDirs(w.error)}`,
+    );
     const message = `this worker serves ${version} (sha256 ${sha256.slice(0, 12)}…), but ${behind.length} of ${others.length + 1} did not: ${why.join('; ')}`;
     return { ok: false, why: 'incomplete', message };
   }

@@ -29,7 +29,8 @@ export function severalDigitsHint(pixels: Uint8Array, side = 28): string | undef
   }
   if (aspect >= LINE_ASPECT || (pieces >= 2 && aspect >= PIECES_ASPECT)) {
     // The width says it best where it decides: at 28×28 two close digits can merge into one piece.
-    const what = aspect >= LINE_ASPECT ? `its ink is ${aspect.toFixed(1)} times as wide as tall` : `${pieces} digit-sized pieces side by side`;
+    const what =
+      aspect >= LINE_ASPECT ? `its ink is ${aspect.toFixed(1)} times as wide as tall` : `${pieces} digit-sized pieces side by side`;
     return `this picture looks like several digits (${what}): /predict reads one digit; POST /read reads a whole number`;
   }
   return undefined;

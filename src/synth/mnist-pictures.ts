@@ -9,7 +9,10 @@ export const variants = {
   /** The MNIST image itself, as a 28×28 greyscale PNG. */
   plain: (split: Split, i: number) => raw28(digit(split, i)).png().toBuffer(),
   /** Black ink on white paper. */
-  inverted: (split: Split, i: number) => raw28(digit(split, i).map((v) => 255 - v)).png().toBuffer(),
+  inverted: (split: Split, i: number) =>
+    raw28(digit(split, i).map((v) => 255 - v))
+      .png()
+      .toBuffer(),
   /** Scaled up to 280×280 RGB. */
   rgb280: (split: Split, i: number) => raw28(digit(split, i)).resize(280, 280).toColourspace('srgb').png().toBuffer(),
   /** Black strokes on a transparent canvas, as a browser canvas exports them. */
@@ -17,11 +20,16 @@ export const variants = {
     const d = digit(split, i);
     const rgba = new Uint8Array(784 * 4);
     d.forEach((v, k) => (rgba[4 * k + 3] = v));
-    return sharp(Buffer.from(rgba), { raw: { width: 28, height: 28, channels: 4 } }).resize(140, 140).png().toBuffer();
+    return sharp(Buffer.from(rgba), { raw: { width: 28, height: 28, channels: 4 } })
+      .resize(140, 140)
+      .png()
+      .toBuffer();
   },
   /** Small and off-centre on a large white page. */
   smallOffCentre: async (split: Split, i: number) => {
-    const ink = await raw28(digit(split, i).map((v) => 255 - v)).png().toBuffer();
+    const ink = await raw28(digit(split, i).map((v) => 255 - v))
+      .png()
+      .toBuffer();
     return sharp({ create: { width: 400, height: 300, channels: 3, background: '#ffffff' } })
       .composite([{ input: ink, left: 40, top: 210 }])
       .png()

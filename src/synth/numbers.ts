@@ -124,13 +124,17 @@ export function compose(glyphs: Glyph[], height: number, gap: () => number, rng:
 
 /** Dark ink on white paper, as a greyscale PNG. */
 export const paperPng = (n: Number_) =>
-  sharp(Buffer.from(n.ink.map((v) => 255 - v)), { raw: { width: n.width, height: n.height, channels: 1 } }).png().toBuffer();
+  sharp(Buffer.from(n.ink.map((v) => 255 - v)), { raw: { width: n.width, height: n.height, channels: 1 } })
+    .png()
+    .toBuffer();
 
 /** White strokes on a transparent canvas (RGBA PNG), as a browser canvas exports them. */
 export function canvasPng(n: Number_): Promise<Buffer> {
   const rgba = new Uint8Array(n.width * n.height * 4);
   n.ink.forEach((v, i) => rgba.set([255, 255, 255, v], 4 * i));
-  return sharp(Buffer.from(rgba), { raw: { width: n.width, height: n.height, channels: 4 } }).png().toBuffer();
+  return sharp(Buffer.from(rgba), { raw: { width: n.width, height: n.height, channels: 4 } })
+    .png()
+    .toBuffer();
 }
 
 /** A phone photo of the paper: off-white paper, light falling off across it, grain, rotated ±6°, blurred, JPEG. */

@@ -88,7 +88,14 @@ export function shiftedInto(out: Float32Array, offset: number, src: Uint8Array, 
 }
 
 /** One training image as the model sees it this epoch: distorted (a share `aug.share` of them) or shifted. */
-export function augmentedInto(out: Float32Array, offset: number, src: Uint8Array, aug: Augmentation, shift: number, rng: () => number): void {
+export function augmentedInto(
+  out: Float32Array,
+  offset: number,
+  src: Uint8Array,
+  aug: Augmentation,
+  shift: number,
+  rng: () => number,
+): void {
   const distorted = rng() < aug.share ? distortRandomly(src, aug, rng) : undefined;
   if (distorted) {
     for (let i = 0; i < PIXELS; i++) out[offset + i] = pixelToFloat(distorted[i]);

@@ -30,7 +30,11 @@ export function updateMean(avg: Float32Array | undefined, params: Float32Array, 
 }
 
 /** The run's average after an optimizer step: moved for a moving average, as it was otherwise. */
-export function averageAfterStep(averaging: Averaging | undefined, avg: Float32Array | undefined, params: Float32Array): Float32Array | undefined {
+export function averageAfterStep(
+  averaging: Averaging | undefined,
+  avg: Float32Array | undefined,
+  params: Float32Array,
+): Float32Array | undefined {
   return averaging && 'ema' in averaging ? updateAverage(avg, params, averaging.ema) : avg;
 }
 

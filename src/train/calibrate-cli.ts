@@ -65,7 +65,9 @@ async function main(argv: string[]): Promise<number> {
   await session.release();
   const labels = train.labels.subarray(from);
   const temperature = fitTemperature(probabilities, labels);
-  const sha256 = createHash('sha256').update(await readFile(modelPath)).digest('hex');
+  const sha256 = createHash('sha256')
+    .update(await readFile(modelPath))
+    .digest('hex');
   const calibration = {
     temperature: +temperature.toFixed(4),
     sha256,

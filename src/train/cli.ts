@@ -62,7 +62,9 @@ async function main(argv: string[]): Promise<number> {
   const trainImages = trainImagesOf(recipe, data, flags['train-limit']);
   console.error(`recipe ${recipe.name}: ${JSON.stringify({ ...recipe, name: undefined })}`);
   const heldOut = data.train.count - trainImages;
-  console.error(`data: ${trainImages} training${heldOut ? ` (${heldOut} held out)` : ''} and ${data.test.count} test images from ${data.source}`);
+  console.error(
+    `data: ${trainImages} training${heldOut ? ` (${heldOut} held out)` : ''} and ${data.test.count} test images from ${data.source}`,
+  );
 
   // First Ctrl-C: finish the current step, write a checkpoint, exit. Second: exit at once.
   const stop = new AbortController();
@@ -102,7 +104,9 @@ async function main(argv: string[]): Promise<number> {
   const robustLimit = flags['train-limit'] ? QUICK_ROBUSTNESS_IMAGES : undefined;
   let robustness;
   if (!flags['no-robustness']) {
-    console.error(`robustness: evaluating on distorted copies of ${robustLimit ?? data.test.count} test digits… (--no-robustness skips it)`);
+    console.error(
+      `robustness: evaluating on distorted copies of ${robustLimit ?? data.test.count} test digits… (--no-robustness skips it)`,
+    );
     robustness = await robustnessOfParams(recipe, result.params, data.test, result.provider, robustLimit);
   }
   const command = ['npm run train --', ...argv.filter((a) => a !== '--resume')].join(' ').trim();

@@ -47,7 +47,11 @@ async function main(argv: string[]): Promise<number> {
   const device = Device.safeParse(parsed.values.device);
   const limit = z.coerce.number().int().positive().optional().safeParse(parsed.values.limit);
   if (!model || rest.length > 0 || !device.success || !limit.success) {
-    const problem = !device.success ? `--device must be one of ${DEVICES.join(', ')}` : !limit.success ? '--limit must be a positive whole number' : 'give at most one model file';
+    const problem = !device.success
+      ? `--device must be one of ${DEVICES.join(', ')}`
+      : !limit.success
+        ? '--limit must be a positive whole number'
+        : 'give at most one model file';
     console.error(`error: ${problem}\n${USAGE}`);
     return 2;
   }
@@ -72,7 +76,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const { session, provider } = opened;
   if (!session.inputNames.includes(INPUT_NAME) || !session.outputNames.includes(LOGITS)) {
-    console.error(`error: ${model}: expected input "${INPUT_NAME}" and output "${LOGITS}", found inputs [${session.inputNames}] outputs [${session.outputNames}]`);
+    console.error(
+      `error: ${model}: expected input "${INPUT_NAME}" and output "${LOGITS}", found inputs [${session.inputNames}] outputs [${session.outputNames}]`,
+    );
     return 1;
   }
   const started = performance.now();

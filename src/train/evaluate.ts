@@ -36,7 +36,14 @@ export async function evaluate(session: ort.InferenceSession, split: Split, batc
     }
   }
   const correct = confusion.reduce((s, row, c) => s + row[c], 0);
-  const recall = confusion.map((row, c) => row[c] / Math.max(1, row.reduce((a, b) => a + b, 0)));
+  const recall = confusion.map(
+    (row, c) =>
+      row[c] /
+      Math.max(
+        1,
+        row.reduce((a, b) => a + b, 0),
+      ),
+  );
   return { accuracy: correct / split.count, loss: lossSum / split.count, confusion, recall, predicted };
 }
 

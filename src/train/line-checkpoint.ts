@@ -8,7 +8,6 @@ import type { LineCheckpoint } from './line-trainer.js';
 /** models/line.onnx → models/line.ckpt.json */
 export const lineCheckpointPath = (modelPath: string) => besideModel(modelPath, '.ckpt.json');
 
-
 export async function saveLineCheckpoint(file: string, c: LineCheckpoint): Promise<void> {
   const json = { ...c, params: encode(c.params), state: Object.fromEntries([...c.state].map(([k, v]) => [k, encode(v)])) };
   await writeFileAtomic(file, JSON.stringify(json));

@@ -35,7 +35,8 @@ ten digits and a blank, trained with CTC on fresh lines made from MNIST train[0:
 const POSITIVE = (name: string, v: string | undefined, integer = true): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
   return n;
 };
 
@@ -67,7 +68,8 @@ function parse(argv: string[]) {
   const seed = values.seed === undefined ? base.seed : Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got ${values.seed}`);
   const validation = values.validation === undefined ? 200 : Number(values.validation);
-  if (!Number.isInteger(validation) || validation < 0) throw new Error(`--validation must be a non-negative integer, got ${values.validation}`);
+  if (!Number.isInteger(validation) || validation < 0)
+    throw new Error(`--validation must be a non-negative integer, got ${values.validation}`);
   const recipe: LineRecipe = {
     ...base,
     steps: POSITIVE('steps', values.steps) ?? base.steps,
@@ -94,7 +96,9 @@ function reporter(out: NodeJS.WriteStream): (e: LineEvent) => void {
   let lastLine = 0;
   return (e) => {
     if (e.type === 'start') {
-      out.write(`training the line model: ${e.steps} steps${e.resumedAt ? `, resuming after step ${e.resumedAt}` : ''} (${e.fonts} training fonts)\n`);
+      out.write(
+        `training the line model: ${e.steps} steps${e.resumedAt ? `, resuming after step ${e.resumedAt}` : ''} (${e.fonts} training fonts)\n`,
+      );
     } else if (e.type === 'step') {
       const now = performance.now();
       if (now - lastLine < (out.isTTY ? 500 : 15000) && e.step !== e.steps) return;
@@ -104,8 +108,15 @@ function reporter(out: NodeJS.WriteStream): (e: LineEvent) => void {
       out.write(out.isTTY ? `\r${text}\x1b[K` : `${text}\n`);
     } else {
       const r = e.record;
-      const v = r.validation ? ' | validation ' + Object.entries(r.validation).map(([k, x]) => `${k} ${(100 * x).toFixed(1)}%`).join(', ') : '';
-      out.write(`${out.isTTY ? '\n' : ''}record at step ${r.step}: loss ${r.loss.toFixed(3)}, ${r.lines} lines, ${Math.round(r.linesPerSecond)} lines/s${v}\n`);
+      const v = r.validation
+        ? ' | validation ' +
+          Object.entries(r.validation)
+            .map(([k, x]) => `${k} ${(100 * x).toFixed(1)}%`)
+            .join(', ')
+        : '';
+      out.write(
+        `${out.isTTY ? '\n' : ''}record at step ${r.step}: loss ${r.loss.toFixed(3)}, ${r.lines} lines, ${Math.round(r.linesPerSecond)} lines/s${v}\n`,
+      );
     }
   };
 }
@@ -141,7 +152,17 @@ async function main(argv: string[]): Promise<number> {
       console.error(`error: ${(err as Error).message}`);
       return 2;
     }
-    ckpt = { recipe: flags.recipe, step: 0, params: start.params, state: new Map(), history: [], lossCurve: [], seconds: 0, lines: 0, warmStart: start.from };
+    ckpt = {
+      recipe: flags.recipe,
+      step: 0,
+      params: start.params,
+      state: new Map(),
+      history: [],
+      lossCurve: [],
+      seconds: 0,
+      lines: 0,
+      warmStart: start.from,
+    };
   }
 
   const validationSpec = { perSet: flags.validation, seed: 3600 };
@@ -184,7 +205,9 @@ async function main(argv: string[]): Promise<number> {
     validationSpec: validation ? validationSpec : undefined,
   });
   rmSync(checkpointFile, { force: true });
-  console.log(`wrote ${out} (${card.bytes} bytes, sha256 ${card.sha256.slice(0, 12)}…) and its card; ${card.trainingSeconds} s, ${card.linesPerSecond} lines/s`);
+  console.log(
+    `wrote ${out} (${card.bytes} bytes, sha256 ${card.sha256.slice(0, 12)}…) and its card; ${card.trainingSeconds} s, ${card.linesPerSecond} lines/s`,
+  );
   if (card.validation) console.log(`validation (whole string, best path): ${JSON.stringify(card.validation)}`);
   return 0;
 }

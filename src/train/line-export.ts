@@ -15,7 +15,7 @@ import type { ValidationFigures } from './line-validation.js';
 export const LINE_LABELS = [...LABELS, 'blank'];
 
 const WARM_START_EFFECT =
-  'LeNet\'s weights (conv1–3, fc1, fc2\'s digit rows) start the line model: 1,600 steps from them read validation 71.0 % of ' +
+  "LeNet's weights (conv1–3, fc1, fc2's digit rows) start the line model: 1,600 steps from them read validation 71.0 % of " +
   'whole strings, from random weights 55.3 %, a figure the warm start passes before step 400 (docs/performance.md)';
 
 export interface LineCard {
@@ -81,7 +81,8 @@ export async function exportLineModel(modelPath: string, input: LineExportInput)
     input: {
       name: LINE_INPUT,
       contract: LINE_INPUT_DESCRIPTION,
-      normalisation: 'normaliseLine (src/imaging/line.ts): the ink box scaled to 20 px tall, centred in 28 rows, 8 px of black left and right',
+      normalisation:
+        'normaliseLine (src/imaging/line.ts): the ink box scaled to 20 px tall, centred in 28 rows, 8 px of black left and right',
     },
     output: { name: LINE_SCORES, contract: LINE_SCORES_DESCRIPTION },
     labels: LINE_LABELS,
@@ -92,8 +93,9 @@ export async function exportLineModel(modelPath: string, input: LineExportInput)
     data: {
       training:
         'fresh lines from the training composer (src/train/lines/): MNIST train[0:55000] and the training fonts (CONTRACTS.md), ' +
-        '1–10 digits, rendered as paper, photo (JPEG) and canvas, through /read\'s imaging steps and normaliseLine',
-      validation: 'src/synth\'s number generator (sets wide, touching, photos, canvas, fonts) with MNIST train[55000:60000] and the training fonts',
+        "1–10 digits, rendered as paper, photo (JPEG) and canvas, through /read's imaging steps and normaliseLine",
+      validation:
+        "src/synth's number generator (sets wide, touching, photos, canvas, fonts) with MNIST train[55000:60000] and the training fonts",
     },
     command: input.command,
     trainingSeconds: Math.round(ckpt.seconds),

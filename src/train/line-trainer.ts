@@ -73,13 +73,16 @@ export async function trainLine(ckpt: LineCheckpoint, opts: LineTrainOptions): P
   const update = buildLineUpdate(recipe.optimizer, 1);
   const updater = await open(update.bytes);
   for (const slot of update.slots) if (!ckpt.state.has(slot)) ckpt.state.set(slot, new Float32Array(ckpt.params.length));
-  const { source, fonts } = await LineDataSource.start({
-    mnistDir: opts.mnistDir,
-    seed: recipe.seed,
-    batches: recipe.chunkBatches,
-    batchSize: recipe.batchSize,
-    fontShare: recipe.fontShare,
-  }, opts.dataWorkers ?? 1);
+  const { source, fonts } = await LineDataSource.start(
+    {
+      mnistDir: opts.mnistDir,
+      seed: recipe.seed,
+      batches: recipe.chunkBatches,
+      batchSize: recipe.batchSize,
+      fontShare: recipe.fontShare,
+    },
+    opts.dataWorkers ?? 1,
+  );
   opts.onEvent?.({ type: 'start', steps: recipe.steps, resumedAt: ckpt.step, fonts });
 
   const perChunk = recipe.chunkBatches * recipe.passes;
@@ -126,7 +129,14 @@ export async function trainLine(ckpt: LineCheckpoint, opts: LineTrainOptions): P
           curveSum = 0;
           curveCount = 0;
         }
-        opts.onEvent?.({ type: 'step', step: ckpt.step, steps: recipe.steps, loss, linesPerSecond: ckpt.lines / ckpt.seconds, seconds: ckpt.seconds });
+        opts.onEvent?.({
+          type: 'step',
+          step: ckpt.step,
+          steps: recipe.steps,
+          loss,
+          linesPerSecond: ckpt.lines / ckpt.seconds,
+          seconds: ckpt.seconds,
+        });
         if (ckpt.step % opts.recordEvery === 0 || ckpt.step === recipe.steps) await record();
         if (opts.shouldStop?.()) {
           stopped = true;

@@ -14,7 +14,8 @@ export function createProgressReporter(epochs: number, out: NodeJS.WriteStream =
       out.write(`training on ${event.provider.toUpperCase()}${threads}: ${event.steps} steps${resumed}\n`);
       // The reason's first clause only ("the CUDA provider library is not installed"): the path and the command that
       // follow it are for someone setting up a GPU, who finds them with --device cuda.
-      if (event.fallbackReason) out.write(`  (no GPU: ${event.fallbackReason.split('\n')[0].split(' (')[0]}; --device cuda says why in full)\n`);
+      if (event.fallbackReason)
+        out.write(`  (no GPU: ${event.fallbackReason.split('\n')[0].split(' (')[0]}; --device cuda says why in full)\n`);
     } else if (event.type === 'batch') {
       const payload = { epoch: event.epoch + 1, loss: event.loss.toFixed(4), ips: Math.round(event.imagesPerSecond) };
       if (tty) {
@@ -34,7 +35,9 @@ export function createProgressReporter(epochs: number, out: NodeJS.WriteStream =
         const tenth = Math.floor((10 * event.seen) / event.total);
         if (tenth !== lastLogged && tenth > 0) {
           lastLogged = tenth;
-          out.write(`epoch ${payload.epoch}/${epochs} ${tenth * 10}% ${event.seen}/${event.total} img, ${payload.ips} img/s, loss ${payload.loss}\n`);
+          out.write(
+            `epoch ${payload.epoch}/${epochs} ${tenth * 10}% ${event.seen}/${event.total} img, ${payload.ips} img/s, loss ${payload.loss}\n`,
+          );
         }
       }
     } else {

@@ -64,7 +64,15 @@ export function logTicks(lo: number, hi: number): number[] {
 /** A line chart in the box (x, y, w, h). Its y axis is labelled with round values (niceTicks, logTicks); `yFormat`
  * writes the values at the points, `suffix` follows each axis label. */
 function lineChart(
-  x: number, y: number, w: number, h: number, title: string, series: Series[], yFormat: (v: number) => string, log = false, suffix = '',
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  title: string,
+  series: Series[],
+  yFormat: (v: number) => string,
+  log = false,
+  suffix = '',
 ): string {
   const all = series.flatMap((s) => s.points);
   const tf = (v: number) => (log ? Math.log10(Math.max(v, 1e-6)) : v);
@@ -88,7 +96,10 @@ function lineChart(
   const pad = { l: 60, r: 16, t: 52, b: 36 }; // the legend sits above the plot
   const px = (v: number) => x + pad.l + ((v - x0) / (x1 - x0)) * (w - pad.l - pad.r);
   const py = (v: number) => y + h - pad.b - ((tf(v) - y0) / (y1 - y0)) * (h - pad.t - pad.b);
-  const out = [`<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="#fff" stroke="#ddd"/>`, text(x + 12, y + 22, title, 'font-weight="bold" font-size="15"')];
+  const out = [
+    `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="#fff" stroke="#ddd"/>`,
+    text(x + 12, y + 22, title, 'font-weight="bold" font-size="15"'),
+  ];
   for (const v of ticks) {
     const gy = py(v);
     out.push(`<line x1="${x + pad.l}" x2="${x + w - pad.r}" y1="${gy}" y2="${gy}" stroke="#eee"/>`);
@@ -108,7 +119,9 @@ function lineChart(
     if (s.points.length === 1) {
       // One epoch has one point per series: a level line across the chart reads better than a lone dot at its edge.
       const ly = py(s.points[0][1]);
-      out.push(`<line x1="${x + pad.l}" x2="${px(s.points[0][0])}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2" stroke-dasharray="6 4"/>`);
+      out.push(
+        `<line x1="${x + pad.l}" x2="${px(s.points[0][0])}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2" stroke-dasharray="6 4"/>`,
+      );
     }
     if (s.dots) for (const p of s.points) out.push(`<circle cx="${px(p[0])}" cy="${py(p[1])}" r="3.5" fill="${s.color}"/>`);
     if (s.dots) {
@@ -130,7 +143,10 @@ function confusionMatrix(x: number, y: number, size: number, confusion: number[]
   const ox = x + 40;
   const oy = y + 46;
   const max = Math.max(...confusion.flat().filter((_, i) => i % 11 !== 0), 1);
-  const out = [`<rect x="${x}" y="${y}" width="${size}" height="${size}" fill="#fff" stroke="#ddd"/>`, text(x + 12, y + 22, 'Confusion matrix (rows: true digit, columns: predicted)', 'font-weight="bold" font-size="15"')];
+  const out = [
+    `<rect x="${x}" y="${y}" width="${size}" height="${size}" fill="#fff" stroke="#ddd"/>`,
+    text(x + 12, y + 22, 'Confusion matrix (rows: true digit, columns: predicted)', 'font-weight="bold" font-size="15"'),
+  ];
   confusion.forEach((row, t) =>
     row.forEach((count, p) => {
       const diag = t === p;
@@ -140,7 +156,15 @@ function confusionMatrix(x: number, y: number, size: number, confusion: number[]
       const cx = ox + p * cell;
       const cy = oy + t * cell;
       out.push(`<rect x="${cx}" y="${cy}" width="${cell}" height="${cell}" fill="${fill}" stroke="#f4f4f4"/>`);
-      if (count > 0) out.push(text(cx + cell / 2, cy + cell / 2 + 4, String(count), `text-anchor="middle" font-size="${diag ? 11 : 12}" fill="${diag || a > 0.6 ? '#fff' : '#222'}"`));
+      if (count > 0)
+        out.push(
+          text(
+            cx + cell / 2,
+            cy + cell / 2 + 4,
+            String(count),
+            `text-anchor="middle" font-size="${diag ? 11 : 12}" fill="${diag || a > 0.6 ? '#fff' : '#222'}"`,
+          ),
+        );
     }),
   );
   for (let i = 0; i < 10; i++) {
@@ -152,7 +176,10 @@ function confusionMatrix(x: number, y: number, size: number, confusion: number[]
 
 async function digitDataUri(split: Split, index: number): Promise<string> {
   const raw = Buffer.from(imageAt(split, index));
-  const png = await sharp(raw, { raw: { width: SIDE, height: SIDE, channels: 1 } }).resize(2 * SIDE, 2 * SIDE, { kernel: 'nearest' }).png().toBuffer();
+  const png = await sharp(raw, { raw: { width: SIDE, height: SIDE, channels: 1 } })
+    .resize(2 * SIDE, 2 * SIDE, { kernel: 'nearest' })
+    .png()
+    .toBuffer();
   return `data:image/png;base64,${png.toString('base64')}`;
 }
 
@@ -163,13 +190,23 @@ async function mistakesGrid(x: number, y: number, w: number, h: number, final: E
   const tile = (w - 24) / cols;
   const rows = Math.floor((h - 40) / (tile + 4));
   const shown = wrong.slice(0, cols * rows);
-  const out = [`<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="#fff" stroke="#ddd"/>`, text(x + 12, y + 22, `Misclassified test digits (${shown.length} of ${wrong.length}): true → predicted`, 'font-weight="bold" font-size="15"')];
+  const out = [
+    `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="#fff" stroke="#ddd"/>`,
+    text(
+      x + 12,
+      y + 22,
+      `Misclassified test digits (${shown.length} of ${wrong.length}): true → predicted`,
+      'font-weight="bold" font-size="15"',
+    ),
+  ];
   for (const [k, index] of shown.entries()) {
     const tx = x + 12 + (k % cols) * tile;
     const ty = y + 36 + Math.floor(k / cols) * (tile + 4);
     const img = tile - 22;
     out.push(`<image x="${tx + 11}" y="${ty}" width="${img}" height="${img}" href="${await digitDataUri(test, index)}"/>`);
-    out.push(text(tx + tile / 2, ty + img + 15, `${test.labels[index]} → ${final.predicted[index]}`, 'text-anchor="middle" font-size="12"'));
+    out.push(
+      text(tx + tile / 2, ty + img + 15, `${test.labels[index]} → ${final.predicted[index]}`, 'text-anchor="middle" font-size="12"'),
+    );
   }
   return out.join('\n');
 }
@@ -183,14 +220,33 @@ export async function reportSvg(input: ReportInput): Promise<string> {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}">`,
     `<rect width="${W}" height="${height}" fill="#f7f7f9"/>`,
     text(20, 34, input.title, 'font-size="20" font-weight="bold"'),
-    lineChart(20, 50, 570, 340, 'Loss (cross-entropy, log scale)', [
-      { points: lossCurve.map(([s, l]) => [epochOf(s), l]), color: '#1f77b4', label: input.lossCurveLabel ?? 'train (running mean)' },
-      { points: history.map((r) => [r.epoch, r.testLoss]), color: '#d62728', label: 'test', dots: true },
-    ], (v) => v.toPrecision(2), true),
-    lineChart(610, 50, 570, 340, 'Accuracy per epoch', [
-      { points: history.map((r) => [r.epoch, 100 * r.trainAccuracy]), color: '#1f77b4', label: 'train', dots: true },
-      { points: history.map((r) => [r.epoch, 100 * r.testAccuracy]), color: '#d62728', label: 'test', dots: true },
-    ], (v) => `${v.toFixed(2)}%`, false, '%'),
+    lineChart(
+      20,
+      50,
+      570,
+      340,
+      'Loss (cross-entropy, log scale)',
+      [
+        { points: lossCurve.map(([s, l]) => [epochOf(s), l]), color: '#1f77b4', label: input.lossCurveLabel ?? 'train (running mean)' },
+        { points: history.map((r) => [r.epoch, r.testLoss]), color: '#d62728', label: 'test', dots: true },
+      ],
+      (v) => v.toPrecision(2),
+      true,
+    ),
+    lineChart(
+      610,
+      50,
+      570,
+      340,
+      'Accuracy per epoch',
+      [
+        { points: history.map((r) => [r.epoch, 100 * r.trainAccuracy]), color: '#1f77b4', label: 'train', dots: true },
+        { points: history.map((r) => [r.epoch, 100 * r.testAccuracy]), color: '#d62728', label: 'test', dots: true },
+      ],
+      (v) => `${v.toFixed(2)}%`,
+      false,
+      '%',
+    ),
     confusionMatrix(20, 410, 530, input.final.confusion),
     await mistakesGrid(570, 410, 610, 530, input.final, input.test),
     input.robustness ? robustnessPanel(20, H + 10, W - 40, ROBUSTNESS_H - 20, input.robustness) : '',
@@ -200,7 +256,9 @@ export async function reportSvg(input: ReportInput): Promise<string> {
 }
 
 export async function renderReport(input: ReportInput): Promise<Buffer> {
-  return sharp(Buffer.from(await reportSvg(input))).png().toBuffer();
+  return sharp(Buffer.from(await reportSvg(input)))
+    .png()
+    .toBuffer();
 }
 
 export async function writeReport(file: string, input: ReportInput): Promise<void> {

@@ -19,11 +19,19 @@ export function robustnessPanel(x: number, y: number, w: number, h: number, r: R
   const bar = plotW / slots;
   const out = [
     `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="#fff" stroke="#ddd"/>`,
-    text(x + 12, y + 22, `Robustness: accuracy on distorted copies of the ${r.images} test digits, normalised by the service`, 'font-weight="bold" font-size="15"'),
+    text(
+      x + 12,
+      y + 22,
+      `Robustness: accuracy on distorted copies of the ${r.images} test digits, normalised by the service`,
+      'font-weight="bold" font-size="15"',
+    ),
   ];
   // The plain accuracy is named in the legend, not written at the end of its line, where it fell on the last bars.
   const legend: Array<[string, string]> = [
-    ['mild', COLORS.mild], ['moderate', COLORS.moderate], ['strong', COLORS.strong], ['forms users send', COLORS.form],
+    ['mild', COLORS.mild],
+    ['moderate', COLORS.moderate],
+    ['strong', COLORS.strong],
+    ['forms users send', COLORS.form],
     [`plain test set ${(100 * r.plain).toFixed(2)}%`, '#d62728'],
   ];
   legend.forEach(([label, color], i) => {
@@ -39,13 +47,18 @@ export function robustnessPanel(x: number, y: number, w: number, h: number, r: R
     const gx = x + pad.l + (slot + 0.5) * bar;
     g.bars.forEach((b, k) => {
       const bx = gx + k * bar;
-      out.push(`<rect x="${bx.toFixed(1)}" y="${py(b.value).toFixed(1)}" width="${(bar - 2).toFixed(1)}" height="${(py(lo) - py(b.value)).toFixed(1)}" fill="${b.color}"/>`);
-      if (g.bars.length === 1 || k === 1) out.push(text(bx + bar / 2 - 1, py(b.value) - 4, (100 * b.value).toFixed(1), 'text-anchor="middle" font-size="10" fill="#333"'));
+      out.push(
+        `<rect x="${bx.toFixed(1)}" y="${py(b.value).toFixed(1)}" width="${(bar - 2).toFixed(1)}" height="${(py(lo) - py(b.value)).toFixed(1)}" fill="${b.color}"/>`,
+      );
+      if (g.bars.length === 1 || k === 1)
+        out.push(text(bx + bar / 2 - 1, py(b.value) - 4, (100 * b.value).toFixed(1), 'text-anchor="middle" font-size="10" fill="#333"'));
     });
     const cx = gx + (g.bars.length * bar) / 2;
     out.push(text(cx, y + h - pad.b + 14, g.label, `text-anchor="end" font-size="11" transform="rotate(-35 ${cx} ${y + h - pad.b + 14})"`));
     slot += g.bars.length + 1;
   }
-  out.push(`<line x1="${x + pad.l}" x2="${x + w - pad.r}" y1="${py(r.plain)}" y2="${py(r.plain)}" stroke="#d62728" stroke-dasharray="5,3"/>`);
+  out.push(
+    `<line x1="${x + pad.l}" x2="${x + w - pad.r}" y1="${py(r.plain)}" y2="${py(r.plain)}" stroke="#d62728" stroke-dasharray="5,3"/>`,
+  );
   return out.join('\n');
 }

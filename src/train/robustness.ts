@@ -39,7 +39,10 @@ export const FAMILIES: Family[] = [
   { name: 'slant', levels: [0.15, 0.25, 0.4].map((k) => [`shear ±${k}`, (s, r) => warped(s, { shear: sign(r) * k })]) },
   {
     name: 'proportions',
-    levels: [0.85, 0.75, 0.6].map((f) => [`×${f} wide or tall`, (s, r) => (r() < 0.5 ? warped(s, { scaleX: f }) : warped(s, { scaleY: f }))]),
+    levels: [0.85, 0.75, 0.6].map((f) => [
+      `×${f} wide or tall`,
+      (s, r) => (r() < 0.5 ? warped(s, { scaleX: f }) : warped(s, { scaleY: f })),
+    ]),
   },
   { name: 'elastic', levels: [1, 2, 3].map((px) => [`≤${px} px wobble`, (s, r) => warped(s, { elastic: px, rng: r })]) },
   { name: 'thick pen', levels: [0.5, 1, 1.5].map((px) => [`+${px} px`, (s) => canvas(pen(onCanvas(s), CANVAS, px))]) },
@@ -138,7 +141,8 @@ export async function evaluateRobustness(session: ort.InferenceSession, test: Sp
   const families = [];
   for (const family of FAMILIES) {
     const levels = [];
-    for (const [k, [setting, picture]] of family.levels.entries()) levels.push({ strength: STRENGTHS[k], setting, accuracy: await accuracyOf(picture) });
+    for (const [k, [setting, picture]] of family.levels.entries())
+      levels.push({ strength: STRENGTHS[k], setting, accuracy: await accuracyOf(picture) });
     families.push({ name: family.name, levels });
   }
   const forms = [];
@@ -168,7 +172,7 @@ export function formatRobustness(r: Robustness, before?: Robustness): string {
     const cells = f.levels.map((l, k) => '  ' + cell(l.accuracy, before?.families[i]?.levels[k]?.accuracy)).join('');
     lines.push(`${f.name.padEnd(16)}${cells}   ${f.levels.map((l) => l.setting).join(' / ')}`);
   });
-  lines.push('', 'forms users send, through the service\'s normalisation:');
+  lines.push('', "forms users send, through the service's normalisation:");
   r.forms.forEach((f, i) => lines.push(`  ${f.name.padEnd(38)}${cell(f.accuracy, before?.forms[i]?.accuracy)}`));
   return lines.join('\n');
 }

@@ -73,7 +73,10 @@ export class ShardHelper {
     this.#spare = undefined;
     return new Promise((resolve, reject) => {
       this.#pending.push({ resolve, reject });
-      this.#worker.postMessage(own, [own.image, own.target, own.params].map((a) => a.buffer as ArrayBuffer));
+      this.#worker.postMessage(
+        own,
+        [own.image, own.target, own.params].map((a) => a.buffer as ArrayBuffer),
+      );
     });
   }
 

@@ -37,11 +37,16 @@ const MAX_TEACHER_BYTES = 512 * 2 ** 20;
 function readTeacher(file: string): Uint8Array {
   try {
     const size = statSync(file).size;
-    if (size > MAX_TEACHER_BYTES) throw new TeacherError(`teacher ${file}: ${(size / 2 ** 20).toFixed(0)} MiB, over the ${MAX_TEACHER_BYTES / 2 ** 20} MiB a teacher may be`);
+    if (size > MAX_TEACHER_BYTES)
+      throw new TeacherError(
+        `teacher ${file}: ${(size / 2 ** 20).toFixed(0)} MiB, over the ${MAX_TEACHER_BYTES / 2 ** 20} MiB a teacher may be`,
+      );
     return readFileSync(file);
   } catch (err) {
     if (err instanceof TeacherError) throw err;
-    throw new TeacherError(`teacher ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new TeacherError(
+      `teacher ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    );
   }
 }
 
@@ -73,7 +78,9 @@ export async function openTeachers(distillation: Distillation, device: Device): 
       const bytes = readTeacher(teacher.file);
       const actual = sha256Of(bytes);
       if (actual !== teacher.sha256) {
-        throw new TeacherError(`teacher ${teacher.file} has sha256 ${actual.slice(0, 12)}…, the recipe pins ${teacher.sha256.slice(0, 12)}…: a different teacher would train a different student`);
+        throw new TeacherError(
+          `teacher ${teacher.file} has sha256 ${actual.slice(0, 12)}…, the recipe pins ${teacher.sha256.slice(0, 12)}…: a different teacher would train a different student`,
+        );
       }
       // One thread each: the gradient shards already have the cores.
       const { session } = await openSession(bytes, device, { threads: 1 }).catch((err: unknown) => {
@@ -81,7 +88,9 @@ export async function openTeachers(distillation: Distillation, device: Device): 
       });
       sessions.push(session);
       if (!session.inputNames.includes(INPUT_NAME) || !session.outputNames.includes(PROBABILITIES)) {
-        throw new TeacherError(`teacher ${teacher.file} is not an ${INPUT_NAME} → ${PROBABILITIES} model (inputs ${session.inputNames.join(', ')}; outputs ${session.outputNames.join(', ')})`);
+        throw new TeacherError(
+          `teacher ${teacher.file} is not an ${INPUT_NAME} → ${PROBABILITIES} model (inputs ${session.inputNames.join(', ')}; outputs ${session.outputNames.join(', ')})`,
+        );
       }
       await probe(session, teacher.file);
     }

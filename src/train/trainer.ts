@@ -162,7 +162,16 @@ export function heldOutOf(recipe: Recipe, data: Mnist): Split | undefined {
 
 /** A run at its start: the recipe's initial parameters, zero optimizer state, nothing done yet. */
 function startRun(recipe: Recipe): Checkpoint {
-  return { recipe, epoch: 0, batch: 0, step: 0, params: flattenParams(initParams(createRng(recipe.seed))), state: new Map(), history: [], lossCurve: [] };
+  return {
+    recipe,
+    epoch: 0,
+    batch: 0,
+    step: 0,
+    params: flattenParams(initParams(createRng(recipe.seed))),
+    state: new Map(),
+    history: [],
+    lossCurve: [],
+  };
 }
 
 type EpochStats = Omit<EpochRecord, 'epoch' | 'testLoss' | 'testAccuracy'>;
@@ -207,7 +216,9 @@ async function trainEpoch(
     if (run.batch + 1 < batchesPerEpoch) ready = ahead(run.batch + 1, run.step);
     const out = await pending;
     if (!Number.isFinite(out.loss)) {
-      throw new DivergedError(`loss became ${out.loss} at epoch ${run.epoch + 1}, step ${run.step}: training diverged (try a lower --lr); nothing was written`);
+      throw new DivergedError(
+        `loss became ${out.loss} at epoch ${run.epoch + 1}, step ${run.step}: training diverged (try a lower --lr); nothing was written`,
+      );
     }
     lossSum += out.loss * batch.n;
     correct += out.correct;
@@ -245,7 +256,15 @@ function batchBuffers(size: number): Batch {
  * The batch of these training images: each augmented from its own (seed, epoch, index) stream, or only shifted; a share
  * `recipe.notDigits` of them replaced by a non-digit made from it and another of the first `count` images.
  */
-function makeBatch(into: Batch, split: Split, count: number, indices: Uint32Array, recipe: Recipe, epoch: number, rng: () => number): Batch {
+function makeBatch(
+  into: Batch,
+  split: Split,
+  count: number,
+  indices: Uint32Array,
+  recipe: Recipe,
+  epoch: number,
+  rng: () => number,
+): Batch {
   const { shift, augment, notDigits = 0 } = recipe;
   const n = indices.length;
   const offset = () => Math.floor(rng() * (2 * shift + 1)) - shift;

@@ -32,7 +32,10 @@ export async function gradCheck(
   const t = new Tape();
   const differentiable = inputs.filter((i) => !i.fixed);
   for (const i of differentiable) t.requireGrad(i.name);
-  const out = op(t, inputs.map((i) => i.name));
+  const out = op(
+    t,
+    inputs.map((i) => i.name),
+  );
   t.backward(out, 'dy');
   const gradNames = differentiable.map((i) => {
     const g = t.gradOf(i.name);
@@ -44,10 +47,7 @@ export async function gradCheck(
   const graph = makeGraph(
     t.nodes,
     'gradcheck',
-    [
-      ...inputs.map((i) => makeValueInfo(i.name, F, i.shape)),
-      makeValueInfo('dy', F, outShape),
-    ],
+    [...inputs.map((i) => makeValueInfo(i.name, F, i.shape)), makeValueInfo('dy', F, outShape)],
     [makeValueInfo('y', F, outShape), ...differentiable.map((i, k) => makeValueInfo(gradNames[k], F, i.shape))],
     t.constants,
   );

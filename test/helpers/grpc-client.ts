@@ -33,8 +33,13 @@ export interface OipGrpcClient {
 
 export function grpcClient(address: string, options: grpc.ClientOptions = {}): OipGrpcClient {
   const credentials = grpc.credentials.createInsecure();
-  const clients = [new Inference(address, credentials, options), new Repository(address, credentials, options), new Health(address, credentials, options)];
-  const methods = (client: grpc.Client) => client as unknown as Record<string, (...args: unknown[]) => grpc.ClientReadableStream<{ status: string }>>;
+  const clients = [
+    new Inference(address, credentials, options),
+    new Repository(address, credentials, options),
+    new Health(address, credentials, options),
+  ];
+  const methods = (client: grpc.Client) =>
+    client as unknown as Record<string, (...args: unknown[]) => grpc.ClientReadableStream<{ status: string }>>;
   return {
     call<Res>(method: string, request: object, opts: CallOptions = {}) {
       const client = clients.find((c) => method in c);
@@ -43,7 +48,9 @@ export function grpcClient(address: string, options: grpc.ClientOptions = {}): O
       for (const [k, v] of Object.entries(opts.metadata ?? {})) metadata.set(k, v);
       const deadline = Date.now() + (opts.deadlineMs ?? 60_000);
       return new Promise<Res>((resolve, reject) =>
-        methods(client)[method](request, metadata, { deadline }, (err: grpc.ServiceError | null, res: Res) => (err ? reject(err) : resolve(res))),
+        methods(client)[method](request, metadata, { deadline }, (err: grpc.ServiceError | null, res: Res) =>
+          err ? reject(err) : resolve(res),
+        ),
       );
     },
     watch: (service) => methods(clients[2]).Watch({ service }),

@@ -3,13 +3,15 @@ import sharp from 'sharp';
 
 /** A pseudo-random generator, so that every run sends the same pictures. */
 function lcg(seed: number): () => number {
-  return () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  return () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
 }
 /** Black on white from a function of (x, y), as a PNG. */
 const greyPng = (width: number, height: number, ink: (x: number, y: number) => boolean) => {
   const data = Buffer.alloc(width * height, 255);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (ink(x, y)) data[y * width + x] = 0;
-  return sharp(data, { raw: { width, height, channels: 1 } }).png({ compressionLevel: 9 }).toBuffer();
+  return sharp(data, { raw: { width, height, channels: 1 } })
+    .png({ compressionLevel: 9 })
+    .toBuffer();
 };
 /** ~150,000 dashes 6 px long (14 KB): each a mark the reader must consider; the spread of their areas overflowed the
  * stack (a 500), and comparing each with every unit started took hours. */

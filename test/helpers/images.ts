@@ -89,7 +89,17 @@ export function tiffPages(pages: number, loop = false): Buffer {
     file.writeUInt16LE(entries, at);
     at += 2;
     // width, length, bits per sample, no compression, black is zero, strip offset, 1 sample, 1 row a strip, 1 byte
-    for (const [tag, type, value] of [[256, 3, 1], [257, 3, 1], [258, 3, 8], [259, 3, 1], [262, 3, 1], [273, 4, strip], [277, 3, 1], [278, 3, 1], [279, 4, 1]]) {
+    for (const [tag, type, value] of [
+      [256, 3, 1],
+      [257, 3, 1],
+      [258, 3, 8],
+      [259, 3, 1],
+      [262, 3, 1],
+      [273, 4, strip],
+      [277, 3, 1],
+      [278, 3, 1],
+      [279, 4, 1],
+    ]) {
       file.writeUInt16LE(tag, at);
       file.writeUInt16LE(type, at + 2);
       file.writeUInt32LE(1, at + 4);

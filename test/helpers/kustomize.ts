@@ -55,7 +55,8 @@ export function render(dir: string): K8sObject[] {
     return statSync(where).isDirectory() ? render(where) : loadDocuments(where);
   });
   for (const { path: file, ...rest } of (kustomization.patches ?? []) as Array<{ path: string }>) {
-    if (Object.keys(rest).length) throw new Error(`${dir}: patch ${file} uses ${Object.keys(rest).join(', ')}, which this renderer does not apply`);
+    if (Object.keys(rest).length)
+      throw new Error(`${dir}: patch ${file} uses ${Object.keys(rest).join(', ')}, which this renderer does not apply`);
     for (const patch of loadDocuments(path.join(dir, file))) {
       const target = objects.findIndex((o) => o.kind === patch.kind && o.metadata.name === patch.metadata.name);
       if (target < 0) throw new Error(`${dir}: patch ${file} targets ${patch.kind}/${patch.metadata.name}, which no resource defines`);

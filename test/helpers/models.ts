@@ -11,7 +11,10 @@ export function modelDir(): { dir: string; modelPath: string; other: Uint8Array 
   const dir = mkdtempSync(path.join(tmpdir(), 'lenet-reload-'));
   const modelPath = path.join(dir, 'lenet.onnx');
   copyFileSync('models/lenet.onnx', modelPath);
-  const other = buildInferenceModel({ activation: 'relu', layout: 'lenet5' }, initParams(createRng(7)), { name: 'lenet', version: 'reload-test' });
+  const other = buildInferenceModel({ activation: 'relu', layout: 'lenet5' }, initParams(createRng(7)), {
+    name: 'lenet',
+    version: 'reload-test',
+  });
   return { dir, modelPath, other };
 }
 

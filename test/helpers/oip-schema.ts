@@ -26,5 +26,6 @@ export type OipSchema =
 export function assertOip(schema: OipSchema, body: unknown, { binaryHeader = false } = {}): void {
   const validate = ajv.getSchema(`${binaryHeader ? 'oip-binary' : 'oip'}#/components/schemas/${schema}`);
   if (!validate) throw new Error(`the OIP spec has no schema ${schema}`);
-  if (!validate(body)) throw new Error(`breaks the OIP schema ${schema}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 300)}`);
+  if (!validate(body))
+    throw new Error(`breaks the OIP schema ${schema}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 300)}`);
 }

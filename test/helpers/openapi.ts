@@ -19,5 +19,8 @@ export function assertMatchesContract(path: string, method: string, status: numb
   const pointer = [...at, 'content', 'application/json', 'schema'].map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
   const validate = ajv.getSchema(`openapi#/${pointer}`);
   if (!validate) throw new Error(`openapi.yaml has no JSON schema at ${pointer}`);
-  if (!validate(body)) throw new Error(`${method.toUpperCase()} ${path} ${status} breaks the contract: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 300)}`);
+  if (!validate(body))
+    throw new Error(
+      `${method.toUpperCase()} ${path} ${status} breaks the contract: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 300)}`,
+    );
 }

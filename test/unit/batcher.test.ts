@@ -41,7 +41,10 @@ describe('Batcher (stub run)', () => {
   it('never puts more than maxBatchSize items in a batch, and answers each in its place', async () => {
     const { batcher, batches } = echo({ maxBatchSize: 3 });
     const items = Array.from({ length: 10 }, (_, i) => i);
-    assert.deepEqual(await Promise.all(items.map((x) => batcher.submit(x))), items.map((x) => x * 10));
+    assert.deepEqual(
+      await Promise.all(items.map((x) => batcher.submit(x))),
+      items.map((x) => x * 10),
+    );
     assert.ok(batches.every((b) => b.length <= 3));
     assert.deepEqual(batches.flat(), items);
   });
@@ -81,7 +84,10 @@ describe('Batcher (stub run)', () => {
     );
     // First batch = [0] alone (an idle batcher starts at once); second = [-1, 1, 2, 3]; third = [4, 5].
     const outcomes = await Promise.allSettled([0, -1, 1, 2, 3, 4, 5].map((x) => batcher.submit(x)));
-    assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'rejected', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['fulfilled', 'rejected', 'rejected', 'rejected', 'rejected', 'fulfilled', 'fulfilled'],
+    );
     assert.match(String((outcomes[1] as PromiseRejectedResult).reason), /poisoned batch/);
   });
 
@@ -95,7 +101,10 @@ describe('Batcher (stub run)', () => {
     const { batcher } = echo({ maxBatchSize: 2, maxQueue: 3 });
     // The first starts running at once; three wait; the rest find the queue full.
     const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => batcher.submit(i)));
-    assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected', 'rejected']);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected', 'rejected'],
+    );
     const refused = (outcomes[4] as PromiseRejectedResult).reason;
     assert.ok(refused instanceof QueueFullError);
     assert.equal(refused.limit, 3);

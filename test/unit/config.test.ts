@@ -7,7 +7,11 @@ describe('configuration errors', () => {
   it('names every bad variable with the value it had', () => {
     assert.throws(
       () => loadConfig({ PORT: 'eighty', EXECUTION_PROVIDER: 'tpu', QUEUE_MAX: '0' }),
-      (err) => err instanceof ConfigError && /PORT="eighty"/.test(err.message) && /EXECUTION_PROVIDER="tpu"/.test(err.message) && /QUEUE_MAX="0"/.test(err.message),
+      (err) =>
+        err instanceof ConfigError &&
+        /PORT="eighty"/.test(err.message) &&
+        /EXECUTION_PROVIDER="tpu"/.test(err.message) &&
+        /QUEUE_MAX="0"/.test(err.message),
     );
   });
 

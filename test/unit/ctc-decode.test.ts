@@ -61,7 +61,10 @@ const best = (strings: Map<string, number>, filter: (s: string) => boolean = () 
   [...strings].filter(([s]) => filter(s)).sort((a, b) => b[1] - a[1])[0];
 
 describe('CTC decoding against brute force', () => {
-  const cases = [...[1, 2, 3, 4].flatMap((frames) => [1, 2, 3].map((seed) => ({ frames, seed: seed * 100 + frames }))), { frames: 5, seed: 105 }];
+  const cases = [
+    ...[1, 2, 3, 4].flatMap((frames) => [1, 2, 3].map((seed) => ({ frames, seed: seed * 100 + frames }))),
+    { frames: 5, seed: 105 },
+  ];
   const matrices = new Map(cases.map(({ frames, seed }) => [seed, randomScores(frames, seed)]));
 
   it('logProbability is the sum over every path that collapses to the string, and they sum to 1', () => {
@@ -105,7 +108,11 @@ describe('CTC decoding against brute force', () => {
       const { strings } = bruteForce(scores);
       for (let n = 0; n <= frames; n++) {
         const ofLength = [...strings].filter(([s]) => s.length === n);
-        close(Math.exp(logProbabilityOfLength(scores, n)), ofLength.reduce((a, [, p]) => a + p, 0), `P(len ${n}), T=${frames}`);
+        close(
+          Math.exp(logProbabilityOfLength(scores, n)),
+          ofLength.reduce((a, [, p]) => a + p, 0),
+          `P(len ${n}), T=${frames}`,
+        );
         const found = beamSearch(scores, 64, { length: n });
         if (ofLength.length === 0) {
           assert.equal(found.length, 0);
@@ -136,7 +143,11 @@ describe('CTC decoding against brute force', () => {
         if (i > 0) assert.ok(span.first > spans[i - 1].last, 'in order, not overlapping');
       });
       for (const [i, probabilities] of digitPosteriors(scores, labels).entries()) {
-        close(probabilities.reduce((a, b) => a + b, 0), 1, 'sums to 1');
+        close(
+          probabilities.reduce((a, b) => a + b, 0),
+          1,
+          'sums to 1',
+        );
         assert.equal(probabilities.indexOf(Math.max(...probabilities)), labels[i], 'the best string has no better substitution');
       }
     }
@@ -153,7 +164,12 @@ describe('CTC decoding against brute force', () => {
     const scores = randomScores(4, 11, 4);
     assert.equal(withTemperature(scores, 1), scores);
     const soft = withTemperature(scores, 2);
-    for (let t = 0; t < 4; t++) close([...soft.data.subarray(t * CLASSES, (t + 1) * CLASSES)].reduce((a, l) => a + Math.exp(l), 0), 1, 'column');
+    for (let t = 0; t < 4; t++)
+      close(
+        [...soft.data.subarray(t * CLASSES, (t + 1) * CLASSES)].reduce((a, l) => a + Math.exp(l), 0),
+        1,
+        'column',
+      );
     const top = beamSearch(scores, 16)[0];
     if (Math.exp(top.logP) > 0.5) assert.ok(logProbability(soft, top.labels) < top.logP);
   });
@@ -168,14 +184,33 @@ describe('read rate and reliability', () => {
     assert.deepEqual(readRate(rows, 0.01), { rate: 1, threshold: 0.8, accepted: 100, wrong: 1 });
     assert.deepEqual(readRate(rows, 0), { rate: 0.03, threshold: 0.99, accepted: 3, wrong: 0 });
     // A tie of a right and a wrong reading at the top: accepting either means both.
-    const tied = judged([[1, true], [1, false], [0.5, true]]);
+    const tied = judged([
+      [1, true],
+      [1, false],
+      [0.5, true],
+    ]);
     assert.equal(readRate(tied, 0.4).accepted, 3);
     assert.equal(readRate(tied, 0.3).accepted, 0);
   });
 
   it('bins confidences against accuracy, the top bin closed', () => {
-    const rows = reliability(judged([[1, true], [0.995, false], [0.3, true], [0.35, false]]), [0, 0.5, 0.99, 1]);
-    assert.deepEqual(rows.map((r) => [r.count, r.accuracy]), [[2, 0.5], [0, 0], [2, 0.5]]);
+    const rows = reliability(
+      judged([
+        [1, true],
+        [0.995, false],
+        [0.3, true],
+        [0.35, false],
+      ]),
+      [0, 0.5, 0.99, 1],
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.count, r.accuracy]),
+      [
+        [2, 0.5],
+        [0, 0],
+        [2, 0.5],
+      ],
+    );
     assert.ok(Math.abs(rows[0].meanConfidence - 0.325) < 1e-12);
   });
 });

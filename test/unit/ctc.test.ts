@@ -92,7 +92,7 @@ describe('CTC against a brute-force sum over alignments', () => {
     }
   });
 
-  it('padding columns after a sample\'s own are taught blank: −log p(blank) each, gradient softmax − blank', () => {
+  it("padding columns after a sample's own are taught blank: −log p(blank) each, gradient softmax − blank", () => {
     const [T, C, blank, own] = [5, 3, 2, 3];
     const label = [1];
     const logits = randomLogits(T, C, 11);

@@ -22,7 +22,10 @@ describe('toHttpError', () => {
 
   it('a full queue, whichever it is, → 503 overloaded', () => {
     const http = toHttpError(new QueueFullError(4, 'too many images waiting for preprocessing'));
-    assert.deepEqual([http.statusCode, http.code, http.message], [503, 'overloaded', 'too many images waiting for preprocessing; retry shortly']);
+    assert.deepEqual(
+      [http.statusCode, http.code, http.message],
+      [503, 'overloaded', 'too many images waiting for preprocessing; retry shortly'],
+    );
     const inference = toHttpError(new QueueFullError(8, 'the inference queue is full (8 waiting)'));
     assert.equal(inference.message, 'the inference queue is full (8 waiting); retry shortly');
   });

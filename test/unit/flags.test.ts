@@ -8,13 +8,37 @@ import { RECIPES } from '../../src/train/recipes.js';
 describe('trainer flags', () => {
   it('defaults: the default recipe, unchanged', () => {
     const flags = parseFlags([]);
-    assert.deepEqual(flags, { recipe: 'default', out: 'models/lenet.onnx', device: 'auto', resume: false, 'no-robustness': false, help: false });
+    assert.deepEqual(flags, {
+      recipe: 'default',
+      out: 'models/lenet.onnx',
+      device: 'auto',
+      resume: false,
+      'no-robustness': false,
+      help: false,
+    });
     assert.deepEqual(recipeFromFlags(flags), RECIPES.default);
   });
 
   it('each override changes its one field of the recipe', () => {
     const recipe = recipeFromFlags(
-      parseFlags(['--recipe', 'paddle', '--epochs', '3', '--batch-size', '32', '--lr', '0.01', '--optimizer', 'adam', '--activation', 'relu', '--seed', '7', '--shards', '2']),
+      parseFlags([
+        '--recipe',
+        'paddle',
+        '--epochs',
+        '3',
+        '--batch-size',
+        '32',
+        '--lr',
+        '0.01',
+        '--optimizer',
+        'adam',
+        '--activation',
+        'relu',
+        '--seed',
+        '7',
+        '--shards',
+        '2',
+      ]),
     );
     assert.deepEqual(recipe, {
       ...RECIPES.paddle,
@@ -28,7 +52,7 @@ describe('trainer flags', () => {
     });
   });
 
-  it('--ema D sets the recipe\'s weight averaging; --ema 0 exports the last step\'s weights', () => {
+  it("--ema D sets the recipe's weight averaging; --ema 0 exports the last step's weights", () => {
     assert.deepEqual(recipeFromFlags(parseFlags(['--ema', '0.9995'])), { ...RECIPES.default, average: { ema: 0.9995 } });
     const off = recipeFromFlags(parseFlags(['--ema', '0']));
     assert.equal('average' in off, false);
@@ -61,7 +85,10 @@ describe('trainer flags', () => {
     [['--resume=yes'], /--resume/],
   ] as const) {
     it(`rejects ${args.join(' ')} naming the flag`, () => {
-      assert.throws(() => parseFlags([...args]), (err) => err instanceof UsageError && message.test(err.message));
+      assert.throws(
+        () => parseFlags([...args]),
+        (err) => err instanceof UsageError && message.test(err.message),
+      );
     });
   }
 

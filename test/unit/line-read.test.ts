@@ -38,7 +38,10 @@ describe('the line reading', () => {
     const prepared = prepareLine(picture());
     const read = readLineScores(scoresFor(prepared, [4, 1, 7]), prepared, { temperature: 1 });
     assert.equal(read.text, '417');
-    assert.deepEqual(read.digits.map((d) => d.box), BLOBS);
+    assert.deepEqual(
+      read.digits.map((d) => d.box),
+      BLOBS,
+    );
     for (const d of read.digits) assert.ok(d.confidence > 0.9 && d.probabilities.length === 10);
     assert.ok(read.confidence > 0.3 && read.confidence <= 1, String(read.confidence));
   });

@@ -8,7 +8,12 @@ import { croppedInk, greyOf, normaliseDigit, toInk, toMnist, type Rgba } from '.
 import { axisTaps, resample } from '../../src/imaging/resample.js';
 
 /** A width × height RGBA picture: `paper` everywhere, `ink` inside the rectangle, with the given alpha outside it. */
-function rectangle(width: number, height: number, box: { x: number; y: number; w: number; h: number }, colours: { paper: number; ink: number; paperAlpha?: number }): Rgba {
+function rectangle(
+  width: number,
+  height: number,
+  box: { x: number; y: number; w: number; h: number },
+  colours: { paper: number; ink: number; paperAlpha?: number },
+): Rgba {
   const data = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -62,7 +67,10 @@ describe('MNIST normalisation geometry', () => {
 
   it('a blank picture, or ink too faint to tell from the paper, is no_digit_found', () => {
     for (const picture of [rectangle(40, 40, box, { paper: 255, ink: 255 }), rectangle(60, 60, box, { paper: 200, ink: 180 })]) {
-      assert.throws(() => toMnist(picture), (err) => err instanceof PreprocessError && err.code === 'no_digit_found');
+      assert.throws(
+        () => toMnist(picture),
+        (err) => err instanceof PreprocessError && err.code === 'no_digit_found',
+      );
     }
   });
 
@@ -99,7 +107,8 @@ describe('toMnist never inverts in place', () => {
   ];
   for (const [name, picture] of cases) {
     // Grain, so that the level table's steps show.
-    if (!name.startsWith('every')) for (let p = 0; p < picture.data.length; p += 4) picture.data.fill(picture.data[p] ^ ((p * 7) & 15), p, p + 3);
+    if (!name.startsWith('every'))
+      for (let p = 0; p < picture.data.length; p += 4) picture.data.fill(picture.data[p] ^ ((p * 7) & 15), p, p + 3);
     it(`${name}: the same bytes as toInk + croppedInk`, () => {
       assert.deepEqual(toMnist(picture), composed(picture));
     });
@@ -126,7 +135,7 @@ describe('resample', () => {
 
 describe('the WebAssembly passes of normalisation (assembly/normalise.ts)', () => {
   // A seeded stream, so that a failure repeats.
-  const random = (seed: number) => () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const random = (seed: number) => () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
 
   it('the ink box and the mapped crop are those of a plain per-pixel pass, whatever the width (16 bytes a step, and the rest)', () => {
     const next = random(19);
@@ -150,7 +159,9 @@ describe('the WebAssembly passes of normalisation (assembly/normalise.ts)', () =
         }
       }
       const box = { x: left, y: top, width: right - left + 1, height: bottom - top + 1 };
-      const expected = Uint8Array.from({ length: box.width * box.height }, (_, i) => level(data[(top + Math.floor(i / box.width)) * width + left + (i % box.width)]));
+      const expected = Uint8Array.from({ length: box.width * box.height }, (_, i) =>
+        level(data[(top + Math.floor(i / box.width)) * width + left + (i % box.width)]),
+      );
       // Every other case as dark ink on paper, which is scanned and mapped the other way round, never inverted.
       const inverted = t % 2 === 1;
       const crop = croppedInk({ data: inverted ? data.map((v) => 255 - v) : data, width, height }, { inverted, max: 255, background });
@@ -166,7 +177,8 @@ describe('the WebAssembly passes of normalisation (assembly/normalise.ts)', () =
       const [xs, ys] = [axisTaps(width, toWidth), axisTaps(height, toHeight)];
       const rows = new Float32Array(toWidth * height);
       for (let y = 0; y < height; y++) {
-        for (let j = 0; j < toWidth; j++) rows[y * toWidth + j] = xs[j].weights.reduce((sum, w, k) => sum + w * src[y * width + xs[j].start + k], 0);
+        for (let j = 0; j < toWidth; j++)
+          rows[y * toWidth + j] = xs[j].weights.reduce((sum, w, k) => sum + w * src[y * width + xs[j].start + k], 0);
       }
       const out = new Uint8Array(toWidth * toHeight);
       for (let i = 0; i < toHeight; i++) {
@@ -182,7 +194,11 @@ describe('the WebAssembly passes of normalisation (assembly/normalise.ts)', () =
       const [width, height] = [1 + Math.floor(next() * 200), 1 + Math.floor(next() * 200)];
       const [toWidth, toHeight] = [1 + Math.floor(next() * (t % 3 ? 28 : 260)), 1 + Math.floor(next() * (t % 3 ? 28 : 260))];
       const src = new Uint8Array(width * height).map(() => (next() < 0.5 ? 0 : Math.floor(next() * 256)));
-      assert.deepEqual(resample(src, width, height, toWidth, toHeight), reference(src, width, height, toWidth, toHeight), `${width}×${height} → ${toWidth}×${toHeight}`);
+      assert.deepEqual(
+        resample(src, width, height, toWidth, toHeight),
+        reference(src, width, height, toWidth, toHeight),
+        `${width}×${height} → ${toWidth}×${toHeight}`,
+      );
     }
   });
 });

@@ -99,7 +99,12 @@ describe('PNG filters (png-grey.ts)', () => {
   });
 
   it('an unknown filter type on any row is a 400 invalid_image, whichever loops undo the rows', () => {
-    for (const [colorType, bitDepth] of [[6, 8], [2, 8], [0, 8], [6, 16]] as const) {
+    for (const [colorType, bitDepth] of [
+      [6, 8],
+      [2, 8],
+      [0, 8],
+      [6, 16],
+    ] as const) {
       const png = new PNG({ width: 9, height: 5, colorType, inputColorType: 6, bitDepth });
       noise(9, 5, 4).copy(png.data);
       const header = parsePngHeader(PNG.sync.write(png, { colorType, inputColorType: 6, bitDepth, filterType: 2 }), 1e6);
@@ -111,13 +116,24 @@ describe('PNG filters (png-grey.ts)', () => {
 
   // Grey 8-bit rows of `width` + 1 bytes (a filter byte, then pixels): pixel data just under and just over the size
   // that inflates on the calling thread, so both paths are held to the same contract.
-  const sizes = [Math.floor(SYNC_INFLATE_BYTES / 1001), Math.ceil(SYNC_INFLATE_BYTES / 1001) + 1].map((height) => ({ width: 1000, height }));
+  const sizes = [Math.floor(SYNC_INFLATE_BYTES / 1001), Math.ceil(SYNC_INFLATE_BYTES / 1001) + 1].map((height) => ({
+    width: 1000,
+    height,
+  }));
   const rows = (width: number, height: number, extra = 0) => {
     const raw = Buffer.alloc((width + 1) * height + extra);
     for (let i = 0; i < raw.length; i++) raw[i] = i % (width + 1) === 0 ? 0 : (i * 7) & 255;
     return raw;
   };
-  const grey = (width: number, height: number, idat: Buffer) => parsePngHeader(pngOf([['IHDR', ihdr(width, height)], ['IDAT', idat], ['IEND', Buffer.alloc(0)]]), 2e6);
+  const grey = (width: number, height: number, idat: Buffer) =>
+    parsePngHeader(
+      pngOf([
+        ['IHDR', ihdr(width, height)],
+        ['IDAT', idat],
+        ['IEND', Buffer.alloc(0)],
+      ]),
+      2e6,
+    );
 
   it('inflate: either side of SYNC_INFLATE_BYTES, the pixel data inflates to exactly its bytes on both paths', async () => {
     for (const { width, height } of sizes) {
@@ -134,7 +150,12 @@ describe('PNG filters (png-grey.ts)', () => {
       const whole = deflateSync(rows(width, height));
       const corrupt = Buffer.from(whole);
       for (let j = 0; j < 40; j++) corrupt[100 + j] ^= 0xa5;
-      const cases = { short: deflateSync(rows(width, height - 1)), long: deflateSync(rows(width, height, 1)), cut: whole.subarray(0, whole.length - 50), corrupt };
+      const cases = {
+        short: deflateSync(rows(width, height - 1)),
+        long: deflateSync(rows(width, height, 1)),
+        cut: whole.subarray(0, whole.length - 50),
+        corrupt,
+      };
       for (const [what, idat] of Object.entries(cases)) {
         const header = grey(width, height, idat);
         assert.throws(() => inflateExact(header), { code: 'invalid_image' }, `${what}, ${width}×${height}`);

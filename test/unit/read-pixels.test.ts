@@ -48,7 +48,13 @@ function floodFill(data: Uint8Array, width: number, height: number, threshold: n
       }
     }
   }
-  const components: Component[] = boxes.map((b) => ({ x: b.left, y: b.top, width: b.right - b.left, height: b.bottom - b.top, area: b.area }));
+  const components: Component[] = boxes.map((b) => ({
+    x: b.left,
+    y: b.top,
+    width: b.right - b.left,
+    height: b.bottom - b.top,
+    area: b.area,
+  }));
   return { labels, components, threshold };
 }
 

@@ -20,7 +20,10 @@ test('warm-up goes on while each window is cheaper than the best so far, and sto
   // The climb measured on a fresh /read service: 1.93, 1.61, 1.49, 1.38 ms a read, then within 3 % of 1.38 twice.
   const { asked, load } = climbing([1.93, 1.61, 1.49, 1.38, 1.36, 1.4, 1.0]);
   const windows = await warmUntilSteady(load, options);
-  assert.deepEqual(windows.map((w) => w.cpuMs), [1.93, 1.61, 1.49, 1.38, 1.36, 1.4]);
+  assert.deepEqual(
+    windows.map((w) => w.cpuMs),
+    [1.93, 1.61, 1.49, 1.38, 1.36, 1.4],
+  );
   assert.deepEqual(asked, [5, 5, 5, 5, 5, 5]);
 });
 

@@ -13,6 +13,7 @@ export function bearerCheck(key: string, what: string): (metadata: Metadata) => 
     const values = metadata.get('authorization');
     if (values.length === 0) throw new GrpcError(status.UNAUTHENTICATED, `missing authorization: ${hint}`);
     const match = values.length === 1 && typeof values[0] === 'string' ? /^bearer +(\S+)$/i.exec(values[0]) : null;
-    if (!match || !timingSafeEqual(digest(match[1]), expected)) throw new GrpcError(status.UNAUTHENTICATED, `invalid authorization: ${hint}`);
+    if (!match || !timingSafeEqual(digest(match[1]), expected))
+      throw new GrpcError(status.UNAUTHENTICATED, `invalid authorization: ${hint}`);
   };
 }

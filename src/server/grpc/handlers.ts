@@ -35,7 +35,11 @@ export function inferenceHandlers(services: GrpcServices) {
   const served = ({ name, version }: ModelRef) => servedModel(services.model(), name, version || undefined);
 
   function repository(metadata: Metadata, request: RepositoryRequest): void {
-    if (!needsAdmin) throw new GrpcError(status.UNIMPLEMENTED, 'model repository calls are off: set ADMIN_TOKEN to reload the model with RepositoryModelLoad');
+    if (!needsAdmin)
+      throw new GrpcError(
+        status.UNIMPLEMENTED,
+        'model repository calls are off: set ADMIN_TOKEN to reload the model with RepositoryModelLoad',
+      );
     needsAdmin(metadata);
     served({ name: request.model_name, version: '' });
   }
@@ -58,7 +62,14 @@ export function inferenceHandlers(services: GrpcServices) {
       served({ name: request.model_name, version: request.model_version });
       const parsed = parseModelInferRequest(request, { maxBatch: services.maxBatch });
       const { probabilities, model } = await runInference(services.infer, parsed.images, parsed.n);
-      return encodeModelInferResponse({ modelName: model.name, modelVersion: model.version, id: parsed.id, outputs: parsed.outputs, probabilities, n: parsed.n });
+      return encodeModelInferResponse({
+        modelName: model.name,
+        modelVersion: model.version,
+        id: parsed.id,
+        outputs: parsed.outputs,
+        probabilities,
+        n: parsed.n,
+      });
     },
     RepositoryModelLoad: async ({ request, metadata }: ServerUnaryCall<RepositoryRequest, unknown>) => {
       repository(metadata, request);
@@ -68,7 +79,10 @@ export function inferenceHandlers(services: GrpcServices) {
     },
     RepositoryModelUnload: ({ request, metadata }: ServerUnaryCall<RepositoryRequest, unknown>) => {
       repository(metadata, request);
-      throw new GrpcError(status.FAILED_PRECONDITION, 'this server always serves its one model and does not unload it; RepositoryModelLoad reloads it from MODEL_PATH');
+      throw new GrpcError(
+        status.FAILED_PRECONDITION,
+        'this server always serves its one model and does not unload it; RepositoryModelLoad reloads it from MODEL_PATH',
+      );
     },
   } satisfies Record<string, Handler<never, unknown>>;
 }

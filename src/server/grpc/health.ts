@@ -11,14 +11,19 @@ const SERVICES = ['', INFERENCE_SERVICE];
 
 export function healthHandlers(serving: () => boolean) {
   const watchers = new Set<ServerWritableStream<{ service: string }, { status: ServingStatus }>>();
-  const statusOf = (service: string): ServingStatus | undefined => (SERVICES.includes(service) ? (serving() ? 'SERVING' : 'NOT_SERVING') : undefined);
+  const statusOf = (service: string): ServingStatus | undefined =>
+    SERVICES.includes(service) ? (serving() ? 'SERVING' : 'NOT_SERVING') : undefined;
 
   return {
     handlers: {
       Check({ request }: ServerUnaryCall<{ service: string }, unknown>, callback: sendUnaryData<{ status: ServingStatus }>) {
         const current = statusOf(request.service);
         if (current) callback(null, { status: current });
-        else callback({ code: status.NOT_FOUND, details: `no health status for service "${request.service.slice(0, 80)}"; ask for "" or "${INFERENCE_SERVICE}"` });
+        else
+          callback({
+            code: status.NOT_FOUND,
+            details: `no health status for service "${request.service.slice(0, 80)}"; ask for "" or "${INFERENCE_SERVICE}"`,
+          });
       },
       Watch(call: ServerWritableStream<{ service: string }, { status: ServingStatus }>) {
         call.write({ status: statusOf(call.request.service) ?? 'SERVICE_UNKNOWN' });

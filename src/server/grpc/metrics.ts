@@ -6,8 +6,19 @@ import { SECONDS } from '../metrics.js';
 export function createGrpcMetrics(registry: Registry) {
   const registers = [registry];
   return {
-    handled: new Counter({ name: 'grpc_server_handled_total', help: 'gRPC calls completed, by service, method and status code', labelNames: ['grpc_service', 'grpc_method', 'grpc_code'], registers }),
-    handling: new Histogram({ name: 'grpc_server_handling_seconds', help: 'gRPC call latency, from the request decoded to the answer sent', labelNames: ['grpc_service', 'grpc_method'], buckets: SECONDS, registers }),
+    handled: new Counter({
+      name: 'grpc_server_handled_total',
+      help: 'gRPC calls completed, by service, method and status code',
+      labelNames: ['grpc_service', 'grpc_method', 'grpc_code'],
+      registers,
+    }),
+    handling: new Histogram({
+      name: 'grpc_server_handling_seconds',
+      help: 'gRPC call latency, from the request decoded to the answer sent',
+      labelNames: ['grpc_service', 'grpc_method'],
+      buckets: SECONDS,
+      registers,
+    }),
   };
 }
 

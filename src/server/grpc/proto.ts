@@ -31,7 +31,8 @@ export interface InferParameter {
 export type Parameters = Record<string, InferParameter>;
 
 /** The value a parameter holds, whichever kind it is; undefined when it is absent. */
-export const parameterValue = (p: InferParameter | undefined): unknown => (p?.parameter_choice ? p[p.parameter_choice as keyof InferParameter] : undefined);
+export const parameterValue = (p: InferParameter | undefined): unknown =>
+  p?.parameter_choice ? p[p.parameter_choice as keyof InferParameter] : undefined;
 
 export interface InferTensorContents {
   bool_contents: boolean[];

@@ -4,7 +4,14 @@
 // In a cluster each worker runs one and listens on the same GRPC_PORT: grpc-js listens through Node's net module, whose
 // listen() in a cluster worker asks the primary for the shared socket, as Fastify's does for PORT; the primary hands
 // connections out in turn (tested with WORKERS=2 in test/grpc.test.ts).
-import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  status,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import type { FastifyBaseLogger } from 'fastify';
 import { ConfigError } from '../config.js';
 import { healthHandlers } from './health.js';
@@ -45,7 +52,8 @@ export function createGrpcServer({ services, metrics, log, maxMessageBytes }: Gr
 
   /** A handler of ours as grpc-js calls it: its result or error as the call's answer, counted, timed and logged in one
    * line (as REST's requests are: method, code, time; an error's message, never the request's data). */
-  const unary = <Req, Res>(service: string, method: string, fn: (call: ServerUnaryCall<Req, Res>) => Promise<Res> | Res) =>
+  const unary =
+    <Req, Res>(service: string, method: string, fn: (call: ServerUnaryCall<Req, Res>) => Promise<Res> | Res) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
       const started = performance.now();
       const finish = (code: status, details?: string) => {

@@ -7,7 +7,10 @@ import { PROJECT_ROOT } from '../config.js';
 import type { LoadedModel } from '../model.js';
 
 /** What server metadata names: this service and its package's version. */
-export const SERVER = { name: 'lenet-service', version: JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version as string };
+export const SERVER = {
+  name: 'lenet-service',
+  version: JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version as string,
+};
 
 export const PLATFORM = 'onnxruntime_onnx';
 /** Triton's name for its binary tensor data extension, announced in GET /v2. */

@@ -7,7 +7,11 @@ import { OUTPUT } from './contract.js';
 
 export type PredictAll = (tensors: readonly Float32Array[]) => Promise<Prediction[]>;
 
-export async function runInference(predictAll: PredictAll, images: Float32Array, n: number): Promise<{ probabilities: Float32Array; model: ModelSummary }> {
+export async function runInference(
+  predictAll: PredictAll,
+  images: Float32Array,
+  n: number,
+): Promise<{ probabilities: Float32Array; model: ModelSummary }> {
   const predictions = await predictAll(Array.from({ length: n }, (_, i) => images.subarray(i * PIXELS, (i + 1) * PIXELS)));
   const probabilities = new Float32Array(n * OUTPUT.perItem);
   predictions.forEach((p, i) => probabilities.set(p.probabilities, i * OUTPUT.perItem));

@@ -49,7 +49,8 @@ const MAX_JSON_DEPTH = 32;
 /** Our words for a schema problem: where it is and what was expected, never the library's text or the value sent. */
 function describeIssue(issue: z.core.$ZodIssue): string {
   const where = issue.path.join('.') || 'the body';
-  if (issue.code === 'invalid_type') return `${where} must be ${issue.expected === 'array' ? 'an array' : issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}`;
+  if (issue.code === 'invalid_type')
+    return `${where} must be ${issue.expected === 'array' ? 'an array' : issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}`;
   if (issue.code === 'too_small' || issue.code === 'too_big') return `${where} is out of range`;
   return `${where} is not valid`;
 }
@@ -65,7 +66,8 @@ function splitBody(body: Buffer, headerLength: string | string[] | undefined): {
 }
 
 function parseJson(json: Buffer): z.infer<typeof RequestSchema> {
-  if (nestsDeeperThan(json, MAX_JSON_DEPTH)) throw bad(`the inference request nests more than ${MAX_JSON_DEPTH} levels deep; data may nest only as deep as its shape`);
+  if (nestsDeeperThan(json, MAX_JSON_DEPTH))
+    throw bad(`the inference request nests more than ${MAX_JSON_DEPTH} levels deep; data may nest only as deep as its shape`);
   let value: unknown;
   try {
     value = JSON.parse(json.toString('utf8'));
@@ -184,7 +186,10 @@ export function parseInferRequest(body: Buffer, headerLength: string | string[] 
   if (binarySize !== undefined) {
     if (headerLength === undefined) throw bad('binary_data_size needs the Inference-Header-Content-Length header');
     if (input.data !== undefined) throw bad(`input "${INPUT.name}" has both data and binary_data_size`);
-    if (binarySize !== count * 4) throw bad(`binary_data_size is ${typeof binarySize === 'number' ? binarySize : kind(binarySize)}; shape [${shape}] of FP32 is ${count * 4} bytes`);
+    if (binarySize !== count * 4)
+      throw bad(
+        `binary_data_size is ${typeof binarySize === 'number' ? binarySize : kind(binarySize)}; shape [${shape}] of FP32 is ${count * 4} bytes`,
+      );
     if (binary.length !== binarySize) throw bad(`binary_data_size is ${binarySize} but ${binary.length} bytes follow the JSON header`);
     images = floatsFromLE(binary);
   } else {

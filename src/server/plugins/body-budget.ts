@@ -39,36 +39,41 @@ function lingerOnClose(socket: Socket): void {
   };
 }
 
-export default fp(async (app) => {
-  const { BODY_BUDGET_BYTES, MAX_CONNECTIONS } = app.config;
-  app.server.maxConnections = MAX_CONNECTIONS;
-  const budget = new ByteBudget(BODY_BUDGET_BYTES);
-  app.decorate('bodyBudget', budget);
+export default fp(
+  async (app) => {
+    const { BODY_BUDGET_BYTES, MAX_CONNECTIONS } = app.config;
+    app.server.maxConnections = MAX_CONNECTIONS;
+    const budget = new ByteBudget(BODY_BUDGET_BYTES);
+    app.decorate('bodyBudget', budget);
 
-  app.addHook('preParsing', async (req, reply, payload) => {
-    const chunked = req.headers['transfer-encoding'] !== undefined;
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (!chunked && !(declared > 0)) return payload;
-    const lease = budget.lease();
-    // Held until the answer is sent or the connection is gone: the handler works on the body until then.
-    reply.raw.once('close', lease.release);
-    const limit = req.routeOptions.bodyLimit ?? app.config.BODY_LIMIT_BYTES;
-    if (!chunked) {
-      // Over the route's limit: the body parser answers 413 without reading it.
-      if (declared <= limit && !lease.take(declared)) throw overBudget();
-      return payload;
-    }
-    // A multipart body is read from the request by its own parser, past this hook: it may grow to the limit.
-    if (/^multipart\//i.test(req.headers['content-type'] ?? '')) {
-      if (!lease.take(limit)) throw overBudget();
-      return payload;
-    }
-    return payload.pipe(new Transform({ transform: (chunk: Buffer, _enc, next) => next(lease.take(chunk.length) ? null : overBudget(), chunk) }));
-  });
+    app.addHook('preParsing', async (req, reply, payload) => {
+      const chunked = req.headers['transfer-encoding'] !== undefined;
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (!chunked && !(declared > 0)) return payload;
+      const lease = budget.lease();
+      // Held until the answer is sent or the connection is gone: the handler works on the body until then.
+      reply.raw.once('close', lease.release);
+      const limit = req.routeOptions.bodyLimit ?? app.config.BODY_LIMIT_BYTES;
+      if (!chunked) {
+        // Over the route's limit: the body parser answers 413 without reading it.
+        if (declared <= limit && !lease.take(declared)) throw overBudget();
+        return payload;
+      }
+      // A multipart body is read from the request by its own parser, past this hook: it may grow to the limit.
+      if (/^multipart\//i.test(req.headers['content-type'] ?? '')) {
+        if (!lease.take(limit)) throw overBudget();
+        return payload;
+      }
+      return payload.pipe(
+        new Transform({ transform: (chunk: Buffer, _enc, next) => next(lease.take(chunk.length) ? null : overBudget(), chunk) }),
+      );
+    });
 
-  app.addHook('onSend', async (req, reply) => {
-    if (req.raw.complete) return;
-    reply.header('connection', 'close');
-    lingerOnClose(req.raw.socket);
-  });
-}, { name: 'body-budget' });
+    app.addHook('onSend', async (req, reply) => {
+      if (req.raw.complete) return;
+      reply.header('connection', 'close');
+      lingerOnClose(req.raw.socket);
+    });
+  },
+  { name: 'body-budget' },
+);

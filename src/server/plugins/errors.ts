@@ -29,7 +29,11 @@ const KNOWN: Record<string, [number, string, (bodyLimit: number) => string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload_too_large', tooLarge],
   FST_REQ_FILE_TOO_LARGE: [413, 'payload_too_large', tooLarge],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', () => `this Content-Type is not accepted here; ${SEND_AN_IMAGE}`],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad_request', () => 'the Content-Length header does not match the body; send the request again'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [
+    400,
+    'bad_request',
+    () => 'the Content-Length header does not match the body; send the request again',
+  ],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'missing_image', () => `the request has no image; ${SEND_AN_IMAGE}`],
   FST_FILES_LIMIT: [400, 'too_many_files', () => 'send one image per request'],
   FST_PARTS_LIMIT: [400, 'too_many_parts', () => 'the multipart form has too many parts; send only the field "image"'],
@@ -57,7 +61,10 @@ export function toHttpError(err: unknown, bodyLimit = 0): HttpError {
   if (e.code === 'FST_ERR_VALIDATION') return new HttpError(400, 'invalid_request', `${e.message}${allowedValues(err)}; see /docs`);
   // Another library's client error (@fastify/static refusing a path outside the page's files): its status, our words.
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
-    const [code, message] = OTHER_4XX[e.statusCode] ?? ['bad_request', `the request was refused (${STATUS_CODES[e.statusCode] ?? e.statusCode})`];
+    const [code, message] = OTHER_4XX[e.statusCode] ?? [
+      'bad_request',
+      `the request was refused (${STATUS_CODES[e.statusCode] ?? e.statusCode})`,
+    ];
     return new HttpError(e.statusCode, code, message, { cause: err });
   }
   return new HttpError(500, 'internal_error', 'internal error');
@@ -80,36 +87,54 @@ export function frameworkErrors(err: Error, _req: FastifyRequest, reply: Fastify
 export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
   const [status, code] =
-    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout'] : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large'] : [400, 'bad_request'];
-  const body = JSON.stringify(errorBody(code, `the request could not be read (${err.code ?? err.message}); send a well-formed HTTP request`));
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'request_timeout']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'headers_too_large']
+        : [400, 'bad_request'];
+  const body = JSON.stringify(
+    errorBody(code, `the request could not be read (${err.code ?? err.message}); send a well-formed HTTP request`),
+  );
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
-export default fp(async (app) => {
-  app.setErrorHandler((err, req, reply) => {
-    const http = toHttpError(err, app.config.BODY_LIMIT_BYTES);
-    if (http.statusCode >= 500 && http.statusCode !== 503) req.log.error({ err }, 'unhandled error');
-    else req.log.info({ code: http.code, status: http.statusCode }, http.message);
-    if (http.cause !== undefined) req.log.debug({ code: http.code, cause: String((http.cause as Error).message ?? http.cause) }, 'what the library said');
-    // Overload is temporary: tell clients and load balancers when to come back rather than letting them hammer us.
-    if (http.statusCode === 503) reply.header('retry-after', '1');
-    return reply.status(http.statusCode).send(errorBody(http.code, http.message));
-  });
-  // A URL no route answers is answered as soon as its headers are in, before any body is read (a body sent with it is
-  // never read: body-budget closes the connection); one that exists under other methods gets 405 and Allow.
-  const routes = new RouteMethods();
-  app.addHook('onRoute', (route) => routes.add(route.url, route.method));
-  const notFound = (req: FastifyRequest, reply: FastifyReply) => {
-    const path = req.url.split('?')[0];
-    const allowed = routes.allowed(path);
-    if (allowed.length === 0) return reply.status(404).send(errorBody('not_found', `no route for ${req.method} ${path}; GET /openapi.yaml lists the routes`));
-    return reply
-      .status(405)
-      .header('allow', allowed.join(', '))
-      .send(errorBody('method_not_allowed', `${req.method} is not allowed on ${path}; use ${allowed.filter((m) => m !== 'HEAD').join(' or ')}`));
-  };
-  app.addHook('onRequest', async (req, reply) => {
-    if (req.is404) return notFound(req, reply);
-  });
-  app.setNotFoundHandler(notFound);
-}, { name: 'errors' });
+export default fp(
+  async (app) => {
+    app.setErrorHandler((err, req, reply) => {
+      const http = toHttpError(err, app.config.BODY_LIMIT_BYTES);
+      if (http.statusCode >= 500 && http.statusCode !== 503) req.log.error({ err }, 'unhandled error');
+      else req.log.info({ code: http.code, status: http.statusCode }, http.message);
+      if (http.cause !== undefined)
+        req.log.debug({ code: http.code, cause: String((http.cause as Error).message ?? http.cause) }, 'what the library said');
+      // Overload is temporary: tell clients and load balancers when to come back rather than letting them hammer us.
+      if (http.statusCode === 503) reply.header('retry-after', '1');
+      return reply.status(http.statusCode).send(errorBody(http.code, http.message));
+    });
+    // A URL no route answers is answered as soon as its headers are in, before any body is read (a body sent with it is
+    // never read: body-budget closes the connection); one that exists under other methods gets 405 and Allow.
+    const routes = new RouteMethods();
+    app.addHook('onRoute', (route) => routes.add(route.url, route.method));
+    const notFound = (req: FastifyRequest, reply: FastifyReply) => {
+      const path = req.url.split('?')[0];
+      const allowed = routes.allowed(path);
+      if (allowed.length === 0)
+        return reply.status(404).send(errorBody('not_found', `no route for ${req.method} ${path}; GET /openapi.yaml lists the routes`));
+      return reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .send(
+          errorBody(
+            'method_not_allowed',
+            `${req.method} is not allowed on ${path}; use ${allowed.filter((m) => m !== 'HEAD').join(' or ')}`,
+          ),
+        );
+    };
+    app.addHook('onRequest', async (req, reply) => {
+      if (req.is404) return notFound(req, reply);
+    });
+    app.setNotFoundHandler(notFound);
+  },
+  { name: 'errors' },
+);

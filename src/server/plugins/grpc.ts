@@ -18,32 +18,35 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async (app) => {
-  const { config } = app;
-  let closing = false;
-  const server = createGrpcServer({
-    services: {
-      model: () => app.modelSlot.current,
-      ready: () => !closing && app.lifecycle.state === 'ready',
-      starting: () => app.lifecycle.state === 'starting',
-      infer: (images) => app.inference.predictAll(images),
-      maxBatch: config.BATCH_MAX_SIZE,
-      apiKey: config.API_KEY,
-      adminToken: config.ADMIN_TOKEN,
-      reload: () => reloadEverywhere(() => app.reloadModel(), config.MODEL_PATH),
-    },
-    metrics: createGrpcMetrics(app.metrics.registry),
-    log: app.log.child({ transport: 'grpc' }),
-    maxMessageBytes: config.BODY_LIMIT_BYTES,
-  });
-  app.decorate('grpc', { listen: (port = config.GRPC_PORT, host = config.HOST) => server.listen(host, port) });
+export default fp(
+  async (app) => {
+    const { config } = app;
+    let closing = false;
+    const server = createGrpcServer({
+      services: {
+        model: () => app.modelSlot.current,
+        ready: () => !closing && app.lifecycle.state === 'ready',
+        starting: () => app.lifecycle.state === 'starting',
+        infer: (images) => app.inference.predictAll(images),
+        maxBatch: config.BATCH_MAX_SIZE,
+        apiKey: config.API_KEY,
+        adminToken: config.ADMIN_TOKEN,
+        reload: () => reloadEverywhere(() => app.reloadModel(), config.MODEL_PATH),
+      },
+      metrics: createGrpcMetrics(app.metrics.registry),
+      log: app.log.child({ transport: 'grpc' }),
+      maxMessageBytes: config.BODY_LIMIT_BYTES,
+    });
+    app.decorate('grpc', { listen: (port = config.GRPC_PORT, host = config.HOST) => server.listen(host, port) });
 
-  let drained: Promise<void> | undefined;
-  app.addHook('preClose', async () => {
-    closing = true;
-    drained = server.drain();
-  });
-  app.addHook('onClose', async () => {
-    await (drained ?? server.drain());
-  });
-}, { name: 'grpc', dependencies: ['lifecycle', 'metrics', 'model-slot', 'inference', 'model-reload'] });
+    let drained: Promise<void> | undefined;
+    app.addHook('preClose', async () => {
+      closing = true;
+      drained = server.drain();
+    });
+    app.addHook('onClose', async () => {
+      await (drained ?? server.drain());
+    });
+  },
+  { name: 'grpc', dependencies: ['lifecycle', 'metrics', 'model-slot', 'inference', 'model-reload'] },
+);

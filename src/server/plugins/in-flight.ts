@@ -6,35 +6,38 @@
 import { once, EventEmitter } from 'node:events';
 import fp from 'fastify-plugin';
 
-export default fp(async (app) => {
-  let running = 0;
-  const idle = new EventEmitter();
+export default fp(
+  async (app) => {
+    let running = 0;
+    const idle = new EventEmitter();
 
-  const done = () => {
-    if (--running === 0) idle.emit('idle');
-  };
-  // A handler that returns a promise runs until it settles; one that does not is left as it is (Fastify sends what an
-  // async function resolves to, even undefined, so wrapping every handler in one would change a callback-style one).
-  app.addHook('onRoute', (route) => {
-    const handler = route.handler;
-    route.handler = function (request, reply) {
-      running++;
-      let result: unknown;
-      try {
-        result = handler.call(this, request, reply);
-      } catch (err) {
-        done();
-        throw err;
-      }
-      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') return Promise.resolve(result).finally(done);
-      done();
-      return result;
+    const done = () => {
+      if (--running === 0) idle.emit('idle');
     };
-  });
+    // A handler that returns a promise runs until it settles; one that does not is left as it is (Fastify sends what an
+    // async function resolves to, even undefined, so wrapping every handler in one would change a callback-style one).
+    app.addHook('onRoute', (route) => {
+      const handler = route.handler;
+      route.handler = function (request, reply) {
+        running++;
+        let result: unknown;
+        try {
+          result = handler.call(this, request, reply);
+        } catch (err) {
+          done();
+          throw err;
+        }
+        if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') return Promise.resolve(result).finally(done);
+        done();
+        return result;
+      };
+    });
 
-  app.addHook('onClose', async () => {
-    if (running === 0) return;
-    app.log.info({ requests: running }, 'draining: finishing requests whose clients have gone');
-    while (running > 0) await once(idle, 'idle');
-  });
-}, { name: 'in-flight', dependencies: ['model-slot', 'inference', 'preprocessor'] });
+    app.addHook('onClose', async () => {
+      if (running === 0) return;
+      app.log.info({ requests: running }, 'draining: finishing requests whose clients have gone');
+      while (running > 0) await once(idle, 'idle');
+    });
+  },
+  { name: 'in-flight', dependencies: ['model-slot', 'inference', 'preprocessor'] },
+);

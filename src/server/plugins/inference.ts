@@ -10,20 +10,23 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async (app) => {
-  const { BATCH_MAX_SIZE, BATCH_MAX_DELAY_MS, QUEUE_MAX } = app.config;
-  const { metrics } = app;
-  const inference = createInference(
-    app.modelSlot,
-    { maxBatchSize: BATCH_MAX_SIZE, maxDelayMs: BATCH_MAX_DELAY_MS, maxQueue: QUEUE_MAX },
-    {
-      batch({ size, seconds }) {
-        metrics.batchSize.observe(size);
-        metrics.inference.observe(seconds);
+export default fp(
+  async (app) => {
+    const { BATCH_MAX_SIZE, BATCH_MAX_DELAY_MS, QUEUE_MAX } = app.config;
+    const { metrics } = app;
+    const inference = createInference(
+      app.modelSlot,
+      { maxBatchSize: BATCH_MAX_SIZE, maxDelayMs: BATCH_MAX_DELAY_MS, maxQueue: QUEUE_MAX },
+      {
+        batch({ size, seconds }) {
+          metrics.batchSize.observe(size);
+          metrics.inference.observe(seconds);
+        },
+        queueWait: (seconds) => metrics.queueWait.observe(seconds),
       },
-      queueWait: (seconds) => metrics.queueWait.observe(seconds),
-    },
-  );
-  queueDepthGauge(metrics, () => inference.queued);
-  app.decorate('inference', inference);
-}, { name: 'inference', dependencies: ['metrics', 'model-slot'] });
+    );
+    queueDepthGauge(metrics, () => inference.queued);
+    app.decorate('inference', inference);
+  },
+  { name: 'inference', dependencies: ['metrics', 'model-slot'] },
+);

@@ -27,39 +27,42 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async (app) => {
-  const idleSince = new Map<Socket, number>(); // every open connection; 0 while a request is in progress
-  app.server.on('connection', (socket: Socket) => {
-    idleSince.set(socket, performance.now());
-    socket.once('close', () => idleSince.delete(socket));
-  });
-  app.server.on('request', (req, res) => {
-    const socket = req.socket as Socket;
-    idleSince.set(socket, 0);
-    res.once('finish', () => idleSince.has(socket) && idleSince.set(socket, performance.now()));
-  });
+export default fp(
+  async (app) => {
+    const idleSince = new Map<Socket, number>(); // every open connection; 0 while a request is in progress
+    app.server.on('connection', (socket: Socket) => {
+      idleSince.set(socket, performance.now());
+      socket.once('close', () => idleSince.delete(socket));
+    });
+    app.server.on('request', (req, res) => {
+      const socket = req.socket as Socket;
+      idleSince.set(socket, 0);
+      res.once('finish', () => idleSince.has(socket) && idleSince.set(socket, performance.now()));
+    });
 
-  let closing = false;
-  app.decorate('lifecycle', {
-    state: 'starting' as Lifecycle,
-    stopAccepting() {
-      // net.Server's close, not http.Server's: the latter also closes idle connections at once (see above).
-      if (app.server.listening) NetServer.prototype.close.call(app.server);
-    },
-    async closeConnections() {
-      closing = true;
-      while (idleSince.size > 0) {
-        const now = performance.now();
-        for (const [socket, since] of idleSince) if (since > 0 && now - since >= IDLE_CLOSE_MS) socket.destroy();
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-  });
-  app.addHook('onReady', async () => {
-    app.lifecycle.state = 'ready';
-  });
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close');
-    done(null, payload);
-  });
-}, { name: 'lifecycle' });
+    let closing = false;
+    app.decorate('lifecycle', {
+      state: 'starting' as Lifecycle,
+      stopAccepting() {
+        // net.Server's close, not http.Server's: the latter also closes idle connections at once (see above).
+        if (app.server.listening) NetServer.prototype.close.call(app.server);
+      },
+      async closeConnections() {
+        closing = true;
+        while (idleSince.size > 0) {
+          const now = performance.now();
+          for (const [socket, since] of idleSince) if (since > 0 && now - since >= IDLE_CLOSE_MS) socket.destroy();
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      },
+    });
+    app.addHook('onReady', async () => {
+      app.lifecycle.state = 'ready';
+    });
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      if (closing) reply.header('connection', 'close');
+      done(null, payload);
+    });
+  },
+  { name: 'lifecycle' },
+);

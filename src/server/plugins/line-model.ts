@@ -36,37 +36,42 @@ export interface LineModelOptions {
 
 export const lineModelSummary = (reader: LineReader): ModelSummary | undefined => reader.line && summaryOf(reader.line.slot.current.info);
 
-export default fp<LineModelOptions>(async (app, opts) => {
-  const { LINE_MODEL_PATH, READER, EXECUTION_PROVIDER, CPU_THREADS, BATCH_MAX_SIZE, BATCH_MAX_DELAY_MS, QUEUE_MAX } = app.config;
-  const wanted = chosenReader(READER);
-  if (wanted === 'segmentation') return void app.decorate('lineReader', { reader: wanted });
-  let model: LoadedLineModel | undefined;
-  try {
-    model = opts.lineModel === null ? undefined : (opts.lineModel ?? (await loadLineModel(LINE_MODEL_PATH, EXECUTION_PROVIDER, CPU_THREADS)));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  if (!model) {
-    const reason = `no line model at ${LINE_MODEL_PATH}: reading with the segmentation reader`;
-    app.log.warn({ reader: wanted }, reason);
-    return void app.decorate('lineReader', { reader: 'segmentation', reason });
-  }
-  if (model.fallbackReason) app.log.warn({ reason: model.fallbackReason }, 'CUDA execution provider unavailable: the line model runs on the CPU');
-  const slot = new ModelSlot(model, opts.lineModel === undefined);
-  const { metrics } = app;
-  const inference = createLineInference(
-    slot,
-    { maxBatchSize: BATCH_MAX_SIZE, maxDelayMs: BATCH_MAX_DELAY_MS, maxQueue: QUEUE_MAX },
-    {
-      batch({ size, seconds }) {
-        metrics.lineBatchSize.observe(size);
-        metrics.lineInference.observe(seconds);
+export default fp<LineModelOptions>(
+  async (app, opts) => {
+    const { LINE_MODEL_PATH, READER, EXECUTION_PROVIDER, CPU_THREADS, BATCH_MAX_SIZE, BATCH_MAX_DELAY_MS, QUEUE_MAX } = app.config;
+    const wanted = chosenReader(READER);
+    if (wanted === 'segmentation') return void app.decorate('lineReader', { reader: wanted });
+    let model: LoadedLineModel | undefined;
+    try {
+      model =
+        opts.lineModel === null ? undefined : (opts.lineModel ?? (await loadLineModel(LINE_MODEL_PATH, EXECUTION_PROVIDER, CPU_THREADS)));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    if (!model) {
+      const reason = `no line model at ${LINE_MODEL_PATH}: reading with the segmentation reader`;
+      app.log.warn({ reader: wanted }, reason);
+      return void app.decorate('lineReader', { reader: 'segmentation', reason });
+    }
+    if (model.fallbackReason)
+      app.log.warn({ reason: model.fallbackReason }, 'CUDA execution provider unavailable: the line model runs on the CPU');
+    const slot = new ModelSlot(model, opts.lineModel === undefined);
+    const { metrics } = app;
+    const inference = createLineInference(
+      slot,
+      { maxBatchSize: BATCH_MAX_SIZE, maxDelayMs: BATCH_MAX_DELAY_MS, maxQueue: QUEUE_MAX },
+      {
+        batch({ size, seconds }) {
+          metrics.lineBatchSize.observe(size);
+          metrics.lineInference.observe(seconds);
+        },
+        queueWait: (seconds) => metrics.queueWait.observe(seconds),
       },
-      queueWait: (seconds) => metrics.queueWait.observe(seconds),
-    },
-  );
-  const temperature = readTemperature(model.info.path, model.info.sha256);
-  app.log.info({ model: model.info, executionProvider: model.provider, temperature, reader: wanted }, 'line model loaded and warmed up');
-  app.decorate('lineReader', { reader: wanted, line: { slot, inference, temperature } });
-  app.addHook('onClose', async () => slot.close());
-}, { name: 'line-model', dependencies: ['metrics'] });
+    );
+    const temperature = readTemperature(model.info.path, model.info.sha256);
+    app.log.info({ model: model.info, executionProvider: model.provider, temperature, reader: wanted }, 'line model loaded and warmed up');
+    app.decorate('lineReader', { reader: wanted, line: { slot, inference, temperature } });
+    app.addHook('onClose', async () => slot.close());
+  },
+  { name: 'line-model', dependencies: ['metrics'] },
+);

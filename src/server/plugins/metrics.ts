@@ -10,8 +10,11 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async (app) => {
-  const metrics = createMetrics();
-  if (isClusterWorker) shareMetrics(metrics.registry);
-  app.decorate('metrics', metrics);
-}, { name: 'metrics' });
+export default fp(
+  async (app) => {
+    const metrics = createMetrics();
+    if (isClusterWorker) shareMetrics(metrics.registry);
+    app.decorate('metrics', metrics);
+  },
+  { name: 'metrics' },
+);

@@ -15,9 +15,9 @@ export async function requireBearer(
     specCompliance: 'rfc6749', // the scheme's name in any case ("bearer"), as RFC 7235 says; the key itself exactly
     verifyErrorLogLevel: 'info', // a client's mistake, not our error
     // The plugin's types expect { error: string }; it sends whatever we return, and we keep our one error shape.
-    errorResponse: ((err: Error) => body(`${err.message}: send "Authorization: Bearer <${what}>"`)) as unknown as (
-      err: Error,
-    ) => { error: string },
+    errorResponse: ((err: Error) => body(`${err.message}: send "Authorization: Bearer <${what}>"`)) as unknown as (err: Error) => {
+      error: string;
+    },
   });
   app.addHook('onSend', async (_req, reply) => {
     if (reply.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="lenet-service"');

@@ -11,7 +11,11 @@ const health: FastifyPluginAsync = async (app) => {
     if (state !== 'ready') return reply.status(503).send({ status: state });
     const { info, provider } = app.modelSlot.current;
     const { reader, reason, line } = app.lineReader;
-    const lineModel = line && { ...summaryOf(line.slot.current.info), executionProvider: line.slot.current.provider, temperature: line.temperature };
+    const lineModel = line && {
+      ...summaryOf(line.slot.current.info),
+      executionProvider: line.slot.current.provider,
+      temperature: line.temperature,
+    };
     return {
       status: 'ready',
       model: { ...summaryOf(info), inputs: info.inputs, outputs: info.outputs },

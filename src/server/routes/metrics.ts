@@ -16,7 +16,11 @@ const metrics: FastifyPluginAsync = async (app) => {
     try {
       return await clusterMetrics();
     } catch (err) {
-      throw new HttpError(503, 'metrics_unavailable', `not every worker answered for the cluster's metrics (${(err as Error).message}); try again`);
+      throw new HttpError(
+        503,
+        'metrics_unavailable',
+        `not every worker answered for the cluster's metrics (${(err as Error).message}); try again`,
+      );
     }
   }
 

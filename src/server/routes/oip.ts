@@ -39,7 +39,8 @@ const oip: FastifyPluginAsync = async (app) => {
   });
   // A route rather than a not-found handler: the page's static files answer every other GET path of the app. It answers
   // as soon as the headers are in, before any body is read.
-  const noRoute = async (req: FastifyRequest, reply: FastifyReply) => reply.status(404).send(oipError(`no route for ${req.method} ${req.url.split('?')[0]}`));
+  const noRoute = async (req: FastifyRequest, reply: FastifyReply) =>
+    reply.status(404).send(oipError(`no route for ${req.method} ${req.url.split('?')[0]}`));
   app.all('/*', { onRequest: noRoute }, noRoute);
 
   /** The served model, if the URL names it (and its version, when it names one); 404 otherwise. */
@@ -75,8 +76,18 @@ const oip: FastifyPluginAsync = async (app) => {
         const request = parseInferRequest(req.body, req.headers['inference-header-content-length'], { maxBatch: service.maxBatch });
         const { n, images } = request;
         // A full queue becomes 503 with Retry-After in the error handler above, through the service's one mapping.
-        const { probabilities, model: { name, version } } = await runInference(service.infer, images, n);
-        const encoded = encodeInferResponse({ modelName: name, modelVersion: version, id: request.id, outputs: request.outputs, probabilities, n });
+        const {
+          probabilities,
+          model: { name, version },
+        } = await runInference(service.infer, images, n);
+        const encoded = encodeInferResponse({
+          modelName: name,
+          modelVersion: version,
+          id: request.id,
+          outputs: request.outputs,
+          probabilities,
+          n,
+        });
         if ('json' in encoded) return encoded.json;
         return reply.type('application/octet-stream').header('inference-header-content-length', encoded.headerLength).send(encoded.body);
       });

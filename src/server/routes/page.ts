@@ -6,7 +6,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { PROJECT_ROOT } from '../config.js';
 
 /** Its own scripts, styles and API only; the digits' debug pictures are data: URLs, an uploaded picture a blob: URL. */
-const CSP = "default-src 'self'; img-src 'self' data: blob:; script-src 'self'; style-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const CSP =
+  "default-src 'self'; img-src 'self' data: blob:; script-src 'self'; style-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 const page: FastifyPluginAsync = async (app) => {
   app.addHook('onSend', async (_req, reply) => {

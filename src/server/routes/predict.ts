@@ -15,7 +15,8 @@ export async function imageFrom(req: FastifyRequest): Promise<Buffer> {
         if (part.type !== 'file') continue;
         // A second file is an error, not something to ignore silently.
         if (image) throw new HttpError(400, 'too_many_files', 'send one image per request');
-        if (part.fieldname !== 'image') throw new HttpError(400, 'missing_image', `the file is in the field "${part.fieldname}"; send it in the field "image"`);
+        if (part.fieldname !== 'image')
+          throw new HttpError(400, 'missing_image', `the file is in the field "${part.fieldname}"; send it in the field "image"`);
         image = await part.toBuffer();
       }
     } catch (err) {
@@ -34,10 +35,18 @@ export async function imageFrom(req: FastifyRequest): Promise<Buffer> {
   }
   if (req.body !== undefined && !Buffer.isBuffer(req.body)) {
     // Fastify parsed it as text or JSON: not an image content type.
-    throw new HttpError(415, 'unsupported_media_type', `Content-Type ${req.headers['content-type']} is not an image; use ${IMAGE_CONTENT_TYPES}, or multipart/form-data`);
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      `Content-Type ${req.headers['content-type']} is not an image; use ${IMAGE_CONTENT_TYPES}, or multipart/form-data`,
+    );
   }
   if (!Buffer.isBuffer(req.body) || req.body.length === 0) {
-    throw new HttpError(400, 'missing_image', `send the image as the body (Content-Type: ${IMAGE_CONTENT_TYPES}) or as multipart field "image"`);
+    throw new HttpError(
+      400,
+      'missing_image',
+      `send the image as the body (Content-Type: ${IMAGE_CONTENT_TYPES}) or as multipart field "image"`,
+    );
   }
   return req.body;
 }

@@ -64,14 +64,24 @@ const read: FastifyPluginAsync = async (app) => {
       // The candidates of one batch of a picture, queued together so that they share a batch.
       const predictions = await app.inference.predictAll(tensors);
       answered = predictions[0];
-      return { probabilities: predictions.map((p) => p.probabilities), temperature: temperatureOf(answered.model), model: answered.model.sha256 };
+      return {
+        probabilities: predictions.map((p) => p.probabilities),
+        temperature: temperatureOf(answered.model),
+        model: answered.model.sha256,
+      };
     });
     const digits = await Promise.all(
       reading.digits.map(async ({ pixels, ...digit }) =>
         debug ? { ...digit, input: `data:image/png;base64,${(await pixelsToPng(pixels)).toString('base64')}` } : digit,
       ),
     );
-    return { text: reading.text, confidence: reading.confidence, digits, model: answered!.model, executionProvider: answered!.executionProvider };
+    return {
+      text: reading.text,
+      confidence: reading.confidence,
+      digits,
+      model: answered!.model,
+      executionProvider: answered!.executionProvider,
+    };
   };
 
   app.post<{ Querystring: { debug?: string; length?: number } }>(

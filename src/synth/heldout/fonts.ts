@@ -22,7 +22,8 @@ export const HELD_OUT_FONTS = [
 ] as const;
 
 /** Where they come from, for the error when one is missing. */
-const PACKAGES = 'fonts-bwht fonts-dkg-handwriting fonts-rufscript fonts-joscelyn fonts-leckerli-one fonts-seto fonts-sjfonts fonts-yusei-magic fonts-femkeklaver';
+const PACKAGES =
+  'fonts-bwht fonts-dkg-handwriting fonts-rufscript fonts-joscelyn fonts-leckerli-one fonts-seto fonts-sjfonts fonts-yusei-magic fonts-femkeklaver';
 
 async function render(markup: string): Promise<Ink> {
   const { data, info } = await sharp({ text: { text: markup, dpi: 72 } })

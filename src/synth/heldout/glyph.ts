@@ -42,7 +42,8 @@ export function cropInk(ink: Ink, threshold = INK): Ink & { left: number; top: n
   return { data, width, height, left: x0, top: y0 };
 }
 
-const raw = (ink: Ink) => sharp(Buffer.from(ink.data.buffer, ink.data.byteOffset, ink.data.length), { raw: { width: ink.width, height: ink.height, channels: 1 } });
+const raw = (ink: Ink) =>
+  sharp(Buffer.from(ink.data.buffer, ink.data.byteOffset, ink.data.length), { raw: { width: ink.width, height: ink.height, channels: 1 } });
 
 async function toInk(pipeline: Sharp): Promise<Ink> {
   const { data, info } = await pipeline.extractChannel(0).raw().toBuffer({ resolveWithObject: true });
@@ -56,7 +57,13 @@ export async function styleGlyph(mnist28: Uint8Array, style: GlyphStyle): Promis
   const k = style.scale;
   const matrix: [number, number, number, number] = [c * k, (c * -style.shear - s) * k, s * k, (s * -style.shear + c) * k];
   const pad = 4; // room for the turned corners before libvips sizes the output
-  const padded = raw({ data: mnist28, width: 28, height: 28 }).extend({ top: pad, bottom: pad, left: pad, right: pad, background: '#000000' });
+  const padded = raw({ data: mnist28, width: 28, height: 28 }).extend({
+    top: pad,
+    bottom: pad,
+    left: pad,
+    right: pad,
+    background: '#000000',
+  });
   let ink = await toInk(padded.affine(matrix, { background: '#000000', interpolator: sharp.interpolators.bicubic }));
   if (Math.abs(style.weight) > 0.05) {
     // A heavier pen: blur, then stretch so the blurred rim counts as ink. A lighter one: stretch down so the rim drops.

@@ -99,7 +99,8 @@ export async function heldOutSample(set: HeldOutSet, index: number, mnistTest: S
 
 /** The first `count` pictures of a set (the report reads HELD_OUT_COUNT, CI HELD_OUT_CI_COUNT). */
 export async function heldOutSet(set: HeldOutSet, count: number, mnistTest: Split, seed = HELD_OUT_SEED): Promise<HeldOutSample[]> {
-  if (mnistTest.count !== 10_000) throw new Error('the held-out composer takes MNIST test[0:10000] (the report role), not a training split');
+  if (mnistTest.count !== 10_000)
+    throw new Error('the held-out composer takes MNIST test[0:10000] (the report role), not a training split');
   const samples = [];
   for (let i = 0; i < count; i++) samples.push(await heldOutSample(set, i, mnistTest, seed));
   return samples;

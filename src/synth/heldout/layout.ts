@@ -42,7 +42,12 @@ export async function layLine(glyphs: Ink[], labels: number[], spacing: Spacing,
   const margin = 2;
   const width = x + 2 * margin;
   const rows = Math.ceil(bottom - top) + 2 * margin;
-  const boxes = glyphs.map((g, i) => ({ x: xs[i] + margin, y: Math.round(bottoms[i] - g.height - top) + margin, width: g.width, height: g.height }));
+  const boxes = glyphs.map((g, i) => ({
+    x: xs[i] + margin,
+    y: Math.round(bottoms[i] - g.height - top) + margin,
+    width: g.width,
+    height: g.height,
+  }));
   const { data, info } = await sharp({ create: { width, height: rows, channels: 3, background: '#000000' } })
     .composite(
       glyphs.map((g, i) => ({

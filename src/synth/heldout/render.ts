@@ -16,7 +16,14 @@ export interface Picture {
 }
 
 type Rgb = [number, number, number];
-const hex = ([r, g, b]: Rgb) => `#${[r, g, b].map((v) => Math.max(0, Math.min(255, Math.round(v))).toString(16).padStart(2, '0')).join('')}`;
+const hex = ([r, g, b]: Rgb) =>
+  `#${[r, g, b]
+    .map((v) =>
+      Math.max(0, Math.min(255, Math.round(v)))
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`;
 const PENS: Rgb[] = [
   [20, 20, 24], // black ballpoint
   [24, 38, 110], // blue ballpoint
@@ -72,7 +79,9 @@ export async function paperPng(line: Line, digitHeight: number, draw: Draw): Pro
   const tone = draw.uniform(226, 255);
   const paper: Rgb = [tone, tone - draw.uniform(0, 6), tone - draw.uniform(0, 12)];
   const scan = await sharp({ create: { width: ink.width, height: ink.height, channels: 3, background: hex(paper) } })
-    .composite([{ input: penLayer(ink, draw.pick(PENS), draw.uniform(0.8, 1)), raw: { width: ink.width, height: ink.height, channels: 4 } }])
+    .composite([
+      { input: penLayer(ink, draw.pick(PENS), draw.uniform(0.8, 1)), raw: { width: ink.width, height: ink.height, channels: 4 } },
+    ])
     .removeAlpha()
     .raw()
     .toBuffer();
@@ -81,7 +90,11 @@ export async function paperPng(line: Line, digitHeight: number, draw: Draw): Pro
   const soft = draw.uniform(0, 0.8);
   if (soft > 0.3) out = rawOf(await out.blur(soft).raw().toBuffer(), ink.width, ink.height, 3);
   if (draw.chance(0.5)) out = out.greyscale();
-  return { picture: await out.png({ compressionLevel: draw.int(1, 9) }).toBuffer(), type: 'image/png', boxes: moved(line.boxes, m.left, m.top) };
+  return {
+    picture: await out.png({ compressionLevel: draw.int(1, 9) }).toBuffer(),
+    type: 'image/png',
+    boxes: moved(line.boxes, m.left, m.top),
+  };
 }
 
 /** Light from one point falling off towards the edges, as SVG (multiplied over the paper). */
@@ -126,7 +139,14 @@ export async function photoJpeg(line: Line, digitHeight: number, draw: Draw): Pr
     .extractChannel(0)
     .raw()
     .toBuffer({ resolveWithObject: true });
-  const ink = framed({ data: new Uint8Array(tilted.data.buffer, tilted.data.byteOffset, tilted.data.length), width: tilted.info.width, height: tilted.info.height }, margins(digitHeight, 0.5, 2.2, draw));
+  const ink = framed(
+    {
+      data: new Uint8Array(tilted.data.buffer, tilted.data.byteOffset, tilted.data.length),
+      width: tilted.info.width,
+      height: tilted.info.height,
+    },
+    margins(digitHeight, 0.5, 2.2, draw),
+  );
   const tone = draw.uniform(200, 245);
   const warm = draw.uniform(-8, 14); // indoor light warm, daylight through a window cool
   const paper: Rgb = [tone + warm / 2, tone, tone - warm];
@@ -143,7 +163,12 @@ export async function photoJpeg(line: Line, digitHeight: number, draw: Draw): Pr
   let photo = rawOf(await rawOf(layered, ink.width, ink.height, 3).blur(draw.uniform(0.4, 1.4)).raw().toBuffer(), ink.width, ink.height, 3);
   if (draw.chance(0.4)) {
     const { orientation, store } = draw.pick(SIDEWAYS);
-    photo = rawOf(await photo.rotate(store).raw().toBuffer(), store === 180 ? ink.width : ink.height, store === 180 ? ink.height : ink.width, 3).withMetadata({
+    photo = rawOf(
+      await photo.rotate(store).raw().toBuffer(),
+      store === 180 ? ink.width : ink.height,
+      store === 180 ? ink.height : ink.width,
+      3,
+    ).withMetadata({
       orientation,
     });
   }
@@ -158,7 +183,15 @@ export async function photoJpeg(line: Line, digitHeight: number, draw: Draw): Pr
 export async function canvasPng(line: Line, digitHeight: number, draw: Draw): Promise<Picture> {
   const m = margins(digitHeight, 0.1, 0.9, draw);
   const ink = framed(line.ink, m);
-  const pen = draw.pick<Rgb>([[0, 0, 0], [30, 60, 200], [200, 30, 40], [255, 255, 255], [40, 40, 40]]);
-  const picture = await rawOf(new Uint8Array(penLayer(ink, pen, 1)), ink.width, ink.height, 4).png().toBuffer();
+  const pen = draw.pick<Rgb>([
+    [0, 0, 0],
+    [30, 60, 200],
+    [200, 30, 40],
+    [255, 255, 255],
+    [40, 40, 40],
+  ]);
+  const picture = await rawOf(new Uint8Array(penLayer(ink, pen, 1)), ink.width, ink.height, 4)
+    .png()
+    .toBuffer();
   return { picture, type: 'image/png', boxes: moved(line.boxes, m.left, m.top) };
 }

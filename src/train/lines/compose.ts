@@ -40,7 +40,14 @@ export interface Writer {
 export function drawWriter(rng: Rng): Writer {
   const spacing = rng();
   // Wide gaps, ordinary ones, touching and overlapping neighbours: a quarter each.
-  const gap = spacing < 0.25 ? between(rng, 0.3, 1.0) : spacing < 0.5 ? between(rng, 0.05, 0.3) : spacing < 0.75 ? between(rng, -0.08, 0.08) : between(rng, -0.3, -0.05);
+  const gap =
+    spacing < 0.25
+      ? between(rng, 0.3, 1.0)
+      : spacing < 0.5
+        ? between(rng, 0.05, 0.3)
+        : spacing < 0.75
+          ? between(rng, -0.08, 0.08)
+          : between(rng, -0.3, -0.05);
   const penDraw = rng();
   return {
     // Mostly small pictures (they are shrunk to 20 px anyway, and small ones are cheap to make), some large.
@@ -70,7 +77,8 @@ function writeDigit(glyph: Glyph, unit: number, w: Writer, rng: Rng): Glyph {
   const penTimes = w.pen + (chance(rng, w.penWobble) ? (chance(rng, 0.5) ? 1 : -1) : 0);
   // Pens scale with the digit: a 2-pixel dilation on a 22-pixel digit is already a marker.
   if (penTimes !== 0) g = pen(pad(g, Math.max(0, penTimes)), penTimes);
-  if (chance(rng, w.breaks)) g = breakStroke(g, rng, between(rng, 1, Math.max(1.5, 0.12 * g.height)), chance(rng, 0.5) ? 0.12 * g.height : 0);
+  if (chance(rng, w.breaks))
+    g = breakStroke(g, rng, between(rng, 1, Math.max(1.5, 0.12 * g.height)), chance(rng, 0.5) ? 0.12 * g.height : 0);
   const theta = (between(rng, -w.rotation, w.rotation) * Math.PI) / 180;
   const slant = w.slant + between(rng, -0.06, 0.06);
   const [cos, sin] = [Math.cos(theta), Math.sin(theta)];

@@ -26,7 +26,10 @@ export class LineDataSource {
   }
 
   static async start(init: DataWorkerInit, count: number): Promise<{ source: LineDataSource; fonts: number }> {
-    const workers = Array.from({ length: Math.max(1, count) }, () => new Worker(BOOTSTRAP, { eval: true, workerData: { entry: ENTRY, init } }));
+    const workers = Array.from(
+      { length: Math.max(1, count) },
+      () => new Worker(BOOTSTRAP, { eval: true, workerData: { entry: ENTRY, init } }),
+    );
     const source = new LineDataSource(workers);
     const started = workers.map(
       (worker) =>

@@ -28,7 +28,10 @@ try {
   port.on('message', async ({ chunk }: DataRequest) => {
     try {
       const batches = await trainingChunk(sources, init.seed, chunk, init.batches, init.batchSize);
-      port.postMessage({ chunk, batches } satisfies DataReply, batches.map((b) => b.data.buffer as ArrayBuffer));
+      port.postMessage(
+        { chunk, batches } satisfies DataReply,
+        batches.map((b) => b.data.buffer as ArrayBuffer),
+      );
     } catch (err) {
       port.postMessage({ error: (err as Error).stack ?? String(err) } satisfies DataReply);
     }

@@ -68,7 +68,8 @@ export async function fontDigits(family: string): Promise<{ glyphs: Glyph[]; uni
   const fallback = await render('No Such Font For Lenet', 0);
   if (glyphs.some((g) => !g)) return undefined;
   const zero = glyphs[0]!;
-  const same = fallback && fallback.width === zero.width && fallback.height === zero.height && fallback.data.every((v, i) => v === zero.data[i]);
+  const same =
+    fallback && fallback.width === zero.width && fallback.height === zero.height && fallback.data.every((v, i) => v === zero.data[i]);
   if (same) return undefined;
   const ok = glyphs as Glyph[];
   return { glyphs: ok, unit: Math.max(...ok.map((g) => g.height)) };

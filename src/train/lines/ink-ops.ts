@@ -76,7 +76,12 @@ export function breakStroke(g: Glyph, rng: Rng, gap: number, detach: number): Gl
  */
 export function warp(g: Glyph, a: number, b: number, c: number, d: number): Glyph {
   const { width: w, height: h } = g;
-  const corners = [[-w / 2, -h / 2], [w / 2, -h / 2], [-w / 2, h / 2], [w / 2, h / 2]].map(([x, y]) => [a * x + b * y, c * x + d * y]);
+  const corners = [
+    [-w / 2, -h / 2],
+    [w / 2, -h / 2],
+    [-w / 2, h / 2],
+    [w / 2, h / 2],
+  ].map(([x, y]) => [a * x + b * y, c * x + d * y]);
   const W = Math.max(1, Math.ceil(Math.max(...corners.map((p) => p[0])) - Math.min(...corners.map((p) => p[0]))));
   const H = Math.max(1, Math.ceil(Math.max(...corners.map((p) => p[1])) - Math.min(...corners.map((p) => p[1]))));
   const det = a * d - b * c;

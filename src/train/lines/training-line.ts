@@ -92,7 +92,13 @@ export function padBatch(lines: TrainingLine[]): LineBatch {
  * (so a resumed run sees what the uninterrupted one would). The chunk's lines are sorted by width before they are cut
  * into batches, so that little of a batch is padding; the batches come out in a shuffled order.
  */
-export async function trainingChunk(sources: LineSources, seed: number, index: number, batches: number, batchSize: number): Promise<LineBatch[]> {
+export async function trainingChunk(
+  sources: LineSources,
+  seed: number,
+  index: number,
+  batches: number,
+  batchSize: number,
+): Promise<LineBatch[]> {
   const rng = createRng((Math.imul(seed, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b)) >>> 0);
   const lines: TrainingLine[] = [];
   while (lines.length < batches * batchSize) {

@@ -32,7 +32,8 @@ export function warmStartFromLenet(file: string): WarmStart {
         params.set(p.name, values); // a line model's, blank row and all
         continue;
       }
-      if (values.length !== per * BLANK) throw new Error(`${file}: ${p.name} has ${values.length} values, expected ${per * BLANK} or ${per * LINE_CLASSES}`);
+      if (values.length !== per * BLANK)
+        throw new Error(`${file}: ${p.name} has ${values.length} values, expected ${per * BLANK} or ${per * LINE_CLASSES}`);
       const grown = new Float32Array(numel(p.shape));
       grown.set(values); // rows 0–9 the digits', row 10 (the blank's) zero
       params.set(p.name, grown);
@@ -56,7 +57,10 @@ export function randomStart(seed: number): WarmStart {
     else if (p.init === 'zeros') params.set(p.name, new Float32Array(size));
     else {
       const std = Math.sqrt(2 / (size / p.shape[0]));
-      params.set(p.name, Float32Array.from({ length: size }, () => std * normal(rng)));
+      params.set(
+        p.name,
+        Float32Array.from({ length: size }, () => std * normal(rng)),
+      );
     }
   }
   return { params: flattenLineParams(params) };
