@@ -281,8 +281,8 @@ describe('gRPC: malformed requests get INVALID_ARGUMENT (or the code that says w
     ['no inputs', () => ({ model_name: name }), status.INVALID_ARGUMENT, /expected one input tensor "image", got 0/],
     ['two inputs', () => ({ model_name: name, inputs: [input(1), input(1)] }), status.INVALID_ARGUMENT, /got 2/],
     ['a wrong input name', () => withInput({ name: 'input0' }), status.INVALID_ARGUMENT, /unknown input "input0"/],
-    ['FP64', () => withInput({ datatype: 'FP64' }), status.INVALID_ARGUMENT, /must be FP32, got FP64/],
-    ['UINT8', () => withInput({ datatype: 'UINT8' }), status.INVALID_ARGUMENT, /must be FP32, got UINT8/],
+    ['FP64', () => withInput({ datatype: 'FP64' }), status.INVALID_ARGUMENT, /must be FP32, got "FP64"/],
+    ['UINT8', () => withInput({ datatype: 'UINT8' }), status.INVALID_ARGUMENT, /must be FP32, got "UINT8"/],
     ['no datatype', () => withInput({ datatype: '' }), status.INVALID_ARGUMENT, /must be FP32/],
     [
       'the shape of another model',
