@@ -26,7 +26,8 @@ const { values, positionals } = parseArgs({
   },
   allowPositionals: true,
 });
-if (!['validation', 'spare', 'held-out'].includes(values.role!)) throw new Error(`--role: validation, spare or held-out, not ${values.role}`);
+if (!['validation', 'spare', 'held-out'].includes(values.role!))
+  throw new Error(`--role: validation, spare or held-out, not ${values.role}`);
 const role = values.role as FontRole;
 
 interface Item {
@@ -100,7 +101,9 @@ for (const file of positionals.length > 0 ? positionals : ['models/lenet.onnx'])
   }
   if (writers.length > 0) {
     const w = await answers(session, writers);
-    console.log(`  other writers (MNIST train[55000:60000] via /predict): ${pct(w.filter((d, i) => d === writers[i].label).length, writers.length)}`);
+    console.log(
+      `  other writers (MNIST train[55000:60000] via /predict): ${pct(w.filter((d, i) => d === writers[i].label).length, writers.length)}`,
+    );
   }
   await session.release();
 }

@@ -56,9 +56,12 @@ export function mnistTrainingGlyph(train: Split, i: number): Glyph {
 /** A font's ten digits rendered by pango through sharp, with the font's tallest digit's height; undefined when the font
  * is missing (pango then draws in its fallback font). src/synth has its own: the validation pictures must come by a
  * code path apart from the training lines' (CONTRACTS.md). */
-export async function fontDigits(family: string): Promise<{ glyphs: Glyph[]; unit: number } | undefined> {
+export const fontDigits = (family: string) => fontDigitsAt(family, 64);
+
+/** As fontDigits, typed `points` high (small sizes are hinted to other shapes and stroke widths). */
+export async function fontDigitsAt(family: string, points: number): Promise<{ glyphs: Glyph[]; unit: number } | undefined> {
   const render = async (name: string, d: number) => {
-    const { data, info } = await sharp({ text: { text: `<span font="${name} 64">${d}</span>`, dpi: 72 } })
+    const { data, info } = await sharp({ text: { text: `<span font="${name} ${points}">${d}</span>`, dpi: 72 } })
       .greyscale()
       .raw()
       .toBuffer({ resolveWithObject: true });
