@@ -4,7 +4,7 @@
 import sharp from 'sharp';
 import { HELD_OUT_FONTS } from './heldout/fonts.js';
 
-/** The fonts a LeNet may train and choose on (CONTRACTS.md); the same list as the line trainer's. */
+/** The fonts a model may train and choose on (CONTRACTS.md); the trainers take the list from here. */
 export const TRAINING_FONTS = [
   'Because We Build',
   'Because We Create',

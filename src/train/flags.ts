@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DEVICES } from '../model/session.js';
 import { RECIPES, type Recipe } from './recipes.js';
-import { TRAINING_FONTS } from './lines/glyphs.js';
+import { TRAINING_FONTS } from '../synth/font-digits.js';
 import { pinTeacher } from './teachers.js';
 import { pinWarmStart } from './warm-start.js';
 

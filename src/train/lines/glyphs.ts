@@ -15,16 +15,7 @@ export interface Glyph {
 export const TRAIN_MNIST_END = 55000;
 
 /** Handwriting fonts the line model may train on (CONTRACTS.md, split by font; Debian's fonts-* packages). */
-export const TRAINING_FONTS = [
-  'Because We Build',
-  'Because We Create',
-  'Because We Mentor',
-  'Breip',
-  'Humor Sans',
-  'Klee One',
-  'Steve',
-  'kiloji',
-] as const;
+export { TRAINING_FONTS } from '../../synth/font-digits.js';
 
 export function cropGlyph(data: Uint8Array, width: number, height: number, label: number): Glyph | undefined {
   let [x0, y0, x1, y1] = [width, height, -1, -1];
