@@ -1,11 +1,12 @@
-// `tsx scripts/font-digits.ts [--role validation|held-out] [--writers] [MODEL.onnx ...]`: single digits typed in one
-// role's handwriting fonts (src/synth/font-digits.ts; CONTRACTS.md's split by font), black on white PNGs, through
-// /predict's preprocessing in process, classified by each model given (default models/lenet.onnx): accuracy, per font,
-// the commonest confusions, and a sha256 of the model inputs (the same at two commits exactly when their preprocessing
-// is). --role validation (the default) reads the 8 training fonts, the only ones a choice may look at; held-out reads
-// the 11 others, for the report after the rule in docs/performance.md was fixed. --writers adds other writers' digits:
-// MNIST train[55000:60000] (held out from every recipe's training, unseen writers; docs/performance.md), sent as dark
-// ink on white 28×28 PNGs the same way.
+// `tsx scripts/font-digits.ts [--role validation|spare|held-out] [--fonts A,B] [--writers] [MODEL.onnx ...]`: single
+// digits typed in one role's handwriting fonts (src/synth/font-digits.ts; CONTRACTS.md's split by font), regular and
+// bold, black on white PNGs, through /predict's preprocessing in process, classified by each model given (default
+// models/lenet.onnx): accuracy, per font, the commonest confusions, and a sha256 of the model inputs (the same at two
+// commits exactly when their preprocessing is). --role validation (the default) reads the 8 training fonts, the only
+// ones a choice may look at (--fonts: a fold of them); spare, a font in neither list; held-out, the 11 held-out fonts,
+// for the report after the rule in docs/performance.md was fixed. --writers adds other writers' digits: MNIST
+// train[55000:60000] (held out from every recipe's training, unseen writers; docs/performance.md), sent as dark ink on
+// white 28×28 PNGs the same way.
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
