@@ -11,6 +11,8 @@
 // tens of seconds as V8 compiles its hot functions. Then before each case every server gets an unmeasured warm-up run
 // (2 s) at the same concurrency with the same body: fresh connections on a cold code path inflate the first run's p99.
 // BENCH_WARMUP=<seconds> replaces all of that with a fixed warm-up of that many seconds before each case.
+// BENCH_SERVE_BASELINE=<another build's dist/server/main.js> (a worktree of an older commit, built) takes the Python
+// stack's place as the alternating baseline, with as many workers: old against new for a change, ratios the same way.
 import { spawnSync } from 'node:child_process';
 import { loadMnist, toFloat } from '../src/train/mnist.js';
 import { binaryInferBody, jsonInferBody } from '../harness/oip-requests.js';
@@ -31,6 +33,8 @@ const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? '1,2').split(',').map(Number
 /** Only the pictures whose name contains this (e.g. BENCH_CASES=JPEG); BENCH_CASES=gRPC runs the gRPC rows alone. */
 const CASES = process.env.BENCH_CASES ?? '';
 const LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
+const BASELINE_BUILD = process.env.BENCH_SERVE_BASELINE;
+const BASELINE_NAME = BASELINE_BUILD ? `the baseline build` : 'the Python stack';
 
 /** Every server here (ours and the baselines) is ready once it answers a prediction. */
 const start = (args: string[], command = process.execPath, workers = 1, env: Record<string, string> = {}) =>
@@ -58,21 +62,23 @@ const drive = (url: string, body: Buffer, connections: number, seconds: number, 
 const pictures = await benchPictures();
 console.log(
   `bench:serve — ${hasWrk ? 'wrk -t1' : 'autocannon'}, ${SECONDS} s per run after ${STEADY ? `warming until steady, then ${WARMUP} s` : `${WARMUP} s`} of warm-up, LOG_LEVEL=${LOG_LEVEL}, ` +
-    `${ROUNDS} round(s) per case; ratios to the Python stack are medians of per-round ratios\n${pictures.map((p) => `  ${describe(p)}`).join('\n')}\n`,
+    `${ROUNDS} round(s) per case; ratios to ${BASELINE_NAME}${BASELINE_BUILD ? ` (${BASELINE_BUILD})` : ''} are medians of per-round ratios\n${pictures.map((p) => `  ${describe(p)}`).join('\n')}\n`,
 );
 const baseline = await start(['--import', 'tsx', 'scripts/bench/constant-server.ts']);
 // The Python stack people would otherwise pick, where Debian's python3-fastapi, -uvicorn, -torch and -pil are installed.
-const hasPython = spawnSync('/usr/bin/python3', ['-c', 'import fastapi, uvicorn, torch, PIL']).status === 0;
+const hasPython = BASELINE_BUILD !== undefined || spawnSync('/usr/bin/python3', ['-c', 'import fastapi, uvicorn, torch, PIL']).status === 0;
 if (!hasPython) console.log('(no Python baseline: apt-get install python3-fastapi python3-uvicorn python3-torch python3-pil)\n');
 // uvicorn's own process manager for N workers; the shell hands it the port the helper picked.
 const startPython = (workers: number) =>
-  start(
-    [
-      '-c',
-      `exec /usr/bin/python3 -m uvicorn --app-dir scripts/bench python_server:app --host 127.0.0.1 --port "$PORT" --workers ${workers} --log-level warning --no-access-log`,
-    ],
-    '/bin/sh',
-  );
+  BASELINE_BUILD
+    ? start([BASELINE_BUILD], process.execPath, workers)
+    : start(
+        [
+          '-c',
+          `exec /usr/bin/python3 -m uvicorn --app-dir scripts/bench python_server:app --host 127.0.0.1 --port "$PORT" --workers ${workers} --log-level warning --no-access-log`,
+        ],
+        '/bin/sh',
+      );
 const fmt = (name: string, c: number, r: Result) =>
   `${name.padEnd(44)} c${String(c).padEnd(3)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms` +
   (r.errors ? `  ERRORS ${r.errors}` : '');
@@ -198,7 +204,8 @@ try {
     console.log(fmt('constant route (ceiling)', c, await constant(SECONDS)));
   }
   for (const workers of WORKER_COUNTS) {
-    console.log(`\n— ${workers} process(es): ours WORKERS=${workers}, Python uvicorn --workers ${workers}`);
+    const other = BASELINE_BUILD ? `the baseline build WORKERS=${workers}` : `Python uvicorn --workers ${workers}`;
+    console.log(`\n— ${workers} process(es): ours WORKERS=${workers}, ${other}`);
     const grpcPort = await freePort();
     const service = await start(['dist/server/main.js'], process.execPath, workers, { GRPC_PORT: String(grpcPort) });
     const python = hasPython && pictures.some((p) => p.name.includes(CASES)) ? await startPython(workers) : undefined;
@@ -206,18 +213,18 @@ try {
       if (STEADY)
         await warmUp([
           ['ours', service],
-          ['Python stack', python],
+          [BASELINE_NAME, python],
         ]);
       for (const c of CONCURRENCY) {
         for (const picture of pictures.filter((p) => p.name.includes(CASES))) {
           // A 12 Mpx photo costs each side tens of ms: 64 of them in flight only measure the queue.
           const conc = picture.type === 'image/jpeg' ? Math.min(c, 8) : c;
           const result = await rounds(service.url, python?.url, picture, conc);
-          const vsPython = result.ratio === undefined ? '' : ratio(result.ratio, 'the Python stack');
+          const vsPython = result.ratio === undefined ? '' : ratio(result.ratio, BASELINE_NAME);
           console.log(fmt(picture.name, conc, medianRun(result.ours)) + vsPython);
           // One 5 s run's p99 swings by 2× on this VM: show every round's, not only the median round's.
           if (ROUNDS > 1) console.log(`${''.padEnd(50)}p99 by round: ${result.ours.map((r) => r.p99.toFixed(1)).join(' / ')} ms`);
-          if (python) console.log(fmt(`  Python stack`, conc, medianRun(result.baseline)));
+          if (python) console.log(fmt(`  ${BASELINE_NAME}`, conc, medianRun(result.baseline)));
         }
       }
       if (CASES !== 'gRPC') await oipCases(service.url);
