@@ -48,6 +48,7 @@ export function evenLight(ink: Ink): Ink {
     wxs[x] = fx - c0s[x];
   }
   const out = new Uint8Array(width * height);
+  const counts = new Uint32Array(256);
   let lo = 255;
   let hi = 0;
   for (let y = 0; y < height; y++) {
@@ -64,6 +65,7 @@ export function evenLight(ink: Ink): Ink {
       const bg = (1 - wy) * ((1 - wx) * low[above + c0] + wx * low[above + c1]) + wy * ((1 - wx) * low[below + c0] + wx * low[below + c1]);
       const v = Math.max(0, Math.min(255, Math.round(((data[i] - bg) * 255) / Math.max(1, 255 - bg))));
       out[i] = v;
+      counts[v]++;
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
@@ -71,21 +73,19 @@ export function evenLight(ink: Ink): Ink {
   // Already ink (white on black): toInk keeps the polarity and finds the new paper level and the strongest ink. The
   // paper stays "not clean" (level ≥ 1), so that croppedInk still drops its grain.
   const evened = toInk({ data: out, width, height, alphaIsInk: true, lo, hi });
-  return { ...evened, background: paperGrain(out, evened) };
+  return { ...evened, background: paperGrain(counts, out.length, evened) };
 }
 
 /** Where paper ends after the division: its grain, amplified where the light was dim, reaches above its median, and a
  * speck of it beyond the writing would widen the line's ink box. The evened picture's upper quartile, which is paper
  * wherever ink covers less than a quarter of it, but no more than a quarter of the way from the border's paper to the
  * strongest ink (beyond that it is ink). At least 1, so that croppedInk still drops the grain below it. */
-function paperGrain(evened: Uint8Array, { max, background }: Ink): number {
-  const counts = new Uint32Array(256);
-  for (let i = 0; i < evened.length; i++) counts[evened[i]]++;
+function paperGrain(counts: Uint32Array, pixels: number, { max, background }: Ink): number {
   let seen = 0;
   let level = 0;
   for (; level < 255; level++) {
     seen += counts[level];
-    if (seen > 0.75 * evened.length) break;
+    if (seen > 0.75 * pixels) break;
   }
   return Math.max(1, Math.min(level, Math.round(background + (max - background) / 4)));
 }
@@ -108,8 +108,8 @@ export function paperLevels(
   const pad = 2 * radius;
   const [pc, pr] = [cols + 2 * pad, rows + 2 * pad];
   const padded = continued(cellQuantiles(data, width, height, cell, cols, rows), cols, rows, pad);
-  const eroded = runningExtreme(runningExtreme(padded, pc, pr, radius, 1, Math.min), pc, pr, radius, pc, Math.min);
-  const opened = runningExtreme(runningExtreme(eroded, pc, pr, radius, 1, Math.max), pc, pr, radius, pc, Math.max);
+  const eroded = runningExtreme(runningExtreme(padded, pc, pr, radius, 1, -1), pc, pr, radius, pc, -1);
+  const opened = runningExtreme(runningExtreme(eroded, pc, pr, radius, 1, 1), pc, pr, radius, pc, 1);
   const levels = new Float32Array(cols * rows);
   for (let r = 0; r < rows; r++) levels.set(opened.subarray((r + pad) * pc + pad, (r + pad) * pc + pad + cols), r * cols);
   return { levels, cols, rows, cell };
@@ -140,50 +140,63 @@ function continued(grid: Float32Array, cols: number, rows: number, pad: number):
   return out;
 }
 
-/** Each cell's PAPER_QUANTILE, counted in one row of cells' histograms at a time (counts fit 16 bits: a cell is at most
- * 255 × 255 pixels). */
+/** Each cell's PAPER_QUANTILE, counted in one row band of cells' histograms at a time (counts fit 16 bits: a cell is at
+ * most 255 × 255 pixels). Each cell also counts its levels in sixteenths, so that finding the quantile reads at most 16
+ * coarse and 16 fine bins rather than up to 256 (there are many cells). */
 function cellQuantiles(data: Uint8Array, width: number, height: number, cell: number, cols: number, rows: number): Float32Array {
-  const hist = new Uint16Array(cols * 256);
+  const fine = new Uint16Array(cols * 256);
+  const coarse = new Uint16Array(cols * 16);
+  const samples = new Uint16Array(cols);
   const out = new Float32Array(cols * rows);
-  const columnBin = Int32Array.from({ length: width }, (_, x) => Math.floor(x / cell) * 256);
-  for (let r = 0; r < rows; r++) {
-    hist.fill(0);
-    const y1 = Math.min(height, (r + 1) * cell);
-    for (let y = r * cell; y < y1; y++) {
-      for (let x = 0, i = y * width; x < width; x++, i++) hist[columnBin[x] + data[i]]++;
+  const columnOf = Int32Array.from({ length: width }, (_, x) => Math.floor(x / cell));
+  const band = (r: number, count: (c: number, v: number) => void) => {
+    for (let y = r * cell, y1 = Math.min(height, (r + 1) * cell); y < y1; y++) {
+      for (let x = 0, i = y * width; x < width; x++, i++) count(columnOf[x], data[i]);
     }
+  };
+  for (let r = 0; r < rows; r++) {
+    band(r, (c, v) => {
+      fine[c * 256 + v]++;
+      coarse[c * 16 + (v >> 4)]++;
+      samples[c]++;
+    });
     for (let c = 0; c < cols; c++) {
-      const n = (y1 - r * cell) * (Math.min(width, (c + 1) * cell) - c * cell);
-      const target = PAPER_QUANTILE * n;
+      const target = PAPER_QUANTILE * samples[c];
       let seen = 0;
-      let v = 0;
-      for (; v < 255; v++) {
-        seen += hist[c * 256 + v];
+      let level = 0;
+      for (let sixteenth = 0; sixteenth < 15 && seen + coarse[c * 16 + sixteenth] <= target; sixteenth++) {
+        seen += coarse[c * 16 + sixteenth];
+        level += 16;
+      }
+      for (; level < 255; level++) {
+        seen += fine[c * 256 + level];
         if (seen > target) break;
       }
-      out[r * cols + c] = v;
+      out[r * cols + c] = level;
     }
+    // Emptied as the row band's pixels filled them: fewer writes than clearing every cell's bins.
+    band(r, (c, v) => {
+      fine[c * 256 + v] = 0;
+      coarse[c * 16 + (v >> 4)] = 0;
+      samples[c] = 0;
+    });
   }
   return out;
 }
 
-/** The least (or greatest) value within `radius` cells along one axis (`step` 1: along rows; `step` cols: along
- * columns), the window cut short at the grid's edges. */
-function runningExtreme(
-  grid: Float32Array,
-  cols: number,
-  rows: number,
-  radius: number,
-  step: number,
-  pick: (a: number, b: number) => number,
-): Float32Array {
+/** The least (`sign` −1) or greatest (`sign` 1) value within `radius` cells along one axis (`step` 1: along rows;
+ * `step` cols: along columns), the window cut short at the grid's edges. */
+function runningExtreme(grid: Float32Array, cols: number, rows: number, radius: number, step: number, sign: 1 | -1): Float32Array {
   const out = new Float32Array(grid.length);
   const along = step === 1 ? cols : rows;
   for (let i = 0; i < grid.length; i++) {
     const at = step === 1 ? i % cols : Math.floor(i / cols);
-    let m = grid[i];
-    for (let k = Math.max(0, at - radius); k <= Math.min(along - 1, at + radius); k++) m = pick(m, grid[i + (k - at) * step]);
-    out[i] = m;
+    let m = sign * grid[i];
+    for (let k = Math.max(0, at - radius), end = Math.min(along - 1, at + radius); k <= end; k++) {
+      const v = sign * grid[i + (k - at) * step];
+      if (v > m) m = v;
+    }
+    out[i] = sign * m;
   }
   return out;
 }
