@@ -39,7 +39,7 @@ describe('POST /read: shadowed phone photos', () => {
     assert.ok(confidence > 0.9, `confidence ${confidence}`);
   });
 
-  it('reads the first ten of the seed: the segmentation reader 9 or more (1 before the opening), the line model 4 or more (0)', async () => {
+  it('reads the first ten of the seed: segmentation 9 or more (1 before the opening), the line model 4 or more (0)', async () => {
     const right = { segmentation: 0, line: 0 };
     for (const s of samples) {
       for (const reader of ['segmentation', 'line'] as const) if ((await read(reader, s)).text === s.number.text) right[reader]++;
