@@ -16,7 +16,8 @@ import { loadMnist, toFloat } from '../src/train/mnist.js';
 import { binaryInferBody, jsonInferBody } from '../harness/oip-requests.js';
 import { freePort, startService, type Service } from '../harness/service.js';
 import { drive as driveAt, hasWrk, type Result } from '../harness/drive.js';
-import { driveGrpc } from '../harness/grpc-drive.js';
+import { Client, credentials, status as grpcStatus } from '@grpc/grpc-js';
+import { driveGrpc, grpcLoadName } from '../harness/grpc-drive.js';
 import { inferenceService } from '../src/server/grpc/proto.js';
 import { benchPictures, describe, type Picture } from './bench/pictures.js';
 import { alternate, median } from './bench/rounds.js';
@@ -99,48 +100,52 @@ async function warmUp(servers: Array<[string, Service | undefined]>) {
   }
 }
 
-/**
- * Open Inference Protocol v2 infer: tensors (no image decoding), one image or 64 per request, as JSON or in the binary
- * form both ways. At most 512 images in flight, so that the queue limit does not turn load into 503s.
- */
-async function oipCases(url: string): Promise<Map<string, Result>> {
+/** The OIP concurrencies: at most 512 images in flight, so that the queue limit does not turn load into 503s. */
+const oipConcurrency = (batch: number) => CONCURRENCY.map((c) => Math.min(c, Math.max(1, Math.floor(512 / batch))));
+const imagesPerSecond = (r: Result, batch: number) =>
+  `  ${Math.round(r.rps * batch)
+    .toString()
+    .padStart(7)} images/s`;
+
+/** REST's /v2 infer with `batch` MNIST test images, as JSON and in the binary form both ways. */
+function restBodies(batch: number) {
+  const images = toFloat(loadMnist().test, 0, batch);
+  const binary = binaryInferBody(images, batch, { parameters: { binary_data_output: true } });
+  return {
+    JSON: { body: Buffer.from(jsonInferBody(images, batch)), headers: { 'content-type': 'application/json' } },
+    binary: { body: binary.body, headers: { 'content-type': 'application/octet-stream', ...binary.headers } },
+  };
+}
+const restInfer = (url: string, { body, headers }: { body: Buffer; headers: Record<string, string> }, c: number, seconds: number) =>
+  drive(url, body, c, seconds, { path: '/v2/models/lenet/infer', headers });
+
+/** Open Inference Protocol v2 infer over REST: tensors (no image decoding), one image or 64 per request. */
+async function oipCases(url: string) {
   console.log('OIP v2 infer (tensors in, probabilities out; images/s = req/s × batch)');
-  const results = new Map<string, Result>();
-  const { test } = loadMnist();
   for (const batch of [1, 64]) {
-    const images = toFloat(test, 0, batch);
-    const binary = binaryInferBody(images, batch, { parameters: { binary_data_output: true } });
-    const forms = [
-      ['JSON', Buffer.from(jsonInferBody(images, batch)), { 'content-type': 'application/json' }],
-      ['binary', binary.body, { 'content-type': 'application/octet-stream', ...binary.headers }],
-    ] as const;
-    for (const c of CONCURRENCY.map((c) => Math.min(c, Math.max(1, Math.floor(512 / batch))))) {
-      for (const [form, body, headers] of forms) {
-        const target = { path: '/v2/models/lenet/infer', headers };
-        if (WARMUP > 0) await drive(url, body, c, WARMUP, target);
-        const r = await drive(url, body, c, SECONDS, target);
-        results.set(`${batch} ${form} c${c}`, r);
-        console.log(
-          fmt(`OIP batch ${batch}, ${form}`, c, r) +
-            `  ${Math.round(r.rps * batch)
-              .toString()
-              .padStart(7)} images/s`,
-        );
+    const bodies = restBodies(batch);
+    for (const c of oipConcurrency(batch)) {
+      for (const form of ['JSON', 'binary'] as const) {
+        if (WARMUP > 0) await restInfer(url, bodies[form], c, WARMUP);
+        const r = await restInfer(url, bodies[form], c, SECONDS);
+        console.log(fmt(`OIP batch ${batch}, ${form}`, c, r) + imagesPerSecond(r, batch));
       }
     }
   }
-  return results;
 }
 
 /**
- * The same as oipCases over gRPC: ModelInfer with one image or 64 per call, as typed contents.fp32_contents or as
- * raw_input_contents (raw outputs back), driven by grpc-load.ts; the REST rows above are its comparison.
+ * The same over gRPC: ModelInfer with one image or 64 per call, as typed contents.fp32_contents or as raw_input_contents
+ * (raw outputs back), in ROUNDS rounds alternating with REST's binary form of the same batch (its comparison), the order
+ * flipped every round; the ratio is the median of the per-round ratios.
  */
-async function grpcCases(address: string, rest: Map<string, Result>) {
-  console.log('OIP over gRPC, ModelInfer (grpc-js load generator, one connection per 8 calls in flight; images/s = calls/s × batch)');
-  const { test } = loadMnist();
+async function grpcCases(address: string, restUrl: string) {
+  console.log(
+    `OIP over gRPC, ModelInfer (${grpcLoadName}, one connection per 8 calls in flight, at least 2; images/s = calls/s × batch;` +
+      ` alternating with REST binary, ${ROUNDS} round(s))`,
+  );
   for (const batch of [1, 64]) {
-    const images = toFloat(test, 0, batch);
+    const images = toFloat(loadMnist().test, 0, batch);
     const input = { name: 'image', datatype: 'FP32', shape: [batch, 1, 28, 28] };
     const forms = [
       ['typed', { model_name: 'lenet', inputs: [{ ...input, contents: { fp32_contents: Array.from(images) } }] }],
@@ -149,23 +154,40 @@ async function grpcCases(address: string, rest: Map<string, Result>) {
         { model_name: 'lenet', inputs: [input], raw_input_contents: [Buffer.from(images.buffer, images.byteOffset, images.byteLength)] },
       ],
     ] as const;
-    for (const c of CONCURRENCY.map((c) => Math.min(c, Math.max(1, Math.floor(512 / batch))))) {
+    const { binary } = restBodies(batch);
+    for (const c of oipConcurrency(batch)) {
       for (const [form, request] of forms) {
         const encoded = inferenceService.ModelInfer.requestSerialize(request);
-        const run = (seconds: number) => driveGrpc(address, inferenceService.ModelInfer.path, encoded, c, seconds);
-        if (WARMUP > 0) await run(WARMUP);
-        const r = await run(SECONDS);
-        const binary = rest.get(`${batch} binary c${c}`);
-        const vsRest = binary ? ratio(r.rps / binary.rps, 'REST binary in this run') : '';
-        console.log(
-          fmt(`gRPC ModelInfer batch ${batch}, ${form}`, c, r) +
-            `  ${Math.round(r.rps * batch)
-              .toString()
-              .padStart(7)} images/s` +
-            vsRest,
+        await checkCall(address, encoded);
+        const grpc = (seconds: number) => driveGrpc(address, inferenceService.ModelInfer.path, encoded, c, seconds);
+        if (WARMUP > 0) await Promise.all([grpc(WARMUP), restInfer(restUrl, binary, c, WARMUP)]);
+        const runs = await alternate(
+          ROUNDS,
+          () => grpc(SECONDS),
+          () => restInfer(restUrl, binary, c, SECONDS),
         );
+        const vsRest = median(runs.ours.map((r, i) => r.rps / runs.baseline[i].rps));
+        console.log(fmt(`gRPC ModelInfer batch ${batch}, ${form}`, c, medianRun(runs.ours)) + imagesPerSecond(medianRun(runs.ours), batch));
+        console.log(fmt(`  REST binary, the same rounds`, c, medianRun(runs.baseline)) + imagesPerSecond(medianRun(runs.baseline), batch));
+        console.log(`${''.padEnd(50)}${ratio(vsRest, 'REST binary (median of per-round ratios)')}`);
       }
     }
+  }
+}
+
+/** One call answered OK, before the load: h2load counts HTTP statuses, and a gRPC error is an HTTP 200 with a status in
+ * its trailers, so a request the service refuses would otherwise be timed as an answer. */
+async function checkCall(address: string, request: Buffer) {
+  const client = new Client(address, credentials.createInsecure());
+  const bytes = (b: Buffer) => b;
+  try {
+    await new Promise<void>((resolve, reject) =>
+      client.makeUnaryRequest(inferenceService.ModelInfer.path, bytes, bytes, request, (err) =>
+        err ? reject(new Error(`ModelInfer answered ${grpcStatus[err.code ?? 0]}: ${err.details}`)) : resolve(),
+      ),
+    );
+  } finally {
+    client.close();
   }
 }
 
@@ -198,8 +220,8 @@ try {
           if (python) console.log(fmt(`  Python stack`, conc, medianRun(result.baseline)));
         }
       }
-      const rest = CASES === 'gRPC' ? new Map<string, Result>() : await oipCases(service.url);
-      await grpcCases(`127.0.0.1:${grpcPort}`, rest);
+      if (CASES !== 'gRPC') await oipCases(service.url);
+      await grpcCases(`127.0.0.1:${grpcPort}`, service.url);
     } finally {
       for (const server of [service, python]) server?.child.kill();
       await Promise.all([service.exited, python?.exited]);
