@@ -5,9 +5,17 @@
 // sees, plus the room's ambient light (bluer than the lamp), all darkened towards the corners by the lens (vignette).
 // The ink is a reflectance too (dark ballpoint to faint pencil), so a shadow dims ink and paper alike.
 import sharp from 'sharp';
-import type { Number_, Rng } from './numbers.js';
+import type { Box } from '../imaging/box.js';
 
 type Rgb = [number, number, number];
+type Rng = () => number;
+/** A number laid out as white-on-black ink (numbers.ts's Number_), with each digit's box. */
+interface InkLine {
+  ink: Uint8Array;
+  width: number;
+  height: number;
+  boxes: Box[];
+}
 
 const between = (rng: Rng, lo: number, hi: number) => lo + (hi - lo) * rng();
 const logBetween = (rng: Rng, lo: number, hi: number) => lo * Math.pow(hi / lo, rng());
@@ -62,7 +70,7 @@ function illumination(width: number, height: number, rng: Rng): Float32Array {
 }
 
 /** The ink map tilted by a hand-held phone (up to ±5°) and framed by more paper on each side. */
-async function framedInk(n: Number_, rng: Rng): Promise<{ ink: Uint8Array; width: number; height: number }> {
+async function framedInk(n: InkLine, rng: Rng): Promise<{ ink: Uint8Array; width: number; height: number }> {
   const tilted = await sharp(Buffer.from(n.ink), { raw: { width: n.width, height: n.height, channels: 1 } })
     .rotate(between(rng, -5, 5), { background: '#000000' })
     .extractChannel(0)
@@ -84,7 +92,7 @@ async function framedInk(n: Number_, rng: Rng): Promise<{ ink: Uint8Array; width
  * it, light falling off across the sheet and towards the corners, ink from dark ballpoint to faint pencil, sensor
  * noise, gamma, defocus and JPEG at quality 55–90.
  */
-export async function shadowedPhotoJpeg(n: Number_, rng: Rng): Promise<Buffer> {
+export async function shadowedPhotoJpeg(n: InkLine, rng: Rng): Promise<Buffer> {
   const { ink, width, height } = await framedInk(n, rng);
   const light = illumination(width, height, rng);
   const paperLevel = between(rng, 0.72, 0.92);
