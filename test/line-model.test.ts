@@ -94,18 +94,19 @@ describe('line model graphs', () => {
 });
 
 describe('normaliseLine', () => {
-  it('scales the ink box to 20 rows centred in 28, with 8 black columns each side', () => {
-    // A 10 × 40 box of ink at (5, 3) in a 60 × 50 map: scaled by ½ → 5 × 20, W = 5 + 16, padded to the least, 28.
+  it('scales the ink box to 20 rows centred in 28, with 12 black columns each side', () => {
+    // A 10 × 40 box of ink at (5, 3) in a 60 × 50 map: scaled by ½ → 5 × 20, W = 5 + 24 = 29.
     const map = { data: new Uint8Array(60 * 50), width: 60, height: 50 };
     for (let y = 3; y < 43; y++) for (let x = 5; x < 15; x++) map.data[y * 60 + x] = 255;
     const line = normaliseLine(map)!;
     assert.equal(line.scale, 0.5);
     assert.deepEqual(line.ink, { x: 5, y: 3, width: 10, height: 40 });
-    assert.equal(line.width, 28);
+    assert.equal(line.width, 29);
+    assert.equal(line.slope, 0);
     const at = (x: number, y: number) => line.data[y * line.width + x];
     for (let y = 0; y < 28; y++) {
       for (let x = 0; x < line.width; x++) {
-        const inside = y >= 4 && y < 24 && x >= 8 && x < 13;
+        const inside = y >= 4 && y < 24 && x >= 12 && x < 17;
         assert.equal(at(x, y), inside ? 1 : 0, `(${x}, ${y})`);
       }
     }
@@ -115,8 +116,28 @@ describe('normaliseLine', () => {
     const map = { data: new Uint8Array(200 * 20), width: 200, height: 20 };
     for (let x = 0; x < 200; x++) for (let y = 5; y < 15; y++) map.data[y * 200 + x] = 200;
     const line = normaliseLine(map)!;
-    assert.equal(line.width, 400 + 16);
+    assert.equal(line.width, 400 + 24);
     assert.ok(Math.abs(line.data[10 * line.width + 100] - 200 / 255) < 1e-6);
     assert.equal(normaliseLine({ data: new Uint8Array(100), width: 10, height: 10 }), undefined);
+  });
+
+  it('levels a sloping line: its strokes, not its slope, fill the 20 rows', () => {
+    // Ten 4 × 20 bars, 14 columns apart, each 1.4 rows lower than the one before: a slope of 0.1 rows a column, levelled
+    // (unlevelled, the box would be 33 rows tall); one of 0.5 is beyond what is levelled.
+    const bars = (drop: number) => {
+      const map = { data: new Uint8Array(200 * 100), width: 200, height: 100 };
+      for (let i = 0; i < 10; i++) {
+        for (let y = 0; y < 20; y++) for (let x = 0; x < 4; x++) map.data[(5 + Math.round(i * drop) + y) * 200 + 10 + i * 14 + x] = 255;
+      }
+      return normaliseLine(map)!;
+    };
+    const level = bars(1.4);
+    assert.ok(Math.abs(level.slope - 0.1) < 0.01, `slope ${level.slope}`);
+    assert.ok(level.scale > 0.85 && level.scale <= 1, `scale ${level.scale}`); // the box ≈ one bar tall, not 20 + 9 × 1.4
+    assert.deepEqual(level.ink, { x: 10, y: 5, width: 130, height: 20 + 13 }); // the map's own box, as drawn
+    const steep = bars(7);
+    assert.equal(steep.slope, 0); // beyond LEVEL_MAX_SLOPE: taken as drawn
+    assert.equal(steep.scale, 20 / (20 + 63));
+    assert.equal(bars(0).slope, 0);
   });
 });

@@ -139,10 +139,11 @@ describe('POST /read with the line model', () => {
 });
 
 // Floors on the first HELD_OUT_CI_COUNT pictures of each held-out set (the report's own pictures and seed), for the
-// line model and for the segmentation reader that ships: the committed models read 71 and 90 of these 120 (59 % and
-// 75 %; docs/performance.md has the whole report). The floors sit about ten points under, so that they catch a broken
-// model, decoder or imaging step rather than noise; they were set after the report was read and choose nothing.
-const FLOORS = { line: 0.5, segmentation: 0.65 } as const;
+// line model (whose string is also the shipped combined reader's) and for the segmentation reader: the committed models
+// read 77 and 90 of these 120 (64 % and 75 %; docs/performance.md has the whole report). The floors sit six to ten
+// points under, so that they catch a broken model, decoder or imaging step rather than noise; they were set after the
+// report was read and choose nothing.
+const FLOORS = { line: 0.58, segmentation: 0.65 } as const;
 
 describe('the committed models on the held-out composer (CI subset)', () => {
   it(`the line reader reads ≥ ${FLOORS.line * 100} % and the segmentation reader ≥ ${FLOORS.segmentation * 100} % of ${HELD_OUT_SETS.length} × ${HELD_OUT_CI_COUNT} strings right`, async () => {

@@ -9,7 +9,7 @@ import { LINE_ROWS } from '../model/line.js';
 /** Ink box height after normalisation, as MNIST's 20×20 box. */
 export const LINE_INK_HEIGHT = 20;
 /** Black columns on each side. */
-export const LINE_MARGIN = 8;
+export const LINE_MARGIN = 12;
 /** The narrowest input the model takes (one LeNet window); a narrower line is padded with black on the right. */
 export const LINE_MIN_WIDTH = 28;
 
@@ -21,6 +21,8 @@ export interface NormalisedLine {
   scale: number;
   /** The ink box in the given map (x, y, width, height), which column LINE_MARGIN and row 4 start from. */
   ink: { x: number; y: number; width: number; height: number };
+  /** The slope levelled (rows per column of the map; 0 when the line was taken as drawn). */
+  slope: number;
 }
 
 /** The bounding box of the non-zero pixels, or undefined for an empty map. */
@@ -39,21 +41,96 @@ function inkBox({ data, width, height }: InkMap) {
   return x1 < 0 ? undefined : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
 
+/** The least slope a line is levelled for, and the most (a sheet turned by about 11°): below it the line is left as
+ * drawn; beyond it the estimate is not trusted. */
+const LEVEL_MIN_SLOPE = 0.01;
+const LEVEL_MAX_SLOPE = 0.2;
+
+/**
+ * The line's slope (rows per column) from its ink: a straight line fitted through each column's centre of ink,
+ * weighted by the column's ink. 0 for a box less than twice as wide as it is tall (one or two digits: their own
+ * shapes would set the slope).
+ */
+export function lineSlope(ink: InkMap, box: { x: number; y: number; width: number; height: number }): number {
+  if (box.width < 2 * box.height) return 0;
+  let [sw, sx, sy, sxx, sxy] = [0, 0, 0, 0, 0];
+  for (let x = box.x; x < box.x + box.width; x++) {
+    let mass = 0;
+    let moment = 0;
+    for (let y = box.y; y < box.y + box.height; y++) {
+      const v = ink.data[y * ink.width + x];
+      mass += v;
+      moment += v * y;
+    }
+    if (mass === 0) continue;
+    const c = moment / mass;
+    sw += mass;
+    sx += mass * x;
+    sy += mass * c;
+    sxx += mass * x * x;
+    sxy += mass * x * c;
+  }
+  const variance = sxx - (sx * sx) / sw;
+  if (!(variance > 0)) return 0;
+  const slope = (sxy - (sx * sy) / sw) / variance;
+  return Math.abs(slope) < LEVEL_MIN_SLOPE || Math.abs(slope) > LEVEL_MAX_SLOPE ? 0 : slope;
+}
+
+/** The box's ink, each column moved up by `slope` × its distance from the box's left edge (a vertical shear, linear
+ * between rows): the line levelled, columns where they were. Cropped to its rows of ink. */
+function levelled(ink: InkMap, box: { x: number; y: number; width: number; height: number }, slope: number) {
+  const rise = Math.abs(slope) * (box.width - 1);
+  const height = box.height + Math.ceil(rise);
+  const data = new Uint8Array(box.width * height);
+  for (let x = 0; x < box.width; x++) {
+    const shift = slope > 0 ? rise - slope * x : -slope * x; // ≥ 0: where the column's first row lands
+    const whole = Math.floor(shift);
+    const frac = shift - whole;
+    for (let y = -1; y < box.height; y++) {
+      const a = y >= 0 ? ink.data[(box.y + y) * ink.width + box.x + x] : 0;
+      const b = y + 1 < box.height ? ink.data[(box.y + y + 1) * ink.width + box.x + x] : 0;
+      const to = y + 1 + whole;
+      if (to >= 0 && to < height) data[to * box.width + x] = Math.round(b * (1 - frac) + a * frac);
+    }
+  }
+  let [top, bottom] = [height, -1];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < box.width; x++) {
+      if (data[y * box.width + x] === 0) continue;
+      if (y < top) top = y;
+      bottom = y;
+      break;
+    }
+  }
+  return { data: data.subarray(top * box.width, (bottom + 1) * box.width), height: bottom - top + 1 };
+}
+
 /**
  * Normalises a line's ink map (0 = background, 255 = full ink, as inkPage/croppedInk give it: cropping first is not
- * needed, the ink box is found here). Returns undefined when the map holds no ink.
+ * needed, the ink box is found here). A sloping line (a sheet not held square, a baseline that drifts) is levelled
+ * first by a vertical shear (lineSlope), so that its digits, not its slope, fill the 20 rows. Returns undefined when
+ * the map holds no ink.
  */
 export function normaliseLine(ink: InkMap): NormalisedLine | undefined {
   const box = inkBox(ink);
   if (!box) return undefined;
-  const scale = LINE_INK_HEIGHT / box.height;
-  const scaledWidth = Math.max(1, Math.round(box.width * scale));
-  const crop = new Uint8Array(box.width * box.height);
-  for (let y = 0; y < box.height; y++) {
-    const from = (box.y + y) * ink.width + box.x;
-    crop.set(ink.data.subarray(from, from + box.width), y * box.width);
+  const slope = lineSlope(ink, box);
+  let crop: Uint8Array;
+  let cropHeight = box.height;
+  if (slope !== 0) {
+    const level = levelled(ink, box, slope);
+    crop = level.data;
+    cropHeight = level.height;
+  } else {
+    crop = new Uint8Array(box.width * box.height);
+    for (let y = 0; y < box.height; y++) {
+      const from = (box.y + y) * ink.width + box.x;
+      crop.set(ink.data.subarray(from, from + box.width), y * box.width);
+    }
   }
-  const scaled = resample(crop, box.width, box.height, scaledWidth, LINE_INK_HEIGHT);
+  const scale = LINE_INK_HEIGHT / cropHeight;
+  const scaledWidth = Math.max(1, Math.round(box.width * scale));
+  const scaled = resample(crop, box.width, cropHeight, scaledWidth, LINE_INK_HEIGHT);
   const width = Math.max(LINE_MIN_WIDTH, scaledWidth + 2 * LINE_MARGIN);
   const data = new Float32Array(LINE_ROWS * width);
   const top = (LINE_ROWS - LINE_INK_HEIGHT) / 2;
@@ -61,5 +138,5 @@ export function normaliseLine(ink: InkMap): NormalisedLine | undefined {
     const row = (top + y) * width + LINE_MARGIN;
     for (let x = 0; x < scaledWidth; x++) data[row + x] = scaled[y * scaledWidth + x] / 255;
   }
-  return { data, width, scale, ink: box };
+  return { data, width, scale, ink: box, slope };
 }

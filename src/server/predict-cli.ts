@@ -13,7 +13,7 @@ import { lineFrames } from '../model/line.js';
 import { readNumber } from '../reader/index.js';
 import { loadLineModel, type LoadedLineModel } from './line-model.js';
 import { readDecodedLine } from './line-reading.js';
-import { chosenReader } from './reader-choice.js';
+import { chosenReader, refusesWholePicture } from './reader-choice.js';
 
 const USAGE = `usage: npm run predict -- [--read] FILE [FILE…] [--json]
   Reads each picture (PNG, JPEG, WebP, …) the way the service does and prints its digit and ten probabilities.
@@ -99,16 +99,20 @@ async function main(argv: string[]): Promise<number> {
           const { text, confidence, digits } = await readNumber(picture, { classify });
           read = { text, confidence, digits: digits.map(({ pixels: _, ...d }) => d) };
         } else {
+          // combined: the line model's reading, trusted only where the segmentation reader agrees; a picture that reader
+          // refuses as a whole is refused so (as POST /read does).
+          const segmented =
+            reader === 'combined'
+              ? await readNumber(picture, { classify }).then(
+                  (r) => r.text,
+                  (err: unknown) => {
+                    if (refusesWholePicture(err)) throw err;
+                    return undefined;
+                  },
+                )
+              : undefined;
           read = (await readDecodedLine(picture, scoreLine, { temperature: lineTemperature })).reading;
-          // combined: the line model's reading, trusted only where the segmentation reader agrees.
-          if (
-            reader === 'combined' &&
-            (await readNumber(picture, { classify }).then(
-              (r) => r.text,
-              () => undefined,
-            )) !== read.text
-          )
-            read.confidence = 0;
+          if (reader === 'combined' && segmented !== read.text) read.confidence = 0;
         }
         const { text, confidence, digits } = read;
         results.push({ file, text, confidence, digits, reader });

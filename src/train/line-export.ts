@@ -1,8 +1,10 @@
 // Writes the served line model (models/line.onnx) and its card (models/line.json), each atomically (a temp file
 // renamed over the old one), so a running server or a reload never sees half a model.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
+import { LINE_MARGIN } from '../imaging/line.js';
 import { LINE_INPUT, LINE_INPUT_DESCRIPTION, LINE_SCORES, LINE_SCORES_DESCRIPTION, lineParamCount } from '../model/line.js';
 import { buildLineInference, unflattenLineParams } from '../model/line-graphs.js';
 import { LABELS } from '../model/lenet.js';
@@ -13,6 +15,10 @@ import type { LineCheckpoint, LineRecord } from './line-trainer.js';
 import type { ValidationFigures } from './line-validation.js';
 
 export const LINE_LABELS = [...LABELS, 'blank'];
+
+export const LINE_NORMALISATION =
+  'normaliseLine (src/imaging/line.ts): a sloping line levelled by a vertical shear (lineSlope), its ink box scaled to 20 px ' +
+  `tall, centred in 28 rows, ${LINE_MARGIN} px of black left and right`;
 
 const WARM_START_EFFECT =
   "LeNet's weights (conv1–3, fc1, fc2's digit rows) start the line model: 1,600 steps from them read validation 71.0 % of " +
@@ -32,11 +38,15 @@ export interface LineCard {
   blank: number;
   recipe: LineRecipe;
   warmStart: { file: string; sha256: string } | null;
-  /** What the warm start is worth, as measured (docs/performance.md). */
+  /** What the warm start is worth, as measured (docs/performance.md); for a line model taken further, what it was. */
   warmStartEffect: string;
+  /** A line model taken further: its card's version, steps and training time (the whole recipe is both runs). */
+  continues?: { version: string; steps: number; trainingSeconds: number; cpuSeconds?: number };
   data: { training: string; validation: string };
   command: string;
   trainingSeconds: number;
+  /** CPU seconds of the whole training process (all threads): what the run cost on a shared machine. */
+  cpuSeconds?: number;
   linesSeen: number;
   linesPerSecond: number;
   /** Whole-string accuracy by best path on the validation role's pictures, per set. */
@@ -69,6 +79,7 @@ export async function exportLineModel(modelPath: string, input: LineExportInput)
     created_at: createdAt,
     command: input.command,
   };
+  const continued = ckpt.warmStart ? previousLineCard(ckpt.warmStart.file) : undefined;
   const bytes = buildLineInference(unflattenLineParams(ckpt.params), metadata);
   const card: LineCard = {
     name,
@@ -81,15 +92,15 @@ export async function exportLineModel(modelPath: string, input: LineExportInput)
     input: {
       name: LINE_INPUT,
       contract: LINE_INPUT_DESCRIPTION,
-      normalisation:
-        'normaliseLine (src/imaging/line.ts): the ink box scaled to 20 px tall, centred in 28 rows, 8 px of black left and right',
+      normalisation: LINE_NORMALISATION,
     },
     output: { name: LINE_SCORES, contract: LINE_SCORES_DESCRIPTION },
     labels: LINE_LABELS,
     blank: 10,
     recipe: ckpt.recipe,
     warmStart: ckpt.warmStart ?? null,
-    warmStartEffect: WARM_START_EFFECT,
+    warmStartEffect: continued ? `continues ${continued.version}: a trained line model, taken further` : WARM_START_EFFECT,
+    ...(continued ? { continues: continued } : {}),
     data: {
       training:
         'fresh lines from the training composer (src/train/lines/): MNIST train[0:55000] and the training fonts (CONTRACTS.md), ' +
@@ -99,6 +110,7 @@ export async function exportLineModel(modelPath: string, input: LineExportInput)
     },
     command: input.command,
     trainingSeconds: Math.round(ckpt.seconds),
+    ...(ckpt.cpuSeconds === undefined ? {} : { cpuSeconds: Math.round(ckpt.cpuSeconds) }),
     linesSeen: ckpt.lines,
     linesPerSecond: Math.round(ckpt.lines / Math.max(1e-9, ckpt.seconds)),
     validation: input.validation ?? null,
@@ -110,4 +122,21 @@ export async function exportLineModel(modelPath: string, input: LineExportInput)
   await writeFileAtomic(modelPath, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   await writeFileAtomic(cardPathFor(modelPath), JSON.stringify(card, null, 2) + '\n');
   return card;
+}
+
+/** The card beside a warm-start file, when that file is a line model with one (not LeNet's). */
+function previousLineCard(file: string): LineCard['continues'] {
+  try {
+    const card = JSON.parse(readFileSync(cardPathFor(file), 'utf8')) as Partial<LineCard>;
+    if (card.blank !== 10 || typeof card.version !== 'string' || typeof card.trainingSeconds !== 'number') return undefined;
+    const steps = card.recipe?.steps ?? 0;
+    return {
+      version: card.version,
+      steps,
+      trainingSeconds: card.trainingSeconds,
+      ...(card.cpuSeconds ? { cpuSeconds: card.cpuSeconds } : {}),
+    };
+  } catch {
+    return undefined;
+  }
 }

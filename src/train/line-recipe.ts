@@ -20,7 +20,7 @@ export interface LineRecipe {
   seed: number;
 }
 
-export const LINE_RECIPES: Record<'default' | 'tiny', LineRecipe> = {
+export const LINE_RECIPES: Record<'default' | 'continue' | 'tiny', LineRecipe> = {
   default: {
     name: 'default',
     optimizer: { name: 'adam', momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
@@ -33,6 +33,21 @@ export const LINE_RECIPES: Record<'default' | 'tiny', LineRecipe> = {
     fontShare: 0.2,
     warmStart: true,
     seed: 7,
+  },
+  // A trained line model taken further (--lenet models/line.onnx): a lower peak rate, other lines (seed), three passes
+  // over each chunk (lines cost more CPU to make than to learn from), a few more font lines.
+  continue: {
+    name: 'continue',
+    optimizer: { name: 'adam', momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+    steps: 16000,
+    batchSize: 32,
+    lr: 0.0006,
+    schedule: 'cosine',
+    chunkBatches: 16,
+    passes: 3,
+    fontShare: 0.25,
+    warmStart: true,
+    seed: 11,
   },
   // For tests: a few steps of small batches, to see the loss fall and the export load.
   tiny: {

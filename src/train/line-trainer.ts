@@ -22,6 +22,8 @@ export interface LineRecord {
   loss: number;
   /** Training seconds so far (not counting validation). */
   seconds: number;
+  /** CPU seconds of the whole process so far (see LineCheckpoint). */
+  cpuSeconds?: number;
   linesPerSecond: number;
   validation?: ValidationFigures;
 }
@@ -35,6 +37,9 @@ export interface LineCheckpoint {
   /** [step, mean loss per line over the CURVE_EVERY steps before it]. */
   lossCurve: Array<[number, number]>;
   seconds: number;
+  /** CPU seconds of the whole process (training, line-making threads, validation) so far: the machine is shared, so
+   * this, not the wall clock, says what the run costs. Absent in checkpoints written before it was counted. */
+  cpuSeconds?: number;
   lines: number;
   warmStart?: { file: string; sha256: string };
 }
@@ -92,12 +97,20 @@ export async function trainLine(ckpt: LineCheckpoint, opts: LineTrainOptions): P
   let curveCount = 0;
   let lastCheckpoint = performance.now();
   let stopped = false;
+  let cpuMark = process.cpuUsage();
+  const countCpu = () => {
+    const used = process.cpuUsage(cpuMark);
+    ckpt.cpuSeconds = (ckpt.cpuSeconds ?? 0) + (used.user + used.system) / 1e6;
+    cpuMark = process.cpuUsage();
+  };
   const record = async () => {
+    countCpu();
     const rec: LineRecord = {
       step: ckpt.step,
       lines: ckpt.lines,
       loss: lossCount ? lossSum / lossCount : NaN,
       seconds: ckpt.seconds,
+      cpuSeconds: ckpt.cpuSeconds,
       linesPerSecond: ckpt.lines / Math.max(1e-9, ckpt.seconds),
     };
     if (opts.validation) rec.validation = await validate(forward, ckpt.params, opts.validation);
@@ -143,12 +156,14 @@ export async function trainLine(ckpt: LineCheckpoint, opts: LineTrainOptions): P
           break;
         }
         if (opts.onCheckpoint && performance.now() - lastCheckpoint > (opts.checkpointSeconds ?? 120) * 1000) {
+          countCpu();
           await opts.onCheckpoint(ckpt);
           lastCheckpoint = performance.now();
         }
       }
     }
   } finally {
+    countCpu();
     await source.close();
     await Promise.all([forward.release(), gradient.release(), updater.release()]);
   }

@@ -17,6 +17,7 @@ import { MAX_DIGITS, type ClassifyAll, type NumberRead } from '../../reader/inde
 import { READ_WORKER, type ClassifyReply, type ReadTask, type ReadTaskResult } from '../../reader/worker.js';
 import { Admission } from '../admission.js';
 import { readWithLineModel } from '../line-reading.js';
+import { refusesWholePicture } from '../reader-choice.js';
 import { imageFrom } from './predict.js';
 
 /** The reading, on a preprocessing thread (src/reader/worker.ts); its classifications come back here to the batcher. */
@@ -107,13 +108,16 @@ const read: FastifyPluginAsync = async (app) => {
       const picture = await decodeForReading(image, app.config.MAX_INPUT_PIXELS);
       if (reader === 'line') return { ...(await readWithLineModel(app, picture, { length, debug })), reader };
       // combined: the line model's reading, trusted only where the segmentation reader reads the same (docs/performance.md).
-      const [line, segmented] = await Promise.all([
-        readWithLineModel(app, picture, { length, debug }),
-        segmentationReading(image, length, false).then(
-          (r) => r.text,
-          () => undefined,
-        ),
-      ]);
+      // The segmentation reader goes first: a picture it refuses as a whole is refused so, and the line model never
+      // reads it (on the event loop's side, the line's imaging steps are not bounded by READ_WORK_PIXELS).
+      const segmented = await segmentationReading(image, length, false).then(
+        (r) => r.text,
+        (err: unknown) => {
+          if (refusesWholePicture(err)) throw err;
+          return undefined;
+        },
+      );
+      const line = await readWithLineModel(app, picture, { length, debug });
       return { ...line, confidence: segmented === line.text ? line.confidence : 0, reader };
     },
   );

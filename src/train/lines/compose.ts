@@ -39,20 +39,21 @@ export interface Writer {
 
 export function drawWriter(rng: Rng): Writer {
   const spacing = rng();
-  // Wide gaps, ordinary ones, touching and overlapping neighbours: a quarter each.
+  // Wide gaps and ordinary ones (30 % each), touching neighbours (25 %) and overlapping ones (15 %): most people leave
+  // room between digits, and a heavy overlap is a hard case that costs the common ones when drawn too often.
   const gap =
-    spacing < 0.25
-      ? between(rng, 0.3, 1.0)
-      : spacing < 0.5
+    spacing < 0.3
+      ? between(rng, 0.3, 1.1)
+      : spacing < 0.6
         ? between(rng, 0.05, 0.3)
-        : spacing < 0.75
+        : spacing < 0.85
           ? between(rng, -0.08, 0.08)
-          : between(rng, -0.3, -0.05);
+          : between(rng, -0.25, -0.05);
   const penDraw = rng();
   return {
     // Mostly small pictures (they are shrunk to 20 px anyway, and small ones are cheap to make), some large.
     height: Math.round(chance(rng, 0.85) ? between(rng, 20, 44) : between(rng, 44, 64)),
-    pen: penDraw < 0.15 ? -1 : penDraw < 0.6 ? 0 : penDraw < 0.85 ? 1 : 2,
+    pen: penDraw < 0.1 ? -1 : penDraw < 0.6 ? 0 : penDraw < 0.87 ? 1 : 2,
     penWobble: chance(rng, 0.4) ? between(rng, 0.1, 0.5) : 0,
     slant: between(rng, -0.35, 0.35) * (chance(rng, 0.3) ? 0.2 : 1),
     sizeSpread: chance(rng, 0.5) ? between(rng, 0.03, 0.18) : 0.02,
@@ -61,7 +62,7 @@ export function drawWriter(rng: Rng): Writer {
     slope: between(rng, -0.06, 0.06),
     wave: chance(rng, 0.3) ? between(rng, 0, 0.12) : 0,
     jitter: between(rng, 0, 0.08),
-    breaks: chance(rng, 0.4) ? between(rng, 0.1, 0.35) : 0.02,
+    breaks: chance(rng, 0.3) ? between(rng, 0.1, 0.35) : 0.02,
     rotation: between(rng, 0, 8),
   };
 }
@@ -133,7 +134,8 @@ export function composeLine(glyphs: Glyph[], unit: number, w: Writer, rng: Rng):
     }
   });
   const line = { ink, width, height, label: glyphs.map((g) => g.label) };
-  return chance(rng, 0.3) ? tilt(line, between(rng, -4, 4)) : line;
+  // normaliseLine levels a sloping line, up to about 11°: tilts up to 8° teach what its levelling leaves.
+  return chance(rng, 0.35) ? tilt(line, between(rng, -8, 8)) : line;
 }
 
 /** The whole line turned by `degrees` (a sheet not held square). */
