@@ -13,6 +13,8 @@
 // BENCH_WARMUP=<seconds> replaces all of that with a fixed warm-up of that many seconds before each case.
 // BENCH_SERVE_BASELINE=<another build's dist/server/main.js> (a worktree of an older commit, built) takes the Python
 // stack's place as the alternating baseline, with as many workers: old against new for a change, ratios the same way.
+// BENCH_SERVE_BUILD=<a build's dist/server/main.js> is measured as ours instead of this tree's (a change between two
+// older commits).
 import { spawnSync } from 'node:child_process';
 import { loadMnist, toFloat } from '../src/train/mnist.js';
 import { binaryInferBody, jsonInferBody } from '../harness/oip-requests.js';
@@ -34,6 +36,7 @@ const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? '1,2').split(',').map(Number
 const CASES = process.env.BENCH_CASES ?? '';
 const LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
 const BASELINE_BUILD = process.env.BENCH_SERVE_BASELINE;
+const OURS_BUILD = process.env.BENCH_SERVE_BUILD ?? 'dist/server/main.js';
 const BASELINE_NAME = BASELINE_BUILD ? `the baseline build` : 'the Python stack';
 
 /** Every server here (ours and the baselines) is ready once it answers a prediction. */
@@ -207,7 +210,7 @@ try {
     const other = BASELINE_BUILD ? `the baseline build WORKERS=${workers}` : `Python uvicorn --workers ${workers}`;
     console.log(`\n— ${workers} process(es): ours WORKERS=${workers}, ${other}`);
     const grpcPort = await freePort();
-    const service = await start(['dist/server/main.js'], process.execPath, workers, { GRPC_PORT: String(grpcPort) });
+    const service = await start([OURS_BUILD], process.execPath, workers, { GRPC_PORT: String(grpcPort) });
     const python = hasPython && pictures.some((p) => p.name.includes(CASES)) ? await startPython(workers) : undefined;
     try {
       if (STEADY)
