@@ -32,8 +32,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const { steady: STEADY, seconds: WARMUP } = warmUpSetting();
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '64').split(',').map(Number);
 const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? '1,2').split(',').map(Number);
-/** Only the pictures whose name contains this (e.g. BENCH_CASES=JPEG); BENCH_CASES=gRPC runs the gRPC rows alone. */
+/** Only the pictures whose name contains this (e.g. BENCH_CASES=JPEG, no OIP rows then); BENCH_CASES=OIP runs the OIP
+ * rows alone (REST and gRPC), BENCH_CASES=gRPC the gRPC rows alone. */
 const CASES = process.env.BENCH_CASES ?? '';
+const OIP_ROWS = CASES === '' || CASES === 'OIP';
+const GRPC_ROWS = OIP_ROWS || CASES === 'gRPC';
 const LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
 const BASELINE_BUILD = process.env.BENCH_SERVE_BASELINE;
 const OURS_BUILD = process.env.BENCH_SERVE_BUILD ?? 'dist/server/main.js';
@@ -230,8 +233,8 @@ try {
           if (python) console.log(fmt(`  ${BASELINE_NAME}`, conc, medianRun(result.baseline)));
         }
       }
-      if (CASES !== 'gRPC') await oipCases(service.url);
-      await grpcCases(`127.0.0.1:${grpcPort}`, service.url);
+      if (OIP_ROWS) await oipCases(service.url);
+      if (GRPC_ROWS) await grpcCases(`127.0.0.1:${grpcPort}`, service.url);
     } finally {
       for (const server of [service, python]) server?.child.kill();
       await Promise.all([service.exited, python?.exited]);
