@@ -6,7 +6,7 @@ import type { Box } from '../imaging/box.js';
 import { PreprocessError } from '../imaging/errors.js';
 import { toModelInput } from '../model/input-contract.js';
 import { withTemperature } from '../model/calibration.js';
-import type { Decoded } from '../imaging/decode-for-reading.js';
+import { decodeForReading, type Decoded } from '../imaging/decode-for-reading.js';
 import { segmentNumber, type Segmentation } from './segmentation.js';
 import type { WorkBudget } from './work-budget.js';
 
@@ -47,6 +47,14 @@ export async function classifyCandidates(segmentation: Segmentation, classify: C
     probabilities = probabilities.concat(next.probabilities);
   }
   return { probabilities, temperature: first.temperature };
+}
+
+/** The number in uploaded bytes: decoded (imaging's decodeForReading) and read within `work`, wherever it runs. */
+export async function readPicture(
+  image: Buffer,
+  opts: { maxPixels: number; length?: number; classify: ClassifyAll; work: WorkBudget },
+): Promise<NumberRead> {
+  return readNumber(await decodeForReading(image, opts.maxPixels, opts.work), opts);
 }
 
 /** The number in `picture`, read with `classify`; `length` is how many digits it has, when the caller knows. */
