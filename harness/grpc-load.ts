@@ -1,17 +1,17 @@
 // The gRPC load generator of bench:serve, run as its own process (as wrk is) by grpc-drive.ts: one unary method called
-// with the same pre-encoded request, `concurrency` calls always in flight, spread over one connection per 8 of them (a
-// gRPC client multiplexes its calls on one connection, and the service's cluster hands out connections, not calls),
-// for `seconds`. Requests are encoded once and answers are not decoded, as wrk neither builds nor parses bodies.
+// with the same pre-encoded request, `concurrency` calls always in flight, spread over connections as h2load's are
+// (grpcConnections), for `seconds`. Requests are encoded once and answers are not decoded, as wrk neither builds nor parses bodies.
 // argv: address method-path body-file concurrency seconds; prints one JSON line: { rps, p50, p99, errors }.
 import { readFileSync } from 'node:fs';
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
+import { grpcConnections } from './grpc-drive.js';
 
 const [address, method, bodyFile, concurrencyArg, secondsArg] = process.argv.slice(2);
 const body = readFileSync(bodyFile);
 const concurrency = Number(concurrencyArg);
 const seconds = Number(secondsArg);
 const bytes = (b: Buffer) => b;
-const connections = Math.max(1, Math.ceil(concurrency / 8));
+const connections = grpcConnections(concurrency);
 const clients = Array.from(
   { length: connections },
   () => new Client(address, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }),

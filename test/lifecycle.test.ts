@@ -166,7 +166,7 @@ describe('cluster (WORKERS=2)', () => {
       assert.equal(await metric(/^lenet_model_info\{[^}]*version="default/m), null, 'no worker serves the old model');
 
       // A worker that cannot answer (stopped here) leaves the sum unknown: 503, not a 500 and not one worker's share.
-      // Each scrape on a new connection: the primary hands the first one to the stopped worker, where it waits.
+      // Each scrape on a new connection: whichever worker takes it, the sum waits on the stopped one.
       const [stopped] = listening();
       process.kill(stopped, 'SIGSTOP');
       let scrape: { status: number; retryAfter?: string; body: string } | undefined;

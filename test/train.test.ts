@@ -18,6 +18,9 @@ import { loadMnist, toFloat } from '../src/train/mnist.js';
 import { RECIPES, type Recipe } from '../src/train/recipes.js';
 import { runShard } from '../src/train/shard.js';
 import { pinTeacher } from '../src/train/teachers.js';
+import { loadFontDigits } from '../src/train/font-digits.js';
+import { pinWarmStart, warmStartParams } from '../src/train/warm-start.js';
+import { evaluate } from '../src/train/evaluate.js';
 import { ShardHelper } from '../src/train/shard-helper.js';
 import { shardBounds } from '../src/train/step-runner.js';
 import { train, type Checkpoint } from '../src/train/trainer.js';
@@ -170,6 +173,10 @@ describe('training runs', () => {
     [', averaged {"ema":0.99}', { average: { ema: 0.99 } }],
     [', averaged {"lastEpochs":2}', { average: { lastEpochs: 2 } }],
     [', distilled from the committed model', { distill: { teachers: [pinTeacher('models/lenet.onnx')], weight: 0.5 } }],
+    [
+      ', fine-tuned from the committed model with training-font digits',
+      { init: pinWarmStart('models/lenet.onnx'), fonts: { share: 0.3, families: ['Breip', 'Humor Sans'], sizes: [32] } },
+    ],
   ];
   for (const [variant, change] of variants) {
     it(`an interrupted run resumed from its checkpoint ends with exactly the uninterrupted weights${variant}`, async () => {
@@ -195,6 +202,50 @@ describe('training runs', () => {
       assert.equal(resumed.history.length, 2);
     });
   }
+});
+
+describe('fine-tuning (#35)', () => {
+  it('--init starts from the model given: a step at a tiny rate reads the test set as that model does', async () => {
+    const init = pinWarmStart('models/lenet.onnx');
+    assert.equal(init.sha256, createHash('sha256').update(readFileSync('models/lenet.onnx')).digest('hex'));
+    const recipe = { ...RECIPES.default, epochs: 1, lr: 1e-7, init };
+    const result = await train({ recipe, data, device: 'cpu', trainLimit: 64 });
+    assert.ok(result.status === 'done');
+    const session = await ort.InferenceSession.create('models/lenet.onnx');
+    const committed = await evaluate(session, data.test);
+    await session.release();
+    assert.ok(Math.abs(result.final.accuracy - committed.accuracy) <= 0.0005, `${result.final.accuracy} vs ${committed.accuracy}`);
+    const start = warmStartParams(init);
+    const end = flattenParams(result.params);
+    assert.ok(
+      end.every((v, i) => Math.abs(v - start[i]) < 1e-5),
+      'one step at 1e-7 moved the weights far',
+    );
+  });
+
+  it('refuses a file that changed since it was pinned, and one that is not a LeNet', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'm.onnx');
+    writeFileSync(file, readFileSync('models/lenet.onnx'));
+    const pinned = pinWarmStart(file);
+    writeFileSync(file, 'not a model');
+    assert.throws(() => warmStartParams(pinned), /sha256 .*not the pinned/);
+    assert.throws(() => warmStartParams(pinWarmStart(file)), /not an ONNX model|no conv1\.weight/);
+  });
+
+  it('the training fonts become MNIST-normalised 28×28 digits, one per font, size and digit', async () => {
+    const fonts = await loadFontDigits({ share: 0.1, families: ['Breip', 'Klee One'], sizes: [20, 64] });
+    assert.equal(fonts.count, 40);
+    assert.deepEqual([...fonts.labels.subarray(0, 10)], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    for (let i = 0; i < fonts.count; i++) {
+      const image = fonts.images.subarray(i * 784, (i + 1) * 784);
+      // fitted into 20×20 as /predict fits an upload (its longer side 20 pixels), bright ink on black
+      const ink = [...image].flatMap((v, p) => (v > 0 ? [[p % 28, Math.floor(p / 28)]] : []));
+      const side = (k: 0 | 1) => Math.max(...ink.map((q) => q[k])) - Math.min(...ink.map((q) => q[k])) + 1;
+      assert.ok(Math.max(side(0), side(1)) >= 19 && Math.max(side(0), side(1)) <= 20, `font digit ${i}: ${side(0)}×${side(1)}`);
+      assert.ok(Math.max(...image) > 200, `font digit ${i} is faint`);
+    }
+  });
 });
 
 describe('data-parallel shards', () => {
@@ -292,6 +343,9 @@ describe('train CLI', () => {
     [['--threads', '0'], /--threads/],
     [['--shards', '1.5'], /--shards/],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
+    [['--fonts', '0.1', '--font-families', 'Comic Sans'], /--font-families: Comic Sans: not training fonts/],
+    [['--font-families', 'Breip'], /--font-families: only with --fonts/],
+    [['--fonts', '2'], /--fonts/],
   ];
   for (const [args, message] of badFlags) {
     it(`rejects ${args.join(' ')} with exit code 2 and usage`, async () => {
@@ -332,6 +386,12 @@ describe('train CLI', () => {
     assert.match(run.stderr, /loss became (NaN|Infinity|-Infinity) .* training diverged .* nothing was written/);
     assert.equal(readFileSync(out, 'utf8'), 'the previous model');
     assert.equal(existsSync(path.join(dir, 'lenet.json')), false);
+  });
+
+  it('--init with a missing model says so, exit 2', async () => {
+    const run = await runCli(CLI, ['--init', '/nonexistent/model.onnx', '--out', path.join(tmp(), 'lenet.onnx')]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--init \/nonexistent\/model\.onnx: no such file/);
   });
 
   it('--resume without a checkpoint says where it looked', async () => {

@@ -18,6 +18,7 @@ const RESTART_DELAY_MS = 1_000;
 /** What the primary and its workers tell each other over the cluster's IPC channel (reloads: reload-requests.ts). */
 type Message =
   | { type: 'lenet:drain'; phase: DrainPhase } // primary → worker: one step of the drain (plugins/lifecycle.ts)
+  | { type: 'lenet:serving' } // worker → primary: it listens, and acts on the drain's steps from now on
   | { type: 'lenet:stopped' } // worker → primary: it no longer accepts connections
   | { type: 'lenet:metrics'; id: number; text?: string; error?: string }; // worker → primary (id only) and back
 
@@ -31,6 +32,7 @@ export function runPrimary(config: Config): void {
   const log = createLogger(config).child({ role: 'primary' });
   const aggregator = new AggregatorRegistry();
   const started = new Set<number>(); // workers that got as far as listening
+  const drainable = new Set<number>(); // workers that listen and act on the drain's steps (lenet:serving)
   const workers = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
   let draining = false;
   let exitCode = 0;
@@ -95,6 +97,7 @@ export function runPrimary(config: Config): void {
         return;
       }
       if (!isMessage(message)) return; // prom-client's own requests and answers pass by here too
+      if (message.type === 'lenet:serving') drainable.add(worker.id);
       if (message.type === 'lenet:metrics') {
         aggregator.clusterMetrics().then(
           (text) => worker.send({ type: 'lenet:metrics', id: message.id, text }),
@@ -104,26 +107,20 @@ export function runPrimary(config: Config): void {
     });
   };
 
-  /** Tells every worker one step of the drain; for stop-accepting, resolves once each has stopped (or exited). */
-  const tellAll = (phase: DrainPhase) =>
-    Promise.all(
-      workers()
-        .filter((w) => w.isConnected())
-        .map(
-          (worker) =>
-            new Promise<void>((resolve) => {
-              const done = () => {
-                worker.off('message', onMessage);
-                worker.off('exit', done);
-                resolve();
-              };
-              const onMessage = (m: unknown) => isMessage(m) && m.type === 'lenet:stopped' && done();
-              if (phase === 'stop-accepting') worker.on('message', onMessage).on('exit', done);
-              worker.send({ type: 'lenet:drain', phase } satisfies Message);
-              if (phase !== 'stop-accepting') done();
-            }),
-        ),
-    );
+  /** Resolves once `worker` has sent a message of `type`, or has exited. */
+  const heard = (worker: Worker, type: Message['type']) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        worker.off('message', onMessage).off('exit', done);
+        resolve();
+      };
+      const onMessage = (m: unknown) => isMessage(m) && m.type === type && done();
+      worker.on('message', onMessage).on('exit', done);
+    });
+  const connected = () => workers().filter((w) => w.isConnected());
+  const tellAll = (phase: DrainPhase) => {
+    for (const worker of connected()) worker.send({ type: 'lenet:drain', phase } satisfies Message);
+  };
   const drain = (signal: NodeJS.Signals) => {
     if (draining) return;
     draining = true;
@@ -131,8 +128,22 @@ export function runPrimary(config: Config): void {
     // Every worker says it is not ready, for the settle time (on SIGTERM; a terminal's Ctrl-C wants no wait), while
     // all still serve. Then every worker stops accepting, together: only once none accepts are connections closed, so a
     // client whose connection is closed cannot reconnect to a worker that is about to stop (its request dropped there).
-    void tellAll('begin');
-    setTimeout(() => void tellAll('stop-accepting').then(() => tellAll('finish')), signal === 'SIGTERM' ? config.DRAIN_SETTLE_MS : 0);
+    tellAll('begin');
+    const settle = signal === 'SIGTERM' ? config.DRAIN_SETTLE_MS : 0;
+    setTimeout(async () => {
+      // A worker still starting stops without listening once it reads 'begin', or is already on its way to listen: it
+      // is waited for, so that it cannot listen after the others have closed the port (which would open it again).
+      await Promise.all(
+        connected()
+          .filter((w) => !drainable.has(w.id))
+          .map((w) => heard(w, 'lenet:serving')),
+      );
+      const stopped = connected().map((w) => heard(w, 'lenet:stopped'));
+      tellAll('stop-accepting');
+      await Promise.all(stopped);
+      log.info('every worker has stopped accepting: closing their connections');
+      tellAll('finish');
+    }, settle);
     // Each worker bounds its own drain by SHUTDOWN_TIMEOUT_MS; this only catches one that hangs past it.
     setTimeout(() => {
       log.error('workers still running after the shutdown timeout: killing them');
@@ -182,6 +193,10 @@ export function runPrimary(config: Config): void {
   // With a process on every core, V8's parallel GC helper threads have no core to run on: they were descheduled
   // mid-scavenge while the event loop waited for them (docs/performance.md). With a core to spare they help.
   const gc = processPerCore(config.WORKERS) ? ['--single-threaded-gc'] : [];
+  // Workers accept from the shared socket themselves (SCHED_NONE), not through the primary's round robin: that closes the
+  // connections it has accepted but not yet handed to a worker when the last worker closes its server, after their
+  // clients had sent a request (a drain reset them).
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...gc] });
   log.info({ workers: config.WORKERS, port: config.PORT, v8Flags: gc }, `starting ${config.WORKERS} workers on port ${config.PORT}`);
   for (let i = 0; i < config.WORKERS; i++) fork();
@@ -199,18 +214,40 @@ export function shareMetrics(registry: Registry): void {
 
 let nextId = 0;
 const pending = new Map<number, (answer: { text?: string; error?: string }) => void>();
-let drainRequested: ((phase: DrainPhase) => void) | undefined;
+let drainRequested: ((phase: DrainPhase) => void | Promise<void>) | undefined;
+/** Steps of the drain asked for before the server could act on them (a worker still starting), done once it can. */
+const askedEarly: DrainPhase[] = [];
+
+let steps = Promise.resolve();
+
+/** Does one step of the drain after the steps before it. */
+function drainStep(phase: DrainPhase): void {
+  steps = steps.then(async () => {
+    await drainRequested!(phase);
+    // Sent after the listener's own close message on the same channel: when the primary reads this, it has let go of
+    // the shared socket for this worker (and closed it, once no worker holds it).
+    if (phase === 'stop-accepting') process.send!({ type: 'lenet:stopped' } satisfies Message);
+  });
+}
+
 if (isClusterWorker) {
   process.on('message', (message: unknown) => {
     if (!isMessage(message)) return;
     if (message.type === 'lenet:metrics') pending.get(message.id)?.(message);
     else if (message.type === 'lenet:drain') {
-      drainRequested?.(message.phase);
-      // Sent after the listener's own close message on the same channel, so the primary has taken this worker out of
-      // its rotation when it reads this.
-      if (message.phase === 'stop-accepting') process.send!({ type: 'lenet:stopped' } satisfies Message);
+      if (drainRequested) drainStep(message.phase);
+      else askedEarly.push(message.phase);
     }
   });
+}
+
+/**
+ * Whether this worker may start listening: not once a drain has begun. A worker still starting when the primary began
+ * a drain stops without listening: listening then would reopen the port its siblings had closed (Node's cluster
+ * closes the shared socket when the last worker leaves it), and it would serve past the drain until it was killed.
+ */
+export function startListening(): boolean {
+  return askedEarly.length === 0;
 }
 
 /** Every worker's metrics, summed by the primary. */
@@ -249,7 +286,10 @@ export function reloadOthers(): Promise<ReloadResult[]> {
   });
 }
 
-/** Calls `drain` with each step of the drain the primary asks this worker for. */
-export function onDrainRequest(drain: (phase: DrainPhase) => void): void {
+/** Once this worker listens: calls `drain` with each step of the drain the primary asks for (any asked while it was
+ * starting first), and tells the primary it may now be asked. */
+export function onDrainRequest(drain: (phase: DrainPhase) => void | Promise<void>): void {
   drainRequested = drain;
+  process.send!({ type: 'lenet:serving' } satisfies Message);
+  for (const phase of askedEarly.splice(0)) drainStep(phase);
 }

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { LINE_CLASSES, LINE_INPUT, LINE_ROWS, LINE_SCORES, lineFrames } from '../model/line.js';
 import { DataType, type ModelProto } from '../model/onnx-builder.js';
 import type { Device, Provider } from '../model/session.js';
-import { infoOf, ModelLoadError, openModelFile, type ModelInfo } from './model.js';
+import { openModelFile, type ModelInfo } from './model.js';
 
 export interface LoadedLineModel {
   info: ModelInfo;
@@ -49,42 +49,30 @@ function checkSignature(model: ModelProto): string | undefined {
 
 export async function loadLineModel(file: string, device: Device, threads: number): Promise<LoadedLineModel> {
   const bytes = await readFile(file); // ENOENT reaches the caller as it is: a missing line model is not an error
-  const { session, provider, fallbackReason, metadata } = await openModelFile(file, bytes, device, threads, checkSignature);
-  if (!session.inputNames.includes(LINE_INPUT) || !session.outputNames.includes(LINE_SCORES)) {
-    await session.release();
-    throw new ModelLoadError(
-      `${file}: expected input "${LINE_INPUT}" and output "${LINE_SCORES}", found [${session.inputNames}] and [${session.outputNames}]`,
-    );
-  }
-  const run = async (lines: Float32Array, n: number, width: number) => {
-    const out = await session.run({ [LINE_INPUT]: new ort.Tensor('float32', lines, [n, 1, LINE_ROWS, width]) }, [LINE_SCORES]);
-    return out[LINE_SCORES].data as Float32Array;
-  };
-  // Warm-up at two batch sizes and widths: proves N and W free, T as the contract says, and each column a distribution.
-  try {
-    for (const [n, width] of [
-      [1, 28],
-      [3, 61],
-    ]) {
-      const scores = await run(new Float32Array(n * LINE_ROWS * width).fill(0.5), n, width);
-      const frames = lineFrames(width);
-      if (scores.length !== n * frames * LINE_CLASSES)
-        throw new Error(`${n} lines ${width} wide gave ${scores.length} scores, expected ${n * frames * LINE_CLASSES}`);
-      for (let row = 0; row < n * frames; row++) {
-        let sum = 0;
-        for (let k = 0; k < LINE_CLASSES; k++) sum += Math.exp(scores[row * LINE_CLASSES + k]);
-        if (!(Math.abs(sum - 1) < 1e-3)) throw new Error(`its scores are not log-probabilities (a column's probabilities sum to ${sum})`);
+  return openModelFile(file, bytes, device, threads, {
+    input: LINE_INPUT,
+    output: LINE_SCORES,
+    check: checkSignature,
+    run: (session) => async (lines: Float32Array, n: number, width: number) => {
+      const out = await session.run({ [LINE_INPUT]: new ort.Tensor('float32', lines, [n, 1, LINE_ROWS, width]) }, [LINE_SCORES]);
+      return out[LINE_SCORES].data as Float32Array;
+    },
+    // Two batch sizes and widths prove N and W free, T as the contract says, and each column a distribution.
+    async warmUp(run) {
+      for (const [n, width] of [
+        [1, 28],
+        [3, 61],
+      ]) {
+        const scores = await run(new Float32Array(n * LINE_ROWS * width).fill(0.5), n, width);
+        const frames = lineFrames(width);
+        if (scores.length !== n * frames * LINE_CLASSES)
+          throw new Error(`${n} lines ${width} wide gave ${scores.length} scores, expected ${n * frames * LINE_CLASSES}`);
+        for (let row = 0; row < n * frames; row++) {
+          let sum = 0;
+          for (let k = 0; k < LINE_CLASSES; k++) sum += Math.exp(scores[row * LINE_CLASSES + k]);
+          if (!(Math.abs(sum - 1) < 1e-3)) throw new Error(`its scores are not log-probabilities (a column's probabilities sum to ${sum})`);
+        }
       }
-    }
-  } catch (err) {
-    await session.release();
-    throw new ModelLoadError(`${file}: warm-up inference failed (${(err as Error).message.split('\n')[0]})`, { cause: err });
-  }
-  return {
-    info: infoOf(file, bytes, metadata, session),
-    provider,
-    fallbackReason,
-    run,
-    release: () => session.release(),
-  };
+    },
+  });
 }

@@ -10,7 +10,7 @@ const [
   { default: cluster },
   { default: closeWithGrace },
   { buildApp },
-  { isClusterWorker, onDrainRequest, runPrimary },
+  { isClusterWorker, onDrainRequest, runPrimary, startListening },
   { ConfigError, loadConfig, pageUrl },
   { ModelLoadError },
 ] = await Promise.all([
@@ -47,6 +47,11 @@ async function main(): Promise<void> {
     if (!isClusterWorker) await assertPortFree(config.HOST, config.PORT);
     if (config.WORKERS > 1 && cluster.isPrimary) return runPrimary(config);
     app = await buildApp(config);
+    if (isClusterWorker && !startListening()) {
+      app.log.info('the cluster began draining while this worker was starting: stopping without serving');
+      await app.close();
+      process.exit(0);
+    }
     // A cold burst of connections waits in the kernel's accept queue: 511 (Node's default) reset a few of 2,000; Linux
     // caps this at net.core.somaxconn (4096 on current kernels).
     // gRPC first: once HTTP answers (and a cluster's primary hears this worker listen), both ports are up.
@@ -88,7 +93,7 @@ async function main(): Promise<void> {
     // 503 for the settle time on SIGTERM (what an orchestrator sends), none on a terminal's Ctrl-C.
     if (!isClusterWorker) {
       if (signal === 'SIGTERM') await sleep(config.DRAIN_SETTLE_MS);
-      server.lifecycle.stopAccepting();
+      await server.lifecycle.stopAccepting();
     }
     await server.lifecycle.closeConnections();
     await server.close();
@@ -99,7 +104,7 @@ async function main(): Promise<void> {
     process.on('SIGINT', () => {});
     onDrainRequest((phase) => {
       if (phase === 'begin') server.lifecycle.state = 'draining';
-      else if (phase === 'stop-accepting') server.lifecycle.stopAccepting();
+      else if (phase === 'stop-accepting') return server.lifecycle.stopAccepting();
       else void grace.close();
     });
   }

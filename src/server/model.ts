@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { batchShape, CLASSES, IMAGE_SHAPE, INPUT_NAME as INPUT, PIXELS, PROBABILITIES as OUTPUT } from '../model/input-contract.js';
 import { DataType, decodeModel, readMetadata, type ModelProto } from '../model/onnx-builder.js';
-import { CudaUnavailableError, openSession, type Device, type Provider } from '../model/session.js';
+import { CudaUnavailableError, openSession, type Device, type OpenedSession, type Provider } from '../model/session.js';
 
 export interface ModelInfo {
   name: string;
@@ -50,49 +50,55 @@ export async function loadModel(file: string, device: Device, threads: number): 
         : '';
     throw new ModelLoadError(`cannot read model file ${file}: ${code ?? (err as Error).message}${hint}`, { cause: err });
   }
-  const { session, provider, fallbackReason, metadata } = await openModelFile(file, bytes, device, threads, checkSignature);
-  if (!session.inputNames.includes(INPUT) || !session.outputNames.includes(OUTPUT)) {
-    await session.release();
-    throw new ModelLoadError(
-      `${file}: expected input "${INPUT}" and output "${OUTPUT}", found inputs [${session.inputNames}] and outputs [${session.outputNames}]`,
-    );
-  }
+  return openModelFile(file, bytes, device, threads, {
+    input: INPUT,
+    output: OUTPUT,
+    check: checkSignature,
+    run: (session) => async (images: Float32Array, n: number) => {
+      const out = await session.run({ [INPUT]: new ort.Tensor('float32', images, batchShape(n)) }, [OUTPUT]);
+      return out[OUTPUT].data as Float32Array;
+    },
+    // Two batch sizes prove what the declared shapes only promise: that the batch dimension is free (the batcher runs any
+    // size) and each image gets 10.
+    async warmUp(run) {
+      for (const n of [1, 3]) {
+        const probs = await run(new Float32Array(n * PIXELS).fill(0.5), n);
+        if (probs.length !== n * CLASSES) throw new Error(`a batch of ${n} gave ${probs.length} values, expected ${n * CLASSES}`);
+        if (!probs.every(Number.isFinite)) throw new Error(`a batch of ${n} gave values that are not finite numbers`);
+      }
+    },
+  });
+}
 
-  const run = async (images: Float32Array, n: number) => {
-    const out = await session.run({ [INPUT]: new ort.Tensor('float32', images, batchShape(n)) }, [OUTPUT]);
-    return out[OUTPUT].data as Float32Array;
-  };
-  // Warm-up: the first run allocates and plans; do it before we say we are ready. Two batch sizes prove what the
-  // declared shapes only promise: that the batch dimension is free (the batcher runs any size) and each image gets 10.
-  try {
-    for (const n of [1, 3]) {
-      const probs = await run(new Float32Array(n * PIXELS).fill(0.5), n);
-      if (probs.length !== n * CLASSES) throw new Error(`a batch of ${n} gave ${probs.length} values, expected ${n * CLASSES}`);
-      if (!probs.every(Number.isFinite)) throw new Error(`a batch of ${n} gave values that are not finite numbers`);
-    }
-  } catch (err) {
-    await session.release();
-    throw new ModelLoadError(`${file}: warm-up inference failed (${(err as Error).message.split('\n')[0]})`, { cause: err });
-  }
+/** What a kind of model file must be and how it is run: its input and output names, its declared signature's check (the
+ * reason it does not fit, or undefined), its run function over a session, and a warm-up that throws when it misbehaves. */
+export interface ModelKind<Run> {
+  input: string;
+  output: string;
+  check(graph: ModelProto): string | undefined;
+  run(session: ort.InferenceSession): Run;
+  warmUp(run: Run): Promise<void>;
+}
 
-  return {
-    info: infoOf(file, bytes, metadata, session),
-    provider,
-    fallbackReason,
-    run,
-    release: () => session.release(),
-  };
+/** A model as the server holds it: its identity, where it runs, and its run function. */
+export interface OpenedModel<Run> {
+  info: ModelInfo;
+  provider: Provider;
+  fallbackReason?: string;
+  run: Run;
+  release(): Promise<void>;
 }
 
 /** What every model file goes through (the digit model's and the line model's): decoded as ONNX, its declared
- * signature checked by `check` (the reason it does not fit, or undefined), a session opened on `device`. */
-export async function openModelFile(
+ * signature checked, a session opened on `device`, its names checked, then warmed up: the first run allocates and plans,
+ * so it happens before we say we are ready. A failure after the session opened releases it. */
+export async function openModelFile<Run>(
   file: string,
   bytes: Uint8Array,
   device: Device,
   threads: number,
-  check: (graph: ModelProto) => string | undefined,
-) {
+  kind: ModelKind<Run>,
+): Promise<OpenedModel<Run>> {
   let metadata: Record<string, string>;
   let graph: ModelProto;
   try {
@@ -101,10 +107,11 @@ export async function openModelFile(
   } catch (err) {
     throw new ModelLoadError(`${file} is not an ONNX model (${(err as Error).message})`, { cause: err });
   }
-  const wrong = check(graph);
+  const wrong = kind.check(graph);
   if (wrong) throw new ModelLoadError(`${file}: ${wrong}`);
+  let opened: OpenedSession;
   try {
-    return { ...(await openSession(new Uint8Array(bytes), device, { threads })), metadata };
+    opened = await openSession(new Uint8Array(bytes), device, { threads });
   } catch (err) {
     const message = (err as Error).message;
     throw new ModelLoadError(
@@ -112,11 +119,26 @@ export async function openModelFile(
       { cause: err },
     );
   }
+  const { session, provider, fallbackReason } = opened;
+  if (!session.inputNames.includes(kind.input) || !session.outputNames.includes(kind.output)) {
+    await session.release();
+    throw new ModelLoadError(
+      `${file}: expected input "${kind.input}" and output "${kind.output}", found inputs [${session.inputNames}] and outputs [${session.outputNames}]`,
+    );
+  }
+  const run = kind.run(session);
+  try {
+    await kind.warmUp(run);
+  } catch (err) {
+    await session.release();
+    throw new ModelLoadError(`${file}: warm-up inference failed (${(err as Error).message.split('\n')[0]})`, { cause: err });
+  }
+  return { info: infoOf(file, bytes, metadata, session), provider, fallbackReason, run, release: () => session.release() };
 }
 
 /** A loaded model's identity: its metadata's name and version (else the file's name), the file's sha256 and path, and
  * the session's input and output names. */
-export function infoOf(file: string, bytes: Uint8Array, metadata: Record<string, string>, session: ort.InferenceSession): ModelInfo {
+function infoOf(file: string, bytes: Uint8Array, metadata: Record<string, string>, session: ort.InferenceSession): ModelInfo {
   return {
     name: metadata.name || path.basename(file).replace(/\.onnx$/i, ''),
     version: metadata.version || 'unversioned',

@@ -6,6 +6,7 @@ import { createRng } from '../model/random.js';
 import type { Box } from '../imaging/box.js';
 import { resample } from '../imaging/resample.js';
 import type { Split } from './mnist-split.js';
+import { shadowedPhotoJpeg } from './shadowed-photo.js';
 
 /** White-on-black ink (0..255), cropped to its ink. */
 export interface Glyph {
@@ -162,7 +163,7 @@ export function photoJpeg(n: Number_, rng: Rng): Promise<Buffer> {
     .toBuffer();
 }
 
-export type SetName = 'wide' | 'touching' | 'photos' | 'canvas' | 'fonts';
+export type SetName = 'wide' | 'touching' | 'photos' | 'shadows' | 'canvas' | 'fonts';
 
 export interface Sample {
   number: Number_;
@@ -172,8 +173,9 @@ export interface Sample {
 
 /**
  * `count` pictures of one set, the same for the same seed. wide: 3–9 MNIST digits, gaps of 0.3–1 digit height;
- * touching: 5 MNIST digits whose ink boxes overlap by 0–4 pixels; photos: the wide set as JPEG photos; canvas: 3–7 MNIST
- * digits, white on transparent, gaps of 0.15–0.6; fonts: 3–9 digits in a handwriting font, wide gaps.
+ * touching: 5 MNIST digits whose ink boxes overlap by 0–4 pixels; photos: the wide set as JPEG photos; shadows: the wide
+ * set as phone photos under a lamp with a soft shadow across them (shadowed-photo.ts); canvas: 3–7 MNIST digits, white
+ * on transparent, gaps of 0.15–0.6; fonts: 3–9 digits in a handwriting font, wide gaps.
  */
 export async function makeSet(name: SetName, count: number, seed: number, mnist: Split, fonts: Glyph[][] = []): Promise<Sample[]> {
   const rng = seeded(seed);
@@ -195,6 +197,7 @@ export async function makeSet(name: SetName, count: number, seed: number, mnist:
       number = compose(pick(int(rng, 3, 9)), height, () => between(rng, 0.3, 1), rng, 20);
     }
     if (name === 'photos') samples.push({ number, picture: await photoJpeg(number, rng), type: 'image/jpeg' });
+    else if (name === 'shadows') samples.push({ number, picture: await shadowedPhotoJpeg(number, rng), type: 'image/jpeg' });
     else if (name === 'canvas') samples.push({ number, picture: await canvasPng(number), type: 'image/png' });
     else samples.push({ number, picture: await paperPng(number), type: 'image/png' });
   }

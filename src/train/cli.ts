@@ -12,6 +12,8 @@ import { USAGE, parseFlags, recipeFromFlags, type Flags } from './flags.js';
 import { writeReport } from './report.js';
 import { formatRobustness, robustnessOfParams } from './robustness.js';
 import { TeacherError } from './teachers.js';
+import { FontMissingError } from './font-digits.js';
+import { WarmStartError } from './warm-start.js';
 import { DivergedError, train, trainImagesOf } from './trainer.js';
 
 const QUICK_ROBUSTNESS_IMAGES = 200;
@@ -44,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     recipe = resume?.recipe ?? recipeFromFlags(flags);
   } catch (err) {
-    if (!(err instanceof TeacherError)) throw err;
+    if (!(err instanceof TeacherError || err instanceof WarmStartError)) throw err;
     console.error(`error: ${err.message}`);
     return 2;
   }
@@ -87,8 +89,9 @@ async function main(argv: string[]): Promise<number> {
       onEvent: createProgressReporter(recipe.epochs),
     });
   } catch (err) {
-    if (err instanceof DivergedError || err instanceof TeacherError || err instanceof CudaUnavailableError) {
-      console.error(`error: ${err.message}`);
+    const known = [DivergedError, TeacherError, CudaUnavailableError, WarmStartError, FontMissingError];
+    if (known.some((kind) => err instanceof kind)) {
+      console.error(`error: ${(err as Error).message}`);
       return 1;
     }
     throw err;

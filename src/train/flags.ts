@@ -4,7 +4,9 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DEVICES } from '../model/session.js';
 import { RECIPES, type Recipe } from './recipes.js';
+import { TRAINING_FONTS } from '../synth/font-digits.js';
 import { pinTeacher } from './teachers.js';
+import { pinWarmStart } from './warm-start.js';
 
 interface FlagSpec {
   /** How its value is written in the usage text; a flag without one is a switch. */
@@ -70,6 +72,21 @@ export const FLAGS = {
     help: 'share of a digit’s target that is the teachers’ mean, 0–1 (default: the recipe’s, or 0.5)',
     schema: z.coerce.number().min(0).max(1).optional(),
   },
+  init: {
+    value: 'FILE',
+    help: 'start from this model’s weights (a fine-tune; the optimizer starts fresh), e.g. models/lenet.onnx',
+    schema: z.string().optional(),
+  },
+  fonts: {
+    value: 'SHARE',
+    help: 'replace this share (0–1) of the training images by digits typed in the training fonts\n(CONTRACTS.md), distorted as the recipe distorts MNIST’s (default: none)',
+    schema: z.coerce.number().min(0).max(1).optional(),
+  },
+  'font-families': {
+    value: 'A,B,…',
+    help: 'with --fonts: only these of the training fonts (a fold, when choosing a recipe)',
+    schema: z.string().optional(),
+  },
   resume: { help: 'continue from the checkpoint Ctrl-C left next to --out', schema: z.boolean().default(false) },
   'train-limit': { value: 'N', help: 'train on the first N images only (quick experiments)', schema: positiveInt.optional() },
   'no-robustness': {
@@ -101,6 +118,8 @@ export const USAGE = [
 export class UsageError extends Error {}
 
 const DEFAULT_TEACHER_WEIGHT = 0.5;
+/** Point sizes the training fonts are typed at (apart from the sizes src/synth's validation and held-out sets use). */
+const FONT_TRAINING_SIZES = [20, 32, 64, 128];
 
 /** Parses and validates the command line; throws UsageError with a readable message. */
 export function parseFlags(argv: string[]): Flags {
@@ -122,6 +141,10 @@ export function parseFlags(argv: string[]): Flags {
   }
   if (parsed.data.ema !== undefined && parsed.data.swa !== undefined)
     throw new UsageError('--ema and --swa: one weight averaging at a time');
+  if (parsed.data['font-families'] !== undefined && parsed.data.fonts === undefined)
+    throw new UsageError('--font-families: only with --fonts SHARE');
+  const unknown = parsed.data['font-families']?.split(',').filter((f) => !(TRAINING_FONTS as readonly string[]).includes(f));
+  if (unknown?.length) throw new UsageError(`--font-families: ${unknown.join(', ')}: not training fonts (${TRAINING_FONTS.join(', ')})`);
   if (parsed.data['teacher-weight'] !== undefined && parsed.data.teachers === undefined && !RECIPES[parsed.data.recipe].distill) {
     throw new UsageError('--teacher-weight: the recipe has no teachers; name them with --teachers');
   }
@@ -139,10 +162,17 @@ export function recipeFromFlags(flags: Flags): Recipe {
         : recipes;
   const teachers = flags.teachers?.split(',').filter(Boolean).map(pinTeacher) ?? recipeDistill?.teachers;
   const distill = teachers?.length && { teachers, weight: flags['teacher-weight'] ?? recipeDistill?.weight ?? DEFAULT_TEACHER_WEIGHT };
+  const fonts = flags.fonts !== undefined && {
+    share: flags.fonts,
+    families: flags['font-families']?.split(',') ?? [...TRAINING_FONTS],
+    sizes: [...FONT_TRAINING_SIZES],
+  };
   return {
     ...base,
     ...(average && { average }),
     ...(distill && { distill }),
+    ...(flags.init !== undefined && { init: pinWarmStart(flags.init) }),
+    ...(fonts && { fonts }),
     epochs: flags.epochs ?? base.epochs,
     batchSize: flags['batch-size'] ?? base.batchSize,
     lr: flags.lr ?? base.lr,

@@ -3,7 +3,9 @@ import type { Architecture } from '../model/lenet.js';
 import type { OptimizerConfig, Schedule } from '../model/optimizers.js';
 import type { Augmentation } from './augment.js';
 import type { Averaging } from './averaging.js';
+import type { FontMix } from './font-digits.js';
 import type { Distillation } from './teachers.js';
+import type { WarmStart } from './warm-start.js';
 
 export type RecipeName = 'paddle' | 'plain' | 'default';
 
@@ -28,6 +30,10 @@ export interface Recipe {
   distill?: Distillation;
   /** Export an average of the weights the run passed through instead of the last step's (averaging.ts); none when absent. */
   average?: Averaging;
+  /** Start from this trained model's weights instead of random ones (warm-start.ts): a fine-tune. */
+  init?: WarmStart;
+  /** Mix digits typed in the training fonts into the training images (font-digits.ts); none when absent. */
+  fonts?: FontMix;
   seed: number;
   /**
    * Parts each batch is cut into, whose gradients are computed separately (at once, on as many threads as there are)

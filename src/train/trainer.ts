@@ -17,6 +17,8 @@ import type { Recipe } from './recipes.js';
 import type { Batch } from './batch.js';
 import { defaultThreads, openStepRunner, type StepRunner } from './step-runner.js';
 import { openTeachers, type Teachers } from './teachers.js';
+import { loadFontDigits, type FontDigits } from './font-digits.js';
+import { warmStartParams } from './warm-start.js';
 
 export interface EpochRecord {
   epoch: number;
@@ -87,6 +89,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const trainCount = trainImagesOf(recipe, data, opts.trainLimit);
   const totalSteps = Math.ceil(trainCount / recipe.batchSize) * recipe.epochs;
   const run = opts.resume ?? startRun(recipe);
+  const fonts = recipe.fonts && (await loadFontDigits(recipe.fonts));
   const teachers = recipe.distill && (await openTeachers(recipe.distill, device));
   const runner = await openStepRunner(recipe, device, opts.threads ?? defaultThreads(recipe)).catch(async (err: unknown) => {
     await teachers?.close();
@@ -100,7 +103,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   try {
     let test: Evaluation | undefined; // the latest epoch's test-set evaluation of the exported weights
     for (; run.epoch < recipe.epochs; run.epoch++, run.batch = 0) {
-      const epoch = await trainEpoch(runner, run, { ...opts, trainCount, totalSteps, teachers });
+      const epoch = await trainEpoch(runner, run, { ...opts, trainCount, totalSteps, teachers, fonts });
       if (!epoch) return { status: 'interrupted', checkpoint: run };
       keepAverage(run, averageAfterEpoch(recipe.average, run.state.get(AVERAGE_SLOT), run.params, run.epoch + 1, recipe.epochs));
       const { trainLoss, trainAccuracy, seconds, imagesPerSecond } = epoch;
@@ -167,7 +170,7 @@ function startRun(recipe: Recipe): Checkpoint {
     epoch: 0,
     batch: 0,
     step: 0,
-    params: flattenParams(initParams(createRng(recipe.seed))),
+    params: recipe.init ? warmStartParams(recipe.init) : flattenParams(initParams(createRng(recipe.seed))),
     state: new Map(),
     history: [],
     lossCurve: [],
@@ -180,9 +183,9 @@ type EpochStats = Omit<EpochRecord, 'epoch' | 'testLoss' | 'testAccuracy'>;
 async function trainEpoch(
   runner: StepRunner,
   run: Checkpoint,
-  opts: TrainOptions & { trainCount: number; totalSteps: number; teachers?: Teachers },
+  opts: TrainOptions & { trainCount: number; totalSteps: number; teachers?: Teachers; fonts?: FontDigits },
 ): Promise<EpochStats | undefined> {
-  const { recipe, data, trainCount, totalSteps, teachers } = opts;
+  const { recipe, data, trainCount, totalSteps, teachers, fonts } = opts;
   const batchesPerEpoch = Math.ceil(trainCount / recipe.batchSize);
   // The epoch's order depends only on (seed, epoch), so a resumed run sees the same batches.
   const order = permutation(trainCount, createRng(recipe.seed * 7919 + run.epoch + 1));
@@ -190,7 +193,8 @@ async function trainEpoch(
   // Batch b of this epoch, the one optimizer step `step` takes; made in one of two buffers, in turn.
   const batchAt = async (b: number, step: number) => {
     const indices = order.subarray(b * recipe.batchSize, (b + 1) * recipe.batchSize);
-    const batch = makeBatch(buffers[step % 2], data.train, trainCount, indices, recipe, run.epoch, createRng(recipe.seed * 104729 + step));
+    const rng = createRng(recipe.seed * 104729 + step);
+    const batch = makeBatch(buffers[step % 2], data.train, trainCount, indices, recipe, run.epoch, rng, fonts);
     await teachers?.soften(batch);
     return batch;
   };
@@ -254,7 +258,8 @@ function batchBuffers(size: number): Batch {
 
 /**
  * The batch of these training images: each augmented from its own (seed, epoch, index) stream, or only shifted; a share
- * `recipe.notDigits` of them replaced by a non-digit made from it and another of the first `count` images.
+ * `recipe.notDigits` of them replaced by a non-digit made from it and another of the first `count` images, and of the
+ * rest a share `recipe.fonts.share` by a font digit (drawn after the non-digit, so a recipe without fonts is unchanged).
  */
 function makeBatch(
   into: Batch,
@@ -264,16 +269,22 @@ function makeBatch(
   recipe: Recipe,
   epoch: number,
   rng: () => number,
+  fonts?: FontDigits,
 ): Batch {
   const { shift, augment, notDigits = 0 } = recipe;
+  const fontShare = fonts ? recipe.fonts!.share : 0;
   const n = indices.length;
   const offset = () => Math.floor(rng() * (2 * shift + 1)) - shift;
   for (let i = 0; i < n; i++) {
     const index = indices[i];
-    const src = imageAt(split, index);
+    let src = imageAt(split, index);
     let label = split.labels[index];
-    const own = augment || notDigits ? sampleRng(recipe.seed, epoch, index) : undefined;
+    const own = augment || notDigits || fontShare ? sampleRng(recipe.seed, epoch, index) : undefined;
     const garbage = own && notDigits > 0 && own() < notDigits ? notDigit(src, imageAt(split, Math.floor(own() * count)), own) : undefined;
+    if (!garbage && fonts && own!() < fontShare) {
+      const k = Math.floor(own!() * fonts.count);
+      [src, label] = [imageAt(fonts, k), fonts.labels[k]];
+    }
     if (garbage) {
       for (let p = 0; p < PIXELS; p++) into.image[i * PIXELS + p] = pixelToFloat(garbage[p]);
       label = NOT_A_DIGIT;

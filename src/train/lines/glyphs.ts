@@ -15,16 +15,7 @@ export interface Glyph {
 export const TRAIN_MNIST_END = 55000;
 
 /** Handwriting fonts the line model may train on (CONTRACTS.md, split by font; Debian's fonts-* packages). */
-export const TRAINING_FONTS = [
-  'Because We Build',
-  'Because We Create',
-  'Because We Mentor',
-  'Breip',
-  'Humor Sans',
-  'Klee One',
-  'Steve',
-  'kiloji',
-] as const;
+export { TRAINING_FONTS } from '../../synth/font-digits.js';
 
 export function cropGlyph(data: Uint8Array, width: number, height: number, label: number): Glyph | undefined {
   let [x0, y0, x1, y1] = [width, height, -1, -1];
@@ -56,9 +47,12 @@ export function mnistTrainingGlyph(train: Split, i: number): Glyph {
 /** A font's ten digits rendered by pango through sharp, with the font's tallest digit's height; undefined when the font
  * is missing (pango then draws in its fallback font). src/synth has its own: the validation pictures must come by a
  * code path apart from the training lines' (CONTRACTS.md). */
-export async function fontDigits(family: string): Promise<{ glyphs: Glyph[]; unit: number } | undefined> {
+export const fontDigits = (family: string) => fontDigitsAt(family, 64);
+
+/** As fontDigits, typed `points` high (small sizes are hinted to other shapes and stroke widths). */
+export async function fontDigitsAt(family: string, points: number): Promise<{ glyphs: Glyph[]; unit: number } | undefined> {
   const render = async (name: string, d: number) => {
-    const { data, info } = await sharp({ text: { text: `<span font="${name} 64">${d}</span>`, dpi: 72 } })
+    const { data, info } = await sharp({ text: { text: `<span font="${name} ${points}">${d}</span>`, dpi: 72 } })
       .greyscale()
       .raw()
       .toBuffer({ resolveWithObject: true });
