@@ -43,8 +43,7 @@ export interface Segmentation {
 
 export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: number; work?: WorkBudget } = {}): Segmentation {
   const { length, maxDigits = MAX_DIGITS, work = unlimited() } = opts;
-  // Finding the ink and its components: a few passes over every pixel.
-  work.spend(4 * grey.width * grey.height);
+  work.spend(findingInk(grey.width * grey.height));
   const found = findLine(grey, maxDigits);
   const { page, labelled } = found;
   const line = length !== undefined && found.line.units.length > length ? mergeToCount(found.line, length) : found.line;
@@ -61,6 +60,9 @@ export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: n
   if (context.candidates.length === 0) throw noDigit();
   return new PlannedSegmentation(context, plans, found.scale);
 }
+
+/** Finding the ink and its components: a few passes over every pixel. */
+export const findingInk = (pixels: number) => 4 * pixels;
 
 const noDigit = () => new PreprocessError('no_digit_found', 'no digit-sized writing found in the image');
 

@@ -35,6 +35,11 @@ export class WorkBudget {
     }
   }
 
+  /** Throws NotForTheEventLoop now if `pixels` more would not fit in the event loop's share; counts nothing. */
+  ahead(pixels: number): void {
+    if (pixels > this.#onTheLoopLeft) throw new NotForTheEventLoop(this.onTheLoop);
+  }
+
   /** Counts work that has a bound of its own (the second look's GAP_PIXELS) against the event loop's share only. */
   visit(pixels: number): void {
     if ((this.#onTheLoopLeft -= pixels) < 0) throw new NotForTheEventLoop(this.onTheLoop);
