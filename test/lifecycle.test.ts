@@ -55,8 +55,9 @@ describe('graceful drain on SIGTERM', () => {
 
   it('requests whose clients have gone are finished before the pools and the model close: no error logged, exit 0', async () => {
     // No settle time: the requests must still be running when the drain starts closing things. At debug each
-    // prediction is logged with its time, which tells what was still being worked on at the signal.
-    const service = await startService({ SHUTDOWN_TIMEOUT_MS: '10000', DRAIN_SETTLE_MS: '0', LOG_LEVEL: 'debug' });
+    // prediction is logged with its time, which tells what was still being worked on at the signal. Every reading on
+    // the threads (READ_INLINE_PIXELS=0): read on the event loop, the numbers held off the signal until they were done.
+    const service = await startService({ SHUTDOWN_TIMEOUT_MS: '10000', DRAIN_SETTLE_MS: '0', LOG_LEVEL: 'debug', READ_INLINE_PIXELS: '0' });
     // Pictures that go through the preprocessing threads (/predict, 280×280) and the reader (/read, a number).
     const [drawing, [number]] = await Promise.all([variants.rgb280(mnist, 0), makeSet('wide', 1, 5, mnist)]);
     const { port } = new URL(service.url);

@@ -1,7 +1,7 @@
 // POST /read over real HTTP semantics (app.inject) with the committed model: whole numbers made from MNIST **test**
 // digits and Debian handwriting fonts (src/synth/numbers.ts, seeded), every bad input, and the contract.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -31,6 +31,7 @@ import {
   type Sample,
   type SetName,
 } from '../src/synth/numbers.js';
+import { noiseLine } from './helpers/hostile.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 
 const { test: mnist } = loadMnist();
@@ -211,6 +212,43 @@ describe('POST /read reads whole numbers', () => {
     });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().text, photo.number.text);
+  });
+});
+
+describe('POST /read: where a picture is read', () => {
+  it('a small picture on the event loop; one that needs more than READ_INLINE_PIXELS on a thread; the same answers', async () => {
+    const onThreads = await buildApp(loadConfig({ LOG_LEVEL: 'silent', READER: 'segmentation', READ_INLINE_PIXELS: '0' }), {
+      logger: false,
+      model: app.modelSlot.current,
+    });
+    try {
+      const where = async (at: FastifyInstance) => {
+        const text = (await at.inject({ method: 'GET', url: '/metrics' })).body;
+        const count = (w: string) => Number(new RegExp(`lenet_read_pictures_total\\{where="${w}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+        return { loop: count('event_loop'), thread: count('thread') };
+      };
+      const pictures = [
+        ...(await makeSet('wide', 3, 36, mnist)).map((s) => ({ ...s, on: 'loop' })),
+        ...(await makeSet('photos', 1, 36, mnist)).map((s) => ({ ...s, on: 'loop' })),
+        // 1400×500: five times the work the event loop gives a picture before the reading starts.
+        { picture: readFileSync('examples/number.jpg'), type: 'image/jpeg', on: 'thread' },
+        // A zip code's size, but ten times the work the event loop gives a picture: started there, read again on a thread.
+        { picture: await noiseLine(), type: 'image/png', on: 'thread' },
+      ];
+      for (const { picture, type, on } of pictures) {
+        const [before, beforeThreads] = [await where(app), await where(onThreads)];
+        const [here, there] = await Promise.all(
+          [app, onThreads].map((at) => at.inject({ method: 'POST', url: '/read', headers: { 'content-type': type }, payload: picture })),
+        );
+        assert.equal(here.statusCode, 200, here.body);
+        assert.deepEqual(here.json(), there.json());
+        const [after, afterThreads] = [await where(app), await where(onThreads)];
+        assert.deepEqual(after, { ...before, [on]: before[on as 'loop' | 'thread'] + 1 }, `${type} ${picture.length} B`);
+        assert.deepEqual(afterThreads, { ...beforeThreads, thread: beforeThreads.thread + 1 });
+      }
+    } finally {
+      await onThreads.close();
+    }
   });
 });
 

@@ -18,13 +18,16 @@ export interface Decoded {
   scale: number;
 }
 
-export async function decodeForReading(input: Buffer, maxPixels: number): Promise<Decoded> {
+/** `work`, when given, is told the pixels a decoding will write before it starts (sharp's: the most it may write): the
+ * reader's work budget (src/reader/work-budget.ts), for a reading on the event loop to give up before a big picture. */
+export async function decodeForReading(input: Buffer, maxPixels: number, work?: { visit(pixels: number): void }): Promise<Decoded> {
   if (input.length === 0) throw new PreprocessError('missing_image', 'the request has no image; send a picture of a number');
   // The same checked header as /predict's: structure, size and orientation, whichever decoder then reads it.
   const png = isPng(input) ? parsePngHeader(input, maxPixels) : undefined;
   if (png && png.width <= INLINE.width && png.height <= INLINE.height) {
+    work?.visit(png.width * png.height);
     return { grey: await decodePngAsync(input, maxPixels, png), scale: 1 };
   }
-  const rgba = await decodeWithSharp(input, maxPixels, READ_SIZE);
+  const rgba = await decodeWithSharp(input, maxPixels, READ_SIZE, (pixels) => work?.visit(pixels));
   return { grey: greyOf(rgba), scale: rgba.scale };
 }

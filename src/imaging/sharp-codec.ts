@@ -11,24 +11,17 @@ export const WORKING_SIZE = 512;
 /** Decoded pixels, and how many picture pixels each decoded one stands for (1 unless the picture was shrunk). */
 export type Shrunk = Rgba & { scale: number };
 
-/** `within`: the box a large picture is shrunk to fit (the reader keeps a wider one). */
+/** `within`: the box a large picture is shrunk to fit (the reader keeps a wider one); `beforeDecoding` is told the most
+ * pixels the decoding will write, once the declared size is checked and before anything is decoded. */
 export async function decodeWithSharp(
   input: Buffer,
   maxPixels: number,
   within = { width: WORKING_SIZE, height: WORKING_SIZE },
+  beforeDecoding?: (pixels: number) => void,
 ): Promise<Shrunk> {
-  const format = sniffFormat(input);
-  if (!format) throw unsupportedFormat();
-  if (format === 'tiff') checkTiffPages(input);
+  const { width, height, orientation } = await declaredSize(input, maxPixels);
+  beforeDecoding?.(Math.min(width * height, within.width * within.height));
   try {
-    // The size the file declares, checked before anything is decoded (limitInputPixels is the second line of defence).
-    // Read without the limit, which would refuse the header without saying its size.
-    const { width = 0, height = 0, orientation = 1, format: loaded } = await sharp(input, { limitInputPixels: false }).metadata();
-    if (loaded !== SHARP_FORMAT[format]) throw unsupportedFormat(new Error(`sniffed ${format}, libvips loaded ${loaded}`));
-    if (width * height > maxPixels)
-      throw new PreprocessError('image_too_large', tooManyPixels(`the image has ${width}×${height} pixels`, maxPixels));
-    checkSides(width, height);
-    if (format === 'avif') checkAvifSize(width, height);
     const { data, info } = await sharp(input, { limitInputPixels: maxPixels })
       .rotate() // honour EXIF orientation (phone photos; a PNG's eXIf chunk too), as orientation.ts does on our path
       .resize({ ...within, fit: 'inside', withoutEnlargement: true })
@@ -43,6 +36,25 @@ export async function decodeWithSharp(
       height: info.height,
       scale: uprightWidth / info.width,
     };
+  } catch (err) {
+    throw decodeFailure(err, maxPixels);
+  }
+}
+
+/** The size the file declares, checked before anything is decoded (limitInputPixels is the second line of defence). */
+async function declaredSize(input: Buffer, maxPixels: number): Promise<{ width: number; height: number; orientation: number }> {
+  const format = sniffFormat(input);
+  if (!format) throw unsupportedFormat();
+  if (format === 'tiff') checkTiffPages(input);
+  try {
+    // Read without the limit, which would refuse the header without saying its size.
+    const { width = 0, height = 0, orientation = 1, format: loaded } = await sharp(input, { limitInputPixels: false }).metadata();
+    if (loaded !== SHARP_FORMAT[format]) throw unsupportedFormat(new Error(`sniffed ${format}, libvips loaded ${loaded}`));
+    if (width * height > maxPixels)
+      throw new PreprocessError('image_too_large', tooManyPixels(`the image has ${width}×${height} pixels`, maxPixels));
+    checkSides(width, height);
+    if (format === 'avif') checkAvifSize(width, height);
+    return { width, height, orientation };
   } catch (err) {
     if (err instanceof PreprocessError) throw err;
     throw decodeFailure(err, maxPixels);

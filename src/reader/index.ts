@@ -6,8 +6,8 @@ import type { Box } from '../imaging/box.js';
 import { PreprocessError } from '../imaging/errors.js';
 import { toModelInput } from '../model/input-contract.js';
 import { withTemperature } from '../model/calibration.js';
-import type { Decoded } from '../imaging/decode-for-reading.js';
-import { segmentNumber, type Segmentation } from './segmentation.js';
+import { decodeForReading, type Decoded } from '../imaging/decode-for-reading.js';
+import { findingInk, segmentNumber, type Segmentation } from './segmentation.js';
 import type { WorkBudget } from './work-budget.js';
 
 export { MAX_DIGITS } from './tunables.js';
@@ -47,6 +47,21 @@ export async function classifyCandidates(segmentation: Segmentation, classify: C
     probabilities = probabilities.concat(next.probabilities);
   }
   return { probabilities, temperature: first.temperature };
+}
+
+/** The number in uploaded bytes: decoded (imaging's decodeForReading) and read within `work`, wherever it runs. */
+export async function readPicture(
+  image: Buffer,
+  opts: { maxPixels: number; length?: number; classify: ClassifyAll; work: WorkBudget },
+): Promise<NumberRead> {
+  // Finding the ink is counted ahead with the decoding, so that a picture too big for the event loop is not decoded there.
+  const counted = {
+    visit: (pixels: number) => {
+      opts.work.visit(pixels);
+      opts.work.ahead(findingInk(pixels));
+    },
+  };
+  return readNumber(await decodeForReading(image, opts.maxPixels, counted), opts);
 }
 
 /** The number in `picture`, read with `classify`; `length` is how many digits it has, when the caller knows. */

@@ -43,26 +43,26 @@ export interface Segmentation {
 
 export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: number; work?: WorkBudget } = {}): Segmentation {
   const { length, maxDigits = MAX_DIGITS, work = unlimited() } = opts;
-  // Finding the ink and its components: a few passes over every pixel.
-  work.spend(4 * grey.width * grey.height);
+  work.spend(findingInk(grey.width * grey.height));
   const found = findLine(grey, maxDigits);
   const { page, labelled } = found;
   const line = length !== undefined && found.line.units.length > length ? mergeToCount(found.line, length) : found.line;
   // Wide units hold several digits each: the count is bounded before any candidate is made.
   const least = line.units.reduce((n, u) => n + Math.max(1, Math.round(u.width / line.height / TYPICAL_DIGIT_WIDTH)), 0);
   if (least > maxDigits) throw new PreprocessError('too_many_digits', `about ${least} digits found; at most ${maxDigits} digits are read`);
-  const context: LineContext = { page, height: line.height, length, maxDigits, units: line.units.length, candidates: [] };
+  const context: LineContext = { page, height: line.height, length, maxDigits, units: line.units.length, candidates: [], work };
   const { unitOf } = line;
   const plans = line.units.map((unit, u) => {
-    // The unit's ink, then each piece between two cuts measured over the unit's height.
+    // The unit's ink and its cuts; planUnit counts its pieces before it measures them.
     work.spend(unit.width * unit.height);
-    const plan = planUnit(unit, new UnitInk(page, labelled, (c) => unitOf[c] === u, unit), context);
-    work.spend(plan.edges.length * unit.height * unit.width);
-    return plan;
+    return planUnit(unit, new UnitInk(page, labelled, (c) => unitOf[c] === u, unit), context);
   });
   if (context.candidates.length === 0) throw noDigit();
   return new PlannedSegmentation(context, plans, found.scale);
 }
+
+/** Finding the ink and its components: a few passes over every pixel. */
+export const findingInk = (pixels: number) => 4 * pixels;
 
 const noDigit = () => new PreprocessError('no_digit_found', 'no digit-sized writing found in the image');
 

@@ -107,3 +107,7 @@ export const MAX_MORE = 512;
 /** …and at most this many unit pixels visited finding and measuring them: their cost grows with the square of the
  * line's height (a picture of noise read as one line 1,000 px tall took 1.3 s of the event loop without it). */
 export const GAP_PIXELS = 24_000_000;
+/** What one candidate costs beyond the pixels it is measured on, in pixels of work (work-budget.ts): cutting it out,
+ * normalising it to 28×28 and making the model's input from it take about as long as finding the ink in this many
+ * pixels; without it, a small picture of many tiny marks made 700 candidates on about 0.5 M pixels of work. */
+export const CANDIDATE_WORK = 2 * 28 * 28;

@@ -8,6 +8,7 @@ import type { UnitInk } from '../imaging/unit-ink.js';
 import type { Edge } from './best-path.js';
 import { columnCut, cropBetween, gapPath, measureBetween } from './gap-cuts.js';
 import {
+  CANDIDATE_WORK,
   CLEAN_CUT,
   COUNT_SLACK,
   GAP_REACH,
@@ -33,6 +34,7 @@ import {
   WIDEST_DIGIT,
 } from './tunables.js';
 import { candidateCuts, type Unit } from './units.js';
+import type { WorkBudget } from './work-budget.js';
 
 export interface Candidate {
   /** The 28×28 input, bytes 0..255, as /predict would make it from this piece alone. */
@@ -53,6 +55,8 @@ export interface LineContext {
   units: number;
   /** Every candidate of the picture so far: plans append theirs. */
   candidates: Candidate[];
+  /** The picture's work budget (work-budget.ts): plans count their pieces against it before they measure them. */
+  work: WorkBudget;
 }
 
 /** An edge's candidate is -1 while its piece is measured but not yet cut out (a narrow unit's, see `pending`). */
@@ -93,6 +97,7 @@ export function planUnit(unit: Unit, ink: UnitInk, line: LineContext): UnitPlan 
   const origins = cuts.map((c) => c.x);
   if (narrow) cuts = cuts.filter((c) => c.ink <= CLEAN_CUT * H);
   if (narrow && cuts.length === 0) {
+    line.work.spend(unit.width * unit.height + CANDIDATE_WORK);
     const piece = measurePiece(ink, unit, unit.x, right(unit));
     const edges = piece ? [{ from: 0, to: 1, score: 0, candidate: candidates.push(cutPiece(page, ink, piece)) - 1, penalty: 0 }] : [];
     const twoIfCut = origins.length > 0 ? [SPLIT_PENALTY] : [];
@@ -103,7 +108,10 @@ export function planUnit(unit: Unit, ink: UnitInk, line: LineContext): UnitPlan 
   // The whole unit as one digit is a candidate only where its width allows it, or ?length may need it.
   const whole = prior[1] <= MAX_COUNT_PENALTY || length !== undefined;
   const edges: PlanEdge[] = [];
-  for (const [i, j] of spans(xs, WIDEST_DIGIT * H, whole)) {
+  const pieces = [...spans(xs, WIDEST_DIGIT * H, whole)];
+  // Each piece is measured over the unit's height, and cut out and normalised: counted before any is.
+  line.work.spend(pieces.length * (unit.height * unit.width + CANDIDATE_WORK));
+  for (const [i, j] of pieces) {
     // Two digits side by side in so narrow a unit are both as tall as the line; a piece cut across one digit is not.
     const split = narrow && !(i === 0 && j === last);
     const piece = measurePiece(ink, unit, xs[i], xs[j], split ? NARROW_TALL * H : 0);
@@ -217,7 +225,9 @@ export function addGapCuts(plan: UnitPlan, line: LineContext, most: number, budg
   for (const x of columns) cuts[2 * ranks.indexOf(x)] = columnCut(x, px.height);
   let previous: Int32Array | undefined;
   const reach = Math.max(2, Math.round(GAP_REACH * H));
-  for (let r = 1; r < last && (budget.pixels -= px.height * (2 * reach + 1)) > 0; r++) {
+  const perPath = px.height * (2 * reach + 1);
+  for (let r = 1; r < last && (budget.pixels -= perPath) > 0; r++) {
+    line.work.visit(perPath);
     const path = gapPath(px, ranks[r], reach, STROKE);
     // Seeds near each other often find the same path.
     if (!path || path.every((x, y) => x === previous?.[y])) continue;
@@ -232,7 +242,9 @@ export function addGapCuts(plan: UnitPlan, line: LineContext, most: number, budg
       const [left, right] = [cuts[a], cuts[b]];
       if (!left || !right || ranks[b >> 1] - ranks[a >> 1] > widest) continue;
       if (a % 2 === 0 && b % 2 === 0 && old.has(ranks[a >> 1]) && old.has(ranks[b >> 1])) continue;
-      budget.pixels -= px.height * (ranks[b >> 1] - ranks[a >> 1] + 2 * reach + 1);
+      const between = px.height * (ranks[b >> 1] - ranks[a >> 1] + 2 * reach + 1);
+      line.work.visit(between + CANDIDATE_WORK);
+      budget.pixels -= between;
       const { box, strokes } = measureBetween(px, left, right, STROKE);
       if (tooLittleStroke(strokes, unit) || !box) continue;
       const { width: w, height: h } = box;

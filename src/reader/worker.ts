@@ -3,9 +3,8 @@
 // back, over a MessagePort, to the batcher and model on the main thread, so /read's candidates share its batches.
 import { fileURLToPath } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
-import { decodeForReading } from '../imaging/decode-for-reading.js';
 import { PreprocessError, type PreprocessErrorData } from '../imaging/errors.js';
-import { readNumber, type ClassifyAll, type NumberRead } from './index.js';
+import { readPicture, type ClassifyAll, type NumberRead } from './index.js';
 import { WorkBudget } from './work-budget.js';
 
 /** This module, from the same tree as the caller's: dist/**.js in production, src/**.ts under tsx. */
@@ -33,8 +32,8 @@ export default async function readTask({ image, maxPixels, length, workPixels, p
       port.postMessage(tensors);
     });
   try {
-    const decoded = await decodeForReading(Buffer.from(image.buffer, image.byteOffset, image.byteLength), maxPixels);
-    return { reading: await readNumber(decoded, { length, classify, work: new WorkBudget(workPixels) }) };
+    const bytes = Buffer.from(image.buffer, image.byteOffset, image.byteLength);
+    return { reading: await readPicture(bytes, { maxPixels, length, classify, work: new WorkBudget(workPixels) }) };
   } catch (err) {
     if (err instanceof PreprocessError) return { error: err.toData() };
     if (err instanceof ClassifyFailed) return { classifyFailed: true };

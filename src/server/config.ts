@@ -70,6 +70,10 @@ export const ConfigSchema = z.object({
   /** Pixels the reader may visit for one picture (decoding, finding ink, cutting and measuring candidates) before it
    * gives up with 422: a picture costs CPU in proportion, whatever it shows. */
   READ_WORK_PIXELS: int(1_000_000, 2_000_000_000).default(200_000_000),
+  /** Work (pixels decoded and visited, as READ_WORK_PIXELS counts them) a /read picture may cost on the event loop: a
+   * small PNG is read there, without the hop to a preprocessing thread and back; one that needs more is read again from
+   * the start on a thread. 0: every picture on a thread. */
+  READ_INLINE_PIXELS: int(0, 16_000_000).default(1_000_000),
   /** On SIGTERM, readiness answers 503 this long before the process stops accepting connections, while it keeps serving,
    * so that load balancers take it out of rotation first (Kubernetes: more than the readiness probe's period). */
   DRAIN_SETTLE_MS: int(0, 600_000).default(1_000),

@@ -32,6 +32,12 @@ export function createMetrics() {
       buckets: SECONDS,
       registers,
     }),
+    readWhere: new Counter({
+      name: 'lenet_read_pictures_total',
+      help: 'Pictures the segmentation reader read, by where: on the event loop, or on a preprocessing thread',
+      labelNames: ['where'],
+      registers,
+    }),
     queueWait: new Histogram({
       name: 'lenet_queue_wait_seconds',
       help: 'Time an image waited in the inference queue before its batch started',

@@ -21,3 +21,9 @@ export const noiseBands = () => {
   const random = lcg(1);
   return greyPng(1024, 512, (_x, y) => Math.floor(y / 16) % 2 === 0 && random() < 0.5);
 };
+/** Noise the size of a zip code (400×120, 4 KB): its reading takes ~40–70 ms, about ten times the work the event loop
+ * gives one picture (READ_INLINE_PIXELS), most of it after the ink is found (cutting and measuring candidates). */
+export const noiseLine = () => {
+  const random = lcg(1);
+  return greyPng(400, 120, () => random() < 0.5);
+};

@@ -1,9 +1,10 @@
 // POST /read: a picture of a handwritten number (a zip code, an amount) → its digits, left to right, by the reader that
 // app.lineReader names (READER; docs/performance.md's rule for #36 chose the default): the segmentation reader, which
-// reads on a preprocessing thread (src/reader/worker.ts) while its candidate pieces of one picture are classified in one
-// batch through the same batcher and model as /predict (and the few more some pictures need, in a later one:
-// src/reader/index.ts); or the line model (line-reading.ts, through its own batcher); or the line model's reading
-// trusted only where the segmentation reader agrees. Admission (READ_QUEUE_MAX) comes before the body is read.
+// reads a small picture on the event loop and any other on a preprocessing thread (src/reader/worker.ts), while the
+// candidate pieces of one picture are classified in one batch through the same batcher and model as /predict (and the
+// few more some pictures need, in a later one: src/reader/index.ts); or the line model (line-reading.ts, through its
+// own batcher); or the line model's reading trusted only where the segmentation reader agrees. Admission
+// (READ_QUEUE_MAX) comes before the body is read.
 import { MessageChannel } from 'node:worker_threads';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Prediction } from '../inference.js';
@@ -13,12 +14,30 @@ import { pixelsToPng } from '../../imaging/index.js';
 import { readTemperature } from '../../model/calibration.js';
 import { decodeForReading } from '../../imaging/decode-for-reading.js';
 import { PreprocessError } from '../../imaging/errors.js';
-import { MAX_DIGITS, type ClassifyAll, type NumberRead } from '../../reader/index.js';
+import { MAX_DIGITS, readPicture, type ClassifyAll, type NumberRead } from '../../reader/index.js';
+import { NotForTheEventLoop, WorkBudget } from '../../reader/work-budget.js';
 import { READ_WORKER, type ClassifyReply, type ReadTask, type ReadTaskResult } from '../../reader/worker.js';
 import { Admission } from '../admission.js';
 import { readWithLineModel } from '../line-reading.js';
 import { refusesWholePicture } from '../reader-choice.js';
 import { imageFrom } from './predict.js';
+
+/** The reading on the event loop, while it costs no more than READ_INLINE_PIXELS of work; undefined once it would. */
+async function readInline(
+  app: FastifyInstance,
+  image: Buffer,
+  length: number | undefined,
+  classify: ClassifyAll,
+): Promise<NumberRead | undefined> {
+  const { MAX_INPUT_PIXELS, READ_WORK_PIXELS, READ_INLINE_PIXELS } = app.config;
+  const work = new WorkBudget(READ_WORK_PIXELS, READ_INLINE_PIXELS);
+  try {
+    return await readPicture(image, { maxPixels: MAX_INPUT_PIXELS, length, classify, work });
+  } catch (err) {
+    if (err instanceof NotForTheEventLoop) return undefined;
+    throw err;
+  }
+}
 
 /** The reading, on a preprocessing thread (src/reader/worker.ts); its classifications come back here to the batcher. */
 async function readOffThread(app: FastifyInstance, image: Buffer, length: number | undefined, classify: ClassifyAll): Promise<NumberRead> {
@@ -58,10 +77,10 @@ const read: FastifyPluginAsync = async (app) => {
     return t;
   };
 
-  /** Today's reader: candidate cuts classified by the digit model, the best path over them, off the event loop. */
+  /** Today's reader: candidate cuts classified by the digit model, the best path over them. */
   const segmentationReading = async (image: Buffer, length: number | undefined, debug: boolean) => {
     let answered: Prediction | undefined;
-    const reading = await readOffThread(app, image, length, async (tensors) => {
+    const classify: ClassifyAll = async (tensors) => {
       // The candidates of one batch of a picture, queued together so that they share a batch.
       const predictions = await app.inference.predictAll(tensors);
       answered = predictions[0];
@@ -70,7 +89,12 @@ const read: FastifyPluginAsync = async (app) => {
         temperature: temperatureOf(answered.model),
         model: answered.model.sha256,
       };
-    });
+    };
+    // A small picture is read here, at about half the CPU of a hop to a thread and back; READ_INLINE_PIXELS bounds what
+    // it may cost the event loop, and one that needs more is read again from the start on a thread.
+    const inline = await readInline(app, image, length, classify);
+    const reading = inline ?? (await readOffThread(app, image, length, classify));
+    app.metrics.readWhere.inc({ where: inline ? 'event_loop' : 'thread' });
     const digits = await Promise.all(
       reading.digits.map(async ({ pixels, ...digit }) =>
         debug ? { ...digit, input: `data:image/png;base64,${(await pixelsToPng(pixels)).toString('base64')}` } : digit,
