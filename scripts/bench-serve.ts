@@ -119,9 +119,13 @@ const imagesPerSecond = (r: Result, batch: number) =>
     .toString()
     .padStart(7)} images/s`;
 
+/** The first `batch` MNIST test images, the tensors every OIP row sends (the split read once, at the first call). */
+let mnistTest: ReturnType<typeof loadMnist>['test'] | undefined;
+const oipImages = (batch: number) => toFloat((mnistTest ??= loadMnist().test), 0, batch);
+
 /** REST's /v2 infer with `batch` MNIST test images, as JSON and in the binary form both ways. */
 function restBodies(batch: number) {
-  const images = toFloat(loadMnist().test, 0, batch);
+  const images = oipImages(batch);
   const binary = binaryInferBody(images, batch, { parameters: { binary_data_output: true } });
   return {
     JSON: { body: Buffer.from(jsonInferBody(images, batch)), headers: { 'content-type': 'application/json' } },
@@ -157,7 +161,7 @@ async function grpcCases(address: string, restUrl: string) {
       ` alternating with REST binary, ${ROUNDS} round(s))`,
   );
   for (const batch of [1, 64]) {
-    const images = toFloat(loadMnist().test, 0, batch);
+    const images = oipImages(batch);
     const input = { name: 'image', datatype: 'FP32', shape: [batch, 1, 28, 28] };
     const forms = [
       ['typed', { model_name: 'lenet', inputs: [{ ...input, contents: { fp32_contents: Array.from(images) } }] }],
