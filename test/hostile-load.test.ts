@@ -211,12 +211,16 @@ describe('hostile load: /read', () => {
       );
       agent.destroy();
       const count = (s: number | string) => result.filter((r) => r.status === s).length;
-      // The server's own time to each 503, from its request log.
-      const refused = service
-        .log()
-        .slice(logged)
-        .split('\n')
-        .filter((line) => line.includes('"statusCode":503'))
+      // The server's own time to each 503, from its request log. Its lines come through a pipe after the answers have
+      // gone, so wait (a bounded time) for the last of them.
+      const refusedLines = () =>
+        service
+          .log()
+          .slice(logged)
+          .split('\n')
+          .filter((line) => line.includes('"statusCode":503'));
+      for (let waited = 0; refusedLines().length < count(503) && waited < 10_000; waited += 50) await sleep(50);
+      const refused = refusedLines()
         .map((line) => JSON.parse(line).responseTime as number)
         .sort((a, b) => a - b);
       const seen = result
