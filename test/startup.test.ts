@@ -72,6 +72,24 @@ describe('service start-up', () => {
     }
   });
 
+  it('a busy GRPC_PORT is one line and exit 1, alone and with WORKERS=2 (where the primary listens on it)', async () => {
+    const busy = createServer().listen(0, '127.0.0.1');
+    await once(busy, 'listening');
+    const port = String((busy.address() as { port: number }).port);
+    try {
+      for (const WORKERS of ['1', '2']) {
+        const run = await runCli(MAIN, [], { env: { PORT: '0', GRPC_PORT: port, HOST: '127.0.0.1', WORKERS, EXECUTION_PROVIDER: 'cpu' } });
+        assert.equal(run.code, 1, run.stderr);
+        assert.equal(
+          run.stderr.trim(),
+          `lenet-service cannot start: GRPC_PORT ${port} on 127.0.0.1 is already in use (another lenet-service?); stop it, or set GRPC_PORT (0 turns gRPC off)`,
+        );
+      }
+    } finally {
+      busy.close();
+    }
+  });
+
   it('a bad environment value names the variable', async () => {
     const run = await runCli(MAIN, [], { env: { PORT: 'eighty', EXECUTION_PROVIDER: 'tpu' } });
     assert.notEqual(run.code, 0);

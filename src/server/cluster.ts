@@ -1,11 +1,14 @@
 // WORKERS > 1: Node's cluster module. The primary forks the workers, each the ordinary server of main.ts sharing the
-// port, replaces one that dies, and relays what concerns them all: a drain on SIGTERM/SIGINT, a model reload on SIGHUP
+// port (and owning GRPC_PORT, whose connections it hands out: grpc/balance.ts), replaces one that dies, and relays what concerns them all: a drain on SIGTERM/SIGINT, a model reload on SIGHUP
 // or after one worker's POST /admin/reload, and /metrics summed over every worker (prom-client's AggregatorRegistry).
 // Reloads travel as IPC messages, not signals, and each worker answers with the model it now serves (or why not), so
 // that /admin/reload can say whether every worker has the new model.
 import cluster, { type Worker } from 'node:cluster';
+import type { Socket } from 'node:net';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import { pageUrl, processPerCore, type Config } from './config.js';
+import { createGrpcBalancer, isBalanceMessage, type BalanceMessage } from './grpc/balance.js';
+import { GrpcListenError } from './grpc/server.js';
 import { createLogger } from './log.js';
 import { isReloadMessage, type ReloadMessage, type ReloadResult } from './reload-requests.js';
 
@@ -28,8 +31,12 @@ export type DrainPhase = 'begin' | 'stop-accepting' | 'finish';
 
 const isMessage = (m: unknown): m is Message => typeof m === 'object' && m !== null && String((m as Message).type).startsWith('lenet:');
 
-export function runPrimary(config: Config): void {
+export async function runPrimary(config: Config): Promise<void> {
   const log = createLogger(config).child({ role: 'primary' });
+  const grpc = config.GRPC_PORT > 0 ? createGrpcBalancer(log) : undefined;
+  await grpc?.listen(config.HOST, config.GRPC_PORT).catch((err: Error) => {
+    throw new GrpcListenError(config.HOST, config.GRPC_PORT, err);
+  });
   const aggregator = new AggregatorRegistry();
   const started = new Set<number>(); // workers that got as far as listening
   const drainable = new Set<number>(); // workers that listen and act on the drain's steps (lenet:serving)
@@ -97,7 +104,10 @@ export function runPrimary(config: Config): void {
         return;
       }
       if (!isMessage(message)) return; // prom-client's own requests and answers pass by here too
-      if (message.type === 'lenet:serving') drainable.add(worker.id);
+      if (message.type === 'lenet:serving') {
+        drainable.add(worker.id);
+        if (!draining) grpc?.add(worker);
+      }
       if (message.type === 'lenet:metrics') {
         aggregator.clusterMetrics().then(
           (text) => worker.send({ type: 'lenet:metrics', id: message.id, text }),
@@ -139,6 +149,7 @@ export function runPrimary(config: Config): void {
           .map((w) => heard(w, 'lenet:serving')),
       );
       const stopped = connected().map((w) => heard(w, 'lenet:stopped'));
+      grpc?.close(); // before the message: every connection handed out reaches its worker ahead of it
       tellAll('stop-accepting');
       await Promise.all(stopped);
       log.info('every worker has stopped accepting: closing their connections');
@@ -153,6 +164,7 @@ export function runPrimary(config: Config): void {
   };
 
   cluster.on('exit', (worker, code, signal) => {
+    grpc?.remove(worker);
     if (draining) {
       if (code) exitCode = code;
       if (workers().every((w) => w === worker || w.isDead())) {
@@ -292,4 +304,13 @@ export function onDrainRequest(drain: (phase: DrainPhase) => void | Promise<void
   drainRequested = drain;
   process.send!({ type: 'lenet:serving' } satisfies Message);
   for (const phase of askedEarly.splice(0)) drainStep(phase);
+}
+
+/** Serves gRPC on the connections the primary hands this worker (it owns GRPC_PORT), and tells it when each closes. */
+export function onGrpcConnection(take: (connection: Socket) => void): void {
+  process.on('message', (message: unknown, connection?: Socket) => {
+    if (!isBalanceMessage(message) || message.type !== 'lenet:grpc-connection' || !connection) return;
+    connection.once('close', () => process.connected && process.send!({ type: 'lenet:grpc-closed' } satisfies BalanceMessage));
+    take(connection);
+  });
 }

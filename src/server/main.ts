@@ -10,7 +10,7 @@ const [
   { default: cluster },
   { default: closeWithGrace },
   { buildApp },
-  { isClusterWorker, onDrainRequest, runPrimary, startListening },
+  { isClusterWorker, onDrainRequest, onGrpcConnection, runPrimary, startListening },
   { ConfigError, loadConfig, pageUrl },
   { ModelLoadError },
 ] = await Promise.all([
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     config = loadConfig();
     // A busy port is found before the model is loaded (by every worker, in a cluster), and said in one line.
     if (!isClusterWorker) await assertPortFree(config.HOST, config.PORT);
-    if (config.WORKERS > 1 && cluster.isPrimary) return runPrimary(config);
+    if (config.WORKERS > 1 && cluster.isPrimary) return await runPrimary(config);
     app = await buildApp(config);
     if (isClusterWorker && !startListening()) {
       app.log.info('the cluster began draining while this worker was starting: stopping without serving');
@@ -54,8 +54,12 @@ async function main(): Promise<void> {
     }
     // A cold burst of connections waits in the kernel's accept queue: 511 (Node's default) reset a few of 2,000; Linux
     // caps this at net.core.somaxconn (4096 on current kernels).
-    // gRPC first: once HTTP answers (and a cluster's primary hears this worker listen), both ports are up.
-    if (config.GRPC_PORT > 0) await app.grpc.listen();
+    // gRPC first: once HTTP answers, both ports are up. In a cluster the primary listens on GRPC_PORT and hands this
+    // worker connections once it says it serves (onDrainRequest, below).
+    if (config.GRPC_PORT > 0) {
+      if (isClusterWorker) onGrpcConnection(app.grpc.take);
+      else await app.grpc.listen();
+    }
     await app.listen({ port: config.PORT, host: config.HOST, backlog: 4096 });
     if (!isClusterWorker)
       app.log.info({ url: pageUrl(config), grpcPort: config.GRPC_PORT || 'off' }, `ready: open ${pageUrl(config)} to draw a digit`);

@@ -1,12 +1,14 @@
 // The gRPC server: the inference and health services on one grpc-js Server, every unary call counted, timed and logged
 // with its status code, its messages bounded by BODY_LIMIT_BYTES (grpc-js refuses a longer one from its length prefix,
 // before reading it, with RESOURCE_EXHAUSTED), and a graceful stop that finishes the calls in flight.
-// In a cluster each worker runs one and listens on the same GRPC_PORT: grpc-js listens through Node's net module, whose
-// listen() in a cluster worker asks the primary for the shared socket, as Fastify's does for PORT; the primary hands
-// connections out in turn (tested with WORKERS=2 in test/grpc.test.ts).
+// Alone it listens on GRPC_PORT itself; in a cluster the primary listens and hands each worker's server its connections
+// (balance.ts), which it takes in through grpc-js's connection injector (tested with WORKERS=2 in test/grpc.test.ts).
+import type { Socket } from 'node:net';
+import { format } from 'node:util';
 import {
   Server,
   ServerCredentials,
+  setLogger,
   status,
   type sendUnaryData,
   type ServerUnaryCall,
@@ -31,16 +33,30 @@ export interface GrpcServerOptions {
 const MAX_STREAMS_PER_CONNECTION = 128;
 
 /** GRPC_PORT could not be listened on (in use, say): the service cannot start as configured. */
-export class GrpcListenError extends ConfigError {}
+export class GrpcListenError extends ConfigError {
+  constructor(host: string, port: number, cause: Error) {
+    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    // grpc-js wraps the listen error in its own words ("No address added out of total 1 resolved errors: […]").
+    super(
+      /EADDRINUSE/.test(cause.message)
+        ? `GRPC_PORT ${port} on ${host} is already in use (another lenet-service?); stop it, or set GRPC_PORT (0 turns gRPC off)`
+        : `cannot listen for gRPC on ${address} (GRPC_PORT; 0 turns gRPC off): ${cause.message}`,
+    );
+  }
+}
 
 export interface GrpcServer {
   /** Listens on host:port (0: a free port) and resolves with the port. */
   listen(host: string, port: number): Promise<number>;
+  /** Serves a connection accepted elsewhere (a cluster's primary); closes it once the server is draining. */
+  take(connection: Socket): void;
   /** Stops taking calls (health turns NOT_SERVING, clients are told to go elsewhere), finishes those in flight. */
   drain(): Promise<void>;
 }
 
 export function createGrpcServer({ services, metrics, log, maxMessageBytes }: GrpcServerOptions): GrpcServer {
+  // grpc-js writes its own errors to stderr (its one logger is global): into our log instead, as JSON lines like the rest.
+  setLogger({ error: (...args: unknown[]) => log.warn({ source: 'grpc-js' }, format(...args)) });
   const server = new Server({
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
@@ -49,6 +65,8 @@ export function createGrpcServer({ services, metrics, log, maxMessageBytes }: Gr
     'grpc.max_concurrent_streams': MAX_STREAMS_PER_CONNECTION,
   });
   let listening = false;
+  let draining = false;
+  let injector: ReturnType<Server['createConnectionInjector']> | undefined;
 
   /** A handler of ours as grpc-js calls it: its result or error as the call's answer, counted, timed and logged in one
    * line (as REST's requests are: method, code, time; an error's message, never the request's data). */
@@ -91,15 +109,21 @@ export function createGrpcServer({ services, metrics, log, maxMessageBytes }: Gr
       const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
       return new Promise((resolve, reject) =>
         server.bindAsync(address, ServerCredentials.createInsecure(), (err, bound) => {
-          if (err) return reject(new GrpcListenError(`cannot listen for gRPC on ${address} (GRPC_PORT; 0 turns gRPC off): ${err.message}`));
+          if (err) return reject(new GrpcListenError(host, port, err));
           listening = true;
           resolve(bound);
         }),
       );
     },
+    take(connection) {
+      if (draining) return void connection.destroy();
+      injector ??= server.createConnectionInjector(ServerCredentials.createInsecure());
+      injector.injectConnection(connection);
+    },
     async drain() {
+      draining = true;
       health.draining();
-      if (!listening) return server.forceShutdown();
+      if (!listening && !injector) return server.forceShutdown();
       // tryShutdown closes the listening socket, sends each connection GOAWAY (its client reconnects elsewhere) and calls
       // back once the calls on them have finished; main.ts's SHUTDOWN_TIMEOUT_MS bounds how long that may take.
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
