@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import { pageUrl, processPerCore, type Config } from './config.js';
 import { createGrpcBalancer, isBalanceMessage, type BalanceMessage } from './grpc/balance.js';
-import { GrpcListenError } from './grpc/server.js';
+import { GrpcListenError } from './grpc/listen-error.js';
 import { createLogger } from './log.js';
 import { isReloadMessage, type ReloadMessage, type ReloadResult } from './reload-requests.js';
 

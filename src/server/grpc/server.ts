@@ -15,7 +15,7 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { FastifyBaseLogger } from 'fastify';
-import { ConfigError } from '../config.js';
+import { GrpcListenError } from './listen-error.js';
 import { healthHandlers } from './health.js';
 import { inferenceHandlers, type GrpcServices } from './handlers.js';
 import type { GrpcMetrics } from './metrics.js';
@@ -32,18 +32,6 @@ export interface GrpcServerOptions {
 
 const MAX_STREAMS_PER_CONNECTION = 128;
 
-/** GRPC_PORT could not be listened on (in use, say): the service cannot start as configured. */
-export class GrpcListenError extends ConfigError {
-  constructor(host: string, port: number, cause: Error) {
-    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-    // grpc-js wraps the listen error in its own words ("No address added out of total 1 resolved errors: […]").
-    super(
-      /EADDRINUSE/.test(cause.message)
-        ? `GRPC_PORT ${port} on ${host} is already in use (another lenet-service?); stop it, or set GRPC_PORT (0 turns gRPC off)`
-        : `cannot listen for gRPC on ${address} (GRPC_PORT; 0 turns gRPC off): ${cause.message}`,
-    );
-  }
-}
 
 export interface GrpcServer {
   /** Listens on host:port (0: a free port) and resolves with the port. */
