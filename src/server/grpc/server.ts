@@ -32,7 +32,6 @@ export interface GrpcServerOptions {
 
 const MAX_STREAMS_PER_CONNECTION = 128;
 
-
 export interface GrpcServer {
   /** Listens on host:port (0: a free port) and resolves with the port. */
   listen(host: string, port: number): Promise<number>;
