@@ -47,7 +47,8 @@ function lighting(line: InkLine, rng: Rng): Float32Array {
   // A hard-edged shadow is left as ink by any paper estimate, /read's included: the softest edge is 6 % of the sheet.
   const shadows = Array.from({ length: chance(rng, 0.35) ? (chance(rng, 0.3) ? 2 : 1) : 0 }, () => {
     const a = between(rng, 0, 2 * Math.PI);
-    return { depth: between(rng, 0.1, 0.4), sx: Math.cos(a), sy: Math.sin(a), at: between(rng, -0.35, 0.35), soft: between(rng, 0.06, 0.3) };
+    const depth = between(rng, 0.1, 0.4);
+    return { depth, sx: Math.cos(a), sy: Math.sin(a), at: between(rng, -0.35, 0.35), soft: between(rng, 0.06, 0.3) };
   });
   const { width, height } = line;
   const light = new Float32Array(width * height);
