@@ -2,14 +2,14 @@
 // (after the imaging steps and normaliseLine), each with its label, to look at what the training composer makes.
 import sharp from 'sharp';
 import { loadMnist } from '../src/train/mnist.js';
-import { fontDigits, TRAINING_FONTS } from '../src/train/lines/glyphs.js';
+import { trainingFontDigits } from '../src/train/lines/glyphs.js';
 import { trainingLine } from '../src/train/lines/training-line.js';
 import { createRng } from '../src/model/random.js';
 
 const [out = 'line-samples.png', countArg = '40', seedArg = '1'] = process.argv.slice(2);
 const count = Number(countArg);
 const mnist = loadMnist().train;
-const fonts = (await Promise.all(TRAINING_FONTS.map(fontDigits))).filter((f) => f !== undefined);
+const fonts = await trainingFontDigits();
 const rng = createRng(Number(seedArg));
 const started = performance.now();
 const lines = [];

@@ -15,7 +15,7 @@ import { loadLineCheckpoint, saveLineCheckpoint } from '../src/train/line-checkp
 import { exportLineModel, type LineCard } from '../src/train/line-export.js';
 import { LINE_RECIPES } from '../src/train/line-recipe.js';
 import { trainLine, type LineCheckpoint } from '../src/train/line-trainer.js';
-import { fontDigits, TRAINING_FONTS } from '../src/train/lines/glyphs.js';
+import { trainingFontDigits } from '../src/train/lines/glyphs.js';
 import { trainingChunk, type LineBatch } from '../src/train/lines/training-line.js';
 import { warmStartFromLenet } from '../src/train/lines/warm-start.js';
 import { loadMnist } from '../src/train/mnist.js';
@@ -60,7 +60,7 @@ describe('line model training (tiny recipe)', () => {
 
     // The same chunk the data worker made for the run (seeded): the lines the run learnt from.
     const mnist = loadMnist().train;
-    const fonts = (await Promise.all(TRAINING_FONTS.map(fontDigits))).filter((f) => f !== undefined);
+    const fonts = await trainingFontDigits();
     const seen = await trainingChunk({ mnist, fonts, fontShare: recipe.fontShare }, recipe.seed, 0, recipe.chunkBatches, recipe.batchSize);
     const before = await meanLoss(start.params, seen);
     const afterTraining = await meanLoss(checkpoint.params, seen);

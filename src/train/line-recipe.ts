@@ -20,7 +20,7 @@ export interface LineRecipe {
   seed: number;
 }
 
-export const LINE_RECIPES: Record<'default' | 'continue' | 'tiny', LineRecipe> = {
+export const LINE_RECIPES: Record<'default' | 'continue' | 'wider' | 'tiny', LineRecipe> = {
   default: {
     name: 'default',
     optimizer: { name: 'adam', momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
@@ -48,6 +48,21 @@ export const LINE_RECIPES: Record<'default' | 'continue' | 'tiny', LineRecipe> =
     fontShare: 0.25,
     warmStart: true,
     seed: 11,
+  },
+  // The committed line model taken further on the widened composer (more photos, shadows, tinted and grey paper, low
+  // contrast, poor JPEG, keystones, fonts at four sizes, wobbled strokes; #36 line3): a third of the lines in fonts.
+  wider: {
+    name: 'wider',
+    optimizer: { name: 'adam', momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+    steps: 8000,
+    batchSize: 32,
+    lr: 0.0005,
+    schedule: 'cosine',
+    chunkBatches: 16,
+    passes: 3,
+    fontShare: 0.35,
+    warmStart: true,
+    seed: 13,
   },
   // For tests: a few steps of small batches, to see the loss fall and the export load.
   tiny: {

@@ -1,8 +1,9 @@
 // Training lines: a writer's style drawn at random, then each digit written in it with its own wobble. What varies is
 // what real writing varies: pen width per writer and per digit, broken strokes and detached pieces, spacing from wide
-// to overlapping, slant, baseline drift, neighbours of different sizes, scale and small rotations.
+// to overlapping, slant, baseline drift, neighbours of different sizes, scale and small rotations, a wobble of the
+// strokes, and a sheet photographed at an angle.
 import type { Glyph } from './glyphs.js';
-import { between, breakStroke, chance, pen, scaleGlyph, warp, type Rng } from './ink-ops.js';
+import { between, breakStroke, chance, elastic, keystone, pen, scaleGlyph, warp, type Rng } from './ink-ops.js';
 
 /** A line of ink (white on black, 0..255) and the digits written on it. */
 export interface InkLine {
@@ -35,28 +36,33 @@ export interface Writer {
   breaks: number;
   /** Per-digit rotation spread, degrees. */
   rotation: number;
+  /** Largest elastic displacement of a digit's strokes, as a share of the height (0: none). */
+  wobble: number;
 }
 
 export function drawWriter(rng: Rng): Writer {
   const spacing = rng();
-  // Wide gaps and ordinary ones (30 % each), touching neighbours (25 %) and overlapping ones (15 %): most people leave
+  // Wide gaps (27 %), ordinary ones (28 %), touching neighbours (27 %) and overlapping ones (18 %): most people leave
   // room between digits, and a heavy overlap is a hard case that costs the common ones when drawn too often.
   const gap =
-    spacing < 0.3
+    spacing < 0.27
       ? between(rng, 0.3, 1.1)
-      : spacing < 0.6
+      : spacing < 0.55
         ? between(rng, 0.05, 0.3)
-        : spacing < 0.85
+        : spacing < 0.82
           ? between(rng, -0.08, 0.08)
           : between(rng, -0.25, -0.05);
   const penDraw = rng();
+  // Mostly small pictures (they are shrunk to 20 px anyway, and small ones are cheap to make), some large.
+  const height = Math.round(chance(rng, 0.85) ? between(rng, 20, 44) : between(rng, 44, 64));
+  // From a fine pen worn thin to a marker; three dilations only where the digit is tall enough to keep its holes.
+  const thick = height >= 30 && chance(rng, 0.4) ? 3 : 2;
   return {
-    // Mostly small pictures (they are shrunk to 20 px anyway, and small ones are cheap to make), some large.
-    height: Math.round(chance(rng, 0.85) ? between(rng, 20, 44) : between(rng, 44, 64)),
-    pen: penDraw < 0.1 ? -1 : penDraw < 0.6 ? 0 : penDraw < 0.87 ? 1 : 2,
+    height,
+    pen: penDraw < 0.06 ? -2 : penDraw < 0.16 ? -1 : penDraw < 0.55 ? 0 : penDraw < 0.8 ? 1 : thick,
     penWobble: chance(rng, 0.4) ? between(rng, 0.1, 0.5) : 0,
-    slant: between(rng, -0.35, 0.35) * (chance(rng, 0.3) ? 0.2 : 1),
-    sizeSpread: chance(rng, 0.5) ? between(rng, 0.03, 0.18) : 0.02,
+    slant: between(rng, -0.45, 0.45) * (chance(rng, 0.3) ? 0.2 : 1),
+    sizeSpread: chance(rng, 0.5) ? between(rng, 0.03, 0.25) : 0.02,
     gap,
     gapSpread: between(rng, 0, 0.15),
     slope: between(rng, -0.06, 0.06),
@@ -64,6 +70,7 @@ export function drawWriter(rng: Rng): Writer {
     jitter: between(rng, 0, 0.08),
     breaks: chance(rng, 0.3) ? between(rng, 0.1, 0.35) : 0.02,
     rotation: between(rng, 0, 8),
+    wobble: chance(rng, 0.4) ? between(rng, 0.02, 0.07) : 0,
   };
 }
 
@@ -74,7 +81,8 @@ const normalish = (rng: Rng) => (rng() + rng() + rng() - 1.5) * 2; // mean 0, sd
 function writeDigit(glyph: Glyph, unit: number, w: Writer, rng: Rng): Glyph {
   const size = Math.exp(w.sizeSpread * normalish(rng));
   const factor = (w.height / unit) * size;
-  let g = scaleGlyph(glyph, glyph.width * factor * between(rng, 0.88, 1.12), glyph.height * factor);
+  let g = scaleGlyph(glyph, glyph.width * factor * between(rng, 0.85, 1.15), glyph.height * factor);
+  if (w.wobble > 0) g = elastic(g, rng, w.wobble * g.height);
   const penTimes = w.pen + (chance(rng, w.penWobble) ? (chance(rng, 0.5) ? 1 : -1) : 0);
   // Pens scale with the digit: a 2-pixel dilation on a 22-pixel digit is already a marker.
   if (penTimes !== 0) g = pen(pad(g, Math.max(0, penTimes)), penTimes);
@@ -134,8 +142,15 @@ export function composeLine(glyphs: Glyph[], unit: number, w: Writer, rng: Rng):
     }
   });
   const line = { ink, width, height, label: glyphs.map((g) => g.label) };
-  // normaliseLine levels a sloping line, up to about 11°: tilts up to 8° teach what its levelling leaves.
-  return chance(rng, 0.35) ? tilt(line, between(rng, -8, 8)) : line;
+  // normaliseLine levels a sloping line, up to about 11°: tilts up to 8° teach what its levelling leaves. A sheet held
+  // at an angle to the camera makes one end of the line taller than the other (a keystone).
+  const tilted = chance(rng, 0.35) ? tilt(line, between(rng, -8, 8)) : line;
+  return chance(rng, 0.2) ? angled(tilted, between(rng, -0.2, 0.2), between(rng, -0.25, 0.25)) : tilted;
+}
+
+function angled(line: InkLine, kx: number, ky: number): InkLine {
+  const seen = keystone({ data: line.ink, width: line.width, height: line.height, label: 0 }, kx, ky);
+  return { ...line, ink: seen.data };
 }
 
 /** The whole line turned by `degrees` (a sheet not held square). */

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import { loadMnist } from '../mnist.js';
-import { fontDigits, TRAINING_FONTS } from './glyphs.js';
+import { trainingFontDigits, TRAINING_POINTS } from './glyphs.js';
 import { trainingChunk, type LineBatch } from './training-line.js';
 
 export interface DataWorkerInit {
@@ -22,9 +22,9 @@ sharp.concurrency(1);
 const port = parentPort!;
 try {
   const mnist = loadMnist(init.mnistDir).train;
-  const fonts = (await Promise.all(TRAINING_FONTS.map(fontDigits))).filter((f) => f !== undefined);
+  const fonts = await trainingFontDigits();
   const sources = { mnist, fonts, fontShare: init.fontShare };
-  port.postMessage({ ready: true, fonts: fonts.length } satisfies DataReply);
+  port.postMessage({ ready: true, fonts: fonts.length / TRAINING_POINTS.length } satisfies DataReply);
   port.on('message', async ({ chunk }: DataRequest) => {
     try {
       const batches = await trainingChunk(sources, init.seed, chunk, init.batches, init.batchSize);

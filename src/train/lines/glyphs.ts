@@ -15,7 +15,8 @@ export interface Glyph {
 export const TRAIN_MNIST_END = 55000;
 
 /** Handwriting fonts the line model may train on (CONTRACTS.md, split by font; Debian's fonts-* packages). */
-export { TRAINING_FONTS } from '../../synth/font-digits.js';
+import { TRAINING_FONTS } from '../../synth/font-digits.js';
+export { TRAINING_FONTS };
 
 export function cropGlyph(data: Uint8Array, width: number, height: number, label: number): Glyph | undefined {
   let [x0, y0, x1, y1] = [width, height, -1, -1];
@@ -48,6 +49,16 @@ export function mnistTrainingGlyph(train: Split, i: number): Glyph {
  * is missing (pango then draws in its fallback font). src/synth has its own: the validation pictures must come by a
  * code path apart from the training lines' (CONTRACTS.md). */
 export const fontDigits = (family: string) => fontDigitsAt(family, 64);
+
+/** Sizes each training font is typed at for the training lines: small sizes are hinted to other shapes and stroke
+ * widths, so each size is a variant of the font's glyphs. */
+export const TRAINING_POINTS = [28, 44, 64, 96];
+
+/** The training fonts' digits at every TRAINING_POINTS size (missing fonts left out). */
+export async function trainingFontDigits(): Promise<Array<{ glyphs: Glyph[]; unit: number }>> {
+  const typed = await Promise.all(TRAINING_FONTS.flatMap((f) => TRAINING_POINTS.map((points) => fontDigitsAt(f, points))));
+  return typed.filter((f) => f !== undefined);
+}
 
 /** As fontDigits, typed `points` high (small sizes are hinted to other shapes and stroke widths). */
 export async function fontDigitsAt(family: string, points: number): Promise<{ glyphs: Glyph[]; unit: number } | undefined> {

@@ -112,3 +112,64 @@ export function warp(g: Glyph, a: number, b: number, c: number, d: number): Glyp
   }
   return { ...g, data: out, width: W, height: H };
 }
+
+const smoothstep = (t: number) => t * t * (3 - 2 * t);
+
+/**
+ * A small elastic wobble of the strokes (Simard et al. 2003's kind): each pixel moves by a smooth random field of at
+ * most `amplitude` pixels, interpolated from a coarse grid, on a canvas grown by the amplitude so nothing is cut off.
+ */
+export function elastic(g: Glyph, rng: Rng, amplitude: number): Glyph {
+  const grid = 3;
+  const field = Float32Array.from({ length: 2 * (grid + 1) ** 2 }, () => between(rng, -amplitude, amplitude));
+  const m = Math.ceil(amplitude);
+  const W = g.width + 2 * m;
+  const H = g.height + 2 * m;
+  const out = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++) {
+    const gy = (y / Math.max(1, H - 1)) * grid;
+    const j = Math.min(grid - 1, Math.floor(gy));
+    const ty = smoothstep(gy - j);
+    for (let x = 0; x < W; x++) {
+      const gx = (x / Math.max(1, W - 1)) * grid;
+      const i = Math.min(grid - 1, Math.floor(gx));
+      const tx = smoothstep(gx - i);
+      const at = (jj: number, ii: number, k: number) => field[2 * (jj * (grid + 1) + ii) + k];
+      const d = (k: number) =>
+        (1 - ty) * ((1 - tx) * at(j, i, k) + tx * at(j, i + 1, k)) + ty * ((1 - tx) * at(j + 1, i, k) + tx * at(j + 1, i + 1, k));
+      out[y * W + x] = sample(g, x - m + d(0), y - m + d(1));
+    }
+  }
+  return { ...g, data: out, width: W, height: H };
+}
+
+/**
+ * A sheet photographed at an angle: a keystone that narrows the picture towards one edge, by up to `kx` of its width
+ * (towards the bottom when kx > 0, the top when < 0) and `ky` of its height (towards the right when ky > 0, the left
+ * when < 0), about the centre. It only shrinks, so no ink leaves the canvas, which keeps its size.
+ */
+export function keystone(g: Glyph, kx: number, ky: number): Glyph {
+  const { width: W, height: H } = g;
+  const out = new Uint8Array(W * H);
+  const [cx, cy] = [W / 2, H / 2];
+  for (let y = 0; y < H; y++) {
+    const sx = 1 - Math.abs(kx) * (kx > 0 ? y / H : 1 - y / H);
+    for (let x = 0; x < W; x++) {
+      const sy = 1 - Math.abs(ky) * (ky > 0 ? x / W : 1 - x / W);
+      out[y * W + x] = sample(g, cx + (x - cx) / sx, cy + (y - cy) / sy);
+    }
+  }
+  return { ...g, data: out };
+}
+
+/** The glyph's ink at a fractional position (bilinear, black outside). */
+function sample(g: Glyph, sx: number, sy: number): number {
+  const x0 = Math.floor(sx);
+  const y0 = Math.floor(sy);
+  if (x0 < -1 || y0 < -1 || x0 >= g.width || y0 >= g.height) return 0;
+  const fx = sx - x0;
+  const fy = sy - y0;
+  const at = (x: number, y: number) => (x < 0 || y < 0 || x >= g.width || y >= g.height ? 0 : g.data[y * g.width + x]);
+  const v = (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) + fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
+  return Math.round(v);
+}

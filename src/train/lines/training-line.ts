@@ -5,11 +5,12 @@ import { normaliseLine, type NormalisedLine } from '../../imaging/line.js';
 import { createRng } from '../../model/random.js';
 import { decodeForReading } from '../../imaging/decode-for-reading.js';
 import { inkPage } from '../../imaging/ink-page.js';
+import { resample } from '../../imaging/resample.js';
 import type { Split } from '../mnist.js';
 import { composeLine, drawWriter } from './compose.js';
 import { TRAIN_MNIST_END, type Glyph, mnistTrainingGlyph } from './glyphs.js';
 import { chance, type Rng } from './ink-ops.js';
-import { canvasGrey, drawMedium, paperGrey, photoJpeg } from './render.js';
+import { blur, canvasGrey, drawMedium, paperGrey, photoJpeg } from './render.js';
 
 export interface LineSources {
   /** MNIST's training split; only train[0:55000] is drawn from. */
@@ -61,10 +62,37 @@ export async function trainingLine(sources: LineSources, rng: Rng): Promise<Trai
           ? canvasGrey(ink, rng)
           : paperGrey(ink, rng);
     const line = normaliseLine(inkPage(grey));
-    return line && { line, label: ink.label };
+    if (!line) return undefined;
+    // A picture whose ink the imaging steps lose (a bold blurred stroke taken for paper, a shadow taken for ink) would
+    // teach the label over noise: it must still look like its clean ink once normalised.
+    const clean = normaliseLine(inkPage(canvasGrey(ink, () => 1)));
+    return clean && likeness(line, clean) >= MIN_LIKENESS ? { line, label: ink.label } : undefined;
   } catch {
     return undefined; // no ink found: the picture says nothing the label could be learnt from
   }
+}
+
+/** The least correlation between a training line and its clean ink's line for it to be learnt from. */
+export const MIN_LIKENESS = 0.7;
+
+/** Pearson correlation of two normalised lines' pixels, the first resampled to the second's width, both blurred (σ 2
+ * px) so that a box a few pixels taller or wider (a speck of grain) still lines the strokes up. */
+export function likeness(a: NormalisedLine, b: NormalisedLine): number {
+  const bytes = (l: NormalisedLine) => Uint8Array.from(l.data, (v) => Math.round(255 * v));
+  const x = blur(resample(bytes(a), a.width, 28, b.width, 28), b.width, 28, 2);
+  const y = blur(bytes(b), b.width, 28, 2);
+  let [sx, sy, sxx, syy, sxy] = [0, 0, 0, 0, 0];
+  for (let i = 0; i < y.length; i++) {
+    sx += x[i];
+    sy += y[i];
+    sxx += x[i] * x[i];
+    syy += y[i] * y[i];
+    sxy += x[i] * y[i];
+  }
+  const n = y.length;
+  const cov = sxy - (sx * sy) / n;
+  const den = Math.sqrt((sxx - (sx * sx) / n) * (syy - (sy * sy) / n));
+  return den > 0 ? cov / den : 0;
 }
 
 /** A batch of lines padded with black on the right to one width (a multiple of 4, which the pools' gradients need). */

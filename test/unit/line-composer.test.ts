@@ -1,0 +1,53 @@
+// The widened training composer's pieces (#36, line3): a keystone only shrinks the picture towards one edge, an
+// elastic wobble moves strokes by at most its amplitude, and a training line that the imaging steps have lost is told
+// from one they kept by its likeness to its clean ink.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createRng } from '../../src/model/random.js';
+import { elastic, keystone } from '../../src/train/lines/ink-ops.js';
+import type { Glyph } from '../../src/train/lines/glyphs.js';
+import { likeness, MIN_LIKENESS } from '../../src/train/lines/training-line.js';
+import type { NormalisedLine } from '../../src/imaging/line.js';
+
+const full = (width: number, height: number): Glyph => ({ data: new Uint8Array(width * height).fill(255), width, height, label: 0 });
+const inkIn = (g: Glyph, y: number) => Array.from(g.data.subarray(y * g.width, (y + 1) * g.width)).filter((v) => v > 127).length;
+
+/** A normalised line of 28 rows with vertical bars of ink at the given columns (3 px wide, rows 4–23). */
+function bars(width: number, columns: number[]): NormalisedLine {
+  const data = new Float32Array(28 * width);
+  for (const c of columns) for (let y = 4; y < 24; y++) for (let x = c; x < c + 3; x++) data[y * width + x] = 1;
+  return { data, width, scale: 1, ink: { x: 0, y: 0, width, height: 20 }, slope: 0 };
+}
+
+describe('training composer', () => {
+  it('a keystone narrows the far edge and keeps the near one, on a canvas of the same size', () => {
+    const g = keystone(full(100, 40), 0.2, 0);
+    assert.equal(g.width, 100);
+    assert.equal(g.height, 40);
+    assert.ok(inkIn(g, 0) >= 99, `top row ${inkIn(g, 0)}`);
+    const bottom = inkIn(g, 39);
+    assert.ok(bottom >= 78 && bottom <= 84, `bottom row ${bottom}: about 80 % of the width`);
+    const turned = keystone(full(100, 40), -0.2, 0);
+    assert.ok(inkIn(turned, 0) < 85 && inkIn(turned, 39) >= 99);
+  });
+
+  it('an elastic wobble grows the canvas by its amplitude and moves no ink further than that', () => {
+    const g: Glyph = { data: new Uint8Array(30 * 30), width: 30, height: 30, label: 7 };
+    for (let y = 10; y < 20; y++) g.data[y * 30 + 15] = 255;
+    const w = elastic(g, createRng(3), 2.5);
+    assert.equal(w.width, 36);
+    assert.equal(w.height, 36);
+    assert.equal(w.label, 7);
+    for (let y = 0; y < w.height; y++)
+      for (let x = 0; x < w.width; x++)
+        if (w.data[y * w.width + x] > 0) assert.ok(Math.abs(x - 3 - 15) <= 3.5 && y - 3 >= 6.5 && y - 3 <= 22.5, `ink at ${x},${y}`);
+  });
+
+  it('likeness: a line against itself or a slightly wider copy is kept; ink moved elsewhere is not', () => {
+    const clean = bars(100, [20, 50, 80]);
+    assert.ok(Math.abs(likeness(clean, clean) - 1) < 1e-9);
+    assert.ok(likeness(bars(104, [21, 52, 83]), clean) >= MIN_LIKENESS);
+    assert.ok(likeness(bars(100, [35, 65]), clean) < MIN_LIKENESS);
+    assert.equal(likeness(bars(100, []), clean), 0);
+  });
+});
