@@ -66,12 +66,14 @@ describe('line model training (tiny recipe)', () => {
     const afterTraining = await meanLoss(checkpoint.params, seen);
     assert.ok(afterTraining < 0.8 * before, `CTC loss ${before.toFixed(2)} → ${afterTraining.toFixed(2)}`);
 
-    const file = path.join(dir, 'line.onnx');
+    // A candidate written under another name is still the line model to /read (the name it reports).
+    const file = path.join(dir, 'line-candidate.onnx');
     const card = await exportLineModel(file, { checkpoint, command: 'test' });
+    assert.equal(card.name, 'line');
     const bytes = readFileSync(file);
     assert.equal(card.sha256, createHash('sha256').update(bytes).digest('hex'));
     assert.ok(bytes.length < 2_000_000, `${bytes.length} bytes`);
-    const written = JSON.parse(readFileSync(path.join(dir, 'line.json'), 'utf8')) as LineCard;
+    const written = JSON.parse(readFileSync(path.join(dir, 'line-candidate.json'), 'utf8')) as LineCard;
     assert.equal(written.sha256, card.sha256);
     assert.deepEqual(written.recipe, recipe);
 

@@ -9,7 +9,7 @@ import { LINE_INPUT, LINE_INPUT_DESCRIPTION, LINE_SCORES, LINE_SCORES_DESCRIPTIO
 import { buildLineInference, unflattenLineParams } from '../model/line-graphs.js';
 import { LABELS } from '../model/lenet.js';
 import { OPSET } from '../model/onnx-builder.js';
-import { besideModel, cardPathFor } from '../model/model-files.js';
+import { cardPathFor } from '../model/model-files.js';
 import type { LineRecipe } from './line-recipe.js';
 import type { LineCheckpoint, LineRecord } from './line-trainer.js';
 import type { ValidationFigures } from './line-validation.js';
@@ -67,7 +67,8 @@ export interface LineExportInput {
 export async function exportLineModel(modelPath: string, input: LineExportInput): Promise<LineCard> {
   const { checkpoint: ckpt } = input;
   const createdAt = new Date().toISOString();
-  const name = besideModel(path.basename(modelPath), '');
+  // The name POST /read reports is the model's kind, wherever a candidate was written (its version tells builds apart).
+  const name = 'line';
   const version = `${ckpt.recipe.name}-${createdAt.slice(0, 10).replaceAll('-', '')}-s${ckpt.recipe.seed}-${ckpt.step}`;
   const metadata = {
     name,
