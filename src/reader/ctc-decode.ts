@@ -277,19 +277,87 @@ export function align(scores: LineScores, labels: readonly number[]): Array<{ fi
 /**
  * Each digit's ten probabilities given the rest of the string: P(string with digit i replaced by d | line),
  * normalised over d. The chosen digit's share is its confidence; the others say what else it could be.
+ *
+ * One forward-backward pass over the string's lattice gives them all: a string with digit i replaced by d is the same
+ * prefix (labels before i: the forward sums, α), then a run of d over columns [a, b], then the same suffix (labels
+ * after i: the backward sums, β). Going straight from the previous digit to d, or from d to the next one, needs a
+ * blank between when they are the same digit, exactly as the forward sum over the changed string would have it.
+ * β is rescaled by α's column sums (Rabiner's scaling), so that every term of every sum is P(…) ÷ the same constant.
+ * Labels the scores give no chance to (P = 0) get each digit's own class at 1.
  */
 export function digitPosteriors(scores: LineScores, labels: readonly number[]): number[][] {
+  const L = labels.length;
+  const T = scores.frames;
+  const oneHot = () => labels.map((label) => Array.from({ length: BLANK }, (_, d) => (d === label ? 1 : 0)));
+  if (L === 0 || L > T) return oneHot();
   const p = probabilitiesOf(scores);
-  return labels.map((_, i) => {
-    const changed = [...labels];
-    const logs = Array.from({ length: BLANK }, (_, d) => {
-      changed[i] = d;
-      return forward(p, scores.frames, changed);
-    });
-    const max = Math.max(...logs);
-    if (max === NEG) return logs.map((_, d) => (d === labels[i] ? 1 : 0));
-    const exp = logs.map((l) => Math.exp(l - max));
-    const sum = exp.reduce((a, b) => a + b, 0);
-    return exp.map((e) => e / sum);
+  const { alpha, beta, scale } = forwardBackward(p, T, labels);
+  if (!alpha) return oneHot();
+  const S = 2 * L + 1;
+  return labels.map((label, i) => {
+    const state = 2 * i + 1;
+    const sums = new Array<number>(BLANK).fill(0);
+    for (let d = 0; d < BLANK; d++) {
+      const afterPrevious = i > 0 && labels[i - 1] !== d; // straight from the previous digit's state
+      const beforeNext = i < L - 1 && labels[i + 1] !== d; // straight into the next digit's state
+      let run = 0; // P(prefix, then d on every column from some a up to t) ÷ α's scale up to t
+      let sum = 0;
+      for (let t = 0; t < T; t++) {
+        const before = t === 0 ? (i === 0 ? 1 : 0) : alpha[(t - 1) * S + state - 1] + (afterPrevious ? alpha[(t - 1) * S + state - 2] : 0);
+        run = ((run + before) * p[t * CLASSES + d]) / scale[t];
+        if (run === 0) continue;
+        const after = t === T - 1 ? (i === L - 1 ? 1 : 0) : beta[(t + 1) * S + state + 1] + (beforeNext ? beta[(t + 1) * S + state + 2] : 0);
+        sum += run * after;
+      }
+      sums[d] = sum;
+    }
+    const total = sums.reduce((a, b) => a + b, 0);
+    if (!(total > 0) || !Number.isFinite(total)) return oneHot()[i];
+    return sums.map((x) => x / total);
   });
+}
+
+/** CTC's forward sums α (rescaled to sum 1 in each column, over the states from which the labels can still end) and
+ * backward sums β (each column divided by the same sums: `scale`) of `labels` over every column; no α when the labels
+ * cannot be read from the scores at all. */
+function forwardBackward(p: Float64Array, T: number, labels: readonly number[]) {
+  const S = 2 * labels.length + 1;
+  const symbol = new Int32Array(S);
+  for (let s = 0; s < S; s++) symbol[s] = s % 2 === 0 ? BLANK : labels[(s - 1) / 2];
+  const skips = (s: number) => s > 1 && s % 2 === 1 && symbol[s] !== symbol[s - 2];
+  const alpha = new Float64Array(T * S);
+  const scale = new Float64Array(T);
+  alpha[0] = p[BLANK];
+  alpha[1] = p[symbol[1]];
+  for (let t = 0; t < T; t++) {
+    const row = t * S;
+    if (t > 0) {
+      const lo = Math.max(0, S - 2 * (T - t) - 1);
+      for (let s = lo; s < S; s++) {
+        let a = alpha[row - S + s];
+        if (s > 0) a += alpha[row - S + s - 1];
+        if (skips(s)) a += alpha[row - S + s - 2];
+        alpha[row + s] = a * p[t * CLASSES + symbol[s]];
+      }
+    }
+    let sum = 0;
+    for (let s = 0; s < S; s++) sum += alpha[row + s];
+    if (sum === 0) return { alpha: undefined, beta: alpha, scale };
+    for (let s = 0; s < S; s++) alpha[row + s] /= sum;
+    scale[t] = sum;
+  }
+  const beta = new Float64Array(T * S);
+  const last = (T - 1) * S;
+  beta[last + S - 1] = p[(T - 1) * CLASSES + BLANK] / scale[T - 1];
+  beta[last + S - 2] = p[(T - 1) * CLASSES + symbol[S - 2]] / scale[T - 1];
+  for (let t = T - 2; t >= 0; t--) {
+    const row = t * S;
+    for (let s = 0; s < S; s++) {
+      let b = beta[row + S + s];
+      if (s + 1 < S) b += beta[row + S + s + 1];
+      if (s + 2 < S && skips(s + 2)) b += beta[row + S + s + 2];
+      beta[row + s] = (b * p[t * CLASSES + symbol[s]]) / scale[t];
+    }
+  }
+  return { alpha, beta, scale };
 }
