@@ -34,10 +34,12 @@ function logP({ data, frames }: LineScores, labels: readonly number[]): number {
   return S > 1 ? add(alpha[S - 1], alpha[S - 2]) : alpha[0];
 }
 
+const replaced = (labels: readonly number[], i: number, d: number) => labels.map((l, j) => (j === i ? d : l));
+
 /** Ten strings a digit: P(labels with digit i replaced by d), normalised over d. */
 function slowPosteriors(scores: LineScores, labels: readonly number[]): number[][] {
   return labels.map((_, i) => {
-    const logs = Array.from({ length: BLANK }, (_, d) => logP(scores, labels.with(i, d)));
+    const logs = Array.from({ length: BLANK }, (_, d) => logP(scores, replaced(labels, i, d)));
     const max = Math.max(...logs);
     const exp = logs.map((l) => Math.exp(l - max));
     const sum = exp.reduce((a, b) => a + b, 0);
@@ -66,7 +68,7 @@ describe('digitPosteriors', () => {
           const [best] = beamSearch(scores, LINE_BEAM);
           const labels = best.labels;
           const unlikely = [
-            labels.length > 1 ? labels.with(0, labels[1]) : [(labels[0] + 1) % 10],
+            labels.length > 1 ? replaced(labels, 0, labels[1]) : [(labels[0] + 1) % 10],
             labels.slice(1),
             [...labels, labels.at(-1)!],
           ].filter((l) => l.length > 0 && l.length <= scores.frames);
