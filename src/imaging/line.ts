@@ -30,13 +30,15 @@ function inkBox({ data, width, height }: InkMap) {
   let [x0, y0, x1, y1] = [width, height, -1, -1];
   for (let y = 0; y < height; y++) {
     const row = y * width;
-    for (let x = 0; x < width; x++) {
-      if (data[row + x] === 0) continue;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      y1 = y;
-    }
+    let first = 0;
+    while (first < width && data[row + first] === 0) first++;
+    if (first === width) continue;
+    let last = width - 1;
+    while (data[row + last] === 0) last--;
+    if (first < x0) x0 = first;
+    if (last > x1) x1 = last;
+    if (y < y0) y0 = y;
+    y1 = y;
   }
   return x1 < 0 ? undefined : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
@@ -53,17 +55,23 @@ const LEVEL_MAX_SLOPE = 0.2;
  */
 export function lineSlope(ink: InkMap, box: { x: number; y: number; width: number; height: number }): number {
   if (box.width < 2 * box.height) return 0;
-  let [sw, sx, sy, sxx, sxy] = [0, 0, 0, 0, 0];
-  for (let x = box.x; x < box.x + box.width; x++) {
-    let mass = 0;
-    let moment = 0;
-    for (let y = box.y; y < box.y + box.height; y++) {
-      const v = ink.data[y * ink.width + x];
-      mass += v;
-      moment += v * y;
+  // Each column's ink and its first moment, summed row by row (integers: exact in any order).
+  const masses = new Float64Array(box.width);
+  const moments = new Float64Array(box.width);
+  for (let y = box.y; y < box.y + box.height; y++) {
+    const row = y * ink.width + box.x;
+    for (let i = 0; i < box.width; i++) {
+      const v = ink.data[row + i];
+      masses[i] += v;
+      moments[i] += v * y;
     }
+  }
+  let [sw, sx, sy, sxx, sxy] = [0, 0, 0, 0, 0];
+  for (let i = 0; i < box.width; i++) {
+    const mass = masses[i];
     if (mass === 0) continue;
-    const c = moment / mass;
+    const x = box.x + i;
+    const c = moments[i] / mass;
     sw += mass;
     sx += mass * x;
     sy += mass * c;
@@ -82,15 +90,28 @@ function levelled(ink: InkMap, box: { x: number; y: number; width: number; heigh
   const rise = Math.abs(slope) * (box.width - 1);
   const height = box.height + Math.ceil(rise);
   const data = new Uint8Array(box.width * height);
+  // Where each column's first row lands (≥ 0), whole and fraction. Output row r of column x blends input rows
+  // r − 1 − whole and r − whole; the input, copied between rows of black, is read there without a test per pixel.
+  const wholes = new Int32Array(box.width);
+  const fracs = new Float64Array(box.width);
+  const keeps = new Float64Array(box.width);
   for (let x = 0; x < box.width; x++) {
-    const shift = slope > 0 ? rise - slope * x : -slope * x; // ≥ 0: where the column's first row lands
-    const whole = Math.floor(shift);
-    const frac = shift - whole;
-    for (let y = -1; y < box.height; y++) {
-      const a = y >= 0 ? ink.data[(box.y + y) * ink.width + box.x + x] : 0;
-      const b = y + 1 < box.height ? ink.data[(box.y + y + 1) * ink.width + box.x + x] : 0;
-      const to = y + 1 + whole;
-      if (to >= 0 && to < height) data[to * box.width + x] = Math.round(b * (1 - frac) + a * frac);
+    const shift = slope > 0 ? rise - slope * x : -slope * x;
+    wholes[x] = Math.floor(shift);
+    fracs[x] = shift - wholes[x];
+    keeps[x] = 1 - fracs[x];
+  }
+  const pad = height - box.height + 1; // rows of black above and below: more than any column moves
+  const padded = new Uint8Array((box.height + 2 * pad) * box.width);
+  for (let y = 0; y < box.height; y++) {
+    const from = (box.y + y) * ink.width + box.x;
+    padded.set(ink.data.subarray(from, from + box.width), (pad + y) * box.width);
+  }
+  for (let r = 0; r < height; r++) {
+    const row = r * box.width;
+    for (let x = 0; x < box.width; x++) {
+      const above = (pad + r - 1 - wholes[x]) * box.width + x;
+      data[row + x] = Math.round(padded[above + box.width] * keeps[x] + padded[above] * fracs[x]);
     }
   }
   let [top, bottom] = [height, -1];

@@ -113,13 +113,28 @@ export function logProbability(scores: LineScores, labels: readonly number[]): n
   return forward(probabilitiesOf(scores), scores.frames, labels);
 }
 
+/** A prefix of digits, as a node of the tree of every prefix one search made: prefixes that are equal are one node, so
+ * a beam's extension finds the beam that already holds it without a string or a hash. */
+interface Prefix {
+  parent?: Prefix;
+  /** Its last digit (−1 for the empty prefix). */
+  digit: number;
+  length: number;
+  /** The prefixes one digit longer, by their last digit, as far as made. */
+  longer?: Array<Prefix | undefined>;
+  /** The column whose beams `beam` belongs to. */
+  column: number;
+  beam?: Beam;
+}
+
 interface Beam {
-  /** The prefix as a string of digits (its key; the labels are read from it only at the end). */
-  key: string;
+  prefix: Prefix;
   last: number;
   /** P(prefix, the last column blank) and P(prefix, the last column its last label), both × this column's scale. */
   blank: number;
   label: number;
+  /** blank + label, when the beams are ranked. */
+  score: number;
 }
 
 /** A class below this probability in a column is not tried as the next digit there (the result's P stays exact). */
@@ -134,33 +149,28 @@ const NEGLIGIBLE = 1e-8;
 export function beamSearch(scores: LineScores, beam: number, opts: { length?: number } = {}): Decoded[] {
   const { length } = opts;
   const p = probabilitiesOf(scores);
-  let beams: Beam[] = [{ key: '', last: -1, blank: 1, label: 0 }];
-  const next = new Map<string, Beam>();
-  const at = (key: string, last: number) => {
-    let b = next.get(key);
-    if (!b) next.set(key, (b = { key, last, blank: 0, label: 0 }));
-    return b;
-  };
+  const root: Prefix = { digit: -1, length: 0, column: -1 };
+  let beams: Beam[] = [{ prefix: root, last: -1, blank: 1, label: 0, score: 0 }];
   for (let t = 0; t < scores.frames; t++) {
     const row = t * CLASSES;
     const left = scores.frames - t - 1;
-    next.clear();
+    // This column's beams, in the order they were first reached (which the ranking keeps among equals).
+    const next: Beam[] = [];
     for (const b of beams) {
       const total = b.blank + b.label;
-      const stay = at(b.key, b.last);
+      const stay = beamAt(next, t, b.prefix, b.last);
       stay.blank += total * p[row + BLANK];
       if (b.last >= 0) stay.label += b.label * p[row + b.last]; // a repeat merges
-      if (length !== undefined && b.key.length >= length) continue;
+      if (length !== undefined && b.prefix.length >= length) continue;
       for (let c = 0; c < BLANK; c++) {
         const x = p[row + c];
         if (x < NEGLIGIBLE) continue;
         // After the same digit, a new one needs a blank between (else it merges): only the blank-ending part extends.
         const from = c === b.last ? b.blank : total;
-        if (from > 0) at(b.key + DIGITS[c], c).label += from * x;
+        if (from > 0) beamAt(next, t, longer(b.prefix, c), c).label += from * x;
       }
     }
-    let kept = [...next.values()];
-    if (length !== undefined) kept = kept.filter((b) => b.key.length + left >= length);
+    const kept = length === undefined ? next : next.filter((b) => b.prefix.length + left >= length);
     beams = prune(kept, beam, length !== undefined);
     let top = 0;
     for (const b of beams) top = Math.max(top, b.blank + b.label);
@@ -170,26 +180,59 @@ export function beamSearch(scores: LineScores, beam: number, opts: { length?: nu
       b.label /= top;
     }
   }
-  if (length !== undefined) beams = beams.filter((b) => b.key.length === length);
+  if (length !== undefined) beams = beams.filter((b) => b.prefix.length === length);
   return beams
     .map((b) => {
-      const labels = Array.from(b.key, Number);
+      const labels = labelsOf(b.prefix);
       return { labels, logP: forward(p, scores.frames, labels) };
     })
     .sort((a, b) => b.logP - a.logP);
 }
 
-const DIGITS = '0123456789';
+/** Column `t`'s beam of `prefix`, added to `next` when it is the first time the column reaches it. */
+function beamAt(next: Beam[], t: number, prefix: Prefix, last: number): Beam {
+  if (prefix.column !== t) {
+    prefix.column = t;
+    next.push((prefix.beam = { prefix, last, blank: 0, label: 0, score: 0 }));
+  }
+  return prefix.beam!;
+}
 
-/** The `beam` most likely, over all lengths or per length. */
+/** `prefix` followed by `digit`: the same node every time it is asked for. */
+function longer(prefix: Prefix, digit: number): Prefix {
+  const all = (prefix.longer ??= new Array<Prefix | undefined>(BLANK));
+  return (all[digit] ??= { parent: prefix, digit, length: prefix.length + 1, column: -1 });
+}
+
+/** The digits of `prefix`. */
+function labelsOf(prefix: Prefix): number[] {
+  const labels = new Array<number>(prefix.length);
+  for (let node = prefix; node.parent; node = node.parent) labels[node.length - 1] = node.digit;
+  return labels;
+}
+
+/** The `beam` most likely, over all lengths or per length; equals keep their order. */
 function prune(beams: Beam[], beam: number, perLength: boolean): Beam[] {
-  const best = (bs: Beam[]) => (bs.length <= beam ? bs : bs.sort((a, b) => b.blank + b.label - (a.blank + a.label)).slice(0, beam));
+  // What a stable sort by score, best first, then the first `beam` would give, by insertion into the few kept.
+  const best = (bs: Beam[]) => {
+    if (bs.length <= beam) return bs;
+    const kept: Beam[] = [];
+    for (const b of bs) {
+      b.score = b.blank + b.label;
+      if (kept.length === beam && !(b.score > kept[beam - 1].score)) continue;
+      let i = kept.length;
+      while (i > 0 && kept[i - 1].score < b.score) i--;
+      kept.splice(i, 0, b);
+      if (kept.length > beam) kept.pop();
+    }
+    return kept;
+  };
   if (!perLength) return best(beams);
   const byLength = new Map<number, Beam[]>();
   for (const b of beams) {
-    const same = byLength.get(b.key.length);
+    const same = byLength.get(b.prefix.length);
     if (same) same.push(b);
-    else byLength.set(b.key.length, [b]);
+    else byLength.set(b.prefix.length, [b]);
   }
   return [...byLength.values()].flatMap(best);
 }
