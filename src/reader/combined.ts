@@ -3,6 +3,8 @@
 // event loop within its share of work, or on a preprocessing thread: src/reader/worker.ts). The caller runs the line
 // model and trusts its string only where the segmentation reader read the same.
 import { PreprocessError } from '../imaging/errors.js';
+import { inkPage, type InkPage } from '../imaging/ink-page.js';
+import type { Grey } from '../imaging/mnist-normalise.js';
 import { decodeWithin, readNumber, type ClassifyAll, type NumberRead } from './index.js';
 import { prepareLine, type PreparedLine } from './line-read.js';
 import type { WorkBudget } from './work-budget.js';
@@ -28,7 +30,10 @@ export async function readForCombining(
   opts: { maxPixels: number; length?: number; classify: ClassifyAll; work: WorkBudget },
 ): Promise<ReadForCombining> {
   const decoded = await decodeWithin(image, opts.maxPixels, opts.work);
-  const segmented = await readNumber(decoded, opts).then(
+  // The picture's ink is found once for both readers (or not at all, when the segmentation reader refuses it first).
+  let page: InkPage | undefined;
+  const inkOf = (grey: Grey) => (grey === decoded.grey ? (page ??= inkPage(grey)) : inkPage(grey));
+  const segmented = await readNumber(decoded, { ...opts, inkOf }).then(
     (reading) => ({ reading }),
     (err: unknown) => {
       if (!(err instanceof PreprocessError) || refusesWholePicture(err)) throw err;
@@ -37,7 +42,7 @@ export async function readForCombining(
   );
   let line: ReadForCombining['line'];
   try {
-    line = { prepared: prepareLine(decoded.grey) };
+    line = { prepared: prepareLine(decoded.grey, inkOf) };
   } catch (err) {
     if (!(err instanceof PreprocessError)) throw err;
     line = { error: err };

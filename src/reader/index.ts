@@ -7,6 +7,8 @@ import { PreprocessError } from '../imaging/errors.js';
 import { toModelInput } from '../model/input-contract.js';
 import { withTemperature } from '../model/calibration.js';
 import { decodeForReading, type Decoded } from '../imaging/decode-for-reading.js';
+import type { InkPage } from '../imaging/ink-page.js';
+import type { Grey } from '../imaging/mnist-normalise.js';
 import { findingInk, segmentNumber, type Segmentation } from './segmentation.js';
 import type { WorkBudget } from './work-budget.js';
 
@@ -70,9 +72,9 @@ export async function readPicture(
 /** The number in `picture`, read with `classify`; `length` is how many digits it has, when the caller knows. */
 export async function readNumber(
   decoded: Decoded,
-  opts: { length?: number; classify: ClassifyAll; work?: WorkBudget },
+  opts: { length?: number; classify: ClassifyAll; work?: WorkBudget; inkOf?: (grey: Grey) => InkPage },
 ): Promise<NumberRead> {
-  const segmentation = segmentNumber(decoded.grey, { length: opts.length, work: opts.work });
+  const segmentation = segmentNumber(decoded.grey, { length: opts.length, work: opts.work, inkOf: opts.inkOf });
   const scale = decoded.scale * segmentation.scale;
   const { probabilities, temperature } = await classifyCandidates(segmentation, opts.classify);
   const picked = segmentation.pick(probabilities);

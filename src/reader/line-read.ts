@@ -25,10 +25,11 @@ export interface PreparedLine {
   frames: number;
 }
 
-/** A picture's line, ready for the model. Throws 422 no_digit_found when nothing stands out from the paper, and
- * 422 too_many_digits when the line is longer than LINE_MAX_WIDTH once scaled to the model's height. */
-export function prepareLine(grey: Grey): PreparedLine {
-  const page = inkPage(grey);
+/** A picture's line, ready for the model (`inkOf`: its ink page, where the caller has found it already). Throws 422
+ * no_digit_found when nothing stands out from the paper, and 422 too_many_digits when the line is longer than
+ * LINE_MAX_WIDTH once scaled to the model's height. */
+export function prepareLine(grey: Grey, inkOf: (grey: Grey) => InkPage = inkPage): PreparedLine {
+  const page = inkOf(grey);
   const line = normaliseLine(page);
   if (!line) throw new PreprocessError('no_digit_found', 'no digit could be read in the image');
   if (line.width > LINE_MAX_WIDTH) {
