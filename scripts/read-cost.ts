@@ -45,7 +45,11 @@ async function measure(root: string, dir: string): Promise<Costs> {
   const app = await buildApp(loadConfig(env), { logger: false });
   await app.ready();
   const files = readdirSync(dir).sort();
-  const pictures = files.map((f) => ({ name: f, body: readFileSync(path.join(dir, f)), type: f.endsWith('.jpg') ? 'image/jpeg' : 'image/png' }));
+  const pictures = files.map((f) => ({
+    name: f,
+    body: readFileSync(path.join(dir, f)),
+    type: f.endsWith('.jpg') ? 'image/jpeg' : 'image/png',
+  }));
   const zip = pictures.find((p) => p.name === 'zip.png')!;
   const post = async (p: (typeof pictures)[number]) => {
     const res = await app.inject({ method: 'POST', url: '/read', headers: { 'content-type': p.type }, payload: p.body });
@@ -68,9 +72,11 @@ async function measure(root: string, dir: string): Promise<Costs> {
     }
   });
   const c16 = await cpuMs(READS, () =>
-    Promise.all(Array.from({ length: CONCURRENT }, async () => {
-      for (let i = 0; i < READS / CONCURRENT; i++) await post(zip);
-    })).then(() => undefined),
+    Promise.all(
+      Array.from({ length: CONCURRENT }, async () => {
+        for (let i = 0; i < READS / CONCURRENT; i++) await post(zip);
+      }),
+    ).then(() => undefined),
   );
   const passes = Math.max(1, Math.round(READS / 4 / pictures.length));
   const mix = await cpuMs(passes * pictures.length, async () => {
@@ -121,13 +127,30 @@ if (args.child) {
   const dir = await makePictures();
   const run = (root: string): Costs =>
     JSON.parse(
-      execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', root, '--pictures', dir, '--reads', args.reads!, '--reader', args.reader!], {
-        encoding: 'utf8',
-        maxBuffer: 64 << 20,
-      }),
+      execFileSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          fileURLToPath(import.meta.url),
+          '--child',
+          root,
+          '--pictures',
+          dir,
+          '--reads',
+          args.reads!,
+          '--reader',
+          args.reader!,
+        ],
+        {
+          encoding: 'utf8',
+          maxBuffer: 64 << 20,
+        },
+      ),
     );
   const results: Record<'new' | 'old', Costs[]> = { new: [], old: [] };
-  const fmt = (c: Costs) => `c1 ${c.c1.toFixed(3)} ms (p50 ${c.c1p50.toFixed(2)} ms), c16 ${c.c16.toFixed(3)} ms, mix ${c.mix.toFixed(3)} ms`;
+  const fmt = (c: Costs) =>
+    `c1 ${c.c1.toFixed(3)} ms (p50 ${c.c1p50.toFixed(2)} ms), c16 ${c.c16.toFixed(3)} ms, mix ${c.mix.toFixed(3)} ms`;
   for (let round = 0; round < Number(args.rounds); round++) {
     const order = round % 2 === 0 ? (['new', 'old'] as const) : (['old', 'new'] as const);
     for (const which of order) results[which].push(run(trees[which]));
@@ -136,7 +159,10 @@ if (args.child) {
   const keys = ['c1', 'c1p50', 'c16', 'mix'] as const;
   const med = (which: 'new' | 'old', k: (typeof keys)[number]) => median(results[which].map((r) => r[k]));
   console.log(`\nCPU ms a read (${args.reader}), medians of ${args.rounds} rounds, new / old (ratio):`);
-  for (const k of keys) console.log(`  ${k.padEnd(6)} ${med('new', k).toFixed(3)} / ${med('old', k).toFixed(3)} (${(med('new', k) / med('old', k)).toFixed(2)}×)`);
+  for (const k of keys)
+    console.log(
+      `  ${k.padEnd(6)} ${med('new', k).toFixed(3)} / ${med('old', k).toFixed(3)} (${(med('new', k) / med('old', k)).toFixed(2)}×)`,
+    );
   const answers = results.new[0].answers;
   const differ = Object.keys(answers)
     .map((name) => [name, difference(answers[name], results.old[0].answers[name])])

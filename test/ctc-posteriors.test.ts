@@ -19,7 +19,8 @@ const LINE_MODEL = 'models/line.onnx';
 function logP({ data, frames }: LineScores, labels: readonly number[]): number {
   const S = 2 * labels.length + 1;
   const symbol = (s: number) => (s % 2 === 0 ? BLANK : labels[(s - 1) / 2]);
-  const add = (a: number, b: number) => (a === -Infinity ? b : b === -Infinity ? a : Math.max(a, b) + Math.log1p(Math.exp(-Math.abs(a - b))));
+  const add = (a: number, b: number) =>
+    a === -Infinity ? b : b === -Infinity ? a : Math.max(a, b) + Math.log1p(Math.exp(-Math.abs(a - b)));
   let alpha = new Array<number>(S).fill(-Infinity);
   alpha[0] = data[BLANK];
   if (S > 1) alpha[1] = data[symbol(1)];
@@ -94,6 +95,9 @@ describe('digitPosteriors', () => {
   it('gives each digit its own class where the string cannot be read from the scores at all', () => {
     const frames = 2;
     const data = new Float32Array(frames * CLASSES).fill(Math.log(0.1));
-    assert.deepEqual(digitPosteriors({ data, frames }, [1, 2, 3]), [1, 2, 3].map((l) => Array.from({ length: 10 }, (_, d) => (d === l ? 1 : 0))));
+    assert.deepEqual(
+      digitPosteriors({ data, frames }, [1, 2, 3]),
+      [1, 2, 3].map((l) => Array.from({ length: 10 }, (_, d) => (d === l ? 1 : 0))),
+    );
   });
 });

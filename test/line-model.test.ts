@@ -176,7 +176,8 @@ describe('normaliseLine', () => {
       const map = { data: new Uint8Array(150 * 60), width: 150, height: 60 };
       for (let i = 0; i < 10; i++) {
         const top = 12 + Math.round(i * drop) + (drop < 0 ? 24 : 0);
-        for (let y = 0; y < 22; y++) for (let x = 0; x < 9; x++) if (rng() < 0.6) map.data[(top + y) * 150 + 1 + i * 15 + x] = 1 + Math.floor(rng() * 255);
+        for (let y = 0; y < 22; y++)
+          for (let x = 0; x < 9; x++) if (rng() < 0.6) map.data[(top + y) * 150 + 1 + i * 15 + x] = 1 + Math.floor(rng() * 255);
       }
       const line = normaliseLine(map)!;
       const want = reference(map, line.ink);

@@ -243,7 +243,9 @@ describe('POST /read: where a picture is read', () => {
         for (const { picture, type, on } of pictures) {
           const [before, beforeThreads] = [await where(onLoop), await where(onThreads)];
           const [here, there] = await Promise.all(
-            [onLoop, onThreads].map((at) => at.inject({ method: 'POST', url: '/read', headers: { 'content-type': type }, payload: picture })),
+            [onLoop, onThreads].map((at) =>
+              at.inject({ method: 'POST', url: '/read', headers: { 'content-type': type }, payload: picture }),
+            ),
           );
           if (reader === 'segmentation') assert.equal(here.statusCode, 200, here.body);
           assert.equal(here.statusCode, there.statusCode, here.body);

@@ -349,7 +349,8 @@ export function digitPosteriors(scores: LineScores, labels: readonly number[]): 
         const before = t === 0 ? (i === 0 ? 1 : 0) : alpha[(t - 1) * S + state - 1] + (afterPrevious ? alpha[(t - 1) * S + state - 2] : 0);
         run = ((run + before) * p[t * CLASSES + d]) / scale[t];
         if (run === 0) continue;
-        const after = t === T - 1 ? (i === L - 1 ? 1 : 0) : beta[(t + 1) * S + state + 1] + (beforeNext ? beta[(t + 1) * S + state + 2] : 0);
+        const after =
+          t === T - 1 ? (i === L - 1 ? 1 : 0) : beta[(t + 1) * S + state + 1] + (beforeNext ? beta[(t + 1) * S + state + 2] : 0);
         sum += run * after;
       }
       sums[d] = sum;

@@ -71,7 +71,11 @@ const noDigit = () => new PreprocessError('no_digit_found', 'no digit-sized writ
 
 /** The picture's ink, its components and its writing units; read from a shrunk copy when the line is taller than
  * MAX_LINE_HEIGHT (`scale` is then the factor it was shrunk by). */
-function findLine(grey: Grey, maxDigits: number, inkOf: (grey: Grey) => InkPage): { page: InkPage; labelled: Labelled; line: Line; scale: number } {
+function findLine(
+  grey: Grey,
+  maxDigits: number,
+  inkOf: (grey: Grey) => InkPage,
+): { page: InkPage; labelled: Labelled; line: Line; scale: number } {
   const found = { ...unitsOf(inkOf(grey), maxDigits), scale: 1 };
   if (found.line.height <= MAX_LINE_HEIGHT) return found;
   const shrunk = shrinkGrey(grey, Math.ceil(found.line.height / MAX_LINE_HEIGHT));
