@@ -3,8 +3,9 @@
 // under WORKERS=2: no preprocessing threads), without an HTTP load: for a change to the readers, on a machine shared
 // with others. Each round starts a fresh process per tree (this one and the baseline, order flipped every round), which
 // warms up, then reads bench:read's zip N times one at a time (CPU ms a read, p50), N times 16 at once (CPU ms a read),
-// and a mix of every set of src/synth/numbers.ts (CPU ms a read). It prints each round, the medians and new ÷ old,
-// and checks that both trees gave the same answers (texts and boxes equal, confidences and probabilities to 1e-6).
+// and a mix of every set of src/synth/numbers.ts (CPU ms a read). It prints each round, the medians and new ÷ old (of
+// the medians, and the median of the rounds' own ratios), and checks that both trees gave the same answers (texts and
+// boxes equal, confidences and probabilities to 1e-6).
 // The baseline is a checkout with node_modules (e.g. `git worktree add --detach /tmp/base <commit>` and a symlink to
 // this tree's node_modules); the script loads each tree's own src/ through tsx.
 import { execFileSync } from 'node:child_process';
@@ -158,11 +159,13 @@ if (args.child) {
   }
   const keys = ['c1', 'c1p50', 'c16', 'mix'] as const;
   const med = (which: 'new' | 'old', k: (typeof keys)[number]) => median(results[which].map((r) => r[k]));
-  console.log(`\nCPU ms a read (${args.reader}), medians of ${args.rounds} rounds, new / old (ratio):`);
-  for (const k of keys)
-    console.log(
-      `  ${k.padEnd(6)} ${med('new', k).toFixed(3)} / ${med('old', k).toFixed(3)} (${(med('new', k) / med('old', k)).toFixed(2)}×)`,
-    );
+  // Each round's own ratio too: the two runs of a round are seconds apart, so the machine's drift cancels better there.
+  const paired = (k: (typeof keys)[number]) => median(results.new.map((r, i) => r[k] / results.old[i][k]));
+  console.log(`\nCPU ms a read (${args.reader}), medians of ${args.rounds} rounds, new / old (ratio; median of the rounds' ratios):`);
+  for (const k of keys) {
+    const ratio = (med('new', k) / med('old', k)).toFixed(2);
+    console.log(`  ${k.padEnd(6)} ${med('new', k).toFixed(3)} / ${med('old', k).toFixed(3)} (${ratio}×; ${paired(k).toFixed(2)}×)`);
+  }
   const answers = results.new[0].answers;
   const differ = Object.keys(answers)
     .map((name) => [name, difference(answers[name], results.old[0].answers[name])])
