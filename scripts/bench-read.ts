@@ -22,19 +22,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { loadMnist } from '../src/train/mnist.js';
-import {
-  compose,
-  fontGlyphs,
-  HANDWRITING_FONTS,
-  makeSet,
-  mnistGlyph,
-  paperPng,
-  score,
-  seeded,
-  type SetName,
-} from '../src/synth/numbers.js';
+import { fontGlyphs, HANDWRITING_FONTS, makeSet, score, type SetName } from '../src/synth/numbers.js';
+import { readZip } from './bench/read-zip.js';
 import { startService, type Service } from '../harness/service.js';
 import { drive, hasWrk, type Result } from '../harness/drive.js';
 import { readRate } from '../src/reader/read-rate.js';
@@ -53,21 +43,7 @@ const READERS = (process.env.BENCH_READ_READERS ?? 'line,segmentation').split(',
 const hasTesseract = spawnSync('tesseract', ['--version']).error === undefined;
 
 const { test: mnist } = loadMnist();
-// A zip code as people write it: five digits on a 400×120 strip of paper.
-const zip = await sharp(
-  await paperPng(
-    compose(
-      [3, 2, 1, 18, 4].map((i) => mnistGlyph(mnist, i)),
-      56,
-      () => 0.45,
-      seeded(94110),
-      20,
-    ),
-  ),
-)
-  .resize(400, 120, { fit: 'contain', background: '#ffffff' })
-  .png()
-  .toBuffer();
+const zip = await readZip(mnist);
 
 const start = (main: string, command = process.execPath, reader = READERS[0]) =>
   startService(

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { normaliseLine } from '../src/imaging/line.js';
+import { resample } from '../src/imaging/resample.js';
 import { BLANK, LINE_CLASSES, LINE_INPUT, LINE_SCORES, lineFrames, lineParamCount } from '../src/model/line.js';
 import { buildLineForward, buildLineGradient, buildLineInference, DLOGITS, unflattenLineParams } from '../src/model/line-graphs.js';
 import { createRng } from '../src/model/random.js';
@@ -139,5 +140,54 @@ describe('normaliseLine', () => {
     assert.equal(steep.slope, 0); // beyond LEVEL_MAX_SLOPE: taken as drawn
     assert.equal(steep.scale, 20 / (20 + 63));
     assert.equal(bars(0).slope, 0);
+  });
+
+  it('levels in the WebAssembly kernels exactly as the shear and the fit read plainly in JavaScript', () => {
+    // The definition: the slope fitted through each column's centre of ink, each column moved up by slope × x with
+    // linear weights between rows and Math.round, cropped to the rows of ink, then resampled to 20 rows.
+    const reference = (map: { data: Uint8Array; width: number }, box: { x: number; y: number; width: number; height: number }) => {
+      const { width, height } = box;
+      const at = (i: number, r: number) => (r >= 0 && r < height ? map.data[(box.y + r) * map.width + box.x + i] : 0);
+      let [sw, sx, sy, sxx, sxy] = [0, 0, 0, 0, 0];
+      for (let i = 0; i < width; i++) {
+        let [mass, moment] = [0, 0];
+        for (let r = 0; r < height; r++) [mass, moment] = [mass + at(i, r), moment + at(i, r) * (box.y + r)];
+        if (mass === 0) continue;
+        const [x, c] = [box.x + i, moment / mass];
+        [sw, sx, sy, sxx, sxy] = [sw + mass, sx + mass * x, sy + mass * c, sxx + mass * x * x, sxy + mass * x * c];
+      }
+      const slope = (sxy - (sx * sy) / sw) / (sxx - (sx * sx) / sw);
+      const rise = Math.abs(slope) * (width - 1);
+      const tall = height + Math.ceil(rise);
+      const out = new Uint8Array(width * tall);
+      for (let i = 0; i < width; i++) {
+        const shift = slope > 0 ? rise - slope * i : -slope * i;
+        const [whole, frac] = [Math.floor(shift), shift - Math.floor(shift)];
+        for (let r = -1; r < height; r++) out[(r + 1 + whole) * width + i] = Math.round(at(i, r + 1) * (1 - frac) + at(i, r) * frac);
+      }
+      const rows = [...Array(tall).keys()].filter((r) => out.subarray(r * width, (r + 1) * width).some((v) => v > 0));
+      const crop = out.subarray(rows[0] * width, (rows.at(-1)! + 1) * width);
+      const scaledWidth = Math.round((width * 20) / (crop.length / width));
+      return { slope, scaled: resample(crop, width, crop.length / width, scaledWidth, 20) };
+    };
+    const rng = createRng(36);
+    for (const drop of [1.4, -1.1, 0.7, -2.3]) {
+      // Ten blobs of uneven ink along a slope.
+      const map = { data: new Uint8Array(150 * 60), width: 150, height: 60 };
+      for (let i = 0; i < 10; i++) {
+        const top = 12 + Math.round(i * drop) + (drop < 0 ? 24 : 0);
+        for (let y = 0; y < 22; y++)
+          for (let x = 0; x < 9; x++) if (rng() < 0.6) map.data[(top + y) * 150 + 1 + i * 15 + x] = 1 + Math.floor(rng() * 255);
+      }
+      const line = normaliseLine(map)!;
+      const want = reference(map, line.ink);
+      assert.ok(line.slope !== 0);
+      assert.equal(line.slope, want.slope);
+      const got = Uint8Array.from({ length: want.scaled.length }, (_, i) => {
+        const [r, c] = [Math.floor(i / (want.scaled.length / 20)), i % (want.scaled.length / 20)];
+        return Math.round(line.data[(4 + r) * line.width + 12 + c] * 255);
+      });
+      assert.deepEqual(got, want.scaled, `drop ${drop}`);
+    }
   });
 });

@@ -216,40 +216,51 @@ describe('POST /read reads whole numbers', () => {
 });
 
 describe('POST /read: where a picture is read', () => {
-  it('a small picture on the event loop; one that needs more than READ_INLINE_PIXELS on a thread; the same answers', async () => {
-    const onThreads = await buildApp(loadConfig({ LOG_LEVEL: 'silent', READER: 'segmentation', READ_INLINE_PIXELS: '0' }), {
-      logger: false,
-      model: app.modelSlot.current,
-    });
-    try {
-      const where = async (at: FastifyInstance) => {
-        const text = (await at.inject({ method: 'GET', url: '/metrics' })).body;
-        const count = (w: string) => Number(new RegExp(`lenet_read_pictures_total\\{where="${w}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
-        return { loop: count('event_loop'), thread: count('thread') };
-      };
-      const pictures = [
-        ...(await makeSet('wide', 3, 36, mnist)).map((s) => ({ ...s, on: 'loop' })),
-        ...(await makeSet('photos', 1, 36, mnist)).map((s) => ({ ...s, on: 'loop' })),
-        // 1400×500: five times the work the event loop gives a picture before the reading starts.
-        { picture: readFileSync('examples/number.jpg'), type: 'image/jpeg', on: 'thread' },
-        // A zip code's size, but ten times the work the event loop gives a picture: started there, read again on a thread.
-        { picture: await noiseLine(), type: 'image/png', on: 'thread' },
-      ];
-      for (const { picture, type, on } of pictures) {
-        const [before, beforeThreads] = [await where(app), await where(onThreads)];
-        const [here, there] = await Promise.all(
-          [app, onThreads].map((at) => at.inject({ method: 'POST', url: '/read', headers: { 'content-type': type }, payload: picture })),
-        );
-        assert.equal(here.statusCode, 200, here.body);
-        assert.deepEqual(here.json(), there.json());
-        const [after, afterThreads] = [await where(app), await where(onThreads)];
-        assert.deepEqual(after, { ...before, [on]: before[on as 'loop' | 'thread'] + 1 }, `${type} ${picture.length} B`);
-        assert.deepEqual(afterThreads, { ...beforeThreads, thread: beforeThreads.thread + 1 });
+  // The combined reader reads both its readers' parts from one decoding, wherever it was decoded: a picture read again
+  // on a thread has its line prepared there too, and is counted once, where it was read.
+  for (const reader of ['segmentation', 'combined'] as const) {
+    it(`${reader}: a small picture on the event loop; one that needs more than READ_INLINE_PIXELS on a thread; the same answers`, async () => {
+      const config = { LOG_LEVEL: 'silent', READER: reader };
+      const onLoop = reader === 'segmentation' ? app : await buildApp(loadConfig(config), { logger: false, model: app.modelSlot.current });
+      const onThreads = await buildApp(loadConfig({ ...config, READ_INLINE_PIXELS: '0' }), {
+        logger: false,
+        model: app.modelSlot.current,
+      });
+      try {
+        const where = async (at: FastifyInstance) => {
+          const text = (await at.inject({ method: 'GET', url: '/metrics' })).body;
+          const count = (w: string) => Number(new RegExp(`lenet_read_pictures_total\\{where="${w}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+          return { loop: count('event_loop'), thread: count('thread') };
+        };
+        const pictures = [
+          ...(await makeSet('wide', 3, 36, mnist)).map((s) => ({ ...s, on: 'loop' })),
+          ...(await makeSet('photos', 1, 36, mnist)).map((s) => ({ ...s, on: 'loop' })),
+          // 1400×500: five times the work the event loop gives a picture before the reading starts.
+          { picture: readFileSync('examples/number.jpg'), type: 'image/jpeg', on: 'thread' },
+          // A zip code's size, but ten times the work the event loop gives a picture: started there, read again on a thread.
+          { picture: await noiseLine(), type: 'image/png', on: 'thread' },
+        ];
+        for (const { picture, type, on } of pictures) {
+          const [before, beforeThreads] = [await where(onLoop), await where(onThreads)];
+          const [here, there] = await Promise.all(
+            [onLoop, onThreads].map((at) =>
+              at.inject({ method: 'POST', url: '/read', headers: { 'content-type': type }, payload: picture }),
+            ),
+          );
+          if (reader === 'segmentation') assert.equal(here.statusCode, 200, here.body);
+          assert.equal(here.statusCode, there.statusCode, here.body);
+          assert.deepEqual(here.json(), there.json());
+          if (reader === 'combined' && here.statusCode === 200) assert.equal(here.json().reader, 'combined');
+          const [after, afterThreads] = [await where(onLoop), await where(onThreads)];
+          assert.deepEqual(after, { ...before, [on]: before[on as 'loop' | 'thread'] + 1 }, `${type} ${picture.length} B`);
+          assert.deepEqual(afterThreads, { ...beforeThreads, thread: beforeThreads.thread + 1 });
+        }
+      } finally {
+        await onThreads.close();
+        if (onLoop !== app) await onLoop.close();
       }
-    } finally {
-      await onThreads.close();
-    }
-  });
+    });
+  }
 });
 
 describe('readNumber: a model reloaded between two batches of one picture', () => {

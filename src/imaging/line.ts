@@ -2,7 +2,9 @@
 // share (CONTRACTS.md). The ink box's height becomes 20 px (width by the same factor, area filter when shrinking),
 // centred in 28 rows, with 8 px of black left and right: the line's digits stand as tall as an MNIST digit in its
 // 28×28 frame, so each 28-column window the model sweeps reads like one LeNet input.
-import { resample } from './resample.js';
+import type { Box } from './box.js';
+import { resampleInKernels } from './resample.js';
+import { kernelBytes, kernels, WASM_MAX_BYTES } from './wasm-kernels.js';
 import type { InkMap } from './mnist-normalise.js';
 import { LINE_ROWS } from '../model/line.js';
 
@@ -30,13 +32,15 @@ function inkBox({ data, width, height }: InkMap) {
   let [x0, y0, x1, y1] = [width, height, -1, -1];
   for (let y = 0; y < height; y++) {
     const row = y * width;
-    for (let x = 0; x < width; x++) {
-      if (data[row + x] === 0) continue;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      y1 = y;
-    }
+    let first = 0;
+    while (first < width && data[row + first] === 0) first++;
+    if (first === width) continue;
+    let last = width - 1;
+    while (data[row + last] === 0) last--;
+    if (first < x0) x0 = first;
+    if (last > x1) x1 = last;
+    if (y < y0) y0 = y;
+    y1 = y;
   }
   return x1 < 0 ? undefined : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
@@ -46,24 +50,48 @@ function inkBox({ data, width, height }: InkMap) {
 const LEVEL_MIN_SLOPE = 0.01;
 const LEVEL_MAX_SLOPE = 0.2;
 
+const align8 = (n: number) => (n + 7) & ~7;
+
+/** The box's ink copied into the WebAssembly kernels' memory (at heapBase, `width` bytes a row), and where the
+ * levelling's per-column tables and output go after it. Every step of normaliseLine then reads it there. */
+function boxInKernels(ink: InkMap, box: Box) {
+  const w = box.width;
+  const at = kernels.heapBase();
+  const masses = align8(at + w * box.height);
+  const moments = masses + 8 * w;
+  const keeps = moments + 8 * w;
+  const fracs = keeps + 8 * w;
+  const wholes = fracs + 8 * w;
+  const out = align8(wholes + 4 * w);
+  const end = out + w * (box.height + Math.ceil(LEVEL_MAX_SLOPE * (w - 1)));
+  // A line's box is at most a decoded picture (READ_SIZE, 2 MB): with its levelled copy, well inside the kernels' memory.
+  if (end > WASM_MAX_BYTES) throw new RangeError(`a ${w}×${box.height} line is larger than the reader's pictures`);
+  const memory = kernelBytes(end);
+  for (let y = 0; y < box.height; y++) {
+    const from = (box.y + y) * ink.width + box.x;
+    memory.set(ink.data.subarray(from, from + w), at + y * w);
+  }
+  return { at, masses, moments, keeps, fracs, wholes, out };
+}
+
+type Laid = ReturnType<typeof boxInKernels>;
+
 /**
  * The line's slope (rows per column) from its ink: a straight line fitted through each column's centre of ink,
  * weighted by the column's ink. 0 for a box less than twice as wide as it is tall (one or two digits: their own
  * shapes would set the slope).
  */
-export function lineSlope(ink: InkMap, box: { x: number; y: number; width: number; height: number }): number {
+function lineSlope(laid: Laid, box: Box): number {
   if (box.width < 2 * box.height) return 0;
+  kernels.columnMoments(laid.at, box.width, box.height, box.y, laid.masses, laid.moments);
+  const masses = new Float64Array(kernels.memory.buffer, laid.masses, box.width);
+  const moments = new Float64Array(kernels.memory.buffer, laid.moments, box.width);
   let [sw, sx, sy, sxx, sxy] = [0, 0, 0, 0, 0];
-  for (let x = box.x; x < box.x + box.width; x++) {
-    let mass = 0;
-    let moment = 0;
-    for (let y = box.y; y < box.y + box.height; y++) {
-      const v = ink.data[y * ink.width + x];
-      mass += v;
-      moment += v * y;
-    }
+  for (let i = 0; i < box.width; i++) {
+    const mass = masses[i];
     if (mass === 0) continue;
-    const c = moment / mass;
+    const x = box.x + i;
+    const c = moments[i] / mass;
     sw += mass;
     sx += mass * x;
     sy += mass * c;
@@ -77,32 +105,34 @@ export function lineSlope(ink: InkMap, box: { x: number; y: number; width: numbe
 }
 
 /** The box's ink, each column moved up by `slope` × its distance from the box's left edge (a vertical shear, linear
- * between rows): the line levelled, columns where they were. Cropped to its rows of ink. */
-function levelled(ink: InkMap, box: { x: number; y: number; width: number; height: number }, slope: number) {
-  const rise = Math.abs(slope) * (box.width - 1);
+ * between rows): the line levelled, columns where they were. Cropped to its rows of ink: where it is in the kernels'
+ * memory, and its height. */
+function levelled(laid: Laid, box: Box, slope: number): { at: number; height: number } {
+  const w = box.width;
+  const rise = Math.abs(slope) * (w - 1);
   const height = box.height + Math.ceil(rise);
-  const data = new Uint8Array(box.width * height);
-  for (let x = 0; x < box.width; x++) {
+  const buffer = kernels.memory.buffer;
+  const wholes = new Int32Array(buffer, laid.wholes, w);
+  const fracs = new Float64Array(buffer, laid.fracs, w);
+  const keeps = new Float64Array(buffer, laid.keeps, w);
+  for (let x = 0; x < w; x++) {
     const shift = slope > 0 ? rise - slope * x : -slope * x; // ≥ 0: where the column's first row lands
-    const whole = Math.floor(shift);
-    const frac = shift - whole;
-    for (let y = -1; y < box.height; y++) {
-      const a = y >= 0 ? ink.data[(box.y + y) * ink.width + box.x + x] : 0;
-      const b = y + 1 < box.height ? ink.data[(box.y + y + 1) * ink.width + box.x + x] : 0;
-      const to = y + 1 + whole;
-      if (to >= 0 && to < height) data[to * box.width + x] = Math.round(b * (1 - frac) + a * frac);
-    }
+    wholes[x] = Math.floor(shift);
+    fracs[x] = shift - wholes[x];
+    keeps[x] = 1 - fracs[x];
   }
+  kernels.level(laid.at, w, box.height, height, laid.wholes, laid.keeps, laid.fracs, laid.out);
+  const data = new Uint8Array(buffer, laid.out, w * height);
   let [top, bottom] = [height, -1];
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < box.width; x++) {
-      if (data[y * box.width + x] === 0) continue;
+    for (let x = 0; x < w; x++) {
+      if (data[y * w + x] === 0) continue;
       if (y < top) top = y;
       bottom = y;
       break;
     }
   }
-  return { data: data.subarray(top * box.width, (bottom + 1) * box.width), height: bottom - top + 1 };
+  return { at: laid.out + top * w, height: bottom - top + 1 };
 }
 
 /**
@@ -114,23 +144,12 @@ function levelled(ink: InkMap, box: { x: number; y: number; width: number; heigh
 export function normaliseLine(ink: InkMap): NormalisedLine | undefined {
   const box = inkBox(ink);
   if (!box) return undefined;
-  const slope = lineSlope(ink, box);
-  let crop: Uint8Array;
-  let cropHeight = box.height;
-  if (slope !== 0) {
-    const level = levelled(ink, box, slope);
-    crop = level.data;
-    cropHeight = level.height;
-  } else {
-    crop = new Uint8Array(box.width * box.height);
-    for (let y = 0; y < box.height; y++) {
-      const from = (box.y + y) * ink.width + box.x;
-      crop.set(ink.data.subarray(from, from + box.width), y * box.width);
-    }
-  }
-  const scale = LINE_INK_HEIGHT / cropHeight;
+  const laid = boxInKernels(ink, box);
+  const slope = lineSlope(laid, box);
+  const crop = slope === 0 ? { at: laid.at, height: box.height } : levelled(laid, box, slope);
+  const scale = LINE_INK_HEIGHT / crop.height;
   const scaledWidth = Math.max(1, Math.round(box.width * scale));
-  const scaled = resample(crop, box.width, cropHeight, scaledWidth, LINE_INK_HEIGHT);
+  const scaled = resampleInKernels(crop.at, box.width, crop.height, scaledWidth, LINE_INK_HEIGHT);
   const width = Math.max(LINE_MIN_WIDTH, scaledWidth + 2 * LINE_MARGIN);
   const data = new Float32Array(LINE_ROWS * width);
   const top = (LINE_ROWS - LINE_INK_HEIGHT) / 2;

@@ -29,6 +29,8 @@ interface Kernels {
   ): void;
   columnInk(ink: number, stride: number, width: number, height: number, stroke: number, mine: number, out: number): void;
   strokeRuns(data: number, width: number, height: number, threshold: number, runs: number, rowEnds: number): number;
+  columnMoments(src: number, width: number, height: number, top: number, masses: number, moments: number): void;
+  level(src: number, width: number, height: number, outHeight: number, wholes: number, keeps: number, fracs: number, out: number): void;
 }
 
 export const kernels = new WebAssembly.Instance(new WebAssembly.Module(KERNELS_WASM)).exports as unknown as Kernels;

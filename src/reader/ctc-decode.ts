@@ -113,13 +113,28 @@ export function logProbability(scores: LineScores, labels: readonly number[]): n
   return forward(probabilitiesOf(scores), scores.frames, labels);
 }
 
+/** A prefix of digits, as a node of the tree of every prefix one search made: prefixes that are equal are one node, so
+ * a beam's extension finds the beam that already holds it without a string or a hash. */
+interface Prefix {
+  parent?: Prefix;
+  /** Its last digit (−1 for the empty prefix). */
+  digit: number;
+  length: number;
+  /** The prefixes one digit longer, by their last digit, as far as made. */
+  longer?: Array<Prefix | undefined>;
+  /** The column whose beams `beam` belongs to. */
+  column: number;
+  beam?: Beam;
+}
+
 interface Beam {
-  /** The prefix as a string of digits (its key; the labels are read from it only at the end). */
-  key: string;
+  prefix: Prefix;
   last: number;
   /** P(prefix, the last column blank) and P(prefix, the last column its last label), both × this column's scale. */
   blank: number;
   label: number;
+  /** blank + label, when the beams are ranked. */
+  score: number;
 }
 
 /** A class below this probability in a column is not tried as the next digit there (the result's P stays exact). */
@@ -134,33 +149,28 @@ const NEGLIGIBLE = 1e-8;
 export function beamSearch(scores: LineScores, beam: number, opts: { length?: number } = {}): Decoded[] {
   const { length } = opts;
   const p = probabilitiesOf(scores);
-  let beams: Beam[] = [{ key: '', last: -1, blank: 1, label: 0 }];
-  const next = new Map<string, Beam>();
-  const at = (key: string, last: number) => {
-    let b = next.get(key);
-    if (!b) next.set(key, (b = { key, last, blank: 0, label: 0 }));
-    return b;
-  };
+  const root: Prefix = { digit: -1, length: 0, column: -1 };
+  let beams: Beam[] = [{ prefix: root, last: -1, blank: 1, label: 0, score: 0 }];
   for (let t = 0; t < scores.frames; t++) {
     const row = t * CLASSES;
     const left = scores.frames - t - 1;
-    next.clear();
+    // This column's beams, in the order they were first reached (which the ranking keeps among equals).
+    const next: Beam[] = [];
     for (const b of beams) {
       const total = b.blank + b.label;
-      const stay = at(b.key, b.last);
+      const stay = beamAt(next, t, b.prefix, b.last);
       stay.blank += total * p[row + BLANK];
       if (b.last >= 0) stay.label += b.label * p[row + b.last]; // a repeat merges
-      if (length !== undefined && b.key.length >= length) continue;
+      if (length !== undefined && b.prefix.length >= length) continue;
       for (let c = 0; c < BLANK; c++) {
         const x = p[row + c];
         if (x < NEGLIGIBLE) continue;
         // After the same digit, a new one needs a blank between (else it merges): only the blank-ending part extends.
         const from = c === b.last ? b.blank : total;
-        if (from > 0) at(b.key + DIGITS[c], c).label += from * x;
+        if (from > 0) beamAt(next, t, longer(b.prefix, c), c).label += from * x;
       }
     }
-    let kept = [...next.values()];
-    if (length !== undefined) kept = kept.filter((b) => b.key.length + left >= length);
+    const kept = length === undefined ? next : next.filter((b) => b.prefix.length + left >= length);
     beams = prune(kept, beam, length !== undefined);
     let top = 0;
     for (const b of beams) top = Math.max(top, b.blank + b.label);
@@ -170,26 +180,59 @@ export function beamSearch(scores: LineScores, beam: number, opts: { length?: nu
       b.label /= top;
     }
   }
-  if (length !== undefined) beams = beams.filter((b) => b.key.length === length);
+  if (length !== undefined) beams = beams.filter((b) => b.prefix.length === length);
   return beams
     .map((b) => {
-      const labels = Array.from(b.key, Number);
+      const labels = labelsOf(b.prefix);
       return { labels, logP: forward(p, scores.frames, labels) };
     })
     .sort((a, b) => b.logP - a.logP);
 }
 
-const DIGITS = '0123456789';
+/** Column `t`'s beam of `prefix`, added to `next` when it is the first time the column reaches it. */
+function beamAt(next: Beam[], t: number, prefix: Prefix, last: number): Beam {
+  if (prefix.column !== t) {
+    prefix.column = t;
+    next.push((prefix.beam = { prefix, last, blank: 0, label: 0, score: 0 }));
+  }
+  return prefix.beam!;
+}
 
-/** The `beam` most likely, over all lengths or per length. */
+/** `prefix` followed by `digit`: the same node every time it is asked for. */
+function longer(prefix: Prefix, digit: number): Prefix {
+  const all = (prefix.longer ??= new Array<Prefix | undefined>(BLANK));
+  return (all[digit] ??= { parent: prefix, digit, length: prefix.length + 1, column: -1 });
+}
+
+/** The digits of `prefix`. */
+function labelsOf(prefix: Prefix): number[] {
+  const labels = new Array<number>(prefix.length);
+  for (let node = prefix; node.parent; node = node.parent) labels[node.length - 1] = node.digit;
+  return labels;
+}
+
+/** The `beam` most likely, over all lengths or per length; equals keep their order. */
 function prune(beams: Beam[], beam: number, perLength: boolean): Beam[] {
-  const best = (bs: Beam[]) => (bs.length <= beam ? bs : bs.sort((a, b) => b.blank + b.label - (a.blank + a.label)).slice(0, beam));
+  // What a stable sort by score, best first, then the first `beam` would give, by insertion into the few kept.
+  const best = (bs: Beam[]) => {
+    if (bs.length <= beam) return bs;
+    const kept: Beam[] = [];
+    for (const b of bs) {
+      b.score = b.blank + b.label;
+      if (kept.length === beam && !(b.score > kept[beam - 1].score)) continue;
+      let i = kept.length;
+      while (i > 0 && kept[i - 1].score < b.score) i--;
+      kept.splice(i, 0, b);
+      if (kept.length > beam) kept.pop();
+    }
+    return kept;
+  };
   if (!perLength) return best(beams);
   const byLength = new Map<number, Beam[]>();
   for (const b of beams) {
-    const same = byLength.get(b.key.length);
+    const same = byLength.get(b.prefix.length);
     if (same) same.push(b);
-    else byLength.set(b.key.length, [b]);
+    else byLength.set(b.prefix.length, [b]);
   }
   return [...byLength.values()].flatMap(best);
 }
@@ -277,19 +320,88 @@ export function align(scores: LineScores, labels: readonly number[]): Array<{ fi
 /**
  * Each digit's ten probabilities given the rest of the string: P(string with digit i replaced by d | line),
  * normalised over d. The chosen digit's share is its confidence; the others say what else it could be.
+ *
+ * One forward-backward pass over the string's lattice gives them all: a string with digit i replaced by d is the same
+ * prefix (labels before i: the forward sums, α), then a run of d over columns [a, b], then the same suffix (labels
+ * after i: the backward sums, β). Going straight from the previous digit to d, or from d to the next one, needs a
+ * blank between when they are the same digit, exactly as the forward sum over the changed string would have it.
+ * β is rescaled by α's column sums (Rabiner's scaling), so that every term of every sum is P(…) ÷ the same constant.
+ * Labels the scores give no chance to (P = 0) get each digit's own class at 1.
  */
 export function digitPosteriors(scores: LineScores, labels: readonly number[]): number[][] {
+  const L = labels.length;
+  const T = scores.frames;
+  const oneHot = () => labels.map((label) => Array.from({ length: BLANK }, (_, d) => (d === label ? 1 : 0)));
+  if (L === 0 || L > T) return oneHot();
   const p = probabilitiesOf(scores);
-  return labels.map((_, i) => {
-    const changed = [...labels];
-    const logs = Array.from({ length: BLANK }, (_, d) => {
-      changed[i] = d;
-      return forward(p, scores.frames, changed);
-    });
-    const max = Math.max(...logs);
-    if (max === NEG) return logs.map((_, d) => (d === labels[i] ? 1 : 0));
-    const exp = logs.map((l) => Math.exp(l - max));
-    const sum = exp.reduce((a, b) => a + b, 0);
-    return exp.map((e) => e / sum);
+  const { alpha, beta, scale } = forwardBackward(p, T, labels);
+  if (!alpha) return oneHot();
+  const S = 2 * L + 1;
+  return labels.map((label, i) => {
+    const state = 2 * i + 1;
+    const sums = new Array<number>(BLANK).fill(0);
+    for (let d = 0; d < BLANK; d++) {
+      const afterPrevious = i > 0 && labels[i - 1] !== d; // straight from the previous digit's state
+      const beforeNext = i < L - 1 && labels[i + 1] !== d; // straight into the next digit's state
+      let run = 0; // P(prefix, then d on every column from some a up to t) ÷ α's scale up to t
+      let sum = 0;
+      for (let t = 0; t < T; t++) {
+        const before = t === 0 ? (i === 0 ? 1 : 0) : alpha[(t - 1) * S + state - 1] + (afterPrevious ? alpha[(t - 1) * S + state - 2] : 0);
+        run = ((run + before) * p[t * CLASSES + d]) / scale[t];
+        if (run === 0) continue;
+        const after =
+          t === T - 1 ? (i === L - 1 ? 1 : 0) : beta[(t + 1) * S + state + 1] + (beforeNext ? beta[(t + 1) * S + state + 2] : 0);
+        sum += run * after;
+      }
+      sums[d] = sum;
+    }
+    const total = sums.reduce((a, b) => a + b, 0);
+    if (!(total > 0) || !Number.isFinite(total)) return oneHot()[i];
+    return sums.map((x) => x / total);
   });
+}
+
+/** CTC's forward sums α (rescaled to sum 1 in each column, over the states from which the labels can still end) and
+ * backward sums β (each column divided by the same sums: `scale`) of `labels` over every column; no α when the labels
+ * cannot be read from the scores at all. */
+function forwardBackward(p: Float64Array, T: number, labels: readonly number[]) {
+  const S = 2 * labels.length + 1;
+  const symbol = new Int32Array(S);
+  for (let s = 0; s < S; s++) symbol[s] = s % 2 === 0 ? BLANK : labels[(s - 1) / 2];
+  const skips = (s: number) => s > 1 && s % 2 === 1 && symbol[s] !== symbol[s - 2];
+  const alpha = new Float64Array(T * S);
+  const scale = new Float64Array(T);
+  alpha[0] = p[BLANK];
+  alpha[1] = p[symbol[1]];
+  for (let t = 0; t < T; t++) {
+    const row = t * S;
+    if (t > 0) {
+      const lo = Math.max(0, S - 2 * (T - t) - 1);
+      for (let s = lo; s < S; s++) {
+        let a = alpha[row - S + s];
+        if (s > 0) a += alpha[row - S + s - 1];
+        if (skips(s)) a += alpha[row - S + s - 2];
+        alpha[row + s] = a * p[t * CLASSES + symbol[s]];
+      }
+    }
+    let sum = 0;
+    for (let s = 0; s < S; s++) sum += alpha[row + s];
+    if (sum === 0) return { alpha: undefined, beta: alpha, scale };
+    for (let s = 0; s < S; s++) alpha[row + s] /= sum;
+    scale[t] = sum;
+  }
+  const beta = new Float64Array(T * S);
+  const last = (T - 1) * S;
+  beta[last + S - 1] = p[(T - 1) * CLASSES + BLANK] / scale[T - 1];
+  beta[last + S - 2] = p[(T - 1) * CLASSES + symbol[S - 2]] / scale[T - 1];
+  for (let t = T - 2; t >= 0; t--) {
+    const row = t * S;
+    for (let s = 0; s < S; s++) {
+      let b = beta[row + S + s];
+      if (s + 1 < S) b += beta[row + S + s + 1];
+      if (s + 2 < S && skips(s + 2)) b += beta[row + S + s + 2];
+      beta[row + s] = (b * p[t * CLASSES + symbol[s]]) / scale[t];
+    }
+  }
+  return { alpha, beta, scale };
 }

@@ -7,6 +7,8 @@ import { PreprocessError } from '../imaging/errors.js';
 import { toModelInput } from '../model/input-contract.js';
 import { withTemperature } from '../model/calibration.js';
 import { decodeForReading, type Decoded } from '../imaging/decode-for-reading.js';
+import type { InkPage } from '../imaging/ink-page.js';
+import type { Grey } from '../imaging/mnist-normalise.js';
 import { findingInk, segmentNumber, type Segmentation } from './segmentation.js';
 import type { WorkBudget } from './work-budget.js';
 
@@ -49,27 +51,30 @@ export async function classifyCandidates(segmentation: Segmentation, classify: C
   return { probabilities, temperature: first.temperature };
 }
 
-/** The number in uploaded bytes: decoded (imaging's decodeForReading) and read within `work`, wherever it runs. */
+/** Uploaded bytes decoded (imaging's decodeForReading) within `work`: finding the ink is counted ahead with the
+ * decoding, so that a picture too big for the event loop is not decoded there. */
+export const decodeWithin = (image: Buffer, maxPixels: number, work: WorkBudget): Promise<Decoded> =>
+  decodeForReading(image, maxPixels, {
+    visit: (pixels: number) => {
+      work.visit(pixels);
+      work.ahead(findingInk(pixels));
+    },
+  });
+
+/** The number in uploaded bytes: decoded and read within `work`, wherever it runs. */
 export async function readPicture(
   image: Buffer,
   opts: { maxPixels: number; length?: number; classify: ClassifyAll; work: WorkBudget },
 ): Promise<NumberRead> {
-  // Finding the ink is counted ahead with the decoding, so that a picture too big for the event loop is not decoded there.
-  const counted = {
-    visit: (pixels: number) => {
-      opts.work.visit(pixels);
-      opts.work.ahead(findingInk(pixels));
-    },
-  };
-  return readNumber(await decodeForReading(image, opts.maxPixels, counted), opts);
+  return readNumber(await decodeWithin(image, opts.maxPixels, opts.work), opts);
 }
 
 /** The number in `picture`, read with `classify`; `length` is how many digits it has, when the caller knows. */
 export async function readNumber(
   decoded: Decoded,
-  opts: { length?: number; classify: ClassifyAll; work?: WorkBudget },
+  opts: { length?: number; classify: ClassifyAll; work?: WorkBudget; inkOf?: (grey: Grey) => InkPage },
 ): Promise<NumberRead> {
-  const segmentation = segmentNumber(decoded.grey, { length: opts.length, work: opts.work });
+  const segmentation = segmentNumber(decoded.grey, { length: opts.length, work: opts.work, inkOf: opts.inkOf });
   const scale = decoded.scale * segmentation.scale;
   const { probabilities, temperature } = await classifyCandidates(segmentation, opts.classify);
   const picked = segmentation.pick(probabilities);

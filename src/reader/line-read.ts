@@ -25,10 +25,11 @@ export interface PreparedLine {
   frames: number;
 }
 
-/** A picture's line, ready for the model. Throws 422 no_digit_found when nothing stands out from the paper, and
- * 422 too_many_digits when the line is longer than LINE_MAX_WIDTH once scaled to the model's height. */
-export function prepareLine(grey: Grey): PreparedLine {
-  const page = inkPage(grey);
+/** A picture's line, ready for the model (`inkOf`: its ink page, where the caller has found it already). Throws 422
+ * no_digit_found when nothing stands out from the paper, and 422 too_many_digits when the line is longer than
+ * LINE_MAX_WIDTH once scaled to the model's height. */
+export function prepareLine(grey: Grey, inkOf: (grey: Grey) => InkPage = inkPage): PreparedLine {
+  const page = inkOf(grey);
   const line = normaliseLine(page);
   if (!line) throw new PreprocessError('no_digit_found', 'no digit could be read in the image');
   if (line.width > LINE_MAX_WIDTH) {
@@ -103,14 +104,18 @@ export function digitBoxes(spans: ReadonlyArray<{ first: number; last: number; p
 /** The box of the page's ink at or above BOX_INK in columns [x0, x1), or undefined when there is none. */
 function inkWithin(page: InkPage, x0: number, x1: number): Box | undefined {
   let [left, top, right, bottom] = [x1, page.height, -1, -1];
+  const end = Math.min(x1, page.width);
   for (let y = 0; y < page.height; y++) {
-    for (let x = x0; x < x1 && x < page.width; x++) {
-      if (page.data[y * page.width + x] < BOX_INK) continue;
-      if (x < left) left = x;
-      if (x > right) right = x;
-      if (y < top) top = y;
-      bottom = y;
-    }
+    const row = y * page.width;
+    let first = x0;
+    while (first < end && page.data[row + first] < BOX_INK) first++;
+    if (first === end) continue;
+    let last = end - 1;
+    while (page.data[row + last] < BOX_INK) last--;
+    if (first < left) left = first;
+    if (last > right) right = last;
+    if (y < top) top = y;
+    bottom = y;
   }
   return right < 0 ? undefined : { x: left, y: top, width: right - left + 1, height: bottom - top + 1 };
 }

@@ -41,10 +41,13 @@ export interface Segmentation {
   scale: number;
 }
 
-export function segmentNumber(grey: Grey, opts: { length?: number; maxDigits?: number; work?: WorkBudget } = {}): Segmentation {
-  const { length, maxDigits = MAX_DIGITS, work = unlimited() } = opts;
+export function segmentNumber(
+  grey: Grey,
+  opts: { length?: number; maxDigits?: number; work?: WorkBudget; inkOf?: (grey: Grey) => InkPage } = {},
+): Segmentation {
+  const { length, maxDigits = MAX_DIGITS, work = unlimited(), inkOf = inkPage } = opts;
   work.spend(findingInk(grey.width * grey.height));
-  const found = findLine(grey, maxDigits);
+  const found = findLine(grey, maxDigits, inkOf);
   const { page, labelled } = found;
   const line = length !== undefined && found.line.units.length > length ? mergeToCount(found.line, length) : found.line;
   // Wide units hold several digits each: the count is bounded before any candidate is made.
@@ -68,15 +71,18 @@ const noDigit = () => new PreprocessError('no_digit_found', 'no digit-sized writ
 
 /** The picture's ink, its components and its writing units; read from a shrunk copy when the line is taller than
  * MAX_LINE_HEIGHT (`scale` is then the factor it was shrunk by). */
-function findLine(grey: Grey, maxDigits: number): { page: InkPage; labelled: Labelled; line: Line; scale: number } {
-  const found = { ...unitsOf(grey, maxDigits), scale: 1 };
+function findLine(
+  grey: Grey,
+  maxDigits: number,
+  inkOf: (grey: Grey) => InkPage,
+): { page: InkPage; labelled: Labelled; line: Line; scale: number } {
+  const found = { ...unitsOf(inkOf(grey), maxDigits), scale: 1 };
   if (found.line.height <= MAX_LINE_HEIGHT) return found;
   const shrunk = shrinkGrey(grey, Math.ceil(found.line.height / MAX_LINE_HEIGHT));
-  return { ...unitsOf(shrunk.grey, maxDigits), scale: shrunk.scale };
+  return { ...unitsOf(inkPage(shrunk.grey), maxDigits), scale: shrunk.scale };
 }
 
-function unitsOf(grey: Grey, maxDigits: number) {
-  const page = inkPage(grey);
+function unitsOf(page: InkPage, maxDigits: number) {
   const labelled = connectedComponents(page.data, page.width, page.height, STROKE);
   const line = groupPieces(labelled.components, maxDigits);
   if (line.units.length === 0) throw noDigit();

@@ -7,7 +7,7 @@ import type { Decoded } from '../imaging/decode-for-reading.js';
 import { LINE_ROWS } from '../model/line.js';
 import type { Provider } from '../model/session.js';
 import type { LineScores } from '../reader/ctc-decode.js';
-import { prepareLine, readLineScores, type LineDigit, type LineReading } from '../reader/line-read.js';
+import { prepareLine, readLineScores, type LineDigit, type LineReading, type PreparedLine } from '../reader/line-read.js';
 import type { LineInput } from './line-inference.js';
 import type { ModelSummary } from './model-slot.js';
 
@@ -22,15 +22,22 @@ export interface LineAnswer {
 }
 
 /** The line in `decoded` scored by `score` and read; boxes in the picture's own pixels. */
-export async function readDecodedLine<S extends { scores: LineScores }>(
+export const readDecodedLine = <S extends { scores: LineScores }>(
   decoded: Decoded,
   score: (line: LineInput) => Promise<S>,
   opts: { temperature: number; length?: number },
+): Promise<{ reading: LineReading; scored: S; line: LineInput }> => readPreparedLine(prepareLine(decoded.grey), decoded.scale, score, opts);
+
+/** A line prepared from a decoded picture (`scale` picture pixels per decoded pixel), scored by `score` and read. */
+export async function readPreparedLine<S extends { scores: LineScores }>(
+  prepared: PreparedLine,
+  scale: number,
+  score: (line: LineInput) => Promise<S>,
+  opts: { temperature: number; length?: number },
 ): Promise<{ reading: LineReading; scored: S; line: LineInput }> {
-  const prepared = prepareLine(decoded.grey);
   const scored = await score(prepared.line);
   const reading = readLineScores(scored.scores, prepared, opts);
-  const s = decoded.scale;
+  const s = scale;
   const digits = reading.digits.map((d) => ({
     ...d,
     box: {
@@ -43,9 +50,11 @@ export async function readDecodedLine<S extends { scores: LineScores }>(
   return { reading: { ...reading, digits }, scored, line: prepared.line };
 }
 
+/** The line model's reading of a prepared line, through POST /read's line batcher. */
 export async function readWithLineModel(
   app: FastifyInstance,
-  decoded: Decoded,
+  prepared: PreparedLine,
+  scale: number,
   opts: { length?: number; debug: boolean },
 ): Promise<LineAnswer> {
   const { line } = app.lineReader;
@@ -54,7 +63,7 @@ export async function readWithLineModel(
     reading,
     scored,
     line: input,
-  } = await readDecodedLine(decoded, (l) => line.inference.score(l), { temperature: line.temperature, length: opts.length });
+  } = await readPreparedLine(prepared, scale, (l) => line.inference.score(l), { temperature: line.temperature, length: opts.length });
   const answer: LineAnswer = { ...reading, model: scored.model, executionProvider: scored.executionProvider };
   if (opts.debug) answer.line = `data:image/png;base64,${(await linePng(input)).toString('base64')}`;
   return answer;

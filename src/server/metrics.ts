@@ -34,7 +34,7 @@ export function createMetrics() {
     }),
     readWhere: new Counter({
       name: 'lenet_read_pictures_total',
-      help: 'Pictures the segmentation reader read, by where: on the event loop, or on a preprocessing thread',
+      help: 'Pictures /read read (under READER=combined, both readers from one decoding), by where: on the event loop, or on a thread',
       labelNames: ['where'],
       registers,
     }),

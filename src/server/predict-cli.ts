@@ -12,8 +12,10 @@ import { readTemperature } from '../model/calibration.js';
 import { lineFrames } from '../model/line.js';
 import { readNumber } from '../reader/index.js';
 import { loadLineModel, type LoadedLineModel } from './line-model.js';
-import { readDecodedLine } from './line-reading.js';
-import { chosenReader, refusesWholePicture } from './reader-choice.js';
+import { readDecodedLine, readPreparedLine } from './line-reading.js';
+import { chosenReader } from './reader-choice.js';
+import { readForCombining } from '../reader/combined.js';
+import { unlimited } from '../reader/work-budget.js';
 
 const USAGE = `usage: npm run predict -- [--read] FILE [FILE…] [--json]
   Reads each picture (PNG, JPEG, WebP, …) the way the service does and prints its digit and ten probabilities.
@@ -89,30 +91,27 @@ async function main(argv: string[]): Promise<number> {
   for (const file of parsed.positionals) {
     try {
       if (parsed.values.read) {
-        const picture = await decodeForReading(await readFile(file), config.MAX_INPUT_PIXELS);
+        const image = await readFile(file);
         let read: {
           text: string;
           confidence: number;
           digits: Array<{ digit: number; confidence: number; box: { x: number; y: number; width: number; height: number } }>;
         };
-        if (reader === 'segmentation') {
-          const { text, confidence, digits } = await readNumber(picture, { classify });
-          read = { text, confidence, digits: digits.map(({ pixels: _, ...d }) => d) };
+        if (reader === 'combined') {
+          // The line model's reading, trusted only where the segmentation reader agrees, both from one decoding; a
+          // picture that reader refuses as a whole is refused so (as POST /read does).
+          const parts = await readForCombining(image, { maxPixels: config.MAX_INPUT_PIXELS, classify, work: unlimited() });
+          if ('error' in parts.line) throw parts.line.error;
+          read = (await readPreparedLine(parts.line.prepared, parts.scale, scoreLine, { temperature: lineTemperature })).reading;
+          if (!('reading' in parts.segmented) || parts.segmented.reading.text !== read.text) read.confidence = 0;
         } else {
-          // combined: the line model's reading, trusted only where the segmentation reader agrees; a picture that reader
-          // refuses as a whole is refused so (as POST /read does).
-          const segmented =
-            reader === 'combined'
-              ? await readNumber(picture, { classify }).then(
-                  (r) => r.text,
-                  (err: unknown) => {
-                    if (refusesWholePicture(err)) throw err;
-                    return undefined;
-                  },
-                )
-              : undefined;
-          read = (await readDecodedLine(picture, scoreLine, { temperature: lineTemperature })).reading;
-          if (reader === 'combined' && segmented !== read.text) read.confidence = 0;
+          const picture = await decodeForReading(image, config.MAX_INPUT_PIXELS);
+          if (reader === 'segmentation') {
+            const { text, confidence, digits } = await readNumber(picture, { classify });
+            read = { text, confidence, digits: digits.map(({ pixels: _, ...d }) => d) };
+          } else {
+            read = (await readDecodedLine(picture, scoreLine, { temperature: lineTemperature })).reading;
+          }
         }
         const { text, confidence, digits } = read;
         results.push({ file, text, confidence, digits, reader });

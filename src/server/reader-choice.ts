@@ -1,6 +1,5 @@
 // Which reader POST /read uses. SHIPPED is what docs/performance.md's rule for #36 chose on the validation role
 // ("Which reader /read ships"), written there before any line model result was read; READER overrides it.
-import { PreprocessError } from '../imaging/errors.js';
 
 export const READERS = ['line', 'segmentation', 'combined'] as const;
 export type ReaderName = (typeof READERS)[number];
@@ -12,8 +11,3 @@ export type ReaderName = (typeof READERS)[number];
 export const SHIPPED: ReaderName = 'combined';
 
 export const chosenReader = (setting: ReaderName | 'auto'): ReaderName => (setting === 'auto' ? SHIPPED : setting);
-
-/** The segmentation reader's refusals that speak of the whole picture (more marks than a number has, more work than a
- * reading may cost): `combined` gives them as they are rather than the line model's reading of such a picture. */
-export const refusesWholePicture = (err: unknown): err is PreprocessError =>
-  err instanceof PreprocessError && (err.code === 'too_many_digits' || err.code === 'picture_too_complex');

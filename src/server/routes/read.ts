@@ -14,33 +14,37 @@ import { pixelsToPng } from '../../imaging/index.js';
 import { readTemperature } from '../../model/calibration.js';
 import { decodeForReading } from '../../imaging/decode-for-reading.js';
 import { PreprocessError } from '../../imaging/errors.js';
-import { MAX_DIGITS, readPicture, type ClassifyAll, type NumberRead } from '../../reader/index.js';
+import { MAX_DIGITS, readPicture, type ClassifyAll } from '../../reader/index.js';
+import { readForCombining, type ReadForCombining } from '../../reader/combined.js';
+import { prepareLine } from '../../reader/line-read.js';
 import { NotForTheEventLoop, WorkBudget } from '../../reader/work-budget.js';
 import { READ_WORKER, type ClassifyReply, type ReadTask, type ReadTaskResult } from '../../reader/worker.js';
 import { Admission } from '../admission.js';
 import { readWithLineModel } from '../line-reading.js';
-import { refusesWholePicture } from '../reader-choice.js';
 import { imageFrom } from './predict.js';
 
-/** The reading on the event loop, while it costs no more than READ_INLINE_PIXELS of work; undefined once it would. */
-async function readInline(
-  app: FastifyInstance,
-  image: Buffer,
-  length: number | undefined,
-  classify: ClassifyAll,
-): Promise<NumberRead | undefined> {
-  const { MAX_INPUT_PIXELS, READ_WORK_PIXELS, READ_INLINE_PIXELS } = app.config;
-  const work = new WorkBudget(READ_WORK_PIXELS, READ_INLINE_PIXELS);
+/** `read` on the event loop, while it costs no more than READ_INLINE_PIXELS of work; undefined once it would. */
+async function onTheLoop<T>(app: FastifyInstance, read: (work: WorkBudget) => Promise<T>): Promise<T | undefined> {
+  const work = new WorkBudget(app.config.READ_WORK_PIXELS, app.config.READ_INLINE_PIXELS);
   try {
-    return await readPicture(image, { maxPixels: MAX_INPUT_PIXELS, length, classify, work });
+    return await read(work);
   } catch (err) {
     if (err instanceof NotForTheEventLoop) return undefined;
     throw err;
   }
 }
 
-/** The reading, on a preprocessing thread (src/reader/worker.ts); its classifications come back here to the batcher. */
-async function readOffThread(app: FastifyInstance, image: Buffer, length: number | undefined, classify: ClassifyAll): Promise<NumberRead> {
+type ThreadResult = Exclude<ReadTaskResult, { classifyFailed: true }>;
+
+/** The reading (with `line`, the combined reader's parts), on a preprocessing thread (src/reader/worker.ts); its
+ * classifications come back here to the batcher. */
+async function readOffThread(
+  app: FastifyInstance,
+  image: Buffer,
+  length: number | undefined,
+  classify: ClassifyAll,
+  line = false,
+): Promise<ThreadResult> {
   const { port1, port2 } = new MessageChannel();
   let classifyError: unknown;
   port1.on('message', (tensors: Float32Array[]) =>
@@ -54,14 +58,36 @@ async function readOffThread(app: FastifyInstance, image: Buffer, length: number
   );
   try {
     const { MAX_INPUT_PIXELS, READ_WORK_PIXELS } = app.config;
-    const task: ReadTask = { image, maxPixels: MAX_INPUT_PIXELS, length, workPixels: READ_WORK_PIXELS, port: port2 };
+    const task: ReadTask = { image, maxPixels: MAX_INPUT_PIXELS, length, workPixels: READ_WORK_PIXELS, port: port2, line };
     const result = await app.preprocessor.offload<ReadTask, ReadTaskResult>(READ_WORKER, task, [port2]);
     if ('classifyFailed' in result) throw classifyError; // a full batcher queue (503), a model closing under a drain
-    if ('error' in result) throw PreprocessError.fromData(result.error);
-    return result.reading;
+    return result;
   } finally {
     port1.close();
   }
+}
+
+/** The combined reader's parts of a picture, read from one decoding: on the event loop within its share, else all of
+ * it again on a thread. Throws what the decoding throws and the segmentation reader's refusals of the whole picture. */
+async function partsForCombining(
+  app: FastifyInstance,
+  image: Buffer,
+  length: number | undefined,
+  classify: ClassifyAll,
+): Promise<ReadForCombining> {
+  const { MAX_INPUT_PIXELS: maxPixels } = app.config;
+  const inline = await onTheLoop(app, (work) => readForCombining(image, { maxPixels, length, classify, work }));
+  app.metrics.readWhere.inc({ where: inline ? 'event_loop' : 'thread' });
+  if (inline) return inline;
+  const result = await readOffThread(app, image, length, classify, true);
+  if ('error' in result) throw PreprocessError.fromData(result.error);
+  if (!('combining' in result)) throw new Error('the read worker answered without the combined reader’s parts');
+  const { segmented, line, scale } = result.combining;
+  return {
+    segmented: 'error' in segmented ? { error: PreprocessError.fromData(segmented.error) } : segmented,
+    line: 'error' in line ? { error: PreprocessError.fromData(line.error) } : line,
+    scale,
+  };
 }
 
 const read: FastifyPluginAsync = async (app) => {
@@ -77,8 +103,8 @@ const read: FastifyPluginAsync = async (app) => {
     return t;
   };
 
-  /** Today's reader: candidate cuts classified by the digit model, the best path over them. */
-  const segmentationReading = async (image: Buffer, length: number | undefined, debug: boolean) => {
+  /** The digit model's classification of a picture's candidates, all in one batch; `model()` the last that answered. */
+  const classifier = () => {
     let answered: Prediction | undefined;
     const classify: ClassifyAll = async (tensors) => {
       // The candidates of one batch of a picture, queued together so that they share a batch.
@@ -90,11 +116,24 @@ const read: FastifyPluginAsync = async (app) => {
         model: answered.model.sha256,
       };
     };
+    return { classify, answered: () => answered! };
+  };
+
+  /** Today's reader: candidate cuts classified by the digit model, the best path over them. */
+  const segmentationReading = async (image: Buffer, length: number | undefined, debug: boolean) => {
+    const { classify, answered } = classifier();
     // A small picture is read here, at about half the CPU of a hop to a thread and back; READ_INLINE_PIXELS bounds what
     // it may cost the event loop, and one that needs more is read again from the start on a thread.
-    const inline = await readInline(app, image, length, classify);
-    const reading = inline ?? (await readOffThread(app, image, length, classify));
+    const { MAX_INPUT_PIXELS: maxPixels } = app.config;
+    const inline = await onTheLoop(app, (work) => readPicture(image, { maxPixels, length, classify, work }));
     app.metrics.readWhere.inc({ where: inline ? 'event_loop' : 'thread' });
+    let reading = inline;
+    if (!reading) {
+      const result = await readOffThread(app, image, length, classify);
+      if ('error' in result) throw PreprocessError.fromData(result.error);
+      if (!('reading' in result)) throw new Error('the read worker answered without a reading');
+      reading = result.reading;
+    }
     const digits = await Promise.all(
       reading.digits.map(async ({ pixels, ...digit }) =>
         debug ? { ...digit, input: `data:image/png;base64,${(await pixelsToPng(pixels)).toString('base64')}` } : digit,
@@ -104,8 +143,8 @@ const read: FastifyPluginAsync = async (app) => {
       text: reading.text,
       confidence: reading.confidence,
       digits,
-      model: answered!.model,
-      executionProvider: answered!.executionProvider,
+      model: answered().model,
+      executionProvider: answered().executionProvider,
     };
   };
 
@@ -129,19 +168,17 @@ const read: FastifyPluginAsync = async (app) => {
       const debug = req.query.debug === '1' || req.query.debug === 'true';
       const { reader } = app.lineReader;
       if (reader === 'segmentation') return { ...(await segmentationReading(image, length, debug)), reader };
-      const picture = await decodeForReading(image, app.config.MAX_INPUT_PIXELS);
-      if (reader === 'line') return { ...(await readWithLineModel(app, picture, { length, debug })), reader };
+      if (reader === 'line') {
+        const picture = await decodeForReading(image, app.config.MAX_INPUT_PIXELS);
+        return { ...(await readWithLineModel(app, prepareLine(picture.grey), picture.scale, { length, debug })), reader };
+      }
       // combined: the line model's reading, trusted only where the segmentation reader reads the same (docs/performance.md).
-      // The segmentation reader goes first: a picture it refuses as a whole is refused so, and the line model never
-      // reads it (on the event loop's side, the line's imaging steps are not bounded by READ_WORK_PIXELS).
-      const segmented = await segmentationReading(image, length, false).then(
-        (r) => r.text,
-        (err: unknown) => {
-          if (refusesWholePicture(err)) throw err;
-          return undefined;
-        },
-      );
-      const line = await readWithLineModel(app, picture, { length, debug });
+      // One decoding feeds both. The segmentation reader goes first: a picture it refuses as a whole is refused so, and
+      // the line model never reads it.
+      const parts = await partsForCombining(app, image, length, classifier().classify);
+      if ('error' in parts.line) throw parts.line.error;
+      const segmented = 'reading' in parts.segmented ? parts.segmented.reading.text : undefined;
+      const line = await readWithLineModel(app, parts.line.prepared, parts.scale, { length, debug });
       return { ...line, confidence: segmented === line.text ? line.confidence : 0, reader };
     },
   );

@@ -1,0 +1,51 @@
+// What the combined reader (src/server/reader-choice.ts) needs from one picture, decoded once: the segmentation
+// reader's reading and the line model's input, both from the same decoded pixels, wherever the reading runs (on the
+// event loop within its share of work, or on a preprocessing thread: src/reader/worker.ts). The caller runs the line
+// model and trusts its string only where the segmentation reader read the same.
+import { PreprocessError } from '../imaging/errors.js';
+import { inkPage, type InkPage } from '../imaging/ink-page.js';
+import type { Grey } from '../imaging/mnist-normalise.js';
+import { decodeWithin, readNumber, type ClassifyAll, type NumberRead } from './index.js';
+import { prepareLine, type PreparedLine } from './line-read.js';
+import type { WorkBudget } from './work-budget.js';
+
+/** The segmentation reader's refusals that speak of the whole picture (more marks than a number has, more work than a
+ * reading may cost): `combined` gives them as they are rather than the line model's reading of such a picture. */
+export const refusesWholePicture = (err: unknown): err is PreprocessError =>
+  err instanceof PreprocessError && (err.code === 'too_many_digits' || err.code === 'picture_too_complex');
+
+export interface ReadForCombining {
+  /** The segmentation reader's reading, or why it has none (any refusal but the whole picture's). */
+  segmented: { reading: NumberRead } | { error: PreprocessError };
+  /** The line model's input from the same decoded picture, or why there is none (nothing stands out, too long). */
+  line: { prepared: PreparedLine } | { error: PreprocessError };
+  /** Picture pixels per decoded pixel: the line's boxes go back through it. */
+  scale: number;
+}
+
+/** Both readers' parts of uploaded bytes. Throws what decoding throws, the segmentation reader's refusals of the whole
+ * picture, and NotForTheEventLoop when `work` runs out of the event loop's share. */
+export async function readForCombining(
+  image: Buffer,
+  opts: { maxPixels: number; length?: number; classify: ClassifyAll; work: WorkBudget },
+): Promise<ReadForCombining> {
+  const decoded = await decodeWithin(image, opts.maxPixels, opts.work);
+  // The picture's ink is found once for both readers (or not at all, when the segmentation reader refuses it first).
+  let page: InkPage | undefined;
+  const inkOf = (grey: Grey) => (grey === decoded.grey ? (page ??= inkPage(grey)) : inkPage(grey));
+  const segmented = await readNumber(decoded, { ...opts, inkOf }).then(
+    (reading) => ({ reading }),
+    (err: unknown) => {
+      if (!(err instanceof PreprocessError) || refusesWholePicture(err)) throw err;
+      return { error: err };
+    },
+  );
+  let line: ReadForCombining['line'];
+  try {
+    line = { prepared: prepareLine(decoded.grey, inkOf) };
+  } catch (err) {
+    if (!(err instanceof PreprocessError)) throw err;
+    line = { error: err };
+  }
+  return { segmented, line, scale: decoded.scale };
+}
