@@ -47,10 +47,11 @@ export interface InkMap {
 /** An ink map with its largest value and the level of its paper (the median of its outermost ring of pixels). */
 export type Ink = InkMap & { max: number; background: number };
 
-// Two tables reused for every picture rather than garbage per request (docs/performance.md): safe because toMnist runs
+// Tables reused for every picture rather than garbage per request (docs/performance.md): safe because toMnist runs
 // synchronously from start to end and each worker thread has its own copy of this module. The ring's levels are
 // counted, not listed, so the median needs no sort.
 const RING_COUNTS = new Uint32Array(256);
+const LEVEL_COUNTS = new Uint32Array(256);
 const LEVELS = new Uint8Array(256);
 
 /** Rec. 601 luma in 16-bit fixed point: these run over every pixel of pictures up to 512×512. */
@@ -106,9 +107,29 @@ export function polarity(grey: Grey): Polarity {
     sum += v * ring[v];
     n += ring[v];
   }
-  // Paper is light and the border is mostly paper: dark ink on light paper is inverted to MNIST's white on black.
-  if (grey.alphaIsInk || sum / n <= 127) return { inverted: false, max: grey.hi, background: median(ring, n) };
+  // The border is mostly paper, and paper is light: dark ink on light paper is inverted to MNIST's white on black. Paper
+  // darker than mid-grey (an underexposed photo) is still paper when the border lies near the picture's lightest level
+  // and far from its darkest: the ink is then the darker side (read as white ink on black, every such picture failed).
+  const border = sum / n;
+  if (grey.alphaIsInk || (border <= 127 && !nearLightest(grey, border)))
+    return { inverted: false, max: grey.hi, background: median(ring, n) };
   return { inverted: true, max: 255 - grey.lo, background: median(ring.reverse(), n) }; // level v is now 255 − v
+}
+
+/** Whether `level` lies far nearer the picture's lightest levels than its darkest: by its extremes first (cheap, and
+ * false for almost every white-on-black picture), then by its 1st and 99th percentiles, so that a speck or a glint
+ * does not decide. */
+function nearLightest(grey: Grey, level: number): boolean {
+  const near = (lo: number, hi: number) => hi - level < (level - lo) / 2;
+  if (!near(grey.lo, grey.hi)) return false;
+  const counts = LEVEL_COUNTS.fill(0); // not RING_COUNTS: polarity still reads the ring's
+  for (let i = 0; i < grey.data.length; i++) counts[grey.data[i]]++;
+  const tail = Math.floor(grey.data.length / 100);
+  let lo = 0;
+  for (let seen = counts[0]; seen <= tail;) seen += counts[++lo];
+  let hi = 255;
+  for (let seen = counts[255]; seen <= tail;) seen += counts[--hi];
+  return near(lo, hi);
 }
 
 /** How often each level 0..255 occurs on the outermost ring of pixels, where the paper (not the digit) is. Valid until
