@@ -76,7 +76,8 @@ async function grpcJs(
   );
   let out = '';
   child.stdout.on('data', (d) => (out += d));
-  const code = await new Promise((resolve) => child.on('exit', resolve));
+  // 'close', not 'exit': the result is the last line of stdout, which may still be in the pipe at exit.
+  const code = await new Promise((resolve) => child.on('close', resolve));
   if (code !== 0) throw new Error(`grpc-load exited with ${code}: ${out}`);
   return JSON.parse(out.trim().split('\n').at(-1)!) as Result;
 }

@@ -46,6 +46,20 @@ const serviceDefaults = (port: number) => ({
 });
 
 export async function startService(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<Service> {
+  // A free port is free when asked, not when the child binds it: any process's outgoing connection may take it between.
+  // So a child that exits for want of the port gets another (the kernel's pick again), twice at most.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(env, opts);
+    } catch (err) {
+      if (opts.port !== undefined || attempt === 3 || !(err instanceof PortTaken)) throw err;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOnce(env: Record<string, string>, opts: StartOptions): Promise<Service> {
   const { command = process.execPath, args = ['--import', 'tsx', 'src/server/main.ts'], ready = serviceReady, onSpawn } = opts;
   const port = opts.port ?? (await freePort());
   const child = spawn(command, args, {
@@ -56,14 +70,28 @@ export async function startService(env: Record<string, string> = {}, opts: Start
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'exit' can come before the last of the output has been read from the pipes: `exited` waits for both to end too
+  // (at most 5 s: a stray grandchild may hold them open), so that a test reading the log after it reads all of it.
+  const ended = (stream: NodeJS.ReadableStream) => new Promise((r) => stream.once('close', r));
+  const outputEnded = Promise.all([ended(child.stdout!), ended(child.stderr!)]);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      const timer = setTimeout(() => resolve(code), 5000);
+      void outputEnded.then(() => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600 && child.exitCode === null; i++) {
     if (await ready(url).catch(() => false)) return { child, url, log: () => output, exited };
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL'); // never leave a stray server holding the test runner open
-  throw new Error(`${[command, ...args].join(' ')} did not become ready:\n${output}`);
+  await exited;
+  const message = `${[command, ...args].join(' ')} did not become ready:\n${output}`;
+  throw /EADDRINUSE/.test(output) ? new PortTaken(message) : new Error(message);
 }
 
 /** Resident memory of a process, in bytes (Linux). */

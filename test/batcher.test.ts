@@ -74,14 +74,17 @@ describe('inference with the real model', () => {
       { batch: (b) => seconds.push(b.seconds) },
     );
     // Other work queued on the event loop before the batch: 100 ms of it, which a clock started at run() would count.
-    setImmediate(() => {
-      const until = performance.now() + 100;
-      while (performance.now() < until);
-    });
-    const started = performance.now();
-    await inference.predict(image(0));
-    assert.ok(performance.now() - started >= 100, 'the batch did not wait for the busy callback; the test proves nothing');
-    assert.equal(seconds.length, 1);
-    assert.ok(seconds[0] < 0.05, `reported ${(seconds[0] * 1000).toFixed(1)} ms for one image`);
+    // Three times, the fastest counted: a loaded machine can stall one run itself; the old clock counted the 100 ms each time.
+    for (let i = 0; i < 3; i++) {
+      setImmediate(() => {
+        const until = performance.now() + 100;
+        while (performance.now() < until);
+      });
+      const started = performance.now();
+      await inference.predict(image(i));
+      assert.ok(performance.now() - started >= 100, 'the batch did not wait for the busy callback; the test proves nothing');
+    }
+    assert.equal(seconds.length, 3);
+    assert.ok(Math.min(...seconds) < 0.05, `reported ${seconds.map((x) => (x * 1000).toFixed(1)).join(', ')} ms for one image`);
   });
 });

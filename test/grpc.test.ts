@@ -552,14 +552,20 @@ describe('gRPC in a cluster: WORKERS=2 share GRPC_PORT evenly, and SIGTERM drain
         await new Promise((r) => setTimeout(r, 100));
       for (let i = 0; i < 6; i++) await grpcFailure(connect().call('ModelMetadata', { name: `nobody-${i}` }));
       // Six connections opened one after another: three to each worker (taking them from a shared socket, the workers
-      // split them as it happened, all six to one at times).
-      const answeredBy = new Map<number, number>();
-      for (const line of service.log().split('\n')) {
-        if (!line.includes('"transport":"grpc"') || !line.includes('"grpcMethod":"ModelMetadata"')) continue;
-        const { pid } = JSON.parse(line) as { pid: number };
-        answeredBy.set(pid, (answeredBy.get(pid) ?? 0) + 1);
-      }
-      assert.deepEqual([...answeredBy.values()], [3, 3], `ModelMetadata calls answered by pid: ${JSON.stringify([...answeredBy])}`);
+      // split them as it happened, all six to one at times). Each call's log line comes through a pipe after its
+      // answer: wait (5 s at most) for all six.
+      const answeredBy = () => {
+        const counts = new Map<number, number>();
+        for (const line of service.log().split('\n')) {
+          if (!line.includes('"transport":"grpc"') || !line.includes('"grpcMethod":"ModelMetadata"')) continue;
+          const { pid } = JSON.parse(line) as { pid: number };
+          counts.set(pid, (counts.get(pid) ?? 0) + 1);
+        }
+        return counts;
+      };
+      const total = () => [...answeredBy().values()].reduce((n, c) => n + c, 0);
+      for (let i = 0; i < 100 && total() < 6; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual([...answeredBy().values()], [3, 3], `ModelMetadata calls answered by pid: ${JSON.stringify([...answeredBy()])}`);
 
       const batch = toFloat(mnist, 0, 64);
       const request = rawRequest(batch, 64);

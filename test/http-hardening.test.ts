@@ -81,16 +81,21 @@ describe('HTTP hardening', () => {
 
   it('4 MB of deeply nested JSON is refused with 415 without being parsed', async () => {
     const nested = '['.repeat(2 * 1024 * 1024) + ']'.repeat(2 * 1024 * 1024);
-    const started = performance.now();
-    const res = await app.inject({
-      method: 'POST',
-      url: '/predict',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
-      payload: nested,
-    });
-    assert.equal(res.statusCode, 415);
-    assert.equal(res.json().error.code, 'unsupported_media_type');
-    assert.ok(performance.now() - started < 500, `took ${performance.now() - started} ms`);
+    // The fastest of three: a loaded machine stalls one now and then; parsing 4 MB of nesting would slow every one.
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      const res = await app.inject({
+        method: 'POST',
+        url: '/predict',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+        payload: nested,
+      });
+      times.push(performance.now() - started);
+      assert.equal(res.statusCode, 415);
+      assert.equal(res.json().error.code, 'unsupported_media_type');
+    }
+    assert.ok(Math.min(...times) < 500, `took ${times.map((ms) => ms.toFixed(0)).join(', ')} ms`);
   });
 
   it('headers trickled in are cut off at a third of REQUEST_TIMEOUT_MS, a trickled body at REQUEST_TIMEOUT_MS', async () => {

@@ -10,7 +10,7 @@ import { processPerCore } from '../src/server/config.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { variants } from '../src/synth/mnist-pictures.js';
 import { modelDir, replaceModel } from './helpers/models.js';
-import { memoryGrowth } from './helpers/memory-growth.js';
+import { lastRise, memoryGrowth } from './helpers/memory-growth.js';
 import { makeSet } from '../src/synth/numbers.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 import { rssOf, startService } from '../harness/service.js';
@@ -68,8 +68,10 @@ describe('graceful drain on SIGTERM', () => {
       socket.end(body);
       return socket;
     });
-    // Clients that give up (a timeout, a rollout's client going away) while their requests are being worked on.
-    await sleep(30);
+    // Clients that give up (a timeout, a rollout's client going away) while their requests are being worked on: once the
+    // first prediction is logged (10 s at most). A fixed 30 ms stood in for that, and a loaded machine had not read them
+    // by then: no prediction at all after the signal.
+    for (let i = 0; i < 400 && !service.log().includes('"msg":"prediction"'); i++) await sleep(25);
     for (const socket of sockets) socket.destroy();
     service.child.kill('SIGTERM');
     const code = await service.exited;
@@ -82,7 +84,8 @@ describe('graceful drain on SIGTERM', () => {
       .map((line) => JSON.parse(line) as { time: number; msg?: string });
     const signalled = records.find((r) => r.msg === 'draining: finishing in-flight requests')?.time ?? Infinity;
     const afterSignal = records.filter((r) => r.msg === 'prediction' && r.time >= signalled).length;
-    assert.ok(afterSignal > 0, 'no request was still running at the signal');
+    const predictions = records.filter((r) => r.msg === 'prediction').length;
+    assert.ok(afterSignal > 0, `no request was still running at the signal (${predictions} predictions before it)`);
     assert.deepEqual(
       log.split('\n').filter((line) => /"level":[5-6]\d/.test(line)),
       [],
@@ -259,25 +262,30 @@ describe('soak', () => {
         highest = Math.max(highest, window);
         warm.push(window);
       }
-      // A leak keeps climbing; a working set reaches its level and holds, but for the heap's one step, which can still
-      // come after the warm-up. So the run's growth is read as one step plus a climb (helpers/memory-growth.ts), and only
-      // the climb counts against a leak.
+      // A leak keeps climbing; a working set reaches its level and holds, but for its steps, which can still come after
+      // the warm-up (one heap step of ~50 MiB alone, and beside a full suite run a second: 25 MiB beyond the largest one).
+      // So the verdict is whether the peak holds at the end: the run goes on in 10 s windows, 60 s at most, until the
+      // peak has held within 8 MiB for the last 30 s. A leak of 0.3 MiB/s never holds that long.
       const [result, samples] = await sampled(() => load(SOAK_SECONDS));
+      let extra = 0;
+      while (lastRise(samples, 30) >= 8 && extra < 60) {
+        samples.push(...(await sampled(() => load(10)))[1]);
+        extra += 10;
+      }
       const growth = memoryGrowth(samples);
+      const held = lastRise(samples, 30);
       const mib = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
       console.log(
         `soak: ${result.requests.total} requests, ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms, ` +
           `peak RSS ${peak(samples).toFixed(0)} MiB, growth after the first 15 s ${mib(growth.total)} MiB (one step ${mib(growth.step)}, ` +
-          `climb ${mib(growth.climb)}); warm-up windows' peaks ${warm.map((w) => w.toFixed(0)).join(' → ')} MiB`,
+          `climb ${mib(growth.climb)}), in the last 30 s ${mib(held)} MiB after ${extra} s more; ` +
+          `warm-up windows' peaks ${warm.map((w) => w.toFixed(0)).join(' → ')} MiB`,
       );
       assert.equal(result.errors, 0, 'connection errors');
       assert.equal(result.timeouts, 0, 'timeouts');
       assert.equal(result.non2xx, 0, 'non-2xx answers');
       assert.ok(result.requests.total > 1000);
-      assert.ok(
-        growth.climb < 20,
-        `peak RSS climbed by ${growth.climb.toFixed(1)} MiB beyond its largest single step (${growth.step.toFixed(1)} MiB)`,
-      );
+      assert.ok(held < 8, `peak RSS still rose ${held.toFixed(1)} MiB in the last 30 s, after ${SOAK_SECONDS + extra} s of load`);
       assert.ok(growth.total < 96, `peak RSS grew by ${growth.total.toFixed(1)} MiB during the run`);
     } finally {
       service.child.kill('SIGTERM');

@@ -2,7 +2,7 @@
 // exported model loads in ONNX Runtime with the contract's shapes, its card beside it.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -19,6 +19,8 @@ import { trainingFontDigits } from '../src/train/lines/glyphs.js';
 import { trainingChunk, type LineBatch } from '../src/train/lines/training-line.js';
 import { warmStartFromLenet } from '../src/train/lines/warm-start.js';
 import { loadMnist } from '../src/train/mnist.js';
+import { ModelWeightsError } from '../src/model/model-weights.js';
+import { misleadingModels } from './helpers/models.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'line-train-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -110,5 +112,20 @@ describe('line model training (tiny recipe)', () => {
     const resumed = await trainLine(loadLineCheckpoint(file), { recordEvery: recipe.steps });
     assert.equal(resumed.checkpoint.step, recipe.steps);
     assert.deepEqual(resumed.checkpoint.params, whole.checkpoint.params);
+  });
+});
+
+describe('the warm start', () => {
+  it('refuses a model file cut short or whose tensors lie about their sizes, each with a clear error', () => {
+    const file = path.join(dir, 'misleading.onnx');
+    for (const [what, bytes, error] of misleadingModels('models/lenet.onnx')) {
+      writeFileSync(file, bytes);
+      assert.throws(
+        () => warmStartFromLenet(file),
+        (err: Error) => err instanceof ModelWeightsError && error.test(err.message),
+        what,
+      );
+    }
+    assert.throws(() => warmStartFromLenet(path.join(dir, 'none.onnx')), /none\.onnx: no such file/);
   });
 });

@@ -340,9 +340,14 @@ describe('OIP v2 malformed requests: a 4xx and {"error": "…"}, never a 500', (
 
   it('a value nested 5,000 deep in data is a 400 at once, not a 500 (its error message used to stringify it)', async () => {
     const deep = `{"inputs":[{"name":"image","shape":[1,1,28,28],"datatype":"FP32","data":${'['.repeat(5000)}1${']'.repeat(5000)}}]}`;
-    const started = performance.now();
-    assertOipError(await infer(Buffer.from(deep)), 400, /nests more than 32 levels deep/);
-    assert.ok(performance.now() - started < 500, `took ${(performance.now() - started).toFixed(0)} ms`);
+    // The fastest of three: a loaded machine stalls one now and then; a parse of the nesting would slow every one.
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      assertOipError(await infer(Buffer.from(deep)), 400, /nests more than 32 levels deep/);
+      times.push(performance.now() - started);
+    }
+    assert.ok(Math.min(...times) < 500, `took ${times.map((ms) => ms.toFixed(0)).join(', ')} ms`);
     // Brackets inside strings are not nesting.
     const bracketsInAString = await infer({ ...image({}), id: '['.repeat(100) });
     assert.equal(bracketsInAString.statusCode, 200, bracketsInAString.body);

@@ -177,7 +177,11 @@ describe('draw-a-digit page', { skip }, () => {
       await page.mouse.up();
       await page.waitForTimeout(600);
     }
-    await page.waitForTimeout(1500); // every held-back or deferred request has been answered by now
+    // Every held-back or deferred request answered (on a loaded machine that can take longer than the 1.5 s it takes quiet),
+    // and a moment for the page to show it: an older answer shown late must be on the log before it is read.
+    await page.waitForTimeout(1500);
+    for (let i = 0; i < 150 && sent.some((r) => !r.answer); i++) await page.waitForTimeout(100);
+    await page.waitForTimeout(200);
     await page.unroute('**/predict*');
     page.off('request', onRequest);
     page.off('response', onResponse);
@@ -251,11 +255,14 @@ describe('draw-a-digit page', { skip }, () => {
   it('number mode: "307" written slowly is read within 300 ms of the pen lifting, and nothing replaces it', async () => {
     // Requests sent before the last stroke are held back 800 ms by the network, so their answers arrive after the last one's.
     let holdBack = true;
+    let pending = 0;
     await page.route('**/read*', async (route) => {
       const held = holdBack;
+      pending++;
       const response = await route.fetch();
       if (held) await new Promise((resolve) => setTimeout(resolve, 800));
       await route.fulfill({ response });
+      pending--;
     });
     await page.setViewportSize({ width: 800, height: 640 });
     await page.goto(url);
@@ -302,7 +309,11 @@ describe('draw-a-digit page', { skip }, () => {
       await page.mouse.up();
       await page.waitForTimeout(250);
     }
-    await page.waitForTimeout(1500); // every held-back request has been answered by now
+    // Every held-back request answered (on a loaded machine that can take longer than the 1.5 s it takes quiet), and a
+    // moment for the page to show it: an older reading shown late must be on the log before it is read.
+    await page.waitForTimeout(1500);
+    for (let i = 0; i < 150 && pending > 0; i++) await page.waitForTimeout(100);
+    await page.waitForTimeout(200);
     await page.unroute('**/read*');
     const shown = await page.evaluate(() => (window as unknown as { shown: Array<{ t: number; text: string }> }).shown);
     const after = shown.filter((s) => s.t > liftedAt);

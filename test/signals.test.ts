@@ -85,6 +85,8 @@ describe('reload signals', () => {
       assert.equal(body.model.version, 'reload-test');
       assert.equal(new Set(body.workers).size, 2, 'the answer names both workers');
       assert.equal(service.child.exitCode, null, 'the primary is still running');
+      // The replacement's "Server listening" line comes through the pipe, maybe after the answer it took part in.
+      await until('the replacement listening', () => listening(service).length >= 3, 10_000);
       assert.equal(listening(service).length, 3);
       // Every answer, whichever worker gives it, comes from the new model.
       for (let i = 0; i < 20; i++) {

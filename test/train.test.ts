@@ -19,12 +19,13 @@ import { RECIPES, type Recipe } from '../src/train/recipes.js';
 import { runShard } from '../src/train/shard.js';
 import { pinTeacher } from '../src/train/teachers.js';
 import { loadFontDigits } from '../src/train/font-digits.js';
-import { pinWarmStart, warmStartParams } from '../src/train/warm-start.js';
+import { pinWarmStart, warmStartParams, WarmStartError } from '../src/train/warm-start.js';
 import { evaluate } from '../src/train/evaluate.js';
 import { ShardHelper } from '../src/train/shard-helper.js';
 import { shardBounds } from '../src/train/step-runner.js';
 import { train, type Checkpoint } from '../src/train/trainer.js';
 import { runCli } from './helpers/cli.js';
+import { misleadingModels } from './helpers/models.js';
 
 const data = loadMnist();
 const CLI = 'src/train/cli.ts';
@@ -231,6 +232,18 @@ describe('fine-tuning (#35)', () => {
     writeFileSync(file, 'not a model');
     assert.throws(() => warmStartParams(pinned), /sha256 .*not the pinned/);
     assert.throws(() => warmStartParams(pinWarmStart(file)), /not an ONNX model|no conv1\.weight/);
+  });
+
+  it('refuses a model file cut short or whose tensors lie about their sizes, each with a clear error', () => {
+    const file = path.join(tmp(), 'm.onnx');
+    for (const [what, bytes, error] of misleadingModels('models/lenet.onnx')) {
+      writeFileSync(file, bytes);
+      assert.throws(
+        () => warmStartParams(pinWarmStart(file)),
+        (err: Error) => err instanceof WarmStartError && error.test(err.message),
+        what,
+      );
+    }
   });
 
   it('the training fonts become MNIST-normalised 28×28 digits, one per font, size and digit', async () => {

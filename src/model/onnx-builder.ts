@@ -112,15 +112,6 @@ export function decodeModel(bytes: Uint8Array): onnxProto.onnx.ModelProto {
   return onnx.ModelProto.decode(bytes);
 }
 
-/** The float32 values of a tensor (raw_data or float_data): the line model's warm start reads LeNet's weights with it. */
-export function tensorToFloat32(tensor: TensorProto): Float32Array {
-  if (tensor.rawData && tensor.rawData.length > 0) {
-    const raw = tensor.rawData;
-    return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-  }
-  return Float32Array.from(tensor.floatData ?? []);
-}
-
 /** metadata_props as a plain record. */
 export function readMetadata(model: ModelProto): Record<string, string> {
   return Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));

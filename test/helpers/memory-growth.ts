@@ -22,3 +22,47 @@ export function memoryGrowth(samples: number[], { settleSeconds = 15, stepSecond
   const total = running[running.length - 1] - running[0];
   return { total, step, climb: total - step };
 }
+
+/** The rise of the running peak over the last `window` samples, MiB: 0 once the level of every sample before them has
+ * held that long. A leak of r per sample never gets this under `r × window`; a working set, however many steps it
+ * takes, gets it to its wobble once it has reached its level. */
+export function lastRise(samples: number[], window: number): number {
+  if (samples.length <= window) throw new Error(`${samples.length} samples: need more than the ${window} to compare`);
+  const before = Math.max(...samples.slice(0, samples.length - window));
+  return Math.max(0, Math.max(...samples.slice(-window)) - before) / 2 ** 20;
+}
+
+export interface Settling {
+  /** RSS in bytes: before the first round, then after each. */
+  samples: number[];
+  /** lastRise over the last `window` rounds when it stopped, MiB. */
+  rise: number;
+  settled: boolean;
+}
+
+/** Repeats `round` until the RSS that `sample` reads after each has held within `riseMiB` for `window` rounds in a row
+ * (lastRise), at least `minRounds` and at most `maxRounds` rounds. Memory that GC timing or a loaded machine makes
+ * step up settles after its steps; a leak of more than riseMiB / window a round never does. */
+export async function roundsUntilSettled(
+  round: (index: number) => Promise<void>,
+  sample: () => number | Promise<number>,
+  { window, riseMiB, minRounds = window, maxRounds }: { window: number; riseMiB: number; minRounds?: number; maxRounds: number },
+): Promise<Settling> {
+  const samples = [await sample()];
+  let rise = Infinity;
+  for (let i = 0; i < maxRounds; i++) {
+    await round(i);
+    samples.push(await sample());
+    if (samples.length <= window) continue;
+    rise = lastRise(samples, window);
+    if (i + 1 >= minRounds && rise < riseMiB) return { samples, rise, settled: true };
+  }
+  return { samples, rise, settled: false };
+}
+
+/** "+3 +0 +12 …": each sample's change from the one before, MiB, for a failure message. */
+export const steps = (samples: number[]) =>
+  samples
+    .slice(1)
+    .map((s, i) => `${s >= samples[i] ? '+' : ''}${((s - samples[i]) / 2 ** 20).toFixed(0)}`)
+    .join(' ');

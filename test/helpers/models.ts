@@ -32,3 +32,28 @@ export function fixedBatchModel(batch = 2): Uint8Array {
   for (const info of [...model.graph!.input!, ...model.graph!.output!]) info.type!.tensorType!.shape!.dim![0] = { dimValue: batch };
   return encodeModel(model);
 }
+
+/** `file` (an exported model) spoilt the ways a model file can mislead a reader of its weights, each with the error it
+ * must get: cut short, a tensor declaring more values than it holds, one declaring an impossible size. */
+export function misleadingModels(file: string): Array<[what: string, bytes: Uint8Array, error: RegExp]> {
+  const bytes = readFileSync(file);
+  const lying = (name: string, dims: number[]) => {
+    const model = decodeModel(bytes);
+    const tensor = model.graph!.initializer!.find((t) => t.name === name)!;
+    tensor.dims = dims;
+    return encodeModel(model);
+  };
+  return [
+    ['cut short', bytes.subarray(0, bytes.length - 5000), /not an ONNX model \(/],
+    [
+      'conv1.weight declaring 180 values, holding 150',
+      lying('conv1.weight', [6, 1, 5, 6]),
+      /conv1\.weight declares 180 values .* holds 600 bytes/,
+    ],
+    [
+      'fc1.bias declaring 2^40 values',
+      lying('fc1.bias', [2 ** 20, 2 ** 20]),
+      /fc1\.bias declares dims \[1048576, 1048576\], not a tensor's/,
+    ],
+  ];
+}

@@ -2,13 +2,12 @@
 // exactly what LeNet computes on the 28×28 window at 4t, so its convolutions and fc1 carry over as they are, and
 // fc2's ten digit rows too; only the blank's row starts fresh (zero: it learns from the first steps which columns
 // lie between digits). A trained line model (models/line.onnx) is taken whole, to train it further.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Params } from '../../model/init.js';
 import { initParams } from '../../model/init.js';
 import { BLANK, LINE_CLASSES, LINE_PARAMS } from '../../model/line.js';
 import { flattenLineParams } from '../../model/line-graphs.js';
-import { decodeModel, numel, tensorToFloat32 } from '../../model/onnx-builder.js';
+import { modelWeights, readModelFile } from '../../model/model-weights.js';
+import { numel } from '../../model/onnx-builder.js';
 import { createRng, normal } from '../../model/random.js';
 
 export interface WarmStart {
@@ -17,14 +16,14 @@ export interface WarmStart {
   from?: { file: string; sha256: string };
 }
 
-/** LeNet's (or a line model's) weights from an exported model, laid out as the line model's parameters. */
+/** LeNet's (or a line model's) weights from an exported model, laid out as the line model's parameters. A file that
+ * is missing, too big, not ONNX or whose tensors lie about their sizes is a ModelWeightsError (model-weights.ts). */
 export function warmStartFromLenet(file: string): WarmStart {
-  const bytes = readFileSync(file);
-  const model = decodeModel(bytes);
-  const found = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', tensorToFloat32(t)]));
+  const { bytes, sha256 } = readModelFile(file);
+  const found = modelWeights(bytes, file);
   const params: Params = new Map();
   for (const p of LINE_PARAMS) {
-    const values = found.get(p.name);
+    const values = found.get(p.name)?.values;
     if (!values) throw new Error(`${file}: no ${p.name} to start the line model from (not a LeNet exported by this project?)`);
     if (p.name === 'fc2.weight' || p.name === 'fc2.bias') {
       const per = numel(p.shape) / LINE_CLASSES;
@@ -42,7 +41,7 @@ export function warmStartFromLenet(file: string): WarmStart {
       params.set(p.name, values);
     }
   }
-  return { params: flattenLineParams(params), from: { file, sha256: createHash('sha256').update(bytes).digest('hex') } };
+  return { params: flattenLineParams(params), from: { file, sha256 } };
 }
 
 /** A random start (PaddlePaddle's initialisation, as init.ts), for comparison and for tests without a model. */
