@@ -566,6 +566,20 @@ describe('gRPC in a cluster: WORKERS=2 share GRPC_PORT evenly, and SIGTERM drain
       const total = () => [...answeredBy().values()].reduce((n, c) => n + c, 0);
       for (let i = 0; i < 100 && total() < 6; i++) await new Promise((r) => setTimeout(r, 50));
       assert.deepEqual([...answeredBy().values()], [3, 3], `ModelMetadata calls answered by pid: ${JSON.stringify([...answeredBy()])}`);
+      // Short-lived connections, one after another (each closed before the next opens): ties are taken in turn, so both
+      // workers get some (the first worker took every one of them before).
+      for (let i = 0; i < 4; i++) {
+        const shortLived = grpcClient(`127.0.0.1:${grpcPort}`, { 'grpc.use_local_subchannel_pool': 1 });
+        await grpcFailure(shortLived.call('ModelMetadata', { name: `short-${i}` }));
+        shortLived.close();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      for (let i = 0; i < 100 && total() < 10; i++) await new Promise((r) => setTimeout(r, 50));
+      const after = [...answeredBy().values()];
+      assert.ok(
+        after.length === 2 && after.every((n) => n >= 4),
+        `ModelMetadata calls answered by pid: ${JSON.stringify([...answeredBy()])}`,
+      );
 
       const batch = toFloat(mnist, 0, 64);
       const request = rawRequest(batch, 64);

@@ -34,9 +34,13 @@ export function createGrpcBalancer(log: Logger): GrpcBalancer {
   // pauseOnConnect: the primary reads nothing, so all the connection's bytes reach the worker.
   const server = createServer({ pauseOnConnect: true, noDelay: true });
 
+  let turn = 0;
   const handOut = (socket: Socket) => {
-    let fewest: Worker | undefined;
-    for (const [worker, count] of open) if (worker.isConnected() && (!fewest || count < open.get(fewest)!)) fewest = worker;
+    // Ties taken in turn: one short-lived connection after another would otherwise all go to the first worker.
+    const live = [...open.keys()].filter((w) => w.isConnected());
+    const least = Math.min(...live.map((w) => open.get(w)!));
+    const tied = live.filter((w) => open.get(w) === least);
+    const fewest = tied.length > 0 ? tied[turn++ % tied.length] : undefined;
     if (!fewest) {
       if (waiting.length < MAX_WAITING) waiting.push(socket);
       else socket.destroy();
