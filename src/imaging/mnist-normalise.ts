@@ -112,8 +112,8 @@ export function polarity(grey: Grey): Polarity {
   // and far from its darkest: the ink is then the darker side (read as white ink on black, every such picture failed).
   const border = sum / n;
   if (grey.alphaIsInk || (border <= 127 && !nearLightest(grey, border)))
-    return { inverted: false, max: grey.hi, background: median(ring, n) };
-  return { inverted: true, max: 255 - grey.lo, background: median(ring.reverse(), n) }; // level v is now 255 − v
+    return { inverted: false, max: grey.hi, background: levelAt(ring, n >> 1) };
+  return { inverted: true, max: 255 - grey.lo, background: levelAt(ring.reverse(), n >> 1) }; // level v is now 255 − v
 }
 
 /** Whether `level` lies far nearer the picture's lightest levels than its darkest: by its extremes first (cheap, and
@@ -124,12 +124,9 @@ function nearLightest(grey: Grey, level: number): boolean {
   if (!near(grey.lo, grey.hi)) return false;
   const counts = LEVEL_COUNTS.fill(0); // not RING_COUNTS: polarity still reads the ring's
   for (let i = 0; i < grey.data.length; i++) counts[grey.data[i]]++;
-  const tail = Math.floor(grey.data.length / 100);
-  let lo = 0;
-  for (let seen = counts[0]; seen <= tail;) seen += counts[++lo];
-  let hi = 255;
-  for (let seen = counts[255]; seen <= tail;) seen += counts[--hi];
-  return near(lo, hi);
+  const n = grey.data.length;
+  const tail = Math.floor(n / 100);
+  return near(levelAt(counts, tail), levelAt(counts, n - 1 - tail));
 }
 
 /** How often each level 0..255 occurs on the outermost ring of pixels, where the paper (not the digit) is. Valid until
@@ -147,10 +144,11 @@ function ringCounts({ data, width, height }: InkMap): Uint32Array {
   return counts;
 }
 
-/** The level at index n >> 1 of the n counted levels once sorted, counted up to from the darkest. */
-function median(counts: Uint32Array, n: number): number {
+/** The level at index `rank` of the counted levels once sorted, counted up to from the darkest (rank n >> 1 of n: the
+ * median). */
+function levelAt(counts: Uint32Array, rank: number): number {
   let level = 0;
-  for (let seen = counts[0]; seen <= n >> 1;) seen += counts[++level];
+  for (let seen = counts[0]; seen <= rank;) seen += counts[++level];
   return level;
 }
 
