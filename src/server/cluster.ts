@@ -1,6 +1,7 @@
 // WORKERS > 1: Node's cluster module. The primary forks the workers, each the ordinary server of main.ts sharing the
-// port (and owning GRPC_PORT, whose connections it hands out: grpc/balance.ts), replaces one that dies, and relays what concerns them all: a drain on SIGTERM/SIGINT, a model reload on SIGHUP
-// or after one worker's POST /admin/reload, and /metrics summed over every worker (prom-client's AggregatorRegistry).
+// port, owns GRPC_PORT and hands out its connections (grpc/balance.ts), replaces a worker that dies, and relays what
+// concerns them all: a drain on SIGTERM/SIGINT, a model reload on SIGHUP or after one worker's POST /admin/reload, and
+// /metrics summed over every worker (prom-client's AggregatorRegistry).
 // Reloads travel as IPC messages, not signals, and each worker answers with the model it now serves (or why not), so
 // that /admin/reload can say whether every worker has the new model.
 import cluster, { type Worker } from 'node:cluster';

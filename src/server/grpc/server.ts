@@ -15,7 +15,7 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { FastifyBaseLogger } from 'fastify';
-import { GrpcListenError } from './listen-error.js';
+import { grpcAddress, GrpcListenError } from './listen-error.js';
 import { healthHandlers } from './health.js';
 import { inferenceHandlers, type GrpcServices } from './handlers.js';
 import type { GrpcMetrics } from './metrics.js';
@@ -93,9 +93,8 @@ export function createGrpcServer({ services, metrics, log, maxMessageBytes }: Gr
 
   return {
     listen(host, port) {
-      const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
       return new Promise((resolve, reject) =>
-        server.bindAsync(address, ServerCredentials.createInsecure(), (err, bound) => {
+        server.bindAsync(grpcAddress(host, port), ServerCredentials.createInsecure(), (err, bound) => {
           if (err) return reject(new GrpcListenError(host, port, err));
           listening = true;
           resolve(bound);
