@@ -41,9 +41,9 @@ export function modelWeights(bytes: Uint8Array, file: string): Map<string, { dim
     const name = t.name ?? '';
     if (t.dataType !== DataType.FLOAT) continue;
     const dims = (t.dims ?? []).map(Number);
-    if (dims.some((d) => !Number.isSafeInteger(d) || d < 0) || dims.reduce((a, d) => a * d, 1) > MAX_VALUES)
-      throw new ModelWeightsError(`${file}: ${name} declares dims [${dims.join(', ')}], not a tensor's`);
     const count = numel(dims);
+    if (dims.some((d) => !Number.isSafeInteger(d) || d < 0) || count > MAX_VALUES)
+      throw new ModelWeightsError(`${file}: ${name} declares dims [${dims.join(', ')}], not a tensor's`);
     const raw = t.rawData;
     let values: Float32Array;
     if (raw && raw.length > 0) {
