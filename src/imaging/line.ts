@@ -1,7 +1,8 @@
 // One line of ink → the line model's input (src/model/line.ts): the one normalisation that training and serving
-// share (CONTRACTS.md). The ink box's height becomes 20 px (width by the same factor, area filter when shrinking),
-// centred in 28 rows, with 8 px of black left and right: the line's digits stand as tall as an MNIST digit in its
-// 28×28 frame, so each 28-column window the model sweeps reads like one LeNet input.
+// share (CONTRACTS.md). A sloping line is levelled first; then the ink box's height becomes 20 px (width by the same
+// factor, area filter when shrinking), centred in 28 rows, with LINE_MARGIN (12) px of black left and right: the line's
+// digits stand as tall as an MNIST digit in its 28×28 frame, so each 28-column window the model sweeps reads like one
+// LeNet input.
 import type { Box } from './box.js';
 import { resampleInKernels } from './resample.js';
 import { kernelBytes, kernels, WASM_MAX_BYTES } from './wasm-kernels.js';
@@ -22,7 +23,7 @@ export interface NormalisedLine {
   /** Normalised pixels per ink-map pixel. */
   scale: number;
   /** The ink box in the given map (x, y, width, height), which column LINE_MARGIN and row 4 start from. */
-  ink: { x: number; y: number; width: number; height: number };
+  ink: Box;
   /** The slope levelled (rows per column of the map; 0 when the line was taken as drawn). */
   slope: number;
 }
