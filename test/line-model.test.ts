@@ -122,6 +122,26 @@ describe('normaliseLine', () => {
     assert.equal(normaliseLine({ data: new Uint8Array(100), width: 10, height: 10 }), undefined);
   });
 
+  it("grain far from the strokes does not set the line's box; a stroke's soft edge and faint writing do", () => {
+    // Strokes at 255 in rows 20..39, columns 30..89, a soft edge of 40 one row above and below; specks of 45 (a photo's
+    // grain after inkPage's cut) in the map's corners.
+    const map = { data: new Uint8Array(120 * 60), width: 120, height: 60 };
+    for (let y = 20; y < 40; y++) for (let x = 30; x < 90; x++) map.data[y * 120 + x] = 255;
+    for (let x = 30; x < 90; x++) map.data[19 * 120 + x] = map.data[40 * 120 + x] = 40;
+    for (const [x, y] of [
+      [0, 0],
+      [119, 0],
+      [0, 59],
+      [119, 59],
+      [60, 2],
+    ])
+      map.data[y * 120 + x] = 45;
+    assert.deepEqual(normaliseLine(map)!.ink, { x: 30, y: 19, width: 60, height: 22 });
+    // The same strokes written faintly (all ink at 50): half the strongest ink sets the box, so the line is still found.
+    const faint = { ...map, data: map.data.map((v) => (v === 255 ? 50 : v === 45 ? 20 : v)) };
+    assert.deepEqual(normaliseLine(faint)!.ink, { x: 30, y: 19, width: 60, height: 22 });
+  });
+
   it('levels a sloping line: its strokes, not its slope, fill the 20 rows', () => {
     // Ten 4 × 20 bars, 14 columns apart, each 1.4 rows lower than the one before: a slope of 0.1 rows a column, levelled
     // (unlevelled, the box would be 33 rows tall); one of 0.5 is beyond what is levelled.

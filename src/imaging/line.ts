@@ -28,22 +28,45 @@ export interface NormalisedLine {
   slope: number;
 }
 
-/** The bounding box of the non-zero pixels, or undefined for an empty map. */
-function inkBox({ data, width, height }: InkMap) {
+/** The ink level (0..255) from which a pixel sets the line's box: a photo's paper grain that survives inkPage's cut
+ * (single pixels at a sixth of full ink, anywhere on the page) stretched the box to the whole page, and the digits
+ * were scaled to a third of their height. */
+export const LINE_BOX_INK = 64;
+/** How far the box then grows into fainter ink on each side: a stroke's soft edge, so a clean line keeps its extent. */
+const LINE_BOX_EDGE = 2;
+
+/** The bounding box of the pixels at or above LINE_BOX_INK (or half the strongest ink, where all of it is fainter),
+ * grown by up to LINE_BOX_EDGE rows and columns while the next one holds any ink across the box; undefined for an
+ * empty map. */
+function inkBox({ data, width, height }: InkMap): Box | undefined {
+  let strongest = 0;
+  for (let i = 0; i < data.length; i++) if (data[i] > strongest) strongest = data[i];
+  if (strongest === 0) return undefined;
+  const level = Math.min(LINE_BOX_INK, Math.ceil(strongest / 2));
   let [x0, y0, x1, y1] = [width, height, -1, -1];
   for (let y = 0; y < height; y++) {
     const row = y * width;
     let first = 0;
-    while (first < width && data[row + first] === 0) first++;
+    while (first < width && data[row + first] < level) first++;
     if (first === width) continue;
     let last = width - 1;
-    while (data[row + last] === 0) last--;
+    while (data[row + last] < level) last--;
     if (first < x0) x0 = first;
     if (last > x1) x1 = last;
     if (y < y0) y0 = y;
     y1 = y;
   }
-  return x1 < 0 ? undefined : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+  const inkedRow = (y: number) => y >= 0 && y < height && data.subarray(y * width + x0, y * width + x1 + 1).some((v) => v > 0);
+  const inkedColumn = (x: number) => {
+    if (x < 0 || x >= width) return false;
+    for (let y = y0; y <= y1; y++) if (data[y * width + x] > 0) return true;
+    return false;
+  };
+  for (let k = 0; k < LINE_BOX_EDGE && inkedRow(y0 - 1); k++) y0--;
+  for (let k = 0; k < LINE_BOX_EDGE && inkedRow(y1 + 1); k++) y1++;
+  for (let k = 0; k < LINE_BOX_EDGE && inkedColumn(x0 - 1); k++) x0--;
+  for (let k = 0; k < LINE_BOX_EDGE && inkedColumn(x1 + 1); k++) x1++;
+  return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
 
 /** The least slope a line is levelled for, and the most (a sheet turned by about 11°): below it the line is left as
