@@ -5,6 +5,7 @@
 //                --record writes it into the line model's card.
 //   validation   the same generator, seed 3661: the figures docs/performance.md's rule decides on, and its verdict.
 //   heldout      src/synth/heldout (MNIST test digits, held-out fonts), seed 361420: report only.
+//   --sets fonts-unseen (validation role) types the generator's fonts set in src/synth/font-digits.ts SPARE_FONTS.
 // Prints whole strings right per set for S (segmentation), L (line model) and C (L's string, trusted only when S
 // agrees), the read rate at ≤ 0.5 % and ≤ 1 % error over all sets, the same with ?length = the true length, and a
 // reliability table; --json FILE writes every picture's readings. --count (default 200 a set), --sets, --line, --digit.
@@ -22,7 +23,7 @@ import { decodeForReading, type Decoded } from '../src/imaging/decode-for-readin
 import { readNumber } from '../src/reader/index.js';
 import { checkHeldOutFonts, HELD_OUT_COUNT, HELD_OUT_SEED, HELD_OUT_SETS, heldOutSet } from '../src/synth/heldout/index.js';
 import { validationDigits } from '../src/train/line-validation.js';
-import { TRAINING_FONTS } from '../src/train/lines/glyphs.js';
+import { SPARE_FONTS, TRAINING_FONTS } from '../src/synth/font-digits.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { fontGlyphs, makeSet, type SetName } from '../src/synth/numbers.js';
 
@@ -30,6 +31,15 @@ const SEEDS = { calibration: 3660, validation: 3661, heldout: HELD_OUT_SEED } as
 type Role = keyof typeof SEEDS;
 const VALIDATION_SETS: SetName[] = ['wide', 'touching', 'photos', 'canvas', 'fonts'];
 const MAX_PIXELS = 25_000_000;
+/** The validation generator's fonts set typed in SPARE_FONTS (fonts no model trains on): `--sets fonts-unseen`. */
+const UNSEEN_FONTS = 'fonts-unseen';
+
+async function spareFonts() {
+  const fonts = await Promise.all(SPARE_FONTS.map((f) => fontGlyphs(f)));
+  const missing = SPARE_FONTS.filter((_, i) => fonts[i] === undefined);
+  if (missing.length > 0) throw new Error(`spare fonts not installed: ${missing.join(', ')} (see src/synth/font-digits.ts)`);
+  return fonts.filter((g) => g !== undefined);
+}
 
 const { values: flags } = parseArgs({
   options: {
@@ -63,10 +73,13 @@ async function samplesOf(): Promise<Sample[]> {
   }
   const fonts = (await Promise.all(TRAINING_FONTS.map((f) => fontGlyphs(f)))).filter((g) => g !== undefined);
   if (fonts.length !== TRAINING_FONTS.length) throw new Error('a training font is missing (see CONTRACTS.md for the Debian packages)');
-  const sets = flags.sets ? (flags.sets.split(',') as SetName[]) : VALIDATION_SETS;
+  const sets = flags.sets ? (flags.sets.split(',') as Array<SetName | typeof UNSEEN_FONTS>) : VALIDATION_SETS;
   for (const set of sets) {
-    for (const s of await makeSet(set, count, SEEDS[role], validationDigits(train), fonts))
-      out.push({ set, text: s.number.text, picture: s.picture });
+    const made =
+      set === UNSEEN_FONTS
+        ? await makeSet('fonts', count, SEEDS[role], validationDigits(train), await spareFonts())
+        : await makeSet(set, count, SEEDS[role], validationDigits(train), fonts);
+    for (const s of made) out.push({ set, text: s.number.text, picture: s.picture });
   }
   return out;
 }
