@@ -6,8 +6,8 @@
 //   validation   the same generator, seed 3661: the figures docs/performance.md's rule decides on, and its verdict.
 //   heldout      src/synth/heldout (MNIST test digits, held-out fonts), seed 361420: report only.
 //   --sets fonts-unseen (validation role) types the generator's fonts set in src/synth/font-digits.ts SPARE_FONTS.
-// Prints whole strings right per set for S (segmentation), L (line model) and C (L's string, trusted only when S
-// agrees), the read rate at ≤ 0.5 % and ≤ 1 % error over all sets, the same with ?length = the true length, and a
+// Prints whole strings right per set for S (segmentation), L (line model) and C (as /read's combined reader answers:
+// src/reader/combined.ts combine), the read rate at ≤ 0.5 % and ≤ 1 % error over all sets, the same with ?length = the true length, and a
 // reliability table; --json FILE writes every picture's readings. --count (default 200 a set), --sets, --line, --digit.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { loadModel, runEach } from '../src/server/model.js';
 import { readTemperature, recordCalibration } from '../src/model/calibration.js';
 import { decodeForReading, type Decoded } from '../src/imaging/decode-for-reading.js';
 import { readNumber } from '../src/reader/index.js';
+import { combine } from '../src/reader/combined.js';
 import { checkHeldOutFonts, HELD_OUT_COUNT, HELD_OUT_SEED, HELD_OUT_SETS, heldOutSet } from '../src/synth/heldout/index.js';
 import { validationDigits } from '../src/train/line-validation.js';
 import { SPARE_FONTS, TRAINING_FONTS } from '../src/synth/font-digits.js';
@@ -155,7 +156,8 @@ const judge = (r: Row, reader: Reader, withLength: boolean): Judged => {
   const [s, l] = withLength ? [r.SN, r.LN] : [r.S, r.L];
   if (reader === 'S') return { right: s.text === r.truth, confidence: s.confidence };
   if (reader === 'L') return { right: l.text === r.truth, confidence: l.confidence };
-  return { right: l.text === r.truth, confidence: l.text === s.text ? l.confidence : 0 };
+  const { reading, confidence } = combine(s.text === '' ? undefined : s, l);
+  return { right: reading.text === r.truth, confidence };
 };
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const READERS: Reader[] = ['S', 'L', 'C'];

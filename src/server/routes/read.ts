@@ -14,8 +14,8 @@ import { pixelsToPng } from '../../imaging/index.js';
 import { readTemperature } from '../../model/calibration.js';
 import { decodeForReading } from '../../imaging/decode-for-reading.js';
 import { PreprocessError } from '../../imaging/errors.js';
-import { MAX_DIGITS, readPicture, type ClassifyAll } from '../../reader/index.js';
-import { readForCombining, type ReadForCombining } from '../../reader/combined.js';
+import { MAX_DIGITS, readPicture, type ClassifyAll, type NumberRead } from '../../reader/index.js';
+import { combine, readForCombining, type ReadForCombining } from '../../reader/combined.js';
 import { prepareLine } from '../../reader/line-read.js';
 import { NotForTheEventLoop, WorkBudget } from '../../reader/work-budget.js';
 import { READ_WORKER, type ClassifyReply, type ReadTask, type ReadTaskResult } from '../../reader/worker.js';
@@ -119,6 +119,22 @@ const read: FastifyPluginAsync = async (app) => {
     return { classify, answered: () => answered! };
   };
 
+  /** The answer for the segmentation reader's reading (with `debug`, each digit's 28×28 input as a PNG data URL). */
+  const segmentationAnswer = async (reading: NumberRead, answered: Prediction, debug: boolean) => {
+    const digits = await Promise.all(
+      reading.digits.map(async ({ pixels, ...digit }) =>
+        debug ? { ...digit, input: `data:image/png;base64,${(await pixelsToPng(pixels)).toString('base64')}` } : digit,
+      ),
+    );
+    return {
+      text: reading.text,
+      confidence: reading.confidence,
+      digits,
+      model: answered.model,
+      executionProvider: answered.executionProvider,
+    };
+  };
+
   /** Today's reader: candidate cuts classified by the digit model, the best path over them. */
   const segmentationReading = async (image: Buffer, length: number | undefined, debug: boolean) => {
     const { classify, answered } = classifier();
@@ -134,18 +150,7 @@ const read: FastifyPluginAsync = async (app) => {
       if (!('reading' in result)) throw new Error('the read worker answered without a reading');
       reading = result.reading;
     }
-    const digits = await Promise.all(
-      reading.digits.map(async ({ pixels, ...digit }) =>
-        debug ? { ...digit, input: `data:image/png;base64,${(await pixelsToPng(pixels)).toString('base64')}` } : digit,
-      ),
-    );
-    return {
-      text: reading.text,
-      confidence: reading.confidence,
-      digits,
-      model: answered().model,
-      executionProvider: answered().executionProvider,
-    };
+    return segmentationAnswer(reading, answered(), debug);
   };
 
   app.post<{ Querystring: { debug?: string; length?: number } }>(
@@ -175,11 +180,14 @@ const read: FastifyPluginAsync = async (app) => {
       // combined: the line model's reading, trusted only where the segmentation reader reads the same (docs/performance.md).
       // One decoding feeds both. The segmentation reader goes first: a picture it refuses as a whole is refused so, and
       // the line model never reads it.
-      const parts = await partsForCombining(app, image, length, classifier().classify);
+      const { classify, answered } = classifier();
+      const parts = await partsForCombining(app, image, length, classify);
       if ('error' in parts.line) throw parts.line.error;
-      const segmented = 'reading' in parts.segmented ? parts.segmented.reading.text : undefined;
+      const segmented = 'reading' in parts.segmented ? parts.segmented.reading : undefined;
       const line = await readWithLineModel(app, parts.line.prepared, parts.scale, { length, debug });
-      return { ...line, confidence: segmented === line.text ? line.confidence : 0, reader };
+      const answer = combine(segmented, line);
+      if (answer.from === 'line') return { ...line, confidence: answer.confidence, reader };
+      return { ...(await segmentationAnswer(answer.reading, answered(), debug)), confidence: answer.confidence, reader };
     },
   );
 };
