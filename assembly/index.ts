@@ -6,7 +6,7 @@
 // inside the spans they give them.
 export { toLuma, unfilter } from './png';
 export { cropMap, inkBox, resample } from './normalise';
-export { columnMoments, level } from './line';
+export { columnMoments, level, maxByte } from './line';
 export { columnInk, strokeRuns } from './strokes';
 
 /** Where the caller may start laying out its data: after this module's own static data. */

@@ -37,25 +37,14 @@ const LINE_BOX_EDGE = 2;
 
 /** The bounding box of the pixels at or above LINE_BOX_INK (or half the strongest ink, where all of it is fainter),
  * grown by up to LINE_BOX_EDGE rows and columns while the next one holds any ink across the box; undefined for an
- * empty map. */
-function inkBox({ data, width, height }: InkMap): Box | undefined {
-  let strongest = 0;
-  for (let i = 0; i < data.length; i++) if (data[i] > strongest) strongest = data[i];
+ * empty map. The map lies in the kernels' memory at `at` (`data` is a view of it): the scans over every pixel run there. */
+function inkBox(at: number, { data, width, height }: InkMap): Box | undefined {
+  const strongest = kernels.maxByte(at, width * height);
   if (strongest === 0) return undefined;
   const level = Math.min(LINE_BOX_INK, Math.ceil(strongest / 2));
-  let [x0, y0, x1, y1] = [width, height, -1, -1];
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    let first = 0;
-    while (first < width && data[row + first] < level) first++;
-    if (first === width) continue;
-    let last = width - 1;
-    while (data[row + last] < level) last--;
-    if (first < x0) x0 = first;
-    if (last > x1) x1 = last;
-    if (y < y0) y0 = y;
-    y1 = y;
-  }
+  const found = align8(at + width * height);
+  kernels.inkBox(at, width, height, level - 1, 0, found); // ink: above level − 1, i.e. at or above level
+  let [x0, y0, x1, y1] = new Int32Array(kernels.memory.buffer, found, 4);
   const inkedRow = (y: number) => y >= 0 && y < height && data.subarray(y * width + x0, y * width + x1 + 1).some((v) => v > 0);
   const inkedColumn = (x: number) => {
     if (x < 0 || x >= width) return false;
@@ -76,11 +65,11 @@ const LEVEL_MAX_SLOPE = 0.2;
 
 const align8 = (n: number) => (n + 7) & ~7;
 
-/** The box's ink copied into the WebAssembly kernels' memory (at heapBase, `width` bytes a row), and where the
- * levelling's per-column tables and output go after it. Every step of normaliseLine then reads it there. */
-function boxInKernels(ink: InkMap, box: Box) {
+/** The box's ink copied out of the map (at `page` in the kernels' memory, `width` bytes a row) to after it (at `at`,
+ * `box.width` bytes a row), and where the levelling's per-column tables and output go after that. Every step of
+ * normaliseLine then reads it there. */
+function boxInKernels(page: number, width: number, box: Box, at: number) {
   const w = box.width;
-  const at = kernels.heapBase();
   const masses = align8(at + w * box.height);
   const moments = masses + 8 * w;
   const keeps = moments + 8 * w;
@@ -92,8 +81,8 @@ function boxInKernels(ink: InkMap, box: Box) {
   if (end > WASM_MAX_BYTES) throw new RangeError(`a ${w}×${box.height} line is larger than the reader's pictures`);
   const memory = kernelBytes(end);
   for (let y = 0; y < box.height; y++) {
-    const from = (box.y + y) * ink.width + box.x;
-    memory.set(ink.data.subarray(from, from + w), at + y * w);
+    const from = page + (box.y + y) * width + box.x;
+    memory.copyWithin(at + y * w, from, from + w);
   }
   return { at, masses, moments, keeps, fracs, wholes, out };
 }
@@ -166,9 +155,15 @@ function levelled(laid: Laid, box: Box, slope: number): { at: number; height: nu
  * the map holds no ink.
  */
 export function normaliseLine(ink: InkMap): NormalisedLine | undefined {
-  const box = inkBox(ink);
+  // The map goes into the kernels' memory once; its box is found there and copied after it.
+  const page = kernels.heapBase();
+  const pageEnd = page + ink.width * ink.height;
+  if (align8(pageEnd) + 16 > WASM_MAX_BYTES) throw new RangeError(`a ${ink.width}×${ink.height} line is larger than the reader's pictures`);
+  const memory = kernelBytes(align8(pageEnd) + 16);
+  memory.set(ink.data.subarray(0, ink.width * ink.height), page);
+  const box = inkBox(page, { data: memory.subarray(page, pageEnd), width: ink.width, height: ink.height });
   if (!box) return undefined;
-  const laid = boxInKernels(ink, box);
+  const laid = boxInKernels(page, ink.width, box, align8(pageEnd) + 16);
   const slope = lineSlope(laid, box);
   const crop = slope === 0 ? { at: laid.at, height: box.height } : levelled(laid, box, slope);
   const scale = LINE_INK_HEIGHT / crop.height;

@@ -30,6 +30,7 @@ interface Kernels {
   columnInk(ink: number, stride: number, width: number, height: number, stroke: number, mine: number, out: number): void;
   strokeRuns(data: number, width: number, height: number, threshold: number, runs: number, rowEnds: number): number;
   columnMoments(src: number, width: number, height: number, top: number, masses: number, moments: number): void;
+  maxByte(data: number, n: number): number;
   level(src: number, width: number, height: number, outHeight: number, wholes: number, keeps: number, fracs: number, out: number): void;
 }
 
