@@ -87,7 +87,8 @@ export function cropMap(data: usize, width: i32, left: i32, top: i32, boxWidth: 
  * resample.ts's two passes, as it does them in JavaScript and with the same IEEE double arithmetic in the same order, so
  * the same bytes: `src` (width × height bytes) → `rows` (toWidth × height f32, the horizontal pass) → `out` (toWidth ×
  * toHeight bytes). Each axis's taps: per output, its first input (i32 at `start`), how many inputs (i32 at `count`) and
- * their weights (f64, `span` per output, at `weights`).
+ * their weights (f64, `span` per output, at `weights`). Two rows (horizontal pass) or two columns (vertical pass) go
+ * through the f64x2 lanes at once: each lane does exactly one pixel's scalar sum, in its order.
  */
 export function resample(
   src: usize, width: i32, height: i32, toWidth: i32, toHeight: i32,
@@ -96,8 +97,25 @@ export function resample(
   rows: usize, out: usize,
 ): void {
   const tw = <usize>toWidth;
-  for (let y: usize = 0; y < <usize>height; y++) {
-    const line = src + y * <usize>width;
+  const w = <usize>width;
+  let y: usize = 0;
+  for (; y + 2 <= <usize>height; y += 2) {
+    const line = src + y * w;
+    for (let j: usize = 0; j < tw; j++) {
+      const from = line + <usize>load<i32>(xStart + j * 4);
+      const weights = xWeights + j * <usize>xSpan * 8;
+      const n = <usize>load<i32>(xCount + j * 4);
+      let sum = f64x2.splat(0);
+      for (let k: usize = 0; k < n; k++) {
+        const pixels = f64x2.replace_lane(f64x2.splat(<f64>load<u8>(from + k)), 1, <f64>load<u8>(from + w + k));
+        sum = f64x2.add(sum, f64x2.mul(f64x2.splat(load<f64>(weights + k * 8)), pixels));
+      }
+      store<f32>(rows + (y * tw + j) * 4, <f32>f64x2.extract_lane(sum, 0));
+      store<f32>(rows + ((y + 1) * tw + j) * 4, <f32>f64x2.extract_lane(sum, 1));
+    }
+  }
+  for (; y < <usize>height; y++) {
+    const line = src + y * w;
     for (let j: usize = 0; j < tw; j++) {
       const from = line + <usize>load<i32>(xStart + j * 4);
       const weights = xWeights + j * <usize>xSpan * 8;
@@ -107,11 +125,29 @@ export function resample(
       store<f32>(rows + (y * tw + j) * 4, <f32>sum);
     }
   }
+  const half = f64x2.splat(0.5);
+  const one = f64x2.splat(1);
+  const top = f64x2.splat(255);
+  const zero = f64x2.splat(0);
   for (let i: usize = 0; i < <usize>toHeight; i++) {
     const from = rows + <usize>load<i32>(yStart + i * 4) * tw * 4;
     const weights = yWeights + i * <usize>ySpan * 8;
     const n = <usize>load<i32>(yCount + i * 4);
-    for (let x: usize = 0; x < tw; x++) {
+    let x: usize = 0;
+    for (; x + 2 <= tw; x += 2) {
+      let sum = f64x2.splat(0);
+      for (let k: usize = 0; k < n; k++) {
+        const pixels = f64x2.promote_low_f32x4(v128.load64_zero(from + (k * tw + x) * 4));
+        sum = f64x2.add(sum, f64x2.mul(f64x2.splat(load<f64>(weights + k * 8)), pixels));
+      }
+      // roundHalfUp, then clamped to 0..255, lane by lane.
+      const down = f64x2.floor(sum);
+      const rounded = f64x2.add(down, v128.and(f64x2.ge(f64x2.sub(sum, down), half), one));
+      const v = f64x2.min(top, f64x2.max(zero, rounded));
+      store<u8>(out + i * tw + x, <u8>f64x2.extract_lane(v, 0));
+      store<u8>(out + i * tw + x + 1, <u8>f64x2.extract_lane(v, 1));
+    }
+    for (; x < tw; x++) {
       let sum: f64 = 0;
       for (let k: usize = 0; k < n; k++) sum += load<f64>(weights + k * 8) * <f64>load<f32>(from + (k * tw + x) * 4);
       store<u8>(out + i * tw + x, <u8>min<f64>(255, max<f64>(0, roundHalfUp(sum))));
