@@ -59,10 +59,17 @@ export function bestPath(scores: LineScores): number[] {
   return labels;
 }
 
+/** Each line's scores as probabilities, kept while its scores are: a reading's search, posteriors and length sum
+ * all start from them. */
+const PROBABILITIES = new WeakMap<LineScores, Float64Array>();
+
 /** The scores as probabilities, once per line. */
 function probabilitiesOf(scores: LineScores): Float64Array {
-  const p = new Float64Array(scores.frames * CLASSES);
+  let p = PROBABILITIES.get(scores);
+  if (p) return p;
+  p = new Float64Array(scores.frames * CLASSES);
   for (let i = 0; i < p.length; i++) p[i] = Math.exp(scores.data[i]);
+  PROBABILITIES.set(scores, p);
   return p;
 }
 
@@ -114,28 +121,39 @@ export function logProbability(scores: LineScores, labels: readonly number[]): n
 }
 
 /** A prefix of digits, as a node of the tree of every prefix one search made: prefixes that are equal are one node, so
- * a beam's extension finds the beam that already holds it without a string or a hash. */
+ * a beam's extension finds the beam that already holds it without a string or a hash. The node holds its beam's sums
+ * too, for the last column and the one being summed, so a column makes no objects but the prefixes it reaches first. */
 interface Prefix {
   parent?: Prefix;
-  /** Its last digit (−1 for the empty prefix). */
+  /** Its last digit (−1 for the empty prefix): the last label of every alignment it sums. */
   digit: number;
   length: number;
   /** The prefixes one digit longer, by their last digit, as far as made. */
   longer?: Array<Prefix | undefined>;
-  /** The column whose beams `beam` belongs to. */
+  /** The column whose sums `nextBlank` and `nextLabel` are. */
   column: number;
-  beam?: Beam;
-}
-
-interface Beam {
-  prefix: Prefix;
-  last: number;
-  /** P(prefix, the last column blank) and P(prefix, the last column its last label), both × this column's scale. */
+  /** P(prefix, the last column blank) and P(prefix, the last column its last digit), both × the column's scale: as of
+   * the last column kept, and as summed for the current one. */
   blank: number;
   label: number;
-  /** blank + label, when the beams are ranked. */
+  nextBlank: number;
+  nextLabel: number;
+  /** blank + label of the current column, when the beams are ranked. */
   score: number;
 }
+
+const prefixNode = (parent: Prefix | undefined, digit: number, length: number): Prefix => ({
+  parent,
+  digit,
+  length,
+  longer: undefined,
+  column: -1,
+  blank: 0,
+  label: 0,
+  nextBlank: 0,
+  nextLabel: 0,
+  score: 0,
+});
 
 /** A class below this probability in a column is not tried as the next digit there (the result's P stays exact). */
 const NEGLIGIBLE = 1e-8;
@@ -149,59 +167,62 @@ const NEGLIGIBLE = 1e-8;
 export function beamSearch(scores: LineScores, beam: number, opts: { length?: number } = {}): Decoded[] {
   const { length } = opts;
   const p = probabilitiesOf(scores);
-  const root: Prefix = { digit: -1, length: 0, column: -1 };
-  let beams: Beam[] = [{ prefix: root, last: -1, blank: 1, label: 0, score: 0 }];
+  const root = prefixNode(undefined, -1, 0);
+  root.blank = 1;
+  let beams: Prefix[] = [root];
   for (let t = 0; t < scores.frames; t++) {
     const row = t * CLASSES;
     const left = scores.frames - t - 1;
     // This column's beams, in the order they were first reached (which the ranking keeps among equals).
-    const next: Beam[] = [];
+    const next: Prefix[] = [];
     for (const b of beams) {
       const total = b.blank + b.label;
-      const stay = beamAt(next, t, b.prefix, b.last);
-      stay.blank += total * p[row + BLANK];
-      if (b.last >= 0) stay.label += b.label * p[row + b.last]; // a repeat merges
-      if (length !== undefined && b.prefix.length >= length) continue;
+      const last = b.digit;
+      reach(next, t, b).nextBlank += total * p[row + BLANK];
+      if (last >= 0) b.nextLabel += b.label * p[row + last]; // a repeat merges
+      if (length !== undefined && b.length >= length) continue;
       for (let c = 0; c < BLANK; c++) {
         const x = p[row + c];
         if (x < NEGLIGIBLE) continue;
         // After the same digit, a new one needs a blank between (else it merges): only the blank-ending part extends.
-        const from = c === b.last ? b.blank : total;
-        if (from > 0) beamAt(next, t, longer(b.prefix, c), c).label += from * x;
+        const from = c === last ? b.blank : total;
+        if (from > 0) reach(next, t, longer(b, c)).nextLabel += from * x;
       }
     }
-    const kept = length === undefined ? next : next.filter((b) => b.prefix.length + left >= length);
+    const kept = length === undefined ? next : next.filter((b) => b.length + left >= length);
     beams = prune(kept, beam, length !== undefined);
     let top = 0;
-    for (const b of beams) top = Math.max(top, b.blank + b.label);
+    for (const b of beams) top = Math.max(top, b.nextBlank + b.nextLabel);
     if (top === 0) return [];
     for (const b of beams) {
-      b.blank /= top;
-      b.label /= top;
+      b.blank = b.nextBlank / top;
+      b.label = b.nextLabel / top;
     }
   }
-  if (length !== undefined) beams = beams.filter((b) => b.prefix.length === length);
+  if (length !== undefined) beams = beams.filter((b) => b.length === length);
   return beams
     .map((b) => {
-      const labels = labelsOf(b.prefix);
+      const labels = labelsOf(b);
       return { labels, logP: forward(p, scores.frames, labels) };
     })
     .sort((a, b) => b.logP - a.logP);
 }
 
-/** Column `t`'s beam of `prefix`, added to `next` when it is the first time the column reaches it. */
-function beamAt(next: Beam[], t: number, prefix: Prefix, last: number): Beam {
+/** `prefix` as one of column `t`'s beams: added to `next`, its sums from 0, the first time the column reaches it. */
+function reach(next: Prefix[], t: number, prefix: Prefix): Prefix {
   if (prefix.column !== t) {
     prefix.column = t;
-    next.push((prefix.beam = { prefix, last, blank: 0, label: 0, score: 0 }));
+    prefix.nextBlank = 0;
+    prefix.nextLabel = 0;
+    next.push(prefix);
   }
-  return prefix.beam!;
+  return prefix;
 }
 
 /** `prefix` followed by `digit`: the same node every time it is asked for. */
 function longer(prefix: Prefix, digit: number): Prefix {
   const all = (prefix.longer ??= new Array<Prefix | undefined>(BLANK));
-  return (all[digit] ??= { parent: prefix, digit, length: prefix.length + 1, column: -1 });
+  return (all[digit] ??= prefixNode(prefix, digit, prefix.length + 1));
 }
 
 /** The digits of `prefix`. */
@@ -211,30 +232,31 @@ function labelsOf(prefix: Prefix): number[] {
   return labels;
 }
 
-/** The `beam` most likely, over all lengths or per length; equals keep their order. */
-function prune(beams: Beam[], beam: number, perLength: boolean): Beam[] {
-  // What a stable sort by score, best first, then the first `beam` would give, by insertion into the few kept.
-  const best = (bs: Beam[]) => {
-    if (bs.length <= beam) return bs;
-    const kept: Beam[] = [];
-    for (const b of bs) {
-      b.score = b.blank + b.label;
-      if (kept.length === beam && !(b.score > kept[beam - 1].score)) continue;
-      let i = kept.length;
-      while (i > 0 && kept[i - 1].score < b.score) i--;
-      kept.splice(i, 0, b);
-      if (kept.length > beam) kept.pop();
-    }
-    return kept;
-  };
-  if (!perLength) return best(beams);
-  const byLength = new Map<number, Beam[]>();
+/** The `beam` most likely of the current column, over all lengths or per length; equals keep their order. */
+function prune(beams: Prefix[], beam: number, perLength: boolean): Prefix[] {
+  if (!perLength) return best(beams, beam);
+  const byLength = new Map<number, Prefix[]>();
   for (const b of beams) {
-    const same = byLength.get(b.prefix.length);
+    const same = byLength.get(b.length);
     if (same) same.push(b);
-    else byLength.set(b.prefix.length, [b]);
+    else byLength.set(b.length, [b]);
   }
-  return [...byLength.values()].flatMap(best);
+  return [...byLength.values()].flatMap((bs) => best(bs, beam));
+}
+
+/** What a stable sort by score, best first, then the first `beam` would give, by insertion into the few kept. */
+function best(bs: Prefix[], beam: number): Prefix[] {
+  if (bs.length <= beam) return bs;
+  const kept: Prefix[] = [];
+  for (const b of bs) {
+    b.score = b.nextBlank + b.nextLabel;
+    if (kept.length === beam && !(b.score > kept[beam - 1].score)) continue;
+    let i = kept.length;
+    while (i > 0 && kept[i - 1].score < b.score) i--;
+    kept.splice(i, 0, b);
+    if (kept.length > beam) kept.pop();
+  }
+  return kept;
 }
 
 /**
@@ -284,23 +306,32 @@ export function align(scores: LineScores, labels: readonly number[]): Array<{ fi
   const S = 2 * labels.length + 1;
   const T = scores.frames;
   if (T === 0) return labels.length === 0 ? [] : undefined;
-  const symbol = (s: number) => (s % 2 === 0 ? BLANK : labels[(s - 1) / 2]);
+  const symbol = new Int32Array(S);
+  for (let s = 0; s < S; s++) symbol[s] = s % 2 === 0 ? BLANK : labels[(s - 1) / 2];
   const from = new Int32Array(T * S).fill(-1);
+  // Two columns of scores, swapped each column rather than one made per column.
   let score = new Float64Array(S).fill(NEG);
+  let next = new Float64Array(S);
   score[0] = scores.data[BLANK];
-  if (S > 1) score[1] = scores.data[symbol(1)];
+  if (S > 1) score[1] = scores.data[symbol[1]];
   for (let t = 1; t < T; t++) {
-    const next = new Float64Array(S).fill(NEG);
+    next.fill(NEG);
     for (let s = 0; s < S; s++) {
       let best = score[s];
       let arg = s;
-      if (s > 0 && score[s - 1] > best) [best, arg] = [score[s - 1], s - 1];
-      if (s > 1 && s % 2 === 1 && symbol(s) !== symbol(s - 2) && score[s - 2] > best) [best, arg] = [score[s - 2], s - 2];
+      if (s > 0 && score[s - 1] > best) {
+        best = score[s - 1];
+        arg = s - 1;
+      }
+      if (s > 1 && s % 2 === 1 && symbol[s] !== symbol[s - 2] && score[s - 2] > best) {
+        best = score[s - 2];
+        arg = s - 2;
+      }
       if (best === NEG) continue;
-      next[s] = best + scores.data[t * CLASSES + symbol(s)];
+      next[s] = best + scores.data[t * CLASSES + symbol[s]];
       from[t * S + s] = arg;
     }
-    score = next;
+    [score, next] = [next, score];
   }
   let s = S > 1 && score[S - 2] > score[S - 1] ? S - 2 : S - 1;
   if (score[s] === NEG) return undefined;
@@ -310,7 +341,7 @@ export function align(scores: LineScores, labels: readonly number[]): Array<{ fi
       const span = spans[(s - 1) / 2];
       span.first = t;
       if (span.last < 0) span.last = t;
-      if (span.peak < 0 || scores.data[t * CLASSES + symbol(s)] >= scores.data[span.peak * CLASSES + symbol(s)]) span.peak = t;
+      if (span.peak < 0 || scores.data[t * CLASSES + symbol[s]] >= scores.data[span.peak * CLASSES + symbol[s]]) span.peak = t;
     }
     if (t > 0) s = from[t * S + s];
   }
