@@ -120,25 +120,34 @@ export function logProbability(scores: LineScores, labels: readonly number[]): n
   return forward(probabilitiesOf(scores), scores.frames, labels);
 }
 
-/** A prefix of digits, as a node of the tree of every prefix one search made: prefixes that are equal are one node, so
- * a beam's extension finds the beam that already holds it without a string or a hash. The node holds its beam's sums
- * too, for the last column and the one being summed, so a column makes no objects but the prefixes it reaches first. */
+/** A prefix of digits, as a node of the tree of every prefix one search kept: prefixes that are equal are one node, so
+ * a beam's extension finds the beam that already holds it without a string or a hash. A node holds its beam's sums as
+ * of the last column kept. */
 interface Prefix {
   parent?: Prefix;
   /** Its last digit (−1 for the empty prefix): the last label of every alignment it sums. */
   digit: number;
   length: number;
-  /** The prefixes one digit longer, by their last digit, as far as made. */
+  /** The prefixes one digit longer, by their last digit, as far as kept. */
   longer?: Array<Prefix | undefined>;
-  /** The column whose sums `nextBlank` and `nextLabel` are. */
+  /** The column that last reached it, and its candidate there. */
   column: number;
-  /** P(prefix, the last column blank) and P(prefix, the last column its last digit), both × the column's scale: as of
-   * the last column kept, and as summed for the current one. */
+  slot: number;
+  /** P(prefix, the last column blank) and P(prefix, the last column its last digit), both × the column's scale. */
   blank: number;
   label: number;
-  nextBlank: number;
-  nextLabel: number;
-  /** blank + label of the current column, when the beams are ranked. */
+}
+
+/** A prefix one column reaches, with its sums there: a node already made, or a new one (`parent` + `digit`), made only if
+ * it is kept. Most of a column's extensions are not, so they cost no node and no garbage. */
+interface Candidate {
+  node: Prefix | undefined;
+  parent: Prefix | undefined;
+  digit: number;
+  length: number;
+  blank: number;
+  label: number;
+  /** blank + label, when the beams are ranked. */
   score: number;
 }
 
@@ -148,12 +157,28 @@ const prefixNode = (parent: Prefix | undefined, digit: number, length: number): 
   length,
   longer: undefined,
   column: -1,
+  slot: -1,
   blank: 0,
   label: 0,
-  nextBlank: 0,
-  nextLabel: 0,
-  score: 0,
 });
+
+/** The candidates of the column being summed, reused from column to column and search to search (a search runs
+ * synchronously from start to end). */
+const CANDIDATES: Candidate[] = [];
+
+/** Candidate `slot`, reset to `node`, or to a new prefix `parent` + `digit` when there is no node. */
+function candidate(slot: number, node: Prefix | undefined, parent: Prefix | undefined, digit: number, length: number): Candidate {
+  let c = CANDIDATES[slot];
+  if (!c) CANDIDATES.push((c = { node, parent, digit, length, blank: 0, label: 0, score: 0 }));
+  c.node = node;
+  c.parent = parent;
+  c.digit = digit;
+  c.length = length;
+  c.blank = 0;
+  c.label = 0;
+  c.score = 0;
+  return c;
+}
 
 /** A class below this probability in a column is not tried as the next digit there (the result's P stays exact). */
 const NEGLIGIBLE = 1e-8;
@@ -173,31 +198,51 @@ export function beamSearch(scores: LineScores, beam: number, opts: { length?: nu
   for (let t = 0; t < scores.frames; t++) {
     const row = t * CLASSES;
     const left = scores.frames - t - 1;
-    // This column's beams, in the order they were first reached (which the ranking keeps among equals).
-    const next: Prefix[] = [];
+    // This column's candidates, in the order they were first reached (which the ranking keeps among equals). A prefix
+    // is reached by its own beam staying, or by its parent's beam extending it: a node not made yet is no beam, so only
+    // its parent reaches it, once.
+    let count = 0;
+    const reach = (node: Prefix): Candidate => {
+      if (node.column !== t) {
+        node.column = t;
+        node.slot = count;
+        return candidate(count++, node, undefined, node.digit, node.length);
+      }
+      return CANDIDATES[node.slot];
+    };
     for (const b of beams) {
       const total = b.blank + b.label;
       const last = b.digit;
-      reach(next, t, b).nextBlank += total * p[row + BLANK];
-      if (last >= 0) b.nextLabel += b.label * p[row + last]; // a repeat merges
+      const stay = reach(b);
+      stay.blank += total * p[row + BLANK];
+      if (last >= 0) stay.label += b.label * p[row + last]; // a repeat merges
       if (length !== undefined && b.length >= length) continue;
       for (let c = 0; c < BLANK; c++) {
         const x = p[row + c];
         if (x < NEGLIGIBLE) continue;
         // After the same digit, a new one needs a blank between (else it merges): only the blank-ending part extends.
         const from = c === last ? b.blank : total;
-        if (from > 0) reach(next, t, longer(b, c)).nextLabel += from * x;
+        if (!(from > 0)) continue;
+        const made = b.longer?.[c];
+        (made ? reach(made) : candidate(count++, undefined, b, c, b.length + 1)).label += from * x;
       }
     }
-    const kept = length === undefined ? next : next.filter((b) => b.length + left >= length);
-    beams = prune(kept, beam, length !== undefined);
+    const kept =
+      length === undefined
+        ? best(CANDIDATES, count, beam)
+        : prune(
+            CANDIDATES.slice(0, count).filter((c) => c.length + left >= length),
+            beam,
+          );
     let top = 0;
-    for (const b of beams) top = Math.max(top, b.nextBlank + b.nextLabel);
+    for (const c of kept) top = Math.max(top, c.blank + c.label);
     if (top === 0) return [];
-    for (const b of beams) {
-      b.blank = b.nextBlank / top;
-      b.label = b.nextLabel / top;
-    }
+    beams = kept.map((c) => {
+      const node = c.node ?? longer(c.parent!, c.digit);
+      node.blank = c.blank / top;
+      node.label = c.label / top;
+      return node;
+    });
   }
   if (length !== undefined) beams = beams.filter((b) => b.length === length);
   return beams
@@ -206,17 +251,6 @@ export function beamSearch(scores: LineScores, beam: number, opts: { length?: nu
       return { labels, logP: forward(p, scores.frames, labels) };
     })
     .sort((a, b) => b.logP - a.logP);
-}
-
-/** `prefix` as one of column `t`'s beams: added to `next`, its sums from 0, the first time the column reaches it. */
-function reach(next: Prefix[], t: number, prefix: Prefix): Prefix {
-  if (prefix.column !== t) {
-    prefix.column = t;
-    prefix.nextBlank = 0;
-    prefix.nextLabel = 0;
-    next.push(prefix);
-  }
-  return prefix;
 }
 
 /** `prefix` followed by `digit`: the same node every time it is asked for. */
@@ -232,29 +266,34 @@ function labelsOf(prefix: Prefix): number[] {
   return labels;
 }
 
-/** The `beam` most likely of the current column, over all lengths or per length; equals keep their order. */
-function prune(beams: Prefix[], beam: number, perLength: boolean): Prefix[] {
-  if (!perLength) return best(beams, beam);
-  const byLength = new Map<number, Prefix[]>();
-  for (const b of beams) {
-    const same = byLength.get(b.length);
-    if (same) same.push(b);
-    else byLength.set(b.length, [b]);
+/** The `beam` most likely candidates of each length; equals keep their order. */
+function prune(candidates: Candidate[], beam: number): Candidate[] {
+  const byLength = new Map<number, Candidate[]>();
+  for (const c of candidates) {
+    const same = byLength.get(c.length);
+    if (same) same.push(c);
+    else byLength.set(c.length, [c]);
   }
-  return [...byLength.values()].flatMap((bs) => best(bs, beam));
+  return [...byLength.values()].flatMap((cs) => best(cs, cs.length, beam));
 }
 
-/** What a stable sort by score, best first, then the first `beam` would give, by insertion into the few kept. */
-function best(bs: Prefix[], beam: number): Prefix[] {
-  if (bs.length <= beam) return bs;
-  const kept: Prefix[] = [];
-  for (const b of bs) {
-    b.score = b.nextBlank + b.nextLabel;
-    if (kept.length === beam && !(b.score > kept[beam - 1].score)) continue;
-    let i = kept.length;
-    while (i > 0 && kept[i - 1].score < b.score) i--;
-    kept.splice(i, 0, b);
-    if (kept.length > beam) kept.pop();
+/** Of the first `count` candidates, what a stable sort by score, best first, then the first `beam` would give, by
+ * insertion into the few kept. */
+function best(cs: Candidate[], count: number, beam: number): Candidate[] {
+  if (count <= beam) return cs.slice(0, count);
+  const kept: Candidate[] = [];
+  for (let k = 0; k < count; k++) {
+    const c = cs[k];
+    c.score = c.blank + c.label;
+    if (kept.length === beam && !(c.score > kept[beam - 1].score)) continue;
+    // Inserted after every one at least as good (a stable order), the last pushed out once there are `beam`.
+    let i = kept.length < beam ? kept.length : beam - 1;
+    if (kept.length < beam) kept.push(c);
+    while (i > 0 && kept[i - 1].score < c.score) {
+      kept[i] = kept[i - 1];
+      i--;
+    }
+    kept[i] = c;
   }
   return kept;
 }
