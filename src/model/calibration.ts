@@ -21,11 +21,21 @@ export interface Calibration {
 
 /** softmax(log p ÷ T): the probabilities the logits ÷ T would give (log p is the logits less a constant). */
 export function withTemperature(p: ArrayLike<number>, temperature: number): number[] {
-  const logits = Array.from(p, (v) => Math.log(Math.max(v, 1e-30)) / temperature);
-  const top = Math.max(...logits);
-  const e = logits.map((l) => Math.exp(l - top));
-  const sum = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / sum);
+  // Plain loops, one array: the reader calls this for every candidate of every picture.
+  const n = p.length;
+  const out = new Array<number>(n);
+  let top = -Infinity;
+  for (let i = 0; i < n; i++) {
+    out[i] = Math.log(Math.max(p[i], 1e-30)) / temperature;
+    if (out[i] > top) top = out[i];
+  }
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    out[i] = Math.exp(out[i] - top);
+    sum += out[i];
+  }
+  for (let i = 0; i < n; i++) out[i] /= sum;
+  return out;
 }
 
 /** Mean negative log-likelihood of the labels under probabilities [n,10] at temperature T. */

@@ -41,7 +41,8 @@ export function createInference(slot: ModelSlot, options: BatcherOptions, observ
         observe.batch?.({ size: tensors.length, seconds: ortSeconds() });
         const served = { model: summaryOf(model.info), executionProvider: model.provider };
         return tensors.map((_, i) => {
-          const probabilities = Array.from(out.subarray(i * CLASSES, (i + 1) * CLASSES));
+          const probabilities = new Array<number>(CLASSES);
+          for (let k = 0; k < CLASSES; k++) probabilities[k] = out[i * CLASSES + k];
           return { digit: argmax(probabilities), probabilities, ...served };
         });
       }),
