@@ -38,10 +38,14 @@ export function createLineInference(
     (lines) =>
       slot.use(async (model) => {
         const width = Math.max(...lines.map((l) => l.width));
-        const input = new Float32Array(lines.length * LINE_ROWS * width); // zeros: black padding
-        lines.forEach((l, i) => {
-          for (let y = 0; y < LINE_ROWS; y++) input.set(l.data.subarray(y * l.width, (y + 1) * l.width), (i * LINE_ROWS + y) * width);
-        });
+        // A lone line is already the batch (ORT only reads its input); more are padded to the widest into one.
+        let input = lines[0].data;
+        if (lines.length > 1) {
+          input = new Float32Array(lines.length * LINE_ROWS * width); // zeros: black padding
+          lines.forEach((l, i) => {
+            for (let y = 0; y < LINE_ROWS; y++) input.set(l.data.subarray(y * l.width, (y + 1) * l.width), (i * LINE_ROWS + y) * width);
+          });
+        }
         const started = performance.now();
         const out = await model.run(input, lines.length, width);
         observe.batch?.({ size: lines.length, seconds: (performance.now() - started) / 1000 });
@@ -50,7 +54,8 @@ export function createLineInference(
         return lines.map((l, i) => {
           const own = lineFrames(l.width);
           const start = i * frames * LINE_CLASSES;
-          return { scores: { data: out.slice(start, start + own * LINE_CLASSES), frames: own }, ...served };
+          // A view, not a copy: each batch's output is its lines' own, and lives as long as their readings.
+          return { scores: { data: out.subarray(start, start + own * LINE_CLASSES), frames: own }, ...served };
         });
       }),
     { ...options, maxBatchSize: Math.min(options.maxBatchSize, LINE_BATCH_MAX), onQueueWait: observe.queueWait },
