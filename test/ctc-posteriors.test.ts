@@ -101,3 +101,37 @@ describe('digitPosteriors', () => {
     );
   });
 });
+
+describe('beamSearch with first', () => {
+  it('gives the full search’s most likely string, with and without a length, on real lines and random scores', async () => {
+    const { test } = loadMnist();
+    const sets: SetName[] = ['wide', 'touching', 'photos', 'canvas'];
+    let confident = 0;
+    const same = (scores: LineScores, length?: number) => {
+      const all = beamSearch(scores, LINE_BEAM, { length });
+      assert.deepEqual(beamSearch(scores, LINE_BEAM, { length, first: true }), all.slice(0, 1));
+      if (all.length > 1 && Math.exp(all[0].logP) > 0.5) confident++;
+    };
+    for (const [k, set] of sets.entries()) {
+      for (const sample of await makeSet(set, 4, 3700 + k, test)) {
+        const prepared = prepareLine((await decodeForReading(sample.picture, 40_000_000)).grey);
+        const scores = { data: await model.run(prepared.line.data, 1, prepared.line.width), frames: lineFrames(prepared.line.width) };
+        for (const length of [undefined, 1, sample.number.text.length]) same(scores, length);
+      }
+    }
+    // Random columns, from nearly flat to sharp: most strings there hold less than half of the lines' P.
+    let seed = 17;
+    const rng = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    for (let n = 0; n < 300; n++) {
+      const frames = 1 + Math.floor(rng() * 30);
+      const data = new Float32Array(frames * CLASSES);
+      for (let t = 0; t < frames; t++) {
+        const e = Array.from({ length: CLASSES }, () => Math.exp((1 + (n % 8)) * (rng() - 0.5)));
+        const z = e.reduce((a, b) => a + b, 0);
+        e.forEach((v, c) => (data[t * CLASSES + c] = Math.log(v / z)));
+      }
+      for (const length of [undefined, 2]) same({ data, frames }, length);
+    }
+    assert.ok(confident >= 8, `${confident} searches where one string holds over half of the P`);
+  });
+});

@@ -187,9 +187,10 @@ const NEGLIGIBLE = 1e-8;
  * CTC prefix beam search (Hannun et al. 2014, without a language model): the `beam` most likely prefixes after each
  * column, each with its probability summed over all its alignments seen so far. With `length`, only prefixes that
  * can still end with exactly that many digits are kept, and the beam is kept per prefix length, so strings of that
- * length always survive to the end. Returns the final strings, most likely first, each with its exact log P.
+ * length always survive to the end. Returns the final strings, most likely first, each with its exact log P (with
+ * `first`, only the most likely).
  */
-export function beamSearch(scores: LineScores, beam: number, opts: { length?: number } = {}): Decoded[] {
+export function beamSearch(scores: LineScores, beam: number, opts: { length?: number; first?: boolean } = {}): Decoded[] {
   const { length } = opts;
   const p = probabilitiesOf(scores);
   const root = prefixNode(undefined, -1, 0);
@@ -245,12 +246,28 @@ export function beamSearch(scores: LineScores, beam: number, opts: { length?: nu
     });
   }
   if (length !== undefined) beams = beams.filter((b) => b.length === length);
-  return beams
-    .map((b) => {
-      const labels = labelsOf(b);
-      return { labels, logP: forward(p, scores.frames, labels) };
-    })
-    .sort((a, b) => b.logP - a.logP);
+  // Every alignment collapses to one string, so the strings' P add up to the product of the columns' sums: one string
+  // with more than half of it (with room for rounding) is the most likely of all, and the rest need no forward sum.
+  const half = opts.first ? logTotal(p, scores.frames) - Math.LN2 + 1e-6 : Infinity;
+  const decoded: Decoded[] = [];
+  for (const b of beams) {
+    const labels = labelsOf(b);
+    decoded.push({ labels, logP: forward(p, scores.frames, labels) });
+    if (decoded[decoded.length - 1].logP > half) break;
+  }
+  decoded.sort((a, b) => b.logP - a.logP);
+  return opts.first ? decoded.slice(0, 1) : decoded;
+}
+
+/** log of Σ over every alignment of its P: the product over columns of each column's summed probabilities. */
+function logTotal(p: Float64Array, frames: number): number {
+  let log = 0;
+  for (let t = 0; t < frames; t++) {
+    let sum = 0;
+    for (let c = 0; c < CLASSES; c++) sum += p[t * CLASSES + c];
+    log += Math.log(sum);
+  }
+  return log;
 }
 
 /** `prefix` followed by `digit`: the same node every time it is asked for. */

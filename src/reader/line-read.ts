@@ -67,7 +67,7 @@ export interface LineReadOptions {
 /** The reading of one line's scores. Throws 422 no_digit_found when the model reads no digit (or not `length`). */
 export function readLineScores(raw: LineScores, prepared: PreparedLine, opts: LineReadOptions): LineReading {
   const scores = withTemperature(raw, opts.temperature);
-  const [best] = beamSearch(scores, opts.beam ?? LINE_BEAM, { length: opts.length });
+  const [best] = beamSearch(scores, opts.beam ?? LINE_BEAM, { length: opts.length, first: true });
   if (!best || best.labels.length === 0) throw new PreprocessError('no_digit_found', 'no digit could be read in the image');
   const logP = opts.length === undefined ? best.logP : best.logP - logProbabilityOfLength(scores, opts.length);
   const spans = align(scores, best.labels)!;
