@@ -23,6 +23,22 @@ export interface LineRecipe {
   extraFonts?: LineExtraFont[];
 }
 
+// The committed line model taken further on the widened composer (more photos, shadows, tinted and grey paper, low
+// contrast, poor JPEG, keystones, fonts at four sizes, wobbled strokes; #36 line3): a third of the lines in fonts.
+const WIDER: LineRecipe = {
+  name: 'wider',
+  optimizer: { name: 'adam', momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+  steps: 8000,
+  batchSize: 32,
+  lr: 0.0005,
+  schedule: 'cosine',
+  chunkBatches: 16,
+  passes: 3,
+  fontShare: 0.35,
+  warmStart: true,
+  seed: 13,
+};
+
 export const LINE_RECIPES: Record<'default' | 'continue' | 'wider' | 'fonts' | 'tiny', LineRecipe> = {
   default: {
     name: 'default',
@@ -52,37 +68,10 @@ export const LINE_RECIPES: Record<'default' | 'continue' | 'wider' | 'fonts' | '
     warmStart: true,
     seed: 11,
   },
-  // The committed line model taken further on the widened composer (more photos, shadows, tinted and grey paper, low
-  // contrast, poor JPEG, keystones, fonts at four sizes, wobbled strokes; #36 line3): a third of the lines in fonts.
-  wider: {
-    name: 'wider',
-    optimizer: { name: 'adam', momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
-    steps: 8000,
-    batchSize: 32,
-    lr: 0.0005,
-    schedule: 'cosine',
-    chunkBatches: 16,
-    passes: 3,
-    fontShare: 0.35,
-    warmStart: true,
-    seed: 13,
-  },
+  wider: WIDER,
   // The committed line model taken further as `wider` was, 10,000 steps, with six more fonts typed beside the training
   // fonts (#36, the fourth line model): the line model read the fonts it trained on far better than fonts it had not seen.
-  fonts: {
-    name: 'fonts',
-    optimizer: { name: 'adam', momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
-    steps: 10000,
-    batchSize: 32,
-    lr: 0.0005,
-    schedule: 'cosine',
-    chunkBatches: 16,
-    passes: 3,
-    fontShare: 0.35,
-    warmStart: true,
-    seed: 17,
-    extraFonts: Object.keys(LINE_EXTRA_FONTS) as LineExtraFont[],
-  },
+  fonts: { ...WIDER, name: 'fonts', steps: 10000, seed: 17, extraFonts: Object.keys(LINE_EXTRA_FONTS) as LineExtraFont[] },
   // For tests: a few steps of small batches, to see the loss fall and the export load.
   tiny: {
     name: 'tiny',
