@@ -7,7 +7,14 @@ import * as ort from 'onnxruntime-node';
 import { normaliseLine } from '../src/imaging/line.js';
 import { resample } from '../src/imaging/resample.js';
 import { BLANK, LINE_CLASSES, LINE_INPUT, LINE_SCORES, lineFrames, lineParamCount } from '../src/model/line.js';
-import { buildLineForward, buildLineGradient, buildLineInference, DLOGITS, unflattenLineParams } from '../src/model/line-graphs.js';
+import {
+  buildLineEnsembleInference,
+  buildLineForward,
+  buildLineGradient,
+  buildLineInference,
+  DLOGITS,
+  unflattenLineParams,
+} from '../src/model/line-graphs.js';
 import { createRng } from '../src/model/random.js';
 import { PARAMS_INPUT } from '../src/model/train-step.js';
 import { ctcBatch } from '../src/train/ctc.js';
@@ -46,6 +53,24 @@ describe('line model graphs', () => {
         assert.ok(Math.abs(mass - 1) < 1e-4, `row ${r} is not a distribution (${mass})`);
       }
     }
+  });
+
+  it("an ensemble graph answers each column's mean of its members' probabilities, as log-probabilities", async () => {
+    const members = [warmStartFromLenet('models/lenet.onnx').params, randomStart(5).params].map(unflattenLineParams);
+    const ensemble = buildLineEnsembleInference(members, {});
+    const width = 57;
+    const line = new ort.Tensor('float32', lineOf(2, width, width), [2, 1, 28, width]);
+    const [a, b, e] = await Promise.all(
+      [buildLineInference(members[0], {}), buildLineInference(members[1], {}), ensemble].map(
+        async (graph) => (await run(graph, { [LINE_INPUT]: line }))[LINE_SCORES].data as Float32Array,
+      ),
+    );
+    assert.equal(e.length, 2 * lineFrames(width) * LINE_CLASSES);
+    for (let i = 0; i < e.length; i++) {
+      const want = Math.log((Math.exp(a[i]) + Math.exp(b[i])) / 2);
+      assert.ok(Math.abs(e[i] - want) < 1e-5, `score ${i}: ${e[i]} against ${want}`);
+    }
+    assert.throws(() => buildLineEnsembleInference(members.slice(0, 1), {}), /at least two/);
   });
 
   it("the gradient graph seeded with CTC's dlogits is the gradient of the CTC loss (finite differences)", async () => {
