@@ -1,7 +1,7 @@
 // `npm run line:ensemble -- --out models/line.onnx A.onnx B.onnx …`: trained line models written as one (their
 // per-column probabilities averaged), with a card naming each member. Fit its temperature afterwards
 // (`tsx scripts/compare-readers.ts --line OUT --role calibration --record`), as for any new line model.
-import { parseArgs } from 'node:util';
+import { cliArgs } from '../model/cli-args.js';
 import { ModelWeightsError } from '../model/model-weights.js';
 import { exportLineEnsemble } from './line-ensemble.js';
 
@@ -10,17 +10,8 @@ const USAGE = `usage: npm run line:ensemble -- --out OUT.onnx MEMBER.onnx MEMBER
   example: npm run line:ensemble -- --out checkpoints/line-ensemble.onnx models/line.onnx checkpoints/line-candidate.onnx`;
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (err) {
-    console.error(`error: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = cliArgs(argv, { out: { type: 'string' } }, USAGE);
+  if (typeof parsed === 'number') return parsed;
   const { out } = parsed.values;
   if (!out || parsed.positionals.length < 2) {
     console.error(USAGE);
