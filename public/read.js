@@ -75,7 +75,12 @@ async function read(blob) {
       const noDigit = body.error?.code === 'no_digit_found';
       return say(noDigit ? 'No number yet: write one.' : (body.error?.message ?? `error ${res.status}`), !noDigit);
     }
-    showReading(body.text, `${(100 * body.confidence).toFixed(1)}% sure of the whole number`);
+    // combined's 0 is not a probability: its two readers read the picture differently (the answer is the likelier one).
+    const disagree = body.reader === 'combined' && body.confidence === 0;
+    showReading(
+      body.text,
+      disagree ? 'The two readers disagree: check this reading' : `${(100 * body.confidence).toFixed(1)}% sure of the whole number`,
+    );
     showBoxes(body.digits);
     say(`${body.digits.length} digit${body.digits.length === 1 ? '' : 's'} · model ${body.model.name} ${body.model.version}`);
   } catch (err) {

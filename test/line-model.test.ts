@@ -2,16 +2,28 @@
 // same weights, the contract's shapes, and the whole gradient (CTC outside the graph, backward inside) against finite
 // differences of the loss.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { normaliseLine } from '../src/imaging/line.js';
 import { resample } from '../src/imaging/resample.js';
 import { BLANK, LINE_CLASSES, LINE_INPUT, LINE_SCORES, lineFrames, lineParamCount } from '../src/model/line.js';
-import { buildLineForward, buildLineGradient, buildLineInference, DLOGITS, unflattenLineParams } from '../src/model/line-graphs.js';
+import {
+  buildLineEnsembleInference,
+  buildLineForward,
+  buildLineGradient,
+  buildLineInference,
+  DLOGITS,
+  unflattenLineParams,
+} from '../src/model/line-graphs.js';
 import { createRng } from '../src/model/random.js';
 import { PARAMS_INPUT } from '../src/model/train-step.js';
 import { ctcBatch } from '../src/train/ctc.js';
 import { randomStart, warmStartFromLenet } from '../src/train/lines/warm-start.js';
+import { runCli } from './helpers/cli.js';
 
 const lineOf = (n: number, width: number, seed: number) => {
   const rng = createRng(seed);
@@ -46,6 +58,53 @@ describe('line model graphs', () => {
         assert.ok(Math.abs(mass - 1) < 1e-4, `row ${r} is not a distribution (${mass})`);
       }
     }
+  });
+
+  it("an ensemble graph answers each column's mean of its members' probabilities, as log-probabilities", async () => {
+    const members = [warmStartFromLenet('models/lenet.onnx').params, randomStart(5).params].map(unflattenLineParams);
+    const ensemble = buildLineEnsembleInference(members, {});
+    const width = 57;
+    const line = new ort.Tensor('float32', lineOf(2, width, width), [2, 1, 28, width]);
+    const [a, b, e] = await Promise.all(
+      [buildLineInference(members[0], {}), buildLineInference(members[1], {}), ensemble].map(
+        async (graph) => (await run(graph, { [LINE_INPUT]: line }))[LINE_SCORES].data as Float32Array,
+      ),
+    );
+    assert.equal(e.length, 2 * lineFrames(width) * LINE_CLASSES);
+    for (let i = 0; i < e.length; i++) {
+      const want = Math.log((Math.exp(a[i]) + Math.exp(b[i])) / 2);
+      assert.ok(Math.abs(e[i] - want) < 1e-5, `score ${i}: ${e[i]} against ${want}`);
+    }
+    assert.throws(() => buildLineEnsembleInference(members.slice(0, 1), {}), /at least two/);
+  });
+
+  it('npm run line:ensemble writes the members as one model and a card naming them; a model that is no line model is a clear error', async () => {
+    // The committed line model with itself: the mean of two equal distributions is the distribution.
+    const dir = mkdtempSync(path.join(tmpdir(), 'line-ensemble-'));
+    const out = path.join(dir, 'ensemble.onnx');
+    const made = await runCli('src/train/line-ensemble-cli.ts', ['--out', out, 'models/line.onnx', 'models/line.onnx']);
+    assert.equal(made.code, 0, made.stderr);
+    const card = JSON.parse(readFileSync(path.join(dir, 'ensemble.json'), 'utf8'));
+    const sha = createHash('sha256').update(readFileSync('models/line.onnx')).digest('hex');
+    assert.deepEqual(
+      card.members.map((m: { sha256: string }) => m.sha256),
+      [sha, sha],
+    );
+    assert.equal(card.sha256, createHash('sha256').update(readFileSync(out)).digest('hex'));
+    const width = 80;
+    const line = new ort.Tensor('float32', lineOf(1, width, width), [1, 1, 28, width]);
+    const [one, two] = await Promise.all(
+      [readFileSync('models/line.onnx'), readFileSync(out)].map(
+        async (bytes) => (await run(bytes, { [LINE_INPUT]: line }))[LINE_SCORES].data as Float32Array,
+      ),
+    );
+    for (let i = 0; i < one.length; i++) assert.ok(Math.abs(one[i] - two[i]) < 1e-5, `score ${i}: ${two[i]} against ${one[i]}`);
+    const notLine = await runCli('src/train/line-ensemble-cli.ts', ['--out', out, 'models/line.onnx', 'models/lenet.onnx']);
+    assert.equal(notLine.code, 2);
+    assert.match(notLine.stderr, /models\/lenet\.onnx: no \S+ of shape \[/);
+    const alone = await runCli('src/train/line-ensemble-cli.ts', ['--out', out, 'models/line.onnx']);
+    assert.equal(alone.code, 2);
+    assert.match(alone.stderr, /usage: npm run line:ensemble/);
   });
 
   it("the gradient graph seeded with CTC's dlogits is the gradient of the CTC loss (finite differences)", async () => {

@@ -174,6 +174,8 @@ describe('the committed models on the held-out composer (CI subset)', () => {
         } else {
           disagreements++;
           assert.deepEqual([C.text, C.confidence], [S && S.confidence > L.confidence ? S.text : L.text, 0]);
+          // Either reader's answer, with its digits, boxes and model, is the contract's /read answer.
+          assertMatchesContract('/read', 'post', 200, C);
         }
       }
       assert.ok(disagreements > 0, 'no picture on which the two readers disagree: the combination was not exercised');

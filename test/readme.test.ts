@@ -145,6 +145,8 @@ describe('every command-line tool', () => {
     ['src/train/eval-cli.ts', /--device/],
     ['src/train/cli.ts', /--epochs/],
     ['src/train/line-cli.ts', /--steps/],
+    ['src/train/line-ensemble-cli.ts', /--out/],
+    ['src/train/calibrate-cli.ts', /--count/],
   ] as const) {
     it(`${script} --help prints its usage and exits 0`, async () => {
       const result = await runCli(script, ['--help']);
@@ -174,7 +176,7 @@ describe("the README's layout", () => {
       [],
     );
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
-    for (const name of ['train', 'eval', 'calibrate', 'predict']) {
+    for (const name of ['train', 'eval', 'calibrate', 'predict', 'train:line', 'line:ensemble']) {
       const file = /dist\/(\w+)\/([\w-]+)\.js/.exec(pkg.scripts[name])!;
       const at = layout.indexOf(`\`src/${file[1]}/\``);
       const next = layout.indexOf('\n- ', at);

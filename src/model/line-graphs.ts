@@ -97,16 +97,42 @@ export function buildLineUpdate(optimizer: OptimizerConfig, shards: number): Lin
   return { bytes, hyperInputs, slots };
 }
 
+/** One model's trained weights as initializers, named with `prefix`. */
+function frozen(params: Params, prefix = '') {
+  return LINE_PARAMS.map((p) => {
+    const values = params.get(p.name);
+    if (!values) throw new Error(`missing parameter ${p.name}`);
+    return makeTensor(`${prefix}${p.name}`, p.shape, values);
+  });
+}
+
 /** The served model: line → scores, with the trained weights frozen in as initializers. */
 export function buildLineInference(params: Params, metadata: Record<string, string>): Uint8Array {
   const t = new Tape();
   t.rename(toScores(t, lineForward(t, LINE_INPUT)), LINE_SCORES);
-  const weights = LINE_PARAMS.map((p) => {
-    const values = params.get(p.name);
-    if (!values) throw new Error(`missing parameter ${p.name}`);
-    return makeTensor(p.name, p.shape, values);
-  });
   const doc = 'LeNet swept along a line of digits, scored per column for CTC: see models/line.json for its card.';
+  return model(t, 'line', [lineInput()], [scoresInfo(LINE_SCORES)], [...frozen(params), ...t.constants], doc, metadata);
+}
+
+/**
+ * Several trained line models as one served model with the same contract: each member scores the line, and each
+ * column's class probabilities are their mean, as log-probabilities: log Σ exp(sₖ) − log K, taken from the largest
+ * sₖ (log-sum-exp) so that a class every member thinks impossible stays finite. The members share one frame grid (the
+ * same architecture), so their columns are the same windows of the line.
+ */
+export function buildLineEnsembleInference(members: Params[], metadata: Record<string, string>): Uint8Array {
+  if (members.length < 2) throw new Error('an ensemble needs at least two line models');
+  const t = new Tape();
+  const scores = members.map((_, k) => toScores(t, lineForward(t, LINE_INPUT, `m${k}.`)));
+  const top = t.op('Max', scores);
+  const sum = t.op(
+    'Sum',
+    scores.map((s) => t.op('Exp', [t.op('Sub', [s, top])])),
+  );
+  const mean = t.op('Sub', [t.op('Log', [sum]), t.constant([Math.log(members.length)], [])]);
+  t.rename(t.op('Add', [top, mean]), LINE_SCORES);
+  const weights = members.flatMap((params, k) => frozen(params, `m${k}.`));
+  const doc = `${members.length} line models, each LeNet swept along a line, their per-column probabilities averaged: see models/line.json.`;
   return model(t, 'line', [lineInput()], [scoresInfo(LINE_SCORES)], [...weights, ...t.constants], doc, metadata);
 }
 

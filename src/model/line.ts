@@ -47,14 +47,16 @@ export const lineParamCount = (): number => LINE_PARAMS.reduce((sum, p) => sum +
 /**
  * Emits the forward pass from a line batch [N,1,28,W] to per-column logits [N,11,1,T] (NCHW, as the convolutions
  * leave them); parameters are values named as in LINE_PARAMS. ReLU after every layer, pooled before the activation
- * as lenet.ts's `lenet5` layout does (the same values), so LeNet's trained weights carry over unchanged.
+ * as lenet.ts's `lenet5` layout does (the same values), so LeNet's trained weights carry over unchanged. `prefix`
+ * names one member's parameters where a graph holds several (an ensemble: line-graphs.ts).
  */
-export function lineForward(t: Tape, line: Value): Value {
-  let x = t.relu(t.maxPool2(t.conv(line, 'conv1.weight', 'conv1.bias')));
-  x = t.relu(t.maxPool2(t.conv(x, 'conv2.weight', 'conv2.bias')));
-  x = t.relu(t.conv(x, 'conv3.weight', 'conv3.bias'));
-  x = t.relu(t.conv(x, 'fc1.weight', 'fc1.bias'));
-  return t.conv(x, 'fc2.weight', 'fc2.bias');
+export function lineForward(t: Tape, line: Value, prefix = ''): Value {
+  const layer = (x: Value, name: string) => t.conv(x, `${prefix}${name}.weight`, `${prefix}${name}.bias`);
+  let x = t.relu(t.maxPool2(layer(line, 'conv1')));
+  x = t.relu(t.maxPool2(layer(x, 'conv2')));
+  x = t.relu(layer(x, 'conv3'));
+  x = t.relu(layer(x, 'fc1'));
+  return layer(x, 'fc2');
 }
 
 /** Logits [N,11,1,T] → log-probabilities [N,T,11]: the served layout. Not differentiated (CTC's gradient is taken

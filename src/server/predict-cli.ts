@@ -2,7 +2,7 @@
 // model but no server. Prints each file's digit and its ten probabilities as a small bar chart. With --read, each file
 // is a whole number, read as POST /read reads it: the number, and each digit's confidence and box.
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { cliArgs } from '../model/cli-args.js';
 import { argmax } from '../model/lenet.js';
 import { ConfigError, loadConfig } from './config.js';
 import { loadModel, ModelLoadError, runEach } from './model.js';
@@ -32,25 +32,8 @@ const USAGE = `usage: npm run predict -- [--read] FILE [FILE…] [--json]
 const bar = (p: number, width = 40) => '█'.repeat(Math.round(p * width)).padEnd(width, '·');
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        read: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    console.error(`error: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = cliArgs(argv, { json: { type: 'boolean', default: false }, read: { type: 'boolean', default: false } }, USAGE);
+  if (typeof parsed === 'number') return parsed;
   if (parsed.positionals.length === 0) {
     console.error(USAGE);
     return 2;

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { cliArgs } from '../model/cli-args.js';
 import * as ort from 'onnxruntime-node';
 import { ece, fitTemperature, nll, recordCalibration } from '../model/calibration.js';
 import { batchShape, CLASSES, INPUT_NAME, PIXELS, PROBABILITIES } from '../model/input-contract.js';
@@ -17,22 +17,8 @@ const USAGE = `usage: npm run calibrate -- MODEL.onnx [--count 5000] [--data DIR
   example: npm run calibrate -- models/lenet.onnx`;
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    const options = {
-      count: { type: 'string', default: '5000' },
-      data: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    } as const;
-    parsed = parseArgs({ args: argv, allowPositionals: true, options });
-  } catch (err) {
-    console.error(`error: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = cliArgs(argv, { count: { type: 'string', default: '5000' }, data: { type: 'string' } }, USAGE);
+  if (typeof parsed === 'number') return parsed;
   const [modelPath] = parsed.positionals;
   const count = Number(parsed.values.count);
   if (!modelPath || parsed.positionals.length > 1 || !Number.isInteger(count) || count < 100) {

@@ -2,7 +2,7 @@
 // confusion matrix of any model with the served input contract, on the MNIST test set; with --robust, also its accuracy
 // on distorted copies of it (robustness.ts).
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { cliArgs } from '../model/cli-args.js';
 import { z } from 'zod';
 import { INPUT_NAME, LOGITS } from '../model/input-contract.js';
 import { DEVICES, openSession } from '../model/session.js';
@@ -22,27 +22,14 @@ const USAGE = `usage: npm run eval -- [MODEL.onnx] [--data DIR] [--device auto|c
 const Device = z.enum(DEVICES);
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        data: { type: 'string' },
-        device: { type: 'string', default: 'auto' },
-        robust: { type: 'boolean', default: false },
-        limit: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    console.error(`error: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const options = {
+    data: { type: 'string' },
+    device: { type: 'string', default: 'auto' },
+    robust: { type: 'boolean', default: false },
+    limit: { type: 'string' },
+  } as const;
+  const parsed = cliArgs(argv, options, USAGE);
+  if (typeof parsed === 'number') return parsed;
   const [model = 'models/lenet.onnx', ...rest] = parsed.positionals;
   const device = Device.safeParse(parsed.values.device);
   const limit = z.coerce.number().int().positive().optional().safeParse(parsed.values.limit);

@@ -85,6 +85,7 @@ export async function trainLine(ckpt: LineCheckpoint, opts: LineTrainOptions): P
       batches: recipe.chunkBatches,
       batchSize: recipe.batchSize,
       fontShare: recipe.fontShare,
+      extraFonts: recipe.extraFonts ?? [],
     },
     opts.dataWorkers ?? 1,
   );

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import { loadMnist } from '../mnist.js';
-import { trainingFontDigits, TRAINING_POINTS } from './glyphs.js';
+import { trainingFontDigits, TRAINING_POINTS, type LineExtraFont } from './glyphs.js';
 import { trainingChunk, type LineBatch } from './training-line.js';
 
 export interface DataWorkerInit {
@@ -12,6 +12,8 @@ export interface DataWorkerInit {
   batches: number;
   batchSize: number;
   fontShare: number;
+  /** The recipe's fonts beyond the training fonts. */
+  extraFonts: LineExtraFont[];
 }
 export type DataRequest = { chunk: number };
 export type DataReply = { ready: true; fonts: number } | { chunk: number; batches: LineBatch[] } | { error: string };
@@ -22,7 +24,7 @@ sharp.concurrency(1);
 const port = parentPort!;
 try {
   const mnist = loadMnist(init.mnistDir).train;
-  const fonts = await trainingFontDigits();
+  const fonts = await trainingFontDigits(init.extraFonts);
   const sources = { mnist, fonts, fontShare: init.fontShare };
   port.postMessage({ ready: true, fonts: fonts.length / TRAINING_POINTS.length } satisfies DataReply);
   port.on('message', async ({ chunk }: DataRequest) => {

@@ -54,10 +54,36 @@ export const fontDigits = (family: string) => fontDigitsAt(family, 64);
  * widths, so each size is a variant of the font's glyphs. */
 export const TRAINING_POINTS = [28, 44, 64, 96];
 
-/** The training fonts' digits at every TRAINING_POINTS size (missing fonts left out). */
-export async function trainingFontDigits(): Promise<Array<{ glyphs: Glyph[]; unit: number }>> {
+/** Fonts only the line model trains on, beyond TRAINING_FONTS (#36, the fourth line model; docs/performance.md), each
+ * with the Debian package that holds it: in neither of CONTRACTS.md's lists, no spare font (src/synth) nor a sibling of
+ * one. TRAINING_FONTS stays as it is: the validation generator and the other trainers read it. */
+export const LINE_EXTRA_FONTS = {
+  'Comic Neue': 'fonts-comic-neue',
+  'Dancing Script': 'fonts-dancingscript',
+  'Lobster Two': 'fonts-lobster',
+  GNUTypewriter: 'fonts-gnutypewriter',
+  OpenDyslexic: 'fonts-opendyslexic',
+  AoyagiKouzanFontT: 'fonts-aoyagi-kouzan-t',
+} as const;
+export type LineExtraFont = keyof typeof LINE_EXTRA_FONTS;
+
+/** The training fonts' digits at every TRAINING_POINTS size (missing ones left out), then `extra`'s: a recipe that
+ * names an extra font is about that font, so one that is missing stops the run rather than train on pango's fallback. */
+export async function trainingFontDigits(extra: readonly LineExtraFont[] = []): Promise<Array<{ glyphs: Glyph[]; unit: number }>> {
   const typed = await Promise.all(TRAINING_FONTS.flatMap((f) => TRAINING_POINTS.map((points) => fontDigitsAt(f, points))));
-  return typed.filter((f) => f !== undefined);
+  const more = await Promise.all(
+    extra.flatMap((f) =>
+      TRAINING_POINTS.map(async (points) => {
+        const digits = await fontDigitsAt(f, points);
+        if (!digits) {
+          const pkg = LINE_EXTRA_FONTS[f] ?? 'unknown';
+          throw new Error(`the line recipe's font "${f}" is not installed (pango would draw its fallback): apt-get install ${pkg}`);
+        }
+        return digits;
+      }),
+    ),
+  );
+  return [...typed.filter((f) => f !== undefined), ...more];
 }
 
 /** As fontDigits, typed `points` high (small sizes are hinted to other shapes and stroke widths). */

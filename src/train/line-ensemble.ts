@@ -1,0 +1,94 @@
+// Several trained line models written as one served line model (src/model/line-graphs.ts buildLineEnsembleInference)
+// with a card that names each member, each file written atomically (a temp file renamed over the old one).
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import type { Params } from '../model/init.js';
+import { LINE_INPUT, LINE_INPUT_DESCRIPTION, LINE_PARAMS, LINE_SCORES, LINE_SCORES_DESCRIPTION, lineParamCount } from '../model/line.js';
+import { buildLineEnsembleInference } from '../model/line-graphs.js';
+import { cardPathFor } from '../model/model-files.js';
+import { modelWeights, readModelFile, ModelWeightsError } from '../model/model-weights.js';
+import { OPSET } from '../model/onnx-builder.js';
+import { LINE_LABELS, LINE_NORMALISATION } from './line-export.js';
+
+export interface EnsembleMember {
+  file: string;
+  sha256: string;
+  /** From the member's own card, where it has one. */
+  version?: string;
+  recipe?: string;
+  trainingSeconds?: number;
+  cpuSeconds?: number;
+}
+
+/** One exported line model's weights, each checked against the line model's shapes. */
+export function lineModelParams(file: string): { params: Params; member: EnsembleMember } {
+  const { bytes, sha256 } = readModelFile(file);
+  const weights = modelWeights(bytes, file);
+  const params: Params = new Map();
+  for (const p of LINE_PARAMS) {
+    const w = weights.get(p.name);
+    if (!w || w.dims.join() !== p.shape.join())
+      throw new ModelWeightsError(`${file}: no ${p.name} of shape [${p.shape.join(', ')}] (not a line model exported by this project?)`);
+    params.set(p.name, w.values);
+  }
+  let card: { version?: string; recipe?: { name?: string }; trainingSeconds?: number; cpuSeconds?: number } = {};
+  try {
+    card = JSON.parse(readFileSync(cardPathFor(file), 'utf8'));
+  } catch {
+    // a member without a card is still a model; the ensemble's card then names it by file and sha256 alone
+  }
+  const member: EnsembleMember = {
+    file,
+    sha256,
+    ...(card.version ? { version: card.version } : {}),
+    ...(card.recipe?.name ? { recipe: card.recipe.name } : {}),
+    ...(card.trainingSeconds ? { trainingSeconds: card.trainingSeconds } : {}),
+    ...(card.cpuSeconds ? { cpuSeconds: card.cpuSeconds } : {}),
+  };
+  return { params, member };
+}
+
+/** Writes the ensemble of `memberFiles` to `modelPath` and its card beside it; returns the card. */
+export async function exportLineEnsemble(modelPath: string, memberFiles: string[], command: string) {
+  const members = memberFiles.map(lineModelParams);
+  const createdAt = new Date().toISOString();
+  const version = `ensemble-${createdAt.slice(0, 10).replaceAll('-', '')}-${members.map((m) => m.member.sha256.slice(0, 8)).join('-')}`;
+  const metadata = {
+    name: 'line',
+    version,
+    labels: JSON.stringify(LINE_LABELS),
+    input: `${LINE_INPUT}: ${LINE_INPUT_DESCRIPTION}`,
+    outputs: `${LINE_SCORES}: ${LINE_SCORES_DESCRIPTION}`,
+    members: JSON.stringify(members.map((m) => m.member)),
+    created_at: createdAt,
+    command,
+  };
+  const bytes = buildLineEnsembleInference(
+    members.map((m) => m.params),
+    metadata,
+  );
+  const card = {
+    name: 'line',
+    version,
+    file: path.basename(modelPath),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    bytes: bytes.length,
+    opset: OPSET,
+    parameters: members.length * lineParamCount(),
+    input: { name: LINE_INPUT, contract: LINE_INPUT_DESCRIPTION, normalisation: LINE_NORMALISATION },
+    output: { name: LINE_SCORES, contract: LINE_SCORES_DESCRIPTION },
+    labels: LINE_LABELS,
+    blank: 10,
+    ensemble: 'each column: the mean of the members’ class probabilities, as log-probabilities (src/model/line-graphs.ts)',
+    members: members.map((m) => m.member),
+    trainingSeconds: members.reduce((s, m) => s + (m.member.trainingSeconds ?? 0), 0),
+    cpuSeconds: members.reduce((s, m) => s + (m.member.cpuSeconds ?? 0), 0),
+    command,
+    createdAt,
+  };
+  await writeFileAtomic(modelPath, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  await writeFileAtomic(cardPathFor(modelPath), JSON.stringify(card, null, 2) + '\n');
+  return card;
+}
