@@ -138,6 +138,41 @@ describe('POST /read with the line model', () => {
   });
 });
 
+describe('combined where the line model refuses what the segmentation reader read', () => {
+  it("a line too long at the model's height: the segmentation reader's reading at confidence 0, not a 422", async () => {
+    // 15 digits 48 px tall, 12 heights apart (decoded at 2,048 px wide): ~2,430 columns at the line model's 20 rows, over
+    // LINE_MAX_WIDTH (2,048).
+    const picture = await paperPng(
+      compose(
+        Array.from({ length: 15 }, (_, i) => mnistGlyph(mnist, 40 + i)),
+        48,
+        () => 12,
+        seeded(7),
+        20,
+      ),
+    );
+    const lineOnly = await post(app, picture);
+    assert.equal(lineOnly.statusCode, 422, lineOnly.body);
+    assert.equal(lineOnly.json().error.code, 'too_many_digits');
+    const built = (READER: 'segmentation' | 'combined') =>
+      buildApp(loadConfig({ LOG_LEVEL: 'silent', EXECUTION_PROVIDER: 'cpu', READER }), { logger: false, model: app.modelSlot.current });
+    const [segmentation, combined] = await Promise.all([built('segmentation'), built('combined')]);
+    try {
+      const S = await post(segmentation, picture);
+      assert.equal(S.statusCode, 200, S.body);
+      assert.equal(S.json().text.length, 15);
+      const C = await post(combined, picture);
+      assert.equal(C.statusCode, 200, C.body);
+      assertMatchesContract('/read', 'post', 200, C.json());
+      assert.deepEqual([C.json().text, C.json().confidence, C.json().reader], [S.json().text, 0, 'combined']);
+      assert.deepEqual(C.json().model, S.json().model);
+    } finally {
+      await segmentation.close();
+      await combined.close();
+    }
+  });
+});
+
 // Floors on the first HELD_OUT_CI_COUNT pictures of each held-out set (the report's own pictures and seed), for the
 // line model, the segmentation reader and the shipped combined reader: the committed models read 97, 103 and 110 of
 // these 120 (81, 86 and 92 %; docs/performance.md has the whole report). The floors sit about eight points under, so

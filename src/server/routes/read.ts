@@ -182,9 +182,20 @@ const read: FastifyPluginAsync = async (app) => {
       // the line model never reads it.
       const { classify, answered } = classifier();
       const parts = await partsForCombining(app, image, length, classify);
-      if ('error' in parts.line) throw parts.line.error;
       const segmented = 'reading' in parts.segmented ? parts.segmented.reading : undefined;
-      const line = await readWithLineModel(app, parts.line.prepared, parts.scale, { length, debug });
+      const line =
+        'error' in parts.line
+          ? parts.line.error
+          : await readWithLineModel(app, parts.line.prepared, parts.scale, { length, debug }).catch((err: unknown) => {
+              if (err instanceof PreprocessError) return err;
+              throw err;
+            });
+      if (line instanceof PreprocessError) {
+        // The line model refused what the segmentation reader read (a line too long at the model's height, no string
+        // of `length` digits): a disagreement like any other, answered by the reader that read it, at confidence 0.
+        if (!segmented) throw line;
+        return { ...(await segmentationAnswer(segmented, answered(), debug)), confidence: 0, reader };
+      }
       const answer = combine(segmented, line);
       if (answer.from === 'line') return { ...line, confidence: answer.confidence, reader };
       return { ...(await segmentationAnswer(answer.reading, answered(), debug)), confidence: answer.confidence, reader };
