@@ -156,8 +156,8 @@ const judge = (r: Row, reader: Reader, withLength: boolean): Judged => {
   const [s, l] = withLength ? [r.SN, r.LN] : [r.S, r.L];
   if (reader === 'S') return { right: s.text === r.truth, confidence: s.confidence };
   if (reader === 'L') return { right: l.text === r.truth, confidence: l.confidence };
-  const { reading, confidence } = combine(s.text === '' ? undefined : s, l);
-  return { right: reading.text === r.truth, confidence };
+  const answer = combine(s.text === '' ? undefined : s, l.text === '' ? undefined : l);
+  return { right: answer?.reading.text === r.truth, confidence: answer?.confidence ?? 0 };
 };
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const READERS: Reader[] = ['S', 'L', 'C'];

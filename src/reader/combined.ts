@@ -58,11 +58,13 @@ interface Scored {
 /** The combined reader's answer from its two readings: where both read the same string, the line model's reading at
  * its confidence; where they differ, the string of the reader more confident of its own, at confidence 0 — a
  * disagreement is never accepted without a person, and the one picked is the likelier to be right (docs/performance.md,
- * "When the two readers disagree"). A segmentation reader that read nothing leaves the line model's string. */
+ * "When the two readers disagree"). A reader that read nothing (undefined) disagrees with one that read something,
+ * which then answers; undefined when neither read anything. */
 export function combine<S extends Scored, L extends Scored>(
   segmented: S | undefined,
-  line: L,
-): { from: 'line'; reading: L; confidence: number } | { from: 'segmentation'; reading: S; confidence: number } {
+  line: L | undefined,
+): { from: 'line'; reading: L; confidence: number } | { from: 'segmentation'; reading: S; confidence: number } | undefined {
+  if (line === undefined) return segmented && { from: 'segmentation', reading: segmented, confidence: 0 };
   if (segmented?.text === line.text) return { from: 'line', reading: line, confidence: line.confidence };
   if (segmented !== undefined && segmented.confidence > line.confidence) return { from: 'segmentation', reading: segmented, confidence: 0 };
   return { from: 'line', reading: line, confidence: 0 };

@@ -23,4 +23,10 @@ describe('combine', () => {
     assert.deepEqual(combine({ text: '1', confidence: 0.4 }, line), { from: 'line', reading: line, confidence: 0 });
     assert.deepEqual(combine(undefined, line), { from: 'line', reading: line, confidence: 0 });
   });
+
+  it("answers the segmentation reader's reading at confidence 0 where the line model read nothing; nothing where neither did", () => {
+    const segmented = { text: '1', confidence: 0.99 };
+    assert.deepEqual(combine(segmented, undefined), { from: 'segmentation', reading: segmented, confidence: 0 });
+    assert.equal(combine(undefined, undefined), undefined);
+  });
 });

@@ -190,14 +190,11 @@ const read: FastifyPluginAsync = async (app) => {
               if (err instanceof PreprocessError) return err;
               throw err;
             });
-      if (line instanceof PreprocessError) {
-        // The line model refused what the segmentation reader read (a line too long at the model's height, no string
-        // of `length` digits): a disagreement like any other, answered by the reader that read it, at confidence 0.
-        if (!segmented) throw line;
-        return { ...(await segmentationAnswer(segmented, answered(), debug)), confidence: 0, reader };
-      }
-      const answer = combine(segmented, line);
-      if (answer.from === 'line') return { ...line, confidence: answer.confidence, reader };
+      // A line the model refused (too long at its height, no string of `length` digits) is a reading of nothing: where
+      // the segmentation reader read the picture, a disagreement like any other.
+      const answer = combine(segmented, line instanceof PreprocessError ? undefined : line);
+      if (!answer) throw line;
+      if (answer.from === 'line') return { ...answer.reading, confidence: answer.confidence, reader };
       return { ...(await segmentationAnswer(answer.reading, answered(), debug)), confidence: answer.confidence, reader };
     },
   );
