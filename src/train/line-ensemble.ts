@@ -1,16 +1,12 @@
 // Several trained line models written as one served line model (src/model/line-graphs.ts buildLineEnsembleInference)
 // with a card that names each member, each file written atomically (a temp file renamed over the old one).
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import type { Params } from '../model/init.js';
-import { LINE_INPUT, LINE_INPUT_DESCRIPTION, LINE_PARAMS, LINE_SCORES, LINE_SCORES_DESCRIPTION, lineParamCount } from '../model/line.js';
+import { LINE_PARAMS, lineParamCount } from '../model/line.js';
 import { buildLineEnsembleInference } from '../model/line-graphs.js';
 import { cardPathFor } from '../model/model-files.js';
 import { modelWeights, readModelFile, ModelWeightsError } from '../model/model-weights.js';
-import { OPSET } from '../model/onnx-builder.js';
-import { LINE_LABELS, LINE_NORMALISATION } from './line-export.js';
+import { lineCardHead, lineMetadata, writeLineModel } from './line-export.js';
 
 export interface EnsembleMember {
   file: string;
@@ -55,32 +51,13 @@ export async function exportLineEnsemble(modelPath: string, memberFiles: string[
   const members = memberFiles.map(lineModelParams);
   const createdAt = new Date().toISOString();
   const version = `ensemble-${createdAt.slice(0, 10).replaceAll('-', '')}-${members.map((m) => m.member.sha256.slice(0, 8)).join('-')}`;
-  const metadata = {
-    name: 'line',
-    version,
-    labels: JSON.stringify(LINE_LABELS),
-    input: `${LINE_INPUT}: ${LINE_INPUT_DESCRIPTION}`,
-    outputs: `${LINE_SCORES}: ${LINE_SCORES_DESCRIPTION}`,
-    members: JSON.stringify(members.map((m) => m.member)),
-    created_at: createdAt,
-    command,
-  };
+  const metadata = lineMetadata(version, createdAt, command, { members: JSON.stringify(members.map((m) => m.member)) });
   const bytes = buildLineEnsembleInference(
     members.map((m) => m.params),
     metadata,
   );
   const card = {
-    name: 'line',
-    version,
-    file: path.basename(modelPath),
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-    bytes: bytes.length,
-    opset: OPSET,
-    parameters: members.length * lineParamCount(),
-    input: { name: LINE_INPUT, contract: LINE_INPUT_DESCRIPTION, normalisation: LINE_NORMALISATION },
-    output: { name: LINE_SCORES, contract: LINE_SCORES_DESCRIPTION },
-    labels: LINE_LABELS,
-    blank: 10,
+    ...lineCardHead(modelPath, bytes, version, members.length * lineParamCount()),
     ensemble: 'each column: the mean of the members’ class probabilities, as log-probabilities (src/model/line-graphs.ts)',
     members: members.map((m) => m.member),
     trainingSeconds: members.reduce((s, m) => s + (m.member.trainingSeconds ?? 0), 0),
@@ -88,7 +65,6 @@ export async function exportLineEnsemble(modelPath: string, memberFiles: string[
     command,
     createdAt,
   };
-  await writeFileAtomic(modelPath, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  await writeFileAtomic(cardPathFor(modelPath), JSON.stringify(card, null, 2) + '\n');
+  await writeLineModel(modelPath, bytes, card);
   return card;
 }

@@ -64,40 +64,52 @@ export interface LineExportInput {
   validationSpec?: { perSet: number; seed: number };
 }
 
+// The name POST /read reports is the model's kind, wherever a candidate was written (its version tells builds apart).
+const LINE_NAME = 'line';
+
+/** A line model's ONNX metadata: what every line model says of itself, with what is its own (`own`: its recipe, or its
+ * members) between them. */
+export const lineMetadata = (version: string, createdAt: string, command: string, own: Record<string, string>) => ({
+  name: LINE_NAME,
+  version,
+  labels: JSON.stringify(LINE_LABELS),
+  input: `${LINE_INPUT}: ${LINE_INPUT_DESCRIPTION}`,
+  outputs: `${LINE_SCORES}: ${LINE_SCORES_DESCRIPTION}`,
+  ...own,
+  created_at: createdAt,
+  command,
+});
+
+/** The first fields of a line model's card: the file written from `bytes` and the contract it serves. */
+export const lineCardHead = (modelPath: string, bytes: Uint8Array, version: string, parameters: number) => ({
+  name: LINE_NAME,
+  version,
+  file: path.basename(modelPath),
+  sha256: createHash('sha256').update(bytes).digest('hex'),
+  bytes: bytes.length,
+  opset: OPSET,
+  parameters,
+  input: { name: LINE_INPUT, contract: LINE_INPUT_DESCRIPTION, normalisation: LINE_NORMALISATION },
+  output: { name: LINE_SCORES, contract: LINE_SCORES_DESCRIPTION },
+  labels: LINE_LABELS,
+  blank: 10,
+});
+
+/** Writes a line model and its card beside it, each atomically. */
+export async function writeLineModel(modelPath: string, bytes: Uint8Array, card: object): Promise<void> {
+  await writeFileAtomic(modelPath, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  await writeFileAtomic(cardPathFor(modelPath), JSON.stringify(card, null, 2) + '\n');
+}
+
 export async function exportLineModel(modelPath: string, input: LineExportInput): Promise<LineCard> {
   const { checkpoint: ckpt } = input;
   const createdAt = new Date().toISOString();
-  // The name POST /read reports is the model's kind, wherever a candidate was written (its version tells builds apart).
-  const name = 'line';
   const version = `${ckpt.recipe.name}-${createdAt.slice(0, 10).replaceAll('-', '')}-s${ckpt.recipe.seed}-${ckpt.step}`;
-  const metadata = {
-    name,
-    version,
-    labels: JSON.stringify(LINE_LABELS),
-    input: `${LINE_INPUT}: ${LINE_INPUT_DESCRIPTION}`,
-    outputs: `${LINE_SCORES}: ${LINE_SCORES_DESCRIPTION}`,
-    recipe: JSON.stringify(ckpt.recipe),
-    created_at: createdAt,
-    command: input.command,
-  };
+  const metadata = lineMetadata(version, createdAt, input.command, { recipe: JSON.stringify(ckpt.recipe) });
   const continued = ckpt.warmStart ? previousLineCard(ckpt.warmStart.file) : undefined;
   const bytes = buildLineInference(unflattenLineParams(ckpt.params), metadata);
   const card: LineCard = {
-    name,
-    version,
-    file: path.basename(modelPath),
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-    bytes: bytes.length,
-    opset: OPSET,
-    parameters: lineParamCount(),
-    input: {
-      name: LINE_INPUT,
-      contract: LINE_INPUT_DESCRIPTION,
-      normalisation: LINE_NORMALISATION,
-    },
-    output: { name: LINE_SCORES, contract: LINE_SCORES_DESCRIPTION },
-    labels: LINE_LABELS,
-    blank: 10,
+    ...lineCardHead(modelPath, bytes, version, lineParamCount()),
     recipe: ckpt.recipe,
     warmStart: ckpt.warmStart ?? null,
     warmStartEffect: continued ? `continues ${continued.version}: a trained line model, taken further` : WARM_START_EFFECT,
@@ -126,8 +138,7 @@ export async function exportLineModel(modelPath: string, input: LineExportInput)
     lossCurve: ckpt.lossCurve,
     createdAt,
   };
-  await writeFileAtomic(modelPath, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  await writeFileAtomic(cardPathFor(modelPath), JSON.stringify(card, null, 2) + '\n');
+  await writeLineModel(modelPath, bytes, card);
   return card;
 }
 
