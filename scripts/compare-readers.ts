@@ -35,10 +35,11 @@ const MAX_PIXELS = 25_000_000;
 /** The validation generator's fonts set typed in SPARE_FONTS (fonts no model trains on): `--sets fonts-unseen`. */
 const UNSEEN_FONTS = 'fonts-unseen';
 
-async function spareFonts() {
-  const fonts = await Promise.all(SPARE_FONTS.map((f) => fontGlyphs(f)));
-  const missing = SPARE_FONTS.filter((_, i) => fonts[i] === undefined);
-  if (missing.length > 0) throw new Error(`spare fonts not installed: ${missing.join(', ')} (see src/synth/font-digits.ts)`);
+/** Each font's digits; fails naming the fonts not installed (pango would draw them in its fallback). */
+async function glyphsOf(families: readonly string[], where: string) {
+  const fonts = await Promise.all(families.map((f) => fontGlyphs(f)));
+  const missing = families.filter((_, i) => fonts[i] === undefined);
+  if (missing.length > 0) throw new Error(`fonts not installed: ${missing.join(', ')} (see ${where} for the Debian packages)`);
   return fonts.filter((g) => g !== undefined);
 }
 
@@ -72,13 +73,12 @@ async function samplesOf(): Promise<Sample[]> {
     for (const set of sets) for (const s of await heldOutSet(set, count, test)) out.push({ set, text: s.text, picture: s.picture });
     return out;
   }
-  const fonts = (await Promise.all(TRAINING_FONTS.map((f) => fontGlyphs(f)))).filter((g) => g !== undefined);
-  if (fonts.length !== TRAINING_FONTS.length) throw new Error('a training font is missing (see CONTRACTS.md for the Debian packages)');
+  const fonts = await glyphsOf(TRAINING_FONTS, 'CONTRACTS.md');
   const sets = flags.sets ? (flags.sets.split(',') as Array<SetName | typeof UNSEEN_FONTS>) : VALIDATION_SETS;
   for (const set of sets) {
     const made =
       set === UNSEEN_FONTS
-        ? await makeSet('fonts', count, SEEDS[role], validationDigits(train), await spareFonts())
+        ? await makeSet('fonts', count, SEEDS[role], validationDigits(train), await glyphsOf(SPARE_FONTS, 'src/synth/font-digits.ts'))
         : await makeSet(set, count, SEEDS[role], validationDigits(train), fonts);
     for (const s of made) out.push({ set, text: s.number.text, picture: s.picture });
   }

@@ -158,12 +158,13 @@ export function normaliseLine(ink: InkMap): NormalisedLine | undefined {
   // The map goes into the kernels' memory once; its box is found there and copied after it.
   const page = kernels.heapBase();
   const pageEnd = page + ink.width * ink.height;
-  if (align8(pageEnd) + 16 > WASM_MAX_BYTES) throw new RangeError(`a ${ink.width}×${ink.height} line is larger than the reader's pictures`);
-  const memory = kernelBytes(align8(pageEnd) + 16);
+  const afterPage = align8(pageEnd) + 16; // inkBox's four corners, then the box's copy
+  if (afterPage > WASM_MAX_BYTES) throw new RangeError(`a ${ink.width}×${ink.height} line is larger than the reader's pictures`);
+  const memory = kernelBytes(afterPage);
   memory.set(ink.data.subarray(0, ink.width * ink.height), page);
   const box = inkBox(page, { data: memory.subarray(page, pageEnd), width: ink.width, height: ink.height });
   if (!box) return undefined;
-  const laid = boxInKernels(page, ink.width, box, align8(pageEnd) + 16);
+  const laid = boxInKernels(page, ink.width, box, afterPage);
   const slope = lineSlope(laid, box);
   const crop = slope === 0 ? { at: laid.at, height: box.height } : levelled(laid, box, slope);
   const scale = LINE_INK_HEIGHT / crop.height;

@@ -76,8 +76,9 @@ export async function trainingFontDigits(extra: readonly LineExtraFont[] = []): 
       TRAINING_POINTS.map(async (points) => {
         const digits = await fontDigitsAt(f, points);
         if (!digits) {
-          const pkg = LINE_EXTRA_FONTS[f] ?? 'unknown';
-          throw new Error(`the line recipe's font "${f}" is not installed (pango would draw its fallback): apt-get install ${pkg}`);
+          throw new Error(
+            `the line recipe's font "${f}" is not installed (pango would draw its fallback): apt-get install ${LINE_EXTRA_FONTS[f]}`,
+          );
         }
         return digits;
       }),
