@@ -86,6 +86,7 @@ export async function trainLine(ckpt: LineCheckpoint, opts: LineTrainOptions): P
       batchSize: recipe.batchSize,
       fontShare: recipe.fontShare,
       extraFonts: recipe.extraFonts ?? [],
+      handWidths: recipe.handWidths,
     },
     opts.dataWorkers ?? 1,
   );

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRng } from '../../src/model/random.js';
+import { composeLine, drawWriter } from '../../src/train/lines/compose.js';
 import { elastic, keystone } from '../../src/train/lines/ink-ops.js';
 import type { Glyph } from '../../src/train/lines/glyphs.js';
 import { likeness, MIN_LIKENESS } from '../../src/train/lines/training-line.js';
@@ -20,6 +21,46 @@ function bars(width: number, columns: number[]): NormalisedLine {
 }
 
 describe('training composer', () => {
+  it('condensed and extended hands: drawn only where the recipe asks, within its range, and the line as wide as they make it', () => {
+    const plain = Array.from({ length: 50 }, (_, i) => drawWriter(createRng(i)));
+    assert.ok(plain.every((w) => w.aspect === 1));
+    const hands = { share: 0.5, min: 0.6, max: 1.5 };
+    const drawn = Array.from({ length: 400 }, (_, i) => drawWriter(createRng(i), hands).aspect);
+    const changed = drawn.filter((a) => a !== 1);
+    assert.ok(changed.length > 160 && changed.length < 240, `${changed.length} of 400 hands changed`);
+    assert.ok(changed.every((a) => a >= 0.6 && a <= 1.5));
+    assert.ok(changed.some((a) => a < 0.8) && changed.some((a) => a > 1.25));
+    // Recipes from before hands draw the same writers as they did: every other habit is drawn as before.
+    const { aspect: _a, ...before } = drawWriter(createRng(7));
+    const { aspect: _b, ...after } = drawWriter(createRng(7), { share: 1, min: 0.6, max: 0.6 });
+    assert.deepEqual(after, before);
+    // The same digits, by the same hand but 0.6 times as wide: the line's ink is about 0.6 times as wide.
+    const digit = full(12, 30);
+    const writer = {
+      ...before,
+      slant: 0,
+      rotation: 0,
+      wobble: 0,
+      breaks: 0,
+      pen: 0,
+      penWobble: 0,
+      gap: 0.3,
+      gapSpread: 0,
+      sizeSpread: 0,
+      slope: 0,
+      wave: 0,
+      jitter: 0,
+    };
+    const inkWidth = (aspect: number) => {
+      const line = composeLine([digit, digit, digit], 30, { ...writer, height: 30, aspect }, createRng(1));
+      const columns = new Set<number>();
+      for (let i = 0; i < line.ink.length; i++) if (line.ink[i] > 127) columns.add(i % line.width);
+      return columns.size;
+    };
+    const ratio = inkWidth(0.6) / inkWidth(1);
+    assert.ok(ratio > 0.5 && ratio < 0.7, `ink 0.6 times as wide: ${ratio.toFixed(2)}`);
+  });
+
   it('a keystone narrows the far edge and keeps the near one, on a canvas of the same size', () => {
     const g = keystone(full(100, 40), 0.2, 0);
     assert.equal(g.width, 100);

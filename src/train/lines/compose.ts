@@ -38,9 +38,20 @@ export interface Writer {
   rotation: number;
   /** Largest elastic displacement of a digit's strokes, as a share of the height (0: none). */
   wobble: number;
+  /** Width of every digit against its drawn width: a condensed (< 1) or extended (> 1) hand. */
+  aspect: number;
 }
 
-export function drawWriter(rng: Rng): Writer {
+/** Writers with a hand narrower or wider than the digits they are drawn from: `share` of them, each with a width factor
+ * drawn log-uniform in [min, max]. */
+export interface HandWidths {
+  share: number;
+  min: number;
+  max: number;
+}
+
+/** A writer; `hands` draws condensed and extended hands too (recipes from before them draw none, and the same writers). */
+export function drawWriter(rng: Rng, hands?: HandWidths): Writer {
   const spacing = rng();
   // Wide gaps (27 %), ordinary ones (28 %), touching neighbours (27 %) and overlapping ones (18 %): most people leave
   // room between digits, and a heavy overlap is a hard case that costs the common ones when drawn too often.
@@ -71,6 +82,7 @@ export function drawWriter(rng: Rng): Writer {
     breaks: chance(rng, 0.3) ? between(rng, 0.1, 0.35) : 0.02,
     rotation: between(rng, 0, 8),
     wobble: chance(rng, 0.4) ? between(rng, 0.02, 0.07) : 0,
+    aspect: hands && chance(rng, hands.share) ? Math.exp(between(rng, Math.log(hands.min), Math.log(hands.max))) : 1,
   };
 }
 
@@ -81,7 +93,7 @@ const normalish = (rng: Rng) => (rng() + rng() + rng() - 1.5) * 2; // mean 0, sd
 function writeDigit(glyph: Glyph, unit: number, w: Writer, rng: Rng): Glyph {
   const size = Math.exp(w.sizeSpread * normalish(rng));
   const factor = (w.height / unit) * size;
-  let g = scaleGlyph(glyph, glyph.width * factor * between(rng, 0.85, 1.15), glyph.height * factor);
+  let g = scaleGlyph(glyph, glyph.width * factor * w.aspect * between(rng, 0.85, 1.15), glyph.height * factor);
   if (w.wobble > 0) g = elastic(g, rng, w.wobble * g.height);
   const penTimes = w.pen + (chance(rng, w.penWobble) ? (chance(rng, 0.5) ? 1 : -1) : 0);
   // Pens scale with the digit: a 2-pixel dilation on a 22-pixel digit is already a marker.

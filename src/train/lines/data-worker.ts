@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import { loadMnist } from '../mnist.js';
 import { trainingFontDigits, TRAINING_POINTS, type LineExtraFont } from './glyphs.js';
+import type { HandWidths } from './compose.js';
 import { trainingChunk, type LineBatch } from './training-line.js';
 
 export interface DataWorkerInit {
@@ -14,6 +15,7 @@ export interface DataWorkerInit {
   fontShare: number;
   /** The recipe's fonts beyond the training fonts. */
   extraFonts: LineExtraFont[];
+  handWidths?: HandWidths;
 }
 export type DataRequest = { chunk: number };
 export type DataReply = { ready: true; fonts: number } | { chunk: number; batches: LineBatch[] } | { error: string };
@@ -25,7 +27,7 @@ const port = parentPort!;
 try {
   const mnist = loadMnist(init.mnistDir).train;
   const fonts = await trainingFontDigits(init.extraFonts);
-  const sources = { mnist, fonts, fontShare: init.fontShare };
+  const sources = { mnist, fonts, fontShare: init.fontShare, handWidths: init.handWidths };
   port.postMessage({ ready: true, fonts: fonts.length / TRAINING_POINTS.length } satisfies DataReply);
   port.on('message', async ({ chunk }: DataRequest) => {
     try {

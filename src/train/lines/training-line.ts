@@ -7,7 +7,7 @@ import { decodeForReading } from '../../imaging/decode-for-reading.js';
 import { inkPage } from '../../imaging/ink-page.js';
 import { resample } from '../../imaging/resample.js';
 import type { Split } from '../mnist.js';
-import { composeLine, drawWriter } from './compose.js';
+import { composeLine, drawWriter, type HandWidths } from './compose.js';
 import { TRAIN_MNIST_END, type Glyph, mnistTrainingGlyph } from './glyphs.js';
 import { chance, type Rng } from './ink-ops.js';
 import { blur, canvasGrey, drawMedium, paperGrey, photoJpeg } from './render.js';
@@ -19,6 +19,8 @@ export interface LineSources {
   fonts: Array<{ glyphs: Glyph[]; unit: number }>;
   /** Share of lines written in a font rather than in MNIST digits. */
   fontShare: number;
+  /** Condensed and extended hands, where the recipe draws them. */
+  handWidths?: HandWidths;
 }
 
 export interface TrainingLine {
@@ -52,7 +54,7 @@ export async function trainingLine(sources: LineSources, rng: Rng): Promise<Trai
     glyphs = Array.from({ length }, () => mnistTrainingGlyph(sources.mnist, int(rng, TRAIN_MNIST_END)));
     unit = 20; // MNIST's digits stand 20 px tall in their frame
   }
-  const ink = composeLine(glyphs, unit, drawWriter(rng), rng);
+  const ink = composeLine(glyphs, unit, drawWriter(rng, sources.handWidths), rng);
   const medium = drawMedium(rng);
   try {
     const grey =
