@@ -8,7 +8,7 @@
 //   --sets fonts-unseen (validation role) types the generator's fonts set in src/synth/font-digits.ts SPARE_FONTS.
 // Prints whole strings right per set for S (segmentation), L (line model) and C (as /read's combined reader answers:
 // src/reader/combined.ts combine), the read rate at ≤ 0.5 % and ≤ 1 % error over all sets, the same with ?length = the true length, and a
-// reliability table; --json FILE writes every picture's readings. --count (default 200 a set), --sets, --line, --digit.
+// reliability table, and the fonts sets by font; --json FILE writes every picture's readings. --count (default 200 a set), --sets, --line, --digit.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -62,6 +62,8 @@ interface Sample {
   set: string;
   text: string;
   picture: Buffer;
+  /** The font a fonts set typed it in (the generator takes its fonts in turn). */
+  font?: string;
 }
 
 async function samplesOf(): Promise<Sample[]> {
@@ -80,7 +82,10 @@ async function samplesOf(): Promise<Sample[]> {
       set === UNSEEN_FONTS
         ? await makeSet('fonts', count, SEEDS[role], validationDigits(train), await glyphsOf(SPARE_FONTS, 'src/synth/font-digits.ts'))
         : await makeSet(set, count, SEEDS[role], validationDigits(train), fonts);
-    for (const s of made) out.push({ set, text: s.number.text, picture: s.picture });
+    const typed: readonly string[] = set === UNSEEN_FONTS ? SPARE_FONTS : set === 'fonts' ? TRAINING_FONTS : [];
+    for (const [i, s] of made.entries()) {
+      out.push({ set, text: s.number.text, picture: s.picture, ...(typed.length ? { font: typed[i % typed.length] } : {}) });
+    }
   }
   return out;
 }
@@ -110,6 +115,7 @@ const segmentation = (picture: Decoded | undefined, length?: number): Promise<Re
 interface Row {
   set: string;
   truth: string;
+  font?: string;
   S: Reading;
   L: Reading;
   SN: Reading;
@@ -148,7 +154,7 @@ for (const s of samples) {
   };
   const [L, LN] = [read(), read(s.text.length)];
   time.L += performance.now() - t0;
-  rows.push({ set: s.set, truth: s.text, S, L, SN, LN, ...(role === 'calibration' ? { raw, prepared } : {}) });
+  rows.push({ set: s.set, truth: s.text, font: s.font, S, L, SN, LN, ...(role === 'calibration' ? { raw, prepared } : {}) });
 }
 
 type Reader = 'S' | 'L' | 'C';
@@ -185,6 +191,18 @@ for (const withLength of [false, true]) {
     );
     console.log(
       `| read rate at ≤ ${error * 100} % error | ${rates.map((r) => `${pct(r.rate)} (≥ ${r.threshold.toPrecision(3)})`).join(' | ')} |`,
+    );
+  }
+}
+
+const fontNames = [...new Set(rows.flatMap((r) => (r.font ? [`${r.set}: ${r.font}`] : [])))];
+if (fontNames.length > 0) {
+  console.log("\nstrings right by font (the fonts sets; fonts-unseen is in no model's training)");
+  console.log(`| font | pictures | ${READERS.join(' | ')} |\n|---|---|${READERS.map(() => '---|').join('')}`);
+  for (const name of fontNames) {
+    const of = rows.filter((r) => r.font && `${r.set}: ${r.font}` === name);
+    console.log(
+      `| ${name} | ${of.length} | ${READERS.map((k) => pct(of.filter((r) => judge(r, k, false).right).length / of.length)).join(' | ')} |`,
     );
   }
 }
