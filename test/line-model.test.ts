@@ -10,7 +10,8 @@ import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { normaliseLine } from '../src/imaging/line.js';
 import { resample } from '../src/imaging/resample.js';
-import { BLANK, LINE_CLASSES, LINE_INPUT, LINE_SCORES, lineFrames, lineParamCount } from '../src/model/line.js';
+import { BLANK, LENET_WIDTHS, LINE_CLASSES, LINE_INPUT, LINE_SCORES, lineFrames, lineParamCount } from '../src/model/line.js';
+import type { Params } from '../src/model/init.js';
 import {
   buildLineEnsembleInference,
   buildLineForward,
@@ -23,6 +24,7 @@ import { createRng } from '../src/model/random.js';
 import { PARAMS_INPUT } from '../src/model/train-step.js';
 import { ctcBatch } from '../src/train/ctc.js';
 import { randomStart, warmStartFromLenet } from '../src/train/lines/warm-start.js';
+import { widenLine } from '../src/train/lines/widen.js';
 import { runCli } from './helpers/cli.js';
 
 const lineOf = (n: number, width: number, seed: number) => {
@@ -60,8 +62,37 @@ describe('line model graphs', () => {
     }
   });
 
+  it('a wider line model (widen.ts) starts computing what the trained one computes; its copies part by a little noise', async () => {
+    const wide = { conv1: 9, conv2: 24, conv3: 180, fc1: 96 };
+    const trained = unflattenLineParams(warmStartFromLenet('models/line.onnx').params);
+    const exact = widenLine(trained, wide, createRng(3), 0);
+    const started = warmStartFromLenet('models/line.onnx', wide, 3);
+    assert.equal(started.params.length, lineParamCount(wide));
+    assert.ok(lineParamCount(wide) > 2 * lineParamCount());
+    const width = 96;
+    const line = new ort.Tensor('float32', lineOf(2, width, 11), [2, 1, 28, width]);
+    const scores = async (params: Params) =>
+      (await run(buildLineInference(params, {}), { [LINE_INPUT]: line }))[LINE_SCORES].data as Float32Array;
+    const [a, b, c] = await Promise.all([scores(trained), scores(exact), scores(unflattenLineParams(started.params, wide))]);
+    let [exactGap, noisyGap] = [0, 0];
+    for (let i = 0; i < a.length; i++) {
+      exactGap = Math.max(exactGap, Math.abs(a[i] - b[i]));
+      noisyGap = Math.max(noisyGap, Math.abs(a[i] - c[i]));
+    }
+    assert.ok(exactGap < 1e-4, `widened without noise: scores differ by ${exactGap}`);
+    assert.ok(noisyGap > 0 && noisyGap < 0.2, `widened with noise: scores differ by ${noisyGap}`);
+    // The forward graph the trainer builds for those widths takes the flat vector and gives the same scores.
+    const trainer = await run(buildLineForward(wide), {
+      [LINE_INPUT]: line,
+      [PARAMS_INPUT]: new ort.Tensor('float32', started.params, [started.params.length]),
+    });
+    const d = trainer[LINE_SCORES].data as Float32Array;
+    for (let i = 0; i < c.length; i++) assert.ok(Math.abs(c[i] - d[i]) < 1e-5);
+    assert.throws(() => widenLine(exact, LENET_WIDTHS, createRng(1)), /cannot narrow conv1 from 9 to 6/);
+  });
+
   it("an ensemble graph answers each column's mean of its members' probabilities, as log-probabilities", async () => {
-    const members = [warmStartFromLenet('models/lenet.onnx').params, randomStart(5).params].map(unflattenLineParams);
+    const members = [warmStartFromLenet('models/lenet.onnx').params, randomStart(5).params].map((p) => unflattenLineParams(p));
     const ensemble = buildLineEnsembleInference(members, {});
     const width = 57;
     const line = new ort.Tensor('float32', lineOf(2, width, width), [2, 1, 28, width]);

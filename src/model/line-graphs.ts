@@ -1,7 +1,7 @@
 // The line model's graphs. CTC's loss and gradient are computed outside the graph (src/train/ctc.ts), so a training
 // step is two runs: the forward graph gives the scores, CTC turns them into the gradient with respect to the logits,
 // and the gradient graph recomputes the forward pass and runs backward from that upstream gradient. The parameters
-// travel as one flat vector [P] in LINE_PARAMS order, as train-step.ts does for LeNet.
+// travel as one flat vector [P] in lineParams order, as train-step.ts does for LeNet.
 //   forward:  line [N,1,28,W], params [P]                        → scores [N,T,11]
 //   gradient: line, params, dlogits [N,T,11] (d loss / d logits)  → grad [P]
 //   update:   grad.0 … grad.K-1, hyper-parameters, params, slots   → params.next, <slot>.next
@@ -11,13 +11,16 @@ import type { Params } from './init.js';
 import {
   LINE_CLASSES,
   LINE_INPUT,
-  LINE_PARAMS,
+  LENET_WIDTHS,
   LINE_ROWS,
   LINE_SCORES,
   fromScoresLayout,
   lineForward,
   lineParamCount,
+  lineParams,
   toScores,
+  widthsOf,
+  type LineWidths,
 } from './line.js';
 import { DataType, encodeModel, makeGraph, makeModel, makeTensor, makeValueInfo, numel, type ValueInfoProto } from './onnx-builder.js';
 import { HYPER_INPUTS, STATE_SLOTS, emitUpdate, type OptimizerConfig } from './optimizers.js';
@@ -25,7 +28,7 @@ import { PARAMS_INPUT, next, shardGrad } from './train-step.js';
 
 export const DLOGITS = 'dlogits';
 const F = DataType.FLOAT;
-const vector = (name: string) => makeValueInfo(name, F, [lineParamCount()]);
+const vector = (name: string, w: LineWidths) => makeValueInfo(name, F, [lineParamCount(w)]);
 const lineInput = () => makeValueInfo(LINE_INPUT, F, ['N', 1, LINE_ROWS, 'W']);
 const scoresInfo = (name: string) => makeValueInfo(name, F, ['N', 'T', LINE_CLASSES]);
 
@@ -42,35 +45,36 @@ function model(
 }
 
 /** Splits the flat parameter vector into the named parameters lineForward reads; each may be asked for a gradient. */
-function unpackParams(t: Tape, withGrad: boolean): void {
-  const pieces = t.emit('Split', [PARAMS_INPUT, t.int64s(LINE_PARAMS.map((p) => numel(p.shape)))], { axis: 0 }, LINE_PARAMS.length);
-  LINE_PARAMS.forEach((p, i) => {
+function unpackParams(t: Tape, withGrad: boolean, w: LineWidths): void {
+  const specs = lineParams(w);
+  const pieces = t.emit('Split', [PARAMS_INPUT, t.int64s(specs.map((p) => numel(p.shape)))], { axis: 0 }, specs.length);
+  specs.forEach((p, i) => {
     const named = t.rename(t.op('Reshape', [pieces[i], t.int64s(p.shape)]), p.name);
     if (withGrad) t.requireGrad(named);
   });
 }
 
-export function buildLineForward(): Uint8Array {
+export function buildLineForward(w: LineWidths = LENET_WIDTHS): Uint8Array {
   const t = new Tape();
-  unpackParams(t, false);
+  unpackParams(t, false, w);
   t.rename(toScores(t, lineForward(t, LINE_INPUT)), LINE_SCORES);
-  return model(t, 'line_forward', [lineInput(), vector(PARAMS_INPUT)], [scoresInfo(LINE_SCORES)]);
+  return model(t, 'line_forward', [lineInput(), vector(PARAMS_INPUT, w)], [scoresInfo(LINE_SCORES)]);
 }
 
 /** ∇ params of Σ dlogits · logits: the chain rule's last step, with dlogits = d loss / d logits from CTC. */
-export function buildLineGradient(): Uint8Array {
+export function buildLineGradient(w: LineWidths = LENET_WIDTHS): Uint8Array {
   const t = new Tape();
-  unpackParams(t, true);
+  unpackParams(t, true, w);
   const logits = lineForward(t, LINE_INPUT);
   t.backward(logits, fromScoresLayout(t, DLOGITS));
   const flat = t.int64s([-1]);
-  const grads = LINE_PARAMS.map((p) => {
+  const grads = lineParams(w).map((p) => {
     const grad = t.gradOf(p.name);
     if (!grad) throw new Error(`no gradient reaches ${p.name}`);
     return t.op('Reshape', [grad, flat]);
   });
   t.rename(t.op('Concat', grads, { axis: 0 }), 'grad');
-  return model(t, 'line_gradient', [lineInput(), vector(PARAMS_INPUT), scoresInfo(DLOGITS)], [vector('grad')]);
+  return model(t, 'line_gradient', [lineInput(), vector(PARAMS_INPUT, w), scoresInfo(DLOGITS)], [vector('grad', w)]);
 }
 
 export interface LineUpdateModel {
@@ -80,8 +84,9 @@ export interface LineUpdateModel {
 }
 
 /** Sums K shard gradients and applies the optimizer. */
-export function buildLineUpdate(optimizer: OptimizerConfig, shards: number): LineUpdateModel {
+export function buildLineUpdate(optimizer: OptimizerConfig, shards: number, w: LineWidths = LENET_WIDTHS): LineUpdateModel {
   const t = new Tape();
+  const vec = (name: string) => vector(name, w);
   const grads = Array.from({ length: shards }, (_, k) => shardGrad(k));
   const slots = STATE_SLOTS[optimizer.name];
   const step = emitUpdate(t, optimizer, PARAMS_INPUT, shards === 1 ? grads[0] : t.op('Sum', grads), slots);
@@ -91,17 +96,17 @@ export function buildLineUpdate(optimizer: OptimizerConfig, shards: number): Lin
   const bytes = model(
     t,
     'line_update',
-    [...grads.map(vector), ...hyperInputs.map((n) => makeValueInfo(n, F, [])), ...[PARAMS_INPUT, ...slots].map(vector)],
-    [PARAMS_INPUT, ...slots].map((n) => vector(next(n))),
+    [...grads.map(vec), ...hyperInputs.map((n) => makeValueInfo(n, F, [])), ...[PARAMS_INPUT, ...slots].map(vec)],
+    [PARAMS_INPUT, ...slots].map((n) => vec(next(n))),
   );
   return { bytes, hyperInputs, slots };
 }
 
-/** One model's trained weights as initializers, named with `prefix`. */
+/** One model's trained weights as initializers, named with `prefix` (their widths read from the weights). */
 function frozen(params: Params, prefix = '') {
-  return LINE_PARAMS.map((p) => {
+  return lineParams(widthsOf(params)).map((p) => {
     const values = params.get(p.name);
-    if (!values) throw new Error(`missing parameter ${p.name}`);
+    if (!values || values.length !== numel(p.shape)) throw new Error(`missing or misshapen parameter ${p.name}`);
     return makeTensor(`${prefix}${p.name}`, p.shape, values);
   });
 }
@@ -136,11 +141,12 @@ export function buildLineEnsembleInference(members: Params[], metadata: Record<s
   return model(t, 'line', [lineInput()], [scoresInfo(LINE_SCORES)], [...weights, ...t.constants], doc, metadata);
 }
 
-/** Named views into a flat line-parameter vector. */
-export function unflattenLineParams(flat: Float32Array): Params {
+/** Named views into a flat line-parameter vector of a model `w` wide. */
+export function unflattenLineParams(flat: Float32Array, w: LineWidths = LENET_WIDTHS): Params {
+  if (flat.length !== lineParamCount(w)) throw new Error(`${flat.length} line parameters, expected ${lineParamCount(w)}`);
   const params: Params = new Map();
   let offset = 0;
-  for (const p of LINE_PARAMS) {
+  for (const p of lineParams(w)) {
     const size = numel(p.shape);
     params.set(p.name, flat.subarray(offset, offset + size));
     offset += size;
@@ -149,9 +155,10 @@ export function unflattenLineParams(flat: Float32Array): Params {
 }
 
 export function flattenLineParams(params: Params): Float32Array {
-  const flat = new Float32Array(lineParamCount());
+  const w = widthsOf(params);
+  const flat = new Float32Array(lineParamCount(w));
   let offset = 0;
-  for (const p of LINE_PARAMS) {
+  for (const p of lineParams(w)) {
     const values = params.get(p.name);
     if (!values || values.length !== numel(p.shape)) throw new Error(`missing or misshapen parameter ${p.name}`);
     flat.set(values, offset);

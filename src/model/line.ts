@@ -27,22 +27,45 @@ export function lineFrames(width: number): number {
   return Math.max(0, Math.floor((Math.floor((width - 4) / 2) - 4) / 2) - 3);
 }
 
+/** Channels of each layer: LeNet's by default; a wider line model keeps LeNet's layers and windows, with more
+ * channels in each (models/line.json's card names them). */
+export interface LineWidths {
+  conv1: number;
+  conv2: number;
+  conv3: number;
+  fc1: number;
+}
+export const LENET_WIDTHS: LineWidths = { conv1: 6, conv2: 16, conv3: 120, fc1: 64 };
+
 // The same weights as lenet.ts's PARAMS (fc1 and fc2 as 1×1 kernels, fc2 with an eleventh row for the blank), so
 // that a trained LeNet's weights start the line model.
-export const LINE_PARAMS: readonly ParamSpec[] = [
-  { name: 'conv1.weight', shape: [6, 1, 5, 5], init: 'conv' },
-  { name: 'conv1.bias', shape: [6], init: 'zeros' },
-  { name: 'conv2.weight', shape: [16, 6, 5, 5], init: 'conv' },
-  { name: 'conv2.bias', shape: [16], init: 'zeros' },
-  { name: 'conv3.weight', shape: [120, 16, 4, 4], init: 'conv' },
-  { name: 'conv3.bias', shape: [120], init: 'zeros' },
-  { name: 'fc1.weight', shape: [64, 120, 1, 1], init: 'conv' },
-  { name: 'fc1.bias', shape: [64], init: 'zeros' },
-  { name: 'fc2.weight', shape: [LINE_CLASSES, 64, 1, 1], init: 'conv' },
-  { name: 'fc2.bias', shape: [LINE_CLASSES], init: 'zeros' },
-];
+export function lineParams(w: LineWidths = LENET_WIDTHS): readonly ParamSpec[] {
+  return [
+    { name: 'conv1.weight', shape: [w.conv1, 1, 5, 5], init: 'conv' },
+    { name: 'conv1.bias', shape: [w.conv1], init: 'zeros' },
+    { name: 'conv2.weight', shape: [w.conv2, w.conv1, 5, 5], init: 'conv' },
+    { name: 'conv2.bias', shape: [w.conv2], init: 'zeros' },
+    { name: 'conv3.weight', shape: [w.conv3, w.conv2, 4, 4], init: 'conv' },
+    { name: 'conv3.bias', shape: [w.conv3], init: 'zeros' },
+    { name: 'fc1.weight', shape: [w.fc1, w.conv3, 1, 1], init: 'conv' },
+    { name: 'fc1.bias', shape: [w.fc1], init: 'zeros' },
+    { name: 'fc2.weight', shape: [LINE_CLASSES, w.fc1, 1, 1], init: 'conv' },
+    { name: 'fc2.bias', shape: [LINE_CLASSES], init: 'zeros' },
+  ];
+}
+export const LINE_PARAMS = lineParams();
 
-export const lineParamCount = (): number => LINE_PARAMS.reduce((sum, p) => sum + numel(p.shape), 0);
+/** The widths a set of line parameters has, read from its biases (one per output channel). */
+export function widthsOf(params: ReadonlyMap<string, ArrayLike<number>>): LineWidths {
+  const channels = (layer: string) => {
+    const bias = params.get(`${layer}.bias`);
+    if (!bias) throw new Error(`missing parameter ${layer}.bias`);
+    return bias.length;
+  };
+  return { conv1: channels('conv1'), conv2: channels('conv2'), conv3: channels('conv3'), fc1: channels('fc1') };
+}
+
+export const lineParamCount = (w: LineWidths = LENET_WIDTHS): number => lineParams(w).reduce((sum, p) => sum + numel(p.shape), 0);
 
 /**
  * Emits the forward pass from a line batch [N,1,28,W] to per-column logits [N,11,1,T] (NCHW, as the convolutions

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { lineCheckpointPath, loadLineCheckpoint, saveLineCheckpoint } from './line-checkpoint.js';
 import { exportLineModel } from './line-export.js';
-import { LINE_RECIPES, type LineRecipe } from './line-recipe.js';
+import { LINE_RECIPES, recipeWidths, type LineRecipe } from './line-recipe.js';
 import { trainLine, type LineCheckpoint, type LineEvent } from './line-trainer.js';
 import { makeValidation, VALIDATION_SETS } from './line-validation.js';
 import { randomStart, warmStartFromLenet } from './lines/warm-start.js';
@@ -16,7 +16,7 @@ export const LINE_USAGE = `usage: npm run train:line -- [flags]
 Trains the line model (models/line.onnx): LeNet's convolutions swept along a line of digits, per-column scores for
 ten digits and a blank, trained with CTC on fresh lines made from MNIST train[0:55000] and the training fonts.
 
-  --recipe NAME        default | continue | wider | fonts | hands | tiny  [default]
+  --recipe NAME        default | continue | wider | fonts | hands | double | tiny [default]
   --steps N            optimizer steps                                   [recipe's]
   --batch-size N       lines per step                                    [recipe's]
   --lr X               peak learning rate (Adam)                         [recipe's]
@@ -147,7 +147,8 @@ async function main(argv: string[]): Promise<number> {
   } else {
     let start;
     try {
-      start = flags.recipe.warmStart ? warmStartFromLenet(flags.lenet) : randomStart(flags.recipe.seed);
+      const widths = recipeWidths(flags.recipe);
+      start = flags.recipe.warmStart ? warmStartFromLenet(flags.lenet, widths, flags.recipe.seed) : randomStart(flags.recipe.seed, widths);
     } catch (err) {
       console.error(`error: ${(err as Error).message}`);
       return 2;

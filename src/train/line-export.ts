@@ -10,7 +10,7 @@ import { buildLineInference, unflattenLineParams } from '../model/line-graphs.js
 import { LABELS } from '../model/lenet.js';
 import { OPSET } from '../model/onnx-builder.js';
 import { cardPathFor } from '../model/model-files.js';
-import type { LineRecipe } from './line-recipe.js';
+import { recipeWidths, type LineRecipe } from './line-recipe.js';
 import type { LineCheckpoint, LineRecord } from './line-trainer.js';
 import type { ValidationFigures } from './line-validation.js';
 
@@ -107,12 +107,15 @@ export async function exportLineModel(modelPath: string, input: LineExportInput)
   const version = `${ckpt.recipe.name}-${createdAt.slice(0, 10).replaceAll('-', '')}-s${ckpt.recipe.seed}-${ckpt.step}`;
   const metadata = lineMetadata(version, createdAt, input.command, { recipe: JSON.stringify(ckpt.recipe) });
   const continued = ckpt.warmStart ? previousLineCard(ckpt.warmStart.file) : undefined;
-  const bytes = buildLineInference(unflattenLineParams(ckpt.params), metadata);
+  const widths = recipeWidths(ckpt.recipe);
+  const bytes = buildLineInference(unflattenLineParams(ckpt.params, widths), metadata);
   const card: LineCard = {
-    ...lineCardHead(modelPath, bytes, version, lineParamCount()),
+    ...lineCardHead(modelPath, bytes, version, lineParamCount(widths)),
     recipe: ckpt.recipe,
     warmStart: ckpt.warmStart ?? null,
-    warmStartEffect: continued ? `continues ${continued.version}: a trained line model, taken further` : WARM_START_EFFECT,
+    warmStartEffect: continued
+      ? `continues ${continued.version}: a trained line model, ${ckpt.recipe.widths ? 'made wider (src/train/lines/widen.ts) and ' : ''}taken further`
+      : WARM_START_EFFECT,
     ...(continued ? { continues: continued } : {}),
     data: {
       training:

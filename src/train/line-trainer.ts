@@ -10,7 +10,7 @@ import { openSession } from '../model/session.js';
 import { next, PARAMS_INPUT, shardGrad } from '../model/train-step.js';
 import { ctcBatch } from './ctc.js';
 import { validate, type ValidationFigures, type ValidationSet } from './line-validation.js';
-import type { LineRecipe } from './line-recipe.js';
+import { recipeWidths, type LineRecipe } from './line-recipe.js';
 import { LineDataSource } from './lines/data-source.js';
 import type { LineBatch } from './lines/training-line.js';
 
@@ -73,9 +73,10 @@ const vector = (v: Float32Array) => new ort.Tensor('float32', v, [v.length]);
 export async function trainLine(ckpt: LineCheckpoint, opts: LineTrainOptions): Promise<{ checkpoint: LineCheckpoint; stopped: boolean }> {
   const { recipe } = ckpt;
   const open = async (bytes: Uint8Array) => (await openSession(bytes, 'cpu', { threads: 1 })).session;
-  const forward = await open(buildLineForward());
-  const gradient = await open(buildLineGradient());
-  const update = buildLineUpdate(recipe.optimizer, 1);
+  const widths = recipeWidths(recipe);
+  const forward = await open(buildLineForward(widths));
+  const gradient = await open(buildLineGradient(widths));
+  const update = buildLineUpdate(recipe.optimizer, 1, widths);
   const updater = await open(update.bytes);
   for (const slot of update.slots) if (!ckpt.state.has(slot)) ckpt.state.set(slot, new Float32Array(ckpt.params.length));
   const { source, fonts } = await LineDataSource.start(

@@ -4,8 +4,9 @@
 // lie between digits). A trained line model (models/line.onnx) is taken whole, to train it further.
 import type { Params } from '../../model/init.js';
 import { initParams } from '../../model/init.js';
-import { BLANK, LINE_CLASSES, LINE_PARAMS } from '../../model/line.js';
+import { BLANK, LENET_WIDTHS, LINE_CLASSES, lineParams, widthsOf, type LineWidths } from '../../model/line.js';
 import { flattenLineParams } from '../../model/line-graphs.js';
+import { widenLine } from './widen.js';
 import { modelWeights, readModelFile } from '../../model/model-weights.js';
 import { numel } from '../../model/onnx-builder.js';
 import { createRng, normal } from '../../model/random.js';
@@ -16,13 +17,21 @@ export interface WarmStart {
   from?: { file: string; sha256: string };
 }
 
-/** LeNet's (or a line model's) weights from an exported model, laid out as the line model's parameters. A file that
- * is missing, too big, not ONNX or whose tensors lie about their sizes is a ModelWeightsError (model-weights.ts). */
-export function warmStartFromLenet(file: string): WarmStart {
+/** LeNet's (or a line model's) weights from an exported model, laid out as the line model's parameters, and made
+ * `widths` wide (widen.ts) where the file's model is narrower. A file that is missing, too big, not ONNX or whose
+ * tensors lie about their sizes is a ModelWeightsError (model-weights.ts). */
+export function warmStartFromLenet(file: string, widths: LineWidths = LENET_WIDTHS, seed = 1): WarmStart {
   const { bytes, sha256 } = readModelFile(file);
   const found = modelWeights(bytes, file);
+  const biases = new Map<string, ArrayLike<number>>();
+  for (const name of ['conv1.bias', 'conv2.bias', 'conv3.bias', 'fc1.bias']) {
+    const values = found.get(name)?.values;
+    if (!values) throw new Error(`${file}: no ${name} to start the line model from (not a LeNet exported by this project?)`);
+    biases.set(name, values);
+  }
+  const own = widthsOf(biases);
   const params: Params = new Map();
-  for (const p of LINE_PARAMS) {
+  for (const p of lineParams(own)) {
     const values = found.get(p.name)?.values;
     if (!values) throw new Error(`${file}: no ${p.name} to start the line model from (not a LeNet exported by this project?)`);
     if (p.name === 'fc2.weight' || p.name === 'fc2.bias') {
@@ -41,15 +50,18 @@ export function warmStartFromLenet(file: string): WarmStart {
       params.set(p.name, values);
     }
   }
-  return { params: flattenLineParams(params), from: { file, sha256 } };
+  const wider = widthsEqual(own, widths) ? params : widenLine(params, widths, createRng(seed));
+  return { params: flattenLineParams(wider), from: { file, sha256 } };
 }
 
+const widthsEqual = (a: LineWidths, b: LineWidths) => a.conv1 === b.conv1 && a.conv2 === b.conv2 && a.conv3 === b.conv3 && a.fc1 === b.fc1;
+
 /** A random start (PaddlePaddle's initialisation, as init.ts), for comparison and for tests without a model. */
-export function randomStart(seed: number): WarmStart {
+export function randomStart(seed: number, widths: LineWidths = LENET_WIDTHS): WarmStart {
   const rng = createRng(seed);
   const lenet = initParams(rng);
   const params: Params = new Map();
-  for (const p of LINE_PARAMS) {
+  for (const p of lineParams(widths)) {
     const size = numel(p.shape);
     const from = lenet.get(p.name);
     if (from && from.length === size) params.set(p.name, from);

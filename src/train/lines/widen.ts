@@ -1,0 +1,59 @@
+// A trained line model made wider without changing what it computes (Net2WiderNet, Chen, Goodfellow & Shlens 2016):
+// each new channel copies a channel of the same layer, and the next layer reads each copy with its share of the
+// weight the original had, so the wider model starts where the trained one stands and training goes on from there.
+// ReLU and max pooling act channel by channel, so a copied channel is the original's exact twin through them. The copies
+// get a little noise on their incoming weights, or twins would keep identical gradients and never part.
+import type { Params } from '../../model/init.js';
+import { widthsOf, type LineWidths } from '../../model/line.js';
+import { normal } from '../../model/random.js';
+
+/** Layers in order, each with the layer that reads its channels. */
+const CHAIN = [
+  ['conv1', 'conv2'],
+  ['conv2', 'conv3'],
+  ['conv3', 'fc1'],
+  ['fc1', 'fc2'],
+] as const;
+
+/** Relative size of the noise on a copy's incoming weights (against those weights' own spread). */
+const NOISE = 0.01;
+
+export function widenLine(params: Params, to: LineWidths, rng: () => number, noise = NOISE): Params {
+  const from = widthsOf(params);
+  const out: Params = new Map(params);
+  for (const [layer, reader] of CHAIN) {
+    const [n, wide] = [from[layer], to[layer]];
+    if (wide < n) throw new Error(`cannot narrow ${layer} from ${n} to ${wide} channels`);
+    if (wide === n) continue;
+    // Channel j of the wider layer is a copy of channel source[j]; the first n are the originals.
+    const source = Array.from({ length: wide }, (_, j) => (j < n ? j : Math.floor(rng() * n)));
+    const copies = new Array<number>(n).fill(0);
+    for (const s of source) copies[s]++;
+
+    const weight = out.get(`${layer}.weight`)!;
+    const bias = out.get(`${layer}.bias`)!;
+    const fanIn = weight.length / n;
+    const spread = Math.sqrt(weight.reduce((sum, v) => sum + v * v, 0) / weight.length);
+    const w2 = new Float32Array(wide * fanIn);
+    const b2 = new Float32Array(wide);
+    source.forEach((s, j) => {
+      for (let k = 0; k < fanIn; k++) w2[j * fanIn + k] = weight[s * fanIn + k] + (j < n ? 0 : noise * spread * normal(rng));
+      b2[j] = bias[s];
+    });
+    out.set(`${layer}.weight`, w2);
+    out.set(`${layer}.bias`, b2);
+
+    // The reader's weights [outputs, n·kernel] → [outputs, wide·kernel], each copy's kernel divided among its twins.
+    const next = out.get(`${reader}.weight`)!;
+    const outputs = out.get(`${reader}.bias`)!.length;
+    const kernel = next.length / (outputs * n);
+    const r2 = new Float32Array(outputs * wide * kernel);
+    for (let o = 0; o < outputs; o++) {
+      source.forEach((s, j) => {
+        for (let k = 0; k < kernel; k++) r2[(o * wide + j) * kernel + k] = next[(o * n + s) * kernel + k] / copies[s];
+      });
+    }
+    out.set(`${reader}.weight`, r2);
+  }
+  return out;
+}
