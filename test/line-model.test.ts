@@ -64,9 +64,9 @@ describe('line model graphs', () => {
 
   it('a wider line model (widen.ts) starts computing what the trained one computes; its copies part by a little noise', async () => {
     const wide = { conv1: 9, conv2: 24, conv3: 180, fc1: 96 };
-    const trained = unflattenLineParams(warmStartFromLenet('models/line.onnx').params);
+    const trained = unflattenLineParams(warmStartFromLenet('models/lenet.onnx').params);
     const exact = widenLine(trained, wide, createRng(3), 0);
-    const started = warmStartFromLenet('models/line.onnx', wide, 3);
+    const started = warmStartFromLenet('models/lenet.onnx', wide, 3);
     assert.equal(started.params.length, lineParamCount(wide));
     assert.ok(lineParamCount(wide) > 2 * lineParamCount());
     const width = 96;

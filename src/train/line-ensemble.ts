@@ -2,7 +2,7 @@
 // with a card that names each member, each file written atomically (a temp file renamed over the old one).
 import { readFileSync } from 'node:fs';
 import type { Params } from '../model/init.js';
-import { LINE_PARAMS, lineParamCount } from '../model/line.js';
+import { lineParamCount, lineParams, widthsOf } from '../model/line.js';
 import { buildLineEnsembleInference } from '../model/line-graphs.js';
 import { cardPathFor } from '../model/model-files.js';
 import { modelWeights, readModelFile, ModelWeightsError } from '../model/model-weights.js';
@@ -18,12 +18,18 @@ export interface EnsembleMember {
   cpuSeconds?: number;
 }
 
-/** One exported line model's weights, each checked against the line model's shapes. */
+/** One exported line model's weights, each checked against the line model's shapes at the widths its biases give. */
 export function lineModelParams(file: string): { params: Params; member: EnsembleMember } {
   const { bytes, sha256 } = readModelFile(file);
   const weights = modelWeights(bytes, file);
+  const biases = new Map<string, ArrayLike<number>>();
+  for (const name of ['conv1.bias', 'conv2.bias', 'conv3.bias', 'fc1.bias']) {
+    const values = weights.get(name)?.values;
+    if (!values) throw new ModelWeightsError(`${file}: no ${name} (not a line model exported by this project?)`);
+    biases.set(name, values);
+  }
   const params: Params = new Map();
-  for (const p of LINE_PARAMS) {
+  for (const p of lineParams(widthsOf(biases))) {
     const w = weights.get(p.name);
     if (!w || w.dims.join() !== p.shape.join())
       throw new ModelWeightsError(`${file}: no ${p.name} of shape [${p.shape.join(', ')}] (not a line model exported by this project?)`);
@@ -57,7 +63,12 @@ export async function exportLineEnsemble(modelPath: string, memberFiles: string[
     metadata,
   );
   const card = {
-    ...lineCardHead(modelPath, bytes, version, members.length * lineParamCount()),
+    ...lineCardHead(
+      modelPath,
+      bytes,
+      version,
+      members.reduce((sum, m) => sum + lineParamCount(widthsOf(m.params)), 0),
+    ),
     ensemble: 'each column: the mean of the members’ class probabilities, as log-probabilities (src/model/line-graphs.ts)',
     members: members.map((m) => m.member),
     trainingSeconds: members.reduce((s, m) => s + (m.member.trainingSeconds ?? 0), 0),

@@ -18,9 +18,9 @@ export interface WarmStart {
 }
 
 /** LeNet's (or a line model's) weights from an exported model, laid out as the line model's parameters, and made
- * `widths` wide (widen.ts) where the file's model is narrower. A file that is missing, too big, not ONNX or whose
+ * `widths` wide (widen.ts) where the file's model is narrower (by default, as wide as the file's). A file that is missing, too big, not ONNX or whose
  * tensors lie about their sizes is a ModelWeightsError (model-weights.ts). */
-export function warmStartFromLenet(file: string, widths: LineWidths = LENET_WIDTHS, seed = 1): WarmStart {
+export function warmStartFromLenet(file: string, widths?: LineWidths, seed = 1): WarmStart {
   const { bytes, sha256 } = readModelFile(file);
   const found = modelWeights(bytes, file);
   const biases = new Map<string, ArrayLike<number>>();
@@ -50,7 +50,7 @@ export function warmStartFromLenet(file: string, widths: LineWidths = LENET_WIDT
       params.set(p.name, values);
     }
   }
-  const wider = widthsEqual(own, widths) ? params : widenLine(params, widths, createRng(seed));
+  const wider = !widths || widthsEqual(own, widths) ? params : widenLine(params, widths, createRng(seed));
   return { params: flattenLineParams(wider), from: { file, sha256 } };
 }
 
