@@ -3,7 +3,7 @@
 // differences of the loss.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -89,6 +89,15 @@ describe('line model graphs', () => {
     const d = trainer[LINE_SCORES].data as Float32Array;
     for (let i = 0; i < c.length; i++) assert.ok(Math.abs(c[i] - d[i]) < 1e-5);
     assert.throws(() => widenLine(exact, LENET_WIDTHS, createRng(1)), /cannot narrow conv1 from 9 to 6/);
+    // A wider model than the recipe asks for is refused, naming both.
+    const dir = mkdtempSync(path.join(tmpdir(), 'line-wide-'));
+    const file = path.join(dir, 'wide.onnx');
+    writeFileSync(file, buildLineInference(exact, {}));
+    assert.throws(
+      () => warmStartFromLenet(file, LENET_WIDTHS),
+      /wide\.onnx: its model is 9\/24\/180\/96 channels wide, wider than the 6\/16\/120\/64/,
+    );
+    assert.equal(warmStartFromLenet(file).params.length, lineParamCount(wide));
   });
 
   it("an ensemble graph answers each column's mean of its members' probabilities, as log-probabilities", async () => {

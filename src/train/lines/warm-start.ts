@@ -50,10 +50,13 @@ export function warmStartFromLenet(file: string, widths?: LineWidths, seed = 1):
       params.set(p.name, values);
     }
   }
+  if (widths && (['conv1', 'conv2', 'conv3', 'fc1'] as const).some((layer) => own[layer] > widths[layer]))
+    throw new Error(`${file}: its model is ${widthsText(own)} channels wide, wider than the ${widthsText(widths)} asked for`);
   const wider = !widths || widthsEqual(own, widths) ? params : widenLine(params, widths, createRng(seed));
   return { params: flattenLineParams(wider), from: { file, sha256 } };
 }
 
+const widthsText = (w: LineWidths) => `${w.conv1}/${w.conv2}/${w.conv3}/${w.fc1}`;
 const widthsEqual = (a: LineWidths, b: LineWidths) => a.conv1 === b.conv1 && a.conv2 === b.conv2 && a.conv3 === b.conv3 && a.fc1 === b.fc1;
 
 /** A random start (PaddlePaddle's initialisation, as init.ts), for comparison and for tests without a model. */
