@@ -16,7 +16,8 @@ export const LINE_USAGE = `usage: npm run train:line -- [flags]
 Trains the line model (models/line.onnx): LeNet's convolutions swept along a line of digits, per-column scores for
 ten digits and a blank, trained with CTC on fresh lines made from MNIST train[0:55000] and the training fonts.
 
-  --recipe NAME        default | continue | wider | fonts | hands | double | tiny [default]
+  --recipe NAME        default | continue | wider | fonts | hands | double |
+                       double-hands | tiny (for tests)                 [default]
   --steps N            optimizer steps                                   [recipe's]
   --batch-size N       lines per step                                    [recipe's]
   --lr X               peak learning rate (Adam)                         [recipe's]

@@ -121,7 +121,7 @@ export async function exportLineModel(modelPath: string, input: LineExportInput)
       training:
         'fresh lines from the training composer (src/train/lines/): MNIST train[0:55000] and the training fonts (CONTRACTS.md), ' +
         "1–10 digits, rendered as paper, photo (JPEG) and canvas, through /read's imaging steps and normaliseLine" +
-        (['wider', 'fonts', 'hands'].includes(ckpt.recipe.name)
+        (['wider', 'fonts', 'hands', 'double', 'double-hands'].includes(ckpt.recipe.name)
           ? '; the widened composer (#36 line3): grey and tinted paper, coloured ink, low contrast, up to two soft shadows ' +
             'and a darker rim, blur to σ 2, JPEG down to quality 15 and small photos, keystones, fonts typed at 28/44/64/96 ' +
             'points, elastic wobble, pens from two erosions to three dilations, more touching and overlapping digits'
