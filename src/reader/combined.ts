@@ -55,8 +55,9 @@ interface Scored {
   confidence: number;
 }
 
-/** The combined reader's answer from its two readings: where both read the same string, the line model's reading at
- * its confidence; where they differ, the string of the reader more confident of its own, at confidence 0 — a
+/** The combined reader's answer from its two readings: where both read the same string, the line model's reading,
+ * at the chance that not both readers are wrong, 1 − (1 − pL)(1 − pS) (two readers that err independently and read the
+ * same string are wrong together only; docs/performance.md, "Where the readers agree"); where they differ, the string of the reader more confident of its own, at confidence 0 — a
  * disagreement is never accepted without a person, and the one picked is the likelier to be right (docs/performance.md,
  * "When the two readers disagree"). A reader that read nothing (undefined) disagrees with one that read something,
  * which then answers; undefined when neither read anything. */
@@ -65,7 +66,8 @@ export function combine<S extends Scored, L extends Scored>(
   line: L | undefined,
 ): { from: 'line'; reading: L; confidence: number } | { from: 'segmentation'; reading: S; confidence: number } | undefined {
   if (line === undefined) return segmented && { from: 'segmentation', reading: segmented, confidence: 0 };
-  if (segmented?.text === line.text) return { from: 'line', reading: line, confidence: line.confidence };
+  if (segmented?.text === line.text)
+    return { from: 'line', reading: line, confidence: 1 - (1 - line.confidence) * (1 - segmented.confidence) };
   if (segmented !== undefined && segmented.confidence > line.confidence) return { from: 'segmentation', reading: segmented, confidence: 0 };
   return { from: 'line', reading: line, confidence: 0 };
 }
