@@ -55,11 +55,18 @@ export function lineParams(w: LineWidths = LENET_WIDTHS): readonly ParamSpec[] {
 }
 export const LINE_PARAMS = lineParams();
 
-/** The widths a set of line parameters has, read from its biases (one per output channel). */
-export function widthsOf(params: ReadonlyMap<string, ArrayLike<number>>): LineWidths {
-  const channels = (layer: string) => {
+/** The layers whose channels LineWidths sets, in order. */
+export const WIDENED_LAYERS = ['conv1', 'conv2', 'conv3', 'fc1'] as const;
+
+/** The widths a set of line parameters has, read from its biases (one per output channel); `missing` makes the error
+ * for a bias that is not there (a model file's reader names the file). */
+export function widthsOf(
+  params: { get(name: string): ArrayLike<number> | undefined },
+  missing = (name: string): Error => new Error(`missing parameter ${name}`),
+): LineWidths {
+  const channels = (layer: (typeof WIDENED_LAYERS)[number]) => {
     const bias = params.get(`${layer}.bias`);
-    if (!bias) throw new Error(`missing parameter ${layer}.bias`);
+    if (!bias) throw missing(`${layer}.bias`);
     return bias.length;
   };
   return { conv1: channels('conv1'), conv2: channels('conv2'), conv3: channels('conv3'), fc1: channels('fc1') };

@@ -22,14 +22,12 @@ export interface EnsembleMember {
 export function lineModelParams(file: string): { params: Params; member: EnsembleMember } {
   const { bytes, sha256 } = readModelFile(file);
   const weights = modelWeights(bytes, file);
-  const biases = new Map<string, ArrayLike<number>>();
-  for (const name of ['conv1.bias', 'conv2.bias', 'conv3.bias', 'fc1.bias']) {
-    const values = weights.get(name)?.values;
-    if (!values) throw new ModelWeightsError(`${file}: no ${name} (not a line model exported by this project?)`);
-    biases.set(name, values);
-  }
+  const widths = widthsOf(
+    { get: (name) => weights.get(name)?.values },
+    (name) => new ModelWeightsError(`${file}: no ${name} (not a line model exported by this project?)`),
+  );
   const params: Params = new Map();
-  for (const p of lineParams(widthsOf(biases))) {
+  for (const p of lineParams(widths)) {
     const w = weights.get(p.name);
     if (!w || w.dims.join() !== p.shape.join())
       throw new ModelWeightsError(`${file}: no ${p.name} of shape [${p.shape.join(', ')}] (not a line model exported by this project?)`);

@@ -86,15 +86,13 @@ export const LINE_RECIPES: Record<'default' | 'continue' | 'wider' | 'fonts' | '
   // The committed line model taken further as `wider` was, 10,000 steps, with six more fonts typed beside the training
   // fonts (#36, the fourth line model): the line model read the fonts it trained on far better than fonts it had not seen.
   fonts: { ...WIDER, name: 'fonts', steps: 10000, seed: 17, extraFonts: Object.keys(LINE_EXTRA_FONTS) as LineExtraFont[] },
-  // The committed line model taken further as `wider` was, 10,000 steps, half the writers with a narrow or wide hand
-  // (every digit of the line 0.6–1.5 times as wide as drawn; #36, the fifth line model): stretched 1.15 times, a line
-  // of unseen-font digits the model read 56 of 60 times was read 21 times.
+  // The committed line model taken further as `wider` was, half the writers with a narrow or wide hand (#36, the fifth
+  // line model): the model read lines of unseen fonts far worse once they were a little wider (docs/performance.md).
   hands: { ...WIDER, name: 'hands', steps: 10000, seed: 19, handWidths: HANDS },
-  // The committed line model made twice as wide (widen.ts: 12/32/192/128 channels, 134,563 parameters against 41,871;
-  // 0.54 MB) and taken further as `wider` was, 10,000 steps (#36, the sixth line model).
+  // The committed line model made twice as wide (widen.ts) and taken further as `wider` was (#36, the sixth line model).
   double: { ...WIDER, name: 'double', steps: 10000, seed: 23, widths: DOUBLE },
-  // `double` with `hands`' condensed and extended writers (#36, the seventh line model): on 3,000 validation pictures
-  // each of the two read the unseen fonts better than the committed model (+3.3 and +2.3 points) and nothing else worse.
+  // `double` with `hands`' condensed and extended writers (#36, the seventh line model, models/line.onnx): each of the
+  // two read unseen fonts better on 3,000 validation pictures (docs/performance.md).
   'double-hands': { ...WIDER, name: 'double-hands', steps: 10000, seed: 29, widths: DOUBLE, handWidths: HANDS },
   // For tests: a few steps of small batches, to see the loss fall and the export load.
   tiny: {

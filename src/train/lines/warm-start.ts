@@ -4,7 +4,7 @@
 // lie between digits). A trained line model (models/line.onnx) is taken whole, to train it further.
 import type { Params } from '../../model/init.js';
 import { initParams } from '../../model/init.js';
-import { BLANK, LENET_WIDTHS, LINE_CLASSES, lineParams, widthsOf, type LineWidths } from '../../model/line.js';
+import { BLANK, LENET_WIDTHS, LINE_CLASSES, lineParams, WIDENED_LAYERS, widthsOf, type LineWidths } from '../../model/line.js';
 import { flattenLineParams } from '../../model/line-graphs.js';
 import { widenLine } from './widen.js';
 import { modelWeights, readModelFile } from '../../model/model-weights.js';
@@ -23,17 +23,12 @@ export interface WarmStart {
 export function warmStartFromLenet(file: string, widths?: LineWidths, seed = 1): WarmStart {
   const { bytes, sha256 } = readModelFile(file);
   const found = modelWeights(bytes, file);
-  const biases = new Map<string, ArrayLike<number>>();
-  for (const name of ['conv1.bias', 'conv2.bias', 'conv3.bias', 'fc1.bias']) {
-    const values = found.get(name)?.values;
-    if (!values) throw new Error(`${file}: no ${name} to start the line model from (not a LeNet exported by this project?)`);
-    biases.set(name, values);
-  }
-  const own = widthsOf(biases);
+  const notLenet = (name: string) => new Error(`${file}: no ${name} to start the line model from (not a LeNet exported by this project?)`);
+  const own = widthsOf({ get: (name) => found.get(name)?.values }, notLenet);
   const params: Params = new Map();
   for (const p of lineParams(own)) {
     const values = found.get(p.name)?.values;
-    if (!values) throw new Error(`${file}: no ${p.name} to start the line model from (not a LeNet exported by this project?)`);
+    if (!values) throw notLenet(p.name);
     if (p.name === 'fc2.weight' || p.name === 'fc2.bias') {
       const per = numel(p.shape) / LINE_CLASSES;
       if (values.length === per * LINE_CLASSES) {
@@ -50,14 +45,14 @@ export function warmStartFromLenet(file: string, widths?: LineWidths, seed = 1):
       params.set(p.name, values);
     }
   }
-  if (widths && (['conv1', 'conv2', 'conv3', 'fc1'] as const).some((layer) => own[layer] > widths[layer]))
+  if (widths && WIDENED_LAYERS.some((layer) => own[layer] > widths[layer]))
     throw new Error(`${file}: its model is ${widthsText(own)} channels wide, wider than the ${widthsText(widths)} asked for`);
-  const wider = !widths || widthsEqual(own, widths) ? params : widenLine(params, widths, createRng(seed));
+  // widenLine leaves layers already as wide as asked as they are.
+  const wider = widths ? widenLine(params, widths, createRng(seed)) : params;
   return { params: flattenLineParams(wider), from: { file, sha256 } };
 }
 
 const widthsText = (w: LineWidths) => `${w.conv1}/${w.conv2}/${w.conv3}/${w.fc1}`;
-const widthsEqual = (a: LineWidths, b: LineWidths) => a.conv1 === b.conv1 && a.conv2 === b.conv2 && a.conv3 === b.conv3 && a.fc1 === b.fc1;
 
 /** A random start (PaddlePaddle's initialisation, as init.ts), for comparison and for tests without a model. */
 export function randomStart(seed: number, widths: LineWidths = LENET_WIDTHS): WarmStart {
