@@ -15,7 +15,8 @@ import { loadLineCheckpoint, saveLineCheckpoint } from '../src/train/line-checkp
 import { exportLineModel, type LineCard } from '../src/train/line-export.js';
 import { LINE_RECIPES } from '../src/train/line-recipe.js';
 import { trainLine, type LineCheckpoint } from '../src/train/line-trainer.js';
-import { trainingFontDigits } from '../src/train/lines/glyphs.js';
+import { trainingFontDigits, TRAINING_POINTS } from '../src/train/lines/glyphs.js';
+import { LINE_PACKAGED_FONTS } from '../src/train/lines/packaged-fonts.js';
 import { trainingChunk, type LineBatch } from '../src/train/lines/training-line.js';
 import { warmStartFromLenet } from '../src/train/lines/warm-start.js';
 import { loadMnist } from '../src/train/mnist.js';
@@ -112,6 +113,16 @@ describe('line model training (tiny recipe)', () => {
     const resumed = await trainLine(loadLineCheckpoint(file), { recordEvery: recipe.steps });
     assert.equal(resumed.checkpoint.step, recipe.steps);
     assert.deepEqual(resumed.checkpoint.params, whole.checkpoint.params);
+  });
+});
+
+describe("the line recipes' fonts", () => {
+  it("every packaged font is installed by npm and typed in a face of its own, not pango's fallback", async () => {
+    const before = await trainingFontDigits();
+    const fonts = await trainingFontDigits([], LINE_PACKAGED_FONTS);
+    assert.equal(fonts.length, before.length + LINE_PACKAGED_FONTS.length * TRAINING_POINTS.length);
+    const zeros = fonts.slice(before.length).map(({ glyphs: [zero] }) => Buffer.from(zero!.data).toString('base64'));
+    assert.equal(new Set(zeros).size, zeros.length, 'two packaged fonts typed the same 0');
   });
 });
 

@@ -121,12 +121,15 @@ export async function exportLineModel(modelPath: string, input: LineExportInput)
       training:
         'fresh lines from the training composer (src/train/lines/): MNIST train[0:55000] and the training fonts (CONTRACTS.md), ' +
         "1–10 digits, rendered as paper, photo (JPEG) and canvas, through /read's imaging steps and normaliseLine" +
-        (['wider', 'fonts', 'hands', 'double', 'double-hands'].includes(ckpt.recipe.name)
-          ? '; the widened composer (#36 line3): grey and tinted paper, coloured ink, low contrast, up to two soft shadows ' +
-            'and a darker rim, blur to σ 2, JPEG down to quality 15 and small photos, keystones, fonts typed at 28/44/64/96 ' +
-            'points, elastic wobble, pens from two erosions to three dilations, more touching and overlapping digits'
-          : '') +
+        // Every recipe has trained on the widened composer since #36 line3 (a model is exported by the run that trained it).
+        '; the widened composer (#36 line3): grey and tinted paper, coloured ink, low contrast, up to two soft shadows ' +
+        'and a darker rim, blur to σ 2, JPEG down to quality 15 and small photos, keystones, fonts typed at 28/44/64/96 ' +
+        'points, elastic wobble, pens from two erosions to three dilations, more touching and overlapping digits' +
         (ckpt.recipe.extraFonts?.length ? `; and fonts beyond the training fonts: ${ckpt.recipe.extraFonts.join(', ')}` : '') +
+        (ckpt.recipe.packagedFonts?.length
+          ? `; and ${ckpt.recipe.packagedFonts.length} of Google Fonts' handwriting fonts (npm @expo-google-fonts): ` +
+            ckpt.recipe.packagedFonts.join(', ')
+          : '') +
         (ckpt.recipe.handWidths
           ? `; condensed and extended hands: ${100 * ckpt.recipe.handWidths.share} % of writers, every digit ` +
             `${ckpt.recipe.handWidths.min}–${ckpt.recipe.handWidths.max} times as wide as drawn`

@@ -3,6 +3,7 @@ import type { OptimizerConfig, Schedule } from '../model/optimizers.js';
 import { LENET_WIDTHS, type LineWidths } from '../model/line.js';
 import type { HandWidths } from './lines/compose.js';
 import { LINE_EXTRA_FONTS, type LineExtraFont } from './lines/glyphs.js';
+import { LINE_PACKAGED_FONTS, type LinePackagedFont } from './lines/packaged-fonts.js';
 
 export interface LineRecipe {
   name: string;
@@ -23,6 +24,8 @@ export interface LineRecipe {
   seed: number;
   /** Fonts typed beside the training fonts (LINE_EXTRA_FONTS); absent in recipes from before them. */
   extraFonts?: LineExtraFont[];
+  /** Google Fonts' handwriting fonts typed beside the others (packaged-fonts.ts); absent in recipes from before them. */
+  packagedFonts?: LinePackagedFont[];
   /** Condensed and extended hands (compose.ts HandWidths); absent in recipes from before them. */
   handWidths?: HandWidths;
   /** Channels per layer (line.ts LineWidths); absent: LeNet's. */
@@ -53,7 +56,10 @@ const HANDS = { share: 0.5, min: 0.6, max: 1.5 };
 /** LeNet's layers with twice its channels (the sixth line model). */
 const DOUBLE = { conv1: 12, conv2: 32, conv3: 192, fc1: 128 };
 
-export const LINE_RECIPES: Record<'default' | 'continue' | 'wider' | 'fonts' | 'hands' | 'double' | 'double-hands' | 'tiny', LineRecipe> = {
+export const LINE_RECIPES: Record<
+  'default' | 'continue' | 'wider' | 'fonts' | 'hands' | 'double' | 'double-hands' | 'many-fonts' | 'tiny',
+  LineRecipe
+> = {
   default: {
     name: 'default',
     optimizer: { name: 'adam', momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
@@ -94,6 +100,18 @@ export const LINE_RECIPES: Record<'default' | 'continue' | 'wider' | 'fonts' | '
   // `double` with `hands`' condensed and extended writers (#36, the seventh line model, models/line.onnx): each of the
   // two read unseen fonts better on 3,000 validation pictures (docs/performance.md).
   'double-hands': { ...WIDER, name: 'double-hands', steps: 10000, seed: 29, widths: DOUBLE, handWidths: HANDS },
+  // The committed line model (`double-hands`) taken further as it was made, with 26 of Google Fonts' handwriting fonts
+  // typed beside the training and extra fonts (#36, the eighth line model): the model reads fonts it has seen far better.
+  'many-fonts': {
+    ...WIDER,
+    name: 'many-fonts',
+    steps: 10000,
+    seed: 31,
+    widths: DOUBLE,
+    handWidths: HANDS,
+    extraFonts: Object.keys(LINE_EXTRA_FONTS) as LineExtraFont[],
+    packagedFonts: [...LINE_PACKAGED_FONTS],
+  },
   // For tests: a few steps of small batches, to see the loss fall and the export load.
   tiny: {
     name: 'tiny',

@@ -87,6 +87,7 @@ export async function trainLine(ckpt: LineCheckpoint, opts: LineTrainOptions): P
       batchSize: recipe.batchSize,
       fontShare: recipe.fontShare,
       extraFonts: recipe.extraFonts ?? [],
+      packagedFonts: recipe.packagedFonts ?? [],
       handWidths: recipe.handWidths,
     },
     opts.dataWorkers ?? 1,

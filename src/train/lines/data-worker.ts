@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { loadMnist } from '../mnist.js';
 import { trainingFontDigits, TRAINING_POINTS, type LineExtraFont } from './glyphs.js';
 import type { HandWidths } from './compose.js';
+import type { LinePackagedFont } from './packaged-fonts.js';
 import { trainingChunk, type LineBatch } from './training-line.js';
 
 export interface DataWorkerInit {
@@ -15,6 +16,8 @@ export interface DataWorkerInit {
   fontShare: number;
   /** The recipe's fonts beyond the training fonts. */
   extraFonts: LineExtraFont[];
+  /** The recipe's packaged fonts (packaged-fonts.ts). */
+  packagedFonts: LinePackagedFont[];
   handWidths?: HandWidths;
 }
 export type DataRequest = { chunk: number };
@@ -26,7 +29,7 @@ sharp.concurrency(1);
 const port = parentPort!;
 try {
   const mnist = loadMnist(init.mnistDir).train;
-  const fonts = await trainingFontDigits(init.extraFonts);
+  const fonts = await trainingFontDigits(init.extraFonts, init.packagedFonts);
   const sources = { mnist, fonts, fontShare: init.fontShare, handWidths: init.handWidths };
   port.postMessage({ ready: true, fonts: fonts.length / TRAINING_POINTS.length } satisfies DataReply);
   port.on('message', async ({ chunk }: DataRequest) => {

@@ -2,6 +2,7 @@
 // (CONTRACTS.md: train[55000:60000] is validation, the test set and the held-out fonts are the report's).
 import sharp from 'sharp';
 import type { Split } from '../mnist.js';
+import { packagedFontFile, type LinePackagedFont } from './packaged-fonts.js';
 
 /** White-on-black ink (0..255), cropped to its ink. */
 export interface Glyph {
@@ -67,19 +68,23 @@ export const LINE_EXTRA_FONTS = {
 } as const;
 export type LineExtraFont = keyof typeof LINE_EXTRA_FONTS;
 
-/** The training fonts' digits at every TRAINING_POINTS size (missing ones left out), then `extra`'s: a recipe that
- * names an extra font is about that font, so one that is missing stops the run rather than train on pango's fallback. */
-export async function trainingFontDigits(extra: readonly LineExtraFont[] = []): Promise<Array<{ glyphs: Glyph[]; unit: number }>> {
+/** The training fonts' digits at every TRAINING_POINTS size (missing ones left out), then `extra`'s and `packaged`'s: a
+ * recipe that names a font is about that font, so one that is missing stops the run rather than train on pango's
+ * fallback. */
+export async function trainingFontDigits(
+  extra: readonly LineExtraFont[] = [],
+  packaged: readonly LinePackagedFont[] = [],
+): Promise<Array<{ glyphs: Glyph[]; unit: number }>> {
   const typed = await Promise.all(TRAINING_FONTS.flatMap((f) => TRAINING_POINTS.map((points) => fontDigitsAt(f, points))));
+  const named = [
+    ...extra.map((f) => ({ family: f, file: undefined, missing: `apt-get install ${LINE_EXTRA_FONTS[f]}` })),
+    ...packaged.map((f) => ({ family: f, file: packagedFontFile(f), missing: `its file does not hold the family ${f}` })),
+  ];
   const more = await Promise.all(
-    extra.flatMap((f) =>
+    named.flatMap(({ family, file, missing }) =>
       TRAINING_POINTS.map(async (points) => {
-        const digits = await fontDigitsAt(f, points);
-        if (!digits) {
-          throw new Error(
-            `the line recipe's font "${f}" is not installed (pango would draw its fallback): apt-get install ${LINE_EXTRA_FONTS[f]}`,
-          );
-        }
+        const digits = await fontDigitsAt(family, points, file);
+        if (!digits) throw new Error(`the line recipe's font "${family}" is not installed (pango would draw its fallback): ${missing}`);
         return digits;
       }),
     ),
@@ -87,13 +92,16 @@ export async function trainingFontDigits(extra: readonly LineExtraFont[] = []): 
   return [...typed.filter((f) => f !== undefined), ...more];
 }
 
-/** As fontDigits, typed `points` high (small sizes are hinted to other shapes and stroke widths). */
-export async function fontDigitsAt(family: string, points: number): Promise<{ glyphs: Glyph[]; unit: number } | undefined> {
+/** As fontDigits, typed `points` high (small sizes are hinted to other shapes and stroke widths); `fontfile` loads a
+ * font that fontconfig does not know (packaged-fonts.ts). */
+export async function fontDigitsAt(
+  family: string,
+  points: number,
+  fontfile?: string,
+): Promise<{ glyphs: Glyph[]; unit: number } | undefined> {
   const render = async (name: string, d: number) => {
-    const { data, info } = await sharp({ text: { text: `<span font="${name} ${points}">${d}</span>`, dpi: 72 } })
-      .greyscale()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const text = { text: `<span font="${name} ${points}">${d}</span>`, dpi: 72, ...(fontfile ? { fontfile } : {}) };
+    const { data, info } = await sharp({ text }).greyscale().raw().toBuffer({ resolveWithObject: true });
     return cropGlyph(new Uint8Array(data), info.width, info.height, d);
   };
   const glyphs = await Promise.all(Array.from({ length: 10 }, (_, d) => render(family, d)));
