@@ -62,7 +62,7 @@ interface Sample {
   set: string;
   text: string;
   picture: Buffer;
-  /** The font a fonts set typed it in (the generator takes its fonts in turn). */
+  /** The font a fonts set typed it in (makeSet says which of the fonts it was handed). */
   font?: string;
 }
 
@@ -83,8 +83,8 @@ async function samplesOf(): Promise<Sample[]> {
         ? await makeSet('fonts', count, SEEDS[role], validationDigits(train), await glyphsOf(SPARE_FONTS, 'src/synth/font-digits.ts'))
         : await makeSet(set, count, SEEDS[role], validationDigits(train), fonts);
     const typed: readonly string[] = set === UNSEEN_FONTS ? SPARE_FONTS : set === 'fonts' ? TRAINING_FONTS : [];
-    for (const [i, s] of made.entries()) {
-      out.push({ set, text: s.number.text, picture: s.picture, ...(typed.length ? { font: typed[i % typed.length] } : {}) });
+    for (const s of made) {
+      out.push({ set, text: s.number.text, picture: s.picture, ...(s.font === undefined ? {} : { font: typed[s.font] }) });
     }
   }
   return out;

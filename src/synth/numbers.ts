@@ -169,6 +169,8 @@ export interface Sample {
   number: Number_;
   picture: Buffer;
   type: 'image/png' | 'image/jpeg';
+  /** Which of makeSet's `fonts` typed it (the fonts set only). */
+  font?: number;
 }
 
 /**
@@ -184,13 +186,15 @@ export async function makeSet(name: SetName, count: number, seed: number, mnist:
   for (let s = 0; s < count; s++) {
     const height = int(rng, 28, 64);
     let number: Number_;
+    let typedIn: number | undefined;
     if (name === 'touching') {
       number = compose(pick(5), height, () => -int(rng, 0, 4) / height, rng, 20);
     } else if (name === 'canvas') {
       number = compose(pick(int(rng, 3, 7)), height, () => between(rng, 0.15, 0.6), rng, 20);
     } else if (name === 'fonts') {
       if (fonts.length === 0) throw new Error('no handwriting fonts installed');
-      const font = fonts[s % fonts.length];
+      typedIn = s % fonts.length;
+      const font = fonts[typedIn];
       const digits = Array.from({ length: int(rng, 3, 9) }, () => font[int(rng, 0, 9)]);
       number = compose(digits, height, () => between(rng, 0.3, 1), rng, Math.max(...font.map((g) => g.height)));
     } else {
@@ -199,7 +203,7 @@ export async function makeSet(name: SetName, count: number, seed: number, mnist:
     if (name === 'photos') samples.push({ number, picture: await photoJpeg(number, rng), type: 'image/jpeg' });
     else if (name === 'shadows') samples.push({ number, picture: await shadowedPhotoJpeg(number, rng), type: 'image/jpeg' });
     else if (name === 'canvas') samples.push({ number, picture: await canvasPng(number), type: 'image/png' });
-    else samples.push({ number, picture: await paperPng(number), type: 'image/png' });
+    else samples.push({ number, picture: await paperPng(number), type: 'image/png', ...(typedIn === undefined ? {} : { font: typedIn }) });
   }
   return samples;
 }
