@@ -2,8 +2,10 @@
 // segmentation reader, and both combined, on one role of CONTRACTS.md's data, read in process as POST /read reads:
 //   calibration  validation generator (src/synth/numbers.ts, MNIST train[55000:60000], training fonts), seed 3660:
 //                fits the line model's temperature (min Σ −log P_T(true string | line), T = 0.50, 0.55, … 3.00);
-//                --record writes it into the line model's card.
-//   validation   the same generator, seed 3661: the figures docs/performance.md's rule decides on, and its verdict.
+//                then the agreement's confidence (src/reader/agreement.ts, with the line model at that T);
+//                --record writes both into the line model's card.
+//   validation   the same generator, seed 3661 (--seed another): the figures docs/performance.md's rules decide on.
+//   --independent reads combined without the agreement fit the line card records.
 //   heldout      src/synth/heldout (MNIST test digits, held-out fonts), seed 361420: report only.
 //   --sets fonts-unseen (validation role) types the generator's fonts set in src/synth/font-digits.ts SPARE_FONTS.
 // Prints whole strings right per set for S (segmentation), L (line model) and C (as /read's combined reader answers:
@@ -18,7 +20,8 @@ import { linesOf, logProbability, withTemperature, type LineScores } from '../sr
 import { prepareLine, readLineScores, type PreparedLine } from '../src/reader/line-read.js';
 import { readRate, reliability, type Judged } from '../src/reader/read-rate.js';
 import { loadModel, runEach } from '../src/server/model.js';
-import { readTemperature, recordCalibration } from '../src/model/calibration.js';
+import { readAgreementFit, readTemperature, recordAgreement, recordCalibration } from '../src/model/calibration.js';
+import { agreementConfidence, agreementEvidence, agreementLogLoss, fitAgreement, type AgreementFit } from '../src/reader/agreement.js';
 import { decodeForReading, type Decoded } from '../src/imaging/decode-for-reading.js';
 import { readNumber } from '../src/reader/index.js';
 import { combine } from '../src/reader/combined.js';
@@ -52,10 +55,18 @@ const { values: flags } = parseArgs({
     digit: { type: 'string', default: 'models/lenet.onnx' },
     json: { type: 'string' },
     record: { type: 'boolean', default: false },
+    seed: { type: 'string' },
+    independent: { type: 'boolean', default: false },
   },
 });
 const role = flags.role as Role;
 if (!(role in SEEDS)) throw new Error(`--role must be one of ${Object.keys(SEEDS).join(', ')}`);
+if (flags.seed !== undefined && role !== 'validation')
+  throw new Error('--seed is for the validation role only (its pictures, never to fit)');
+const seed = flags.seed === undefined ? SEEDS[role] : Number(flags.seed);
+if (!Number.isSafeInteger(seed) || Object.values(SEEDS).some((s) => s === seed && s !== SEEDS.validation)) {
+  throw new Error(`--seed must be an integer other than the calibration and held-out seeds, not ${flags.seed}`);
+}
 const count = Number(flags.count);
 
 interface Sample {
@@ -80,8 +91,8 @@ async function samplesOf(): Promise<Sample[]> {
   for (const set of sets) {
     const made =
       set === UNSEEN_FONTS
-        ? await makeSet('fonts', count, SEEDS[role], validationDigits(train), await glyphsOf(SPARE_FONTS, 'src/synth/font-digits.ts'))
-        : await makeSet(set, count, SEEDS[role], validationDigits(train), fonts);
+        ? await makeSet('fonts', count, seed, validationDigits(train), await glyphsOf(SPARE_FONTS, 'src/synth/font-digits.ts'))
+        : await makeSet(set, count, seed, validationDigits(train), fonts);
     const typed: readonly string[] = set === UNSEEN_FONTS ? SPARE_FONTS : set === 'fonts' ? TRAINING_FONTS : [];
     for (const s of made) {
       out.push({ set, text: s.number.text, picture: s.picture, ...(s.font === undefined ? {} : { font: typed[s.font] }) });
@@ -96,6 +107,10 @@ const session = await ort.InferenceSession.create(flags.line);
 const digitModel = await loadModel(flags.digit, 'cpu', 1);
 const digitTemperature = readTemperature(flags.digit, digitModel.info.sha256);
 const lineTemperature = role === 'calibration' ? 1 : readTemperature(flags.line, lineSha);
+// Calibration reads at T = 1 and fits the agreement after the temperature; the other roles read as the service does.
+// (--independent: as if the card recorded none, combined's confidence as independent readers'.)
+const agreementFit =
+  role === 'calibration' || flags.independent ? undefined : readAgreementFit(flags.line, lineSha, digitModel.info.sha256);
 
 async function lineScores(prepared: PreparedLine): Promise<LineScores> {
   const out = await session.run({ [LINE_INPUT]: new ort.Tensor('float32', prepared.line.data, [1, 1, LINE_ROWS, prepared.line.width]) });
@@ -106,6 +121,8 @@ async function lineScores(prepared: PreparedLine): Promise<LineScores> {
 interface Reading {
   text: string;
   confidence: number;
+  /** Each digit's probabilities (for --json). */
+  digits?: Array<{ digit: number; probabilities: ArrayLike<number> }>;
 }
 const NONE: Reading = { text: '', confidence: 0 };
 const classify = async (tensors: Float32Array[]) => ({ probabilities: await runEach(digitModel, tensors), temperature: digitTemperature });
@@ -147,7 +164,7 @@ for (const s of samples) {
     if (!raw || !prepared) return NONE;
     try {
       const r = readLineScores(raw, prepared, { temperature: lineTemperature, length });
-      return { text: r.text, confidence: r.confidence };
+      return { text: r.text, confidence: r.confidence, digits: r.digits.map(({ digit, probabilities }) => ({ digit, probabilities })) };
     } catch {
       return NONE;
     }
@@ -162,7 +179,7 @@ const judge = (r: Row, reader: Reader, withLength: boolean): Judged => {
   const [s, l] = withLength ? [r.SN, r.LN] : [r.S, r.L];
   if (reader === 'S') return { right: s.text === r.truth, confidence: s.confidence };
   if (reader === 'L') return { right: l.text === r.truth, confidence: l.confidence };
-  const answer = combine(s.text === '' ? undefined : s, l.text === '' ? undefined : l);
+  const answer = combine(s.text === '' ? undefined : s, l.text === '' ? undefined : l, agreementFit);
   return { right: answer?.reading.text === r.truth, confidence: answer?.confidence ?? 0 };
 };
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
@@ -170,7 +187,7 @@ const READERS: Reader[] = ['S', 'L', 'C'];
 const setNames = [...new Set(rows.map((r) => r.set))];
 
 console.log(
-  `${role}: seed ${SEEDS[role]}, ${count} a set, ${rows.length} pictures; line model ${flags.line} (${lineSha.slice(0, 12)}, T = ${lineTemperature})`,
+  `${role}: seed ${seed}, ${count} a set, ${rows.length} pictures; line model ${flags.line} (${lineSha.slice(0, 12)}, T = ${lineTemperature})`,
 );
 console.log(
   `digit model ${flags.digit} (T = ${digitTemperature}); in-process time a picture after decoding: S ${(time.S / rows.length / 2).toFixed(1)} ms, L ${(time.L / rows.length).toFixed(1)} ms (two reads each)\n`,
@@ -229,6 +246,32 @@ if (role === 'validation') {
   console.log(`\nthe rule: L eligible ${eligible('L')}, C eligible ${eligible('C')} → ships ${ships}`);
 }
 
+/** Where both readers read the same string: each such picture's evidence, its two readers' confidences and whether the
+ * string is right (`line` is the line model's reading to use: calibration refits it at the fitted temperature). */
+const agreementsOf = (line: (r: Row) => Reading) =>
+  rows.flatMap((r) => {
+    const l = line(r);
+    return r.S.text !== '' && r.S.text === l.text ? [{ pL: l.confidence, pS: r.S.confidence, right: l.text === r.truth }] : [];
+  });
+const eceOf = (judged: Judged[]) =>
+  reliability(judged).reduce((sum, b) => sum + (b.count / judged.length) * Math.abs(b.accuracy - b.meanConfidence), 0);
+const agreementFigures = (agreements: ReturnType<typeof agreementsOf>, fit?: AgreementFit) => {
+  const judged = agreements.map(({ pL, pS, right }) => ({ right, confidence: agreementConfidence(pL, pS, fit) }));
+  return { logLoss: agreementLogLoss(judged), ece: eceOf(judged) };
+};
+
+if (role !== 'calibration') {
+  const agreements = agreementsOf((r) => r.L);
+  const [independent, fitted] = [agreementFigures(agreements), agreementFit && agreementFigures(agreements, agreementFit)];
+  console.log(
+    `\nagreements (${agreements.length}, ${pct(agreements.filter((x) => x.right).length / agreements.length)} right): log loss ` +
+      `${independent.logLoss.toFixed(4)}, ECE ${independent.ece.toFixed(4)} as independent readers` +
+      (fitted
+        ? `; ${fitted.logLoss.toFixed(4)}, ${fitted.ece.toFixed(4)} through the card's fit (a ${agreementFit!.a.toFixed(3)}, b ${agreementFit!.b.toFixed(3)}), as C reads`
+        : '; the card records no fit for these models'),
+  );
+}
+
 if (role === 'calibration') {
   const fitted = rows.filter((r) => r.raw && r.prepared);
   const nll = (t: number) =>
@@ -263,6 +306,33 @@ if (role === 'calibration') {
       nllAfter: nll(best),
       eceBefore: ece(1),
       eceAfter: ece(best),
+    });
+    console.log(`recorded in ${file}`);
+  }
+  // The agreement's confidence fitted with the line model at its fitted temperature, as the service will read it.
+  const atBest = (r: Row): Reading => {
+    try {
+      return r.raw && r.prepared ? readLineScores(r.raw, r.prepared, { temperature: best }) : NONE;
+    } catch {
+      return NONE;
+    }
+  };
+  const agreements = agreementsOf(atBest);
+  const fit = fitAgreement(agreements.map(({ pL, pS, right }) => ({ evidence: agreementEvidence(pL, pS), right })));
+  const [before, after] = [agreementFigures(agreements), agreementFigures(agreements, fit)];
+  console.log(
+    `agreement: σ(${fit.a.toFixed(3)} + ${fit.b.toFixed(3)}·u) on ${agreements.length} agreements (log loss ${before.logLoss.toFixed(4)} → ` +
+      `${after.logLoss.toFixed(4)}; ECE ${before.ece.toFixed(4)} → ${after.ece.toFixed(4)})`,
+  );
+  if (flags.record) {
+    const file = await recordAgreement(flags.line, {
+      ...fit,
+      lineSha256: lineSha,
+      digitSha256: digitModel.info.sha256,
+      fittedOn: `validation role: src/synth/numbers.ts makeSet (sets ${setNames.join(', ')}), seed ${SEEDS.calibration}, the line model at T = ${best}`,
+      agreements: agreements.length,
+      logLossBefore: before.logLoss,
+      logLossAfter: after.logLoss,
     });
     console.log(`recorded in ${file}`);
   }

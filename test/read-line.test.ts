@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { readAgreementFit } from '../src/model/calibration.js';
+import { agreementConfidence } from '../src/reader/agreement.js';
 import { buildApp } from '../src/server/app.js';
+import { lineModelSummary } from '../src/server/plugins/line-model.js';
 import { loadConfig } from '../src/server/config.js';
 import { HELD_OUT_CI_COUNT, HELD_OUT_SETS, heldOutSet, type HeldOutSample } from '../src/synth/heldout/index.js';
 import { compose, mnistGlyph, paperPng, seeded } from '../src/synth/numbers.js';
@@ -188,6 +191,8 @@ describe('the committed models on the held-out composer (CI subset)', () => {
       buildApp(loadConfig({ LOG_LEVEL: 'silent', EXECUTION_PROVIDER: 'cpu', READER }), { logger: false, model: app.modelSlot.current });
     const segmentation = await built('segmentation');
     const combined = await built('combined');
+    const lineModel = lineModelSummary(combined.lineReader)!;
+    const fit = readAgreementFit(combined.config.LINE_MODEL_PATH, lineModel.sha256, combined.modelSlot.current.info.sha256);
     try {
       const right = { line: 0, segmentation: 0, combined: 0 };
       let disagreements = 0;
@@ -202,12 +207,13 @@ describe('the committed models on the held-out composer (CI subset)', () => {
         ] as const)
           if (answer?.text === s.text) right[reader]++;
         if (!L) continue;
-        // Agreement: the chance that not both readers are wrong; a disagreement: the more confident reader's string, at
-        // confidence 0.
+        // Agreement: the chance that not both readers are wrong, through the agreement fit the line card records for
+        // these two models (if any); a disagreement: the more confident reader's string, at confidence 0.
         assert.ok(C, `combined refused what the line model read (${s.text})`);
         if (S?.text === L.text) {
           assert.equal(C.text, L.text);
-          assert.ok(Math.abs(C.confidence - (1 - (1 - L.confidence) * (1 - S.confidence))) < 1e-9, `${s.text}: ${C.confidence}`);
+          const expected = agreementConfidence(L.confidence, S.confidence, fit);
+          assert.ok(Math.abs(C.confidence - expected) < 1e-9, `${s.text}: ${C.confidence}, not ${expected}`);
         } else {
           disagreements++;
           assert.deepEqual([C.text, C.confidence], [S && S.confidence > L.confidence ? S.text : L.text, 0]);

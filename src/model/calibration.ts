@@ -100,8 +100,44 @@ export function readTemperature(modelPath: string, sha256: string): number {
   }
 }
 
+/** Platt scaling of the readers' agreement (src/reader/agreement.ts): P(right) = σ(a + b·u). */
+export interface AgreementFit {
+  a: number;
+  b: number;
+}
+
+/** What a line model's card records of the agreement fit (src/reader/agreement.ts): for that line model and the digit
+ * model it was fitted with, each by sha256. */
+export interface AgreementCalibration extends AgreementFit {
+  lineSha256: string;
+  digitSha256: string;
+  fittedOn: string;
+  agreements: number;
+  logLossBefore: number;
+  logLossAfter: number;
+}
+
+/** The agreement fit the line model's card records for this line model and digit model; undefined when there is none
+ * (combined then gives the independent readers' confidence). */
+export function readAgreementFit(linePath: string, lineSha256: string, digitSha256: string): AgreementFit | undefined {
+  try {
+    const card = JSON.parse(readFileSync(cardPath(linePath), 'utf8')) as { agreement?: Partial<AgreementCalibration> };
+    const { a, b, lineSha256: line, digitSha256: digit } = card.agreement ?? {};
+    const usable = typeof a === 'number' && typeof b === 'number' && Number.isFinite(a) && Number.isFinite(b) && b > 0;
+    return usable && line === lineSha256 && digit === digitSha256 ? { a, b } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Records the calibration in the model card (created if missing), written atomically. */
-export async function recordCalibration(modelPath: string, calibration: Calibration): Promise<string> {
+export const recordCalibration = (modelPath: string, calibration: Calibration): Promise<string> => recordInCard(modelPath, { calibration });
+
+/** Records the agreement fit in the line model's card, written atomically. */
+export const recordAgreement = (linePath: string, agreement: AgreementCalibration): Promise<string> =>
+  recordInCard(linePath, { agreement });
+
+async function recordInCard(modelPath: string, fields: Record<string, unknown>): Promise<string> {
   const file = cardPath(modelPath);
   let card: Record<string, unknown> = {};
   try {
@@ -111,6 +147,6 @@ export async function recordCalibration(modelPath: string, calibration: Calibrat
       throw new Error(`${file} is not a readable JSON model card: ${(err as Error).message}`, { cause: err });
     }
   }
-  await writeFileAtomic(file, `${JSON.stringify({ ...card, calibration }, null, 2)}\n`);
+  await writeFileAtomic(file, `${JSON.stringify({ ...card, ...fields }, null, 2)}\n`);
   return file;
 }

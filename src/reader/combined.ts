@@ -3,6 +3,7 @@
 // event loop within its share of work, or on a preprocessing thread: src/reader/worker.ts). The caller runs the line
 // model and trusts its string only where the segmentation reader read the same.
 import { PreprocessError } from '../imaging/errors.js';
+import { agreementConfidence, type AgreementFit } from './agreement.js';
 import { inkPage, type InkPage } from '../imaging/ink-page.js';
 import type { Grey } from '../imaging/mnist-normalise.js';
 import { decodeWithin, readNumber, type ClassifyAll, type NumberRead } from './index.js';
@@ -56,18 +57,19 @@ interface Scored {
 }
 
 /** The combined reader's answer from its two readings: where both read the same string, the line model's reading,
- * at the chance that not both readers are wrong, 1 − (1 − pL)(1 − pS) (two readers that err independently and read the
- * same string are wrong together only; docs/performance.md, "Where the readers agree"); where they differ, the string of the reader more confident of its own, at confidence 0 — a
- * disagreement is never accepted without a person, and the one picked is the likelier to be right (docs/performance.md,
- * "When the two readers disagree"). A reader that read nothing (undefined) disagrees with one that read something,
- * which then answers; undefined when neither read anything. */
+ * at the chance that the string is right (agreement.ts: from the chance that not both readers are wrong, through `fit`
+ * where the served models have one; docs/performance.md, "Where the readers agree"); where they differ, the string of
+ * the reader more confident of its own, at confidence 0 — a disagreement is never accepted without a person, and the
+ * one picked is the likelier to be right (docs/performance.md, "When the two readers disagree"). A reader that read
+ * nothing (undefined) disagrees with one that read something, which then answers; undefined when neither read anything. */
 export function combine<S extends Scored, L extends Scored>(
   segmented: S | undefined,
   line: L | undefined,
+  fit?: AgreementFit,
 ): { from: 'line'; reading: L; confidence: number } | { from: 'segmentation'; reading: S; confidence: number } | undefined {
   if (line === undefined) return segmented && { from: 'segmentation', reading: segmented, confidence: 0 };
   if (segmented?.text === line.text)
-    return { from: 'line', reading: line, confidence: 1 - (1 - line.confidence) * (1 - segmented.confidence) };
+    return { from: 'line', reading: line, confidence: agreementConfidence(line.confidence, segmented.confidence, fit) };
   if (segmented !== undefined && segmented.confidence > line.confidence) return { from: 'segmentation', reading: segmented, confidence: 0 };
   return { from: 'line', reading: line, confidence: 0 };
 }

@@ -8,13 +8,13 @@ import { ConfigError, loadConfig } from './config.js';
 import { loadModel, ModelLoadError, runEach } from './model.js';
 import { decodeForReading } from '../imaging/decode-for-reading.js';
 import { PreprocessError, Preprocessor } from '../imaging/index.js';
-import { readTemperature } from '../model/calibration.js';
+import { readAgreementFit, readTemperature } from '../model/calibration.js';
 import { lineFrames } from '../model/line.js';
 import { readNumber } from '../reader/index.js';
 import { loadLineModel, type LoadedLineModel } from './line-model.js';
 import { readDecodedLine, readPreparedLine } from './line-reading.js';
 import { chosenReader } from './reader-choice.js';
-import { readForCombining } from '../reader/combined.js';
+import { combine, readForCombining } from '../reader/combined.js';
 import { unlimited } from '../reader/work-budget.js';
 
 const USAGE = `usage: npm run predict -- [--read] FILE [FILE…] [--json]
@@ -66,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
     if (!lineModel) reader = 'segmentation';
   }
   const lineTemperature = lineModel ? readTemperature(lineModel.info.path, lineModel.info.sha256) : 1;
+  const agreementFit = lineModel && readAgreementFit(lineModel.info.path, lineModel.info.sha256, model.info.sha256);
   const scoreLine = async (l: { data: Float32Array; width: number }) => ({
     scores: { data: await lineModel!.run(l.data, 1, l.width), frames: lineFrames(l.width) },
   });
@@ -81,12 +82,28 @@ async function main(argv: string[]): Promise<number> {
           digits: Array<{ digit: number; confidence: number; box: { x: number; y: number; width: number; height: number } }>;
         };
         if (reader === 'combined') {
-          // The line model's reading, trusted only where the segmentation reader agrees, both from one decoding; a
-          // picture that reader refuses as a whole is refused so (as POST /read does).
+          // Both readers from one decoding, combined as POST /read combines them; a picture the segmentation reader
+          // refuses as a whole is refused so.
           const parts = await readForCombining(image, { maxPixels: config.MAX_INPUT_PIXELS, classify, work: unlimited() });
-          if ('error' in parts.line) throw parts.line.error;
-          read = (await readPreparedLine(parts.line.prepared, parts.scale, scoreLine, { temperature: lineTemperature })).reading;
-          if (!('reading' in parts.segmented) || parts.segmented.reading.text !== read.text) read.confidence = 0;
+          const segmented = 'reading' in parts.segmented ? parts.segmented.reading : undefined;
+          const line =
+            'error' in parts.line
+              ? parts.line.error
+              : await readPreparedLine(parts.line.prepared, parts.scale, scoreLine, { temperature: lineTemperature }).then(
+                  ({ reading }) => reading,
+                  (err: unknown) => {
+                    if (err instanceof PreprocessError) return err;
+                    throw err;
+                  },
+                );
+          const answer = combine(segmented, line instanceof PreprocessError ? undefined : line, agreementFit);
+          if (!answer) throw line;
+          const { text, digits } = answer.reading;
+          read = {
+            text,
+            confidence: answer.confidence,
+            digits: digits.map(({ digit, confidence, box, probabilities }) => ({ digit, confidence, box, probabilities })),
+          };
         } else {
           const picture = await decodeForReading(image, config.MAX_INPUT_PIXELS);
           if (reader === 'segmentation') {

@@ -2,7 +2,7 @@
 // POST /read uses needs it. A missing file is not fatal: the service starts, /read uses the segmentation reader, and
 // /health/ready says why. A file that is there but unusable stops the start-up, as a bad digit model does.
 import fp from 'fastify-plugin';
-import { readTemperature } from '../../model/calibration.js';
+import { readAgreementFit, readTemperature, type AgreementFit } from '../../model/calibration.js';
 import { createLineInference, type LineInference } from '../line-inference.js';
 import { loadLineModel, type LoadedLineModel } from '../line-model.js';
 import { ModelSlot, summaryOf, type ModelSummary } from '../model-slot.js';
@@ -19,6 +19,9 @@ export interface LineReader {
     inference: LineInference;
     /** The temperature its card records for it (1 when none). */
     temperature: number;
+    /** The agreement fit its card records for it with the digit model of this sha256 (undefined when none); reads the
+     * card, so callers keep what it gives per digit model. */
+    agreementWith: (digitSha256: string) => AgreementFit | undefined;
   };
 }
 
@@ -70,7 +73,8 @@ export default fp<LineModelOptions>(
     );
     const temperature = readTemperature(model.info.path, model.info.sha256);
     app.log.info({ model: model.info, executionProvider: model.provider, temperature, reader: wanted }, 'line model loaded and warmed up');
-    app.decorate('lineReader', { reader: wanted, line: { slot, inference, temperature } });
+    const agreementWith = (digitSha256: string) => readAgreementFit(model.info.path, model.info.sha256, digitSha256);
+    app.decorate('lineReader', { reader: wanted, line: { slot, inference, temperature, agreementWith } });
     app.addHook('onClose', async () => slot.close());
   },
   { name: 'line-model', dependencies: ['metrics'] },
