@@ -64,7 +64,7 @@ if (!(role in SEEDS)) throw new Error(`--role must be one of ${Object.keys(SEEDS
 if (flags.seed !== undefined && role !== 'validation')
   throw new Error('--seed is for the validation role only (its pictures, never to fit)');
 const seed = flags.seed === undefined ? SEEDS[role] : Number(flags.seed);
-if (!Number.isSafeInteger(seed) || Object.values(SEEDS).some((s) => s === seed && s !== SEEDS.validation)) {
+if (flags.seed !== undefined && (!Number.isSafeInteger(seed) || seed === SEEDS.calibration || seed === SEEDS.heldout)) {
   throw new Error(`--seed must be an integer other than the calibration and held-out seeds, not ${flags.seed}`);
 }
 const count = Number(flags.count);

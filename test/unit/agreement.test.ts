@@ -38,6 +38,18 @@ describe('the agreement fit', () => {
       assert.ok(loss(fit.a, fit.b) < loss(fit.a + da, fit.b + db));
   });
 
+  it('gives a finite, rising curve where every wrong agreement holds less evidence than every right one', () => {
+    const agreements = [
+      ...Array.from({ length: 5 }, (_, i) => ({ evidence: 1 + i / 10, right: false })),
+      ...Array.from({ length: 500 }, (_, i) => ({ evidence: 2 + i / 50, right: true })),
+    ];
+    const fit = fitAgreement(agreements);
+    assert.ok(Number.isFinite(fit.a) && Number.isFinite(fit.b) && fit.b > 0 && fit.b < 20, JSON.stringify(fit));
+    const at = (u: number) => 1 / (1 + Math.exp(-(fit.a + fit.b * u)));
+    const wrongs = agreements.filter((x) => !x.right).map((x) => at(x.evidence));
+    assert.ok(Math.max(...wrongs) < 0.8 && at(12) > 0.99, `wrong ones at ${wrongs.join(', ')}; ${at(12)} at u = 12`);
+  });
+
   it('refuses agreements that are all right (nothing to learn where they fail)', () => {
     assert.throws(
       () =>
