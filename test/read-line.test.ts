@@ -133,6 +133,30 @@ describe('POST /read with the line model', () => {
     );
   });
 
+  it('npm run predict -- --read answers as /read does with the combined reader, confidence and all', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lenet-read-combined-'));
+    const file = path.join(dir, 'zip.png');
+    writeFileSync(file, await paperPng(zip([3, 2, 1, 18, 4], 94110)));
+    const combined = await buildApp(loadConfig({ LOG_LEVEL: 'silent', EXECUTION_PROVIDER: 'cpu', READER: 'combined' }), {
+      logger: false,
+      model: app.modelSlot.current,
+    });
+    try {
+      const served = (await post(combined, readFileSync(file))).json();
+      assert.equal(served.reader, 'combined');
+      assert.ok(served.confidence > 0, 'the readers disagree on this picture: it tests nothing of the agreement');
+      const cli = await runCli('src/server/predict-cli.ts', ['--read', '--json', file], {
+        env: { READER: 'combined', EXECUTION_PROVIDER: 'cpu' },
+      });
+      assert.equal(cli.code, 0, cli.stderr);
+      const [result] = JSON.parse(cli.stdout);
+      assert.deepEqual([result.reader, result.text], ['combined', served.text]);
+      assert.ok(Math.abs(result.confidence - served.confidence) < 1e-9, `${result.confidence} against ${served.confidence}`);
+    } finally {
+      await combined.close();
+    }
+  });
+
   it('refuses a blank page with 422 no_digit_found', async () => {
     const blank = await paperPng({ ink: new Uint8Array(120 * 40), width: 120, height: 40, text: '', boxes: [] });
     const res = await post(app, blank);
