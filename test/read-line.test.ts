@@ -3,7 +3,7 @@
 // accuracy floors for both readers on a fixed CI-sized subset of the held-out report composer (src/synth/heldout:
 // MNIST test digits, held-out fonts).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +17,7 @@ import { HELD_OUT_CI_COUNT, HELD_OUT_SETS, heldOutSet, type HeldOutSample } from
 import { compose, mnistGlyph, paperPng, seeded } from '../src/synth/numbers.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { runCli } from './helpers/cli.js';
+import { modelDir, replaceModel } from './helpers/models.js';
 import { assertMatchesContract } from './helpers/openapi.js';
 
 const { test: mnist } = loadMnist();
@@ -91,6 +92,28 @@ describe('POST /read with the line model', () => {
     assertMatchesContract('/health/ready', 'get', 200, body);
     assert.equal(body.read.reader, 'line');
     assert.match(body.read.lineModel.sha256, /^[0-9a-f]{64}$/);
+    // The committed card's agreement fit is for the committed line and digit models.
+    const { agreement } = JSON.parse(readFileSync('models/line.json', 'utf8'));
+    assert.deepEqual(body.read.lineModel.agreement, { a: agreement.a, b: agreement.b });
+  });
+
+  it("says in /health/ready that agreements are not calibrated where the digit model is not the one the card's fit was made with", async () => {
+    const { dir, modelPath, other } = modelDir();
+    replaceModel(modelPath, other);
+    const elsewhere = await buildApp(
+      loadConfig({ LOG_LEVEL: 'silent', EXECUTION_PROVIDER: 'cpu', READER: 'combined', MODEL_PATH: modelPath }),
+      {
+        logger: false,
+      },
+    );
+    try {
+      const body = (await elsewhere.inject({ method: 'GET', url: '/health/ready' })).json();
+      assertMatchesContract('/health/ready', 'get', 200, body);
+      assert.equal(body.read.lineModel.agreement, null);
+    } finally {
+      await elsewhere.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('without a line model file the service starts, reads with the segmentation reader, and says why', async () => {

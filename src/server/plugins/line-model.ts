@@ -19,8 +19,7 @@ export interface LineReader {
     inference: LineInference;
     /** The temperature its card records for it (1 when none). */
     temperature: number;
-    /** The agreement fit its card records for it with the digit model of this sha256 (undefined when none); reads the
-     * card, so callers keep what it gives per digit model. */
+    /** The agreement fit its card records for it with the digit model of this sha256 (undefined when none). */
     agreementWith: (digitSha256: string) => AgreementFit | undefined;
   };
 }
@@ -73,7 +72,12 @@ export default fp<LineModelOptions>(
     );
     const temperature = readTemperature(model.info.path, model.info.sha256);
     app.log.info({ model: model.info, executionProvider: model.provider, temperature, reader: wanted }, 'line model loaded and warmed up');
-    const agreementWith = (digitSha256: string) => readAgreementFit(model.info.path, model.info.sha256, digitSha256);
+    // The card is read once for each digit model that serves (a hot reload brings a new one).
+    const fits = new Map<string, AgreementFit | undefined>();
+    const agreementWith = (digitSha256: string) => {
+      if (!fits.has(digitSha256)) fits.set(digitSha256, readAgreementFit(model.info.path, model.info.sha256, digitSha256));
+      return fits.get(digitSha256);
+    };
     app.decorate('lineReader', { reader: wanted, line: { slot, inference, temperature, agreementWith } });
     app.addHook('onClose', async () => slot.close());
   },

@@ -15,6 +15,7 @@ const health: FastifyPluginAsync = async (app) => {
       ...summaryOf(line.slot.current.info),
       executionProvider: line.slot.current.provider,
       temperature: line.temperature,
+      agreement: line.agreementWith(info.sha256) ?? null,
     };
     return {
       status: 'ready',

@@ -11,7 +11,7 @@ import type { Prediction } from '../inference.js';
 import type { ModelSummary } from '../model-slot.js';
 import { requireBearer } from '../plugins/require-bearer.js';
 import { pixelsToPng } from '../../imaging/index.js';
-import { readTemperature, type AgreementFit } from '../../model/calibration.js';
+import { readTemperature } from '../../model/calibration.js';
 import { decodeForReading } from '../../imaging/decode-for-reading.js';
 import { PreprocessError } from '../../imaging/errors.js';
 import { MAX_DIGITS, readPicture, type ClassifyAll, type NumberRead } from '../../reader/index.js';
@@ -103,13 +103,6 @@ const read: FastifyPluginAsync = async (app) => {
     return t;
   };
 
-  // The agreement fit for the line model and the digit model that answered, read from the line card once per digit model.
-  const agreementFits = new Map<string, AgreementFit | undefined>();
-  const agreementFitFor = ({ sha256 }: ModelSummary) => {
-    if (!agreementFits.has(sha256)) agreementFits.set(sha256, app.lineReader.line?.agreementWith(sha256));
-    return agreementFits.get(sha256);
-  };
-
   /** The digit model's classification of a picture's candidates, all in one batch; `model()` the last that answered. */
   const classifier = () => {
     let answered: Prediction | undefined;
@@ -199,7 +192,11 @@ const read: FastifyPluginAsync = async (app) => {
             });
       // A line the model refused (too long at its height, no string of `length` digits) is a reading of nothing: where
       // the segmentation reader read the picture, a disagreement like any other.
-      const answer = combine(segmented, line instanceof PreprocessError ? undefined : line, segmented && agreementFitFor(answered().model));
+      const answer = combine(
+        segmented,
+        line instanceof PreprocessError ? undefined : line,
+        segmented && app.lineReader.line?.agreementWith(answered().model.sha256),
+      );
       if (!answer) throw line;
       if (answer.from === 'line') return { ...answer.reading, confidence: answer.confidence, reader };
       return { ...(await segmentationAnswer(answer.reading, answered(), debug)), confidence: answer.confidence, reader };
