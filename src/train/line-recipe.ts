@@ -57,7 +57,7 @@ const HANDS = { share: 0.5, min: 0.6, max: 1.5 };
 const DOUBLE = { conv1: 12, conv2: 32, conv3: 192, fc1: 128 };
 
 export const LINE_RECIPES: Record<
-  'default' | 'continue' | 'wider' | 'fonts' | 'hands' | 'double' | 'double-hands' | 'many-fonts' | 'tiny',
+  'default' | 'continue' | 'wider' | 'fonts' | 'hands' | 'double' | 'double-hands' | 'many-fonts' | 'double-hands-long' | 'tiny',
   LineRecipe
 > = {
   default: {
@@ -112,6 +112,9 @@ export const LINE_RECIPES: Record<
     extraFonts: Object.keys(LINE_EXTRA_FONTS) as LineExtraFont[],
     packagedFonts: [...LINE_PACKAGED_FONTS],
   },
+  // The committed line model (`double-hands`) taken further as it was made, for twice as many steps (#36, the ninth
+  // line model): each continuation so far read the validation lines a little better than its parent.
+  'double-hands-long': { ...WIDER, name: 'double-hands-long', steps: 20000, seed: 37, widths: DOUBLE, handWidths: HANDS },
   // For tests: a few steps of small batches, to see the loss fall and the export load.
   tiny: {
     name: 'tiny',
