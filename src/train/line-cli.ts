@@ -17,7 +17,8 @@ Trains the line model (models/line.onnx): LeNet's convolutions swept along a lin
 ten digits and a blank, trained with CTC on fresh lines made from MNIST train[0:55000] and the training fonts.
 
   --recipe NAME        default | continue | wider | fonts | hands | double |
-                       double-hands | tiny (for tests)                 [default]
+                       double-hands | many-fonts | double-hands-long |
+                       tiny (for tests)                                [default]
   --steps N            optimizer steps                                   [recipe's]
   --batch-size N       lines per step                                    [recipe's]
   --lr X               peak learning rate (Adam)                         [recipe's]
