@@ -26,14 +26,22 @@ function curlExamples(): Array<{ line: string; route: string; promised?: string 
 /** A promised answer as JSON, its elisions as "…" (matching anything): `[…10 numbers…]`, `[…]` and `{…}` are one
  * value, and `,…` the rest of an object or array. */
 function parsePromise(text: string): unknown {
-  return JSON.parse(text.replace(/\[…[^\]]*\]|\{…\}/g, '"…"').replace(/,…(?=[,}\]])/g, ''));
+  // A number with a decimal point is kept as it is written (`1.000` promises three decimals, which JSON would drop).
+  const written = text.replace(/(?<=[:[,]\s*)(-?\d+\.\d+)(?=\s*[,}\]])/g, '"#$1"');
+  return JSON.parse(written.replace(/\[…[^\]]*\]|\{…\}/g, '"…"').replace(/,…(?=[,}\]])/g, ''));
 }
 
 /** Every field the README writes is in the real answer: strings equal (a "…" inside one stands for any text), numbers
  * equal to the digits written, arrays element by element from the first. */
 function assertKeeps(promised: unknown, real: unknown, where = '$'): void {
   if (promised === '…') return;
-  if (typeof promised === 'string' && promised.includes('…')) {
+  if (typeof promised === 'string' && /^#-?\d+\.\d+$/.test(promised)) {
+    const decimals = promised.split('.')[1].length;
+    assert.ok(
+      typeof real === 'number' && Math.abs(real - Number(promised.slice(1))) <= 0.5 * 10 ** -decimals + 1e-12,
+      `${where}: the README says ${promised.slice(1)}, the service ${real}`,
+    );
+  } else if (typeof promised === 'string' && promised.includes('…')) {
     const [head, tail] = promised.split('…');
     assert.ok(
       typeof real === 'string' && real.startsWith(head) && real.endsWith(tail),
@@ -102,6 +110,9 @@ describe("the README's curl examples against a started service", () => {
       assert.throws(() => assertKeeps(promise, { ...real, ...wrong }), JSON.stringify(wrong));
     }
     assert.throws(() => assertKeeps(parsePromise('{"hint":"x"}'), {}), /hint is in the README/);
+    // Trailing zeros are digits written: 1.000 promises 0.9995 or more.
+    assertKeeps(parsePromise('{"c":1.000,"d":[0.50]}'), { c: 0.9996, d: [0.504] });
+    assert.throws(() => assertKeeps(parsePromise('{"c":1.000}'), { c: 0.999 }), /the README says 1\.000, the service 0\.999/);
   });
 
   it('promises an answer under most of them, and each promise parses', () => {
