@@ -141,6 +141,17 @@ interface Row {
   prepared?: PreparedLine;
 }
 
+/** The line model's reading of a line's scores at a temperature (and a length), or NONE where there is none. */
+function lineReading(raw: LineScores | undefined, prepared: PreparedLine | undefined, temperature: number, length?: number): Reading {
+  if (!raw || !prepared) return NONE;
+  try {
+    const r = readLineScores(raw, prepared, { temperature, length });
+    return { text: r.text, confidence: r.confidence, digits: r.digits.map(({ digit, probabilities }) => ({ digit, probabilities })) };
+  } catch {
+    return NONE;
+  }
+}
+
 const samples = await samplesOf();
 const rows: Row[] = [];
 const time = { S: 0, L: 0 };
@@ -160,16 +171,7 @@ for (const s of samples) {
   } catch {
     // no ink found: every reading of this picture is empty and wrong
   }
-  const read = (length?: number): Reading => {
-    if (!raw || !prepared) return NONE;
-    try {
-      const r = readLineScores(raw, prepared, { temperature: lineTemperature, length });
-      return { text: r.text, confidence: r.confidence, digits: r.digits.map(({ digit, probabilities }) => ({ digit, probabilities })) };
-    } catch {
-      return NONE;
-    }
-  };
-  const [L, LN] = [read(), read(s.text.length)];
+  const [L, LN] = [lineReading(raw, prepared, lineTemperature), lineReading(raw, prepared, lineTemperature, s.text.length)];
   time.L += performance.now() - t0;
   rows.push({ set: s.set, truth: s.text, font: s.font, S, L, SN, LN, ...(role === 'calibration' ? { raw, prepared } : {}) });
 }
@@ -253,8 +255,9 @@ const agreementsOf = (line: (r: Row) => Reading) =>
     const l = line(r);
     return r.S.text !== '' && r.S.text === l.text ? [{ pL: l.confidence, pS: r.S.confidence, right: l.text === r.truth }] : [];
   });
-const eceOf = (judged: Judged[]) =>
-  reliability(judged).reduce((sum, b) => sum + (b.count / judged.length) * Math.abs(b.accuracy - b.meanConfidence), 0);
+/** Expected calibration error over reliability bins (README's seven unless `edges` says other). */
+const eceOf = (judged: Judged[], edges?: number[]) =>
+  reliability(judged, edges).reduce((sum, b) => sum + (b.count / judged.length) * Math.abs(b.accuracy - b.meanConfidence), 0);
 const agreementFigures = (agreements: ReturnType<typeof agreementsOf>, fit?: AgreementFit) => {
   const judged = agreements.map(({ pL, pS, right }) => ({ right, confidence: agreementConfidence(pL, pS, fit) }));
   return { logLoss: agreementLogLoss(judged), ece: eceOf(judged) };
@@ -279,21 +282,14 @@ if (role === 'calibration') {
   let best = 1;
   for (let t = 0.5; t <= 3.0001; t += 0.05) if (nll(t) < nll(best)) best = Math.round(t * 100) / 100;
   // Expected calibration error of the read string's confidence, 15 equal bins (unread pictures count as confidence 0).
-  const ece = (t: number) => {
-    const judged = fitted.map((r) => {
-      try {
-        const read = readLineScores(r.raw!, r.prepared!, { temperature: t });
+  const ece = (t: number) =>
+    eceOf(
+      fitted.map((r) => {
+        const read = lineReading(r.raw, r.prepared, t);
         return { right: read.text === r.truth, confidence: read.confidence };
-      } catch {
-        return { right: false, confidence: 0 };
-      }
-    });
-    const bins = reliability(
-      judged,
+      }),
       Array.from({ length: 16 }, (_, i) => i / 15),
     );
-    return bins.reduce((sum, b) => sum + (b.count / judged.length) * Math.abs(b.accuracy - b.meanConfidence), 0);
-  };
   console.log(
     `\ntemperature: ${best} (mean −log P(true string) ${nll(1).toFixed(4)} → ${nll(best).toFixed(4)}; ECE ${ece(1).toFixed(4)} → ${ece(best).toFixed(4)})`,
   );
@@ -310,14 +306,7 @@ if (role === 'calibration') {
     console.log(`recorded in ${file}`);
   }
   // The agreement's confidence fitted with the line model at its fitted temperature, as the service will read it.
-  const atBest = (r: Row): Reading => {
-    try {
-      return r.raw && r.prepared ? readLineScores(r.raw, r.prepared, { temperature: best }) : NONE;
-    } catch {
-      return NONE;
-    }
-  };
-  const agreements = agreementsOf(atBest);
+  const agreements = agreementsOf((r) => lineReading(r.raw, r.prepared, best));
   const fit = fitAgreement(agreements.map(({ pL, pS, right }) => ({ evidence: agreementEvidence(pL, pS), right })));
   const [before, after] = [agreementFigures(agreements), agreementFigures(agreements, fit)];
   console.log(
