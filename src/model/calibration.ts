@@ -89,15 +89,20 @@ export function fitTemperature(probabilities: Float32Array, labels: ArrayLike<nu
   return Math.exp((a + b) / 2);
 }
 
+/** What the card next to a model says it records, if the card is there and JSON; a reader takes nothing from it on
+ * trust (a missing or broken card means nothing is recorded). */
+function cardOf(modelPath: string): { calibration?: Partial<Calibration>; agreement?: Partial<AgreementCalibration> } | undefined {
+  try {
+    return JSON.parse(readFileSync(cardPath(modelPath), 'utf8')) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The temperature recorded for this model (by sha256) in the card next to it; 1 when there is none. */
 export function readTemperature(modelPath: string, sha256: string): number {
-  try {
-    const card = JSON.parse(readFileSync(cardPath(modelPath), 'utf8')) as { calibration?: Partial<Calibration> };
-    const t = card.calibration?.temperature;
-    return card.calibration?.sha256 === sha256 && typeof t === 'number' && t > 0 && Number.isFinite(t) ? t : 1;
-  } catch {
-    return 1;
-  }
+  const { temperature: t, sha256: fitted } = cardOf(modelPath)?.calibration ?? {};
+  return fitted === sha256 && typeof t === 'number' && t > 0 && Number.isFinite(t) ? t : 1;
 }
 
 /** Platt scaling of the readers' agreement (src/reader/agreement.ts): P(right) = σ(a + b·u). */
@@ -120,14 +125,9 @@ export interface AgreementCalibration extends AgreementFit {
 /** The agreement fit the line model's card records for this line model and digit model; undefined when there is none
  * (combined then gives the independent readers' confidence). */
 export function readAgreementFit(linePath: string, lineSha256: string, digitSha256: string): AgreementFit | undefined {
-  try {
-    const card = JSON.parse(readFileSync(cardPath(linePath), 'utf8')) as { agreement?: Partial<AgreementCalibration> };
-    const { a, b, lineSha256: line, digitSha256: digit } = card.agreement ?? {};
-    const usable = typeof a === 'number' && typeof b === 'number' && Number.isFinite(a) && Number.isFinite(b) && b > 0;
-    return usable && line === lineSha256 && digit === digitSha256 ? { a, b } : undefined;
-  } catch {
-    return undefined;
-  }
+  const { a, b, lineSha256: line, digitSha256: digit } = cardOf(linePath)?.agreement ?? {};
+  const usable = typeof a === 'number' && typeof b === 'number' && Number.isFinite(a) && Number.isFinite(b) && b > 0;
+  return usable && line === lineSha256 && digit === digitSha256 ? { a, b } : undefined;
 }
 
 /** Records the calibration in the model card (created if missing), written atomically. */
