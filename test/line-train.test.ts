@@ -21,6 +21,7 @@ import { trainingChunk, type LineBatch } from '../src/train/lines/training-line.
 import { warmStartFromLenet } from '../src/train/lines/warm-start.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { ModelWeightsError } from '../src/model/model-weights.js';
+import { runCli } from './helpers/cli.js';
 import { misleadingModels } from './helpers/models.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'line-train-'));
@@ -113,6 +114,18 @@ describe('line model training (tiny recipe)', () => {
     const resumed = await trainLine(loadLineCheckpoint(file), { recordEvery: recipe.steps });
     assert.equal(resumed.checkpoint.step, recipe.steps);
     assert.deepEqual(resumed.checkpoint.params, whole.checkpoint.params);
+  });
+});
+
+describe('npm run train:line -- --help', () => {
+  it('names every line recipe', async () => {
+    const help = await runCli('src/train/line-cli.ts', ['--help']);
+    assert.equal(help.code, 0, help.stderr);
+    const names = /--recipe NAME\s+([\s\S]*?)\[default\]/
+      .exec(help.stdout)![1]
+      .split(/[\s|]+/)
+      .filter((n) => n !== '' && n !== '(for' && n !== 'tests)');
+    assert.deepEqual(names, Object.keys(LINE_RECIPES));
   });
 });
 

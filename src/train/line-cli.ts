@@ -11,14 +11,23 @@ import { makeValidation, VALIDATION_SETS } from './line-validation.js';
 import { randomStart, warmStartFromLenet } from './lines/warm-start.js';
 import { loadMnist } from './mnist.js';
 
+/** The recipes' names, `tiny` marked, as lines of at most 48 characters: the list is LINE_RECIPES', never written twice. */
+const recipeList = (() => {
+  const lines = [''];
+  for (const name of Object.keys(LINE_RECIPES).map((n) => (n === 'tiny' ? 'tiny (for tests)' : n))) {
+    const item = lines.at(-1) === '' ? name : ` | ${name}`;
+    if (lines.at(-1)!.length + item.length > 48) lines.push(name);
+    else lines[lines.length - 1] += item;
+  }
+  return lines.map((line, i) => (i === lines.length - 1 ? line.padEnd(48) + '[default]' : line + ' |')).join(`\n${' '.repeat(23)}`);
+})();
+
 export const LINE_USAGE = `usage: npm run train:line -- [flags]
 
 Trains the line model (models/line.onnx): LeNet's convolutions swept along a line of digits, per-column scores for
 ten digits and a blank, trained with CTC on fresh lines made from MNIST train[0:55000] and the training fonts.
 
-  --recipe NAME        default | continue | wider | fonts | hands | double |
-                       double-hands | many-fonts | double-hands-long |
-                       tiny (for tests)                                [default]
+  --recipe NAME        ${recipeList}
   --steps N            optimizer steps                                   [recipe's]
   --batch-size N       lines per step                                    [recipe's]
   --lr X               peak learning rate (Adam)                         [recipe's]
