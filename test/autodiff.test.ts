@@ -34,6 +34,13 @@ describe('autodiff rules match finite differences', () => {
     assertClose(await gradCheck(inputs, (t, [x, w, b]) => t.conv(x, w, b), [2, 4, 5, 4]));
   });
 
+  it('conv with zero padding (unequal on each side): dX, dW, db', async () => {
+    const inputs = [input('x', [2, 3, 1, 6], 21), input('w', [4, 3, 1, 3], 22), input('b', [4], 23)];
+    assertClose(await gradCheck(inputs, (t, [x, w, b]) => t.conv(x, w, b, [0, 1, 0, 1]), [2, 4, 1, 6]));
+    const square = [input('x', [2, 2, 5, 4], 24), input('w', [3, 2, 3, 3], 25), input('b', [3], 26)];
+    assertClose(await gradCheck(square, (t, [x, w, b]) => t.conv(x, w, b, [1, 2, 0, 1]), [2, 3, 4, 5]));
+  });
+
   it('max-pool 2×2: gradient to each window maximum', async () => {
     // Distinct values, so no window has a tie within ε.
     const values = Float32Array.from({ length: 2 * 3 * 6 * 4 }, (_, i) => ((i * 37) % 144) / 10 - 7);

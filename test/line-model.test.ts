@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { normaliseLine } from '../src/imaging/line.js';
 import { resample } from '../src/imaging/resample.js';
-import { BLANK, LENET_WIDTHS, LINE_CLASSES, LINE_INPUT, LINE_SCORES, lineFrames, lineParamCount } from '../src/model/line.js';
+import { BLANK, LENET_WIDTHS, LINE_CLASSES, LINE_INPUT, LINE_SCORES, lineFrames, lineParamCount, reachKernel } from '../src/model/line.js';
 import type { Params } from '../src/model/init.js';
 import {
   buildLineEnsembleInference,
@@ -18,13 +18,14 @@ import {
   buildLineGradient,
   buildLineInference,
   DLOGITS,
+  flattenLineParams,
   unflattenLineParams,
 } from '../src/model/line-graphs.js';
 import { createRng } from '../src/model/random.js';
 import { PARAMS_INPUT } from '../src/model/train-step.js';
 import { ctcBatch } from '../src/train/ctc.js';
 import { randomStart, warmStartFromLenet } from '../src/train/lines/warm-start.js';
-import { widenLine } from '../src/train/lines/widen.js';
+import { reachFurther, widenLine } from '../src/train/lines/widen.js';
 import { runCli } from './helpers/cli.js';
 
 const lineOf = (n: number, width: number, seed: number) => {
@@ -100,6 +101,52 @@ describe('line model graphs', () => {
     assert.equal(warmStartFromLenet(file).params.length, lineParamCount(wide));
   });
 
+  it('a line model given a reach (widen.ts) starts computing what it computed; its neighbours then count', async () => {
+    const trained = unflattenLineParams(warmStartFromLenet('models/lenet.onnx').params);
+    const reaching = reachFurther(trained, 1);
+    const widths = { ...LENET_WIDTHS, reach: 1 };
+    assert.equal(reaching.get('fc1.weight')!.length, 3 * 64 * 120);
+    const scores = async (params: Params, width: number) => {
+      const line = new ort.Tensor('float32', lineOf(2, width, width), [2, 1, 28, width]);
+      return (await run(buildLineInference(params, {}), { [LINE_INPUT]: line }))[LINE_SCORES];
+    };
+    for (const width of [28, 57, 96]) {
+      const [a, b] = await Promise.all([scores(trained, width), scores(reaching, width)]);
+      assert.deepEqual(b.dims, [2, lineFrames(width), LINE_CLASSES]);
+      const [x, y] = [a.data as Float32Array, b.data as Float32Array];
+      for (let i = 0; i < x.length; i++) assert.ok(Math.abs(x[i] - y[i]) < 1e-5, `W ${width}, score ${i}: ${y[i]} against ${x[i]}`);
+    }
+    // Weights on the neighbours change the scores, and the trainer's forward graph for that reach gives the served graph's.
+    const rng = createRng(4);
+    const nudged: Params = new Map(reaching);
+    nudged.set(
+      'fc1.weight',
+      reaching.get('fc1.weight')!.map((v, i) => (i % 3 === 1 ? v : 0.05 * (rng() - 0.5))),
+    );
+    const width = 96;
+    const served = await scores(nudged, width);
+    const plain = (await scores(trained, width)).data as Float32Array;
+    const changed = (served.data as Float32Array).reduce((m, v, i) => Math.max(m, Math.abs(v - plain[i])), 0);
+    assert.ok(changed > 1e-3, `neighbouring columns changed the scores by ${changed}`);
+    const flat = flattenLineParams(nudged);
+    const line = new ort.Tensor('float32', lineOf(2, width, width), [2, 1, 28, width]);
+    const trainer = (
+      await run(buildLineForward(widths), { [LINE_INPUT]: line, [PARAMS_INPUT]: new ort.Tensor('float32', flat, [flat.length]) })
+    )[LINE_SCORES].data as Float32Array;
+    (served.data as Float32Array).forEach((v, i) => assert.ok(Math.abs(v - trainer[i]) < 1e-5, `score ${i}: ${trainer[i]} against ${v}`));
+    // A model file's reach is read back from its weights; a recipe that asks for less is refused.
+    const dir = mkdtempSync(path.join(tmpdir(), 'line-reach-'));
+    const file = path.join(dir, 'reach.onnx');
+    writeFileSync(file, buildLineInference(nudged, {}));
+    assert.equal(warmStartFromLenet(file).params.length, lineParamCount(widths));
+    assert.equal(warmStartFromLenet(file, widths).params.length, lineParamCount(widths));
+    assert.throws(
+      () => warmStartFromLenet(file, LENET_WIDTHS),
+      /reach\.onnx: its per-column layers reach 1 columns each side, farther than the 0/,
+    );
+    assert.throws(() => reachFurther(nudged, 0), /cannot shorten the per-column layers' reach from 1 to 0/);
+  });
+
   it("an ensemble graph answers each column's mean of its members' probabilities, as log-probabilities", async () => {
     const members = [warmStartFromLenet('models/lenet.onnx').params, randomStart(5).params].map((p) => unflattenLineParams(p));
     const ensemble = buildLineEnsembleInference(members, {});
@@ -147,50 +194,52 @@ describe('line model graphs', () => {
     assert.match(alone.stderr, /usage: npm run line:ensemble/);
   });
 
-  it("the gradient graph seeded with CTC's dlogits is the gradient of the CTC loss (finite differences)", async () => {
-    const { params } = randomStart(3);
-    const width = 64;
-    const line = new ort.Tensor('float32', lineOf(2, width, 9), [2, 1, 28, width]);
-    const labels = [[1, 1, 4], [7]];
-    const forward = await ort.InferenceSession.create(buildLineForward());
-    const loss = async (p: Float32Array) => {
-      const scores = (await forward.run({ [LINE_INPUT]: line, [PARAMS_INPUT]: new ort.Tensor('float32', p, [p.length]) }))[LINE_SCORES];
-      // The second line is 3 columns shorter than the batch: its last 3 columns are padding, taught blank.
-      return {
-        ...ctcBatch(scores.data as Float32Array, 2, scores.dims[1], LINE_CLASSES, labels, BLANK, [scores.dims[1], scores.dims[1] - 3]),
-        frames: scores.dims[1],
+  for (const widths of [LENET_WIDTHS, { ...LENET_WIDTHS, reach: 1 }])
+    it(`the gradient graph seeded with CTC's dlogits is the gradient of the CTC loss (finite differences; reach ${widths.reach ?? 0})`, async () => {
+      const { params } = randomStart(3, widths);
+      const width = 64;
+      const line = new ort.Tensor('float32', lineOf(2, width, 9), [2, 1, 28, width]);
+      const labels = [[1, 1, 4], [7]];
+      const forward = await ort.InferenceSession.create(buildLineForward(widths));
+      const loss = async (p: Float32Array) => {
+        const scores = (await forward.run({ [LINE_INPUT]: line, [PARAMS_INPUT]: new ort.Tensor('float32', p, [p.length]) }))[LINE_SCORES];
+        // The second line is 3 columns shorter than the batch: its last 3 columns are padding, taught blank.
+        return {
+          ...ctcBatch(scores.data as Float32Array, 2, scores.dims[1], LINE_CLASSES, labels, BLANK, [scores.dims[1], scores.dims[1] - 3]),
+          frames: scores.dims[1],
+        };
       };
-    };
-    const at = await loss(params);
-    const dlogits = new ort.Tensor('float32', at.grad, [2, at.frames, LINE_CLASSES]);
-    const grad = (
-      await run(buildLineGradient(), {
-        [LINE_INPUT]: line,
-        [PARAMS_INPUT]: new ort.Tensor('float32', params, [params.length]),
-        [DLOGITS]: dlogits,
-      })
-    ).grad.data as Float32Array;
-    assert.equal(grad.length, lineParamCount());
-    const rng = createRng(5);
-    const eps = 1e-2;
-    let worst = 0;
-    // The last layers' parameters (no ReLU or max-pool kink between them and the loss) and a sample of the rest.
-    const fc2 = lineParamCount() - 11 * 64 - 11;
-    const picks = [
-      ...Array.from({ length: 12 }, () => fc2 + Math.floor(rng() * (11 * 64 + 11))),
-      ...Array.from({ length: 12 }, () => Math.floor(rng() * fc2)),
-    ];
-    for (const i of picks) {
-      const plus = params.slice();
-      const minus = params.slice();
-      plus[i] += eps;
-      minus[i] -= eps;
-      const numeric = ((await loss(plus)).loss - (await loss(minus)).loss) / (2 * eps);
-      worst = Math.max(worst, Math.abs(numeric - grad[i]) / Math.max(1, Math.abs(numeric)));
-    }
-    await forward.release();
-    assert.ok(worst < 2e-2, `largest relative error ${worst}`);
-  });
+      const at = await loss(params);
+      const dlogits = new ort.Tensor('float32', at.grad, [2, at.frames, LINE_CLASSES]);
+      const grad = (
+        await run(buildLineGradient(widths), {
+          [LINE_INPUT]: line,
+          [PARAMS_INPUT]: new ort.Tensor('float32', params, [params.length]),
+          [DLOGITS]: dlogits,
+        })
+      ).grad.data as Float32Array;
+      assert.equal(grad.length, lineParamCount(widths));
+      const rng = createRng(5);
+      const eps = 1e-2;
+      let worst = 0;
+      // The last layers' parameters (no ReLU or max-pool kink between them and the loss) and a sample of the rest.
+      const last = 11 * 64 * reachKernel(widths) + 11;
+      const fc2 = lineParamCount(widths) - last;
+      const picks = [
+        ...Array.from({ length: 12 }, () => fc2 + Math.floor(rng() * last)),
+        ...Array.from({ length: 12 }, () => Math.floor(rng() * fc2)),
+      ];
+      for (const i of picks) {
+        const plus = params.slice();
+        const minus = params.slice();
+        plus[i] += eps;
+        minus[i] -= eps;
+        const numeric = ((await loss(plus)).loss - (await loss(minus)).loss) / (2 * eps);
+        worst = Math.max(worst, Math.abs(numeric - grad[i]) / Math.max(1, Math.abs(numeric)));
+      }
+      await forward.release();
+      assert.ok(worst < 2e-2, `largest relative error ${worst}`);
+    });
 });
 
 describe('normaliseLine', () => {

@@ -92,17 +92,20 @@ export class Tape {
 
   // ---- differentiable ops, each with its gradient rule ----
 
-  /** 2-D convolution, stride 1, no padding (all LeNet needs). x [N,C,H,W], w [O,C,k,k], b [O]. */
-  conv(x: Value, w: Value, b: Value): Value {
-    const y = this.op('Conv', [x, w, b]);
+  /** 2-D convolution, stride 1, x [N,C,H,W], w [O,C,kH,kW], b [O]; zero `pads` [top, left, bottom, right] around x
+   * (LeNet needs none; the line model's per-column layers pad the line's ends to read neighbouring columns). */
+  conv(x: Value, w: Value, b: Value, pads?: [number, number, number, number]): Value {
+    const padding: Record<string, AttrValue> = pads ? { pads } : {};
+    const y = this.op('Conv', [x, w, b], padding);
     this.rule(y, [x, w, b], (dy) => {
-      // dX: the transposed convolution of dY with the same kernel.
-      if (this.requires(x)) this.addGrad(x, this.op('ConvTranspose', [dy, w]));
-      // dW[o,c] = sum over n of X[n,c] ⋆ dY[n,o]: a convolution with N as the channel axis on both sides.
+      // dX: the transposed convolution of dY with the same kernel; its pads crop the padding back off.
+      if (this.requires(x)) this.addGrad(x, this.op('ConvTranspose', [dy, w], padding));
+      // dW[o,c] = sum over n of X[n,c] ⋆ dY[n,o]: a convolution with N as the channel axis on both sides, X padded as
+      // the forward pass padded it.
       if (this.requires(w)) {
         const xT = this.op('Transpose', [x], NCHW_TO_CNHW);
         const dyT = this.op('Transpose', [dy], NCHW_TO_CNHW);
-        this.addGrad(w, this.op('Transpose', [this.op('Conv', [xT, dyT])], NCHW_TO_CNHW));
+        this.addGrad(w, this.op('Transpose', [this.op('Conv', [xT, dyT], padding)], NCHW_TO_CNHW));
       }
       if (this.requires(b)) this.addGrad(b, this.op('ReduceSum', [dy, this.int64s([0, 2, 3])], { keepdims: 0 }));
     });

@@ -1,7 +1,9 @@
 // The line model: LeNet's convolutions swept along a whole line of digits (the space-displacement network of LeCun et
 // al. 1998, which LeNet was built for). conv1/pool/conv2/pool/conv3 exactly as lenet.ts, then fc1 and fc2 applied to
 // every column as 1×1 convolutions: column t reads input columns [4t, 4t + 27] as LeNet reads one 28×28 digit, and
-// scores the ten digits and a CTC blank there. Defined once: the trainer differentiates it, the exporter freezes it.
+// scores the ten digits and a CTC blank there. With a reach r, fc1 and fc2 are 1×(2r + 1) convolutions instead, so a
+// column's score also sees the columns beside it (where a digit's stroke goes on, what lies in a gap); the line's ends
+// are padded with zeros, so T is the same. Defined once: the trainer differentiates it, the exporter freezes it.
 import type { Tape, Value } from './autodiff.js';
 import { numel } from './onnx-builder.js';
 import type { ParamSpec } from './lenet.js';
@@ -34,7 +36,12 @@ export interface LineWidths {
   conv2: number;
   conv3: number;
   fc1: number;
+  /** Neighbouring columns fc1 and fc2 each read on either side (absent or 0: each column alone, as LeNet). */
+  reach?: number;
 }
+
+/** The per-column layers' kernel width. */
+export const reachKernel = (w: LineWidths): number => 2 * (w.reach ?? 0) + 1;
 export const LENET_WIDTHS: LineWidths = { conv1: 6, conv2: 16, conv3: 120, fc1: 64 };
 
 // The same weights as lenet.ts's PARAMS (fc1 and fc2 as 1×1 kernels, fc2 with an eleventh row for the blank), so
@@ -47,9 +54,9 @@ export function lineParams(w: LineWidths = LENET_WIDTHS): readonly ParamSpec[] {
     { name: 'conv2.bias', shape: [w.conv2], init: 'zeros' },
     { name: 'conv3.weight', shape: [w.conv3, w.conv2, 4, 4], init: 'conv' },
     { name: 'conv3.bias', shape: [w.conv3], init: 'zeros' },
-    { name: 'fc1.weight', shape: [w.fc1, w.conv3, 1, 1], init: 'conv' },
+    { name: 'fc1.weight', shape: [w.fc1, w.conv3, 1, reachKernel(w)], init: 'conv' },
     { name: 'fc1.bias', shape: [w.fc1], init: 'zeros' },
-    { name: 'fc2.weight', shape: [LINE_CLASSES, w.fc1, 1, 1], init: 'conv' },
+    { name: 'fc2.weight', shape: [LINE_CLASSES, w.fc1, 1, reachKernel(w)], init: 'conv' },
     { name: 'fc2.bias', shape: [LINE_CLASSES], init: 'zeros' },
   ];
 }
@@ -58,8 +65,8 @@ export const LINE_PARAMS = lineParams();
 /** The layers whose channels LineWidths sets, in order. */
 export const WIDENED_LAYERS = ['conv1', 'conv2', 'conv3', 'fc1'] as const;
 
-/** The widths a set of line parameters has, read from its biases (one per output channel); `missing` makes the error
- * for a bias that is not there (a model file's reader names the file). */
+/** The widths a set of line parameters has, read from its biases (one per output channel), and its reach from fc1's
+ * kernel; `missing` makes the error for a parameter that is not there (a model file's reader names the file). */
 export function widthsOf(
   params: { get(name: string): ArrayLike<number> | undefined },
   missing = (name: string): Error => new Error(`missing parameter ${name}`),
@@ -69,7 +76,13 @@ export function widthsOf(
     if (!bias) throw missing(`${layer}.bias`);
     return bias.length;
   };
-  return { conv1: channels('conv1'), conv2: channels('conv2'), conv3: channels('conv3'), fc1: channels('fc1') };
+  const w = { conv1: channels('conv1'), conv2: channels('conv2'), conv3: channels('conv3'), fc1: channels('fc1') };
+  const fc1 = params.get('fc1.weight');
+  if (!fc1) throw missing('fc1.weight');
+  const kernel = fc1.length / (w.fc1 * w.conv3);
+  if (!Number.isInteger(kernel) || kernel % 2 !== 1)
+    throw new Error(`fc1.weight has ${fc1.length} values: not ${w.fc1}×${w.conv3} kernels of an odd width`);
+  return kernel === 1 ? w : { ...w, reach: (kernel - 1) / 2 };
 }
 
 export const lineParamCount = (w: LineWidths = LENET_WIDTHS): number => lineParams(w).reduce((sum, p) => sum + numel(p.shape), 0);
@@ -78,15 +91,18 @@ export const lineParamCount = (w: LineWidths = LENET_WIDTHS): number => linePara
  * Emits the forward pass from a line batch [N,1,28,W] to per-column logits [N,11,1,T] (NCHW, as the convolutions
  * leave them); parameters are values named as in LINE_PARAMS. ReLU after every layer, pooled before the activation
  * as lenet.ts's `lenet5` layout does (the same values), so LeNet's trained weights carry over unchanged. `prefix`
- * names one member's parameters where a graph holds several (an ensemble: line-graphs.ts).
+ * names one member's parameters where a graph holds several (an ensemble: line-graphs.ts); `reach` is the model's
+ * (LineWidths).
  */
-export function lineForward(t: Tape, line: Value, prefix = ''): Value {
+export function lineForward(t: Tape, line: Value, prefix = '', reach = 0): Value {
   const layer = (x: Value, name: string) => t.conv(x, `${prefix}${name}.weight`, `${prefix}${name}.bias`);
+  const column = (x: Value, name: string) =>
+    reach ? t.conv(x, `${prefix}${name}.weight`, `${prefix}${name}.bias`, [0, reach, 0, reach]) : layer(x, name);
   let x = t.relu(t.maxPool2(layer(line, 'conv1')));
   x = t.relu(t.maxPool2(layer(x, 'conv2')));
   x = t.relu(layer(x, 'conv3'));
-  x = t.relu(layer(x, 'fc1'));
-  return layer(x, 'fc2');
+  x = t.relu(column(x, 'fc1'));
+  return column(x, 'fc2');
 }
 
 /** Logits [N,11,1,T] → log-probabilities [N,T,11]: the served layout. Not differentiated (CTC's gradient is taken

@@ -12,6 +12,7 @@ import { OPSET } from '../model/onnx-builder.js';
 import { cardPathFor } from '../model/model-files.js';
 import { recipeWidths, type LineRecipe } from './line-recipe.js';
 import type { LineCheckpoint, LineRecord } from './line-trainer.js';
+import type { WarmStartSource } from './lines/warm-start.js';
 import type { ValidationFigures } from './line-validation.js';
 
 export const LINE_LABELS = [...LABELS, 'blank'];
@@ -37,7 +38,7 @@ export interface LineCard {
   labels: string[];
   blank: number;
   recipe: LineRecipe;
-  warmStart: { file: string; sha256: string } | null;
+  warmStart: WarmStartSource | null;
   /** What the warm start is worth, as measured (docs/performance.md); for a line model taken further, what it was. */
   warmStartEffect: string;
   /** A line model taken further: its card's version, steps and training time (the whole recipe is both runs). */
@@ -114,7 +115,7 @@ export async function exportLineModel(modelPath: string, input: LineExportInput)
     recipe: ckpt.recipe,
     warmStart: ckpt.warmStart ?? null,
     warmStartEffect: continued
-      ? `continues ${continued.version}: a trained line model, ${ckpt.recipe.widths ? 'made wider (src/train/lines/widen.ts) and ' : ''}taken further`
+      ? `continues ${continued.version}: a trained line model, ${ckpt.warmStart?.grown ? `${ckpt.warmStart.grown} (src/train/lines/widen.ts) and ` : ''}taken further`
       : WARM_START_EFFECT,
     ...(continued ? { continues: continued } : {}),
     data: {

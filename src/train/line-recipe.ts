@@ -57,7 +57,7 @@ const HANDS = { share: 0.5, min: 0.6, max: 1.5 };
 const DOUBLE = { conv1: 12, conv2: 32, conv3: 192, fc1: 128 };
 
 export const LINE_RECIPES: Record<
-  'default' | 'continue' | 'wider' | 'fonts' | 'hands' | 'double' | 'double-hands' | 'many-fonts' | 'double-hands-long' | 'tiny',
+  'default' | 'continue' | 'wider' | 'fonts' | 'hands' | 'double' | 'double-hands' | 'many-fonts' | 'double-hands-long' | 'reach' | 'tiny',
   LineRecipe
 > = {
   default: {
@@ -115,6 +115,10 @@ export const LINE_RECIPES: Record<
   // The committed line model (`double-hands`) taken further as it was made, for twice as many steps (#36, the ninth
   // line model): each continuation so far read the validation lines a little better than its parent.
   'double-hands-long': { ...WIDER, name: 'double-hands-long', steps: 20000, seed: 37, widths: DOUBLE, handWidths: HANDS },
+  // The committed line model (`double-hands`) with fc1 and fc2 reading one column each side (widen.ts reachFurther),
+  // taken further as the ninth was made (#36, the twelfth line model): a column alone sees 28 input columns, where
+  // touching digits, a digit read twice and a gap's stray mark are told apart by what lies beside them.
+  reach: { ...WIDER, name: 'reach', steps: 20000, seed: 47, widths: { ...DOUBLE, reach: 1 }, handWidths: HANDS },
   // For tests: a few steps of small batches, to see the loss fall and the export load.
   tiny: {
     name: 'tiny',

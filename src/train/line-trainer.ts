@@ -13,6 +13,7 @@ import { validate, type ValidationFigures, type ValidationSet } from './line-val
 import { recipeWidths, type LineRecipe } from './line-recipe.js';
 import { LineDataSource } from './lines/data-source.js';
 import type { LineBatch } from './lines/training-line.js';
+import type { WarmStartSource } from './lines/warm-start.js';
 
 export interface LineRecord {
   step: number;
@@ -41,7 +42,7 @@ export interface LineCheckpoint {
    * this, not the wall clock, says what the run costs. Absent in checkpoints written before it was counted. */
   cpuSeconds?: number;
   lines: number;
-  warmStart?: { file: string; sha256: string };
+  warmStart?: WarmStartSource;
 }
 
 export type LineEvent =

@@ -6,20 +6,29 @@ import type { Params } from '../../model/init.js';
 import { initParams } from '../../model/init.js';
 import { BLANK, LENET_WIDTHS, LINE_CLASSES, lineParams, WIDENED_LAYERS, widthsOf, type LineWidths } from '../../model/line.js';
 import { flattenLineParams } from '../../model/line-graphs.js';
-import { widenLine } from './widen.js';
+import { reachFurther, widenLine } from './widen.js';
 import { modelWeights, readModelFile } from '../../model/model-weights.js';
 import { numel } from '../../model/onnx-builder.js';
 import { createRng, normal } from '../../model/random.js';
 
+/** Where a warm start's weights came from: the file, its sha256, and how they were grown to the recipe's shape. */
+export interface WarmStartSource {
+  file: string;
+  sha256: string;
+  /** What widen.ts did to the file's model, in words (absent: taken as it was). */
+  grown?: string;
+}
+
 export interface WarmStart {
   params: Float32Array;
-  /** Where the weights came from: the file and its sha256, or none for a random start. */
-  from?: { file: string; sha256: string };
+  /** Where the weights came from, or none for a random start. */
+  from?: WarmStartSource;
 }
 
 /** LeNet's (or a line model's) weights from an exported model, laid out as the line model's parameters, and made
- * `widths` wide (widen.ts) where the file's model is narrower (by default, as wide as the file's). A file that is missing, too big, not ONNX or whose
- * tensors lie about their sizes is a ModelWeightsError (model-weights.ts). */
+ * `widths` wide and far-reaching (widen.ts) where the file's model is narrower or reaches less (by default, as the
+ * file's). A file that is missing, too big, not ONNX or whose tensors lie about their sizes is a ModelWeightsError
+ * (model-weights.ts). */
 export function warmStartFromLenet(file: string, widths?: LineWidths, seed = 1): WarmStart {
   const { bytes, sha256 } = readModelFile(file);
   const found = modelWeights(bytes, file);
@@ -47,9 +56,15 @@ export function warmStartFromLenet(file: string, widths?: LineWidths, seed = 1):
   }
   if (widths && WIDENED_LAYERS.some((layer) => own[layer] > widths[layer]))
     throw new Error(`${file}: its model is ${widthsText(own)} channels wide, wider than the ${widthsText(widths)} asked for`);
-  // widenLine leaves layers already as wide as asked as they are.
-  const wider = widths ? widenLine(params, widths, createRng(seed)) : params;
-  return { params: flattenLineParams(wider), from: { file, sha256 } };
+  if (widths && (own.reach ?? 0) > (widths.reach ?? 0))
+    throw new Error(`${file}: its per-column layers reach ${own.reach} columns each side, farther than the ${widths.reach ?? 0} asked for`);
+  // widenLine and reachFurther leave a model already as wide and as far-reaching as asked as it is.
+  const wider = widths ? reachFurther(widenLine(params, widths, createRng(seed)), widths.reach ?? 0) : params;
+  const grown = [
+    ...(widths && WIDENED_LAYERS.some((layer) => own[layer] < widths[layer]) ? [`made ${widthsText(widths)} channels wide`] : []),
+    ...(widths && (widths.reach ?? 0) > (own.reach ?? 0) ? [`given a reach of ${widths.reach} column(s) each side`] : []),
+  ];
+  return { params: flattenLineParams(wider), from: { file, sha256, ...(grown.length ? { grown: grown.join(' and ') } : {}) } };
 }
 
 const widthsText = (w: LineWidths) => `${w.conv1}/${w.conv2}/${w.conv3}/${w.fc1}`;
