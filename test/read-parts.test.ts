@@ -154,7 +154,35 @@ describe('npm run calibrate', () => {
     assert.equal(card.calibration.fittedOn, 'mnist train[59000:60000]');
     assert.ok(card.calibration.nllAfter <= card.calibration.nllBefore);
     assert.equal(readTemperature(model, card.sha256), card.calibration.temperature);
+    assert.doesNotMatch(stderr, /agreement curve/);
     assert.equal((await runCli('src/train/calibrate-cli.ts', [])).code, 2);
+  });
+
+  it("says how to refit the line model's agreement curve when it was fitted with another digit model or temperature", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lenet-calibrate-pair-'));
+    const model = path.join(dir, 'lenet.onnx');
+    copyFileSync('models/lenet.onnx', model);
+    const card = JSON.parse(readFileSync('models/lenet.json', 'utf8'));
+    const lineCard = (digitSha256: string) =>
+      writeFileSync(path.join(dir, 'line.json'), JSON.stringify({ agreement: { a: 1, b: 0.5, lineSha256: 'x', digitSha256 } }));
+    const calibrate = async () => {
+      const result = await runCli('src/train/calibrate-cli.ts', [model, '--count', '1000']);
+      assert.equal(result.code, 0, result.stderr);
+      return result.stderr;
+    };
+    const refit = `npx tsx scripts/compare-readers.ts --role calibration --line ${path.join(dir, 'line.onnx')} --digit ${model} --record`;
+    lineCard('f'.repeat(64));
+    writeFileSync(path.join(dir, 'lenet.json'), JSON.stringify(card));
+    const other = await calibrate();
+    assert.match(other, /was fitted with another digit model \(ffffffffffff…\)/);
+    assert.ok(other.includes(refit), other);
+    // Fitted with this model: quiet while its temperature stays, a note when calibrate moves it.
+    lineCard(card.sha256);
+    assert.doesNotMatch(await calibrate(), /agreement curve/);
+    writeFileSync(path.join(dir, 'lenet.json'), JSON.stringify({ ...card, calibration: { ...card.calibration, temperature: 7.5 } }));
+    const moved = await calibrate();
+    assert.match(moved, /at its old temperature, and \/read still applies it/);
+    assert.ok(moved.includes(refit), moved);
   });
 });
 

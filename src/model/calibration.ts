@@ -130,6 +130,12 @@ export function readAgreementFit(linePath: string, lineSha256: string, digitSha2
   return usable && line === lineSha256 && digit === digitSha256 ? { a, b } : undefined;
 }
 
+/** The digit model (sha256) the line model's card fitted its agreement curve with, if it records one. */
+export const agreementDigitModel = (linePath: string): string | undefined => {
+  const digit = cardOf(linePath)?.agreement?.digitSha256;
+  return typeof digit === 'string' ? digit : undefined;
+};
+
 /** Records the calibration in the model card (created if missing), written atomically. */
 export const recordCalibration = (modelPath: string, calibration: Calibration): Promise<string> => recordInCard(modelPath, { calibration });
 

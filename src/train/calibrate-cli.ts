@@ -4,10 +4,11 @@
 // the model whose sha256 it names.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { cliArgs } from '../model/cli-args.js';
 import * as ort from 'onnxruntime-node';
-import { ece, fitTemperature, nll, recordCalibration } from '../model/calibration.js';
+import { agreementDigitModel, ece, fitTemperature, nll, readTemperature, recordCalibration } from '../model/calibration.js';
 import { batchShape, CLASSES, INPUT_NAME, PIXELS, PROBABILITIES } from '../model/input-contract.js';
 import { openSession } from '../model/session.js';
 import { loadMnist } from './mnist.js';
@@ -15,6 +16,21 @@ import { loadMnist } from './mnist.js';
 const USAGE = `usage: npm run calibrate -- MODEL.onnx [--count 5000] [--data DIR]
   Fits the model's softmax temperature on the last COUNT MNIST training digits and records it in the model card.
   example: npm run calibrate -- models/lenet.onnx`;
+
+/** The line model beside this one (the served pair) fitted its agreement curve (src/reader/agreement.ts) on this
+ * model's confidences: another model, or this one at another temperature, leaves that curve wrong, so say how to refit. */
+function staleAgreementNote(modelPath: string, sha256: string, temperatureChanged: boolean): void {
+  const line = path.join(path.dirname(modelPath), 'line.onnx');
+  const fittedWith = agreementDigitModel(line);
+  if (fittedWith === undefined || (fittedWith === sha256 && !temperatureChanged)) return;
+  const what =
+    fittedWith === sha256
+      ? "was fitted with this model's confidences at its old temperature, and /read still applies it"
+      : `was fitted with another digit model (${fittedWith.slice(0, 12)}…), so /read's combined reader treats the readers as independent (\`/health/ready\` says agreement: null)`;
+  console.warn(
+    `note: ${line}'s agreement curve ${what}; refit it: npx tsx scripts/compare-readers.ts --role calibration --line ${line} --digit ${modelPath} --record`,
+  );
+}
 
 async function main(argv: string[]): Promise<number> {
   const parsed = cliArgs(argv, { count: { type: 'string', default: '5000' }, data: { type: 'string' } }, USAGE);
@@ -63,12 +79,14 @@ async function main(argv: string[]): Promise<number> {
     eceBefore: +ece(probabilities, labels, 1).toFixed(5),
     eceAfter: +ece(probabilities, labels, temperature).toFixed(5),
   };
+  const before = readTemperature(modelPath, sha256);
   const card = await recordCalibration(modelPath, calibration);
   console.log(
     `temperature ${calibration.temperature} on ${n} training digits [${from}:${train.count}]: ` +
       `NLL ${calibration.nllBefore} → ${calibration.nllAfter}, ` +
       `ECE ${calibration.eceBefore} → ${calibration.eceAfter}; recorded in ${card}`,
   );
+  staleAgreementNote(modelPath, sha256, before !== calibration.temperature);
   const trained = (JSON.parse(await readFile(card, 'utf8')) as { trainImages?: number }).trainImages;
   if (trained !== undefined && trained > from) {
     console.warn(
