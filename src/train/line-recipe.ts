@@ -57,7 +57,18 @@ const HANDS = { share: 0.5, min: 0.6, max: 1.5 };
 const DOUBLE = { conv1: 12, conv2: 32, conv3: 192, fc1: 128 };
 
 export const LINE_RECIPES: Record<
-  'default' | 'continue' | 'wider' | 'fonts' | 'hands' | 'double' | 'double-hands' | 'many-fonts' | 'double-hands-long' | 'reach' | 'tiny',
+  | 'default'
+  | 'continue'
+  | 'wider'
+  | 'fonts'
+  | 'hands'
+  | 'double'
+  | 'double-hands'
+  | 'many-fonts'
+  | 'double-hands-long'
+  | 'reach'
+  | 'reach2'
+  | 'tiny',
   LineRecipe
 > = {
   default: {
@@ -119,6 +130,9 @@ export const LINE_RECIPES: Record<
   // taken further as the ninth was made (#36, the twelfth line model): a column alone sees 28 input columns, where
   // touching digits, a digit read twice and a gap's stray mark are told apart by what lies beside them.
   reach: { ...WIDER, name: 'reach', steps: 20000, seed: 47, widths: { ...DOUBLE, reach: 1 }, handWidths: HANDS },
+  // The committed line model (`reach`) reaching two columns each side (#36, the thirteenth line model): one column each
+  // side read touching digits and unseen fonts far better than none.
+  reach2: { ...WIDER, name: 'reach2', steps: 20000, seed: 53, widths: { ...DOUBLE, reach: 2 }, handWidths: HANDS },
   // For tests: a few steps of small batches, to see the loss fall and the export load.
   tiny: {
     name: 'tiny',
