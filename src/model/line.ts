@@ -18,7 +18,8 @@ export const LINE_CLASSES = 11;
 export const BLANK = 10;
 /** Input columns between neighbouring output columns (two 2×2 pools). */
 export const FRAME_STRIDE = 4;
-/** Input columns one output column sees (LeNet's 28×28 window). */
+/** Input columns of one output column's own window (LeNet's 28×28; with a reach it also reads its neighbours'): where
+ * its digit is, for the boxes. */
 export const FRAME_SPAN = 28;
 export const LINE_INPUT_DESCRIPTION = 'float32 [N,1,28,W] (W ≥ 28), in [0,1], white ink on black: one line normalised by normaliseLine';
 export const LINE_SCORES_DESCRIPTION =
