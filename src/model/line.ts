@@ -96,14 +96,15 @@ export const lineParamCount = (w: LineWidths = LENET_WIDTHS): number => linePara
  * (LineWidths).
  */
 export function lineForward(t: Tape, line: Value, prefix = '', reach = 0): Value {
-  const layer = (x: Value, name: string) => t.conv(x, `${prefix}${name}.weight`, `${prefix}${name}.bias`);
-  const column = (x: Value, name: string) =>
-    reach ? t.conv(x, `${prefix}${name}.weight`, `${prefix}${name}.bias`, [0, reach, 0, reach]) : layer(x, name);
+  const layer = (x: Value, name: string, pads?: [number, number, number, number]) =>
+    t.conv(x, `${prefix}${name}.weight`, `${prefix}${name}.bias`, pads);
+  // The per-column layers pad the line's ends by their reach, so T stays.
+  const columns = reach ? ([0, reach, 0, reach] as [number, number, number, number]) : undefined;
   let x = t.relu(t.maxPool2(layer(line, 'conv1')));
   x = t.relu(t.maxPool2(layer(x, 'conv2')));
   x = t.relu(layer(x, 'conv3'));
-  x = t.relu(column(x, 'fc1'));
-  return column(x, 'fc2');
+  x = t.relu(layer(x, 'fc1', columns));
+  return layer(x, 'fc2', columns);
 }
 
 /** Logits [N,11,1,T] → log-probabilities [N,T,11]: the served layout. Not differentiated (CTC's gradient is taken
