@@ -57,7 +57,7 @@ function unpackParams(t: Tape, withGrad: boolean, w: LineWidths): void {
 export function buildLineForward(w: LineWidths = LENET_WIDTHS): Uint8Array {
   const t = new Tape();
   unpackParams(t, false, w);
-  t.rename(toScores(t, lineForward(t, LINE_INPUT, '', w.reach)), LINE_SCORES);
+  t.rename(toScores(t, lineForward(t, LINE_INPUT, '', w)), LINE_SCORES);
   return model(t, 'line_forward', [lineInput(), vector(PARAMS_INPUT, w)], [scoresInfo(LINE_SCORES)]);
 }
 
@@ -65,7 +65,7 @@ export function buildLineForward(w: LineWidths = LENET_WIDTHS): Uint8Array {
 export function buildLineGradient(w: LineWidths = LENET_WIDTHS): Uint8Array {
   const t = new Tape();
   unpackParams(t, true, w);
-  const logits = lineForward(t, LINE_INPUT, '', w.reach);
+  const logits = lineForward(t, LINE_INPUT, '', w);
   t.backward(logits, fromScoresLayout(t, DLOGITS));
   const flat = t.int64s([-1]);
   const grads = lineParams(w).map((p) => {
@@ -114,7 +114,7 @@ function frozen(params: Params, prefix = '') {
 /** The served model: line → scores, with the trained weights frozen in as initializers. */
 export function buildLineInference(params: Params, metadata: Record<string, string>): Uint8Array {
   const t = new Tape();
-  t.rename(toScores(t, lineForward(t, LINE_INPUT, '', widthsOf(params).reach)), LINE_SCORES);
+  t.rename(toScores(t, lineForward(t, LINE_INPUT, '', widthsOf(params))), LINE_SCORES);
   const doc = 'LeNet swept along a line of digits, scored per column for CTC: see models/line.json for its card.';
   return model(t, 'line', [lineInput()], [scoresInfo(LINE_SCORES)], [...frozen(params), ...t.constants], doc, metadata);
 }
@@ -128,7 +128,7 @@ export function buildLineInference(params: Params, metadata: Record<string, stri
 export function buildLineEnsembleInference(members: Params[], metadata: Record<string, string>): Uint8Array {
   if (members.length < 2) throw new Error('an ensemble needs at least two line models');
   const t = new Tape();
-  const scores = members.map((params, k) => toScores(t, lineForward(t, LINE_INPUT, `m${k}.`, widthsOf(params).reach)));
+  const scores = members.map((params, k) => toScores(t, lineForward(t, LINE_INPUT, `m${k}.`, widthsOf(params))));
   const top = t.op('Max', scores);
   const sum = t.op(
     'Sum',

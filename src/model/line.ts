@@ -2,8 +2,8 @@
 // al. 1998, which LeNet was built for). conv1/pool/conv2/pool/conv3 exactly as lenet.ts, then fc1 and fc2 applied to
 // every column as 1×1 convolutions: column t reads input columns [4t, 4t + 27] as LeNet reads one 28×28 digit, and
 // scores the ten digits and a CTC blank there. With a reach r, fc1 and fc2 are 1×(2r + 1) convolutions instead, so a
-// column's score also sees the columns beside it (where a digit's stroke goes on, what lies in a gap); the line's ends
-// are padded with zeros, so T is the same. Defined once: the trainer differentiates it, the exporter freezes it.
+// column's score also sees the columns beside it (where a digit's stroke goes on, what lies in a gap); fc2 may reach
+// farther than fc1 (a wide view for a twelfth of fc1's cost a tap). The line's ends are padded with zeros, so T is the same. Defined once: the trainer differentiates it, the exporter freezes it.
 import type { Tape, Value } from './autodiff.js';
 import { numel } from './onnx-builder.js';
 import type { ParamSpec } from './lenet.js';
@@ -39,10 +39,19 @@ export interface LineWidths {
   fc1: number;
   /** Neighbouring columns fc1 and fc2 each read on either side (absent or 0: each column alone, as LeNet). */
   reach?: number;
+  /** Neighbouring columns fc2 reads on either side where it reads farther than fc1 (absent: `reach`). */
+  fc2Reach?: number;
 }
 
-/** The per-column layers' kernel width. */
-export const reachKernel = (w: LineWidths): number => 2 * (w.reach ?? 0) + 1;
+/** The layers applied to every column, which may read their neighbours. */
+export const COLUMN_LAYERS = ['fc1', 'fc2'] as const;
+export type ColumnLayer = (typeof COLUMN_LAYERS)[number];
+export type Reaches = Pick<LineWidths, 'reach' | 'fc2Reach'>;
+
+/** Neighbouring columns a per-column layer reads on either side. */
+export const layerReach = (w: Reaches, layer: ColumnLayer): number => (layer === 'fc2' ? (w.fc2Reach ?? w.reach ?? 0) : (w.reach ?? 0));
+/** A per-column layer's kernel width. */
+export const reachKernel = (w: Reaches, layer: ColumnLayer = 'fc1'): number => 2 * layerReach(w, layer) + 1;
 export const LENET_WIDTHS: LineWidths = { conv1: 6, conv2: 16, conv3: 120, fc1: 64 };
 
 // The same weights as lenet.ts's PARAMS (fc1 and fc2 as 1×1 kernels, fc2 with an eleventh row for the blank), so
@@ -57,7 +66,7 @@ export function lineParams(w: LineWidths = LENET_WIDTHS): readonly ParamSpec[] {
     { name: 'conv3.bias', shape: [w.conv3], init: 'zeros' },
     { name: 'fc1.weight', shape: [w.fc1, w.conv3, 1, reachKernel(w)], init: 'conv' },
     { name: 'fc1.bias', shape: [w.fc1], init: 'zeros' },
-    { name: 'fc2.weight', shape: [LINE_CLASSES, w.fc1, 1, reachKernel(w)], init: 'conv' },
+    { name: 'fc2.weight', shape: [LINE_CLASSES, w.fc1, 1, reachKernel(w, 'fc2')], init: 'conv' },
     { name: 'fc2.bias', shape: [LINE_CLASSES], init: 'zeros' },
   ];
 }
@@ -66,24 +75,39 @@ export const LINE_PARAMS = lineParams();
 /** The layers whose channels LineWidths sets, in order. */
 export const WIDENED_LAYERS = ['conv1', 'conv2', 'conv3', 'fc1'] as const;
 
-/** The widths a set of line parameters has, read from its biases (one per output channel), and its reach from fc1's
- * kernel; `missing` makes the error for a parameter that is not there (a model file's reader names the file). */
+/** The widths a set of line parameters has, read from its biases (one per output channel), and its reaches from fc1's
+ * and fc2's kernels; `missing` makes the error for a parameter that is not there (a model file's reader names the file). */
 export function widthsOf(
   params: { get(name: string): ArrayLike<number> | undefined },
   missing = (name: string): Error => new Error(`missing parameter ${name}`),
 ): LineWidths {
-  const channels = (layer: (typeof WIDENED_LAYERS)[number]) => {
+  const channels = (layer: (typeof WIDENED_LAYERS)[number] | 'fc2') => {
     const bias = params.get(`${layer}.bias`);
     if (!bias) throw missing(`${layer}.bias`);
     return bias.length;
   };
-  const w = { conv1: channels('conv1'), conv2: channels('conv2'), conv3: channels('conv3'), fc1: channels('fc1') };
-  const fc1 = params.get('fc1.weight');
-  if (!fc1) throw missing('fc1.weight');
-  const kernel = fc1.length / (w.fc1 * w.conv3);
+  const w: LineWidths = { conv1: channels('conv1'), conv2: channels('conv2'), conv3: channels('conv3'), fc1: channels('fc1') };
+  // fc2's rows: LeNet's ten digits, or a line model's eleven classes.
+  const [fc1, fc2] = [kernelOf(params, 'fc1', w.fc1, w.conv3, missing), kernelOf(params, 'fc2', channels('fc2'), w.fc1, missing)];
+  if (fc1 > 1) w.reach = (fc1 - 1) / 2;
+  if (fc2 !== fc1) w.fc2Reach = (fc2 - 1) / 2;
+  return w;
+}
+
+/** The width of a per-column layer's kernels, from how many values its weight holds. */
+function kernelOf(
+  params: { get(name: string): ArrayLike<number> | undefined },
+  layer: ColumnLayer,
+  outputs: number,
+  inputs: number,
+  missing: (name: string) => Error,
+): number {
+  const weight = params.get(`${layer}.weight`);
+  if (!weight) throw missing(`${layer}.weight`);
+  const kernel = weight.length / (outputs * inputs);
   if (!Number.isInteger(kernel) || kernel % 2 !== 1)
-    throw new Error(`fc1.weight has ${fc1.length} values: not ${w.fc1}×${w.conv3} kernels of an odd width`);
-  return kernel === 1 ? w : { ...w, reach: (kernel - 1) / 2 };
+    throw new Error(`${layer}.weight has ${weight.length} values: not ${outputs}×${inputs} kernels of an odd width`);
+  return kernel;
 }
 
 export const lineParamCount = (w: LineWidths = LENET_WIDTHS): number => lineParams(w).reduce((sum, p) => sum + numel(p.shape), 0);
@@ -92,19 +116,22 @@ export const lineParamCount = (w: LineWidths = LENET_WIDTHS): number => linePara
  * Emits the forward pass from a line batch [N,1,28,W] to per-column logits [N,11,1,T] (NCHW, as the convolutions
  * leave them); parameters are values named as in LINE_PARAMS. ReLU after every layer, pooled before the activation
  * as lenet.ts's `lenet5` layout does (the same values), so LeNet's trained weights carry over unchanged. `prefix`
- * names one member's parameters where a graph holds several (an ensemble: line-graphs.ts); `reach` is the model's
+ * names one member's parameters where a graph holds several (an ensemble: line-graphs.ts); `reaches` are the model's
  * (LineWidths).
  */
-export function lineForward(t: Tape, line: Value, prefix = '', reach = 0): Value {
+export function lineForward(t: Tape, line: Value, prefix = '', reaches: Reaches = {}): Value {
   const layer = (x: Value, name: string, pads?: [number, number, number, number]) =>
     t.conv(x, `${prefix}${name}.weight`, `${prefix}${name}.bias`, pads);
   // The per-column layers pad the line's ends by their reach, so T stays.
-  const columns = reach ? ([0, reach, 0, reach] as [number, number, number, number]) : undefined;
+  const columns = (name: ColumnLayer): [number, number, number, number] | undefined => {
+    const r = layerReach(reaches, name);
+    return r ? [0, r, 0, r] : undefined;
+  };
   let x = t.relu(t.maxPool2(layer(line, 'conv1')));
   x = t.relu(t.maxPool2(layer(x, 'conv2')));
   x = t.relu(layer(x, 'conv3'));
-  x = t.relu(layer(x, 'fc1', columns));
-  return layer(x, 'fc2', columns);
+  x = t.relu(layer(x, 'fc1', columns('fc1')));
+  return layer(x, 'fc2', columns('fc2'));
 }
 
 /** Logits [N,11,1,T] → log-probabilities [N,T,11]: the served layout. Not differentiated (CTC's gradient is taken

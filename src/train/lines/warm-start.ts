@@ -4,7 +4,18 @@
 // lie between digits). A trained line model (models/line.onnx) is taken whole, to train it further.
 import type { Params } from '../../model/init.js';
 import { initParams } from '../../model/init.js';
-import { BLANK, LENET_WIDTHS, LINE_CLASSES, lineParams, WIDENED_LAYERS, widthsOf, type LineWidths } from '../../model/line.js';
+import {
+  BLANK,
+  COLUMN_LAYERS,
+  layerReach,
+  LENET_WIDTHS,
+  LINE_CLASSES,
+  lineParams,
+  WIDENED_LAYERS,
+  widthsOf,
+  type LineWidths,
+  type Reaches,
+} from '../../model/line.js';
 import { flattenLineParams } from '../../model/line-graphs.js';
 import { reachFurther, widenLine } from './widen.js';
 import { modelWeights, readModelFile } from '../../model/model-weights.js';
@@ -56,18 +67,29 @@ export function warmStartFromLenet(file: string, widths?: LineWidths, seed = 1):
   }
   if (widths && WIDENED_LAYERS.some((layer) => own[layer] > widths[layer]))
     throw new Error(`${file}: its model is ${widthsText(own)} channels wide, wider than the ${widthsText(widths)} asked for`);
-  if (widths && (own.reach ?? 0) > (widths.reach ?? 0))
-    throw new Error(`${file}: its per-column layers reach ${own.reach} columns each side, farther than the ${widths.reach ?? 0} asked for`);
+  for (const layer of COLUMN_LAYERS)
+    if (widths && layerReach(own, layer) > layerReach(widths, layer))
+      throw new Error(
+        `${file}: its ${layer} reaches ${layerReach(own, layer)} column(s) each side, farther than the ${layerReach(widths, layer)} asked for`,
+      );
   // widenLine and reachFurther leave a model already as wide and as far-reaching as asked as it is.
-  const wider = widths ? reachFurther(widenLine(params, widths, createRng(seed)), widths.reach ?? 0) : params;
+  const wider = widths ? reachFurther(widenLine(params, widths, createRng(seed)), widths) : params;
   const grown = [
     ...(widths && WIDENED_LAYERS.some((layer) => own[layer] < widths[layer]) ? [`made ${widthsText(widths)} channels wide`] : []),
-    ...(widths && (widths.reach ?? 0) > (own.reach ?? 0) ? [`given a reach of ${widths.reach} column(s) each side`] : []),
+    ...(widths ? reachGrown(own, widths) : []),
   ];
   return { params: flattenLineParams(wider), from: { file, sha256, ...(grown.length ? { grown: grown.join(' and ') } : {}) } };
 }
 
 const widthsText = (w: LineWidths) => `${w.conv1}/${w.conv2}/${w.conv3}/${w.fc1}`;
+
+/** How a warm start's per-column layers were given a farther reach, in words: both layers alike as one. */
+function reachGrown(own: Reaches, to: Reaches): string[] {
+  const grew = COLUMN_LAYERS.filter((layer) => layerReach(to, layer) > layerReach(own, layer));
+  const said = (r: number) => `a reach of ${r} column(s) each side`;
+  if (grew.length === 2 && layerReach(to, 'fc1') === layerReach(to, 'fc2')) return [`given ${said(layerReach(to, 'fc1'))}`];
+  return grew.map((layer) => `${layer} given ${said(layerReach(to, layer))}`);
+}
 
 /** A random start (PaddlePaddle's initialisation, as init.ts), for comparison and for tests without a model. */
 export function randomStart(seed: number, widths: LineWidths = LENET_WIDTHS): WarmStart {

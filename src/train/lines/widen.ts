@@ -4,7 +4,7 @@
 // ReLU and max pooling act channel by channel, so a copied channel is the original's exact twin through them. The copies
 // get a little noise on their incoming weights, or twins would keep identical gradients and never part.
 import type { Params } from '../../model/init.js';
-import { reachKernel, widthsOf, type LineWidths } from '../../model/line.js';
+import { COLUMN_LAYERS, layerReach, reachKernel, widthsOf, type LineWidths, type Reaches } from '../../model/line.js';
 import { normal } from '../../model/random.js';
 
 /** Layers in order, each with the layer that reads its channels. */
@@ -59,17 +59,17 @@ export function widenLine(params: Params, to: LineWidths, rng: () => number, noi
 }
 
 /**
- * A trained line model whose per-column layers (fc1, fc2) read `reach` neighbouring columns on either side, without
- * changing what it computes: each old kernel becomes the centre tap of the wider one, the new taps zero. Training
- * then learns what the neighbours are worth (their gradients are not zero) from where the trained model stands.
+ * A trained line model whose per-column layers (fc1, fc2) read as many neighbouring columns on either side as `to`
+ * says, without changing what it computes: each old kernel becomes the centre tap of the wider one, the new taps zero.
+ * Training then learns what the neighbours are worth (their gradients are not zero) from where the trained model stands.
  */
-export function reachFurther(params: Params, reach: number): Params {
+export function reachFurther(params: Params, to: Reaches): Params {
   const from = widthsOf(params);
-  const [had, wants] = [reachKernel(from), reachKernel({ ...from, reach })];
-  if (wants < had) throw new Error(`cannot shorten the per-column layers' reach from ${from.reach ?? 0} to ${reach}`);
-  if (wants === had) return params;
   const out: Params = new Map(params);
-  for (const layer of ['fc1', 'fc2'] as const) {
+  for (const layer of COLUMN_LAYERS) {
+    const [had, wants] = [reachKernel(from, layer), reachKernel(to, layer)];
+    if (wants < had) throw new Error(`cannot shorten ${layer}'s reach from ${layerReach(from, layer)} to ${layerReach(to, layer)}`);
+    if (wants === had) continue;
     const weight = out.get(`${layer}.weight`)!;
     const pairs = weight.length / had; // output × input channels, one kernel row each
     const grown = new Float32Array(pairs * wants);
