@@ -36,7 +36,7 @@ import { createRng } from '../src/model/random.js';
 import { PARAMS_INPUT } from '../src/model/train-step.js';
 import { ctcBatch } from '../src/train/ctc.js';
 import { randomStart, warmStartFromLenet } from '../src/train/lines/warm-start.js';
-import { reachFurther, widenLine } from '../src/train/lines/widen.js';
+import { addContext, reachFurther, widenLine } from '../src/train/lines/widen.js';
 import { runCli } from './helpers/cli.js';
 
 const lineOf = (n: number, width: number, seed: number) => {
@@ -177,6 +177,51 @@ describe('line model graphs', () => {
     assert.throws(() => reachFurther(farther, widths), /cannot shorten fc2's reach from 3 to 1/);
   });
 
+  it('a context layer put between fc1 and fc2 (widen.ts addContext) starts computing what the model computed; it then counts', async () => {
+    const trained = reachFurther(unflattenLineParams(warmStartFromLenet('models/lenet.onnx').params), { reach: 1 });
+    const widths = { ...LENET_WIDTHS, reach: 1, context: 2 };
+    const deep = addContext(trained, 2);
+    assert.deepEqual(widthsOf(deep), widths);
+    assert.equal(flattenLineParams(deep).length, lineParamCount(widths));
+    const width = 96;
+    const line = new ort.Tensor('float32', lineOf(2, width, width), [2, 1, 28, width]);
+    const served = async (params: Params) =>
+      (await run(buildLineInference(params, {}), { [LINE_INPUT]: line }))[LINE_SCORES].data as Float32Array;
+    const [before, after] = await Promise.all([served(trained), served(deep)]);
+    after.forEach((v, i) => assert.ok(Math.abs(v - before[i]) < 1e-5, `score ${i}: ${v} against ${before[i]}`));
+    // Weights beside the identity change the scores, and the trainer's graph for these widths gives the served graph's.
+    const rng = createRng(6);
+    const nudged: Params = new Map(deep);
+    nudged.set(
+      'context.weight',
+      deep.get('context.weight')!.map((v) => v + 0.05 * (rng() - 0.5)),
+    );
+    const moved = await served(nudged);
+    assert.ok(
+      moved.some((v, i) => Math.abs(v - before[i]) > 1e-3),
+      'the context layer changed no score',
+    );
+    const flat = flattenLineParams(nudged);
+    const trainer = (
+      await run(buildLineForward(widths), { [LINE_INPUT]: line, [PARAMS_INPUT]: new ort.Tensor('float32', flat, [flat.length]) })
+    )[LINE_SCORES].data as Float32Array;
+    moved.forEach((v, i) => assert.ok(Math.abs(v - trainer[i]) < 1e-5, `score ${i}: ${trainer[i]} against ${v}`));
+    // A warm start adds the layer and says so; a model with one is not started as a model without.
+    const dir = mkdtempSync(path.join(tmpdir(), 'line-context-'));
+    const [plain, withContext] = [path.join(dir, 'plain.onnx'), path.join(dir, 'context.onnx')];
+    writeFileSync(plain, buildLineInference(trained, {}));
+    writeFileSync(withContext, buildLineInference(nudged, {}));
+    const started = warmStartFromLenet(plain, widths);
+    assert.equal(started.from?.grown, 'given a context layer reading 2 column(s) each side');
+    assert.equal(started.params.length, lineParamCount(widths));
+    assert.deepEqual(widthsOf(unflattenLineParams(warmStartFromLenet(withContext).params, widths)), widths);
+    assert.throws(
+      () => warmStartFromLenet(withContext, { ...widths, context: undefined }),
+      /context\.onnx: its context layer reads 2 column\(s\) each side, which the 6\/16\/120\/64 asked for does not/,
+    );
+    assert.throws(() => addContext(nudged, 1), /has a context layer already/);
+  });
+
   it("an ensemble graph answers each column's mean of its members' probabilities, as log-probabilities", async () => {
     const members = [warmStartFromLenet('models/lenet.onnx').params, randomStart(5).params].map((p) => unflattenLineParams(p));
     const ensemble = buildLineEnsembleInference(members, {});
@@ -224,8 +269,8 @@ describe('line model graphs', () => {
     assert.match(alone.stderr, /usage: npm run line:ensemble/);
   });
 
-  for (const widths of [LENET_WIDTHS, { ...LENET_WIDTHS, reach: 1 }, { ...LENET_WIDTHS, fc2Reach: 2 }])
-    it(`the gradient graph seeded with CTC's dlogits is the gradient of the CTC loss (finite differences; reach ${widths.reach ?? 0}, fc2 ${layerReach(widths, 'fc2')})`, async () => {
+  for (const widths of [LENET_WIDTHS, { ...LENET_WIDTHS, reach: 1 }, { ...LENET_WIDTHS, fc2Reach: 2 }, { ...LENET_WIDTHS, context: 1 }])
+    it(`the gradient graph seeded with CTC's dlogits is the gradient of the CTC loss (finite differences; reach ${widths.reach ?? 0}, fc2 ${layerReach(widths, 'fc2')}, context ${widths.context ?? 'none'})`, async () => {
       const { params } = randomStart(3, widths);
       const width = 64;
       const line = new ort.Tensor('float32', lineOf(2, width, 9), [2, 1, 28, width]);

@@ -41,12 +41,15 @@ export interface LineWidths {
   reach?: number;
   /** Neighbouring columns fc2 reads on either side where it reads farther than fc1 (absent: `reach`). */
   fc2Reach?: number;
+  /** A second per-column layer between fc1 and fc2 (fc1's channels in and out, ReLU after), reading this many
+   * neighbouring columns on either side (absent: no such layer, as LeNet). */
+  context?: number;
 }
 
 /** The layers applied to every column, which may read their neighbours. */
 export const COLUMN_LAYERS = ['fc1', 'fc2'] as const;
 export type ColumnLayer = (typeof COLUMN_LAYERS)[number];
-export type Reaches = Pick<LineWidths, 'reach' | 'fc2Reach'>;
+export type Reaches = Pick<LineWidths, 'reach' | 'fc2Reach' | 'context'>;
 
 /** Neighbouring columns a per-column layer reads on either side. */
 export const layerReach = (w: Reaches, layer: ColumnLayer): number => (layer === 'fc2' ? (w.fc2Reach ?? w.reach ?? 0) : (w.reach ?? 0));
@@ -66,6 +69,12 @@ export function lineParams(w: LineWidths = LENET_WIDTHS): readonly ParamSpec[] {
     { name: 'conv3.bias', shape: [w.conv3], init: 'zeros' },
     { name: 'fc1.weight', shape: [w.fc1, w.conv3, 1, reachKernel(w)], init: 'conv' },
     { name: 'fc1.bias', shape: [w.fc1], init: 'zeros' },
+    ...(w.context === undefined
+      ? []
+      : [
+          { name: 'context.weight', shape: [w.fc1, w.fc1, 1, 2 * w.context + 1], init: 'conv' as const },
+          { name: 'context.bias', shape: [w.fc1], init: 'zeros' as const },
+        ]),
     { name: 'fc2.weight', shape: [LINE_CLASSES, w.fc1, 1, reachKernel(w, 'fc2')], init: 'conv' },
     { name: 'fc2.bias', shape: [LINE_CLASSES], init: 'zeros' },
   ];
@@ -91,13 +100,14 @@ export function widthsOf(
   const [fc1, fc2] = [kernelOf(params, 'fc1', w.fc1, w.conv3, missing), kernelOf(params, 'fc2', channels('fc2'), w.fc1, missing)];
   if (fc1 > 1) w.reach = (fc1 - 1) / 2;
   if (fc2 !== fc1) w.fc2Reach = (fc2 - 1) / 2;
+  if (params.get('context.weight')) w.context = (kernelOf(params, 'context', w.fc1, w.fc1, missing) - 1) / 2;
   return w;
 }
 
 /** The width of a per-column layer's kernels, from how many values its weight holds. */
 function kernelOf(
   params: { get(name: string): ArrayLike<number> | undefined },
-  layer: ColumnLayer,
+  layer: ColumnLayer | 'context',
   outputs: number,
   inputs: number,
   missing: (name: string) => Error,
@@ -131,6 +141,8 @@ export function lineForward(t: Tape, line: Value, prefix = '', reaches: Reaches 
   x = t.relu(t.maxPool2(layer(x, 'conv2')));
   x = t.relu(layer(x, 'conv3'));
   x = t.relu(layer(x, 'fc1', columns('fc1')));
+  if (reaches.context !== undefined)
+    x = t.relu(layer(x, 'context', reaches.context ? [0, reaches.context, 0, reaches.context] : undefined));
   return layer(x, 'fc2', columns('fc2'));
 }
 

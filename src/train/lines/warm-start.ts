@@ -17,7 +17,7 @@ import {
   type Reaches,
 } from '../../model/line.js';
 import { flattenLineParams } from '../../model/line-graphs.js';
-import { reachFurther, widenLine } from './widen.js';
+import { addContext, reachFurther, widenLine } from './widen.js';
 import { modelWeights, readModelFile } from '../../model/model-weights.js';
 import { numel } from '../../model/onnx-builder.js';
 import { createRng, normal } from '../../model/random.js';
@@ -72,16 +72,27 @@ export function warmStartFromLenet(file: string, widths?: LineWidths, seed = 1):
       throw new Error(
         `${file}: its ${layer} reaches ${layerReach(own, layer)} column(s) each side, farther than the ${layerReach(widths, layer)} asked for`,
       );
+  if (widths && own.context !== undefined && (widths.context === undefined || own.context > widths.context))
+    throw new Error(
+      `${file}: its context layer reads ${own.context} column(s) each side, which the ${widthsText(widths)} asked for does not`,
+    );
   // widenLine and reachFurther leave a model already as wide and as far-reaching as asked as it is.
-  const wider = widths ? reachFurther(widenLine(params, widths, createRng(seed)), widths) : params;
+  let wider = widths ? reachFurther(widenLine(params, widths, createRng(seed)), widths) : params;
+  const deepened = widths?.context !== undefined && own.context === undefined;
+  if (deepened) wider = addContext(wider, widths.context!);
   const grown = [
     ...(widths && WIDENED_LAYERS.some((layer) => own[layer] < widths[layer]) ? [`made ${widthsText(widths)} channels wide`] : []),
     ...(widths ? reachGrown(own, widths) : []),
+    ...(deepened ? [`given a context layer reading ${widths!.context} column(s) each side`] : []),
+    ...(widths && own.context !== undefined && widths.context! > own.context
+      ? [`its context layer given a reach of ${widths.context}`]
+      : []),
   ];
   return { params: flattenLineParams(wider), from: { file, sha256, ...(grown.length ? { grown: grown.join(' and ') } : {}) } };
 }
 
-const widthsText = (w: LineWidths) => `${w.conv1}/${w.conv2}/${w.conv3}/${w.fc1}`;
+const widthsText = (w: LineWidths) =>
+  `${w.conv1}/${w.conv2}/${w.conv3}/${w.fc1}${w.context === undefined ? '' : ` (context ${w.context})`}`;
 
 /** How a warm start's per-column layers were given a farther reach, in words: both layers alike as one. */
 function reachGrown(own: Reaches, to: Reaches): string[] {

@@ -20,6 +20,8 @@ const NOISE = 0.01;
 
 export function widenLine(params: Params, to: LineWidths, rng: () => number, noise = NOISE): Params {
   const from = widthsOf(params);
+  // A context layer reads fc1's channels and has as many: widening fc1 would widen it both ways, which no recipe asks.
+  if (from.context !== undefined && to.fc1 !== from.fc1) throw new Error('cannot widen fc1 under a context layer');
   const out: Params = new Map(params);
   for (const [layer, reader] of CHAIN) {
     const [n, wide] = [from[layer], to[layer]];
@@ -59,8 +61,8 @@ export function widenLine(params: Params, to: LineWidths, rng: () => number, noi
 }
 
 /**
- * A trained line model whose per-column layers (fc1, fc2) read as many neighbouring columns on either side as `to`
- * says, without changing what it computes: each old kernel becomes the centre tap of the wider one, the new taps zero.
+ * A trained line model whose per-column layers (fc1, fc2, and a context layer where it has one) read as many
+ * neighbouring columns on either side as `to` says, without changing what it computes: each old kernel becomes the centre tap of the wider one, the new taps zero.
  * Training then learns what the neighbours are worth (their gradients are not zero) from where the trained model stands.
  */
 export function reachFurther(params: Params, to: Reaches): Params {
@@ -70,12 +72,34 @@ export function reachFurther(params: Params, to: Reaches): Params {
     const [had, wants] = [reachKernel(from, layer), reachKernel(to, layer)];
     if (wants < had) throw new Error(`cannot shorten ${layer}'s reach from ${layerReach(from, layer)} to ${layerReach(to, layer)}`);
     if (wants === had) continue;
-    const weight = out.get(`${layer}.weight`)!;
-    const pairs = weight.length / had; // output × input channels, one kernel row each
-    const grown = new Float32Array(pairs * wants);
-    const shift = (wants - had) / 2;
-    for (let i = 0; i < pairs; i++) for (let k = 0; k < had; k++) grown[i * wants + shift + k] = weight[i * had + k];
-    out.set(`${layer}.weight`, grown);
+    out.set(`${layer}.weight`, centred(out.get(`${layer}.weight`)!, had, wants));
+  }
+  if (from.context !== undefined && (to.context ?? 0) > from.context) {
+    const [had, wants] = [2 * from.context + 1, 2 * to.context! + 1];
+    out.set('context.weight', centred(out.get('context.weight')!, had, wants));
   }
   return out;
+}
+
+/** Each kernel row of `had` taps at the centre of a row of `wants`, zeros beside. */
+function centred(weight: ArrayLike<number>, had: number, wants: number): Float32Array {
+  const rows = weight.length / had;
+  const grown = new Float32Array(rows * wants);
+  const shift = (wants - had) / 2;
+  for (let i = 0; i < rows; i++) for (let k = 0; k < had; k++) grown[i * wants + shift + k] = weight[i * had + k];
+  return grown;
+}
+
+/**
+ * A trained line model with a context layer put between fc1 and fc2, reading `reach` columns on either side, without
+ * changing what it computes (Net2DeeperNet, Chen et al. 2016): its centre tap is the identity and the others zero, and
+ * fc1's output has been through a ReLU already, so ReLU(identity · x) = x. Training then learns what the layer adds.
+ */
+export function addContext(params: Params, reach: number): Params {
+  const from = widthsOf(params);
+  if (from.context !== undefined) throw new Error('the model has a context layer already');
+  const [n, kernel] = [from.fc1, 2 * reach + 1];
+  const weight = new Float32Array(n * n * kernel);
+  for (let i = 0; i < n; i++) weight[(i * n + i) * kernel + reach] = 1;
+  return new Map([...params, ['context.weight', weight], ['context.bias', new Float32Array(n)]]);
 }
