@@ -4,7 +4,8 @@
 //                fits the line model's temperature (min Σ −log P_T(true string | line), T = 0.50, 0.55, … 3.00);
 //                then the agreement's confidence (src/reader/agreement.ts, with the line model at that T);
 //                --record writes both into the line model's card.
-//   validation   the same generator, seed 3661 (--seed another): the figures docs/performance.md's rules decide on.
+//   validation   the same generator, seed 3661 (--seed another, or several: 3670,3671 pools them): the figures
+//                docs/performance.md's rules decide on (with fonts-unseen among the sets, the line models' rules' own).
 //   --independent reads combined without the agreement fit the line card records.
 //   heldout      src/synth/heldout (MNIST test digits, held-out fonts), seed 361420: report only.
 //   --sets fonts-unseen (validation role) types the generator's fonts set in src/synth/font-digits.ts SPARE_FONTS.
@@ -63,9 +64,11 @@ const role = flags.role as Role;
 if (!(role in SEEDS)) throw new Error(`--role must be one of ${Object.keys(SEEDS).join(', ')}`);
 if (flags.seed !== undefined && role !== 'validation')
   throw new Error('--seed is for the validation role only (its pictures, never to fit)');
-const seed = flags.seed === undefined ? SEEDS[role] : Number(flags.seed);
-if (flags.seed !== undefined && (!Number.isSafeInteger(seed) || seed === SEEDS.calibration || seed === SEEDS.heldout)) {
-  throw new Error(`--seed must be an integer other than the calibration and held-out seeds, not ${flags.seed}`);
+// Several seeds (3670,3671) pool their pictures, as the line models' rules decide on.
+const seeds = flags.seed === undefined ? [SEEDS[role]] : flags.seed.split(',').map(Number);
+for (const seed of flags.seed === undefined ? [] : seeds) {
+  if (!Number.isSafeInteger(seed) || seed === SEEDS.calibration || seed === SEEDS.heldout)
+    throw new Error(`--seed must be integers other than the calibration and held-out seeds, not ${flags.seed}`);
 }
 const count = Number(flags.count);
 
@@ -88,16 +91,17 @@ async function samplesOf(): Promise<Sample[]> {
   }
   const fonts = await glyphsOf(TRAINING_FONTS, 'CONTRACTS.md');
   const sets = flags.sets ? (flags.sets.split(',') as Array<SetName | typeof UNSEEN_FONTS>) : VALIDATION_SETS;
-  for (const set of sets) {
-    const made =
-      set === UNSEEN_FONTS
-        ? await makeSet('fonts', count, seed, validationDigits(train), await glyphsOf(SPARE_FONTS, 'src/synth/font-digits.ts'))
-        : await makeSet(set, count, seed, validationDigits(train), fonts);
-    const typed: readonly string[] = set === UNSEEN_FONTS ? SPARE_FONTS : set === 'fonts' ? TRAINING_FONTS : [];
-    for (const s of made) {
-      out.push({ set, text: s.number.text, picture: s.picture, ...(s.font === undefined ? {} : { font: typed[s.font] }) });
+  for (const seed of seeds)
+    for (const set of sets) {
+      const made =
+        set === UNSEEN_FONTS
+          ? await makeSet('fonts', count, seed, validationDigits(train), await glyphsOf(SPARE_FONTS, 'src/synth/font-digits.ts'))
+          : await makeSet(set, count, seed, validationDigits(train), fonts);
+      const typed: readonly string[] = set === UNSEEN_FONTS ? SPARE_FONTS : set === 'fonts' ? TRAINING_FONTS : [];
+      for (const s of made) {
+        out.push({ set, text: s.number.text, picture: s.picture, ...(s.font === undefined ? {} : { font: typed[s.font] }) });
+      }
     }
-  }
   return out;
 }
 
@@ -189,7 +193,7 @@ const READERS: Reader[] = ['S', 'L', 'C'];
 const setNames = [...new Set(rows.map((r) => r.set))];
 
 console.log(
-  `${role}: seed ${seed}, ${count} a set, ${rows.length} pictures; line model ${flags.line} (${lineSha.slice(0, 12)}, T = ${lineTemperature})`,
+  `${role}: seed ${seeds.join(' + ')}, ${count} a set, ${rows.length} pictures; line model ${flags.line} (${lineSha.slice(0, 12)}, T = ${lineTemperature})`,
 );
 console.log(
   `digit model ${flags.digit} (T = ${digitTemperature}); in-process time a picture after decoding: S ${(time.S / rows.length / 2).toFixed(1)} ms, L ${(time.L / rows.length).toFixed(1)} ms (two reads each)\n`,
@@ -233,6 +237,27 @@ bins[0].forEach((bin, i) => {
   const cells = bins.map((b) => (b[i].count === 0 ? '–' : `${b[i].count}: ${b[i].meanConfidence.toFixed(3)} → ${pct(b[i].accuracy)}`));
   console.log(`| ${bin.lo}–${bin.hi} | ${cells.join(' | ')} |`);
 });
+
+if (setNames.includes(UNSEEN_FONTS) && setNames.length > 1) {
+  // The figures the line models' rules decide on (docs/performance.md): strings and read rates over the other sets
+  // pooled, F = strings right on the unseen fonts.
+  const [rest, unseen] = [rows.filter((r) => r.set !== UNSEEN_FONTS), rows.filter((r) => r.set === UNSEEN_FONTS)];
+  const pct2 = (x: number) => (100 * x).toFixed(2);
+  console.log(`
+the line models' rules: strings, R1 and R0.5 over the ${rest.length} pictures of the other sets, F over ${unseen.length} of ${UNSEEN_FONTS}`);
+  console.log('| reader | strings | R1 | R0.5 | F |\n|---|---|---|---|---|');
+  for (const k of READERS) {
+    const judged = rest.map((r) => judge(r, k, false));
+    const right = (of: Judged[]) => of.filter((j) => j.right).length / of.length;
+    const figures = [
+      right(judged),
+      readRate(judged, 0.01).rate,
+      readRate(judged, 0.005).rate,
+      right(unseen.map((r) => judge(r, k, false))),
+    ];
+    console.log(`| ${k} | ${figures.map(pct2).join(' | ')} |`);
+  }
+}
 
 if (role === 'validation') {
   // docs/performance.md, "Which reader /read ships" (fixed before any line model result was read).
