@@ -352,6 +352,17 @@ if (role === 'calibration') {
   }
 }
 
-if (flags.json) writeFileSync(flags.json, JSON.stringify(rows.map(({ raw: _raw, prepared: _prepared, ...r }) => r)));
+// Without each digit's 28×28 pixels (a typed array would be written as an object of 784 keys: 80 KB a picture, past
+// V8's longest string at 7,000 pictures); typed arrays as plain arrays.
+const forJson = (key: string, value: unknown) =>
+  key === 'pixels' ? undefined : ArrayBuffer.isView(value) ? Array.from(value as Float32Array) : value;
+if (flags.json)
+  writeFileSync(
+    flags.json,
+    JSON.stringify(
+      rows.map(({ raw: _raw, prepared: _prepared, ...r }) => r),
+      forJson,
+    ),
+  );
 await digitModel.release();
 await session.release();
