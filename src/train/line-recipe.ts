@@ -69,6 +69,7 @@ export const LINE_RECIPES: Record<
   | 'reach'
   | 'reach2'
   | 'reach-far'
+  | 'context'
   | 'tiny',
   LineRecipe
 > = {
@@ -144,6 +145,10 @@ export const LINE_RECIPES: Record<
     widths: { ...DOUBLE, reach: 2, fc2Reach: 6 },
     handWidths: HANDS,
   },
+  // The committed line model (`reach2`) with a context layer between fc1 and fc2 reading two columns each side
+  // (widen.ts addContext; #36, the fifteenth line model): context helped every time it was added to fc1 and fc2 together,
+  // and fc2 alone reaching farther (`reach-far`) gave only a linear view of it.
+  context: { ...WIDER, name: 'context', steps: 20000, seed: 61, widths: { ...DOUBLE, reach: 2, context: 2 }, handWidths: HANDS },
   // For tests: a few steps of small batches, to see the loss fall and the export load.
   tiny: {
     name: 'tiny',
