@@ -3,7 +3,9 @@
 // every column as 1×1 convolutions: column t reads input columns [4t, 4t + 27] as LeNet reads one 28×28 digit, and
 // scores the ten digits and a CTC blank there. With a reach r, fc1 and fc2 are 1×(2r + 1) convolutions instead, so a
 // column's score also sees the columns beside it (where a digit's stroke goes on, what lies in a gap); fc2 may reach
-// farther than fc1 (a wide view for a twelfth of fc1's cost a tap). The line's ends are padded with zeros, so T is the same. Defined once: the trainer differentiates it, the exporter freezes it.
+// farther than fc1 (a wide view for a twelfth of fc1's cost a tap), and a context layer between them may compare the
+// neighbours' features before fc2 scores them. The line's ends are padded with zeros, so T is the same. Defined once:
+// the trainer differentiates it, the exporter freezes it.
 import type { Tape, Value } from './autodiff.js';
 import { numel } from './onnx-builder.js';
 import type { ParamSpec } from './lenet.js';
@@ -133,17 +135,13 @@ export function lineForward(t: Tape, line: Value, prefix = '', reaches: Reaches 
   const layer = (x: Value, name: string, pads?: [number, number, number, number]) =>
     t.conv(x, `${prefix}${name}.weight`, `${prefix}${name}.bias`, pads);
   // The per-column layers pad the line's ends by their reach, so T stays.
-  const columns = (name: ColumnLayer): [number, number, number, number] | undefined => {
-    const r = layerReach(reaches, name);
-    return r ? [0, r, 0, r] : undefined;
-  };
+  const columns = (r: number): [number, number, number, number] | undefined => (r ? [0, r, 0, r] : undefined);
   let x = t.relu(t.maxPool2(layer(line, 'conv1')));
   x = t.relu(t.maxPool2(layer(x, 'conv2')));
   x = t.relu(layer(x, 'conv3'));
-  x = t.relu(layer(x, 'fc1', columns('fc1')));
-  if (reaches.context !== undefined)
-    x = t.relu(layer(x, 'context', reaches.context ? [0, reaches.context, 0, reaches.context] : undefined));
-  return layer(x, 'fc2', columns('fc2'));
+  x = t.relu(layer(x, 'fc1', columns(layerReach(reaches, 'fc1'))));
+  if (reaches.context !== undefined) x = t.relu(layer(x, 'context', columns(reaches.context)));
+  return layer(x, 'fc2', columns(layerReach(reaches, 'fc2')));
 }
 
 /** Logits [N,11,1,T] → log-probabilities [N,T,11]: the served layout. Not differentiated (CTC's gradient is taken

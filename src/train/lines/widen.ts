@@ -62,8 +62,9 @@ export function widenLine(params: Params, to: LineWidths, rng: () => number, noi
 
 /**
  * A trained line model whose per-column layers (fc1, fc2, and a context layer where it has one) read as many
- * neighbouring columns on either side as `to` says, without changing what it computes: each old kernel becomes the centre tap of the wider one, the new taps zero.
- * Training then learns what the neighbours are worth (their gradients are not zero) from where the trained model stands.
+ * neighbouring columns on either side as `to` says, without changing what it computes: each old kernel becomes the
+ * centre tap of the wider one, the new taps zero. Training then learns what the neighbours are worth (their gradients
+ * are not zero) from where the trained model stands.
  */
 export function reachFurther(params: Params, to: Reaches): Params {
   const from = widthsOf(params);
