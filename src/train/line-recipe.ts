@@ -70,6 +70,7 @@ export const LINE_RECIPES: Record<
   | 'reach2'
   | 'reach-far'
   | 'context'
+  | 'reach3'
   | 'tiny',
   LineRecipe
 > = {
@@ -149,6 +150,9 @@ export const LINE_RECIPES: Record<
   // (widen.ts addContext; #36, the fifteenth line model): context helped every time it was added to fc1 and fc2 together,
   // and fc2 alone reaching farther (`reach-far`) gave only a linear view of it.
   context: { ...WIDER, name: 'context', steps: 20000, seed: 61, widths: { ...DOUBLE, reach: 2, context: 2 }, handWidths: HANDS },
+  // The committed line model (`reach2`) reaching three columns each side with fc1 and fc2 (#36, the sixteenth line
+  // model): each step of one column more for both layers won its rule, where fc2 alone or a context layer did not.
+  reach3: { ...WIDER, name: 'reach3', steps: 20000, seed: 67, widths: { ...DOUBLE, reach: 3 }, handWidths: HANDS },
   // For tests: a few steps of small batches, to see the loss fall and the export load.
   tiny: {
     name: 'tiny',
