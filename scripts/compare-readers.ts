@@ -66,10 +66,8 @@ if (flags.seed !== undefined && role !== 'validation')
   throw new Error('--seed is for the validation role only (its pictures, never to fit)');
 // Several seeds (3670,3671) pool their pictures, as the line models' rules decide on.
 const seeds = flags.seed === undefined ? [SEEDS[role]] : flags.seed.split(',').map(Number);
-for (const seed of flags.seed === undefined ? [] : seeds) {
-  if (!Number.isSafeInteger(seed) || seed === SEEDS.calibration || seed === SEEDS.heldout)
-    throw new Error(`--seed must be integers other than the calibration and held-out seeds, not ${flags.seed}`);
-}
+if (flags.seed !== undefined && seeds.some((s) => !Number.isSafeInteger(s) || s === SEEDS.calibration || s === SEEDS.heldout))
+  throw new Error(`--seed must be integers other than the calibration and held-out seeds, not ${flags.seed}`);
 const count = Number(flags.count);
 
 interface Sample {
@@ -91,11 +89,12 @@ async function samplesOf(): Promise<Sample[]> {
   }
   const fonts = await glyphsOf(TRAINING_FONTS, 'CONTRACTS.md');
   const sets = flags.sets ? (flags.sets.split(',') as Array<SetName | typeof UNSEEN_FONTS>) : VALIDATION_SETS;
+  const unseenFonts = sets.includes(UNSEEN_FONTS) ? await glyphsOf(SPARE_FONTS, 'src/synth/font-digits.ts') : [];
   for (const seed of seeds)
     for (const set of sets) {
       const made =
         set === UNSEEN_FONTS
-          ? await makeSet('fonts', count, seed, validationDigits(train), await glyphsOf(SPARE_FONTS, 'src/synth/font-digits.ts'))
+          ? await makeSet('fonts', count, seed, validationDigits(train), unseenFonts)
           : await makeSet(set, count, seed, validationDigits(train), fonts);
       const typed: readonly string[] = set === UNSEEN_FONTS ? SPARE_FONTS : set === 'fonts' ? TRAINING_FONTS : [];
       for (const s of made) {

@@ -53,10 +53,14 @@ export const COLUMN_LAYERS = ['fc1', 'fc2'] as const;
 export type ColumnLayer = (typeof COLUMN_LAYERS)[number];
 export type Reaches = Pick<LineWidths, 'reach' | 'fc2Reach' | 'context'>;
 
+/** The layers that may read neighbouring columns: fc1 and fc2, and the context layer where a model has one. */
+export type ReachingLayer = ColumnLayer | 'context';
+
 /** Neighbouring columns a per-column layer reads on either side. */
-export const layerReach = (w: Reaches, layer: ColumnLayer): number => (layer === 'fc2' ? (w.fc2Reach ?? w.reach ?? 0) : (w.reach ?? 0));
+export const layerReach = (w: Reaches, layer: ReachingLayer): number =>
+  layer === 'context' ? (w.context ?? 0) : layer === 'fc2' ? (w.fc2Reach ?? w.reach ?? 0) : (w.reach ?? 0);
 /** A per-column layer's kernel width. */
-export const reachKernel = (w: Reaches, layer: ColumnLayer = 'fc1'): number => 2 * layerReach(w, layer) + 1;
+export const reachKernel = (w: Reaches, layer: ReachingLayer = 'fc1'): number => 2 * layerReach(w, layer) + 1;
 export const LENET_WIDTHS: LineWidths = { conv1: 6, conv2: 16, conv3: 120, fc1: 64 };
 
 // The same weights as lenet.ts's PARAMS (fc1 and fc2 as 1×1 kernels, fc2 with an eleventh row for the blank), so
@@ -74,7 +78,7 @@ export function lineParams(w: LineWidths = LENET_WIDTHS): readonly ParamSpec[] {
     ...(w.context === undefined
       ? []
       : [
-          { name: 'context.weight', shape: [w.fc1, w.fc1, 1, 2 * w.context + 1], init: 'conv' as const },
+          { name: 'context.weight', shape: [w.fc1, w.fc1, 1, reachKernel(w, 'context')], init: 'conv' as const },
           { name: 'context.bias', shape: [w.fc1], init: 'zeros' as const },
         ]),
     { name: 'fc2.weight', shape: [LINE_CLASSES, w.fc1, 1, reachKernel(w, 'fc2')], init: 'conv' },
@@ -109,7 +113,7 @@ export function widthsOf(
 /** The width of a per-column layer's kernels, from how many values its weight holds. */
 function kernelOf(
   params: { get(name: string): ArrayLike<number> | undefined },
-  layer: ColumnLayer | 'context',
+  layer: ReachingLayer,
   outputs: number,
   inputs: number,
   missing: (name: string) => Error,

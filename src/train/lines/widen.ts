@@ -4,7 +4,7 @@
 // ReLU and max pooling act channel by channel, so a copied channel is the original's exact twin through them. The copies
 // get a little noise on their incoming weights, or twins would keep identical gradients and never part.
 import type { Params } from '../../model/init.js';
-import { COLUMN_LAYERS, layerReach, reachKernel, widthsOf, type LineWidths, type Reaches } from '../../model/line.js';
+import { COLUMN_LAYERS, layerReach, reachKernel, widthsOf, type LineWidths, type Reaches, type ReachingLayer } from '../../model/line.js';
 import { normal } from '../../model/random.js';
 
 /** Layers in order, each with the layer that reads its channels. */
@@ -69,15 +69,12 @@ export function widenLine(params: Params, to: LineWidths, rng: () => number, noi
 export function reachFurther(params: Params, to: Reaches): Params {
   const from = widthsOf(params);
   const out: Params = new Map(params);
-  for (const layer of COLUMN_LAYERS) {
+  const layers: ReachingLayer[] = from.context === undefined ? [...COLUMN_LAYERS] : [...COLUMN_LAYERS, 'context'];
+  for (const layer of layers) {
     const [had, wants] = [reachKernel(from, layer), reachKernel(to, layer)];
     if (wants < had) throw new Error(`cannot shorten ${layer}'s reach from ${layerReach(from, layer)} to ${layerReach(to, layer)}`);
     if (wants === had) continue;
     out.set(`${layer}.weight`, centred(out.get(`${layer}.weight`)!, had, wants));
-  }
-  if (from.context !== undefined && (to.context ?? 0) > from.context) {
-    const [had, wants] = [2 * from.context + 1, 2 * to.context! + 1];
-    out.set('context.weight', centred(out.get('context.weight')!, had, wants));
   }
   return out;
 }
@@ -99,7 +96,7 @@ function centred(weight: ArrayLike<number>, had: number, wants: number): Float32
 export function addContext(params: Params, reach: number): Params {
   const from = widthsOf(params);
   if (from.context !== undefined) throw new Error('the model has a context layer already');
-  const [n, kernel] = [from.fc1, 2 * reach + 1];
+  const [n, kernel] = [from.fc1, reachKernel({ context: reach }, 'context')];
   const weight = new Float32Array(n * n * kernel);
   for (let i = 0; i < n; i++) weight[(i * n + i) * kernel + reach] = 1;
   return new Map([...params, ['context.weight', weight], ['context.bias', new Float32Array(n)]]);
