@@ -16,7 +16,7 @@ import { exportLineModel, type LineCard } from '../src/train/line-export.js';
 import { LINE_RECIPES } from '../src/train/line-recipe.js';
 import { trainLine, type LineCheckpoint } from '../src/train/line-trainer.js';
 import { trainingFontDigits, TRAINING_POINTS } from '../src/train/lines/glyphs.js';
-import { LINE_PACKAGED_FONTS } from '../src/train/lines/packaged-fonts.js';
+import { LINE_PACKAGED_FONTS } from '../src/synth/packaged-fonts.js';
 import { trainingChunk, type LineBatch } from '../src/train/lines/training-line.js';
 import { warmStartFromLenet } from '../src/train/lines/warm-start.js';
 import { loadMnist } from '../src/train/mnist.js';

@@ -3,7 +3,7 @@ import type { OptimizerConfig, Schedule } from '../model/optimizers.js';
 import { LENET_WIDTHS, type LineWidths } from '../model/line.js';
 import type { HandWidths } from './lines/compose.js';
 import { LINE_EXTRA_FONTS, type LineExtraFont } from './lines/glyphs.js';
-import { LINE_PACKAGED_FONTS, type LinePackagedFont } from './lines/packaged-fonts.js';
+import { LINE_PACKAGED_FONTS, type LinePackagedFont } from '../synth/packaged-fonts.js';
 
 export interface LineRecipe {
   name: string;

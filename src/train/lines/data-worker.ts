@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { loadMnist } from '../mnist.js';
 import { trainingFontDigits, TRAINING_POINTS, type LineExtraFont } from './glyphs.js';
 import type { HandWidths } from './compose.js';
-import type { LinePackagedFont } from './packaged-fonts.js';
+import type { LinePackagedFont } from '../../synth/packaged-fonts.js';
 import { trainingChunk, type LineBatch } from './training-line.js';
 
 export interface DataWorkerInit {

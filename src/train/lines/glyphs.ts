@@ -2,7 +2,7 @@
 // (CONTRACTS.md: train[55000:60000] is validation, the test set and the held-out fonts are the report's).
 import sharp from 'sharp';
 import type { Split } from '../mnist.js';
-import { packagedFontFile, type LinePackagedFont } from './packaged-fonts.js';
+import { packagedFontFile, type LinePackagedFont } from '../../synth/packaged-fonts.js';
 
 /** White-on-black ink (0..255), cropped to its ink. */
 export interface Glyph {
