@@ -1,12 +1,16 @@
-// `tsx scripts/line-samples.ts [out.png] [count] [seed]`: a sheet of training lines as the line model sees them
-// (after the imaging steps and normaliseLine), each with its label, to look at what the training composer makes.
+// `tsx scripts/line-samples.ts [out.png] [count] [seed] [recipe]`: a sheet of training lines as the line model sees them
+// (after the imaging steps and normaliseLine), each with its label, to look at what the training composer makes; a
+// recipe (src/train/line-recipe.ts) draws its own writers and font share, without its extra fonts.
 import sharp from 'sharp';
 import { loadMnist } from '../src/train/mnist.js';
 import { trainingFontDigits } from '../src/train/lines/glyphs.js';
 import { trainingLine } from '../src/train/lines/training-line.js';
 import { createRng } from '../src/model/random.js';
+import { LINE_RECIPES } from '../src/train/line-recipe.js';
 
-const [out = 'line-samples.png', countArg = '40', seedArg = '1'] = process.argv.slice(2);
+const [out = 'line-samples.png', countArg = '40', seedArg = '1', recipeName] = process.argv.slice(2);
+const recipe = recipeName === undefined ? undefined : LINE_RECIPES[recipeName as keyof typeof LINE_RECIPES];
+if (recipeName !== undefined && !recipe) throw new Error(`no line recipe ${recipeName}: ${Object.keys(LINE_RECIPES).join(', ')}`);
 const count = Number(countArg);
 const mnist = loadMnist().train;
 const fonts = await trainingFontDigits();
@@ -14,7 +18,10 @@ const rng = createRng(Number(seedArg));
 const started = performance.now();
 const lines = [];
 while (lines.length < count) {
-  const line = await trainingLine({ mnist, fonts, fontShare: 0.25 }, rng);
+  const line = await trainingLine(
+    { mnist, fonts, fontShare: recipe?.fontShare ?? 0.25, handWidths: recipe?.handWidths, joins: recipe?.joins },
+    rng,
+  );
   if (line) lines.push(line);
 }
 const ms = performance.now() - started;

@@ -134,6 +134,10 @@ export async function exportLineModel(modelPath: string, input: LineExportInput)
         (ckpt.recipe.handWidths
           ? `; condensed and extended hands: ${100 * ckpt.recipe.handWidths.share} % of writers, every digit ` +
             `${ckpt.recipe.handWidths.min}–${ckpt.recipe.handWidths.max} times as wide as drawn`
+          : '') +
+        (ckpt.recipe.joins
+          ? `; joined hands: ${100 * ckpt.recipe.joins.share} % of writers run a digit's last stroke on into the next, ` +
+            `each pair with a chance of ${ckpt.recipe.joins.often[0]}–${ckpt.recipe.joins.often[1]}`
           : ''),
       validation:
         "src/synth's number generator (sets wide, touching, photos, canvas, fonts) with MNIST train[55000:60000] and the training fonts",

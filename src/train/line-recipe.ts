@@ -1,7 +1,7 @@
 // The line model's training recipe: everything that decides the weights, recorded in the card.
 import type { OptimizerConfig, Schedule } from '../model/optimizers.js';
 import { LENET_WIDTHS, type LineWidths } from '../model/line.js';
-import type { HandWidths } from './lines/compose.js';
+import type { HandWidths, JoinHabit } from './lines/compose.js';
 import { LINE_EXTRA_FONTS, type LineExtraFont } from './lines/glyphs.js';
 import { LINE_PACKAGED_FONTS, type LinePackagedFont } from '../synth/packaged-fonts.js';
 
@@ -28,6 +28,8 @@ export interface LineRecipe {
   packagedFonts?: LinePackagedFont[];
   /** Condensed and extended hands (compose.ts HandWidths); absent in recipes from before them. */
   handWidths?: HandWidths;
+  /** Writers who join their digits (compose.ts JoinHabit); absent in recipes from before them. */
+  joins?: JoinHabit;
   /** Channels per layer (line.ts LineWidths); absent: LeNet's. */
   widths?: LineWidths;
 }
@@ -53,6 +55,8 @@ const WIDER: LineRecipe = {
 
 /** Half the writers condensed or extended, 0.6–1.5 times as wide (the fifth line model's hands). */
 const HANDS = { share: 0.5, min: 0.6, max: 1.5 };
+/** A third of the writers joining their digits, each pair of neighbours with a chance of 0.3–0.9 (the seventeenth). */
+const JOINS = { share: 0.35, often: [0.3, 0.9] as [number, number] };
 /** LeNet's layers with twice its channels (the sixth line model). */
 const DOUBLE = { conv1: 12, conv2: 32, conv3: 192, fc1: 128 };
 
@@ -71,6 +75,7 @@ export const LINE_RECIPES: Record<
   | 'reach-far'
   | 'context'
   | 'reach3'
+  | 'joined'
   | 'tiny',
   LineRecipe
 > = {
@@ -153,6 +158,10 @@ export const LINE_RECIPES: Record<
   // The committed line model (`reach2`) reaching three columns each side with fc1 and fc2 (#36, the sixteenth line
   // model): each step of one column more for both layers won its rule, where fc2 alone or a context layer did not.
   reach3: { ...WIDER, name: 'reach3', steps: 20000, seed: 67, widths: { ...DOUBLE, reach: 3 }, handWidths: HANDS },
+  // The committed line model (`reach2`) taken further as it was made, a third of its writers joining their digits (#36,
+  // the seventeenth line model): no training line had ink between two digits that belongs to neither, and numbers
+  // written fast run one digit's last stroke on into the next.
+  joined: { ...WIDER, name: 'joined', steps: 20000, seed: 71, widths: { ...DOUBLE, reach: 2 }, handWidths: HANDS, joins: JOINS },
   // For tests: a few steps of small batches, to see the loss fall and the export load.
   tiny: {
     name: 'tiny',

@@ -90,6 +90,7 @@ export async function trainLine(ckpt: LineCheckpoint, opts: LineTrainOptions): P
       extraFonts: recipe.extraFonts ?? [],
       packagedFonts: recipe.packagedFonts ?? [],
       handWidths: recipe.handWidths,
+      joins: recipe.joins,
     },
     opts.dataWorkers ?? 1,
   );

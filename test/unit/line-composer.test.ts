@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { createRng } from '../../src/model/random.js';
 import { composeLine, drawWriter, type Writer } from '../../src/train/lines/compose.js';
 import { elastic, keystone } from '../../src/train/lines/ink-ops.js';
+import { strokeWidth } from '../../src/train/lines/joins.js';
 import type { Glyph } from '../../src/train/lines/glyphs.js';
 import { likeness, MIN_LIKENESS } from '../../src/train/lines/training-line.js';
 import type { NormalisedLine } from '../../src/imaging/line.js';
@@ -25,14 +26,14 @@ describe('training composer', () => {
     const plain = Array.from({ length: 50 }, (_, i) => drawWriter(createRng(i)));
     assert.ok(plain.every((w) => w.aspect === 1));
     const hands = { share: 0.5, min: 0.6, max: 1.5 };
-    const drawn = Array.from({ length: 400 }, (_, i) => drawWriter(createRng(i), hands).aspect);
+    const drawn = Array.from({ length: 400 }, (_, i) => drawWriter(createRng(i), { hands }).aspect);
     const changed = drawn.filter((a) => a !== 1);
     assert.ok(changed.length > 160 && changed.length < 240, `${changed.length} of 400 hands changed`);
     assert.ok(changed.every((a) => a >= 0.6 && a <= 1.5));
     assert.ok(changed.some((a) => a < 0.8) && changed.some((a) => a > 1.25));
     // Recipes from before hands draw the same writers as they did: every other habit is drawn as before.
     const before: Partial<Writer> = drawWriter(createRng(7));
-    const after: Partial<Writer> = drawWriter(createRng(7), { share: 1, min: 0.6, max: 0.6 });
+    const after: Partial<Writer> = drawWriter(createRng(7), { hands: { share: 1, min: 0.6, max: 0.6 } });
     assert.equal(before.aspect, 1);
     assert.ok(Math.abs(after.aspect! - 0.6) < 1e-9);
     delete before.aspect;
@@ -63,6 +64,59 @@ describe('training composer', () => {
     };
     const ratio = inkWidth(0.6) / inkWidth(1);
     assert.ok(ratio > 0.5 && ratio < 0.7, `ink 0.6 times as wide: ${ratio.toFixed(2)}`);
+  });
+
+  it('joined hands: drawn only where the recipe asks; a join runs from one digit to the next, never across a wide gap', () => {
+    assert.ok(Array.from({ length: 50 }, (_, i) => drawWriter(createRng(i))).every((w) => w.joins === 0));
+    const before: Partial<Writer> = drawWriter(createRng(7), { hands: { share: 0.5, min: 0.6, max: 1.5 } });
+    const after: Partial<Writer> = drawWriter(createRng(7), {
+      hands: { share: 0.5, min: 0.6, max: 1.5 },
+      joins: { share: 1, often: [0.4, 0.6] },
+    });
+    assert.ok(after.joins! >= 0.4 && after.joins! <= 0.6);
+    delete before.joins;
+    delete after.joins;
+    assert.deepEqual(after, before, 'every other habit is drawn as before');
+    // Two bars 3 px wide, 30 tall: the columns between them hold ink only when the writer joins them.
+    const bar: Glyph = { data: new Uint8Array(3 * 30).fill(255), width: 3, height: 30, label: 1 };
+    const plainWriter: Writer = {
+      ...drawWriter(createRng(3)),
+      height: 30,
+      slant: 0,
+      rotation: 0,
+      wobble: 0,
+      breaks: 0,
+      pen: 0,
+      penWobble: 0,
+      gapSpread: 0,
+      sizeSpread: 0,
+      slope: 0,
+      wave: 0,
+      jitter: 0,
+      aspect: 1,
+    };
+    /** Columns strictly between the two bars' ink that hold ink. */
+    const bridged = (w: Writer) => {
+      const line = composeLine([bar, bar], 30, w, createRng(5));
+      const columns = [
+        ...new Set(
+          Array.from(line.ink.keys())
+            .filter((i) => line.ink[i] > 127)
+            .map((i) => i % line.width),
+        ),
+      ].sort((a, b) => a - b);
+      const gaps = columns.filter((c, i) => i > 0 && c - columns[i - 1] > 1).length;
+      return { columns, gaps };
+    };
+    const apart = bridged({ ...plainWriter, gap: 0.5, joins: 0 });
+    assert.equal(apart.gaps, 1, 'two bars, one gap between them');
+    const joined = bridged({ ...plainWriter, gap: 0.5, joins: 1 });
+    assert.equal(joined.gaps, 0, 'the join fills every column between them');
+    assert.ok(joined.columns.length >= apart.columns.length + 10);
+    assert.equal(bridged({ ...plainWriter, gap: 1.5, joins: 1 }).gaps, 1, 'a gap wider than the digits are tall stays open');
+    // The join's pen is the digit's: a bar 4 px wide measures about 4.
+    const wide: Glyph = { data: new Uint8Array(4 * 40).fill(255), width: 4, height: 40, label: 1 };
+    assert.ok(Math.abs(strokeWidth(wide) - 4) < 0.5, `stroke width ${strokeWidth(wide)}`);
   });
 
   it('a keystone narrows the far edge and keeps the near one, on a canvas of the same size', () => {

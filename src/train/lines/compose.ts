@@ -4,6 +4,7 @@
 // strokes, and a sheet photographed at an angle.
 import type { Glyph } from './glyphs.js';
 import { between, breakStroke, chance, elastic, keystone, pen, scaleGlyph, warp, type Rng } from './ink-ops.js';
+import { joinDigits } from './joins.js';
 
 /** A line of ink (white on black, 0..255) and the digits written on it. */
 export interface InkLine {
@@ -40,6 +41,8 @@ export interface Writer {
   wobble: number;
   /** Width of every digit against its drawn width: a condensed (< 1) or extended (> 1) hand. */
   aspect: number;
+  /** Chance that a digit's last stroke runs on into the next digit (a joined hand; 0: never). */
+  joins: number;
 }
 
 /** Writers with a hand narrower or wider than the digits they are drawn from: `share` of them, each with a width factor
@@ -50,8 +53,20 @@ export interface HandWidths {
   max: number;
 }
 
-/** A writer; `hands` draws condensed and extended hands too (recipes from before them draw none, and the same writers). */
-export function drawWriter(rng: Rng, hands?: HandWidths): Writer {
+/** Writers who join their digits: `share` of them, each joining a pair of neighbours with a chance drawn in `often`. */
+export interface JoinHabit {
+  share: number;
+  often: [number, number];
+}
+
+/** What a recipe adds to the writers it draws; each is drawn only where asked, so older recipes draw the same writers. */
+export interface WriterHabits {
+  hands?: HandWidths;
+  joins?: JoinHabit;
+}
+
+/** A writer, with the habits the recipe asks for. */
+export function drawWriter(rng: Rng, { hands, joins }: WriterHabits = {}): Writer {
   const spacing = rng();
   // Wide gaps (27 %), ordinary ones (28 %), touching neighbours (27 %) and overlapping ones (18 %): most people leave
   // room between digits, and a heavy overlap is a hard case that costs the common ones when drawn too often.
@@ -83,6 +98,7 @@ export function drawWriter(rng: Rng, hands?: HandWidths): Writer {
     rotation: between(rng, 0, 8),
     wobble: chance(rng, 0.4) ? between(rng, 0.02, 0.07) : 0,
     aspect: hands && chance(rng, hands.share) ? Math.exp(between(rng, Math.log(hands.min), Math.log(hands.max))) : 1,
+    joins: joins && chance(rng, joins.share) ? between(rng, ...joins.often) : 0,
   };
 }
 
@@ -153,6 +169,10 @@ export function composeLine(glyphs: Glyph[], unit: number, w: Writer, rng: Rng):
       }
     }
   });
+  if (w.joins > 0) {
+    const placed = written.map((g, i) => ({ glyph: g, x: xs[i] + left, y: tops[i] - minTop + top }));
+    joinDigits(ink, width, height, placed, w, rng);
+  }
   const line = { ink, width, height, label: glyphs.map((g) => g.label) };
   // normaliseLine levels a sloping line, up to about 11°: tilts up to 8° teach what its levelling leaves. A sheet held
   // at an angle to the camera makes one end of the line taller than the other (a keystone).
