@@ -1,5 +1,5 @@
 // `tsx scripts/compare-readers.ts --role calibration|validation|heldout`: the line reader (#36) against today's
-// segmentation reader, and both combined, on one role of CONTRACTS.md's data, read in process as POST /read reads:
+// segmentation reader, and both combined, on one role of docs/contracts.md's data, read in process as POST /read reads:
 //   calibration  validation generator (src/synth/numbers.ts, MNIST train[55000:60000], training fonts), seed 3660:
 //                fits the line model's temperature (min Σ −log P_T(true string | line), T = 0.50, 0.55, … 3.00);
 //                then the agreement's confidence (src/reader/agreement.ts, with the line model at that T);
@@ -87,7 +87,7 @@ async function samplesOf(): Promise<Sample[]> {
     for (const set of sets) for (const s of await heldOutSet(set, count, test)) out.push({ set, text: s.text, picture: s.picture });
     return out;
   }
-  const fonts = await glyphsOf(TRAINING_FONTS, 'CONTRACTS.md');
+  const fonts = await glyphsOf(TRAINING_FONTS, 'docs/contracts.md');
   const sets = flags.sets ? (flags.sets.split(',') as Array<SetName | typeof UNSEEN_FONTS>) : VALIDATION_SETS;
   const unseenFonts = sets.includes(UNSEEN_FONTS) ? await glyphsOf(SPARE_FONTS, 'src/synth/font-digits.ts') : [];
   for (const seed of seeds)

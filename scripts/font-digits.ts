@@ -1,5 +1,5 @@
 // `tsx scripts/font-digits.ts [--role validation|spare|held-out] [--fonts A,B] [--writers] [MODEL.onnx ...]`: single
-// digits typed in one role's handwriting fonts (src/synth/font-digits.ts; CONTRACTS.md's split by font), regular and
+// digits typed in one role's handwriting fonts (src/synth/font-digits.ts; docs/contracts.md's split by font), regular and
 // bold, black on white PNGs, through /predict's preprocessing in process, classified by each model given (default
 // models/lenet.onnx): accuracy, per font, the commonest confusions, and a sha256 of the model inputs (the same at two
 // commits exactly when their preprocessing is). --role validation (the default) reads the 8 training fonts, the only

@@ -1,4 +1,4 @@
-// #35: single digits typed in the 11 held-out handwriting fonts (CONTRACTS.md's split by font: never trained or tuned
+// #35: single digits typed in the 11 held-out handwriting fonts (docs/contracts.md's split by font: never trained or tuned
 // on), sent as PNGs through real POST /predict with the committed model. The floor sits a few points below the shipped
 // model's measured figure (docs/performance.md, "The fonts regression"); the model that regressed read fewer.
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 // One line of ink → the line model's input (src/model/line.ts): the one normalisation that training and serving
-// share (CONTRACTS.md). A sloping line is levelled first; then the ink box's height becomes 20 px (width by the same
+// share (docs/contracts.md). A sloping line is levelled first; then the ink box's height becomes 20 px (width by the same
 // factor, area filter when shrinking), centred in 28 rows, with LINE_MARGIN (12) px of black left and right: the line's
 // digits stand as tall as an MNIST digit in its 28×28 frame, so each 28-column window the model sweeps reads like one
 // LeNet input.

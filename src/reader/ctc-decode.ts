@@ -1,4 +1,4 @@
-// Decoding the line model's per-column scores (CONTRACTS.md: [T, 11] log-probabilities, class 10 the CTC blank) into
+// Decoding the line model's per-column scores (docs/contracts.md: [T, 11] log-probabilities, class 10 the CTC blank) into
 // a number, with the number's posterior. Written here rather than taken from a library: no maintained JavaScript CTC
 // decoder exists, and the length constraint and exact posteriors are the heart of the line reader. Pure: no I/O.
 // Scores come in as log-probabilities; the sums run on probabilities rescaled every column (Rabiner's scaling, as

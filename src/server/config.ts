@@ -23,7 +23,7 @@ export const ConfigSchema = z.object({
     .min(1)
     .default(path.join(PROJECT_ROOT, 'models', 'lenet.onnx')),
   EXECUTION_PROVIDER: z.enum(DEVICES).default('auto'),
-  /** The line model POST /read reads with (CONTRACTS.md); when the file is missing /read uses the segmentation reader. */
+  /** The line model POST /read reads with (docs/contracts.md); when the file is missing /read uses the segmentation reader. */
   LINE_MODEL_PATH: z
     .string()
     .min(1)

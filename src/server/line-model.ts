@@ -1,4 +1,4 @@
-// The line model (models/line.onnx, CONTRACTS.md): loaded, checked against its contract (input "line" float
+// The line model (models/line.onnx, docs/contracts.md): loaded, checked against its contract (input "line" float
 // [N,1,28,W], output "scores" [N,T,11] log-probabilities, T = lineFrames(W)), warmed up, then run on batches of lines
 // padded to one width. The same session options and execution provider as the digit model (src/model/session.ts).
 import { readFile } from 'node:fs/promises';

@@ -1,10 +1,10 @@
 // Single digits typed in a handwriting font, as a person would upload one: black ink on white paper, a PNG. The sets
-// scripts/font-digits.ts and test/font-digits.test.ts read through /predict, one per role of CONTRACTS.md's split by
+// scripts/font-digits.ts and test/font-digits.test.ts read through /predict, one per role of docs/contracts.md's split by
 // font: the training fonts choose (validation), the held-out fonts report (never trained or tuned on).
 import sharp from 'sharp';
 import { HELD_OUT_FONTS } from './heldout/fonts.js';
 
-/** The fonts a model may train and choose on (CONTRACTS.md); the trainers take the list from here. */
+/** The fonts a model may train and choose on (docs/contracts.md); the trainers take the list from here. */
 export const TRAINING_FONTS = [
   'Because We Build',
   'Because We Create',
@@ -16,7 +16,7 @@ export const TRAINING_FONTS = [
   'kiloji',
 ] as const;
 
-/** Fonts in neither of CONTRACTS.md's lists: never trained on, so validation may read them as fonts the models have not
+/** Fonts in neither of docs/contracts.md's lists: never trained on, so validation may read them as fonts the models have not
  * seen (the training fonts, once a recipe trains on them, say little about unseen ones). Debian: fonts-yozvox-yozfont,
  * fonts-kristi, fonts-havana, fonts-klaudia-berenika, fonts-kaushanscript. */
 export const SPARE_FONTS = ['YOzAF', 'Kristi', 'Havana', 'Klaudia', 'Kaushan Script'] as const;

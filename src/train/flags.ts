@@ -79,7 +79,7 @@ export const FLAGS = {
   },
   fonts: {
     value: 'SHARE',
-    help: 'replace this share (0–1) of the training images by digits typed in the training fonts\n(CONTRACTS.md), distorted as the recipe distorts MNIST’s (default: none)',
+    help: 'replace this share (0–1) of the training images by digits typed in the training fonts\n(docs/contracts.md), distorted as the recipe distorts MNIST’s (default: none)',
     schema: z.coerce.number().min(0).max(1).optional(),
   },
   'font-families': {

@@ -1,4 +1,4 @@
-// Digits typed in the training fonts (CONTRACTS.md's split by font; src/train/lines/glyphs.ts renders them), as
+// Digits typed in the training fonts (docs/contracts.md's split by font; src/train/lines/glyphs.ts renders them), as
 // training images: each normalised by src/imaging's toMnist exactly as /predict normalises an upload, so the recipe's
 // distortions (thick and thin pens, slant, elastic…) then act on a font digit as on an MNIST one. #35: LeNet trained on
 // MNIST alone read 8s with small closed loops as 0s in fonts it never saw.
@@ -30,7 +30,7 @@ export async function loadFontDigits(mix: FontMix): Promise<FontDigits> {
   for (const family of mix.families) {
     for (const points of mix.sizes) {
       const typed = await fontDigitsAt(family, points);
-      if (!typed) throw new FontMissingError(`font ${family} is not installed (CONTRACTS.md lists its Debian package)`);
+      if (!typed) throw new FontMissingError(`font ${family} is not installed (docs/contracts.md lists its Debian package)`);
       for (const g of typed.glyphs) {
         const image = normalise(g.data, g.width, g.height);
         if (!image) throw new FontMissingError(`font ${family}: digit ${g.label} at ${points} pt has no ink`);

@@ -120,7 +120,7 @@ export async function exportLineModel(modelPath: string, input: LineExportInput)
     ...(continued ? { continues: continued } : {}),
     data: {
       training:
-        'fresh lines from the training composer (src/train/lines/): MNIST train[0:55000] and the training fonts (CONTRACTS.md), ' +
+        'fresh lines from the training composer (src/train/lines/): MNIST train[0:55000] and the training fonts (docs/contracts.md), ' +
         "1–10 digits, rendered as paper, photo (JPEG) and canvas, through /read's imaging steps and normaliseLine" +
         // Every recipe has trained on the widened composer since #36 line3 (a model is exported by the run that trained it).
         '; the widened composer (#36 line3): grey and tinted paper, coloured ink, low contrast, up to two soft shadows ' +

@@ -1,4 +1,4 @@
-// The line model's validation figures (CONTRACTS.md, role 2): the project's own number generator (src/synth, a code
+// The line model's validation figures (docs/contracts.md, role 2): the project's own number generator (src/synth, a code
 // path apart from the training composer) fed MNIST train[55000:60000] (writers the model never trained on) and the
 // training fonts, each picture through /read's imaging steps and normaliseLine, read by best path; whole string right.
 import type * as ort from 'onnxruntime-node';

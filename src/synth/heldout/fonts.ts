@@ -1,4 +1,4 @@
-// Numbers typed in the held-out handwriting fonts (CONTRACTS.md: never trained or tuned on), the whole string set by
+// Numbers typed in the held-out handwriting fonts (docs/contracts.md: never trained or tuned on), the whole string set by
 // pango in one run, so the font's own spacing and kerning stand, with each digit's size, rise and spacing varied
 // through pango markup as a hand varies them.
 import sharp from 'sharp';
@@ -6,7 +6,7 @@ import type { Draw } from './draw.js';
 import { cropInk, type Ink } from './glyph.js';
 import type { Line } from './layout.js';
 
-/** The held-out fonts, by fontconfig family (the data roles in CONTRACTS.md). */
+/** The held-out fonts, by fontconfig family (the data roles in docs/contracts.md). */
 export const HELD_OUT_FONTS = [
   'Because We Connect',
   'Because We Learn',

@@ -1,4 +1,4 @@
-// The held-out report composer for the line reader (#36; data roles in CONTRACTS.md): pictures of numbers made by a
+// The held-out report composer for the line reader (#36; data roles in docs/contracts.md): pictures of numbers made by a
 // third code path, apart from test/helpers/numbers.ts (validation) and the line model's training composer — its own
 // layout (libvips composite), its own glyph styling (one affine map, pen weight), its own spacing, size and jitter
 // distributions and its own paper, photo and canvas renderings — fed MNIST TEST digits and the HELD-OUT fonts only.

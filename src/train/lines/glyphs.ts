@@ -1,5 +1,5 @@
 // Where the training lines' digits come from: MNIST training digits train[0:55000] and the training fonts only
-// (CONTRACTS.md: train[55000:60000] is validation, the test set and the held-out fonts are the report's).
+// (docs/contracts.md: train[55000:60000] is validation, the test set and the held-out fonts are the report's).
 import sharp from 'sharp';
 import type { Split } from '../mnist.js';
 import { packagedFontFile, type LinePackagedFont } from '../../synth/packaged-fonts.js';
@@ -15,7 +15,7 @@ export interface Glyph {
 /** MNIST training digits the line model may learn from: train[0:55000]. */
 export const TRAIN_MNIST_END = 55000;
 
-/** Handwriting fonts the line model may train on (CONTRACTS.md, split by font; Debian's fonts-* packages). */
+/** Handwriting fonts the line model may train on (docs/contracts.md, split by font; Debian's fonts-* packages). */
 import { TRAINING_FONTS } from '../../synth/font-digits.js';
 export { TRAINING_FONTS };
 
@@ -48,7 +48,7 @@ export function mnistTrainingGlyph(train: Split, i: number): Glyph {
 
 /** A font's ten digits rendered by pango through sharp, with the font's tallest digit's height; undefined when the font
  * is missing (pango then draws in its fallback font). src/synth has its own: the validation pictures must come by a
- * code path apart from the training lines' (CONTRACTS.md). */
+ * code path apart from the training lines' (docs/contracts.md). */
 export const fontDigits = (family: string) => fontDigitsAt(family, 64);
 
 /** Sizes each training font is typed at for the training lines: small sizes are hinted to other shapes and stroke
@@ -56,7 +56,7 @@ export const fontDigits = (family: string) => fontDigitsAt(family, 64);
 export const TRAINING_POINTS = [28, 44, 64, 96];
 
 /** Fonts only the line model trains on, beyond TRAINING_FONTS (#36, the fourth line model; docs/performance.md), each
- * with the Debian package that holds it: in neither of CONTRACTS.md's lists, no spare font (src/synth) nor a sibling of
+ * with the Debian package that holds it: in neither of docs/contracts.md's lists, no spare font (src/synth) nor a sibling of
  * one. TRAINING_FONTS stays as it is: the validation generator and the other trainers read it. */
 export const LINE_EXTRA_FONTS = {
   'Comic Neue': 'fonts-comic-neue',
