@@ -1,7 +1,7 @@
 // One MNIST digit drawn at a writer's size, slant and pen: the shape a person made, in the hand of another writer.
 import { blur, clamp, createLayer, morph, sampleCubic, smoothField, stampDisk, type Layer } from './raster.js';
 import type { Rng } from './rng.js';
-import { prune, skeleton } from './skeleton.js';
+import { skeleton } from './skeleton.js';
 
 /** How the pen lays ink: its own MNIST stroke thickened or thinned, or the centre line drawn again with a round tip. */
 export interface Pen {
@@ -78,7 +78,7 @@ export function drawGlyph(pixels: Uint8Array, style: GlyphStyle, rng: Rng): Glyp
   const ib = -b / det;
   const ic = -c / det;
   const id = a / det;
-  const pad = Math.ceil(style.pen.width + Math.abs(style.pen.morph) + style.wobble * style.height + 0.15 * style.height + 4);
+  const pad = Math.ceil(style.pen.width + Math.abs(style.pen.morph) + style.wobble * style.height + 0.04 * style.height + 4);
   let halfW = 0;
   let halfH = 0;
   for (const [u, v] of [
@@ -99,8 +99,10 @@ export function drawGlyph(pixels: Uint8Array, style: GlyphStyle, rng: Rng): Glyp
   blur(source, 0.6);
   // A wavering hand: a smooth displacement of the source, a fraction of a pixel of the 28-pixel digit.
   const amp = style.wobble * box.h;
-  const waveX = smoothField(rng, 3, 14);
-  const waveY = smoothField(rng, 3, 14);
+  // The source point of pixel (x, y) before the wobble, for the wave grids.
+  const map = [ia * (0.5 - ox) + ib * (0.5 - oy) + box.cx, ia, ib, ic * (0.5 - ox) + id * (0.5 - oy) + box.cy, ic, id] as const;
+  const waveX = smoothField(rng, 3, 14).grid(width, height, map);
+  const waveY = smoothField(rng, 3, 14).grid(width, height, map);
   const level = style.pen.restroke ? 0.4 : style.pen.level;
   // The ramp from paper to ink stays about a pixel wide however far the digit is blown up.
   const sharpness = Math.max(1, Math.min(sx, sy)) / 1.2;
@@ -108,21 +110,18 @@ export function drawGlyph(pixels: Uint8Array, style: GlyphStyle, rng: Rng): Glyp
     for (let x = 0; x < width; x++) {
       const u = x + 0.5 - ox;
       const v = y + 0.5 - oy;
-      let srcX = ia * u + ib * v + box.cx;
-      let srcY = ic * u + id * v + box.cy;
-      srcX += amp * waveX(srcX, srcY);
-      srcY += amp * waveY(srcX, srcY);
+      const srcX = ia * u + ib * v + box.cx + amp * waveX.data[y * width + x];
+      const srcY = ic * u + id * v + box.cy + amp * waveY.data[y * width + x];
       const value = sampleCubic(source, srcX - 0.5, srcY - 0.5);
       ink.data[y * width + x] = clamp((value - level) * sharpness + 0.5, 0, 1);
     }
-  // Whiskers shorter than the writer's own stroke is wide are thinning's artefacts, not strokes.
-  const centre = prune(skeleton(ink), width, height, Math.ceil(0.09 * style.height));
+  const centre = skeleton(ink);
   let penWidth = style.pen.width;
   if (style.pen.restroke) {
     const pressure = smoothField(rng, 3, style.height * 0.8);
     const fresh = createLayer(width, height);
     for (let k = 0; k < centre.length; k += 2) {
-      const r = (penWidth / 2) * (1 + 0.12 * pressure(centre[k], centre[k + 1]));
+      const r = (penWidth / 2) * (1 + 0.12 * pressure.at(centre[k], centre[k + 1]));
       stampDisk(fresh, centre[k] + 0.5, centre[k + 1] + 0.5, Math.max(0.45, r));
     }
     ink = fresh;
@@ -133,9 +132,8 @@ export function drawGlyph(pixels: Uint8Array, style: GlyphStyle, rng: Rng): Glyp
     penWidth = centre.length ? clamp(area / (centre.length / 2), 1, style.height / 3) : 1;
   }
   if (style.pen.pressure > 0) {
-    const field = smoothField(rng, 4, style.height * 0.6);
-    for (let y = 0; y < height; y++)
-      for (let x = 0; x < width; x++) ink.data[y * width + x] *= 1 - style.pen.pressure * (0.5 + 0.5 * field(x, y));
+    const field = smoothField(rng, 4, style.height * 0.6).grid(width, height);
+    for (let i = 0; i < width * height; i++) ink.data[i] *= 1 - style.pen.pressure * (0.5 + 0.5 * field.data[i]);
   }
   if (style.gap && centre.length > 20) cutGap(ink, centre, penWidth, rng);
   return { ink, centreX: ox, centreY: oy, penWidth };

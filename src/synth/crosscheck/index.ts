@@ -45,10 +45,11 @@ export async function crosscheckSet(set: CrosscheckSet, count: number, seed: num
   if (!CROSSCHECK_SETS.includes(set)) throw new Error(`crosscheck: no set "${set}"; the sets are ${CROSSCHECK_SETS.join(', ')}`);
   if (!Number.isInteger(count) || count < 0) throw new Error(`crosscheck: count must be a whole number, not ${count}`);
   const out: CrosscheckSample[] = [];
-  // Two pictures at a time: one is drawn in JavaScript while sharp encodes the other on its own threads.
-  for (let i = 0; i < count; i += 2) {
-    const batch = [crosscheckSample(set, i, seed, digits)];
-    if (i + 1 < count) batch.push(crosscheckSample(set, i + 1, seed, digits));
+  // A few pictures at a time: one is drawn in JavaScript while sharp encodes the others on its own threads.
+  const WINDOW = 4;
+  for (let i = 0; i < count; i += WINDOW) {
+    const batch: Promise<CrosscheckSample>[] = [];
+    for (let k = i; k < Math.min(count, i + WINDOW); k++) batch.push(crosscheckSample(set, k, seed, digits));
     out.push(...(await Promise.all(batch)));
   }
   return out;

@@ -41,13 +41,9 @@ export function paperSheet(line: InkLine, rng: Rng, options: SheetOptions): Shee
   const height = Math.min(options.maxHeight, ink.height + top + bottom);
   const paper = drawPaper(rng);
   const planes: [Layer, Layer, Layer] = [createLayer(width, height), createLayer(width, height), createLayer(width, height)];
-  const tint = smoothField(rng, 3, Math.max(width, height));
+  const tint = smoothField(rng, 3, Math.max(width, height)).grid(width, height);
   const tintDepth = rng.uniform(0, 5);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      const shade = tintDepth * tint(x, y);
-      for (let c = 0; c < 3; c++) planes[c].data[y * width + x] = paper[c] + shade;
-    }
+  for (let i = 0; i < width * height; i++) for (let c = 0; c < 3; c++) planes[c].data[i] = paper[c] + tintDepth * tint.data[i];
   // The baseline after the tilt, near enough: rules sit under the writing, a little off.
   const baseline = top + (line.baseline * scale - (line.ink.height * scale) / 2) * Math.cos(options.tilt) + ink.height / 2;
   const ruling = rng.weighted([
@@ -116,10 +112,18 @@ function blend(data: Float32Array, i: number, value: number, cover: number) {
 export function scanFinish(planes: Layer[], rng: Rng, sigma: number, noise: number): void {
   for (const plane of planes) blur(plane, sigma);
   const { width, height } = planes[0];
-  // Four uniforms summed make a near-normal grain at a fraction of the cost of Box–Muller for every pixel.
-  const spread = noise * Math.sqrt(3);
+  // Two uniforms summed make a near-normal grain at a fraction of the cost of Box–Muller for every pixel.
+  const spread = noise * Math.sqrt(6);
+  const chroma = noise * 0.6;
+  const [first, , last] = planes;
   for (let i = 0; i < width * height; i++) {
-    const shared = (rng.next() + rng.next() + rng.next() + rng.next() - 2) * spread;
-    for (const plane of planes) plane.data[i] += shared + (rng.next() - 0.5) * noise * 0.6;
+    const shared = (rng.next() + rng.next() - 1) * spread;
+    for (const plane of planes) plane.data[i] += shared;
+    // Colour grain: red and blue apart, as a Bayer sensor's demosaicing leaves it.
+    if (last) {
+      const tint = (rng.next() - 0.5) * chroma;
+      first.data[i] += tint;
+      last.data[i] -= tint;
+    }
   }
 }

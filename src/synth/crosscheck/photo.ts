@@ -5,7 +5,7 @@ import { apply, homography, type Point } from './homography.js';
 import { writeLine } from './line.js';
 import { drawDesk } from './palette.js';
 import { paperSheet, scanFinish } from './paper.js';
-import { clamp, createLayer, MAX_HEIGHT, MAX_WIDTH, sampleEdge, smoothField, type Layer } from './raster.js';
+import { clamp, createLayer, MAX_HEIGHT, MAX_WIDTH, smoothField, type Layer } from './raster.js';
 import type { Rng } from './rng.js';
 import { drawWriter } from './writer.js';
 
@@ -81,18 +81,33 @@ function frameToSheet(
 /** The frame: the sheet where it lies, the desk round it, the sheet's edge antialiased. */
 function warp(planes: Layer[], toSheet: Float64Array, width: number, height: number, rng: Rng): Layer[] {
   const desk = drawDesk(rng);
-  const grain = smoothField(rng, 5, Math.max(width, height) / 6);
+  const grain = smoothField(rng, 5, Math.max(width, height) / 6).grid(width, height);
   const sw = planes[0].width;
   const sh = planes[0].height;
   const out = [createLayer(width, height), createLayer(width, height), createLayer(width, height)];
+  const h = toSheet;
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) {
-      const [u, v] = apply(toSheet, x + 0.5, y + 0.5);
+      const px = x + 0.5;
+      const py = y + 0.5;
+      const w = h[6] * px + h[7] * py + h[8];
+      const u = (h[0] * px + h[1] * py + h[2]) / w;
+      const v = (h[3] * px + h[4] * py + h[5]) / w;
       const inside = clamp(Math.min(u, v, sw - u, sh - v) + 0.5, 0, 1);
-      const deskShade = 8 * grain(x, y);
+      const deskShade = 8 * grain.data[y * width + x];
+      // One set of bilinear taps for the three channels, the edge repeated outside the sheet.
+      const sx = clamp(u - 0.5, 0, sw - 1.001);
+      const sy = clamp(v - 0.5, 0, sh - 1.001);
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      const fx = sx - x0;
+      const fy = sy - y0;
+      const i = y0 * sw + x0;
+      const o = y * width + x;
       for (let c = 0; c < 3; c++) {
-        const paper = inside > 0 ? sampleEdge(planes[c], u - 0.5, v - 0.5) : 0;
-        out[c].data[y * width + x] = paper * inside + (desk[c] + deskShade) * (1 - inside);
+        const d = planes[c].data;
+        const paper = inside > 0 ? (d[i] * (1 - fx) + d[i + 1] * fx) * (1 - fy) + (d[i + sw] * (1 - fx) + d[i + sw + 1] * fx) * fy : 0;
+        out[c].data[o] = paper * inside + (desk[c] + deskShade) * (1 - inside);
       }
     }
   return out;

@@ -30,13 +30,20 @@ export function sample(layer: Layer, x: number, y: number): number {
   const fx = x - x0;
   const fy = y - y0;
   const { width, height, data } = layer;
-  const at = (xx: number, yy: number) => (xx < 0 || yy < 0 || xx >= width || yy >= height ? 0 : data[yy * width + xx]);
-  return (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) + (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy;
-}
-
-/** Bilinear sample that repeats the edge outside, for light and paper fields. */
-export function sampleEdge(layer: Layer, x: number, y: number): number {
-  return sample(layer, clamp(x, 0, layer.width - 1.001), clamp(y, 0, layer.height - 1.001));
+  if (x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height) {
+    const i = y0 * width + x0;
+    return (data[i] * (1 - fx) + data[i + 1] * fx) * (1 - fy) + (data[i + width] * (1 - fx) + data[i + width + 1] * fx) * fy;
+  }
+  if (x0 < -1 || y0 < -1 || x0 >= width || y0 >= height) return 0;
+  // On the border: the taps outside count as blank.
+  let sum = 0;
+  for (let j = 0; j < 2; j++)
+    for (let k = 0; k < 2; k++) {
+      const xx = x0 + k;
+      const yy = y0 + j;
+      if (xx >= 0 && yy >= 0 && xx < width && yy < height) sum += data[yy * width + xx] * (k ? fx : 1 - fx) * (j ? fy : 1 - fy);
+    }
+  return sum;
 }
 
 /** Catmull-Rom weights: smooth enough that a 28-pixel digit blown up several times keeps round curves. */
@@ -86,19 +93,21 @@ export function blur(layer: Layer, sigma: number): void {
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) line[x] = data[row + x];
-    for (let x = 0; x < width; x++) {
-      let s = 0;
-      for (let k = -radius; k <= radius; k++) s += kernel[k + radius] * line[clamp(x + k, 0, width - 1)];
-      data[row + x] = s;
-    }
+    convolve(line, width, kernel, radius, data, row, 1);
   }
   for (let x = 0; x < width; x++) {
     for (let y = 0; y < height; y++) line[y] = data[y * width + x];
-    for (let y = 0; y < height; y++) {
-      let s = 0;
-      for (let k = -radius; k <= radius; k++) s += kernel[k + radius] * line[clamp(y + k, 0, height - 1)];
-      data[y * width + x] = s;
-    }
+    convolve(line, height, kernel, radius, data, x, width);
+  }
+}
+
+/** One row or column through the kernel, the edge repeated; the middle without bounds checks. */
+function convolve(line: Float32Array, n: number, kernel: Float32Array, radius: number, out: Float32Array, start: number, stride: number) {
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    if (i >= radius && i + radius < n) for (let k = 0; k <= 2 * radius; k++) s += kernel[k] * line[i - radius + k];
+    else for (let k = -radius; k <= radius; k++) s += kernel[k + radius] * line[clamp(i + k, 0, n - 1)];
+    out[start + i * stride] = s;
   }
 }
 
@@ -161,17 +170,49 @@ export function resize(layer: Layer, width: number, height: number): Layer {
   return out;
 }
 
-/** A smooth random field (a few broad waves), for uneven pressure, paper and light. */
-export function smoothField(rng: { uniform(lo: number, hi: number): number }, waves: number, scale: number) {
+/** A smooth random field (a few broad waves), for uneven pressure, paper, light and a wavering hand. */
+export interface Field {
+  at(x: number, y: number): number;
+  /** The field over a width×height grid whose pixel (x, y) reads the field at (p0 + px·x + py·y, q0 + qx·x + qy·y). */
+  grid(width: number, height: number, map?: readonly [number, number, number, number, number, number]): Layer;
+}
+
+export function smoothField(rng: { uniform(lo: number, hi: number): number }, waves: number, scale: number): Field {
   const parts = Array.from({ length: waves }, () => ({
-    fx: rng.uniform(-1, 1) / scale,
-    fy: rng.uniform(-1, 1) / scale,
+    fx: (2 * Math.PI * rng.uniform(-1, 1)) / scale,
+    fy: (2 * Math.PI * rng.uniform(-1, 1)) / scale,
     phase: rng.uniform(0, 2 * Math.PI),
   }));
-  return (x: number, y: number) => {
-    let s = 0;
-    for (const p of parts) s += Math.sin(2 * Math.PI * (p.fx * x + p.fy * y) + p.phase);
-    return s / Math.sqrt(waves);
+  const norm = 1 / Math.sqrt(waves);
+  return {
+    at(x, y) {
+      let s = 0;
+      for (const p of parts) s += Math.sin(p.fx * x + p.fy * y + p.phase);
+      return s * norm;
+    },
+    grid(width, height, map = [0, 1, 0, 0, 0, 1]) {
+      const [p0, px, py, q0, qx, qy] = map;
+      const out = createLayer(width, height);
+      const sx = new Float32Array(width);
+      const cx = new Float32Array(width);
+      // sin(αx + βy + γ) = sin(αx)·cos(βy + γ) + cos(αx)·sin(βy + γ): two products a pixel instead of a sine.
+      for (const p of parts) {
+        const alpha = p.fx * px + p.fy * qx;
+        const beta = p.fx * py + p.fy * qy;
+        const gamma = p.fx * p0 + p.fy * q0 + p.phase;
+        for (let x = 0; x < width; x++) {
+          sx[x] = Math.sin(alpha * x) * norm;
+          cx[x] = Math.cos(alpha * x) * norm;
+        }
+        for (let y = 0; y < height; y++) {
+          const c = Math.cos(beta * y + gamma);
+          const s = Math.sin(beta * y + gamma);
+          const row = y * width;
+          for (let x = 0; x < width; x++) out.data[row + x] += sx[x] * c + cx[x] * s;
+        }
+      }
+      return out;
+    },
   };
 }
 
