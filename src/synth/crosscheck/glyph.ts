@@ -104,8 +104,9 @@ export function drawGlyph(pixels: Uint8Array, style: GlyphStyle, rng: Rng): Glyp
   const waveX = smoothField(rng, 3, 14).grid(width, height, map);
   const waveY = smoothField(rng, 3, 14).grid(width, height, map);
   const level = style.pen.restroke ? 0.4 : style.pen.level;
-  // The ramp from paper to ink stays about a pixel wide however far the digit is blown up.
-  const sharpness = Math.max(1, Math.min(sx, sy)) / 1.2;
+  // The ramp from paper to ink stays about a pixel wide however far the digit is blown up, and steep enough that
+  // blank paper (value 0) stays blank whatever the level.
+  const sharpness = Math.max(2.5, Math.min(sx, sy) / 1.2);
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) {
       const u = x + 0.5 - ox;

@@ -75,7 +75,7 @@ export function writeLine(text: string, split: Split, writer: Writer, rng: Rng):
     } else {
       // Most touching pairs overlap by up to most of a pen width; some stop a pixel or two short.
       const pen = glyphs[i].penWidth;
-      const d = rng.chance(0.82) ? -rng.uniform(0, 0.65) * pen : rng.uniform(0.5, 2.5);
+      const d = rng.chance(0.82) ? -rng.uniform(0, Math.min(0.65 * pen, 0.08 * H)) : rng.uniform(0.5, 2.5);
       let closest = Infinity;
       for (let y = 0; y < e.left.length; y++) {
         const row = top + y;
@@ -143,9 +143,10 @@ function pickJoin(
 
 /** A thin hooked stroke between two points, as a hand that does not lift between digits. */
 function drawJoin(ink: Layer, ax: number, ay: number, bx: number, by: number, pen: number, H: number, rng: Rng) {
-  if (Math.hypot(bx - ax, by - ay) > 0.7 * H) return;
+  // Only short joins: a long sweep between digits is cursive writing, not how people join figures.
+  if (Math.hypot(bx - ax, by - ay) > 0.35 * H) return;
   const cx = (ax + bx) / 2;
-  const cy = Math.max(ay, by) + H * rng.uniform(0.02, 0.12);
+  const cy = Math.max(ay, by) + H * rng.uniform(0.01, 0.06);
   const r = Math.max(0.5, (pen / 2) * rng.uniform(0.55, 0.85));
   const steps = Math.ceil(Math.hypot(bx - ax, by - ay) * 2 + 4);
   for (let s = 0; s <= steps; s++) {

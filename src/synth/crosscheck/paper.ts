@@ -67,7 +67,7 @@ export function paperSheet(line: InkLine, rng: Rng, options: SheetOptions): Shee
     }
   }
   const colour = drawInk(rng, options.pencil);
-  const strength = options.pencil ? rng.uniform(0.6, 0.85) : rng.uniform(0.85, 1);
+  const strength = options.pencil ? rng.uniform(0.7, 0.9) : rng.uniform(0.85, 1);
   for (let y = 0; y < ink.height; y++)
     for (let x = 0; x < ink.width; x++) {
       const xx = x + left;

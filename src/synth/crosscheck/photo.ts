@@ -28,7 +28,9 @@ export async function photoPicture(text: string, split: Split, rng: Rng): Promis
   const toSheet = frameToSheet(sheet.inkBox, sw, sh, width, height, rng);
   const frame = warp(sheet.planes, toSheet, width, height, rng);
   light(frame, rng);
-  scanFinish(frame, rng, rng.uniform(0.5, 1.6), rng.uniform(1.5, 6.5));
+  // Focus blur in proportion to the writing, so a small number stays as legible as a phone leaves it.
+  const soft = Math.min(1, Math.max(0.4, (line.height * zoom) / 50));
+  scanFinish(frame, rng, rng.uniform(0.5, 1.6) * soft, rng.uniform(1.5, 6.5));
   return encode(frame, { kind: 'jpeg', quality: rng.int(60, 92) });
 }
 

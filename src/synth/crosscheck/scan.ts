@@ -17,7 +17,9 @@ export async function scanPicture(text: string, split: Split, spacing: Spacing, 
     tilt: writer.tilt,
     pencil: writer.pencil,
   });
-  scanFinish(sheet.planes, rng, rng.uniform(0.2, 1.0), rng.uniform(0.8, 4));
+  // Softness in proportion to the writing: a small number scanned sharp, a large one as a low-resolution scan blown up.
+  const soft = Math.min(1, Math.max(0.35, line.height / 60));
+  scanFinish(sheet.planes, rng, rng.uniform(0.2, 1.0) * soft, rng.uniform(0.8, 4));
   if (rng.chance(0.25)) {
     // A scanner set to greyscale: one channel, as office scanners often send.
     const [r, g, b] = sheet.planes;

@@ -98,7 +98,7 @@ export function drawWriter(rng: Rng, range: WriterRange, digits: number, maxWidt
     spacing: range.spacing,
     gap: clamp(gap, 0.08, 1.2),
     skipShare: range.canvas ? 0.02 : rng.chance(0.4) ? rng.uniform(0.04, 0.15) : 0,
-    joinShare: spaced ? 0 : rng.chance(0.45) ? rng.uniform(0.2, 0.6) : 0,
+    joinShare: spaced || range.canvas ? 0 : rng.chance(0.45) ? rng.uniform(0.2, 0.6) : 0,
     zipBreak: digits === 9 && rng.chance(spaced ? 0.35 : 0.2),
   };
 }
