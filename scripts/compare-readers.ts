@@ -7,6 +7,8 @@
 //   validation   the same generator, seed 3661 (--seed another, or several: 3670,3671 pools them): the figures
 //                docs/performance.md's rules decide on (with fonts-unseen among the sets, the line models' rules' own).
 //   --independent reads combined without the agreement fit the line card records.
+//   crosscheck   src/synth/crosscheck, a second validation composer written by another hand (MNIST train[55000:60000],
+//                the packaged Google fonts), seed 3679 (--seed another, or several): it may choose, as validation does.
 //   heldout      src/synth/heldout (MNIST test digits, held-out fonts), seed 361420: report only.
 //   --sets fonts-unseen (validation role) types the generator's fonts set in src/synth/font-digits.ts SPARE_FONTS.
 // Prints whole strings right per set for S (segmentation), L (line model) and C (as /read's combined reader answers:
@@ -26,13 +28,14 @@ import { agreementConfidence, agreementEvidence, agreementLogLoss, fitAgreement,
 import { decodeForReading, type Decoded } from '../src/imaging/decode-for-reading.js';
 import { readNumber } from '../src/reader/index.js';
 import { combine } from '../src/reader/combined.js';
+import { CROSSCHECK_SETS, crosscheckSet, type CrosscheckSet } from '../src/synth/crosscheck/index.js';
 import { checkHeldOutFonts, HELD_OUT_COUNT, HELD_OUT_SEED, HELD_OUT_SETS, heldOutSet } from '../src/synth/heldout/index.js';
 import { validationDigits } from '../src/train/line-validation.js';
 import { SPARE_FONTS, TRAINING_FONTS } from '../src/synth/font-digits.js';
 import { loadMnist } from '../src/train/mnist.js';
 import { fontGlyphs, makeSet, type SetName } from '../src/synth/numbers.js';
 
-const SEEDS = { calibration: 3660, validation: 3661, heldout: HELD_OUT_SEED } as const;
+const SEEDS = { calibration: 3660, validation: 3661, crosscheck: 3679, heldout: HELD_OUT_SEED } as const;
 type Role = keyof typeof SEEDS;
 const VALIDATION_SETS: SetName[] = ['wide', 'touching', 'photos', 'canvas', 'fonts'];
 const MAX_PIXELS = 25_000_000;
@@ -62,8 +65,8 @@ const { values: flags } = parseArgs({
 });
 const role = flags.role as Role;
 if (!(role in SEEDS)) throw new Error(`--role must be one of ${Object.keys(SEEDS).join(', ')}`);
-if (flags.seed !== undefined && role !== 'validation')
-  throw new Error('--seed is for the validation role only (its pictures, never to fit)');
+if (flags.seed !== undefined && role !== 'validation' && role !== 'crosscheck')
+  throw new Error('--seed is for the validation and crosscheck roles only (their pictures, never to fit)');
 // Several seeds (3670,3671) pool their pictures, as the line models' rules decide on.
 const seeds = flags.seed === undefined ? [SEEDS[role]] : flags.seed.split(',').map(Number);
 if (flags.seed !== undefined && seeds.some((s) => !Number.isSafeInteger(s) || s === SEEDS.calibration || s === SEEDS.heldout))
@@ -87,7 +90,15 @@ async function samplesOf(): Promise<Sample[]> {
     for (const set of sets) for (const s of await heldOutSet(set, count, test)) out.push({ set, text: s.text, picture: s.picture });
     return out;
   }
-  const fonts = await glyphsOf(TRAINING_FONTS, 'docs/contracts.md');
+  if (role === 'crosscheck') {
+    const sets = flags.sets ? (flags.sets.split(',') as CrosscheckSet[]) : CROSSCHECK_SETS;
+    for (const seed of seeds)
+      for (const set of sets)
+        for (const s of await crosscheckSet(set, count, seed, validationDigits(train)))
+          out.push({ set, text: s.text, picture: s.picture, ...(s.font === undefined ? {} : { font: s.font }) });
+    return out;
+  }
+  const fonts = await glyphsOf(TRAINING_FONTS, 'docs/data-roles.md');
   const sets = flags.sets ? (flags.sets.split(',') as Array<SetName | typeof UNSEEN_FONTS>) : VALIDATION_SETS;
   const unseenFonts = sets.includes(UNSEEN_FONTS) ? await glyphsOf(SPARE_FONTS, 'src/synth/font-digits.ts') : [];
   for (const seed of seeds)
