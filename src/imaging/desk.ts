@@ -18,12 +18,18 @@ export function withoutDesk(ink: Ink): { ink: Ink; erased: number } {
   // Each edge pixel's component (−1: paper), the four edges in turn.
   const edges = [width, width, height, height].map((n) => new Int32Array(n).fill(-1));
   const [top, bottom, left, right] = edges;
+  // Only strong ink counts along the edge: a shadowed margin evens out to faint ink joined to the writing, where the
+  // desk stays bright.
+  const strong = background + (max - background) / 3;
+  const mark = (edge: Int32Array, i: number, at: number, c: number) => {
+    if (data[at] >= strong) edge[i] = c;
+  };
   for (let r = 0; r < runs.count; r++) {
     const [y, start, end, c] = [runs.row[r], runs.start[r], runs.end[r], runs.component[r]];
-    if (y === 0) top.fill(c, start, end);
-    if (y === height - 1) bottom.fill(c, start, end);
-    if (start === 0) left[y] = c;
-    if (end === width) right[y] = c;
+    if (y === 0) for (let x = start; x < end; x++) mark(top, x, x, c);
+    if (y === height - 1) for (let x = start; x < end; x++) mark(bottom, x, y * width + x, c);
+    if (start === 0) mark(left, y, y * width, c);
+    if (end === width) mark(right, y, y * width + width - 1, c);
   }
   const desk = new Uint8Array(components.length);
   const limit = DESK_CONTACT * Math.min(width, height);

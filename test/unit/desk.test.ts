@@ -4,8 +4,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRng } from '../../src/model/random.js';
-import { inkPage, pagePolarity } from '../../src/imaging/ink-page.js';
-import type { Grey } from '../../src/imaging/mnist-normalise.js';
+import { evenLight, inkPage, pagePolarity } from '../../src/imaging/ink-page.js';
+import { croppedInk, toInk, type Grey } from '../../src/imaging/mnist-normalise.js';
+import { decodeForReading } from '../../src/imaging/decode-for-reading.js';
+import { makeSet } from '../../src/synth/numbers.js';
+import { loadMnist } from '../../src/train/mnist.js';
+import { validationDigits } from '../../src/train/line-validation.js';
 
 const [WIDTH, HEIGHT] = [360, 200];
 /** Four upright strokes 5 px wide, rows 80–129, at these columns. */
@@ -56,6 +60,23 @@ describe('a sheet on a desk', () => {
       assert.ok(
         close(box.x, 100) && close(box.right, 255) && close(box.y, 80) && close(box.bottom, 130),
         `${name}: box ${JSON.stringify(box)}, the writing's is x 100–255, y 80–130`,
+      );
+    }
+  });
+
+  it("keeps the writing of the validation generator's photos whole: a shadowed margin joined to it is not a desk", async () => {
+    // Seed 3680's photos, the first six: in the third (9510082) a shadow along the right edge, faint once the light is
+    // even, joined the last three digits to the edge at the crop's level.
+    const { train } = loadMnist();
+    for (const sample of await makeSet('photos', 6, 3680, validationDigits(train), [])) {
+      const { grey } = await decodeForReading(sample.picture, 25_000_000);
+      const plain = evenLight(toInk({ ...grey, data: Uint8Array.from(grey.data) }, pagePolarity(grey)));
+      const expected = croppedInk(plain, { inverted: false, max: plain.max, background: plain.background });
+      const page = inkPage(grey);
+      assert.deepEqual(
+        [page.x, page.y, page.width, page.height],
+        [expected.x, expected.y, expected.width, expected.height],
+        sample.number.text,
       );
     }
   });
