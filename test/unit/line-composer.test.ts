@@ -21,6 +21,22 @@ function bars(width: number, columns: number[]): NormalisedLine {
   return { data, width, scale: 1, ink: { x: 0, y: 0, width, height: 20 }, slope: 0 };
 }
 
+/** `w` with every habit that moves or changes a digit turned off: each digit written as drawn, on one straight line. */
+const steady = (w: Writer): Writer => ({
+  ...w,
+  slant: 0,
+  rotation: 0,
+  wobble: 0,
+  breaks: 0,
+  pen: 0,
+  penWobble: 0,
+  gapSpread: 0,
+  sizeSpread: 0,
+  slope: 0,
+  wave: 0,
+  jitter: 0,
+});
+
 describe('training composer', () => {
   it('condensed and extended hands: drawn only where the recipe asks, within its range, and the line as wide as they make it', () => {
     const plain = Array.from({ length: 50 }, (_, i) => drawWriter(createRng(i)));
@@ -41,21 +57,7 @@ describe('training composer', () => {
     assert.deepEqual(after, before);
     // The same digits, by the same hand but 0.6 times as wide: the line's ink is about 0.6 times as wide.
     const digit = full(12, 30);
-    const writer: Writer = {
-      ...(before as Writer),
-      slant: 0,
-      rotation: 0,
-      wobble: 0,
-      breaks: 0,
-      pen: 0,
-      penWobble: 0,
-      gap: 0.3,
-      gapSpread: 0,
-      sizeSpread: 0,
-      slope: 0,
-      wave: 0,
-      jitter: 0,
-    };
+    const writer: Writer = { ...steady(before as Writer), gap: 0.3 };
     const inkWidth = (aspect: number) => {
       const line = composeLine([digit, digit, digit], 30, { ...writer, height: 30, aspect }, createRng(1));
       const columns = new Set<number>();
@@ -79,22 +81,7 @@ describe('training composer', () => {
     assert.deepEqual(after, before, 'every other habit is drawn as before');
     // Two bars 3 px wide, 30 tall: the columns between them hold ink only when the writer joins them.
     const bar: Glyph = { data: new Uint8Array(3 * 30).fill(255), width: 3, height: 30, label: 1 };
-    const plainWriter: Writer = {
-      ...drawWriter(createRng(3)),
-      height: 30,
-      slant: 0,
-      rotation: 0,
-      wobble: 0,
-      breaks: 0,
-      pen: 0,
-      penWobble: 0,
-      gapSpread: 0,
-      sizeSpread: 0,
-      slope: 0,
-      wave: 0,
-      jitter: 0,
-      aspect: 1,
-    };
+    const plainWriter: Writer = { ...steady(drawWriter(createRng(3))), height: 30, aspect: 1 };
     /** Columns strictly between the two bars' ink that hold ink. */
     const bridged = (w: Writer) => {
       const line = composeLine([bar, bar], 30, w, createRng(5));
