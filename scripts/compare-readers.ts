@@ -15,7 +15,7 @@
 // src/reader/combined.ts combine), the read rate at ≤ 0.5 % and ≤ 1 % error over all sets, the same with ?length = the true length, and a
 // reliability table, and the fonts sets by font; --json FILE writes every picture's readings. --count (default 200 a set), --sets, --line, --digit.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { LINE_INPUT, LINE_ROWS, LINE_SCORES } from '../src/model/line.js';
@@ -23,6 +23,7 @@ import { linesOf, logProbability, withTemperature, type LineScores } from '../sr
 import { prepareLine, readLineScores, type PreparedLine } from '../src/reader/line-read.js';
 import { readRate, reliability, type Judged } from '../src/reader/read-rate.js';
 import { loadModel, runEach } from '../src/server/model.js';
+import { cardPathFor } from '../src/model/model-files.js';
 import { readAgreementFit, readTemperature, recordAgreement, recordCalibration } from '../src/model/calibration.js';
 import { agreementConfidence, agreementEvidence, agreementLogLoss, fitAgreement, type AgreementFit } from '../src/reader/agreement.js';
 import { decodeForReading, type Decoded } from '../src/imaging/decode-for-reading.js';
@@ -72,6 +73,12 @@ const seeds = flags.seed === undefined ? [SEEDS[role]] : flags.seed.split(',').m
 if (flags.seed !== undefined && seeds.some((s) => !Number.isSafeInteger(s) || s === SEEDS.calibration || s === SEEDS.heldout))
   throw new Error(`--seed must be integers other than the calibration and held-out seeds, not ${flags.seed}`);
 const count = Number(flags.count);
+// A line model that trained on the packaged fonts has seen crosscheck's fonts set (docs/contracts.md).
+if (role === 'crosscheck') {
+  const card = existsSync(cardPathFor(flags.line)) ? JSON.parse(readFileSync(cardPathFor(flags.line), 'utf8')) : {};
+  if ((card.recipe?.packagedFonts ?? []).length > 0)
+    throw new Error(`${flags.line} trained on the packaged fonts, crosscheck's fonts set: crosscheck cannot judge it (docs/contracts.md)`);
+}
 
 interface Sample {
   set: string;

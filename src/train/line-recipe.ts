@@ -121,6 +121,7 @@ export const LINE_RECIPES: Record<
   'double-hands': { ...WIDER, name: 'double-hands', steps: 10000, seed: 29, widths: DOUBLE, handWidths: HANDS },
   // The committed line model (`double-hands`) taken further as it was made, with 26 of Google Fonts' handwriting fonts
   // typed beside the training and extra fonts (#36, the eighth line model): the model reads fonts it has seen far better.
+  // Since the seventeenth those fonts are crosscheck's (docs/contracts.md): a model made by it cannot be decided there.
   'many-fonts': {
     ...WIDER,
     name: 'many-fonts',
