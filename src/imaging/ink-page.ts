@@ -1,8 +1,7 @@
 // A picture of a number → its ink, the way /predict finds one digit's (polarity from the paper at the border, the
 // paper's level subtracted, faint grain dropped), cropped to the ink of the whole line. Photos of paper first have their
 // uneven light evened out: one level for "paper" over a whole photo turned its shadowed half into ink.
-import { withoutDesk } from './desk.js';
-import { croppedInk, levelAt, polarity, toInk, type Grey, type Ink, type InkMap, type Polarity } from './mnist-normalise.js';
+import { croppedInk, polarity, toInk, type Grey, type Ink, type InkMap } from './mnist-normalise.js';
 
 /** The ink of the line: levels 0..255 as /predict maps them, cropped to the ink's box at (x, y) of the picture. */
 export interface InkPage extends InkMap {
@@ -12,30 +11,12 @@ export interface InkPage extends InkMap {
 
 /** Throws 422 no_digit_found (from croppedInk) when nothing stands out from the paper. */
 export function inkPage(grey: Grey): InkPage {
-  const seen = pagePolarity(grey);
+  const seen = polarity(grey);
   // A clean background (a drawing, a canvas) keeps its levels, read straight from the picture as /predict reads one
   // digit; anything with paper grain may have uneven light, evened out on the ink.
   if (seen.background === 0) return croppedInk(grey, seen);
-  // What lies around a photographed sheet survives even light as bands along the picture's edges.
-  const { ink: evened } = withoutDesk(evenLight(toInk(grey, seen)));
-  return croppedInk(evened, { inverted: false, max: evened.max, background: evened.background });
-}
-
-/** A page's polarity: its outermost ring's, as /predict reads one digit, unless the ring is darker than most of the
- * picture and most of the picture lies near its lightest levels: a sheet photographed on a darker desk, where the ring
- * is the desk and the sheet (the picture's median) is the paper. */
-export function pagePolarity(grey: Grey): Polarity {
-  const seen = polarity(grey);
-  if (seen.inverted || grey.alphaIsInk) return seen;
-  const counts = new Uint32Array(256);
-  for (let i = 0; i < grey.data.length; i++) counts[grey.data[i]]++;
-  const median = levelAt(counts, grey.data.length >> 1);
-  const [lo, hi] = [
-    levelAt(counts, Math.floor(grey.data.length / 100)),
-    levelAt(counts, grey.data.length - 1 - Math.floor(grey.data.length / 100)),
-  ];
-  if (median <= 127 || hi - median >= (median - lo) / 2) return seen;
-  return { inverted: true, max: 255 - grey.lo, background: 255 - median };
+  const ink = evenLight(toInk(grey));
+  return croppedInk(ink, { inverted: false, max: ink.max, background: ink.background });
 }
 
 /** The paper's light is estimated on cells this many times smaller than the picture's shorter side: fine enough to

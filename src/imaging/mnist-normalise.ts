@@ -84,9 +84,9 @@ export function greyOf({ data: rgba, width, height, opaque }: Rgba): Grey {
 }
 
 /** Ink intensity per pixel, whatever the picture's polarity. Inverts `grey` in place when it is dark ink on paper. */
-export function toInk(grey: Grey, seen: Polarity = polarity(grey)): Ink {
+export function toInk(grey: Grey): Ink {
   const { data, width, height } = grey;
-  const { inverted, max, background } = seen;
+  const { inverted, max, background } = polarity(grey);
   if (inverted) for (let i = 0; i < data.length; i++) data[i] = 255 - data[i];
   return { data, width, height, max, background };
 }
@@ -146,7 +146,7 @@ function ringCounts({ data, width, height }: InkMap): Uint32Array {
 
 /** The level at index `rank` of the counted levels once sorted, counted up to from the darkest (rank n >> 1 of n: the
  * median). */
-export function levelAt(counts: Uint32Array, rank: number): number {
+function levelAt(counts: Uint32Array, rank: number): number {
   let level = 0;
   for (let seen = counts[0]; seen <= rank;) seen += counts[++level];
   return level;
