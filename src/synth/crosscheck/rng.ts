@@ -1,4 +1,5 @@
 // A seeded random stream of the composer's own, so a picture is fixed by (seed, set, index) and by nothing else.
+import { createRng, normal } from '../../model/random.js';
 
 /** One 32-bit mix step (a murmur3 finaliser): spreads every input bit over the word. */
 function mix32(h: number): number {
@@ -40,26 +41,15 @@ export interface Rng {
   fork(name: string): Rng;
 }
 
-/** A mulberry32 stream from a 32-bit state. */
+/** A stream from a 32-bit state (the project's mulberry32, src/model/random.ts). */
 export function createStream(state: number): Rng {
-  let s = state >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = createRng(state);
   const rng: Rng = {
     next,
     uniform: (lo, hi) => lo + (hi - lo) * next(),
     int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
     chance: (p) => next() < p,
-    normal: (mean = 0, sd = 1) => {
-      const u = 1 - next();
-      const v = next();
-      return mean + sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-    },
+    normal: (mean = 0, sd = 1) => mean + sd * normal(next),
     pick: (items) => items[Math.floor(next() * items.length)],
     weighted: (items) => {
       const total = items.reduce((sum, [, w]) => sum + w, 0);
