@@ -105,7 +105,7 @@ async function samplesOf(): Promise<Sample[]> {
           out.push({ set, text: s.text, picture: s.picture, ...(s.font === undefined ? {} : { font: s.font }) });
     return out;
   }
-  const fonts = await glyphsOf(TRAINING_FONTS, 'docs/data-roles.md');
+  const fonts = await glyphsOf(TRAINING_FONTS, 'docs/contracts.md');
   const sets = flags.sets ? (flags.sets.split(',') as Array<SetName | typeof UNSEEN_FONTS>) : VALIDATION_SETS;
   const unseenFonts = sets.includes(UNSEEN_FONTS) ? await glyphsOf(SPARE_FONTS, 'src/synth/font-digits.ts') : [];
   for (const seed of seeds)
