@@ -9,10 +9,11 @@ import type { Grey } from '../../src/imaging/mnist-normalise.js';
 import { loadMnist } from '../../src/train/mnist.js';
 import { validationDigits } from '../../src/train/line-validation.js';
 
+const digits = validationDigits(loadMnist().train);
+
 /** Digits of `labels` (validation MNIST, the first of each), twice their size, side by side, dark ink on grainy paper,
  * cropped to the ink's box (level > 60), and which of its pixels are strong ink. */
 function tightNumber(labels: number[]): { grey: Grey; strong: (x: number, y: number) => boolean } {
-  const digits = validationDigits(loadMnist().train);
   const scale = 2;
   const side = 28 * scale;
   const [width, height] = [side * labels.length, side];
