@@ -99,9 +99,10 @@ async function samplesOf(): Promise<Sample[]> {
   }
   if (role === 'crosscheck') {
     const sets = flags.sets ? (flags.sets.split(',') as CrosscheckSet[]) : CROSSCHECK_SETS;
+    const digits = validationDigits(train); // one split: the composer indexes its digits by label once for it
     for (const seed of seeds)
       for (const set of sets)
-        for (const s of await crosscheckSet(set, count, seed, validationDigits(train)))
+        for (const s of await crosscheckSet(set, count, seed, digits))
           out.push({ set, text: s.text, picture: s.picture, ...(s.font === undefined ? {} : { font: s.font }) });
     return out;
   }
