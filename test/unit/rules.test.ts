@@ -24,7 +24,10 @@ interface Sheet {
 
 /** The digits of `labels` (validation MNIST, the first of each), twice their size, on a sheet with margins, and where
  * their strong ink is (the test's truth, in the picture's pixels). */
-function writeOn(labels: number[], sheet: Sheet): { grey: Grey; box: { x0: number; y0: number; x1: number; y1: number }; strong: (x: number, y: number) => boolean } {
+function writeOn(
+  labels: number[],
+  sheet: Sheet,
+): { grey: Grey; box: { x0: number; y0: number; x1: number; y1: number }; strong: (x: number, y: number) => boolean } {
   const [side, left, top] = [56, 70, 60];
   const [width, height] = [side * labels.length + 2 * left, side + 2 * top];
   const writing = new Uint8Array(width * height);
@@ -32,8 +35,7 @@ function writeOn(labels: number[], sheet: Sheet): { grey: Grey; box: { x0: numbe
     let i = 0;
     while (digits.labels[i] !== label) i++;
     for (let y = 0; y < side; y++)
-      for (let x = 0; x < side; x++)
-        writing[(top + y) * width + left + k * side + x] = digits.images[i * 784 + (y >> 1) * 28 + (x >> 1)];
+      for (let x = 0; x < side; x++) writing[(top + y) * width + left + k * side + x] = digits.images[i * 784 + (y >> 1) * 28 + (x >> 1)];
   });
   const printed = new Float32Array(width * height);
   const { rules, columns, lines = [] } = sheet;
@@ -97,7 +99,10 @@ function rulesChange(grey: Grey): boolean {
 
 describe('printed rules on the page', () => {
   it('squared paper: the line is the writing, not the sheet, and keeps every stroke', () => {
-    const sheet = writeOn([3, 0, 4, 7, 5], { rules: { every: 26, tilt: 0.02, level: 0.45, thick: 1 }, columns: { every: 26, level: 0.45, thick: 1 } });
+    const sheet = writeOn([3, 0, 4, 7, 5], {
+      rules: { every: 26, tilt: 0.02, level: 0.45, thick: 1 },
+      columns: { every: 26, level: 0.45, thick: 1 },
+    });
     const { off, lost } = readPage(sheet);
     assert.ok(off <= 3, `the line's box is ${off} pixels from the writing's`);
     assert.equal(lost, 0, `${lost} strong pixels of the writing lost`);
@@ -112,7 +117,10 @@ describe('printed rules on the page', () => {
 
   it('the same sheets without the eraser would read the whole sheet (the test can fail)', () => {
     // Rules as strong as the writing are never taken for printing: the box then runs to the sheet's edges.
-    const sheet = writeOn([3, 0, 4, 7, 5], { rules: { every: 26, tilt: 0.02, level: 1, thick: 1 }, columns: { every: 26, level: 1, thick: 1 } });
+    const sheet = writeOn([3, 0, 4, 7, 5], {
+      rules: { every: 26, tilt: 0.02, level: 1, thick: 1 },
+      columns: { every: 26, level: 1, thick: 1 },
+    });
     const { page } = readPage(sheet);
     assert.ok(page.width > sheet.grey.width - 10 && page.height > sheet.grey.height - 10, `box ${page.width}×${page.height}`);
     assert.equal(rulesChange(sheet.grey), false);
@@ -128,7 +136,12 @@ describe('printed rules on the page', () => {
   });
 
   it('a page of two faint lines is changed (the check above can tell)', () => {
-    const sheet = writeOn([2, 6, 1], { lines: [[30, 0.4], [60 + 58, 0.4]] });
+    const sheet = writeOn([2, 6, 1], {
+      lines: [
+        [30, 0.4],
+        [60 + 58, 0.4],
+      ],
+    });
     assert.equal(rulesChange(sheet.grey), true);
   });
 });
