@@ -18,8 +18,16 @@ const MIN_RULES = 2;
 const MAX_HALF_BAND = 3;
 /** Pages smaller than this on a side are a digit's crop, with no room for a ruled sheet. */
 const MIN_SIDE = 24;
+/** Rules on one page, at most, each way: a grid finer than this across a picture is texture, not a sheet to read on,
+ * and the work of finding rules stays bounded whatever the picture. */
+const MAX_RULES = 64;
+/** One sheet's rules are printed alike: their levels above the paper within this share of each other's. */
+const PRINTED_ALIKE = 0.3;
+/** A printed rule is unbroken: its longest run of columns with nothing in its band is at most this share of it (the
+ * bars of a row of light 7s have the gaps between the digits). */
+const MAX_GAP = 0.04;
 /** A rule that leaves the page (tilted, through its top or bottom) is looked at when this share of it is within it. */
-const MIN_INSIDE = 0.4;
+const MIN_INSIDE = 0.25;
 /** A pixel of a rule's band is the rule's own up to this share of the way from the rule's level to the strongest ink:
  * a stroke lying along the rule, a little stronger than it, stays. */
 const ERASABLE_SHARE = 0.15;
@@ -53,19 +61,26 @@ export function withoutRules(ink: Ink): Ink {
   if (width < MIN_SIDE || height < MIN_SIDE || max - background < 32) return ink;
   const faint = background + Math.max(6, Math.round(0.06 * (max - background)));
   if (!mostColumnsInked(ink.data, width, height, faint)) return ink;
-  const across = findRules(ink.data, width, height, 1, width, faint, max, background);
+  const across = printedAlike(findRules(ink.data, width, height, 1, width, faint, max, background), background);
   if (across.length < MIN_RULES) return ink;
-  // Squared paper: its columns are looked for only on a page that shows rows of printing.
-  const down = findRules(ink.data, height, width, width, 1, faint, max, background);
+  // Squared paper: its columns are looked for only on a page that shows rows of printing, and printed as they are.
+  const level = across.map((r) => r.level).sort((p, q) => p - q)[across.length >> 1];
+  const down = findRules(ink.data, height, width, width, 1, faint, max, background).filter(
+    (r) => Math.abs(r.level - level) <= PRINTED_ALIKE * (level - background),
+  );
   // Rules no stronger than the level where the line's crop starts (croppedInk's floor) are paper to the readers already.
   const floor = background + CROP_FLOOR * (max - background);
   const [rows, columns] = [across.filter((r) => r.level > floor), down.filter((r) => r.level > floor)];
   if (rows.length + columns.length === 0) return ink;
   const band = new Uint8Array(width * height);
-  for (const rule of rows) markBand(width, height, 1, width, rule, band);
-  for (const rule of columns) markBand(height, width, width, 1, rule, band);
-  for (const rule of rows) erase(ink.data, width, height, 1, width, rule, band);
-  for (const rule of columns) erase(ink.data, height, width, width, 1, rule, band);
+  for (const rule of rows) markBand(width, height, 1, width, rule, band, ROWS);
+  for (const rule of columns) markBand(height, width, width, 1, rule, band, COLUMNS);
+  // Each rule is erased as its sheet prints rules (the median level and thickness of its kind): a rule measured where
+  // writing lies along it (light bars of 7s on it, in a tight crop) reads as stronger and thicker than it is.
+  const rowsPrinted = printing(rows.map((r) => [r.level, thicknessOf(ink.data, width, height, 1, width, r, band, COLUMNS)]));
+  const columnsPrinted = printing(columns.map((r) => [r.level, thicknessOf(ink.data, height, width, width, 1, r, band, ROWS)]));
+  for (const rule of rows) erase(ink.data, width, height, 1, width, rule, band, COLUMNS, asPrinted(rowsPrinted, ink, faint));
+  for (const rule of columns) erase(ink.data, height, width, width, 1, rule, band, ROWS, asPrinted(columnsPrinted, ink, faint));
   clearLeftovers(ink.data, width, height, band, faint);
   return ink;
 }
@@ -123,18 +138,36 @@ function findRules(
   }
   candidates.sort((p, q) => q.score - p.score);
   const rules: Rule[] = [];
+  // Lines already looked at, rules or not: a line's neighbouring peaks are the same line.
+  const looked: Array<{ centre: number; slope: number }> = [];
   const middle = length / 2;
   const near = (centre: number, slope: number) =>
-    rules.some((r) => Math.abs(r.centre + r.slope * middle - (centre + slope * middle)) <= 2 * MAX_HALF_BAND);
+    looked.some((r) => Math.abs(r.centre + r.slope * middle - (centre + slope * middle)) <= 2 * MAX_HALF_BAND);
   for (const { k, bin } of candidates) {
+    if (rules.length >= MAX_RULES || looked.length >= 4 * MAX_RULES) break;
     const coarse = { centre: (bin - reach + 0.5) * tolerance, slope: ((k - slopes) * tolerance) / length };
     if (near(coarse.centre, coarse.slope)) continue;
     const { centre, slope } = setExactly(data, length, across, along, step, stride, coarse, tolerance, faint);
     if (near(centre, slope)) continue;
+    looked.push({ centre, slope });
     const rule = measureRule(data, length, across, along, step, centre, slope, faint, max, background);
     if (rule) rules.push(rule);
   }
   return rules;
+}
+
+/** The largest set of `rules` printed alike, as one sheet's are: levels within PRINTED_ALIKE of each other's (above the
+ * paper) and slopes within 2°. A line of writing (light bars of 7s in a row) and an underline drawn with another
+ * pressure are not one sheet's printing. */
+function printedAlike(rules: Rule[], background: number): Rule[] {
+  let best: Rule[] = [];
+  for (const r of rules) {
+    const alike = rules.filter(
+      (q) => Math.abs(q.level - r.level) <= PRINTED_ALIKE * (r.level - background) && Math.abs(q.slope - r.slope) <= 0.035,
+    );
+    if (alike.length > best.length) best = alike;
+  }
+  return best;
 }
 
 /** How many of the sampled columns the line c = centre + slope·a crosses within the page. */
@@ -148,7 +181,7 @@ function sampledInside(length: number, across: number, stride: number, centre: n
 }
 
 /** The line within `tolerance` pixels of `coarse` (its centre and its ends) that runs through the most pixels above
- * `faint` in the sampled columns. */
+ * `faint` in the sampled columns, and the fewest below. */
 function setExactly(
   data: Uint8Array,
   length: number,
@@ -160,17 +193,19 @@ function setExactly(
   tolerance: number,
   faint: number,
 ): { centre: number; slope: number } {
-  let best = { centre: Math.round(coarse.centre), slope: coarse.slope, hits: -1 };
+  let best = { centre: Math.round(coarse.centre), slope: coarse.slope, score: -Infinity };
   for (let ds = -tolerance; ds <= tolerance; ds++) {
     const slope = coarse.slope + ds / length;
     for (let dc = -tolerance; dc <= tolerance; dc++) {
       const centre = Math.round(coarse.centre) + dc;
-      let hits = 0;
+      // Pixels on the line less pixels off it, within the page: a rule that leaves the page is not set at a slope that
+      // keeps it longer within it.
+      let score = 0;
       for (let a = 0; a < length; a += stride) {
         const c = Math.round(centre + slope * a);
-        if (c >= 0 && c < across && data[a * along + c * step] > faint) hits++;
+        if (c >= 0 && c < across) score += data[a * along + c * step] > faint ? 1 : -1;
       }
-      if (hits > best.hits) best = { centre, slope, hits };
+      if (score > best.score) best = { centre, slope, score };
     }
   }
   return best;
@@ -214,15 +249,18 @@ function measureRule(
   while (above < MAX_HALF_BAND && mean(above + 1) > faint) above++;
   const levels = new Uint32Array(256);
   let covered = 0;
+  let [gap, longest] = [0, 0];
   for (let a = 0; a < length; a++) {
+    if (!inPage(a)) continue;
     let strongest = 0;
     for (let d = -below - 1; d <= above + 1; d++) strongest = Math.max(strongest, at(a, d));
     if (strongest > faint) {
       levels[strongest]++;
       covered++;
-    }
+      gap = 0;
+    } else longest = Math.max(longest, ++gap);
   }
-  if (covered < MIN_COVER * inside) return undefined;
+  if (covered < MIN_COVER * inside || longest > MAX_GAP * inside) return undefined;
   let level = 0;
   for (let seen = 0; level < 255 && seen + levels[level] <= covered / 2; level++) seen += levels[level];
   if (level > background + MAX_RULE_LEVEL * (max - background)) return undefined;
@@ -235,33 +273,102 @@ function measureRule(
   return { centre, slope, below, above, level, erasable, stroke: Math.max(faint, Math.round((background + level) / 2)) };
 }
 
-/** Marks the rule's band in `band`: its rows, and one more each side, where its faint rim lies. */
-function markBand(length: number, across: number, along: number, step: number, rule: Rule, band: Uint8Array) {
+/** The bits of a pixel in `band`: within a row's band, within a column's. */
+const [ROWS, COLUMNS] = [1, 2];
+
+/** Marks the rule's band in `band` with `bit`: its rows, and one more each side, where its faint rim lies. */
+function markBand(length: number, across: number, along: number, step: number, rule: Rule, band: Uint8Array, bit: number) {
   for (let a = 0; a < length; a++) {
     const mid = Math.round(rule.centre + rule.slope * a);
-    for (let c = Math.max(0, mid - rule.below - 1); c <= Math.min(across - 1, mid + rule.above + 1); c++) band[a * along + c * step] = 1;
+    for (let c = Math.max(0, mid - rule.below - 1); c <= Math.min(across - 1, mid + rule.above + 1); c++) band[a * along + c * step] |= bit;
   }
 }
 
-/** Clears the rule's pixels (at or below its level) within its band, except where writing crosses it: where, within
- * CROSSING_REACH columns, a stroke shows just beyond the band on either side (pixels of other rules' bands are not
- * strokes), every pixel of the band is left as it is. */
-function erase(data: Uint8Array, length: number, across: number, along: number, step: number, rule: Rule, band: Uint8Array) {
-  const stroke = (a: number, c: number) => c >= 0 && c < across && !band[a * along + c * step] && data[a * along + c * step] > rule.stroke;
+/** The median level and thickness of `rules` ([level, thickness] each); of two, the fainter and thinner. */
+function printing(rules: Array<[number, number]>): { level: number; thickness: number } {
+  const median = (values: number[]) => values.sort((p, q) => p - q)[(values.length - 1) >> 1] ?? 0;
+  return { level: median(rules.map(([level]) => level)), thickness: median(rules.map(([, thickness]) => thickness)) };
+}
+
+/** What erasing a rule printed at `level` and `thickness` clears and keeps: pixels up to ERASABLE_SHARE from the level
+ * to the ink are the rule's; beyond its band, pixels above halfway from the paper to its level are strokes. */
+function asPrinted({ level, thickness }: { level: number; thickness: number }, { max, background }: Ink, faint: number): Printed {
+  return {
+    erasable: Math.round(level + ERASABLE_SHARE * (max - level)),
+    stroke: Math.max(faint, Math.round((background + level) / 2)),
+    thickness,
+  };
+}
+
+interface Printed {
+  erasable: number;
+  stroke: number;
+  thickness: number;
+}
+
+/** The band's rows of `rule` at `a` along it: its own rows and one more each side, within the page. */
+function bandOf(rule: Rule, a: number, across: number): [number, number] {
+  const mid = Math.round(rule.centre + rule.slope * a);
+  return [Math.max(0, mid - rule.below - 1), Math.min(across - 1, mid + rule.above + 1)];
+}
+
+/** The rule's thickness: the most common count of pixels above its stroke level across its band (not counting the
+ * rules crossing it, in bands marked `crossing`), over the columns where there are any. */
+function thicknessOf(
+  data: Uint8Array,
+  length: number,
+  across: number,
+  along: number,
+  step: number,
+  rule: Rule,
+  band: Uint8Array,
+  crossing: number,
+): number {
+  const counts = new Uint32Array(2 * MAX_HALF_BAND + 4);
+  for (let a = 0; a < length; a++) {
+    const [low, high] = bandOf(rule, a, across);
+    let count = 0;
+    for (let c = low; c <= high; c++) if (data[a * along + c * step] > rule.stroke && !(band[a * along + c * step] & crossing)) count++;
+    counts[count]++;
+  }
+  return counts.indexOf(Math.max(...counts.subarray(1)), 1);
+}
+
+/** Clears the rule's pixels (at or below `printed.erasable`) within its band, except where writing crosses it or lies
+ * along it: within CROSSING_REACH columns of a stroke that shows just beyond the band on either side (pixels of other
+ * rules' bands are not strokes), or of a column whose band holds more than the printed thickness of ink (a stroke along
+ * the rule, as faint as it, is thicker than it; the rules crossing it, in bands marked `crossing`, do not count), every
+ * pixel of the band is left as it is. */
+function erase(
+  data: Uint8Array,
+  length: number,
+  across: number,
+  along: number,
+  step: number,
+  rule: Rule,
+  band: Uint8Array,
+  crossing: number,
+  printed: Printed,
+) {
+  const stroke = (a: number, c: number) =>
+    c >= 0 && c < across && !band[a * along + c * step] && data[a * along + c * step] > printed.stroke;
   const crossed = new Uint8Array(length);
   for (let a = 0; a < length; a++) {
-    const mid = Math.round(rule.centre + rule.slope * a);
-    const [low, high] = [mid - rule.below - 1, mid + rule.above + 1];
+    const [low, high] = bandOf(rule, a, across);
+    let thickness = 0;
+    for (let c = low; c <= high; c++)
+      if (data[a * along + c * step] > printed.stroke && !(band[a * along + c * step] & crossing)) thickness++;
     // Two pixels in a row beyond the band: a speck of the paper's grain is one.
-    if ((stroke(a, low - 1) && stroke(a, low - 2)) || (stroke(a, high + 1) && stroke(a, high + 2)))
+    const beyond = (stroke(a, low - 1) && stroke(a, low - 2)) || (stroke(a, high + 1) && stroke(a, high + 2));
+    if (beyond || thickness > printed.thickness + 1)
       for (let b = Math.max(0, a - CROSSING_REACH); b <= Math.min(length - 1, a + CROSSING_REACH); b++) crossed[b] = 1;
   }
   for (let a = 0; a < length; a++) {
     if (crossed[a]) continue;
-    const mid = Math.round(rule.centre + rule.slope * a);
-    for (let c = Math.max(0, mid - rule.below - 1); c <= Math.min(across - 1, mid + rule.above + 1); c++) {
+    const [low, high] = bandOf(rule, a, across);
+    for (let c = low; c <= high; c++) {
       const i = a * along + c * step;
-      if (data[i] <= rule.erasable) data[i] = 0;
+      if (data[i] <= printed.erasable) data[i] = 0;
     }
   }
 }

@@ -97,6 +97,50 @@ function rulesChange(grey: Grey): boolean {
   return !withoutRules(ink).data.every((v, i) => v === before[i]);
 }
 
+/** Sevens drawn with straight strokes (a bar and a stem, `pen` pixels wide), their bars on one row, light (`light` of
+ * the way to full ink) but for the second, dark; and faint lines across the page at `lines` ([y, level] each): the
+ * attack that found a row of light bars and an underline taken for a sheet's two rules. Cropped `margin` pixels round
+ * the writing. Returns the picture and which of its pixels are the writing's strokes. */
+function sevens(count: number, light: number, lines: Array<[number, number]>, margin: number, pen = 4) {
+  const [side, top, left] = [48, 40, 30];
+  const [width, height] = [left * 2 + side * count, top * 2 + side];
+  const writing = new Float32Array(width * height);
+  const paint = (x: number, y: number, level: number) => {
+    if (x >= 0 && y >= 0 && x < width && y < height) writing[y * width + x] = Math.max(writing[y * width + x], level);
+  };
+  for (let k = 0; k < count; k++) {
+    const level = k === 1 ? 1 : light;
+    const x0 = left + k * side + 4;
+    for (let x = x0; x < x0 + 40; x++) for (let t = 0; t < pen; t++) paint(x, top + t, level);
+    for (let y = top; y < top + side; y++) for (let t = 0; t < pen; t++) paint(Math.round(x0 + 36 - ((y - top) * 20) / side) + t, y, level);
+  }
+  const rng = createRng(17);
+  const [x0, y0] = [left - margin, top - margin];
+  const [w, h] = [width - 2 * x0, height - 2 * y0];
+  const data = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      let ink = writing[(y + y0) * width + x + x0];
+      for (const [at, level] of lines) if (y + y0 === at || y + y0 === at + 1) ink = Math.max(ink, level);
+      data[y * w + x] = Math.max(0, Math.min(255, Math.round(PAPER - (PAPER - INK) * ink + 12 * (rng() - 0.5))));
+    }
+  const grey = { data, width: w, height: h, alphaIsInk: false, lo: Math.min(...data), hi: Math.max(...data) };
+  return { grey, strong: (x: number, y: number) => writing[(y + y0) * width + x + x0] > 0 };
+}
+
+/** How many of the writing's pixels the line's page lost. */
+function strokesLost({ grey, strong }: ReturnType<typeof sevens>): number {
+  const page = inkPage(grey);
+  let lost = 0;
+  for (let y = 0; y < grey.height; y++)
+    for (let x = 0; x < grey.width; x++) {
+      if (!strong(x, y)) continue;
+      const inside = x >= page.x && x < page.x + page.width && y >= page.y && y < page.y + page.height;
+      if (!inside || page.data[(y - page.y) * page.width + x - page.x] === 0) lost++;
+    }
+  return lost;
+}
+
 describe('printed rules on the page', () => {
   it('squared paper: the line is the writing, not the sheet, and keeps every stroke', () => {
     const sheet = writeOn([3, 0, 4, 7, 5], {
@@ -143,5 +187,31 @@ describe('printed rules on the page', () => {
       ],
     });
     assert.equal(rulesChange(sheet.grey), true);
+  });
+  it('a row of light 7s whose bars line up, and an underline as faint: not a sheet, every bar kept', () => {
+    // One dark 7 makes the light bars "fainter than the writing"; the bars and the underline are two straight lines.
+    assert.equal(strokesLost(sevens(5, 0.54, [[92, 0.3]], 6, 2)), 0);
+    assert.equal(strokesLost(sevens(4, 0.5, [[90, 0.3]], 3, 2)), 0);
+  });
+
+  it('light 7s cropped close on ruled paper, a rule along their bars: every bar kept', () => {
+    // Two pixels from the edge: at none, the ring the paper is read from is the light bars themselves, with or without
+    // rules (inkPage's polarity, not this step).
+    assert.equal(
+      strokesLost(
+        sevens(
+          4,
+          0.4,
+          [
+            [41, 0.3],
+            [41 + 30, 0.3],
+            [41 + 60, 0.3],
+            [41 - 30, 0.3],
+          ],
+          2,
+        ),
+      ),
+      0,
+    );
   });
 });
