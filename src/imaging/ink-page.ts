@@ -2,7 +2,6 @@
 // paper's level subtracted, faint grain dropped), cropped to the ink of the whole line. Photos of paper first have their
 // uneven light evened out: one level for "paper" over a whole photo turned its shadowed half into ink.
 import { croppedInk, polarity, toInk, type Grey, type Ink, type InkMap } from './mnist-normalise.js';
-import { withoutDesk } from './desk.js';
 import { withoutRules } from './rules.js';
 
 /** The ink of the line: levels 0..255 as /predict maps them, cropped to the ink's box at (x, y) of the picture. */
@@ -13,7 +12,7 @@ export interface InkPage extends InkMap {
 
 /** Throws 422 no_digit_found (from croppedInk) when nothing stands out from the paper. */
 export function inkPage(grey: Grey): InkPage {
-  const seen = polarity(withoutDesk(grey));
+  const seen = polarity(grey);
   // A clean background (a drawing, a canvas) keeps its levels, read straight from the picture as /predict reads one
   // digit; anything with paper grain may have uneven light, evened out on the ink.
   if (seen.background === 0) return croppedInk(grey, seen);
