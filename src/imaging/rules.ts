@@ -73,14 +73,17 @@ export function withoutRules(ink: Ink): Ink {
   const [rows, columns] = [across.filter((r) => r.level > floor), down.filter((r) => r.level > floor)];
   if (rows.length + columns.length === 0) return ink;
   const band = new Uint8Array(width * height);
-  for (const rule of rows) markBand(width, height, 1, width, rule, band, ROWS);
-  for (const rule of columns) markBand(height, width, width, 1, rule, band, COLUMNS);
+  // The page along its rows (a rule's pixel a along it, c across) and along its columns.
+  const alongRows: Axis = { data: ink.data, length: width, across: height, along: 1, step: width };
+  const alongColumns: Axis = { data: ink.data, length: height, across: width, along: width, step: 1 };
+  for (const rule of rows) markBand(alongRows, rule, band, ROWS);
+  for (const rule of columns) markBand(alongColumns, rule, band, COLUMNS);
   // Each rule is erased as its sheet prints rules (the median level and thickness of its kind): a rule measured where
   // writing lies along it (light bars of 7s on it, in a tight crop) reads as stronger and thicker than it is.
-  const rowsPrinted = printing(rows.map((r) => [r.level, thicknessOf(ink.data, width, height, 1, width, r, band, COLUMNS)]));
-  const columnsPrinted = printing(columns.map((r) => [r.level, thicknessOf(ink.data, height, width, width, 1, r, band, ROWS)]));
-  for (const rule of rows) erase(ink.data, width, height, 1, width, rule, band, COLUMNS, asPrinted(rowsPrinted, ink, faint));
-  for (const rule of columns) erase(ink.data, height, width, width, 1, rule, band, ROWS, asPrinted(columnsPrinted, ink, faint));
+  const rowsPrinted = printing(rows.map((r) => [r.level, thicknessOf(alongRows, r, band, COLUMNS)]));
+  const columnsPrinted = printing(columns.map((r) => [r.level, thicknessOf(alongColumns, r, band, ROWS)]));
+  for (const rule of rows) erase(alongRows, rule, band, COLUMNS, asPrinted(rowsPrinted, ink, faint));
+  for (const rule of columns) erase(alongColumns, rule, band, ROWS, asPrinted(columnsPrinted, ink, faint));
   clearLeftovers(ink.data, width, height, band, faint);
   return ink;
 }
@@ -277,10 +280,10 @@ function measureRule(
 const [ROWS, COLUMNS] = [1, 2];
 
 /** Marks the rule's band in `band` with `bit`: its rows, and one more each side, where its faint rim lies. */
-function markBand(length: number, across: number, along: number, step: number, rule: Rule, band: Uint8Array, bit: number) {
+function markBand({ length, across, along, step }: Axis, rule: Rule, band: Uint8Array, bit: number) {
   for (let a = 0; a < length; a++) {
-    const mid = Math.round(rule.centre + rule.slope * a);
-    for (let c = Math.max(0, mid - rule.below - 1); c <= Math.min(across - 1, mid + rule.above + 1); c++) band[a * along + c * step] |= bit;
+    const [low, high] = bandOf(rule, a, across);
+    for (let c = low; c <= high; c++) band[a * along + c * step] |= bit;
   }
 }
 
@@ -300,6 +303,16 @@ function asPrinted({ level, thickness }: { level: number; thickness: number }, {
   };
 }
 
+/** The page seen along one axis: pixel (a, c), a along it (of `length`) and c across it (of `across`), is
+ * data[a·along + c·step]. */
+interface Axis {
+  data: Uint8Array;
+  length: number;
+  across: number;
+  along: number;
+  step: number;
+}
+
 interface Printed {
   erasable: number;
   stroke: number;
@@ -314,24 +327,19 @@ function bandOf(rule: Rule, a: number, across: number): [number, number] {
 
 /** The rule's thickness: the most common count of pixels above its stroke level across its band (not counting the
  * rules crossing it, in bands marked `crossing`), over the columns where there are any. */
-function thicknessOf(
-  data: Uint8Array,
-  length: number,
-  across: number,
-  along: number,
-  step: number,
-  rule: Rule,
-  band: Uint8Array,
-  crossing: number,
-): number {
+function thicknessOf(axis: Axis, rule: Rule, band: Uint8Array, crossing: number): number {
   const counts = new Uint32Array(2 * MAX_HALF_BAND + 4);
-  for (let a = 0; a < length; a++) {
-    const [low, high] = bandOf(rule, a, across);
-    let count = 0;
-    for (let c = low; c <= high; c++) if (data[a * along + c * step] > rule.stroke && !(band[a * along + c * step] & crossing)) count++;
-    counts[count]++;
-  }
+  for (let a = 0; a < axis.length; a++) counts[inkAcross(axis, rule, a, rule.stroke, band, crossing)]++;
   return counts.indexOf(Math.max(...counts.subarray(1)), 1);
+}
+
+/** How many pixels of the rule's band at `a` along it stand above `level`, not counting those in bands marked
+ * `crossing` (the rules crossing it). */
+function inkAcross({ data, across, along, step }: Axis, rule: Rule, a: number, level: number, band: Uint8Array, crossing: number): number {
+  const [low, high] = bandOf(rule, a, across);
+  let count = 0;
+  for (let c = low; c <= high; c++) if (data[a * along + c * step] > level && !(band[a * along + c * step] & crossing)) count++;
+  return count;
 }
 
 /** Clears the rule's pixels (at or below `printed.erasable`) within its band, except where writing crosses it or lies
@@ -339,28 +347,16 @@ function thicknessOf(
  * rules' bands are not strokes), or of a column whose band holds more than the printed thickness of ink (a stroke along
  * the rule, as faint as it, is thicker than it; the rules crossing it, in bands marked `crossing`, do not count), every
  * pixel of the band is left as it is. */
-function erase(
-  data: Uint8Array,
-  length: number,
-  across: number,
-  along: number,
-  step: number,
-  rule: Rule,
-  band: Uint8Array,
-  crossing: number,
-  printed: Printed,
-) {
+function erase(axis: Axis, rule: Rule, band: Uint8Array, crossing: number, printed: Printed) {
+  const { data, length, across, along, step } = axis;
   const stroke = (a: number, c: number) =>
     c >= 0 && c < across && !band[a * along + c * step] && data[a * along + c * step] > printed.stroke;
   const crossed = new Uint8Array(length);
   for (let a = 0; a < length; a++) {
     const [low, high] = bandOf(rule, a, across);
-    let thickness = 0;
-    for (let c = low; c <= high; c++)
-      if (data[a * along + c * step] > printed.stroke && !(band[a * along + c * step] & crossing)) thickness++;
     // Two pixels in a row beyond the band: a speck of the paper's grain is one.
     const beyond = (stroke(a, low - 1) && stroke(a, low - 2)) || (stroke(a, high + 1) && stroke(a, high + 2));
-    if (beyond || thickness > printed.thickness + 1)
+    if (beyond || inkAcross(axis, rule, a, printed.stroke, band, crossing) > printed.thickness + 1)
       for (let b = Math.max(0, a - CROSSING_REACH); b <= Math.min(length - 1, a + CROSSING_REACH); b++) crossed[b] = 1;
   }
   for (let a = 0; a < length; a++) {
