@@ -7,6 +7,7 @@ import { createRng } from '../../src/model/random.js';
 import { inkPage, evenLight } from '../../src/imaging/ink-page.js';
 import { toInk, type Grey } from '../../src/imaging/mnist-normalise.js';
 import { withoutRules } from '../../src/imaging/rules.js';
+import { strongPixels } from '../helpers/ink-page.js';
 import { loadMnist } from '../../src/train/mnist.js';
 import { validationDigits } from '../../src/train/line-validation.js';
 
@@ -80,13 +81,7 @@ function readPage(sheet: ReturnType<typeof writeOn>) {
     Math.abs(page.x + page.width - 1 - sheet.box.x1),
     Math.abs(page.y + page.height - 1 - sheet.box.y1),
   );
-  let lost = 0;
-  for (let y = 0; y < sheet.grey.height; y++)
-    for (let x = 0; x < sheet.grey.width; x++) {
-      if (!sheet.strong(x, y)) continue;
-      const inside = x >= page.x && x < page.x + page.width && y >= page.y && y < page.y + page.height;
-      if (!inside || page.data[(y - page.y) * page.width + x - page.x] === 0) lost++;
-    }
+  const { lost } = strongPixels(page, sheet.grey, sheet.strong);
   return { off, lost, page };
 }
 
@@ -130,15 +125,7 @@ function sevens(count: number, light: number, lines: Array<[number, number]>, ma
 
 /** How many of the writing's pixels the line's page lost. */
 function strokesLost({ grey, strong }: ReturnType<typeof sevens>): number {
-  const page = inkPage(grey);
-  let lost = 0;
-  for (let y = 0; y < grey.height; y++)
-    for (let x = 0; x < grey.width; x++) {
-      if (!strong(x, y)) continue;
-      const inside = x >= page.x && x < page.x + page.width && y >= page.y && y < page.y + page.height;
-      if (!inside || page.data[(y - page.y) * page.width + x - page.x] === 0) lost++;
-    }
-  return lost;
+  return strongPixels(inkPage(grey), grey, strong).lost;
 }
 
 describe('printed rules on the page', () => {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRng } from '../../src/model/random.js';
 import { inkPage } from '../../src/imaging/ink-page.js';
+import { strongPixels } from '../helpers/ink-page.js';
 import type { Grey } from '../../src/imaging/mnist-normalise.js';
 import { loadMnist } from '../../src/train/mnist.js';
 import { validationDigits } from '../../src/train/line-validation.js';
@@ -43,17 +44,7 @@ describe('a number cropped tight to its ink', () => {
   for (const labels of [[7], [1, 7], [7, 7], [2, 2, 5], [1, 2, 3, 4], [4, 7, 1, 0], [9, 5, 1, 0, 0, 8, 2]]) {
     it(`keeps every stroke of ${labels.join('')}: each pixel of strong ink is still ink on the line's page`, () => {
       const { grey, strong } = tightNumber(labels);
-      const page = inkPage(grey);
-      let lost = 0;
-      let kept = 0;
-      for (let y = 0; y < grey.height; y++) {
-        for (let x = 0; x < grey.width; x++) {
-          if (!strong(x, y)) continue;
-          const inside = x >= page.x && x < page.x + page.width && y >= page.y && y < page.y + page.height;
-          if (inside && page.data[(y - page.y) * page.width + x - page.x] > 0) kept++;
-          else lost++;
-        }
-      }
+      const { kept, lost } = strongPixels(inkPage(grey), grey, strong);
       assert.equal(lost, 0, `${lost} of ${lost + kept} strong pixels lost`);
     });
   }
