@@ -42,13 +42,12 @@ const CROSSING_REACH = 2;
 const SAMPLED_COLUMNS = 160;
 
 /** One rule: the line y = centre + slope·x (in the page's rows, or in its columns for a vertical rule), its band of
- * rows around it, and the level at and below which its pixels are the rule's own (ERASABLE_SHARE from it to the ink). */
+ * rows around it, and its level. */
 interface Rule {
   centre: number;
   slope: number;
   below: number;
   above: number;
-  erasable: number;
   /** The median of the strongest pixel across its band, over the columns it shows in. */
   level: number;
   /** Above this a pixel beyond the band is a stroke: halfway from the paper to the rule's level. */
@@ -61,21 +60,19 @@ export function withoutRules(ink: Ink): Ink {
   if (width < MIN_SIDE || height < MIN_SIDE || max - background < 32) return ink;
   const faint = background + Math.max(6, Math.round(0.06 * (max - background)));
   if (!mostColumnsInked(ink.data, width, height, faint)) return ink;
-  const across = printedAlike(findRules(ink.data, width, height, 1, width, faint, max, background), background);
+  // The page along its rows (a rule's pixel a along it, c across) and along its columns.
+  const alongRows: Axis = { data: ink.data, length: width, across: height, along: 1, step: width };
+  const alongColumns: Axis = { data: ink.data, length: height, across: width, along: width, step: 1 };
+  const across = printedAlike(findRules(alongRows, faint, ink), background);
   if (across.length < MIN_RULES) return ink;
   // Squared paper: its columns are looked for only on a page that shows rows of printing, and printed as they are.
   const level = across.map((r) => r.level).sort((p, q) => p - q)[across.length >> 1];
-  const down = findRules(ink.data, height, width, width, 1, faint, max, background).filter(
-    (r) => Math.abs(r.level - level) <= PRINTED_ALIKE * (level - background),
-  );
+  const down = findRules(alongColumns, faint, ink).filter((r) => Math.abs(r.level - level) <= PRINTED_ALIKE * (level - background));
   // Rules no stronger than the level where the line's crop starts (croppedInk's floor) are paper to the readers already.
   const floor = background + CROP_FLOOR * (max - background);
   const [rows, columns] = [across.filter((r) => r.level > floor), down.filter((r) => r.level > floor)];
   if (rows.length + columns.length === 0) return ink;
   const band = new Uint8Array(width * height);
-  // The page along its rows (a rule's pixel a along it, c across) and along its columns.
-  const alongRows: Axis = { data: ink.data, length: width, across: height, along: 1, step: width };
-  const alongColumns: Axis = { data: ink.data, length: height, across: width, along: width, step: 1 };
   for (const rule of rows) markBand(alongRows, rule, band, ROWS);
   for (const rule of columns) markBand(alongColumns, rule, band, COLUMNS);
   // Each rule is erased as its sheet prints rules (the median level and thickness of its kind): a rule measured where
@@ -88,26 +85,17 @@ export function withoutRules(ink: Ink): Ink {
   return ink;
 }
 
-/** The rules running along one axis of the page. `length` pixels along it, `across` lines across it; pixel (a, c), a
- * along and c across, is data[a·along + c·step]. A Hough transform over slopes within MAX_TILT on a sample of columns:
+/** The rules running along one axis of the page. A Hough transform over slopes within MAX_TILT on a sample of columns:
  * every pixel above `faint` votes for the lines through it; each line with votes in MIN_COVER of the columns is set
  * exactly on the full page's pixels, and is a rule when measureRule says so. */
-function findRules(
-  data: Uint8Array,
-  length: number,
-  across: number,
-  along: number,
-  step: number,
-  faint: number,
-  max: number,
-  background: number,
-): Rule[] {
+function findRules(axis: Axis, faint: number, { max, background }: Ink): Rule[] {
+  const { data, length, across, along, step } = axis;
   const stride = Math.max(1, Math.ceil(length / SAMPLED_COLUMNS));
   // Slopes `tolerance` pixels apart across the whole length, and bins as wide: a rule's votes fall in one bin or two.
   const tolerance = Math.max(1, Math.ceil(length / 400));
   const slopes = Math.ceil((Math.tan(MAX_TILT) * length) / tolerance);
   const count = 2 * slopes + 1;
-  const reach = Math.ceil((Math.tan(MAX_TILT) * length) / tolerance) + 1;
+  const reach = slopes + 1;
   const bins = Math.ceil(across / tolerance) + 2 * reach;
   const votes = new Uint16Array(count * bins);
   // Only pixels a rule could be made of vote: the cores of strokes stronger than any rule would only add noise (and work).
@@ -150,10 +138,10 @@ function findRules(
     if (rules.length >= MAX_RULES || looked.length >= 4 * MAX_RULES) break;
     const coarse = { centre: (bin - reach + 0.5) * tolerance, slope: ((k - slopes) * tolerance) / length };
     if (near(coarse.centre, coarse.slope)) continue;
-    const { centre, slope } = setExactly(data, length, across, along, step, stride, coarse, tolerance, faint);
+    const { centre, slope } = setExactly(axis, stride, coarse, tolerance, faint);
     if (near(centre, slope)) continue;
     looked.push({ centre, slope });
-    const rule = measureRule(data, length, across, along, step, centre, slope, faint, max, background);
+    const rule = measureRule(axis, centre, slope, faint, max, background);
     if (rule) rules.push(rule);
   }
   return rules;
@@ -186,11 +174,7 @@ function sampledInside(length: number, across: number, stride: number, centre: n
 /** The line within `tolerance` pixels of `coarse` (its centre and its ends) that runs through the most pixels above
  * `faint` in the sampled columns, and the fewest below. */
 function setExactly(
-  data: Uint8Array,
-  length: number,
-  across: number,
-  along: number,
-  step: number,
+  { data, length, across, along, step }: Axis,
   stride: number,
   coarse: { centre: number; slope: number },
   tolerance: number,
@@ -218,11 +202,7 @@ function setExactly(
  * mean stands above `faint`), its level (the median of each column's strongest pixel in the band, over the columns where
  * that stands above `faint`), covered in MIN_COVER of the columns, and fainter than the writing. */
 function measureRule(
-  data: Uint8Array,
-  length: number,
-  across: number,
-  along: number,
-  step: number,
+  { data, length, across, along, step }: Axis,
   centre: number,
   slope: number,
   faint: number,
@@ -267,13 +247,13 @@ function measureRule(
   let level = 0;
   for (let seen = 0; level < 255 && seen + levels[level] <= covered / 2; level++) seen += levels[level];
   if (level > background + MAX_RULE_LEVEL * (max - background)) return undefined;
-  const erasable = Math.round(level + ERASABLE_SHARE * (max - level));
+  const { erasable, stroke } = clearing(level, max, background, faint);
   // The rule's own pixels (at or below `erasable`) must make up the cover by themselves: writing along a line of the
   // page (a row of 0s' tops) is covered by strokes stronger than that.
   let own = 0;
   for (let v = faint + 1; v <= erasable; v++) own += levels[v];
   if (own < MIN_COVER * inside) return undefined;
-  return { centre, slope, below, above, level, erasable, stroke: Math.max(faint, Math.round((background + level) / 2)) };
+  return { centre, slope, below, above, level, stroke };
 }
 
 /** The bits of a pixel in `band`: within a row's band, within a column's. */
@@ -296,10 +276,15 @@ function printing(rules: Array<[number, number]>): { level: number; thickness: n
 /** What erasing a rule printed at `level` and `thickness` clears and keeps: pixels up to ERASABLE_SHARE from the level
  * to the ink are the rule's; beyond its band, pixels above halfway from the paper to its level are strokes. */
 function asPrinted({ level, thickness }: { level: number; thickness: number }, { max, background }: Ink, faint: number): Printed {
+  return { ...clearing(level, max, background, faint), thickness };
+}
+
+/** For a rule at `level`: up to which level its band's pixels are its own (ERASABLE_SHARE of the way on to the
+ * strongest ink), and above which a pixel beyond its band is a stroke (halfway from the paper to its level). */
+function clearing(level: number, max: number, background: number, faint: number): { erasable: number; stroke: number } {
   return {
     erasable: Math.round(level + ERASABLE_SHARE * (max - level)),
     stroke: Math.max(faint, Math.round((background + level) / 2)),
-    thickness,
   };
 }
 
