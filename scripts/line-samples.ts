@@ -6,7 +6,7 @@ import { loadMnist } from '../src/train/mnist.js';
 import { trainingFontDigits } from '../src/train/lines/glyphs.js';
 import { trainingLine } from '../src/train/lines/training-line.js';
 import { createRng } from '../src/model/random.js';
-import { LINE_RECIPES } from '../src/train/line-recipe.js';
+import { LINE_RECIPES, writerHabits } from '../src/train/line-recipe.js';
 
 const [out = 'line-samples.png', countArg = '40', seedArg = '1', recipeName] = process.argv.slice(2);
 const recipe = recipeName === undefined ? undefined : LINE_RECIPES[recipeName as keyof typeof LINE_RECIPES];
@@ -19,7 +19,7 @@ const started = performance.now();
 const lines = [];
 while (lines.length < count) {
   const line = await trainingLine(
-    { mnist, fonts, fontShare: recipe?.fontShare ?? 0.25, handWidths: recipe?.handWidths, joins: recipe?.joins },
+    { mnist, fonts, fontShare: recipe?.fontShare ?? 0.25, habits: recipe ? writerHabits(recipe) : {} },
     rng,
   );
   if (line) lines.push(line);

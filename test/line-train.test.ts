@@ -13,7 +13,7 @@ import { PARAMS_INPUT } from '../src/model/train-step.js';
 import { ctcBatch } from '../src/train/ctc.js';
 import { loadLineCheckpoint, saveLineCheckpoint } from '../src/train/line-checkpoint.js';
 import { exportLineModel, type LineCard } from '../src/train/line-export.js';
-import { LINE_RECIPES } from '../src/train/line-recipe.js';
+import { LINE_RECIPES, writerHabits } from '../src/train/line-recipe.js';
 import { trainLine, type LineCheckpoint } from '../src/train/line-trainer.js';
 import { trainingFontDigits, TRAINING_POINTS } from '../src/train/lines/glyphs.js';
 import { LINE_PACKAGED_FONTS } from '../src/synth/packaged-fonts.js';
@@ -65,7 +65,7 @@ describe('line model training (tiny recipe)', () => {
     // The same chunk the data worker made for the run (seeded): the lines the run learnt from.
     const mnist = loadMnist().train;
     const fonts = await trainingFontDigits();
-    const seen = await trainingChunk({ mnist, fonts, fontShare: recipe.fontShare }, recipe.seed, 0, recipe.chunkBatches, recipe.batchSize);
+    const seen = await trainingChunk({ mnist, fonts, fontShare: recipe.fontShare, habits: writerHabits(recipe) }, recipe.seed, 0, recipe.chunkBatches, recipe.batchSize);
     const before = await meanLoss(start.params, seen);
     const afterTraining = await meanLoss(checkpoint.params, seen);
     assert.ok(afterTraining < 0.8 * before, `CTC loss ${before.toFixed(2)} → ${afterTraining.toFixed(2)}`);

@@ -138,6 +138,10 @@ export async function exportLineModel(modelPath: string, input: LineExportInput)
         (ckpt.recipe.joins
           ? `; joined hands: ${100 * ckpt.recipe.joins.share} % of writers run a digit's last stroke on into the next, ` +
             `each pair with a chance of ${ckpt.recipe.joins.often[0]}–${ckpt.recipe.joins.often[1]}`
+          : '') +
+        (ckpt.recipe.nestles
+          ? `; nestled digits: ${100 * ckpt.recipe.nestles.share} % of the writers who touch their digits set each ` +
+            `against the ink before it, ${ckpt.recipe.nestles.reach[0]} to ${ckpt.recipe.nestles.reach[1]} stroke widths away`
           : ''),
       validation:
         "src/synth's number generator (sets wide, touching, photos, canvas, fonts) with MNIST train[55000:60000] and the training fonts",

@@ -10,7 +10,7 @@ import { openSession } from '../model/session.js';
 import { next, PARAMS_INPUT, shardGrad } from '../model/train-step.js';
 import { ctcBatch } from './ctc.js';
 import { validate, type ValidationFigures, type ValidationSet } from './line-validation.js';
-import { recipeWidths, type LineRecipe } from './line-recipe.js';
+import { recipeWidths, writerHabits, type LineRecipe } from './line-recipe.js';
 import { LineDataSource } from './lines/data-source.js';
 import type { LineBatch } from './lines/training-line.js';
 import type { WarmStartSource } from './lines/warm-start.js';
@@ -89,8 +89,7 @@ export async function trainLine(ckpt: LineCheckpoint, opts: LineTrainOptions): P
       fontShare: recipe.fontShare,
       extraFonts: recipe.extraFonts ?? [],
       packagedFonts: recipe.packagedFonts ?? [],
-      handWidths: recipe.handWidths,
-      joins: recipe.joins,
+      habits: writerHabits(recipe),
     },
     opts.dataWorkers ?? 1,
   );

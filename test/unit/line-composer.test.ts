@@ -106,6 +106,43 @@ describe('training composer', () => {
     assert.ok(Math.abs(strokeWidth(wide) - 4) < 0.5, `stroke width ${strokeWidth(wide)}`);
   });
 
+  it('nestled digits: drawn only where the recipe asks, among writers who touch their digits; a digit set against the ink before it, not its box', () => {
+    const nestles = { share: 1, reach: [0, 0] as [number, number] };
+    assert.ok(Array.from({ length: 50 }, (_, i) => drawWriter(createRng(i))).every((w) => w.nestle === undefined));
+    const drawn = Array.from({ length: 200 }, (_, i) => drawWriter(createRng(i), { nestles }));
+    assert.ok(drawn.some((w) => w.nestle) && drawn.some((w) => !w.nestle));
+    assert.ok(drawn.every((w) => (w.nestle ? w.gap <= 0.08 : w.gap >= 0.05)), 'the writers who touch or overlap their digits nestle, no others');
+    for (let i = 0; i < 50; i++) {
+      const after: Partial<Writer> = drawWriter(createRng(i), { nestles });
+      delete after.nestle;
+      assert.deepEqual(after, drawWriter(createRng(i)), 'every other habit is drawn as before');
+    }
+    // A Γ (a bar over a thick upright on its left) and then a block as tall as the space under the bar.
+    const gamma: Glyph = { data: new Uint8Array(24 * 30), width: 24, height: 30, label: 7 };
+    for (let y = 0; y < 30; y++) for (let x = 0; x < 24; x++) if (y < 4 || x < 8) gamma.data[y * 24 + x] = 255;
+    const block: Glyph = { data: new Uint8Array(8 * 20).fill(255), width: 8, height: 20, label: 1 };
+    const writer: Writer = { ...steady(drawWriter(createRng(3))), height: 30, aspect: 1, gap: 0, joins: 0 };
+    /** In the block's middle row, the columns of ink: the Γ's upright, then the block. */
+    const middleRow = (w: Writer) => {
+      const line = composeLine([gamma, block], 30, w, createRng(5));
+      const rows = [...new Set(Array.from(line.ink.keys()).filter((i) => line.ink[i] > 127).map((i) => Math.floor(i / line.width)))];
+      const y = Math.round((Math.min(...rows) + Math.max(...rows)) / 2);
+      const inked = Array.from({ length: line.width }, (_, x) => line.ink[y * line.width + x] > 127);
+      const barRight = Math.max(...Array.from(line.ink.keys()).filter((i) => line.ink[i] > 127 && Math.floor(i / line.width) === Math.min(...rows)).map((i) => i % line.width));
+      return { inked, barRight };
+    };
+    const boxed = middleRow(writer);
+    const blockLeft = (inked: boolean[]) => inked.findIndex((v, x) => v && x > 0 && !inked[x - 1] && inked.slice(0, x).some(Boolean));
+    assert.ok(blockLeft(boxed.inked) > boxed.barRight, 'set by its box, the block stands beyond the bar');
+    const touching = middleRow({ ...writer, nestle: [0, 0] });
+    assert.equal(blockLeft(touching.inked), -1, 'set against the ink at distance 0, the block touches the upright: one run of ink');
+    assert.ok(touching.inked.lastIndexOf(true) < touching.barRight, 'and stands under the bar');
+    const apart = middleRow({ ...writer, nestle: [1, 1] });
+    const gapStart = apart.inked.indexOf(false, apart.inked.indexOf(true));
+    const gap = blockLeft(apart.inked) - gapStart;
+    assert.ok(gap >= 4 && gap <= 9, `a stroke width apart (the block's ~6.5 px): ${gap} px`);
+  });
+
   it('a keystone narrows the far edge and keeps the near one, on a canvas of the same size', () => {
     const g = keystone(full(100, 40), 0.2, 0);
     assert.equal(g.width, 100);

@@ -4,7 +4,7 @@
 // strokes, and a sheet photographed at an angle.
 import type { Glyph } from './glyphs.js';
 import { between, breakStroke, chance, elastic, keystone, pen, scaleGlyph, warp, type Rng } from './ink-ops.js';
-import { joinDigits } from './joins.js';
+import { joinDigits, strokeWidth } from './joins.js';
 
 /** A line of ink (white on black, 0..255) and the digits written on it. */
 export interface InkLine {
@@ -43,6 +43,9 @@ export interface Writer {
   aspect: number;
   /** Chance that a digit's last stroke runs on into the next digit (a joined hand; 0: never). */
   joins: number;
+  /** Each digit set against the ink before it rather than its box, its nearest ink this many stroke widths away
+   * (negative: overlapping), drawn per digit; absent: set by boxes and `gap`. */
+  nestle?: [number, number];
 }
 
 /** Writers with a hand narrower or wider than the digits they are drawn from: `share` of them, each with a width factor
@@ -59,14 +62,22 @@ export interface JoinHabit {
   often: [number, number];
 }
 
+/** Writers who set each digit against the ink before it rather than beside its box: `share` of those who write their
+ * digits touching or overlapping, each digit's nearest ink `reach` stroke widths from the ink before it. */
+export interface NestleHabit {
+  share: number;
+  reach: [number, number];
+}
+
 /** What a recipe adds to the writers it draws; each is drawn only where asked, so older recipes draw the same writers. */
 export interface WriterHabits {
   hands?: HandWidths;
   joins?: JoinHabit;
+  nestles?: NestleHabit;
 }
 
 /** A writer, with the habits the recipe asks for. */
-export function drawWriter(rng: Rng, { hands, joins }: WriterHabits = {}): Writer {
+export function drawWriter(rng: Rng, { hands, joins, nestles }: WriterHabits = {}): Writer {
   const spacing = rng();
   // Wide gaps (27 %), ordinary ones (28 %), touching neighbours (27 %) and overlapping ones (18 %): most people leave
   // room between digits, and a heavy overlap is a hard case that costs the common ones when drawn too often.
@@ -99,6 +110,7 @@ export function drawWriter(rng: Rng, { hands, joins }: WriterHabits = {}): Write
     wobble: chance(rng, 0.4) ? between(rng, 0.02, 0.07) : 0,
     aspect: hands && chance(rng, hands.share) ? Math.exp(between(rng, Math.log(hands.min), Math.log(hands.max))) : 1,
     joins: joins && chance(rng, joins.share) ? between(rng, ...joins.often) : 0,
+    ...(nestles && spacing >= 0.55 && chance(rng, nestles.share) ? { nestle: nestles.reach } : {}),
   };
 }
 
@@ -150,6 +162,7 @@ export function composeLine(glyphs: Glyph[], unit: number, w: Writer, rng: Rng):
     return cx * w.slope + w.wave * w.height * Math.sin(phase + cx / (1.5 * w.height)) + w.jitter * w.height * normalish(rng);
   });
   const tops = written.map((g, i) => Math.round(centres[i] - g.height / 2));
+  if (w.nestle) nestle(written, xs, tops, w.nestle, rng);
   const margin = () => Math.round(between(rng, 0.2, 1.0) * w.height);
   const [left, right, top, bottom] = [margin(), margin(), margin(), margin()];
   const minTop = Math.min(...tops);
@@ -178,6 +191,41 @@ export function composeLine(glyphs: Glyph[], unit: number, w: Writer, rng: Rng):
   // at an angle to the camera makes one end of the line taller than the other (a keystone).
   const tilted = chance(rng, 0.35) ? tilt(line, between(rng, -8, 8)) : line;
   return chance(rng, 0.2) ? angled(tilted, between(rng, -0.2, 0.2), between(rng, -0.25, 0.25)) : tilted;
+}
+
+/** Per row of a glyph, its leftmost and rightmost ink column (−1 where the row holds none). */
+function rowInk(g: Glyph) {
+  const left = new Int32Array(g.height).fill(-1);
+  const right = new Int32Array(g.height).fill(-1);
+  for (let y = 0; y < g.height; y++) {
+    for (let x = 0; x < g.width; x++) {
+      if (g.data[y * g.width + x] < 128) continue;
+      if (left[y] < 0) left[y] = x;
+      right[y] = x;
+    }
+  }
+  return { left, right };
+}
+
+/** Moves each digit after the first (`xs`, with its row `tops`) so that its nearest ink lies a distance drawn in `reach`
+ * stroke widths from the ink before it, row against row, as a hand sets a digit beside the last: a 4 tucked under a 7's
+ * bar, a 0 touching the 8 before it. Never further left than a quarter into its neighbour's box. */
+function nestle(written: Glyph[], xs: number[], tops: number[], reach: [number, number], rng: Rng): void {
+  const minTop = Math.min(...tops);
+  const rows = Math.max(...written.map((g, i) => tops[i] - minTop + g.height));
+  // One past the rightmost ink so far, per row of the line.
+  const skyline = new Float64Array(rows).fill(-Infinity);
+  written.forEach((g, i) => {
+    const top = tops[i] - minTop;
+    const { left, right } = rowInk(g);
+    let closest = Infinity;
+    for (let y = 0; y < g.height; y++) if (left[y] >= 0) closest = Math.min(closest, left[y] - skyline[top + y]);
+    if (i > 0 && closest < Infinity) {
+      const distance = Math.round(between(rng, ...reach) * strokeWidth(g));
+      xs[i] = Math.max(xs[i - 1] + Math.round(0.25 * written[i - 1].width), distance - closest);
+    }
+    for (let y = 0; y < g.height; y++) if (right[y] >= 0) skyline[top + y] = Math.max(skyline[top + y], xs[i] + right[y] + 1);
+  });
 }
 
 function angled(line: InkLine, kx: number, ky: number): InkLine {

@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import { loadMnist } from '../mnist.js';
 import { trainingFontDigits, TRAINING_POINTS, type LineExtraFont } from './glyphs.js';
-import type { HandWidths, JoinHabit } from './compose.js';
+import type { WriterHabits } from './compose.js';
 import type { LinePackagedFont } from '../../synth/packaged-fonts.js';
 import { trainingChunk, type LineBatch } from './training-line.js';
 
@@ -18,8 +18,7 @@ export interface DataWorkerInit {
   extraFonts: LineExtraFont[];
   /** The recipe's packaged fonts (packaged-fonts.ts). */
   packagedFonts: LinePackagedFont[];
-  handWidths?: HandWidths;
-  joins?: JoinHabit;
+  habits: WriterHabits;
 }
 export type DataRequest = { chunk: number };
 export type DataReply = { ready: true; fonts: number } | { chunk: number; batches: LineBatch[] } | { error: string };
@@ -31,7 +30,7 @@ const port = parentPort!;
 try {
   const mnist = loadMnist(init.mnistDir).train;
   const fonts = await trainingFontDigits(init.extraFonts, init.packagedFonts);
-  const sources = { mnist, fonts, fontShare: init.fontShare, handWidths: init.handWidths, joins: init.joins };
+  const sources = { mnist, fonts, fontShare: init.fontShare, habits: init.habits };
   port.postMessage({ ready: true, fonts: fonts.length / TRAINING_POINTS.length } satisfies DataReply);
   port.on('message', async ({ chunk }: DataRequest) => {
     try {

@@ -7,7 +7,7 @@ import { decodeForReading } from '../../imaging/decode-for-reading.js';
 import { inkPage } from '../../imaging/ink-page.js';
 import { resample } from '../../imaging/resample.js';
 import type { Split } from '../mnist.js';
-import { composeLine, drawWriter, type HandWidths, type JoinHabit } from './compose.js';
+import { composeLine, drawWriter, type WriterHabits } from './compose.js';
 import { TRAIN_MNIST_END, type Glyph, mnistTrainingGlyph } from './glyphs.js';
 import { chance, type Rng } from './ink-ops.js';
 import { blur, canvasGrey, drawMedium, paperGrey, photoJpeg } from './render.js';
@@ -19,10 +19,8 @@ export interface LineSources {
   fonts: Array<{ glyphs: Glyph[]; unit: number }>;
   /** Share of lines written in a font rather than in MNIST digits. */
   fontShare: number;
-  /** Condensed and extended hands, where the recipe draws them. */
-  handWidths?: HandWidths;
-  /** Writers who join their digits, where the recipe draws them. */
-  joins?: JoinHabit;
+  /** The habits the recipe adds to its writers (condensed hands, joins, nestled digits). */
+  habits: WriterHabits;
 }
 
 export interface TrainingLine {
@@ -56,7 +54,7 @@ export async function trainingLine(sources: LineSources, rng: Rng): Promise<Trai
     glyphs = Array.from({ length }, () => mnistTrainingGlyph(sources.mnist, int(rng, TRAIN_MNIST_END)));
     unit = 20; // MNIST's digits stand 20 px tall in their frame
   }
-  const ink = composeLine(glyphs, unit, drawWriter(rng, { hands: sources.handWidths, joins: sources.joins }), rng);
+  const ink = composeLine(glyphs, unit, drawWriter(rng, sources.habits), rng);
   const medium = drawMedium(rng);
   try {
     const grey =
