@@ -326,6 +326,14 @@ describe('POST /read: every bad input is a 4xx JSON error in the documented shap
     sharp({ create: { width: 400, height: 120, channels: 3, background: '#ffffff' } })
       .png()
       .toBuffer();
+  /** Squared paper, light blue lines every 30 px on cream, nothing written. */
+  function squaredSheet() {
+    const lines = Array.from({ length: 26 }, (_, i) => 15 + 30 * i).map(
+      (at) => `<line x1="0" y1="${at}" x2="800" y2="${at}"/><line x1="${at}" y1="0" x2="${at}" y2="800"/>`,
+    );
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="760" height="300"><rect width="100%" height="100%" fill="#fbfaf4"/><g stroke="#9cc3e6" stroke-width="2">${lines.join('')}</g></svg>`;
+    return sharp(Buffer.from(svg)).jpeg({ quality: 80 }).toBuffer();
+  }
   async function tooMany() {
     const rng = seeded(11);
     const glyphs = Array.from({ length: 40 }, (_, i) => mnistGlyph(mnist, i));
@@ -344,6 +352,7 @@ describe('POST /read: every bad input is a 4xx JSON error in the documented shap
       422,
       'no_digit_found',
     ],
+    ['a squared sheet with nothing written on it, as a JPEG', async () => ({ body: await squaredSheet() }), 422, 'no_digit_found'],
     ['40 digits', async () => ({ body: await tooMany() }), 422, 'too_many_digits'],
     ['?length=0', async () => ({ body: await blank(), query: '?length=0' }), 400, 'invalid_request'],
     ['?length=33', async () => ({ body: await blank(), query: '?length=33' }), 400, 'invalid_request'],

@@ -10,7 +10,7 @@ import { kernelBytes, kernels } from './wasm-kernels.js';
 /** MNIST's digits fill a 20×20 box inside their 28×28 frame. */
 const BOX = 20;
 /** Less contrast than this (out of 255) between ink and background is treated as a blank picture. */
-const MIN_CONTRAST = 40;
+export const MIN_CONTRAST = 40;
 
 /** Decoded pixels, 4 bytes (RGBA) per pixel. */
 export interface Rgba {

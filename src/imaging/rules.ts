@@ -3,7 +3,7 @@
 // grew to the whole sheet and the digits shrank to a few rows of the line model's input (docs/performance.md, "Ruled and
 // squared paper"). Written here, not taken from a library: no maintained Node package finds lines in a picture (OpenCV's
 // bindings are native builds far larger than the service), and the reader needs the rule's own level, not only where it is.
-import type { Ink } from './mnist-normalise.js';
+import { MIN_CONTRAST, type Ink } from './mnist-normalise.js';
 
 /** Rules are looked for within this many radians of the page's axes (6°): a scan or a photo held roughly straight. */
 const MAX_TILT = 0.105;
@@ -54,24 +54,39 @@ interface Rule {
   stroke: number;
 }
 
-/** A page's ink with its printed rules erased, in place (ink.data is written); the page itself when it shows none. */
+/** A page's ink with its printed rules erased, in place (ink.data is written); the page itself when it shows none. A
+ * sheet with nothing written on it comes back blank. */
 export function withoutRules(ink: Ink): Ink {
   const { width, height, max, background } = ink;
   if (width < MIN_SIDE || height < MIN_SIDE || max - background < 32) return ink;
   const faint = background + Math.max(6, Math.round(0.06 * (max - background)));
   if (!mostColumnsInked(ink.data, width, height, faint)) return ink;
+  if (erasePrinting(ink, faint, max)) return ink;
+  // A sheet with nothing written on it: its printing is its strongest ink, so no rule is fainter than the writing.
+  // Looked for again as if writing stood twice as far from the paper, on a copy kept only when nothing is left.
+  const sheet = { ...ink, data: Uint8Array.from(ink.data) };
+  if (!erasePrinting(sheet, faint, background + 2 * (max - background))) return ink;
+  const left = sheet.data.reduce((m, v) => Math.max(m, v), 0);
+  return left - background < MIN_CONTRAST ? { ...sheet, max: left } : ink;
+}
+
+/** Erases the page's printed rules in place, taking `writing` for the strongest writing's level; false, with the page
+ * untouched, when it shows none. */
+function erasePrinting(ink: Ink, faint: number, writing: number): boolean {
+  const { width, height, background } = ink;
+  const page = { ...ink, max: writing };
   // The page along its rows (a rule's pixel a along it, c across) and along its columns.
   const alongRows: Axis = { data: ink.data, length: width, across: height, along: 1, step: width };
   const alongColumns: Axis = { data: ink.data, length: height, across: width, along: width, step: 1 };
-  const across = printedAlike(findRules(alongRows, faint, ink), background);
-  if (across.length < MIN_RULES) return ink;
+  const across = printedAlike(findRules(alongRows, faint, page), background);
+  if (across.length < MIN_RULES) return false;
   // Squared paper: its columns are looked for only on a page that shows rows of printing, and printed as they are.
   const level = across.map((r) => r.level).sort((p, q) => p - q)[across.length >> 1];
-  const down = findRules(alongColumns, faint, ink).filter((r) => Math.abs(r.level - level) <= PRINTED_ALIKE * (level - background));
+  const down = findRules(alongColumns, faint, page).filter((r) => Math.abs(r.level - level) <= PRINTED_ALIKE * (level - background));
   // Rules no stronger than the level where the line's crop starts (croppedInk's floor) are paper to the readers already.
-  const floor = background + CROP_FLOOR * (max - background);
+  const floor = background + CROP_FLOOR * (writing - background);
   const [rows, columns] = [across.filter((r) => r.level > floor), down.filter((r) => r.level > floor)];
-  if (rows.length + columns.length === 0) return ink;
+  if (rows.length + columns.length === 0) return false;
   const band = new Uint8Array(width * height);
   for (const rule of rows) markBand(alongRows, rule, band, ROWS);
   for (const rule of columns) markBand(alongColumns, rule, band, COLUMNS);
@@ -79,10 +94,10 @@ export function withoutRules(ink: Ink): Ink {
   // writing lies along it (light bars of 7s on it, in a tight crop) reads as stronger and thicker than it is.
   const rowsPrinted = printing(rows.map((r) => [r.level, thicknessOf(alongRows, r, band, COLUMNS)]));
   const columnsPrinted = printing(columns.map((r) => [r.level, thicknessOf(alongColumns, r, band, ROWS)]));
-  for (const rule of rows) erase(alongRows, rule, band, COLUMNS, asPrinted(rowsPrinted, ink, faint));
-  for (const rule of columns) erase(alongColumns, rule, band, ROWS, asPrinted(columnsPrinted, ink, faint));
+  for (const rule of rows) erase(alongRows, rule, band, COLUMNS, asPrinted(rowsPrinted, page, faint));
+  for (const rule of columns) erase(alongColumns, rule, band, ROWS, asPrinted(columnsPrinted, page, faint));
   clearLeftovers(ink.data, width, height, band, faint);
-  return ink;
+  return true;
 }
 
 /** The rules running along one axis of the page. A Hough transform over slopes within MAX_TILT on a sample of columns:

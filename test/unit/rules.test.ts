@@ -202,3 +202,19 @@ describe('printed rules on the page', () => {
     );
   });
 });
+
+describe('a sheet with nothing written on it', () => {
+  const blank = (sheet: Sheet) => assert.throws(() => inkPage(writeOn([], sheet).grey), (e: Error & { code?: string }) => e.code === 'no_digit_found');
+  it('ruled or squared, faint or as dark as ink: blank (no_digit_found), not its rules read as a number', () => {
+    blank({ rules: { every: 30, tilt: 0.03, level: 0.4, thick: 1.2 } });
+    blank({ rules: { every: 26, tilt: 0, level: 0.45, thick: 1 }, columns: { every: 26, level: 0.45, thick: 1 } });
+    blank({ rules: { every: 26, tilt: 0, level: 1, thick: 1 }, columns: { every: 26, level: 1, thick: 1 } });
+  });
+
+  it('what is written on it is kept: a stroke beside the rules is not erased with them', () => {
+    const sheet = writeOn([1], { rules: { every: 30, tilt: 0.03, level: 0.4, thick: 1.2 } });
+    const { off, lost } = readPage(sheet);
+    assert.ok(off <= 3, `the line's box is ${off} pixels from the writing's`);
+    assert.equal(lost, 0);
+  });
+});
