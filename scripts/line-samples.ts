@@ -18,10 +18,7 @@ const rng = createRng(Number(seedArg));
 const started = performance.now();
 const lines = [];
 while (lines.length < count) {
-  const line = await trainingLine(
-    { mnist, fonts, fontShare: recipe?.fontShare ?? 0.25, habits: recipe ? writerHabits(recipe) : {} },
-    rng,
-  );
+  const line = await trainingLine({ mnist, fonts, fontShare: recipe?.fontShare ?? 0.25, habits: recipe ? writerHabits(recipe) : {} }, rng);
   if (line) lines.push(line);
 }
 const ms = performance.now() - started;

@@ -65,7 +65,13 @@ describe('line model training (tiny recipe)', () => {
     // The same chunk the data worker made for the run (seeded): the lines the run learnt from.
     const mnist = loadMnist().train;
     const fonts = await trainingFontDigits();
-    const seen = await trainingChunk({ mnist, fonts, fontShare: recipe.fontShare, habits: writerHabits(recipe) }, recipe.seed, 0, recipe.chunkBatches, recipe.batchSize);
+    const seen = await trainingChunk(
+      { mnist, fonts, fontShare: recipe.fontShare, habits: writerHabits(recipe) },
+      recipe.seed,
+      0,
+      recipe.chunkBatches,
+      recipe.batchSize,
+    );
     const before = await meanLoss(start.params, seen);
     const afterTraining = await meanLoss(checkpoint.params, seen);
     assert.ok(afterTraining < 0.8 * before, `CTC loss ${before.toFixed(2)} → ${afterTraining.toFixed(2)}`);

@@ -37,7 +37,11 @@ export interface LineRecipe {
 }
 
 /** The habits a recipe adds to the writers its lines are drawn by. */
-export const writerHabits = (recipe: LineRecipe): WriterHabits => ({ hands: recipe.handWidths, joins: recipe.joins, nestles: recipe.nestles });
+export const writerHabits = (recipe: LineRecipe): WriterHabits => ({
+  hands: recipe.handWidths,
+  joins: recipe.joins,
+  nestles: recipe.nestles,
+});
 
 /** The widths a recipe trains. */
 export const recipeWidths = (recipe: LineRecipe): LineWidths => recipe.widths ?? LENET_WIDTHS;

@@ -111,7 +111,10 @@ describe('training composer', () => {
     assert.ok(Array.from({ length: 50 }, (_, i) => drawWriter(createRng(i))).every((w) => w.nestle === undefined));
     const drawn = Array.from({ length: 200 }, (_, i) => drawWriter(createRng(i), { nestles }));
     assert.ok(drawn.some((w) => w.nestle) && drawn.some((w) => !w.nestle));
-    assert.ok(drawn.every((w) => (w.nestle ? w.gap <= 0.08 : w.gap >= 0.05)), 'the writers who touch or overlap their digits nestle, no others');
+    assert.ok(
+      drawn.every((w) => (w.nestle ? w.gap <= 0.08 : w.gap >= 0.05)),
+      'the writers who touch or overlap their digits nestle, no others',
+    );
     for (let i = 0; i < 50; i++) {
       const after: Partial<Writer> = drawWriter(createRng(i), { nestles });
       delete after.nestle;
@@ -125,10 +128,20 @@ describe('training composer', () => {
     /** In the block's middle row, the columns of ink: the Γ's upright, then the block. */
     const middleRow = (w: Writer) => {
       const line = composeLine([gamma, block], 30, w, createRng(5));
-      const rows = [...new Set(Array.from(line.ink.keys()).filter((i) => line.ink[i] > 127).map((i) => Math.floor(i / line.width)))];
+      const rows = [
+        ...new Set(
+          Array.from(line.ink.keys())
+            .filter((i) => line.ink[i] > 127)
+            .map((i) => Math.floor(i / line.width)),
+        ),
+      ];
       const y = Math.round((Math.min(...rows) + Math.max(...rows)) / 2);
       const inked = Array.from({ length: line.width }, (_, x) => line.ink[y * line.width + x] > 127);
-      const barRight = Math.max(...Array.from(line.ink.keys()).filter((i) => line.ink[i] > 127 && Math.floor(i / line.width) === Math.min(...rows)).map((i) => i % line.width));
+      const barRight = Math.max(
+        ...Array.from(line.ink.keys())
+          .filter((i) => line.ink[i] > 127 && Math.floor(i / line.width) === Math.min(...rows))
+          .map((i) => i % line.width),
+      );
       return { inked, barRight };
     };
     const boxed = middleRow(writer);

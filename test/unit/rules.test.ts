@@ -204,7 +204,11 @@ describe('printed rules on the page', () => {
 });
 
 describe('a sheet with nothing written on it', () => {
-  const blank = (sheet: Sheet) => assert.throws(() => inkPage(writeOn([], sheet).grey), (e: Error & { code?: string }) => e.code === 'no_digit_found');
+  const blank = (sheet: Sheet) =>
+    assert.throws(
+      () => inkPage(writeOn([], sheet).grey),
+      (e: Error & { code?: string }) => e.code === 'no_digit_found',
+    );
   it('ruled or squared, faint or as dark as ink: blank (no_digit_found), not its rules read as a number', () => {
     blank({ rules: { every: 30, tilt: 0.03, level: 0.4, thick: 1.2 } });
     blank({ rules: { every: 26, tilt: 0, level: 0.45, thick: 1 }, columns: { every: 26, level: 0.45, thick: 1 } });
