@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRng } from '../../src/model/random.js';
-import { composeLine, drawWriter, type Writer } from '../../src/train/lines/compose.js';
+import { composeLine, drawWriter, type InkLine, type Writer } from '../../src/train/lines/compose.js';
 import { elastic, keystone } from '../../src/train/lines/ink-ops.js';
 import { strokeWidth } from '../../src/train/lines/joins.js';
 import type { Glyph } from '../../src/train/lines/glyphs.js';
@@ -12,6 +12,11 @@ import { likeness, MIN_LIKENESS } from '../../src/train/lines/training-line.js';
 import type { NormalisedLine } from '../../src/imaging/line.js';
 
 const full = (width: number, height: number): Glyph => ({ data: new Uint8Array(width * height).fill(255), width, height, label: 0 });
+/** The composed line's pixels of strong ink. */
+const inkedPixels = (line: InkLine) =>
+  Array.from(line.ink.keys())
+    .filter((i) => line.ink[i] > 127)
+    .map((i) => ({ x: i % line.width, y: Math.floor(i / line.width) }));
 const inkIn = (g: Glyph, y: number) => Array.from(g.data.subarray(y * g.width, (y + 1) * g.width)).filter((v) => v > 127).length;
 
 /** A normalised line of 28 rows with vertical bars of ink at the given columns (3 px wide, rows 4–23). */
@@ -85,13 +90,7 @@ describe('training composer', () => {
     /** Columns strictly between the two bars' ink that hold ink. */
     const bridged = (w: Writer) => {
       const line = composeLine([bar, bar], 30, w, createRng(5));
-      const columns = [
-        ...new Set(
-          Array.from(line.ink.keys())
-            .filter((i) => line.ink[i] > 127)
-            .map((i) => i % line.width),
-        ),
-      ].sort((a, b) => a - b);
+      const columns = [...new Set(inkedPixels(line).map(({ x }) => x))].sort((a, b) => a - b);
       const gaps = columns.filter((c, i) => i > 0 && c - columns[i - 1] > 1).length;
       return { columns, gaps };
     };
@@ -123,25 +122,17 @@ describe('training composer', () => {
     // A Γ (a bar over a thick upright on its left) and then a block as tall as the space under the bar.
     const gamma: Glyph = { data: new Uint8Array(24 * 30), width: 24, height: 30, label: 7 };
     for (let y = 0; y < 30; y++) for (let x = 0; x < 24; x++) if (y < 4 || x < 8) gamma.data[y * 24 + x] = 255;
-    const block: Glyph = { data: new Uint8Array(8 * 20).fill(255), width: 8, height: 20, label: 1 };
+    const block = full(8, 20);
     const writer: Writer = { ...steady(drawWriter(createRng(3))), height: 30, aspect: 1, gap: 0, joins: 0 };
     /** In the block's middle row, the columns of ink: the Γ's upright, then the block. */
     const middleRow = (w: Writer) => {
       const line = composeLine([gamma, block], 30, w, createRng(5));
-      const rows = [
-        ...new Set(
-          Array.from(line.ink.keys())
-            .filter((i) => line.ink[i] > 127)
-            .map((i) => Math.floor(i / line.width)),
-        ),
-      ];
-      const y = Math.round((Math.min(...rows) + Math.max(...rows)) / 2);
+      const pixels = inkedPixels(line);
+      const top = pixels.reduce((m, p) => Math.min(m, p.y), Infinity);
+      const bottom = pixels.reduce((m, p) => Math.max(m, p.y), -Infinity);
+      const y = Math.round((top + bottom) / 2);
       const inked = Array.from({ length: line.width }, (_, x) => line.ink[y * line.width + x] > 127);
-      const barRight = Math.max(
-        ...Array.from(line.ink.keys())
-          .filter((i) => line.ink[i] > 127 && Math.floor(i / line.width) === Math.min(...rows))
-          .map((i) => i % line.width),
-      );
+      const barRight = pixels.filter((p) => p.y === top).reduce((m, p) => Math.max(m, p.x), -Infinity);
       return { inked, barRight };
     };
     const boxed = middleRow(writer);
