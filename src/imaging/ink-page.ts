@@ -3,6 +3,7 @@
 // uneven light evened out: one level for "paper" over a whole photo turned its shadowed half into ink.
 import { croppedInk, polarity, toInk, type Grey, type Ink, type InkMap } from './mnist-normalise.js';
 import { withoutRules } from './rules.js';
+import { withoutDesk } from './sheet.js';
 
 /** The ink of the line: levels 0..255 as /predict maps them, cropped to the ink's box at (x, y) of the picture. */
 export interface InkPage extends InkMap {
@@ -11,7 +12,9 @@ export interface InkPage extends InkMap {
 }
 
 /** Throws 422 no_digit_found (from croppedInk) when nothing stands out from the paper. */
-export function inkPage(grey: Grey): InkPage {
+export function inkPage(picture: Grey): InkPage {
+  // A sheet on a desk: the desk filled first, or its dark border would be read as the paper.
+  const grey = withoutDesk(picture);
   const seen = polarity(grey);
   // A clean background (a drawing, a canvas) keeps its levels, read straight from the picture as /predict reads one
   // digit; anything with paper grain may have uneven light, evened out on the ink.
