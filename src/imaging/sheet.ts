@@ -26,10 +26,14 @@ const MIN_SIDES = 3;
  * picture (a grid's or a box's line along the border is not a desk). */
 const MIN_DESK_PIXELS = 4;
 const MIN_DESK_SHARE = 0.015;
-/** A desk holds no writing: at most this share of its pixels stand further than MIN_CONTRAST from its level. */
+/** A desk holds no writing: at most this share of its pixels stand out from the desk round them by MIN_CONTRAST. */
 const MAX_MARKED = 0.02;
+/** A mark stands out from the desk this many pixels either side of it (further than a stroke is wide). */
+const MARK_REACH = 3;
 /** Writing crosses an edge where a mark on the desk and ink on the sheet lie within this many pixels of its rim... */
 const CROSS_BAND = 4;
+/** ...where it stands out from this many columns either side of it along the edge... */
+const CROSS_REACH = 12;
 /** ...in at least this many columns (a stroke's width): the "desk" is a shadow with writing under it. */
 const MIN_CROSSINGS = 2;
 
@@ -47,11 +51,6 @@ interface Edge {
   slope: number;
   from: number;
   to: number;
-}
-
-/** An edge along a whole side, and the desk's level beyond it (the median of its border where the desk was sampled). */
-interface FullEdge extends Edge {
-  level: number;
 }
 
 /** Where the desk ends at one sampled column: d pixels in (0: the border is paper), or undefined where it does not end
@@ -75,7 +74,7 @@ export function withoutDesk(grey: Grey): Grey {
   const edges = sides.map((side, k) => fullEdge(data, side, walks[k]));
   if (edges.filter((e) => e !== undefined).length < MIN_SIDES) return grey;
   // Writing runs on under a shadow, never from a sheet onto its desk.
-  if (edges.some((edge) => edge && crossed(data, edge, paper))) return grey;
+  if (edges.some((edge) => edge && crossed(data, edge))) return grey;
   // Where the sheet is turned, its edge leaves the picture through a side: a sliver of desk in the corner next to a
   // side with desk along it.
   const slivers = sides.flatMap((side, k) =>
@@ -98,12 +97,21 @@ const NEIGHBOURS = [
   [0, 1],
 ];
 
-/** The picture's median level: the paper's, since a sheet photographed to be read fills most of the picture. */
+/** The picture's median level: the paper's, since a sheet photographed to be read fills most of the picture. Counted
+ * in four interleaved histograms: on paper of one level, one histogram's increments wait on each other. */
 function medianLevel(data: Uint8Array): number {
-  const counts = new Uint32Array(256);
-  for (let i = 0; i < data.length; i++) counts[data[i]]++;
-  let [level, seen] = [0, counts[0]];
-  while (seen <= data.length >> 1) seen += counts[++level];
+  const counts = new Uint32Array(4 * 256);
+  const whole = data.length & ~3;
+  for (let i = 0; i < whole; i += 4) {
+    counts[data[i]]++;
+    counts[256 + data[i + 1]]++;
+    counts[512 + data[i + 2]]++;
+    counts[768 + data[i + 3]]++;
+  }
+  for (let i = whole; i < data.length; i++) counts[data[i]]++;
+  const at = (level: number) => counts[level] + counts[256 + level] + counts[512 + level] + counts[768 + level];
+  let [level, seen] = [0, at(0)];
+  while (seen <= data.length >> 1) seen += at(++level);
   return level;
 }
 
@@ -134,7 +142,7 @@ function walk(data: Uint8Array, side: Side, paper: number): Walk[] | undefined {
 
 /** The sheet's edge along the whole side: one straight line through MIN_INLIERS of the sampled columns, most of them
  * with desk beyond the border. */
-function fullEdge(data: Uint8Array, side: Side, walks: Walk[] | undefined): FullEdge | undefined {
+function fullEdge(data: Uint8Array, side: Side, walks: Walk[] | undefined): Edge | undefined {
   if (!walks) return undefined;
   const points = walks.filter((w): w is [number, number] => w[1] !== undefined);
   const desk = points.filter(([, d]) => d > 0);
@@ -143,40 +151,58 @@ function fullEdge(data: Uint8Array, side: Side, walks: Walk[] | undefined): Full
   if (depths[depths.length >> 1] < Math.max(MIN_DESK_PIXELS, MIN_DESK_SHARE * side.depth)) return undefined;
   const line = bestLine(points, Math.max(1.5, 0.01 * side.depth));
   if (!line || line.inliers < MIN_INLIERS * walks.length) return undefined;
-  const level = median(desk.map(([a]) => data[side.index(a, 0)]));
-  const edge = { side, centre: line.centre, slope: line.slope, from: 0, to: side.length, level };
+  const edge = { side, centre: line.centre, slope: line.slope, from: 0, to: side.length };
   return marked(data, edge) ? undefined : edge;
 }
 
-/** Whether the desk beyond `edge` holds marks: pixels further than MIN_CONTRAST from its level, in more than
- * MAX_MARKED of it short of the edge's blurred rim. Writing in a shadow across the picture's side, a checkered cloth, a
- * stroke that runs on past the sheet. */
-function marked(data: Uint8Array, { side, centre, slope, level }: FullEdge): boolean {
-  const { length, index } = side;
+/** Whether the desk beyond `edge` holds marks: pixels that stand out from the desk round them by more than
+ * MIN_CONTRAST, along the side or across it (a stroke, seen across it), in more than MAX_MARKED of it short of the edge's
+ * blurred rim. Writing in a shadow across the picture's side, a checkered cloth, a stroke that runs on past the sheet;
+ * not a desk's light falling off towards the picture's corners. */
+function marked(data: Uint8Array, { side, centre, slope }: Edge): boolean {
+  const { length, depth, index } = side;
+  const at = (a: number, d: number) => data[index(Math.min(length - 1, Math.max(0, a)), Math.min(depth - 1, Math.max(0, d)))];
   let [pixels, marks] = [0, 0];
   for (let a = 0; a < length; a++) {
-    const end = Math.round(centre + slope * a) - 2;
+    // Short of the rim by MARK_REACH, so that no pixel is compared with the sheet.
+    const end = Math.round(centre + slope * a) - 2 - MARK_REACH;
     for (let d = 0; d < end; d++) {
       pixels++;
-      if (Math.abs(data[index(a, d)] - level) > MIN_CONTRAST) marks++;
+      const v = data[index(a, d)];
+      const along = v - (at(a - MARK_REACH, d) + at(a + MARK_REACH, d)) / 2;
+      const across = v - (at(a, d - MARK_REACH) + at(a, d + MARK_REACH)) / 2;
+      if (Math.abs(along) > MIN_CONTRAST || Math.abs(across) > MIN_CONTRAST) marks++;
     }
   }
   return marks > MAX_MARKED * pixels;
 }
 
-/** Whether strokes cross `edge`: columns with a mark on the desk just short of its rim and ink on the sheet just past
- * it, in at least MIN_CROSSINGS of them (a stroke is a few pixels wide; a blurred edge has no ink past its rim). */
-function crossed(data: Uint8Array, { side, centre, slope, level }: FullEdge, paper: number): boolean {
+/** Whether strokes cross `edge`: columns with a mark on the desk just short of its rim and one on the sheet just past
+ * it, each darker (or each lighter) than the columns either side, in at least MIN_CROSSINGS of them. A
+ * stroke crossing the edge stands out along it on both sides; a blurred edge, a shadow or light falling off does not. */
+function crossed(data: Uint8Array, { side, centre, slope }: Edge): boolean {
   const { length, depth, index } = side;
   const rim = rimWidth(depth);
+  // DARKER or LIGHTER where pixel (a, d) stands out from the columns either side of it along the edge: darker than the
+  // lightest of them on each side (a stroke as thick as CROSS_REACH), or lighter than the darkest.
+  const standsOut = (a: number, d: number) => {
+    const v = data[index(a, d)];
+    let [lightBefore, lightAfter, darkBefore, darkAfter] = [0, 0, 255, 255];
+    for (let k = 1; k <= CROSS_REACH; k++) {
+      const [before, after] = [data[index(a - k, d)], data[index(a + k, d)]];
+      [lightBefore, darkBefore] = [Math.max(lightBefore, before), Math.min(darkBefore, before)];
+      [lightAfter, darkAfter] = [Math.max(lightAfter, after), Math.min(darkAfter, after)];
+    }
+    if (v < Math.min(lightBefore, lightAfter) - MIN_CONTRAST) return DARKER;
+    return v > Math.max(darkBefore, darkAfter) + MIN_CONTRAST ? LIGHTER : 0;
+  };
   let crossings = 0;
-  for (let a = 0; a < length; a++) {
+  for (let a = CROSS_REACH; a < length - CROSS_REACH; a++) {
     const edge = Math.round(centre + slope * a);
-    let [mark, ink] = [false, false];
-    for (let d = Math.max(0, edge - 2 - CROSS_BAND); d < edge - 2 && !mark; d++) mark = Math.abs(data[index(a, d)] - level) > MIN_CONTRAST;
-    for (let d = Math.max(0, edge + rim + 1); d <= Math.min(depth - 1, edge + rim + CROSS_BAND) && !ink; d++)
-      ink = Math.abs(data[index(a, d)] - paper) > MIN_CONTRAST;
-    if (mark && ink) crossings++;
+    let [desk, sheet] = [0, 0];
+    for (let d = Math.max(0, edge - 2 - CROSS_BAND); d < edge - 2; d++) desk |= standsOut(a, d);
+    for (let d = Math.max(0, edge + rim + 1); d <= Math.min(depth - 1, edge + rim + CROSS_BAND); d++) sheet |= standsOut(a, d);
+    if ((desk & sheet) !== 0) crossings++;
   }
   return crossings >= MIN_CROSSINGS;
 }
@@ -251,7 +277,12 @@ function fillBeyond(data: Uint8Array, out: Uint8Array, { side, centre, slope, fr
   }
 }
 
+/** The fill follows the paper's light over this many columns either side. */
+const FILL_SPAN = 8;
+
 /** The sheet's edge is blurred over this many pixels past where the desk ends. */
 const rimWidth = (depth: number) => Math.min(6, Math.max(2, Math.round(0.006 * depth)));
+
+const [DARKER, LIGHTER] = [1, 2];
 
 const median = (values: number[]) => values.sort((p, q) => p - q)[values.length >> 1];

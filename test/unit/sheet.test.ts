@@ -17,7 +17,7 @@ const [PAPER, INK] = [200, 50];
 interface Scene {
   /** The desk's level and how far in the sheet's edge lies from each side (top, bottom, left, right), as shares of the
    * picture; 0 on a side: the sheet runs past it. */
-  desk?: { level: number; inset: [number, number, number, number]; tilt: number; shadow?: boolean };
+  desk?: { level: number; inset: [number, number, number, number]; tilt: number; shadow?: boolean; falloff?: number };
   /** Paper darkened towards the corners by up to this many levels (a phone's vignette). */
   vignette?: number;
   /** The writing's left edge, as a share of the width. */
@@ -57,7 +57,8 @@ function photograph(labels: number[], scene: Scene): { grey: Grey; strong: (x: n
           (l > 0 && x < l * width - desk.tilt * (y - height / 2)) ||
           (r > 0 && x > width * (1 - r) - desk.tilt * (y - height / 2));
         // A shadow darkens what lies under it, writing too; a desk hides it.
-        if (outside) level = desk.shadow ? (level * desk.level) / PAPER : desk.level;
+        // Light falls off towards the corners on the desk too.
+        if (outside) level = desk.shadow ? (level * desk.level) / PAPER : desk.level - (desk.falloff ?? 0) * 2 * (u * u + v * v);
       }
       data[y * width + x] = Math.max(0, Math.min(255, Math.round(level + 10 * (rng() - 0.5))));
     }
@@ -72,6 +73,16 @@ const DARK_DESK = { level: 40, inset: [0.1, 0.08, 0.06, 0.09] as [number, number
 describe('a sheet on a desk', () => {
   it('a dark desk all round: the page is dark ink on light paper, its line is the writing, every stroke kept', () => {
     const { grey, strong } = photograph([2, 7, 9, 3, 0], { desk: DARK_DESK });
+    assert.equal(polarity(grey).inverted, false, 'the border alone reads the dark desk as the paper (the test can fail)');
+    assert.equal(polarity(withoutDesk(grey)).inverted, true);
+    const page = inkPage(grey);
+    assert.ok(page.height < 90, `the line's page is ${page.width}×${page.height}, not the sheet`);
+    assert.equal(strongPixels(page, grey, strong).lost, 0);
+  });
+
+  it('light falling off towards the corners, on the desk and on the sheet: still a desk, filled', () => {
+    const desk = { ...DARK_DESK, level: 90, falloff: 90 };
+    const { grey, strong } = photograph([3, 8, 6, 7], { desk, vignette: 60 });
     assert.equal(polarity(grey).inverted, false, 'the border alone reads the dark desk as the paper (the test can fail)');
     assert.equal(polarity(withoutDesk(grey)).inverted, true);
     const page = inkPage(grey);
