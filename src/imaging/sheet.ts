@@ -26,10 +26,8 @@ const MIN_SIDES = 3;
  * picture (a grid's or a box's line along the border is not a desk). */
 const MIN_DESK_PIXELS = 4;
 const MIN_DESK_SHARE = 0.015;
-/** A desk holds no writing: at most this share of its pixels stand out from the desk round them by MIN_CONTRAST. */
+/** A desk holds no writing: at most this share of its pixels stand further than MIN_CONTRAST from its level. */
 const MAX_MARKED = 0.02;
-/** A mark stands out from the desk this many pixels either side of it (further than a stroke is wide). */
-const MARK_REACH = 3;
 /** Writing crosses an edge where a mark on the desk and ink on the sheet lie within this many pixels of its rim... */
 const CROSS_BAND = 4;
 /** ...where it stands out from this many columns either side of it along the edge... */
@@ -152,26 +150,20 @@ function fullEdge(data: Uint8Array, side: Side, walks: Walk[] | undefined): Edge
   const line = bestLine(points, Math.max(1.5, 0.01 * side.depth));
   if (!line || line.inliers < MIN_INLIERS * walks.length) return undefined;
   const edge = { side, centre: line.centre, slope: line.slope, from: 0, to: side.length };
-  return marked(data, edge) ? undefined : edge;
+  return marked(data, edge, median(desk.map(([a]) => data[side.index(a, 0)]))) ? undefined : edge;
 }
 
-/** Whether the desk beyond `edge` holds marks: pixels that stand out from the desk round them by more than
- * MIN_CONTRAST, along the side or across it (a stroke, seen across it), in more than MAX_MARKED of it short of the edge's
- * blurred rim. Writing in a shadow across the picture's side, a checkered cloth, a stroke that runs on past the sheet;
- * not a desk's light falling off towards the picture's corners. */
-function marked(data: Uint8Array, { side, centre, slope }: Edge): boolean {
-  const { length, depth, index } = side;
-  const at = (a: number, d: number) => data[index(Math.min(length - 1, Math.max(0, a)), Math.min(depth - 1, Math.max(0, d)))];
+/** Whether the desk beyond `edge` holds marks: pixels further than MIN_CONTRAST from its level, in more than
+ * MAX_MARKED of it short of the edge's blurred rim. Writing in a shadow across the picture's side, a checkered cloth, a
+ * stroke that runs on past the sheet. */
+function marked(data: Uint8Array, { side, centre, slope }: Edge, level: number): boolean {
+  const { length, index } = side;
   let [pixels, marks] = [0, 0];
   for (let a = 0; a < length; a++) {
-    // Short of the rim by MARK_REACH, so that no pixel is compared with the sheet.
-    const end = Math.round(centre + slope * a) - 2 - MARK_REACH;
+    const end = Math.round(centre + slope * a) - 2;
     for (let d = 0; d < end; d++) {
       pixels++;
-      const v = data[index(a, d)];
-      const along = v - (at(a - MARK_REACH, d) + at(a + MARK_REACH, d)) / 2;
-      const across = v - (at(a, d - MARK_REACH) + at(a, d + MARK_REACH)) / 2;
-      if (Math.abs(along) > MIN_CONTRAST || Math.abs(across) > MIN_CONTRAST) marks++;
+      if (Math.abs(data[index(a, d)] - level) > MIN_CONTRAST) marks++;
     }
   }
   return marks > MAX_MARKED * pixels;
