@@ -72,7 +72,7 @@ export function withoutDesk(grey: Grey): Grey {
   const edges = sides.map((side, k) => fullEdge(data, side, walks[k]));
   if (edges.filter((e) => e !== undefined).length < MIN_SIDES) return grey;
   // Writing runs on under a shadow, never from a sheet onto its desk.
-  if (edges.some((edge) => edge && crossed(data, edge))) return grey;
+  if (edges.some((edge) => edge && crossed(data, edge, paper))) return grey;
   // Where the sheet is turned, its edge leaves the picture through a side: a sliver of desk in the corner next to a
   // side with desk along it.
   const slivers = sides.flatMap((side, k) =>
@@ -172,12 +172,13 @@ function marked(data: Uint8Array, { side, centre, slope }: Edge, level: number):
 /** Whether strokes cross `edge`: columns with a mark on the desk just short of its rim and one on the sheet just past
  * it, each darker (or each lighter) than the columns either side, in at least MIN_CROSSINGS of them. A
  * stroke crossing the edge stands out along it on both sides; a blurred edge, a shadow or light falling off does not. */
-function crossed(data: Uint8Array, { side, centre, slope }: Edge): boolean {
+function crossed(data: Uint8Array, { side, centre, slope }: Edge, paper: number): boolean {
   const { length, depth, index } = side;
   const rim = rimWidth(depth);
   // DARKER or LIGHTER where pixel (a, d) stands out from the columns either side of it along the edge: darker than the
-  // lightest of them on each side (a stroke as thick as CROSS_REACH), or lighter than the darkest.
-  const standsOut = (a: number, d: number) => {
+  // lightest of them on each side (a stroke as thick as CROSS_REACH), or lighter than the darkest. On the sheet, what
+  // it stands out from is the paper: a desk's grain running on across a misplaced edge stands out from desk.
+  const standsOut = (a: number, d: number, onPaper: boolean) => {
     const v = data[index(a, d)];
     let [lightBefore, lightAfter, darkBefore, darkAfter] = [0, 0, 255, 255];
     for (let k = 1; k <= CROSS_REACH; k++) {
@@ -185,15 +186,17 @@ function crossed(data: Uint8Array, { side, centre, slope }: Edge): boolean {
       [lightBefore, darkBefore] = [Math.max(lightBefore, before), Math.min(darkBefore, before)];
       [lightAfter, darkAfter] = [Math.max(lightAfter, after), Math.min(darkAfter, after)];
     }
-    if (v < Math.min(lightBefore, lightAfter) - MIN_CONTRAST) return DARKER;
-    return v > Math.max(darkBefore, darkAfter) + MIN_CONTRAST ? LIGHTER : 0;
+    const [light, dark] = [Math.min(lightBefore, lightAfter), Math.max(darkBefore, darkAfter)];
+    const paperRound = (level: number) => !onPaper || Math.abs(level - paper) < MIN_CONTRAST;
+    if (v < light - MIN_CONTRAST && paperRound(light)) return DARKER;
+    return v > dark + MIN_CONTRAST && paperRound(dark) ? LIGHTER : 0;
   };
   let crossings = 0;
   for (let a = CROSS_REACH; a < length - CROSS_REACH; a++) {
     const edge = Math.round(centre + slope * a);
     let [desk, sheet] = [0, 0];
-    for (let d = Math.max(0, edge - 2 - CROSS_BAND); d < edge - 2; d++) desk |= standsOut(a, d);
-    for (let d = Math.max(0, edge + rim + 1); d <= Math.min(depth - 1, edge + rim + CROSS_BAND); d++) sheet |= standsOut(a, d);
+    for (let d = Math.max(0, edge - 2 - CROSS_BAND); d < edge - 2; d++) desk |= standsOut(a, d, false);
+    for (let d = Math.max(0, edge + rim + 1); d <= Math.min(depth - 1, edge + rim + CROSS_BAND); d++) sheet |= standsOut(a, d, true);
     if ((desk & sheet) !== 0) crossings++;
   }
   return crossings >= MIN_CROSSINGS;
@@ -242,8 +245,10 @@ function bestLine(points: Array<[number, number]>, tolerance: number, apart = Ma
 }
 
 /** Fills the desk beyond `edge`, and the sheet's blurred rim just inside it, with the light of the paper next to it:
- * the paper just inside the rim, its median over neighbouring columns (one column's would streak), or the picture's
- * paper where that lies far from it (writing along the edge). */
+ * the paper just inside the rim, its median over neighbouring columns (one column's would streak) of those within
+ * MIN_CONTRAST of the picture's paper (not writing along the edge, not the next side's desk in a corner); where there are
+ * none, the nearest such column's. A fill of one level for the whole picture left steps where it met the sheet's own
+ * light, and the steps were ink to the line's box. */
 function fillBeyond(data: Uint8Array, out: Uint8Array, { side, centre, slope, from, to }: Edge, paper: number) {
   const { depth, index } = side;
   const rim = rimWidth(depth);
@@ -256,15 +261,23 @@ function fillBeyond(data: Uint8Array, out: Uint8Array, { side, centre, slope, fr
     for (let d = Math.max(0, e + 1); d <= Math.min(depth - 1, e + 5); d++) inside.push(data[index(a, d)]);
     near[a - from] = inside.length > 0 ? median(inside) : paper;
   }
-  const SPAN = 8;
+  const paperAt = (a: number) => a >= from && a < to && Math.abs(near[a - from] - paper) < MIN_CONTRAST;
+  // The nearest column of paper before and after each column (-1: none), in two passes.
+  const [before, after] = [new Int32Array(to - from).fill(-1), new Int32Array(to - from).fill(-1)];
+  for (let i = 0, last = -1; i < to - from; i++) [last, before[i]] = paperAt(from + i) ? [i, i] : [last, last];
+  for (let i = to - from - 1, next = -1; i >= 0; i--) [next, after[i]] = paperAt(from + i) ? [i, i] : [next, next];
+  const nearestPaper = (a: number) => {
+    const [b, c] = [before[a - from], after[a - from]];
+    if (b < 0 && c < 0) return paper;
+    return near[b < 0 || (c >= 0 && c - (a - from) < a - from - b) ? c : b];
+  };
   const around: number[] = [];
   for (let a = from; a < to; a++) {
     const e = edgeAt(a);
     if (e < 0) continue;
     around.length = 0;
-    for (let b = Math.max(from, a - SPAN); b < Math.min(to, a + SPAN + 1); b++) around.push(near[b - from]);
-    const level = median(around);
-    const fill = Math.abs(level - paper) < MIN_CONTRAST ? Math.round(level) : paper;
+    for (let b = a - FILL_SPAN; b <= a + FILL_SPAN; b++) if (paperAt(b)) around.push(near[b - from]);
+    const fill = Math.round(around.length > 0 ? median(around) : nearestPaper(a));
     for (let d = 0; d <= e; d++) out[index(a, d)] = fill;
   }
 }

@@ -90,6 +90,14 @@ describe('a sheet on a desk', () => {
     assert.equal(strongPixels(page, grey, strong).lost, 0);
   });
 
+  it("a vignette on the sheet: the fill follows the sheet's light into its corners, the line's box is the writing", () => {
+    // A fill of the picture's one paper level left a step where it met the darkened corners, and the step was ink.
+    const { grey, strong } = photograph([5, 2, 9, 0], { desk: DARK_DESK, vignette: 90 });
+    const page = inkPage(grey);
+    assert.ok(page.height < 90, `the line's page is ${page.width}×${page.height}, not the writing`);
+    assert.equal(strongPixels(page, grey, strong).lost, 0);
+  });
+
   it('a light desk on three sides: filled, the sheet edges not in the line', () => {
     const { grey, strong } = photograph([5, 0, 1], { desk: { level: 250, inset: [0.12, 0, 0.08, 0.07], tilt: -0.02 } });
     const page = inkPage(grey);
