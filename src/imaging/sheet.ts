@@ -40,6 +40,8 @@ interface Side {
   length: number;
   depth: number;
   index: (a: number, d: number) => number;
+  /** Pixel (x, y) seen from this side: [a, d]. */
+  seen: (x: number, y: number) => [a: number, d: number];
 }
 
 /** A sheet's edge along a side: the desk reaches d = centre + slope·a from the border, over a ∈ [from, to). */
@@ -63,10 +65,10 @@ export function withoutDesk(grey: Grey): Grey {
   const paper = medianLevel(data);
   // Top, bottom, left, right; a side's ends (a = 0 and a = length) meet sides NEIGHBOURS[side] = [at 0, at length].
   const sides: Side[] = [
-    { length: width, depth: height, index: (a, d) => d * width + a },
-    { length: width, depth: height, index: (a, d) => (height - 1 - d) * width + a },
-    { length: height, depth: width, index: (a, d) => a * width + d },
-    { length: height, depth: width, index: (a, d) => a * width + width - 1 - d },
+    { length: width, depth: height, index: (a, d) => d * width + a, seen: (x, y) => [x, y] },
+    { length: width, depth: height, index: (a, d) => (height - 1 - d) * width + a, seen: (x, y) => [x, height - 1 - y] },
+    { length: height, depth: width, index: (a, d) => a * width + d, seen: (x, y) => [y, x] },
+    { length: height, depth: width, index: (a, d) => a * width + width - 1 - d, seen: (x, y) => [y, width - 1 - x] },
   ];
   const walks = sides.map((side) => walk(data, side, paper));
   const edges = sides.map((side, k) => fullEdge(data, side, walks[k]));
@@ -79,7 +81,10 @@ export function withoutDesk(grey: Grey): Grey {
     edges[k] ? [] : NEIGHBOURS[k].flatMap((next, end) => (edges[next] ? (sliver(side, walks[k], end === 1) ?? []) : [])),
   );
   const out = data.slice();
-  for (const edge of [...edges.filter((e) => e !== undefined), ...slivers]) fillBeyond(data, out, edge, paper);
+  // A side's fill looks for paper only on the sheet: not over the desk (or the blurred rim) of the sides it meets.
+  const beyond = (k: number) => NEIGHBOURS[k].flatMap((n) => edges[n] ?? []);
+  for (const [k, edge] of edges.entries()) if (edge) fillBeyond(grey, out, edge, paper, beyond(k));
+  for (const edge of slivers) fillBeyond(grey, out, edge, paper, []);
   let [lo, hi] = [255, 0];
   for (let i = 0; i < out.length; i++) {
     if (out[i] < lo) lo = out[i];
@@ -246,22 +251,31 @@ function bestLine(points: Array<[number, number]>, tolerance: number, apart = Ma
 
 /** Fills the desk beyond `edge`, and the sheet's blurred rim just inside it, with the light of the paper next to it:
  * the paper just inside the rim, its median over neighbouring columns (one column's would streak) of those within
- * MIN_CONTRAST of the picture's paper (not writing along the edge, not the next side's desk in a corner); where there are
- * none, the nearest such column's. A fill of one level for the whole picture left steps where it met the sheet's own
+ * MIN_CONTRAST of the picture's paper and on the sheet as the `others` sides' edges see it (not writing along the
+ * edge, not the desk or blurred edge of the side it meets in a corner); where there are none, the nearest such column's. A fill of one level for the whole picture left steps where it met the sheet's own
  * light, and the steps were ink to the line's box. */
-function fillBeyond(data: Uint8Array, out: Uint8Array, { side, centre, slope, from, to }: Edge, paper: number) {
+function fillBeyond({ data, width }: Grey, out: Uint8Array, edge: Edge, paper: number, others: Edge[]) {
+  const { side, centre, slope, from, to } = edge;
   const { depth, index } = side;
+  // Whether pixel i lies on the sheet as the other sides' edges see it: past their desk and their rim.
+  const onSheet = (i: number) =>
+    others.every((other) => {
+      const [a, d] = other.side.seen(i % width, Math.floor(i / width));
+      return d > Math.round(other.centre + other.slope * a) + rimWidth(other.side.depth);
+    });
   const rim = rimWidth(depth);
   const edgeAt = (a: number) => Math.min(depth - 1, Math.round(centre + slope * a) + rim);
   const near = new Float64Array(to - from);
+  const sheetAt = new Uint8Array(to - from);
   const inside: number[] = [];
   for (let a = from; a < to; a++) {
     const e = edgeAt(a);
+    sheetAt[a - from] = e + 3 < depth && onSheet(index(a, e + 3)) ? 1 : 0;
     inside.length = 0;
     for (let d = Math.max(0, e + 1); d <= Math.min(depth - 1, e + 5); d++) inside.push(data[index(a, d)]);
     near[a - from] = inside.length > 0 ? median(inside) : paper;
   }
-  const paperAt = (a: number) => a >= from && a < to && Math.abs(near[a - from] - paper) < MIN_CONTRAST;
+  const paperAt = (a: number) => a >= from && a < to && sheetAt[a - from] === 1 && Math.abs(near[a - from] - paper) < MIN_CONTRAST;
   // The nearest column of paper before and after each column (-1: none), in two passes.
   const [before, after] = [new Int32Array(to - from).fill(-1), new Int32Array(to - from).fill(-1)];
   for (let i = 0, last = -1; i < to - from; i++) [last, before[i]] = paperAt(from + i) ? [i, i] : [last, last];

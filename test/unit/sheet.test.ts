@@ -17,7 +17,7 @@ const [PAPER, INK] = [200, 50];
 interface Scene {
   /** The desk's level and how far in the sheet's edge lies from each side (top, bottom, left, right), as shares of the
    * picture; 0 on a side: the sheet runs past it. */
-  desk?: { level: number; inset: [number, number, number, number]; tilt: number; shadow?: boolean; falloff?: number };
+  desk?: { level: number; inset: [number, number, number, number]; tilt: number; shadow?: boolean; falloff?: number; blur?: number };
   /** Paper darkened towards the corners by up to this many levels (a phone's vignette). */
   vignette?: number;
   /** The writing's left edge, as a share of the width. */
@@ -51,14 +51,19 @@ function photograph(labels: number[], scene: Scene): { grey: Grey; strong: (x: n
       if (desk) {
         const [t, b, l, r] = desk.inset;
         const shift = desk.tilt * (x - width / 2);
-        const outside =
-          (t > 0 && y < t * height + shift) ||
-          (b > 0 && y > height * (1 - b) + shift) ||
-          (l > 0 && x < l * width - desk.tilt * (y - height / 2)) ||
-          (r > 0 && x > width * (1 - r) - desk.tilt * (y - height / 2));
+        // How far the pixel lies inside the sheet past its nearest edge (negative: on the desk).
+        const inside = Math.min(
+          t > 0 ? y - (t * height + shift) : Infinity,
+          b > 0 ? height * (1 - b) + shift - y : Infinity,
+          l > 0 ? x - (l * width - desk.tilt * (y - height / 2)) : Infinity,
+          r > 0 ? width * (1 - r) - desk.tilt * (y - height / 2) - x : Infinity,
+        );
+        // Light falls off towards the corners on the desk too; a blurred edge runs from the desk to the paper.
+        const deskLevel = desk.level - (desk.falloff ?? 0) * 2 * (u * u + v * v);
+        const blur = desk.blur ?? 0;
         // A shadow darkens what lies under it, writing too; a desk hides it.
-        // Light falls off towards the corners on the desk too.
-        if (outside) level = desk.shadow ? (level * desk.level) / PAPER : desk.level - (desk.falloff ?? 0) * 2 * (u * u + v * v);
+        if (inside < 0) level = desk.shadow ? (level * desk.level) / PAPER : deskLevel;
+        else if (inside < blur && !desk.shadow) level = deskLevel + ((level - deskLevel) * inside) / blur;
       }
       data[y * width + x] = Math.max(0, Math.min(255, Math.round(level + 10 * (rng() - 0.5))));
     }
@@ -93,6 +98,14 @@ describe('a sheet on a desk', () => {
   it("a vignette on the sheet: the fill follows the sheet's light into its corners, the line's box is the writing", () => {
     // A fill of the picture's one paper level left a step where it met the darkened corners, and the step was ink.
     const { grey, strong } = photograph([5, 2, 9, 0], { desk: DARK_DESK, vignette: 90 });
+    const page = inkPage(grey);
+    assert.ok(page.height < 90, `the line's page is ${page.width}×${page.height}, not the writing`);
+    assert.equal(strongPixels(page, grey, strong).lost, 0);
+  });
+
+  it("blurred edges: a corner's fill takes the sheet's light, not the blur of the edge it meets", () => {
+    // Over the corner, what lies just inside one side's edge is the other side's blurred edge, near the paper's level.
+    const { grey, strong } = photograph([4, 1, 7, 2], { desk: { ...DARK_DESK, level: 120, blur: 4 } });
     const page = inkPage(grey);
     assert.ok(page.height < 90, `the line's page is ${page.width}×${page.height}, not the writing`);
     assert.equal(strongPixels(page, grey, strong).lost, 0);
