@@ -146,7 +146,7 @@ function ringCounts({ data, width, height }: InkMap): Uint32Array {
 
 /** The level at index `rank` of the counted levels once sorted, counted up to from the darkest (rank n >> 1 of n: the
  * median). */
-function levelAt(counts: Uint32Array, rank: number): number {
+export function levelAt(counts: Uint32Array, rank: number): number {
   let level = 0;
   for (let seen = counts[0]; seen <= rank;) seen += counts[++level];
   return level;

@@ -3,12 +3,13 @@
 // dark page; a light desk left the sheet's edges in the line's box. The sheet is found by its edges, straight lines
 // near the picture's sides with the desk beyond them, and only what lies beyond them is filled: a digit touching the
 // sheet's edge, a vignette's dark corners or a bold stroke on a tight crop's border are not straight edges of a desk.
-import type { Grey } from './mnist-normalise.js';
+import { levelAt, type Grey } from './mnist-normalise.js';
 
 /** Pictures smaller than this on a side are crops of writing, not photos of a sheet. */
 const MIN_SIDE = 48;
-/** A desk differs from the paper by at least this many levels at the picture's border. */
-const MIN_CONTRAST = 30;
+/** Levels this far apart differ: a desk from the paper at the picture's border, a mark from the desk round it, a
+ * stroke from the paper beside it. */
+const APART = 30;
 /** The sheet's edge lies within this share of the picture from its side. */
 const MAX_DEPTH = 0.3;
 /** Columns (or rows) sampled along a side. */
@@ -26,7 +27,7 @@ const MIN_SIDES = 3;
  * picture (a grid's or a box's line along the border is not a desk). */
 const MIN_DESK_PIXELS = 4;
 const MIN_DESK_SHARE = 0.015;
-/** A desk holds no writing: at most this share of its pixels stand further than MIN_CONTRAST from its level. */
+/** A desk holds no writing: at most this share of its pixels stand further than APART from its level. */
 const MAX_MARKED = 0.02;
 /** Writing crosses an edge where a mark on the desk and ink on the sheet lie within this many pixels of its rim... */
 const CROSS_BAND = 4;
@@ -58,7 +59,7 @@ interface Edge {
 type Walk = [a: number, d: number | undefined];
 
 /** `grey` with the desk round a photographed sheet filled with the sheet's light (a copy), or `grey` itself when no desk
- * shows on two sides or more. */
+ * shows on MIN_SIDES sides, or writing crosses an edge (a shadow, then). */
 export function withoutDesk(grey: Grey): Grey {
   const { width, height, data } = grey;
   if (grey.alphaIsInk || width < MIN_SIDE || height < MIN_SIDE) return grey;
@@ -101,7 +102,7 @@ const NEIGHBOURS = [
 ];
 
 /** The picture's median level: the paper's, since a sheet photographed to be read fills most of the picture. Counted
- * in four interleaved histograms: on paper of one level, one histogram's increments wait on each other. */
+ * in four interleaved histograms, then summed: on paper of one level, one histogram's increments wait on each other. */
 function medianLevel(data: Uint8Array): number {
   const counts = new Uint32Array(4 * 256);
   const whole = data.length & ~3;
@@ -112,10 +113,8 @@ function medianLevel(data: Uint8Array): number {
     counts[768 + data[i + 3]]++;
   }
   for (let i = whole; i < data.length; i++) counts[data[i]]++;
-  const at = (level: number) => counts[level] + counts[256 + level] + counts[512 + level] + counts[768 + level];
-  let [level, seen] = [0, at(0)];
-  while (seen <= data.length >> 1) seen += at(++level);
-  return level;
+  for (let level = 0; level < 256; level++) counts[level] += counts[256 + level] + counts[512 + level] + counts[768 + level];
+  return levelAt(counts, data.length >> 1);
 }
 
 /** Walking in from the border at each sampled column of `side`: the desk ends where the level first comes halfway back
@@ -129,7 +128,7 @@ function walk(data: Uint8Array, side: Side, paper: number): Walk[] | undefined {
   for (let a = Math.floor(stride / 2); a < length; a += stride) {
     const border = (data[index(a, 0)] + data[index(a, 1)]) / 2;
     const contrast = border - paper;
-    if (Math.abs(contrast) < MIN_CONTRAST) {
+    if (Math.abs(contrast) < APART) {
       walks.push([a, 0]);
       continue;
     }
@@ -158,7 +157,7 @@ function fullEdge(data: Uint8Array, side: Side, walks: Walk[] | undefined): Edge
   return marked(data, edge, median(desk.map(([a]) => data[side.index(a, 0)]))) ? undefined : edge;
 }
 
-/** Whether the desk beyond `edge` holds marks: pixels further than MIN_CONTRAST from its level, in more than
+/** Whether the desk beyond `edge` holds marks: pixels further than APART from its level, in more than
  * MAX_MARKED of it short of the edge's blurred rim. Writing in a shadow across the picture's side, a checkered cloth, a
  * stroke that runs on past the sheet. */
 function marked(data: Uint8Array, { side, centre, slope }: Edge, level: number): boolean {
@@ -168,7 +167,7 @@ function marked(data: Uint8Array, { side, centre, slope }: Edge, level: number):
     const end = Math.round(centre + slope * a) - 2;
     for (let d = 0; d < end; d++) {
       pixels++;
-      if (Math.abs(data[index(a, d)] - level) > MIN_CONTRAST) marks++;
+      if (Math.abs(data[index(a, d)] - level) > APART) marks++;
     }
   }
   return marks > MAX_MARKED * pixels;
@@ -192,9 +191,9 @@ function crossed(data: Uint8Array, { side, centre, slope }: Edge, paper: number)
       [lightAfter, darkAfter] = [Math.max(lightAfter, after), Math.min(darkAfter, after)];
     }
     const [light, dark] = [Math.min(lightBefore, lightAfter), Math.max(darkBefore, darkAfter)];
-    const paperRound = (level: number) => !onPaper || Math.abs(level - paper) < MIN_CONTRAST;
-    if (v < light - MIN_CONTRAST && paperRound(light)) return DARKER;
-    return v > dark + MIN_CONTRAST && paperRound(dark) ? LIGHTER : 0;
+    const paperRound = (level: number) => !onPaper || Math.abs(level - paper) < APART;
+    if (v < light - APART && paperRound(light)) return DARKER;
+    return v > dark + APART && paperRound(dark) ? LIGHTER : 0;
   };
   let crossings = 0;
   for (let a = CROSS_REACH; a < length - CROSS_REACH; a++) {
@@ -250,10 +249,10 @@ function bestLine(points: Array<[number, number]>, tolerance: number, apart = Ma
 }
 
 /** Fills the desk beyond `edge`, and the sheet's blurred rim just inside it, with the light of the paper next to it:
- * the paper just inside the rim, its median over neighbouring columns (one column's would streak) of those within
- * MIN_CONTRAST of the picture's paper and on the sheet as the `others` sides' edges see it (not writing along the
- * edge, not the desk or blurred edge of the side it meets in a corner); where there are none, the nearest such column's. A fill of one level for the whole picture left steps where it met the sheet's own
- * light, and the steps were ink to the line's box. */
+ * the paper just inside the rim, its median over neighbouring columns (one column's would streak) of those within APART
+ * of the picture's paper and on the sheet as the `others` sides' edges see it (not writing along the edge, not the desk
+ * or blurred edge of the side it meets in a corner); where there are none, the nearest such column's. A fill of one
+ * level for the whole picture left steps where it met the sheet's own light, and the steps were ink to the line's box. */
 function fillBeyond({ data, width }: Grey, out: Uint8Array, edge: Edge, paper: number, others: Edge[]) {
   const { side, centre, slope, from, to } = edge;
   const { depth, index } = side;
@@ -275,7 +274,7 @@ function fillBeyond({ data, width }: Grey, out: Uint8Array, edge: Edge, paper: n
     for (let d = Math.max(0, e + 1); d <= Math.min(depth - 1, e + 5); d++) inside.push(data[index(a, d)]);
     near[a - from] = inside.length > 0 ? median(inside) : paper;
   }
-  const paperAt = (a: number) => a >= from && a < to && sheetAt[a - from] === 1 && Math.abs(near[a - from] - paper) < MIN_CONTRAST;
+  const paperAt = (a: number) => a >= from && a < to && sheetAt[a - from] === 1 && Math.abs(near[a - from] - paper) < APART;
   // The nearest column of paper before and after each column (-1: none), in two passes.
   const [before, after] = [new Int32Array(to - from).fill(-1), new Int32Array(to - from).fill(-1)];
   for (let i = 0, last = -1; i < to - from; i++) [last, before[i]] = paperAt(from + i) ? [i, i] : [last, last];

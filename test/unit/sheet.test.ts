@@ -75,40 +75,41 @@ function photograph(labels: number[], scene: Scene): { grey: Grey; strong: (x: n
 
 const DARK_DESK = { level: 40, inset: [0.1, 0.08, 0.06, 0.09] as [number, number, number, number], tilt: 0.03 };
 
+/** The border alone reads the dark desk as the paper (so the test can fail); with the desk filled, the sheet is paper. */
+function deskFilledAsPaper(grey: Grey) {
+  assert.equal(polarity(grey).inverted, false, 'the border alone reads the dark desk as the paper (the test can fail)');
+  assert.equal(polarity(withoutDesk(grey)).inverted, true);
+}
+
+/** The line's page is the writing's height, not the sheet's, and keeps every strong stroke. */
+function lineIsTheWriting({ grey, strong }: ReturnType<typeof photograph>) {
+  const page = inkPage(grey);
+  assert.ok(page.height < 90, `the line's page is ${page.width}×${page.height}, not the writing`);
+  assert.equal(strongPixels(page, grey, strong).lost, 0);
+}
+
 describe('a sheet on a desk', () => {
   it('a dark desk all round: the page is dark ink on light paper, its line is the writing, every stroke kept', () => {
-    const { grey, strong } = photograph([2, 7, 9, 3, 0], { desk: DARK_DESK });
-    assert.equal(polarity(grey).inverted, false, 'the border alone reads the dark desk as the paper (the test can fail)');
-    assert.equal(polarity(withoutDesk(grey)).inverted, true);
-    const page = inkPage(grey);
-    assert.ok(page.height < 90, `the line's page is ${page.width}×${page.height}, not the sheet`);
-    assert.equal(strongPixels(page, grey, strong).lost, 0);
+    const picture = photograph([2, 7, 9, 3, 0], { desk: DARK_DESK });
+    deskFilledAsPaper(picture.grey);
+    lineIsTheWriting(picture);
   });
 
   it('light falling off towards the corners, on the desk and on the sheet, is not writing crossing an edge: filled', () => {
     const desk = { ...DARK_DESK, level: 90, falloff: 80 };
-    const { grey, strong } = photograph([3, 8, 6, 7], { desk, vignette: 60 });
-    assert.equal(polarity(grey).inverted, false, 'the border alone reads the dark desk as the paper (the test can fail)');
-    assert.equal(polarity(withoutDesk(grey)).inverted, true);
-    const page = inkPage(grey);
-    assert.ok(page.height < 90, `the line's page is ${page.width}×${page.height}, not the sheet`);
-    assert.equal(strongPixels(page, grey, strong).lost, 0);
+    const picture = photograph([3, 8, 6, 7], { desk, vignette: 60 });
+    deskFilledAsPaper(picture.grey);
+    lineIsTheWriting(picture);
   });
 
   it("a vignette on the sheet: the fill follows the sheet's light into its corners, the line's box is the writing", () => {
     // A fill of the picture's one paper level left a step where it met the darkened corners, and the step was ink.
-    const { grey, strong } = photograph([5, 2, 9, 0], { desk: DARK_DESK, vignette: 90 });
-    const page = inkPage(grey);
-    assert.ok(page.height < 90, `the line's page is ${page.width}×${page.height}, not the writing`);
-    assert.equal(strongPixels(page, grey, strong).lost, 0);
+    lineIsTheWriting(photograph([5, 2, 9, 0], { desk: DARK_DESK, vignette: 90 }));
   });
 
   it("blurred edges: a corner's fill takes the sheet's light, not the blur of the edge it meets", () => {
     // Over the corner, what lies just inside one side's edge is the other side's blurred edge, near the paper's level.
-    const { grey, strong } = photograph([4, 1, 7, 2], { desk: { ...DARK_DESK, level: 120, blur: 4 } });
-    const page = inkPage(grey);
-    assert.ok(page.height < 90, `the line's page is ${page.width}×${page.height}, not the writing`);
-    assert.equal(strongPixels(page, grey, strong).lost, 0);
+    lineIsTheWriting(photograph([4, 1, 7, 2], { desk: { ...DARK_DESK, level: 120, blur: 4 } }));
   });
 
   it('a light desk on three sides: filled, the sheet edges not in the line', () => {
