@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { LINE_INPUT, LINE_ROWS, LINE_SCORES } from '../src/model/line.js';
 import { linesOf, logProbability, withTemperature, type LineScores } from '../src/reader/ctc-decode.js';
-import { prepareLine, readLineScores, type PreparedLine } from '../src/reader/line-read.js';
+import { lineChance, prepareLine, readLineScores, type PreparedLine } from '../src/reader/line-read.js';
 import { readRate, reliability, type Judged } from '../src/reader/read-rate.js';
 import { loadModel, runEach } from '../src/server/model.js';
 import { cardPathFor } from '../src/model/model-files.js';
@@ -161,6 +161,10 @@ interface Row {
   LN: Reading;
   raw?: LineScores;
   prepared?: PreparedLine;
+  /** The line model's chance of any string on this line, without and with the true length (combine weighs the
+   * segmentation reader's string with it); left out of --json. */
+  chanceOf?: (text: string) => number;
+  chanceOfN?: (text: string) => number;
 }
 
 /** The line model's reading of a line's scores at a temperature (and a length), or NONE where there is none. */
@@ -195,7 +199,11 @@ for (const s of samples) {
   }
   const [L, LN] = [lineReading(raw, prepared, lineTemperature), lineReading(raw, prepared, lineTemperature, s.text.length)];
   time.L += performance.now() - t0;
-  rows.push({ set: s.set, truth: s.text, font: s.font, S, L, SN, LN, ...(role === 'calibration' ? { raw, prepared } : {}) });
+  const chances = raw && {
+    chanceOf: lineChance(raw, { temperature: lineTemperature }),
+    chanceOfN: lineChance(raw, { temperature: lineTemperature, length: s.text.length }),
+  };
+  rows.push({ set: s.set, truth: s.text, font: s.font, S, L, SN, LN, ...chances, ...(role === 'calibration' ? { raw, prepared } : {}) });
 }
 
 type Reader = 'S' | 'L' | 'C';
@@ -203,7 +211,9 @@ const judge = (r: Row, reader: Reader, withLength: boolean): Judged => {
   const [s, l] = withLength ? [r.SN, r.LN] : [r.S, r.L];
   if (reader === 'S') return { right: s.text === r.truth, confidence: s.confidence };
   if (reader === 'L') return { right: l.text === r.truth, confidence: l.confidence };
-  const answer = combine(s.text === '' ? undefined : s, l.text === '' ? undefined : l, agreementFit);
+  const chanceOf = withLength ? r.chanceOfN : r.chanceOf;
+  const line = l.text === '' || !chanceOf ? undefined : { reading: l, chanceOf };
+  const answer = combine(s.text === '' ? undefined : { ...s, digits: s.digits ?? [] }, line, agreementFit);
   return { right: answer?.reading.text === r.truth, confidence: answer?.confidence ?? 0 };
 };
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
@@ -378,7 +388,7 @@ if (flags.json)
   writeFileSync(
     flags.json,
     JSON.stringify(
-      rows.map(({ raw: _raw, prepared: _prepared, ...r }) => r),
+      rows.map(({ raw: _raw, prepared: _prepared, chanceOf: _c, chanceOfN: _cN, ...r }) => r),
       forJson,
     ),
   );

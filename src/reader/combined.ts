@@ -56,20 +56,45 @@ interface Scored {
   confidence: number;
 }
 
+/** The segmentation reader's reading as combine weighs it: its string's chance, and each digit's probabilities. */
+interface SegmentedScored extends Scored {
+  digits: ReadonlyArray<{ probabilities: ArrayLike<number> }>;
+}
+
+/** The line model's reading, and its chance of any other string on the same line (line-read.ts lineChance). */
+export interface LineEvidence<L extends Scored> {
+  reading: L;
+  chanceOf: (text: string) => number;
+}
+
+/** The segmentation reader's chance of `text`: where it read as many digits, the product of its digits' probabilities
+ * of text's digits (its own cuts, read as text); otherwise all it does not give its own string, the most it can be. */
+export function segmentedChanceOf(segmented: SegmentedScored, text: string): number {
+  if (text.length !== segmented.digits.length) return 1 - segmented.confidence;
+  let chance = 1;
+  for (let i = 0; i < text.length; i++) chance *= segmented.digits[i].probabilities[Number(text[i])] ?? 0;
+  return chance;
+}
+
 /** The combined reader's answer from its two readings: where both read the same string, the line model's reading,
  * at the chance that the string is right (agreement.ts: from the chance that not both readers are wrong, through `fit`
- * where the served models have one; docs/performance.md, "Where the readers agree"); where they differ, the string of
- * the reader more confident of its own, at confidence 0 — a disagreement is never accepted without a person, and the
- * one picked is the likelier to be right (docs/performance.md, "When the two readers disagree"). A reader that read
- * nothing (undefined) disagrees with one that read something, which then answers; undefined when neither read anything. */
-export function combine<S extends Scored, L extends Scored>(
+ * where the served models have one). Where they differ, the string both readers together find likelier — each
+ * string's chance under the one reader times its chance under the other (segmentedChanceOf, the line model's
+ * chanceOf) — at confidence 0: a disagreement is never accepted without a person (docs/performance.md, "When the two
+ * readers disagree" and "Both readers weigh both strings"). A tie keeps the line model's. A reader that read nothing
+ * (undefined) disagrees with one that read something, which then answers; undefined when neither read anything. */
+export function combine<S extends SegmentedScored, L extends Scored>(
   segmented: S | undefined,
-  line: L | undefined,
+  line: LineEvidence<L> | undefined,
   fit?: AgreementFit,
 ): { from: 'line'; reading: L; confidence: number } | { from: 'segmentation'; reading: S; confidence: number } | undefined {
   if (line === undefined) return segmented && { from: 'segmentation', reading: segmented, confidence: 0 };
-  if (segmented?.text === line.text)
-    return { from: 'line', reading: line, confidence: agreementConfidence(line.confidence, segmented.confidence, fit) };
-  if (segmented !== undefined && segmented.confidence > line.confidence) return { from: 'segmentation', reading: segmented, confidence: 0 };
-  return { from: 'line', reading: line, confidence: 0 };
+  const { reading } = line;
+  if (segmented === undefined) return { from: 'line', reading, confidence: 0 };
+  if (segmented.text === reading.text)
+    return { from: 'line', reading, confidence: agreementConfidence(reading.confidence, segmented.confidence, fit) };
+  const forSegmented = segmented.confidence * line.chanceOf(segmented.text);
+  const forLine = reading.confidence * segmentedChanceOf(segmented, reading.text);
+  if (forSegmented > forLine) return { from: 'segmentation', reading: segmented, confidence: 0 };
+  return { from: 'line', reading, confidence: 0 };
 }

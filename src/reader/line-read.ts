@@ -6,7 +6,15 @@ import { FRAME_SPAN, FRAME_STRIDE, lineFrames } from '../model/line.js';
 import { PreprocessError } from '../imaging/errors.js';
 import { inkPage, type InkPage } from '../imaging/ink-page.js';
 import type { Grey } from '../imaging/mnist-normalise.js';
-import { align, beamSearch, digitPosteriors, logProbabilityOfLength, withTemperature, type LineScores } from './ctc-decode.js';
+import {
+  align,
+  beamSearch,
+  digitPosteriors,
+  logProbability,
+  logProbabilityOfLength,
+  withTemperature,
+  type LineScores,
+} from './ctc-decode.js';
 import type { Box } from '../imaging/box.js';
 
 /** Prefix beam search's width: fixed in docs/performance.md's rule for #36 before any model was read, not tuned. */
@@ -77,6 +85,19 @@ export function readLineScores(raw: LineScores, prepared: PreparedLine, opts: Li
     text: best.labels.join(''),
     confidence: Math.min(1, Math.exp(logP)),
     digits: best.labels.map((digit, i) => ({ digit, confidence: posteriors[i][digit], box: boxes[i], probabilities: posteriors[i] })),
+  };
+}
+
+/** The line model's chance of any string of digits on this line: P(text | line), or P(text | line, N digits) with a
+ * length (0 for a string of another length), at the model's temperature — what the combined reader asks it of the
+ * segmentation reader's string where the two differ (src/reader/combined.ts). */
+export function lineChance(raw: LineScores, opts: { temperature: number; length?: number }): (text: string) => number {
+  const scores = withTemperature(raw, opts.temperature);
+  return (text) => {
+    if (!/^[0-9]+$/.test(text) || (opts.length !== undefined && text.length !== opts.length)) return 0;
+    const logP = logProbability(scores, [...text].map(Number));
+    const given = opts.length === undefined ? 0 : logProbabilityOfLength(scores, opts.length);
+    return given === -Infinity ? 0 : Math.min(1, Math.exp(logP - given));
   };
 }
 

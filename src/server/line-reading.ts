@@ -7,7 +7,7 @@ import type { Decoded } from '../imaging/decode-for-reading.js';
 import { LINE_ROWS } from '../model/line.js';
 import type { Provider } from '../model/session.js';
 import type { LineScores } from '../reader/ctc-decode.js';
-import { prepareLine, readLineScores, type LineDigit, type LineReading, type PreparedLine } from '../reader/line-read.js';
+import { lineChance, prepareLine, readLineScores, type LineDigit, type LineReading, type PreparedLine } from '../reader/line-read.js';
 import type { LineInput } from './line-inference.js';
 import type { ModelSummary } from './model-slot.js';
 
@@ -21,12 +21,20 @@ export interface LineAnswer {
   line?: string;
 }
 
+/** A line's reading, what scored it, the model's input, and the model's chance of any other string on it. */
+export interface LineRead<S> {
+  reading: LineReading;
+  scored: S;
+  line: LineInput;
+  chanceOf: (text: string) => number;
+}
+
 /** The line in `decoded` scored by `score` and read; boxes in the picture's own pixels. */
 export const readDecodedLine = <S extends { scores: LineScores }>(
   decoded: Decoded,
   score: (line: LineInput) => Promise<S>,
   opts: { temperature: number; length?: number },
-): Promise<{ reading: LineReading; scored: S; line: LineInput }> => readPreparedLine(prepareLine(decoded.grey), decoded.scale, score, opts);
+): Promise<LineRead<S>> => readPreparedLine(prepareLine(decoded.grey), decoded.scale, score, opts);
 
 /** A line prepared from a decoded picture (`scale` picture pixels per decoded pixel), scored by `score` and read. */
 export async function readPreparedLine<S extends { scores: LineScores }>(
@@ -34,7 +42,7 @@ export async function readPreparedLine<S extends { scores: LineScores }>(
   scale: number,
   score: (line: LineInput) => Promise<S>,
   opts: { temperature: number; length?: number },
-): Promise<{ reading: LineReading; scored: S; line: LineInput }> {
+): Promise<LineRead<S>> {
   const scored = await score(prepared.line);
   const reading = readLineScores(scored.scores, prepared, opts);
   const s = scale;
@@ -47,26 +55,28 @@ export async function readPreparedLine<S extends { scores: LineScores }>(
       height: Math.max(1, Math.round(d.box.height * s)),
     },
   }));
-  return { reading: { ...reading, digits }, scored, line: prepared.line };
+  return { reading: { ...reading, digits }, scored, line: prepared.line, chanceOf: lineChance(scored.scores, opts) };
 }
 
-/** The line model's reading of a prepared line, through POST /read's line batcher. */
+/** The line model's reading of a prepared line, through POST /read's line batcher, and its chance of any other string
+ * on that line (for the combined reader). */
 export async function readWithLineModel(
   app: FastifyInstance,
   prepared: PreparedLine,
   scale: number,
   opts: { length?: number; debug: boolean },
-): Promise<LineAnswer> {
+): Promise<{ answer: LineAnswer; chanceOf: (text: string) => number }> {
   const { line } = app.lineReader;
   if (!line) throw new Error('the line model is not loaded'); // the route only calls this when it is
   const {
     reading,
     scored,
     line: input,
+    chanceOf,
   } = await readPreparedLine(prepared, scale, (l) => line.inference.score(l), { temperature: line.temperature, length: opts.length });
   const answer: LineAnswer = { ...reading, model: scored.model, executionProvider: scored.executionProvider };
   if (opts.debug) answer.line = `data:image/png;base64,${(await linePng(input)).toString('base64')}`;
-  return answer;
+  return { answer, chanceOf };
 }
 
 /** The model's input (28 rows, floats in [0, 1]) as a greyscale PNG. */

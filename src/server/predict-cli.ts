@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
             'error' in parts.line
               ? parts.line.error
               : await readPreparedLine(parts.line.prepared, parts.scale, scoreLine, { temperature: lineTemperature }).then(
-                  ({ reading }) => reading,
+                  ({ reading, chanceOf }) => ({ reading, chanceOf }),
                   (err: unknown) => {
                     if (err instanceof PreprocessError) return err;
                     throw err;

@@ -76,7 +76,8 @@ describe('the agreement fit', () => {
     for (let i = 1; i < confidences.length; i++) assert.ok(confidences[i] > confidences[i - 1], confidences.join(' '));
     assert.ok(confidences.every((c) => c > 0 && c <= 1));
     assert.equal(
-      combine({ text: '90210', confidence: 0.9 }, { text: '90210', confidence: 0.99 }, fit)?.confidence,
+      combine({ text: '90210', confidence: 0.9, digits: [] }, { reading: { text: '90210', confidence: 0.99 }, chanceOf: () => 0.99 }, fit)
+        ?.confidence,
       agreementConfidence(0.99, 0.9, fit),
     );
   });
