@@ -4,6 +4,7 @@
 // digits stand as tall as an MNIST digit in its 28×28 frame, so each 28-column window the model sweeps reads like one
 // LeNet input.
 import type { Box } from './box.js';
+import { connectedComponents, type Component } from './components.js';
 import { resampleInKernels } from './resample.js';
 import { kernelBytes, kernels, WASM_MAX_BYTES } from './wasm-kernels.js';
 import type { InkMap } from './mnist-normalise.js';
@@ -35,16 +36,57 @@ export const LINE_BOX_INK = 64;
 /** How far the box then grows into fainter ink on each side: a stroke's soft edge, so a clean line keeps its extent. */
 const LINE_BOX_EDGE = 2;
 
-/** The bounding box of the pixels at or above LINE_BOX_INK (or half the strongest ink, where all of it is fainter),
- * grown by up to LINE_BOX_EDGE rows and columns while the next one holds any ink across the box; undefined for an
- * empty map. The map lies in the kernels' memory at `at` (`data` is a view of it): the scans over every pixel run there. */
-function inkBox(at: number, { data, width, height }: InkMap): Box | undefined {
+/** A piece of ink counts towards the line's box on its own when it holds at least this share of the largest piece's
+ * pixels (a digit, a 1's stroke, a 5's bar); a smaller one only where it lies within WRITING_REACH of those. */
+const WRITING_SHARE = 1 / 16;
+/** How far from the writing, in the writing's heights, a small piece still belongs to it (a dot, a digit's loose end);
+ * further off it is grain or a speck at the sheet's edge, and would stretch the box beyond the writing. */
+const WRITING_REACH = 1;
+
+/** The box of the writing among the pieces of ink at or above `level`: the large pieces, and the small ones within
+ * reach of them (taken in as the box grows). Undefined where the box would be all of the ink's (nothing to drop). */
+function writingBox(ink: InkMap, level: number): Box | undefined {
+  const { components } = connectedComponents(ink.data, ink.width, ink.height, level);
+  if (components.length < 2) return undefined;
+  const largest = Math.max(...components.map((c) => c.area));
+  const taken = components.map((c) => c.area >= WRITING_SHARE * largest);
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  const take = (c: Component) => {
+    [x0, y0] = [Math.min(x0, c.x), Math.min(y0, c.y)];
+    [x1, y1] = [Math.max(x1, c.x + c.width - 1), Math.max(y1, c.y + c.height - 1)];
+  };
+  components.forEach((c, i) => taken[i] && take(c));
+  for (let grew = true; grew; ) {
+    grew = false;
+    const reach = WRITING_REACH * (y1 - y0 + 1);
+    components.forEach((c, i) => {
+      if (taken[i]) return;
+      const apartX = Math.max(x0 - (c.x + c.width - 1), c.x - x1, 0);
+      const apartY = Math.max(y0 - (c.y + c.height - 1), c.y - y1, 0);
+      if (apartX > reach || apartY > reach) return;
+      taken[i] = grew = true;
+      take(c);
+    });
+  }
+  if (taken.every(Boolean)) return undefined;
+  return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+}
+
+/** The bounding box of the writing's pixels at or above LINE_BOX_INK (or half the strongest ink, where all of it is
+ * fainter): specks far from the writing left out (writingBox), grown by up to LINE_BOX_EDGE rows and columns while the
+ * next one holds any ink across the box; undefined for an empty map. The map lies in the kernels' memory at `at` (and
+ * in `ink`, a copy outside it): the scans over every pixel run there. */
+function inkBox(at: number, ink: InkMap): Box | undefined {
+  const { data, width, height } = ink;
   const strongest = kernels.maxByte(at, width * height);
   if (strongest === 0) return undefined;
   const level = Math.min(LINE_BOX_INK, Math.ceil(strongest / 2));
   const found = align8(at + width * height);
   kernels.inkBox(at, width, height, level - 1, 0, found); // ink: above level − 1, i.e. at or above level
   let [x0, y0, x1, y1] = new Int32Array(kernels.memory.buffer, found, 4);
+  // connectedComponents copies the map to the same place in the kernels' memory (the same bytes) and its runs after it.
+  const writing = writingBox(ink, level);
+  if (writing) [x0, y0, x1, y1] = [writing.x, writing.y, writing.x + writing.width - 1, writing.y + writing.height - 1];
   const inkedRow = (y: number) => y >= 0 && y < height && data.subarray(y * width + x0, y * width + x1 + 1).some((v) => v > 0);
   const inkedColumn = (x: number) => {
     if (x < 0 || x >= width) return false;
@@ -162,7 +204,7 @@ export function normaliseLine(ink: InkMap): NormalisedLine | undefined {
   if (afterPage > WASM_MAX_BYTES) throw new RangeError(`a ${ink.width}×${ink.height} line is larger than the reader's pictures`);
   const memory = kernelBytes(afterPage);
   memory.set(ink.data.subarray(0, ink.width * ink.height), page);
-  const box = inkBox(page, { data: memory.subarray(page, pageEnd), width: ink.width, height: ink.height });
+  const box = inkBox(page, { data: ink.data.subarray(0, ink.width * ink.height), width: ink.width, height: ink.height });
   if (!box) return undefined;
   const laid = boxInKernels(page, ink.width, box, afterPage);
   const slope = lineSlope(laid, box);
