@@ -37,39 +37,67 @@ export const LINE_BOX_INK = 64;
 const LINE_BOX_EDGE = 2;
 
 /** A piece of ink counts towards the line's box on its own when it holds at least this share of the largest piece's
- * pixels (a digit, a 1's stroke, a 5's bar); a smaller one only where it lies within WRITING_REACH of those. */
+ * pixels (a digit, a 5's bar, a stroke of a joined run). */
 const WRITING_SHARE = 1 / 16;
-/** How far from the writing, in the writing's heights, a small piece still belongs to it (a dot, a digit's loose end);
- * further off it is grain or a speck at the sheet's edge, and would stretch the box beyond the writing. */
+/** Small pieces this close together (in the writing's heights) are one mark: a faint digit broken into scraps. */
+const MARK_LINK = 1 / 4;
+/** A mark at least this tall (in the writing's heights), with at least a pixel of ink a row, is writing wherever it
+ * lies: a thin 1, a faint digit's scraps; a speck is a few pixels tall, and grain strung along an edge is sparse. */
+const MARK_HEIGHT = 1 / 3;
+/** How far from the writing, in its heights, a shorter mark still belongs to it (a dot, a digit's loose end); further
+ * off it is a speck, and would stretch the box beyond the writing. */
 const WRITING_REACH = 1;
+/** More small pieces than this and the page is grain all over: the box is left as all of the ink's. */
+const MAX_MARK_PIECES = 1024;
 
-/** The box of the writing among the pieces of ink at or above `level`: the large pieces, and the small ones within
- * reach of them (taken in as the box grows). Undefined where the box would be all of the ink's (nothing to drop). */
+/** The box of the writing among the pieces of ink at or above `level`: the large pieces, marks of small pieces that
+ * are tall or lie within reach of them (taken in as the box grows). Undefined where the box would be all of the ink's
+ * (nothing to leave out). */
 function writingBox(ink: InkMap, level: number): Box | undefined {
   const { components } = connectedComponents(ink.data, ink.width, ink.height, level);
   if (components.length < 2) return undefined;
   const largest = Math.max(...components.map((c) => c.area));
-  const taken = components.map((c) => c.area >= WRITING_SHARE * largest);
-  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
-  const take = (c: Component) => {
-    [x0, y0] = [Math.min(x0, c.x), Math.min(y0, c.y)];
-    [x1, y1] = [Math.max(x1, c.x + c.width - 1), Math.max(y1, c.y + c.height - 1)];
-  };
-  components.forEach((c, i) => taken[i] && take(c));
-  for (let grew = true; grew; ) {
+  const small = components.filter((c) => c.area < WRITING_SHARE * largest);
+  if (small.length === 0 || small.length > MAX_MARK_PIECES) return undefined;
+  const box = boundsOf(components.filter((c) => c.area >= WRITING_SHARE * largest));
+  const marks = marksOf(small, MARK_LINK * box.height);
+  const tall = marks.map((m) => m.height >= MARK_HEIGHT * box.height && m.area >= m.height);
+  const taken = [...tall];
+  let writing = boundsOf([box, ...marks.filter((_, i) => tall[i])]);
+  for (let grew = true; grew;) {
     grew = false;
-    const reach = WRITING_REACH * (y1 - y0 + 1);
-    components.forEach((c, i) => {
-      if (taken[i]) return;
-      const apartX = Math.max(x0 - (c.x + c.width - 1), c.x - x1, 0);
-      const apartY = Math.max(y0 - (c.y + c.height - 1), c.y - y1, 0);
-      if (apartX > reach || apartY > reach) return;
+    const reach = WRITING_REACH * writing.height;
+    marks.forEach((m, i) => {
+      if (taken[i] || apart(m, writing) > reach) return;
       taken[i] = grew = true;
-      take(c);
+      writing = boundsOf([writing, m]);
     });
   }
   if (taken.every(Boolean)) return undefined;
+  return writing;
+}
+
+/** The gap between two boxes along the axis where it is larger (0 where they overlap). */
+const apart = (a: Box, b: Box) =>
+  Math.max(a.x - (b.x + b.width - 1), b.x - (a.x + a.width - 1), a.y - (b.y + b.height - 1), b.y - (a.y + a.height - 1), 0);
+
+function boundsOf(boxes: readonly Box[]): Box {
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const b of boxes)
+    [x0, y0, x1, y1] = [Math.min(x0, b.x), Math.min(y0, b.y), Math.max(x1, b.x + b.width - 1), Math.max(y1, b.y + b.height - 1)];
   return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+}
+
+/** Small pieces joined into marks where they lie within `link` pixels of each other (single linkage): each mark's box
+ * and pixels. */
+function marksOf(pieces: readonly Component[], link: number): Array<Box & { area: number }> {
+  const parent = pieces.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+  for (let i = 0; i < pieces.length; i++)
+    for (let j = i + 1; j < pieces.length; j++) if (apart(pieces[i], pieces[j]) <= link) parent[find(i)] = find(j);
+  const groups = new Map<number, Component[]>();
+  pieces.forEach((p, i) => groups.set(find(i), [...(groups.get(find(i)) ?? []), p]));
+  return [...groups.values()].map((group) => ({ ...boundsOf(group), area: group.reduce((sum, p) => sum + p.area, 0) }));
 }
 
 /** The bounding box of the writing's pixels at or above LINE_BOX_INK (or half the strongest ink, where all of it is
