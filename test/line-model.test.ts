@@ -372,6 +372,51 @@ describe('normaliseLine', () => {
     assert.deepEqual(normaliseLine(faint)!.ink, { x: 30, y: 19, width: 60, height: 22 });
   });
 
+  /** A 300 × 150 map with three 12 × 30 "digits" of full ink at columns 100, 124 and 148 from row 60, and `extra`. */
+  function threeDigits(extra: (put: (x: number, y: number, v?: number) => void) => void) {
+    const map = { data: new Uint8Array(300 * 150), width: 300, height: 150 };
+    const put = (x: number, y: number, v = 255) => (map.data[y * 300 + x] = v);
+    for (const left of [100, 124, 148]) for (let y = 60; y < 90; y++) for (let x = left; x < left + 12; x++) put(x, y);
+    extra(put);
+    return normaliseLine(map)!.ink;
+  }
+  const digitsOnly = { x: 100, y: 60, width: 60, height: 30 };
+
+  it("specks as strong as the writing but far from it (a page edge's, a corner's) do not set the line's box", () => {
+    assert.deepEqual(
+      threeDigits((put) => {
+        for (let x = 0; x < 20; x++) put(x, 0); // a run along the page's top row
+        put(298, 148);
+        put(299, 149); // a corner's specks
+        for (let y = 10; y < 140; y += 6) put(290 + (y % 4), y); // grain strung down an edge, a speck every 6 rows
+      }),
+      digitsOnly,
+    );
+    // Near the writing a speck still counts (a dot, a digit's loose end): it may be part of the number.
+    assert.deepEqual(
+      threeDigits((put) => put(185, 75)),
+      { ...digitsOnly, width: 86 },
+    );
+  });
+
+  it('a thin 1 or a faint digit in scraps set further off is writing, not a speck', () => {
+    // A short 1 drawn with a thin pen (one column, 20 rows: less than a 16th of a digit's ink) 48 columns (1.6 heights)
+    // after the rest.
+    assert.deepEqual(
+      threeDigits((put) => {
+        for (let y = 65; y < 85; y++) put(208, y);
+      }),
+      { ...digitsOnly, width: 109 },
+    );
+    // A faint stroke broken into scraps of 2 × 8, 3 rows apart, 1.7 heights before the rest.
+    assert.deepEqual(
+      threeDigits((put) => {
+        for (let y = 60; y < 90; y += 11) for (let dy = 0; dy < 8; dy++) for (let dx = 0; dx < 2; dx++) put(46 + dx, y + dy);
+      }),
+      { x: 46, y: 60, width: 114, height: 30 },
+    );
+  });
+
   it('levels a sloping line: its strokes, not its slope, fill the 20 rows', () => {
     // Ten 4 × 20 bars, 14 columns apart, each 1.4 rows lower than the one before: a slope of 0.1 rows a column, levelled
     // (unlevelled, the box would be 33 rows tall); one of 0.5 is beyond what is levelled.

@@ -41,9 +41,11 @@ const LINE_BOX_EDGE = 2;
 const WRITING_SHARE = 1 / 16;
 /** Small pieces this close together (in the writing's heights) are one mark: a faint digit broken into scraps. */
 const MARK_LINK = 1 / 4;
-/** A mark at least this tall (in the writing's heights), with at least a pixel of ink a row, is writing wherever it
- * lies: a thin 1, a faint digit's scraps; a speck is a few pixels tall, and grain strung along an edge is sparse. */
+/** A mark at least this tall (in the writing's heights), one of whose pieces is at least STROKE_HEIGHT tall, is writing
+ * wherever it lies: a thin 1, a faint digit's scraps; a speck is a few pixels tall, and grain strung together is
+ * specks. */
 const MARK_HEIGHT = 1 / 3;
+const STROKE_HEIGHT = 1 / 4;
 /** How far from the writing, in its heights, a shorter mark still belongs to it (a dot, a digit's loose end); further
  * off it is a speck, and would stretch the box beyond the writing. */
 const WRITING_REACH = 1;
@@ -61,7 +63,7 @@ function writingBox(ink: InkMap, level: number): Box | undefined {
   if (small.length === 0 || small.length > MAX_MARK_PIECES) return undefined;
   const box = boundsOf(components.filter((c) => c.area >= WRITING_SHARE * largest));
   const marks = marksOf(small, MARK_LINK * box.height);
-  const tall = marks.map((m) => m.height >= MARK_HEIGHT * box.height && m.area >= m.height);
+  const tall = marks.map((m) => m.height >= MARK_HEIGHT * box.height && m.tallest >= STROKE_HEIGHT * box.height);
   const taken = [...tall];
   let writing = boundsOf([box, ...marks.filter((_, i) => tall[i])]);
   for (let grew = true; grew;) {
@@ -89,15 +91,15 @@ function boundsOf(boxes: readonly Box[]): Box {
 }
 
 /** Small pieces joined into marks where they lie within `link` pixels of each other (single linkage): each mark's box
- * and pixels. */
-function marksOf(pieces: readonly Component[], link: number): Array<Box & { area: number }> {
+ * and the height of its tallest piece. */
+function marksOf(pieces: readonly Component[], link: number): Array<Box & { tallest: number }> {
   const parent = pieces.map((_, i) => i);
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
   for (let i = 0; i < pieces.length; i++)
     for (let j = i + 1; j < pieces.length; j++) if (apart(pieces[i], pieces[j]) <= link) parent[find(i)] = find(j);
   const groups = new Map<number, Component[]>();
   pieces.forEach((p, i) => groups.set(find(i), [...(groups.get(find(i)) ?? []), p]));
-  return [...groups.values()].map((group) => ({ ...boundsOf(group), area: group.reduce((sum, p) => sum + p.area, 0) }));
+  return [...groups.values()].map((group) => ({ ...boundsOf(group), tallest: Math.max(...group.map((p) => p.height)) }));
 }
 
 /** The bounding box of the writing's pixels at or above LINE_BOX_INK (or half the strongest ink, where all of it is
