@@ -41,11 +41,10 @@ const LINE_BOX_EDGE = 2;
 const WRITING_SHARE = 1 / 16;
 /** Small pieces this close together (in the writing's heights) are one mark: a faint digit broken into scraps. */
 const MARK_LINK = 1 / 4;
-/** A mark at least this tall (in the writing's heights), one of whose pieces is at least STROKE_HEIGHT tall, is writing
- * wherever it lies: a thin 1, a faint digit's scraps; a speck is a few pixels tall, and grain strung together is
- * specks. */
+/** A mark at least this tall (in the writing's heights), standing in the writing's rows (half of it or more), is
+ * writing however far along the line it lies: a thin 1, a faint digit's scraps. A speck is a few pixels tall, and grain
+ * at the page's top or bottom, or strung down its side, stands outside those rows. */
 const MARK_HEIGHT = 1 / 3;
-const STROKE_HEIGHT = 1 / 4;
 /** How far from the writing, in its heights, a shorter mark still belongs to it (a dot, a digit's loose end); further
  * off it is a speck, and would stretch the box beyond the writing. */
 const WRITING_REACH = 1;
@@ -63,7 +62,8 @@ function writingBox(ink: InkMap, level: number): Box | undefined {
   if (small.length === 0 || small.length > MAX_MARK_PIECES) return undefined;
   const box = boundsOf(components.filter((c) => c.area >= WRITING_SHARE * largest));
   const marks = marksOf(small, MARK_LINK * box.height);
-  const tall = marks.map((m) => m.height >= MARK_HEIGHT * box.height && m.tallest >= STROKE_HEIGHT * box.height);
+  const inRows = (m: Box) => Math.min(m.y + m.height, box.y + box.height) - Math.max(m.y, box.y) >= m.height / 2;
+  const tall = marks.map((m) => m.height >= MARK_HEIGHT * box.height && inRows(m));
   const taken = [...tall];
   let writing = boundsOf([box, ...marks.filter((_, i) => tall[i])]);
   for (let grew = true; grew;) {
@@ -90,16 +90,15 @@ function boundsOf(boxes: readonly Box[]): Box {
   return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
 
-/** Small pieces joined into marks where they lie within `link` pixels of each other (single linkage): each mark's box
- * and the height of its tallest piece. */
-function marksOf(pieces: readonly Component[], link: number): Array<Box & { tallest: number }> {
+/** Small pieces joined into marks where they lie within `link` pixels of each other (single linkage): each mark's box. */
+function marksOf(pieces: readonly Component[], link: number): Box[] {
   const parent = pieces.map((_, i) => i);
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
   for (let i = 0; i < pieces.length; i++)
     for (let j = i + 1; j < pieces.length; j++) if (apart(pieces[i], pieces[j]) <= link) parent[find(i)] = find(j);
   const groups = new Map<number, Component[]>();
   pieces.forEach((p, i) => groups.set(find(i), [...(groups.get(find(i)) ?? []), p]));
-  return [...groups.values()].map((group) => ({ ...boundsOf(group), tallest: Math.max(...group.map((p) => p.height)) }));
+  return [...groups.values()].map(boundsOf);
 }
 
 /** The bounding box of the writing's pixels at or above LINE_BOX_INK (or half the strongest ink, where all of it is
