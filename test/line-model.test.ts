@@ -399,6 +399,24 @@ describe('normaliseLine', () => {
     );
   });
 
+  it('digits far from a dark band that outweighs them are not left out: what is left out must be specks', () => {
+    // A band 300 × 20 along the top (6,000 pixels: more than 16 times a digit's 360), the digits 40 rows (two
+    // band-heights) below it and not in its rows: without the guard the band alone would be the line.
+    assert.deepEqual(
+      threeDigits((put) => {
+        for (let y = 0; y < 20; y++) for (let x = 0; x < 300; x++) put(x, y);
+      }),
+      { x: 0, y: 0, width: 300, height: 90 },
+    );
+  });
+
+  it('a page of a quarter of a million separate dots is read without running out of stack', () => {
+    const map = { data: new Uint8Array(1000 * 1000), width: 1000, height: 1000 };
+    for (let y = 0; y < 1000; y += 2) for (let x = 0; x < 1000; x += 2) map.data[y * 1000 + x] = 255;
+    // Every dot is as large as the largest: nothing to leave out, the box is all of the ink's.
+    assert.deepEqual(normaliseLine(map)!.ink, { x: 0, y: 0, width: 999, height: 999 });
+  });
+
   it('a thin 1 or a faint digit in scraps set further off is writing, not a speck', () => {
     // A short 1 drawn with a thin pen (one column, 20 rows: less than a 16th of a digit's ink) 48 columns (1.6 heights)
     // after the rest.

@@ -50,6 +50,9 @@ const MARK_HEIGHT = 1 / 3;
 const WRITING_REACH = 1;
 /** More small pieces than this and the page is grain all over: the box is left as all of the ink's. */
 const MAX_MARK_PIECES = 1024;
+/** What is left out must be specks: where it would hold more than this share of the ink (digits far from a dark band
+ * that outweighs them, say), the box is left as all of the ink's. */
+const MAX_LEFT_OUT = 1 / 10;
 
 /** The box of the writing among the pieces of ink at or above `level`: the large pieces, marks of small pieces that
  * are tall or lie within reach of them (taken in as the box grows). Undefined where the box would be all of the ink's
@@ -57,7 +60,7 @@ const MAX_MARK_PIECES = 1024;
 function writingBox(ink: InkMap, level: number): Box | undefined {
   const { components } = connectedComponents(ink.data, ink.width, ink.height, level);
   if (components.length < 2) return undefined;
-  const largest = Math.max(...components.map((c) => c.area));
+  const largest = components.reduce((most, c) => Math.max(most, c.area), 0); // no spread: a noisy page has 10⁵ pieces
   const small = components.filter((c) => c.area < WRITING_SHARE * largest);
   if (small.length === 0 || small.length > MAX_MARK_PIECES) return undefined;
   const box = boundsOf(components.filter((c) => c.area >= WRITING_SHARE * largest));
@@ -76,7 +79,9 @@ function writingBox(ink: InkMap, level: number): Box | undefined {
     });
   }
   if (taken.every(Boolean)) return undefined;
-  return writing;
+  const all = components.reduce((sum, c) => sum + c.area, 0);
+  const leftOut = marks.reduce((sum, m, i) => (taken[i] ? sum : sum + m.area), 0);
+  return leftOut > MAX_LEFT_OUT * all ? undefined : writing;
 }
 
 /** The gap between two boxes along the axis where it is larger (0 where they overlap). */
@@ -90,15 +95,16 @@ function boundsOf(boxes: readonly Box[]): Box {
   return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
 
-/** Small pieces joined into marks where they lie within `link` pixels of each other (single linkage): each mark's box. */
-function marksOf(pieces: readonly Component[], link: number): Box[] {
+/** Small pieces joined into marks where they lie within `link` pixels of each other (single linkage): each mark's box
+ * and pixels. */
+function marksOf(pieces: readonly Component[], link: number): Array<Box & { area: number }> {
   const parent = pieces.map((_, i) => i);
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
   for (let i = 0; i < pieces.length; i++)
     for (let j = i + 1; j < pieces.length; j++) if (apart(pieces[i], pieces[j]) <= link) parent[find(i)] = find(j);
   const groups = new Map<number, Component[]>();
   pieces.forEach((p, i) => groups.set(find(i), [...(groups.get(find(i)) ?? []), p]));
-  return [...groups.values()].map(boundsOf);
+  return [...groups.values()].map((group) => ({ ...boundsOf(group), area: group.reduce((sum, p) => sum + p.area, 0) }));
 }
 
 /** The bounding box of the writing's pixels at or above LINE_BOX_INK (or half the strongest ink, where all of it is
