@@ -104,7 +104,8 @@ export function lineChance(raw: LineScores, opts: { temperature: number; length?
 /**
  * Each digit's box in the decoded picture: the input columns its frames see ([4t, 4t + 27] for t from its first to
  * its last frame), cut at the midpoints between neighbouring digits' peaks, taken back through normaliseLine's scale
- * and offset into the ink page, and fitted there to the ink those columns hold (which gives the height).
+ * and offset into the ink page, and fitted there to the ink those columns hold within the line's rows (which gives the
+ * height; a speck the line's box leaves out stays out of the digit's too).
  */
 export function digitBoxes(spans: ReadonlyArray<{ first: number; last: number; peak: number }>, { line, page }: PreparedLine): Box[] {
   const centre = (t: number) => FRAME_STRIDE * t + (FRAME_SPAN - 1) / 2;
@@ -116,17 +117,18 @@ export function digitBoxes(spans: ReadonlyArray<{ first: number; last: number; p
     if (i < spans.length - 1) hi = Math.min(hi, (centre(span.peak) + centre(spans[i + 1].peak)) / 2);
     const x0 = Math.max(line.ink.x, Math.floor(toPage(lo)));
     const x1 = Math.min(line.ink.x + line.ink.width, Math.ceil(toPage(hi)));
-    const ink = inkWithin(page, x0, Math.max(x0 + 1, x1));
+    const ink = inkWithin(page, x0, Math.max(x0 + 1, x1), line.ink);
     const box = ink ?? { x: x0, y: line.ink.y, width: Math.max(1, x1 - x0), height: line.ink.height };
     return { ...box, x: box.x + page.x, y: box.y + page.y };
   });
 }
 
-/** The box of the page's ink at or above BOX_INK in columns [x0, x1), or undefined when there is none. */
-function inkWithin(page: InkPage, x0: number, x1: number): Box | undefined {
+/** The box of the page's ink at or above BOX_INK in columns [x0, x1) and the rows of `rows`, or undefined when there is
+ * none. */
+function inkWithin(page: InkPage, x0: number, x1: number, rows: Box): Box | undefined {
   let [left, top, right, bottom] = [x1, page.height, -1, -1];
   const end = Math.min(x1, page.width);
-  for (let y = 0; y < page.height; y++) {
+  for (let y = Math.max(0, rows.y); y < Math.min(page.height, rows.y + rows.height); y++) {
     const row = y * page.width;
     let first = x0;
     while (first < end && page.data[row + first] < BOX_INK) first++;

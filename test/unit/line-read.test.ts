@@ -12,11 +12,12 @@ const BLOBS = [
   { x: 90, y: 26, width: 18, height: 24 },
 ];
 
-/** Dark bars on white paper, one per blob. */
-function picture(): Grey {
-  const [width, height] = [140, 80];
+/** Dark bars on white paper, one per blob; `speck`: and a dark speck far below the first, in its columns. */
+function picture(speck = false): Grey {
+  const [width, height] = [140, speck ? 200 : 80];
   const data = new Uint8Array(width * height).fill(255);
   for (const b of BLOBS) for (let y = b.y; y < b.y + b.height; y++) data.fill(0, y * width + b.x, y * width + b.x + b.width);
+  if (speck) data.fill(0, 150 * width + 34, 150 * width + 37);
   return { data, width, height, alphaIsInk: false, lo: 0, hi: 255 };
 }
 
@@ -44,6 +45,16 @@ describe('the line reading', () => {
     );
     for (const d of read.digits) assert.ok(d.confidence > 0.9 && d.probabilities.length === 10);
     assert.ok(read.confidence > 0.3 && read.confidence <= 1, String(read.confidence));
+  });
+
+  it("leaves a speck far from the writing out of the digits' boxes, as out of the line", () => {
+    const prepared = prepareLine(picture(true));
+    assert.ok(prepared.page.height > 130, 'the speck is on the ink page');
+    const read = readLineScores(scoresFor(prepared, [4, 1, 7]), prepared, { temperature: 1 });
+    assert.deepEqual(
+      read.digits.map((d) => d.box),
+      BLOBS,
+    );
   });
 
   it('reads exactly N digits under ?length, with the posterior given that length', () => {
