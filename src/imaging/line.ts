@@ -54,15 +54,15 @@ const MAX_MARK_PIECES = 1024;
  * that outweighs them, say), the box is left as all of the ink's. */
 const MAX_LEFT_OUT = 1 / 10;
 
-/** The box of the writing among the pieces of ink at or above `level`: the large pieces, marks of small pieces that
- * are tall or lie within reach of them (taken in as the box grows). Undefined where the box would be all of the ink's
- * (nothing to leave out). */
-function writingBox(ink: InkMap, level: number): Box | undefined {
+/** The box of the writing among the pieces of ink at or above `level` (at least one): the large pieces, marks of small
+ * pieces that are tall or lie within reach of them (taken in as the box grows); all of the ink's where nothing is left
+ * out. */
+function writingBox(ink: InkMap, level: number): Box {
   const { components } = connectedComponents(ink.data, ink.width, ink.height, level);
-  if (components.length < 2) return undefined;
+  const allInk = () => boundsOf(components);
   const largest = components.reduce((most, c) => Math.max(most, c.area), 0); // no spread: a noisy page has 10⁵ pieces
   const small = components.filter((c) => c.area < WRITING_SHARE * largest);
-  if (small.length === 0 || small.length > MAX_MARK_PIECES) return undefined;
+  if (small.length === 0 || small.length > MAX_MARK_PIECES) return allInk();
   const box = boundsOf(components.filter((c) => c.area >= WRITING_SHARE * largest));
   const marks = marksOf(small, MARK_LINK * box.height);
   const inRows = (m: Box) => Math.min(m.y + m.height, box.y + box.height) - Math.max(m.y, box.y) >= m.height / 2;
@@ -78,10 +78,9 @@ function writingBox(ink: InkMap, level: number): Box | undefined {
       writing = boundsOf([writing, m]);
     });
   }
-  if (taken.every(Boolean)) return undefined;
   const all = components.reduce((sum, c) => sum + c.area, 0);
   const leftOut = marks.reduce((sum, m, i) => (taken[i] ? sum : sum + m.area), 0);
-  return leftOut > MAX_LEFT_OUT * all ? undefined : writing;
+  return leftOut === 0 || leftOut > MAX_LEFT_OUT * all ? allInk() : writing;
 }
 
 /** The gap between two boxes along the axis where it is larger (0 where they overlap). */
@@ -103,25 +102,24 @@ function marksOf(pieces: readonly Component[], link: number): Array<Box & { area
   for (let i = 0; i < pieces.length; i++)
     for (let j = i + 1; j < pieces.length; j++) if (apart(pieces[i], pieces[j]) <= link) parent[find(i)] = find(j);
   const groups = new Map<number, Component[]>();
-  pieces.forEach((p, i) => groups.set(find(i), [...(groups.get(find(i)) ?? []), p]));
+  pieces.forEach((p, i) => {
+    const group = groups.get(find(i));
+    if (group) group.push(p);
+    else groups.set(find(i), [p]);
+  });
   return [...groups.values()].map((group) => ({ ...boundsOf(group), area: group.reduce((sum, p) => sum + p.area, 0) }));
 }
 
 /** The bounding box of the writing's pixels at or above LINE_BOX_INK (or half the strongest ink, where all of it is
  * fainter): specks far from the writing left out (writingBox), grown by up to LINE_BOX_EDGE rows and columns while the
- * next one holds any ink across the box; undefined for an empty map. The map lies in the kernels' memory at `at` (and
- * in `ink`, a copy outside it): the scans over every pixel run there. */
+ * next one holds any ink across the box; undefined for an empty map. The map lies in the kernels' memory at `at` (its
+ * strongest ink is found there) and in `ink`, a copy outside it. */
 function inkBox(at: number, ink: InkMap): Box | undefined {
   const { data, width, height } = ink;
   const strongest = kernels.maxByte(at, width * height);
   if (strongest === 0) return undefined;
-  const level = Math.min(LINE_BOX_INK, Math.ceil(strongest / 2));
-  const found = align8(at + width * height);
-  kernels.inkBox(at, width, height, level - 1, 0, found); // ink: above level − 1, i.e. at or above level
-  let [x0, y0, x1, y1] = new Int32Array(kernels.memory.buffer, found, 4);
-  // connectedComponents copies the map to the same place in the kernels' memory (the same bytes) and its runs after it.
-  const writing = writingBox(ink, level);
-  if (writing) [x0, y0, x1, y1] = [writing.x, writing.y, writing.x + writing.width - 1, writing.y + writing.height - 1];
+  const writing = writingBox(ink, Math.min(LINE_BOX_INK, Math.ceil(strongest / 2)));
+  let [x0, y0, x1, y1] = [writing.x, writing.y, writing.x + writing.width - 1, writing.y + writing.height - 1];
   const inkedRow = (y: number) => y >= 0 && y < height && data.subarray(y * width + x0, y * width + x1 + 1).some((v) => v > 0);
   const inkedColumn = (x: number) => {
     if (x < 0 || x >= width) return false;
@@ -232,10 +230,10 @@ function levelled(laid: Laid, box: Box, slope: number): { at: number; height: nu
  * the map holds no ink.
  */
 export function normaliseLine(ink: InkMap): NormalisedLine | undefined {
-  // The map goes into the kernels' memory once; its box is found there and copied after it.
+  // The map goes into the kernels' memory once; its box's copy goes after it.
   const page = kernels.heapBase();
   const pageEnd = page + ink.width * ink.height;
-  const afterPage = align8(pageEnd) + 16; // inkBox's four corners, then the box's copy
+  const afterPage = align8(pageEnd);
   if (afterPage > WASM_MAX_BYTES) throw new RangeError(`a ${ink.width}×${ink.height} line is larger than the reader's pictures`);
   const memory = kernelBytes(afterPage);
   memory.set(ink.data.subarray(0, ink.width * ink.height), page);

@@ -92,9 +92,10 @@ export function readLineScores(raw: LineScores, prepared: PreparedLine, opts: Li
  * length (0 for a string of another length), at the model's temperature — what the combined reader asks it of the
  * segmentation reader's string where the two differ (src/reader/combined.ts). */
 export function lineChance(raw: LineScores, opts: { temperature: number; length?: number }): (text: string) => number {
-  const scores = withTemperature(raw, opts.temperature);
+  let scores: LineScores | undefined; // at the temperature once asked: most readings never are (the readers agree)
   return (text) => {
     if (!/^[0-9]+$/.test(text) || (opts.length !== undefined && text.length !== opts.length)) return 0;
+    scores ??= withTemperature(raw, opts.temperature);
     const logP = logProbability(scores, [...text].map(Number));
     const given = opts.length === undefined ? 0 : logProbabilityOfLength(scores, opts.length);
     return given === -Infinity ? 0 : Math.min(1, Math.exp(logP - given));

@@ -8,6 +8,7 @@ import { LINE_ROWS } from '../model/line.js';
 import type { Provider } from '../model/session.js';
 import type { LineScores } from '../reader/ctc-decode.js';
 import { lineChance, prepareLine, readLineScores, type LineDigit, type LineReading, type PreparedLine } from '../reader/line-read.js';
+import type { LineEvidence } from '../reader/combined.js';
 import type { LineInput } from './line-inference.js';
 import type { ModelSummary } from './model-slot.js';
 
@@ -65,7 +66,7 @@ export async function readWithLineModel(
   prepared: PreparedLine,
   scale: number,
   opts: { length?: number; debug: boolean },
-): Promise<{ answer: LineAnswer; chanceOf: (text: string) => number }> {
+): Promise<LineEvidence<LineAnswer>> {
   const { line } = app.lineReader;
   if (!line) throw new Error('the line model is not loaded'); // the route only calls this when it is
   const {
@@ -76,7 +77,7 @@ export async function readWithLineModel(
   } = await readPreparedLine(prepared, scale, (l) => line.inference.score(l), { temperature: line.temperature, length: opts.length });
   const answer: LineAnswer = { ...reading, model: scored.model, executionProvider: scored.executionProvider };
   if (opts.debug) answer.line = `data:image/png;base64,${(await linePng(input)).toString('base64')}`;
-  return { answer, chanceOf };
+  return { reading: answer, chanceOf };
 }
 
 /** The model's input (28 rows, floats in [0, 1]) as a greyscale PNG. */

@@ -175,7 +175,7 @@ const read: FastifyPluginAsync = async (app) => {
       if (reader === 'segmentation') return { ...(await segmentationReading(image, length, debug)), reader };
       if (reader === 'line') {
         const picture = await decodeForReading(image, app.config.MAX_INPUT_PIXELS);
-        return { ...(await readWithLineModel(app, prepareLine(picture.grey), picture.scale, { length, debug })).answer, reader };
+        return { ...(await readWithLineModel(app, prepareLine(picture.grey), picture.scale, { length, debug })).reading, reader };
       }
       // combined: the line model's reading, trusted only where the segmentation reader reads the same (docs/performance.md).
       // One decoding feeds both. The segmentation reader goes first: a picture it refuses as a whole is refused so, and
@@ -194,7 +194,7 @@ const read: FastifyPluginAsync = async (app) => {
       // the segmentation reader read the picture, a disagreement like any other.
       const answer = combine(
         segmented,
-        line instanceof PreprocessError ? undefined : { reading: line.answer, chanceOf: line.chanceOf },
+        line instanceof PreprocessError ? undefined : line,
         segmented && app.lineReader.line?.agreementWith(answered().model.sha256),
       );
       if (!answer) throw line;
